@@ -1,0 +1,183 @@
+package dev.hostkit.core;
+
+import com.sun.jna.LastErrorException;
+import dev.hostkit.core.internal.LibC;
+import dev.hostkit.core.internal.NamespaceThreads;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An open network namespace: one fd on an nsfs file, identified by (device, inode), {@link AutoCloseable}.
+ * {@link #run} executes code inside it on a hostkit-owned platform thread, so the caller's thread and
+ * any shared pool never change namespace.
+ */
+public final class NetNamespace implements AutoCloseable {
+    /** Where {@code ip netns} keeps named namespaces. */
+    public static final Path NAMED_DIR = Path.of("/var/run/netns");
+
+    private final Path path;
+    private final NsId id;
+    // -1 once closed; read by run() on other threads.
+    private final AtomicInteger fd;
+
+    private NetNamespace(Path path, int fd, NsId id) {
+        this.path = path;
+        this.fd = new AtomicInteger(fd);
+        this.id = id;
+    }
+
+    /**
+     * Opens the network namespace file at {@code path} ({@code /var/run/netns/NAME},
+     * {@code /proc/PID/ns/net}, ...).
+     *
+     * @throws NativeException naming the path when it is missing, unreadable or not a network namespace
+     */
+    public static NetNamespace open(Path path) {
+        String where = path.toString();
+        int fd;
+        try {
+            fd = LibC.open(where, LibC.O_RDONLY | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw LibC.failure("open", where, e);
+        }
+        try {
+            int type = LibC.ioctl(fd, LibC.NS_GET_NSTYPE);
+            if (type != LibC.CLONE_NEWNET) {
+                throw new NativeException("open network namespace", where, Errno.EINVAL.number());
+            }
+            return new NetNamespace(path, fd, NsId.ofFd(fd, where));
+        } catch (LastErrorException e) {
+            LibC.closeQuietly(fd);
+            // ENOTTY: the file is not an nsfs file at all.
+            throw LibC.failure("open network namespace", where, e);
+        } catch (RuntimeException e) {
+            LibC.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /** The namespace of process {@code pid} ({@code /proc/PID/ns/net}). */
+    public static NetNamespace ofPid(int pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be positive, was " + pid);
+        }
+        return open(Path.of("/proc", Integer.toString(pid), "ns", "net"));
+    }
+
+    /** A namespace made by {@code ip netns add NAME}. */
+    public static NetNamespace named(String name) {
+        if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("not a namespace name: '" + name + "'");
+        }
+        return open(NAMED_DIR.resolve(name));
+    }
+
+    /** The namespace of the calling thread. */
+    public static NetNamespace current() {
+        return open(Path.of("/proc/thread-self/ns/net"));
+    }
+
+    /** The identity (device, inode) of a namespace file without keeping it open. */
+    public static NsId idOf(Path path) {
+        try (NetNamespace ns = open(path)) {
+            return ns.id();
+        }
+    }
+
+    /** The path this namespace was opened from. */
+    public Path path() {
+        return path;
+    }
+
+    /** The namespace's identity; two handles on the same namespace have equal ids. */
+    public NsId id() {
+        return id;
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return fd.get() < 0;
+    }
+
+    /**
+     * The open fd, for calls that take one ({@code IFLA_NET_NS_FD}, {@code setns}). Valid until
+     * {@link #close()}; do not close it yourself.
+     *
+     * @throws IllegalStateException when closed
+     */
+    public int fd() {
+        int f = fd.get();
+        if (f < 0) {
+            throw new IllegalStateException("network namespace " + path + " is closed");
+        }
+        return f;
+    }
+
+    /**
+     * Runs {@code task} inside this namespace and returns its result. The task runs on a dedicated
+     * hostkit platform thread that enters with {@code setns} and returns to its home namespace
+     * afterwards, even when the task throws; a thread that cannot return is discarded, never reused.
+     * Safe to call from many threads at once; the caller's own namespace never changes.
+     *
+     * @param task the code to run; its exception is rethrown here unchanged
+     * @param <T> the result type
+     * @param <E> the checked exception the task may throw
+     * @return what the task returned
+     * @throws E what the task threw
+     * @throws NativeException when the namespace could not be entered
+     */
+    public <T, E extends Exception> T run(NsTask<T, E> task) throws E {
+        return NamespaceThreads.run(fd(), path.toString(), task);
+    }
+
+    /** Closes the fd. Idempotent; tasks already running inside the namespace are not affected. */
+    @Override
+    public void close() {
+        int f = fd.getAndSet(-1);
+        LibC.closeQuietly(f);
+    }
+
+    @Override
+    public String toString() {
+        return "NetNamespace[" + path + ", " + id + (isClosed() ? ", closed" : "") + "]";
+    }
+
+    /** Code to run inside a namespace: like {@link java.util.concurrent.Callable}, with a precise exception type. */
+    @FunctionalInterface
+    public interface NsTask<T, E extends Exception> {
+        /**
+         * @return the result handed back to the caller of {@link NetNamespace#run}
+         * @throws E anything the task throws, rethrown to the caller
+         */
+        T call() throws E;
+    }
+
+    /**
+     * A namespace's identity: the device and inode of its nsfs file, as {@code stat} reports them.
+     *
+     * @param device the nsfs device number
+     * @param inode the namespace inode (the number in {@code net:[4026531840]})
+     */
+    public record NsId(long device, long inode) {
+        static NsId ofFd(int fd, String what) {
+            Path link = Path.of("/proc/self/fd/" + fd);
+            try {
+                long dev = ((Number) Files.getAttribute(link, "unix:dev")).longValue();
+                long ino = ((Number) Files.getAttribute(link, "unix:ino")).longValue();
+                return new NsId(dev, ino);
+            } catch (IOException e) {
+                NativeException failure = new NativeException("stat", what, Errno.EIO.number());
+                failure.initCause(e);
+                throw failure;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "net:[" + inode + "]@" + device;
+        }
+    }
+}

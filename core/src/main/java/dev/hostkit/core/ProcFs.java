@@ -1,0 +1,132 @@
+package dev.hostkit.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Small, tolerant readers of {@code /proc} shared by the modules. Every reader works under a root
+ * ({@code /} on a live host, a fixture directory in tests) so the same code runs on both.
+ */
+public final class ProcFs {
+    private static final ProcFs SYSTEM = new ProcFs(Path.of("/"));
+
+    private final Path root;
+    private final Path proc;
+
+    private ProcFs(Path root) {
+        this.root = root;
+        this.proc = root.resolve("proc");
+    }
+
+    /** The live host's {@code /proc}. */
+    public static ProcFs system() {
+        return SYSTEM;
+    }
+
+    /** A tree laid out like a host below {@code root} (files at {@code root/proc/...}). */
+    public static ProcFs at(Path root) {
+        return new ProcFs(root);
+    }
+
+    /** The root this reader resolves {@code proc/...} against. */
+    public Path root() {
+        return root;
+    }
+
+    /** {@code root/proc}. */
+    public Path proc() {
+        return proc;
+    }
+
+    /** How many fds this process has open (the entries of {@code /proc/self/fd}, less the one used to list them). */
+    public static int openFdCount() {
+        Path fdDir = Path.of("/proc/self/fd");
+        int n = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(fdDir)) {
+            for (Path ignored : entries) {
+                n++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("list " + fdDir, e);
+        }
+        return n - 1;
+    }
+
+    /** The running kernel's release, from {@code proc/sys/kernel/osrelease}. */
+    public KernelVersion kernelVersion() {
+        return KernelVersion.read(proc.resolve("sys/kernel/osrelease"));
+    }
+
+    /** The mounts seen by this process ({@code proc/self/mountinfo}). */
+    public List<MountInfo> mountInfo() {
+        return mountInfo(proc.resolve("self/mountinfo"));
+    }
+
+    /** The mounts seen by process {@code pid}. */
+    public List<MountInfo> mountInfo(int pid) {
+        return mountInfo(proc.resolve(Integer.toString(pid)).resolve("mountinfo"));
+    }
+
+    private static List<MountInfo> mountInfo(Path file) {
+        List<MountInfo> mounts = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                if (!line.isBlank()) {
+                    mounts.add(MountInfo.parse(line));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("read " + file, e);
+        }
+        return mounts;
+    }
+
+    /** The kernel command line ({@code proc/cmdline}), or empty when unreadable. */
+    public String cmdline() {
+        try {
+            return Files.readString(proc.resolve("cmdline")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The pids currently listed in {@code proc}, in no particular order. */
+    public List<Integer> pids() {
+        List<Integer> pids = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (!name.isEmpty() && Character.isDigit(name.charAt(0)) && name.chars().allMatch(Character::isDigit)) {
+                    pids.add(Integer.parseInt(name));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("list " + proc, e);
+        }
+        return pids;
+    }
+
+    /**
+     * A whole-number file such as {@code proc/sys/fs/file-nr}'s first field, or empty when the file
+     * is missing (a kernel that lacks it) or does not hold a number.
+     */
+    public OptionalLong readLong(String relative) {
+        Path file = proc.resolve(relative);
+        try {
+            String s = Files.readString(file).strip();
+            int space = s.indexOf(' ');
+            if (space < 0) {
+                space = s.indexOf('\t');
+            }
+            return OptionalLong.of(Long.parseLong(space < 0 ? s : s.substring(0, space)));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.hostkit.core.internal;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import dev.hostkit.core.NativeException;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The libc calls hostkit needs, bound with JNA direct mapping (no per-call reflection). Each call
+ * declares {@link LastErrorException} so JNA captures errno on the calling thread before anything
+ * else can overwrite it. Not API: modules use it through {@link #check} and friends.
+ */
+public final class LibC {
+    static {
+        Native.register(NativeLibrary.getInstance(com.sun.jna.Platform.C_LIBRARY_NAME));
+    }
+
+    // Address families and socket types (linux/socket.h, bits/socket_type.h).
+    public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    public static final int AF_NETLINK = 16;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
+    public static final int SOCK_RAW = 3;
+    public static final int SOCK_NONBLOCK = 0x800;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_RCVTIMEO = 20;
+    public static final int SO_SNDTIMEO = 21;
+    public static final int SO_SNDBUFFORCE = 32;
+    public static final int SO_RCVBUFFORCE = 33;
+    public static final int MSG_PEEK = 0x2;
+    public static final int MSG_TRUNC = 0x20;
+    public static final int MSG_DONTWAIT = 0x40;
+    // open(2) flags.
+    public static final int O_RDONLY = 0;
+    public static final int O_CLOEXEC = 0x80000;
+    // setns(2) namespace types.
+    public static final int CLONE_NEWNET = 0x40000000;
+    // ioctl_ns(2): which kind of namespace an nsfs fd refers to (kernel 4.11+).
+    public static final long NS_GET_NSTYPE = 0xb703L;
+    // poll(2) events.
+    public static final short POLLIN = 0x1;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    // eventfd(2) flags.
+    public static final int EFD_CLOEXEC = 0x80000;
+    public static final int EFD_NONBLOCK = 0x800;
+
+    private LibC() {
+    }
+
+    public static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    public static native int bind(int fd, byte[] addr, int addrlen) throws LastErrorException;
+
+    public static native int getsockname(int fd, byte[] addr, int[] addrlen) throws LastErrorException;
+
+    public static native int setsockopt(int fd, int level, int optname, int[] optval, int optlen) throws LastErrorException;
+
+    public static native int setsockopt(int fd, int level, int optname, byte[] optval, int optlen) throws LastErrorException;
+
+    public static native int getsockopt(int fd, int level, int optname, int[] optval, int[] optlen) throws LastErrorException;
+
+    public static native long sendto(int fd, ByteBuffer buf, long len, int flags, byte[] addr, int addrlen) throws LastErrorException;
+
+    public static native long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen) throws LastErrorException;
+
+    public static native long recvfrom(int fd, ByteBuffer buf, long len, int flags, byte[] addr, int[] addrlen) throws LastErrorException;
+
+    public static native long recvfrom(int fd, byte[] buf, long len, int flags, byte[] addr, int[] addrlen) throws LastErrorException;
+
+    /** {@code msg} points to a caller-built {@code struct msghdr}. */
+    public static native long sendmsg(int fd, Pointer msg, int flags) throws LastErrorException;
+
+    /** {@code msg} points to a caller-built {@code struct msghdr}. */
+    public static native long recvmsg(int fd, Pointer msg, int flags) throws LastErrorException;
+
+    public static native int close(int fd) throws LastErrorException;
+
+    public static native int open(String path, int flags) throws LastErrorException;
+
+    public static native int setns(int fd, int nstype) throws LastErrorException;
+
+    public static native int getpid();
+
+    /** ioctl without an argument, e.g. {@link #NS_GET_NSTYPE}. */
+    public static native int ioctl(int fd, long request) throws LastErrorException;
+
+    public static native int eventfd(int initval, int flags) throws LastErrorException;
+
+    public static native long read(int fd, byte[] buf, long count) throws LastErrorException;
+
+    public static native long write(int fd, byte[] buf, long count) throws LastErrorException;
+
+    /**
+     * {@code fds} holds {@code struct pollfd} laid out as ints: {@code [fd, events | revents << 16]}
+     * per entry (little-endian, as on every platform hostkit supports).
+     */
+    public static native int poll(int[] fds, long nfds, int timeoutMillis) throws LastErrorException;
+
+    /** The errno of a {@link LastErrorException}, as a positive number. */
+    public static int errno(LastErrorException e) {
+        return e.getErrorCode();
+    }
+
+    /** A {@link NativeException} for {@code operation(target)} from JNA's captured errno. */
+    public static NativeException failure(String operation, String target, LastErrorException e) {
+        return new NativeException(operation, target, e.getErrorCode());
+    }
+
+    /** Closes {@code fd}, ignoring errors: for cleanup paths where the first failure must win. */
+    public static void closeQuietly(int fd) {
+        if (fd >= 0) {
+            try {
+                close(fd);
+            } catch (LastErrorException ignored) {
+                // The fd is released by the kernel even when close reports EINTR or EIO.
+            }
+        }
+    }
+}

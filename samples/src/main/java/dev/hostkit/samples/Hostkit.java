@@ -1,0 +1,33 @@
+package dev.hostkit.samples;
+
+import java.util.Arrays;
+
+/** The {@code hostkit} command: a host health report ({@code doctor}) and tools built on the library modules. */
+public final class Hostkit {
+    private Hostkit() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+            usage();
+            System.exit(args.length == 0 ? 64 : 0);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        int status = switch (args[0]) {
+            case "doctor" -> Doctor.run(rest);
+            default -> {
+                System.err.println("hostkit: unknown command '" + args[0] + "'");
+                usage();
+                yield 64;
+            }
+        };
+        System.exit(status);
+    }
+
+    private static void usage() {
+        System.err.println("""
+                usage: hostkit <command> [options]
+                  doctor [--json]     host health report: kernel, network namespaces, fds
+                """);
+    }
+}

@@ -1,0 +1,154 @@
+package dev.hostkit.testkit;
+
+import dev.hostkit.core.ProcFs;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The JUnit 5 extension behind {@link HostTest}: resolves {@link TestNetns}, {@link VethPair} (in the
+ * host namespace) and {@link DockerEngine} parameters, closes what it made after each test (also on
+ * failure), then checks that nothing made by the test is left: fds and threads return to their count
+ * before the test (allowing 5 s to settle), and no link, namespace or container carries this run's
+ * {@link TestNames#RUN_PREFIX}. Leftovers of this run are removed and reported as a failure.
+ */
+public final class HostTestExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(HostTestExtension.class);
+    // Threads a JVM starts on its own or that hostkit pools on purpose (idle namespace workers retire after 30 s).
+    private static final List<String> IGNORED_THREAD_PREFIXES = List.of(
+            "hostkit-netns-", "hostkit-testkit-drain", "process reaper", "Common-Cleaner", "Attach Listener",
+            "ForkJoinPool", "surefire", "junit", "Notification Thread", "Signal Dispatcher", "Finalizer",
+            "Reference Handler");
+
+    private record Baseline(int fds, Set<String> threads) {
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        ExtensionContext.Store store = context.getStore(NS);
+        store.put("resources", new ArrayDeque<AutoCloseable>());
+        if (checks(context)) {
+            System.gc();
+            store.put("baseline", new Baseline(ProcFs.openFdCount(), threadNames()));
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext pc, ExtensionContext ec) {
+        Class<?> t = pc.getParameter().getType();
+        return t == TestNetns.class || t == VethPair.class || t == DockerEngine.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext pc, ExtensionContext ec) {
+        Class<?> t = pc.getParameter().getType();
+        if (t == DockerEngine.class) {
+            return DockerEngine.fromEnvironment();
+        }
+        @SuppressWarnings("unchecked")
+        Deque<AutoCloseable> resources = ec.getStore(NS).get("resources", Deque.class);
+        AutoCloseable made = t == TestNetns.class ? TestNetns.create() : VethPair.create(null, null);
+        resources.push(made);
+        return made;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        ExtensionContext.Store store = context.getStore(NS);
+        @SuppressWarnings("unchecked")
+        Deque<AutoCloseable> resources = store.get("resources", Deque.class);
+        while (resources != null && !resources.isEmpty()) {
+            resources.pop().close();
+        }
+        List<String> leftovers = new ArrayList<>(removeLeftoverNamesOfThisRun());
+        Baseline before = store.get("baseline", Baseline.class);
+        if (before != null) {
+            leftovers.addAll(settledFdAndThreadLeaks(before));
+        }
+        if (!leftovers.isEmpty() && context.getExecutionException().isEmpty()) {
+            throw new AssertionError("test left resources behind: " + String.join("; ", leftovers));
+        }
+    }
+
+    private static boolean checks(ExtensionContext context) {
+        return context.getTestClass()
+                .map(c -> c.getAnnotation(HostTest.class))
+                .map(HostTest::checkFdsAndThreads)
+                .orElse(true);
+    }
+
+    private static List<String> settledFdAndThreadLeaks(Baseline before) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            System.gc();
+            int fds = ProcFs.openFdCount();
+            Set<String> extra = new TreeSet<>(threadNames());
+            extra.removeAll(before.threads());
+            if ((fds <= before.fds() && extra.isEmpty()) || System.nanoTime() > deadline) {
+                List<String> out = new ArrayList<>();
+                if (fds > before.fds()) {
+                    out.add((fds - before.fds()) + " fd(s) more than before the test (" + before.fds() + " -> " + fds + ")");
+                }
+                if (!extra.isEmpty()) {
+                    out.add("threads " + extra);
+                }
+                return out;
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static Set<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(n -> IGNORED_THREAD_PREFIXES.stream().noneMatch(n::startsWith))
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    // Links and namespaces are global: only this JVM's names are checked, so parallel runs don't clash.
+    private static List<String> removeLeftoverNamesOfThisRun() {
+        List<String> found = new ArrayList<>();
+        if (!Prerequisites.isRoot() || Sh.which("ip") == null) {
+            return found;
+        }
+        for (String line : Sh.exec("ip", "-o", "link", "show").stdout().split("\n")) {
+            String[] f = line.split(": ");
+            if (f.length > 1) {
+                String name = f[1].split("@")[0];
+                if (TestNames.ours(name)) {
+                    found.add("link " + name);
+                    Sh.exec("ip", "link", "del", name);
+                }
+            }
+        }
+        for (String line : Sh.exec("ip", "netns", "list").stdout().split("\n")) {
+            String name = line.split(" ")[0];
+            if (!name.isEmpty() && TestNames.ours(name)) {
+                found.add("netns " + name);
+                Sh.exec("ip", "netns", "del", name);
+            }
+        }
+        String host = System.getenv("DOCKER_HOST");
+        if (host != null && host.startsWith("unix://") && Sh.which("docker") != null) {
+            Sh.Result ps = Sh.exec("docker", "-H", host, "ps", "-aq", "--filter", "label=" + DockerEngine.LABEL + "=" + TestNames.RUN_PREFIX);
+            for (String id : ps.stdout().split("\\s+")) {
+                if (!id.isBlank()) {
+                    found.add("container " + id);
+                    Sh.exec("docker", "-H", host, "rm", "-f", "-v", id);
+                }
+            }
+        }
+        return found;
+    }
+}

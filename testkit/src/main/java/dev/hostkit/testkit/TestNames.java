@@ -1,0 +1,46 @@
+package dev.hostkit.testkit;
+
+import java.security.SecureRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Unique names for what a test creates: {@code hk} + a per-JVM tag + a counter, at most 15 bytes (the
+ * kernel's interface-name limit). The tag lets the leak check tell this run's objects from anyone else's.
+ */
+public final class TestNames {
+    private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+    /** {@code hk} plus three random characters, shared by everything this JVM creates. */
+    public static final String RUN_PREFIX = "hk" + randomTag(3);
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private TestNames() {
+    }
+
+    private static String randomTag(int n) {
+        SecureRandom r = new SecureRandom();
+        StringBuilder b = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            b.append(ALPHABET.charAt(r.nextInt(ALPHABET.length())));
+        }
+        return b.toString();
+    }
+
+    /**
+     * A fresh name such as {@code hkx7qv12} for {@code role = "v"}: {@link #RUN_PREFIX}, the role cut to
+     * fit, then a counter. Always 15 bytes or fewer.
+     *
+     * @param role a short word saying what the name is for (e.g. {@code ns}, {@code veth})
+     * @return a name unique within this JVM
+     */
+    public static String next(String role) {
+        String n = Integer.toString(COUNTER.incrementAndGet(), 36);
+        int room = 15 - RUN_PREFIX.length() - n.length();
+        String r = role.length() > room ? role.substring(0, Math.max(room, 0)) : role;
+        return RUN_PREFIX + r + n;
+    }
+
+    /** True when {@code name} was made by this JVM's {@link #next}. */
+    public static boolean ours(String name) {
+        return name.startsWith(RUN_PREFIX);
+    }
+}
