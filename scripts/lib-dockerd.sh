@@ -96,6 +96,6 @@ hk_stop_dockerd() {
   fi
   "$HK_DOCKER_DIR/ctl" stop
   # The exec-root and data-root may hold mounts (overlay, netns); unmount before removing.
-  grep -o " $HK_DOCKER_DIR[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  grep -o " $HK_DOCKER_DIR[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done || true
   rm -rf "$HK_DOCKER_DIR"
 }
