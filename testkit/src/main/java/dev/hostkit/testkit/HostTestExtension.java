@@ -1,7 +1,9 @@
 package dev.hostkit.testkit;
 
 import dev.hostkit.core.ProcFs;
+import dev.hostkit.core.NetNamespace;
 import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -22,21 +24,44 @@ import java.util.stream.Collectors;
  * before the test (allowing 5 s to settle), and no link, namespace or container carries this run's
  * {@link TestNames#RUN_PREFIX}. Leftovers of this run are removed and reported as a failure.
  */
-public final class HostTestExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+public final class HostTestExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(HostTestExtension.class);
     // Threads a JVM starts on its own or that hostkit pools on purpose (idle namespace workers retire after 30 s).
     private static final List<String> IGNORED_THREAD_PREFIXES = List.of(
-            "hostkit-netns-", "hostkit-testkit-drain", "process reaper", "Common-Cleaner", "Attach Listener",
+            "hostkit-netns-", "hostkit-testkit-drain", "JNA Cleaner", "process reaper", "Common-Cleaner", "Attach Listener",
             "ForkJoinPool", "surefire", "junit", "Notification Thread", "Signal Dispatcher", "Finalizer",
             "Reference Handler");
 
     private record Baseline(int fds, Set<String> threads) {
     }
 
+    // Process-wide, once-only state (JNA's native library and cleaner, hostkit's namespace pool and its
+    // home-namespace fd) is created before the first baseline so that it is not mistaken for a leak.
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        if (Prerequisites.isRoot()) {
+            try (NetNamespace self = NetNamespace.current()) {
+                self.run(() -> null);
+            } catch (RuntimeException e) {
+                // The tests themselves will report what is wrong with namespaces here.
+            }
+        }
+    }
+
     @Override
     public void beforeEach(ExtensionContext context) {
         ExtensionContext.Store store = context.getStore(NS);
         store.put("resources", new ArrayDeque<AutoCloseable>());
+        // Prerequisites are checked here, not while resolving parameters: JUnit turns an abort during
+        // parameter resolution into an error, while an abort here is a proper skip.
+        List<Class<?>> wanted = context.getTestMethod().map(m -> List.of(m.getParameterTypes())).orElse(List.of());
+        if (wanted.contains(DockerEngine.class)) {
+            store.put("engine", DockerEngine.fromEnvironment());
+        }
+        if (wanted.contains(TestNetns.class) || wanted.contains(VethPair.class)) {
+            Prerequisites.requireRoot();
+            Prerequisites.requireCommand("ip");
+        }
         if (checks(context)) {
             System.gc();
             store.put("baseline", new Baseline(ProcFs.openFdCount(), threadNames()));
@@ -53,7 +78,8 @@ public final class HostTestExtension implements BeforeEachCallback, AfterEachCal
     public Object resolveParameter(ParameterContext pc, ExtensionContext ec) {
         Class<?> t = pc.getParameter().getType();
         if (t == DockerEngine.class) {
-            return DockerEngine.fromEnvironment();
+            DockerEngine engine = ec.getStore(NS).get("engine", DockerEngine.class);
+            return engine != null ? engine : DockerEngine.fromEnvironment();
         }
         @SuppressWarnings("unchecked")
         Deque<AutoCloseable> resources = ec.getStore(NS).get("resources", Deque.class);
