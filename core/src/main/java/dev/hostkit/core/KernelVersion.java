@@ -2,7 +2,6 @@ package dev.hostkit.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,7 +41,7 @@ public record KernelVersion(int major, int minor, int patch, String release) imp
     /** Reads a release from a file such as {@code /proc/sys/kernel/osrelease} under a fixture root. */
     static KernelVersion read(Path osrelease) {
         try {
-            return parse(Files.readString(osrelease));
+            return parse(ProcFs.readKernelFile(osrelease));
         } catch (IOException e) {
             throw new UncheckedIOException("read kernel release " + osrelease, e);
         }

@@ -90,9 +90,24 @@ public final class ProcFs {
     /** The kernel command line ({@code proc/cmdline}), or empty when unreadable. */
     public String cmdline() {
         try {
-            return Files.readString(proc.resolve("cmdline")).strip();
+            return readKernelFile(proc.resolve("cmdline")).strip();
         } catch (IOException e) {
             return "";
+        }
+    }
+
+    /**
+     * Reads a small kernel file whole. {@code Files.readString} is wrong for {@code /proc/sys}: it sees
+     * size 0, reads one byte first, and the kernel's sysctl handler answers the read at offset 1 with
+     * end-of-file, so {@code file-nr} reads as "5". One large read gets the whole value.
+     *
+     * @param file the file
+     * @return its content as UTF-8
+     * @throws IOException when it cannot be read
+     */
+    public static String readKernelFile(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 
@@ -119,7 +134,7 @@ public final class ProcFs {
     public OptionalLong readLong(String relative) {
         Path file = proc.resolve(relative);
         try {
-            String s = Files.readString(file).strip();
+            String s = readKernelFile(file).strip();
             int space = s.indexOf(' ');
             if (space < 0) {
                 space = s.indexOf('\t');

@@ -52,4 +52,11 @@ class MountInfoTest {
         }
         assertThat(ProcFs.openFdCount()).isEqualTo(before);
     }
+
+    @Test
+    void readsSysctlFilesWhole() {
+        // /proc/sys/fs/file-nr holds three numbers; a one-byte first read would yield only the first digit.
+        long allocated = ProcFs.system().readLong("sys/fs/file-nr").orElseThrow();
+        assertThat(allocated).isGreaterThan(9);
+    }
 }

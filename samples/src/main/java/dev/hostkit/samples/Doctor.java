@@ -1,64 +1,206 @@
 package dev.hostkit.samples;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hostkit.core.KernelVersion;
 import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.ProcFs;
+import dev.hostkit.samples.DoctorReport.Severity;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code hostkit doctor}: what the host looks like, with no configuration. Says what it cannot see
- * (not root, missing files) and goes on. Exit status 0 healthy, 1 warnings, 2 critical.
+ * {@code hostkit doctor [--json] [--metrics-file FILE] [--state-dir DIR]}: one command, no configuration,
+ * on any Linux host. Each check adds facts and findings; a check that cannot look (not root, no Docker
+ * socket, no v1 memory controller) says so and the doctor goes on. Exit status 0 healthy, 1 warnings,
+ * 2 critical.
  */
 final class Doctor {
+    /** One area of the report; a check that throws is reported as a blind spot, never a crash. */
+    interface Check {
+        String area();
+
+        void run(DoctorReport report) throws Exception;
+    }
+
     private Doctor() {
     }
 
     static int run(String[] args) {
-        boolean json = Arrays.asList(args).contains("--json");
-        Map<String, Object> report = new LinkedHashMap<>();
-        KernelVersion kernel = KernelVersion.current();
-        report.put("kernel", kernel.release());
-        report.put("root", isRoot());
-
-        Set<NetNamespace.NsId> namespaces = new HashSet<>();
-        int unreadable = 0;
-        for (int pid : ProcFs.system().pids()) {
-            try {
-                namespaces.add(NetNamespace.idOf(Path.of("/proc/" + pid + "/ns/net")));
-            } catch (NativeException e) {
-                unreadable++; // process gone, or not ours to open without root
+        boolean json = false;
+        Path metricsFile = null;
+        Path stateDir = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--json" -> json = true;
+                case "--metrics-file" -> metricsFile = Path.of(value(args, ++i, "--metrics-file"));
+                case "--state-dir" -> stateDir = Path.of(value(args, ++i, "--state-dir"));
+                default -> {
+                    System.err.println("hostkit doctor: unknown option '" + args[i] + "'");
+                    return 64;
+                }
             }
         }
-        report.put("networkNamespaces", namespaces.size());
-        report.put("processesNotInspected", unreadable);
-        report.put("hostkitOpenFds", ProcFs.openFdCount());
-        report.put("systemFileHandles", ProcFs.system().readLong("sys/fs/file-nr").orElse(-1));
-
+        DoctorReport report = examine(checks(stateDir));
         if (json) {
-            StringBuilder b = new StringBuilder("{");
-            report.forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append('"').append(k).append("\":")
-                    .append(v instanceof String s ? '"' + s.replace("\"", "\\\"") + '"' : v));
-            System.out.println(b.append('}'));
+            System.out.println(toJson(report));
         } else {
-            System.out.println("hostkit doctor");
-            report.forEach((k, v) -> System.out.printf("  %-22s %s%n", k, v));
-            if (unreadable > 0 && !isRoot()) {
-                System.out.println("  note: not root: " + unreadable + " processes' namespaces could not be inspected");
+            printText(report);
+        }
+        if (metricsFile != null) {
+            try {
+                AtomicFiles.write(metricsFile, PrometheusText.of(report.metrics()));
+            } catch (IOException e) {
+                System.err.println("hostkit doctor: cannot write metrics file " + metricsFile + ": " + e.getMessage());
+                return 2;
             }
         }
-        return 0;
+        return report.exitStatus();
     }
 
-    private static boolean isRoot() {
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    static List<Check> checks(Path stateDir) {
+        List<Check> checks = new ArrayList<>();
+        checks.add(new HostCheck());
+        return checks;
+    }
+
+    static DoctorReport examine(List<Check> checks) {
+        DoctorReport report = new DoctorReport();
+        for (Check check : checks) {
+            try {
+                check.run(report);
+            } catch (Exception | LinkageError e) {
+                report.cannotSee(check.area(), String.valueOf(e.getMessage()));
+            }
+        }
+        Severity worst = report.worst();
+        report.metric("hostkit_doctor_status", "Worst finding: 0 ok, 1 warn, 2 critical.", worst.ordinal());
+        for (Severity s : Severity.values()) {
+            long n = report.findings().stream().filter(f -> f.severity() == s).count();
+            report.metric("hostkit_doctor_findings", "Findings by severity.", "severity=\"" + s.label() + "\"", n);
+        }
+        report.metric("hostkit_doctor_blind_spots", "Areas the doctor could not inspect.", report.cannotSee().size());
+        return report;
+    }
+
+    private static void printText(DoctorReport report) {
+        System.out.println("hostkit doctor");
+        report.sections().forEach((name, facts) -> {
+            System.out.println();
+            System.out.println(name);
+            facts.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
+        });
+        System.out.println();
+        System.out.println("findings");
+        if (report.findings().isEmpty()) {
+            System.out.println("  none");
+        }
+        for (DoctorReport.Finding f : report.findings()) {
+            System.out.printf("  [%s] %s: %s%n", f.severity().label(), f.area(), f.summary());
+            if (f.remedy() != null && !f.remedy().isEmpty()) {
+                System.out.println("         remedy: " + f.remedy());
+            }
+        }
+        if (!report.cannotSee().isEmpty()) {
+            System.out.println();
+            System.out.println("could not see");
+            report.cannotSee().forEach(s -> System.out.println("  " + s));
+        }
+        System.out.println();
+        System.out.println("status: " + report.worst().label());
+    }
+
+    static String toJson(DoctorReport report) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", report.worst().label());
+        out.putAll(report.sections());
+        List<Map<String, Object>> findings = new ArrayList<>();
+        for (DoctorReport.Finding f : report.findings()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("severity", f.severity().label());
+            m.put("area", f.area());
+            m.put("summary", f.summary());
+            m.put("remedy", f.remedy());
+            findings.add(m);
+        }
+        out.put("findings", findings);
+        out.put("cannotSee", report.cannotSee());
+        try {
+            return new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).writeValueAsString(out);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the report as JSON", e);
+        }
+    }
+
+    /** Kernel, privileges, network namespaces, file handles. */
+    static final class HostCheck implements Check {
+        @Override
+        public String area() {
+            return "host";
+        }
+
+        @Override
+        public void run(DoctorReport report) {
+            Map<String, Object> host = report.section("host");
+            KernelVersion kernel = KernelVersion.current();
+            host.put("kernel", kernel.release());
+            boolean root = isRoot();
+            host.put("root", root);
+            Set<NetNamespace.NsId> namespaces = new HashSet<>();
+            int unreadable = 0;
+            for (int pid : ProcFs.system().pids()) {
+                try {
+                    namespaces.add(NetNamespace.idOf(Path.of("/proc/" + pid + "/ns/net")));
+                } catch (NativeException e) {
+                    unreadable++; // the process exited, or its namespace is not ours to open
+                }
+            }
+            host.put("networkNamespaces", namespaces.size());
+            host.put("hostkitOpenFds", ProcFs.openFdCount());
+            report.metric("hostkit_network_namespaces", "Distinct network namespaces of running processes.", namespaces.size());
+            if (!root && unreadable > 0) {
+                report.cannotSee("network namespaces", "not root: " + unreadable + " processes' namespaces could not be opened");
+            }
+            fileHandles(report, host);
+        }
+
+        private static void fileHandles(DoctorReport report, Map<String, Object> host) {
+            try {
+                String[] f = ProcFs.readKernelFile(Path.of("/proc/sys/fs/file-nr")).trim().split("\\s+");
+                long allocated = Long.parseLong(f[0]);
+                long max = Long.parseLong(f[2]);
+                host.put("fileHandles", allocated + " of " + max);
+                report.metric("hostkit_file_handles_allocated", "System-wide allocated file handles (fs.file-nr).", allocated);
+                if (max > 0 && allocated > max * 0.9) {
+                    report.finding(Severity.CRITICAL, "host", "file handles nearly exhausted: " + allocated + " of " + max,
+                            "find the process leaking fds (ls /proc/*/fd | wc -l per process) and restart it; raise fs.file-max only as a stopgap");
+                } else if (max > 0 && allocated > max * 0.7) {
+                    report.finding(Severity.WARN, "host", "file handles above 70%: " + allocated + " of " + max,
+                            "look for a process whose fd count keeps growing (a leaking agent)");
+                }
+            } catch (IOException | RuntimeException e) {
+                report.cannotSee("file handles", "/proc/sys/fs/file-nr: " + e.getMessage());
+            }
+        }
+    }
+
+    static boolean isRoot() {
         try {
             return Files.readString(Path.of("/proc/self/status")).lines()
                     .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
