@@ -1,0 +1,66 @@
+package dev.hostkit.samples;
+
+import dev.hostkit.samples.DoctorReport.Severity;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DoctorTest {
+    @Test
+    void exitStatusFollowsTheWorstFinding() {
+        DoctorReport r = new DoctorReport();
+        assertThat(r.exitStatus()).isZero();
+        r.finding(Severity.WARN, "a", "warned", "fix a");
+        assertThat(r.exitStatus()).isEqualTo(1);
+        r.finding(Severity.CRITICAL, "b", "broken", "fix b");
+        assertThat(r.exitStatus()).isEqualTo(2);
+    }
+
+    @Test
+    void aCheckThatThrowsBecomesABlindSpotAndTheOthersStillRun() {
+        Doctor.Check failing = new Doctor.Check() {
+            public String area() {
+                return "docker";
+            }
+
+            public void run(DoctorReport report) {
+                throw new IllegalStateException("no Docker socket at /var/run/docker.sock");
+            }
+        };
+        Doctor.Check fine = new Doctor.Check() {
+            public String area() {
+                return "x";
+            }
+
+            public void run(DoctorReport report) {
+                report.section("x").put("seen", true);
+            }
+        };
+        DoctorReport r = Doctor.examine(List.of(failing, fine));
+        assertThat(r.cannotSee()).containsExactly("docker: no Docker socket at /var/run/docker.sock");
+        assertThat(r.sections().get("x")).containsEntry("seen", true);
+        assertThat(Doctor.toJson(r)).contains("\"status\":\"ok\"", "\"cannotSee\":[\"docker: no Docker socket");
+    }
+
+    @Test
+    void metricsAreValidPrometheusTextWrittenAtomically(@TempDir Path dir) throws Exception {
+        DoctorReport r = Doctor.examine(List.of(new Doctor.HostCheck()));
+        String text = PrometheusText.of(r.metrics());
+        assertThat(text).contains("# TYPE hostkit_doctor_status gauge", "hostkit_doctor_findings{severity=\"critical\"} 0");
+        for (String line : text.split("\n")) {
+            assertThat(line).matches("# (HELP|TYPE) .*|[a-z_]+(\\{[a-z]+=\"[^\"]*\"\\})? -?[0-9.eE+-]+");
+        }
+        Path file = dir.resolve("doctor.prom");
+        AtomicFiles.write(file, text);
+        AtomicFiles.write(file, text);
+        assertThat(Files.readString(file)).isEqualTo(text);
+        try (var entries = Files.list(dir)) {
+            assertThat(entries).containsExactly(file);
+        }
+    }
+}
