@@ -1,0 +1,81 @@
+package dev.hostkit.cgroups;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A pod or container cgroup whose pod or container no longer exists, with what it still holds.
+ * Only the topmost orphan of a subtree is listed; its task count covers the whole subtree.
+ *
+ * @param path the cgroup's path
+ * @param owner the pod/container the path names
+ * @param reason why it is an orphan, in words
+ * @param usage bytes charged (hierarchical in v1 with use_hierarchy and in v2)
+ * @param kmemUsage kernel memory bytes charged
+ * @param tasks tasks left in it and its descendants
+ */
+public record OrphanCgroup(String path, CgroupOwner owner, String reason, long usage, long kmemUsage, long tasks) {
+
+    /**
+     * The orphans among a full census's cgroups.
+     *
+     * @param census a {@link MemoryCensus#full full} census
+     * @param livePodUids UIDs of the pods that exist (dashes or underscores), or {@code null} when unknown: pods are then not judged
+     * @param liveContainerIds ids of the containers that exist (full or 12-character short ids), or {@code null} when unknown
+     * @return the orphans, largest memory usage first
+     */
+    public static List<OrphanCgroup> find(MemoryCensus census, Set<String> livePodUids, Set<String> liveContainerIds) {
+        Set<String> pods = livePodUids == null ? null : normalize(livePodUids, false);
+        Set<String> containers = liveContainerIds == null ? null : normalize(liveContainerIds, true);
+        Map<String, Long> subtreeTasks = new HashMap<>();
+        for (MemoryStats s : census.cgroups()) {
+            long t = s.tasks().orElse(0);
+            for (String p = s.path(); ; p = parent(p)) {
+                subtreeTasks.merge(p, t, Long::sum);
+                if (p.equals("/")) {
+                    break;
+                }
+            }
+        }
+        List<OrphanCgroup> out = new ArrayList<>();
+        List<String> orphanPaths = new ArrayList<>();
+        for (MemoryStats s : census.cgroups()) { // parents come before children
+            CgroupOwner owner = CgroupOwner.parse(s.path()).orElse(null);
+            if (owner == null || orphanPaths.stream().anyMatch(p -> s.path().startsWith(p + "/"))) {
+                continue;
+            }
+            String reason = null;
+            if (pods != null && owner.podUid() != null && !pods.contains(owner.podUid())) {
+                reason = "pod " + owner.podUid() + " no longer exists";
+            } else if (containers != null && owner.containerId() != null
+                    && !containers.contains(owner.containerId().substring(0, 12))) {
+                reason = "container " + owner.containerId().substring(0, 12) + " no longer exists";
+            }
+            if (reason != null) {
+                orphanPaths.add(s.path());
+                out.add(new OrphanCgroup(s.path(), owner, reason, s.usage().orElse(0), s.kmemUsage().orElse(0),
+                        subtreeTasks.getOrDefault(s.path(), 0L)));
+            }
+        }
+        out.sort(Comparator.comparingLong(OrphanCgroup::usage).reversed());
+        return out;
+    }
+
+    private static Set<String> normalize(Set<String> ids, boolean shortIds) {
+        Set<String> out = new java.util.HashSet<>();
+        for (String id : ids) {
+            String s = id.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            out.add(shortIds && s.length() > 12 ? s.substring(0, 12) : s);
+        }
+        return out;
+    }
+
+    private static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash <= 0 ? "/" : path.substring(0, slash);
+    }
+}
