@@ -28,8 +28,11 @@ public record MkdirDiagnosis(Path path, Errno errno, boolean likely, String summ
         remedies = List.copyOf(remedies);
     }
 
-    /** The IDs left at or below which a failed mkdir is put down to exhaustion. */
-    static final long EXHAUSTED_HEADROOM = 64;
+    /**
+     * The IDs left at or below which a failed mkdir is put down to exhaustion. Not 0: the counts are taken after the
+     * failure, while the runtime keeps creating and removing cgroups, and a 3.10 host fails a little early.
+     */
+    static final long EXHAUSTED_HEADROOM = 1024;
 
     /**
      * Diagnoses a failed mkdir, taking a counts-only census of {@code fs}.
