@@ -1,0 +1,241 @@
+package dev.hostkit.netlink;
+
+import com.sun.jna.LastErrorException;
+import dev.hostkit.core.Errno;
+import dev.hostkit.core.NetNamespace;
+import dev.hostkit.core.internal.LibC;
+import dev.hostkit.netlink.internal.MessageParser;
+import dev.hostkit.netlink.internal.NetlinkSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+import static dev.hostkit.netlink.internal.RtnlConstants.*;
+
+/**
+ * An open subscription to link, address and route changes in one namespace, read with {@link #poll},
+ * by iteration, or pushed to a listener on a dedicated thread. When the kernel drops notifications
+ * ({@code ENOBUFS}) a {@link NetlinkEvent.ResyncNeeded} is delivered and the subscription stays alive;
+ * {@link #close()} wakes a blocked reader at once (poll(2) on the socket and an eventfd).
+ */
+public final class EventSubscription implements AutoCloseable, Iterable<NetlinkEvent> {
+    private static final Logger LOG = LoggerFactory.getLogger(EventSubscription.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    /** Default receive buffer of a subscription socket. */
+    public static final int DEFAULT_RECEIVE_BUFFER = 1024 * 1024;
+
+    private final NetlinkSocket socket;
+    private final String where;
+    private final MessageParser parser = new MessageParser();
+    private final ArrayDeque<NetlinkEvent> pending = new ArrayDeque<>();
+    private final ReentrantLock readLock = new ReentrantLock();
+    private volatile boolean closed;
+    private Thread thread;
+
+    private EventSubscription(NetlinkSocket socket, String where) {
+        this.socket = socket;
+        this.where = where;
+    }
+
+    static EventSubscription open(NetNamespace ns, String where, Set<EventGroup> groups, Consumer<NetlinkEvent> listener) {
+        return open(ns, where, groups, listener, DEFAULT_RECEIVE_BUFFER);
+    }
+
+    static EventSubscription open(NetNamespace ns, String where, Set<EventGroup> groups, Consumer<NetlinkEvent> listener, int receiveBuffer) {
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException("subscribe to at least one event group");
+        }
+        if (ns.isClosed()) {
+            throw new IllegalStateException("cannot subscribe: the handle is closed (" + where + ")");
+        }
+        int mask = 0;
+        for (EventGroup g : groups) {
+            mask |= g.mask();
+        }
+        int m = mask;
+        NetlinkSocket socket = ns.run(() -> NetlinkSocket.open(m, receiveBuffer));
+        try {
+            socket.enableWakeUp();
+        } catch (RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+        EventSubscription sub = new EventSubscription(socket, where);
+        if (listener != null) {
+            sub.thread = new Thread(() -> sub.deliver(listener), "hostkit-netlink-events-" + THREADS.incrementAndGet());
+            sub.thread.setDaemon(true);
+            sub.thread.start();
+        }
+        return sub;
+    }
+
+    private void deliver(Consumer<NetlinkEvent> listener) {
+        while (!closed) {
+            NetlinkEvent e;
+            try {
+                e = poll(null);
+            } catch (RuntimeException failure) {
+                if (!closed) {
+                    LOG.error("netlink event subscription in {} stopped: {}", where, failure.toString());
+                }
+                return;
+            }
+            if (e != null) {
+                try {
+                    listener.accept(e);
+                } catch (RuntimeException failure) {
+                    LOG.warn("netlink event listener failed on {}", e, failure);
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits for the next event.
+     *
+     * @param timeout how long to wait, or {@code null} to wait until an event arrives or the subscription closes
+     * @return the event, or {@code null} on timeout or when closed
+     * @throws NetlinkException when receiving fails for a reason other than dropped events
+     */
+    public NetlinkEvent poll(Duration timeout) {
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        readLock.lock();
+        try {
+            while (true) {
+                if (closed) {
+                    return null;
+                }
+                NetlinkEvent e = pending.poll();
+                if (e != null) {
+                    return e;
+                }
+                int wait;
+                if (timeout == null) {
+                    wait = -1;
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return null;
+                    }
+                    wait = (int) Math.min(Integer.MAX_VALUE, Math.max(1, left / 1_000_000));
+                }
+                if (socket.awaitReadable(wait) && !closed) {
+                    readOnce();
+                }
+            }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    private void readOnce() {
+        ByteBuffer b;
+        try {
+            b = socket.receive();
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Errno.ENOBUFS.number()) {
+                pending.add(new NetlinkEvent.ResyncNeeded(-1));
+                return;
+            }
+            throw new NetlinkException("receive events", where, LibC.errno(e), null);
+        }
+        int end = b.limit();
+        try {
+            for (int off = 0; off < end; ) {
+                int len = MessageParser.messageLength(b, off, end);
+                NetlinkEvent e = decode(b, off, len);
+                if (e != null) {
+                    pending.add(e);
+                }
+                off += MessageParser.align(len);
+            }
+        } catch (NetlinkParseException e) {
+            // One bad datagram must not end the subscription; the subscriber re-reads state instead.
+            LOG.warn("dropping malformed notification in {}: {}", where, e.getMessage());
+            pending.add(new NetlinkEvent.ResyncNeeded(-1));
+        }
+    }
+
+    private NetlinkEvent decode(ByteBuffer b, int off, int len) {
+        int type = MessageParser.type(b, off);
+        return switch (type) {
+            case RTM_NEWLINK, RTM_DELLINK -> new NetlinkEvent.LinkEvent(type == RTM_DELLINK, parser.link(b, off, len), -1);
+            case RTM_NEWADDR, RTM_DELADDR -> new NetlinkEvent.AddressEvent(type == RTM_DELADDR, parser.address(b, off, len), -1);
+            case RTM_NEWROUTE, RTM_DELROUTE -> {
+                Route r = parser.route(b, off, len);
+                yield r == null ? null : new NetlinkEvent.RouteEvent(type == RTM_DELROUTE, r, -1);
+            }
+            default -> null;
+        };
+    }
+
+    /**
+     * Iterates events, blocking in {@code hasNext()} until one arrives; ends when the subscription closes.
+     * Not for use together with a listener.
+     */
+    @Override
+    public Iterator<NetlinkEvent> iterator() {
+        return new Iterator<>() {
+            private NetlinkEvent next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == null) {
+                    next = poll(null);
+                }
+                return next != null;
+            }
+
+            @Override
+            public NetlinkEvent next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException("subscription closed");
+                }
+                NetlinkEvent e = next;
+                next = null;
+                return e;
+            }
+        };
+    }
+
+    /** Whether {@link #close()} ran. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Stops the subscription: wakes a blocked reader (which then returns {@code null}), stops the listener
+     * thread and closes the socket. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        socket.wakeUp();
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        readLock.lock();
+        try {
+            socket.close();
+        } finally {
+            readLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.hostkit.netlink;
+
+import dev.hostkit.core.NativeException;
+
+/**
+ * The kernel refused an rtnetlink request: which operation, on what, the errno and the kernel's
+ * extended-ACK text when it sent one, e.g. {@code create macvlan(hk0 on parent 7): ENODEV (No such device): ...}.
+ */
+public class NetlinkException extends NativeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String extAck;
+
+    /**
+     * @param operation what was asked, e.g. {@code create macvlan}
+     * @param target what it acted on, e.g. a link name
+     * @param errno the errno (sign ignored)
+     * @param extAck the kernel's extended-ACK message, or {@code null}
+     */
+    public NetlinkException(String operation, String target, int errno, String extAck) {
+        super(operation, target, errno, extAck, null);
+        this.extAck = extAck;
+    }
+
+    /** The kernel's extended-ACK text; empty when the kernel sent none. */
+    public String extAck() {
+        return extAck == null ? "" : extAck;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.hostkit.netlink;
+
+import dev.hostkit.core.internal.LibC;
+import dev.hostkit.netlink.internal.MessageBuilder;
+import dev.hostkit.netlink.internal.RtnlChannel.Request;
+
+import java.net.Inet4Address;
+
+import static dev.hostkit.netlink.internal.RtnlConstants.*;
+
+/**
+ * Builds the rtnetlink change requests behind {@link RtNetlink} and {@link Batch}: one place that knows
+ * which header, family struct and attributes each change needs. Stateless.
+ */
+final class Requests {
+    private Requests() {
+    }
+
+    /** {@code RTM_NEWLINK} with create flags: the link named {@code name}, optionally created in {@code nsFd}. */
+    static Request createLink(LinkSpec spec, String name, int nsFd, boolean up) {
+        String target = name + (spec.parentIndex() > 0 ? " on parent index " + spec.parentIndex() : "");
+        return new Request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, m -> {
+            m.ifinfomsg(0, 0, 0, up ? IFF_UP : 0, up ? IFF_UP : 0);
+            m.attrString(IFLA_IFNAME, name);
+            if (spec.parentIndex() > 0) {
+                m.attrU32(IFLA_LINK, spec.parentIndex());
+            }
+            if (spec.mtu() > 0) {
+                m.attrU32(IFLA_MTU, spec.mtu());
+            }
+            if (spec.mac() != null) {
+                m.attrBytes(IFLA_ADDRESS, spec.mac().bytes());
+            }
+            if (nsFd >= 0) {
+                m.attrU32(IFLA_NET_NS_FD, nsFd);
+            }
+            linkInfo(m, spec.kind());
+        }, "create " + spec.kind().kindName(), target);
+    }
+
+    static void linkInfo(MessageBuilder m, LinkKind kind) {
+        int info = m.beginNestedPlain(IFLA_LINKINFO);
+        m.attrString(IFLA_INFO_KIND, kind.kindName());
+        if (kind instanceof LinkKind.Macvlan mv) {
+            int data = m.beginNestedPlain(IFLA_INFO_DATA);
+            m.attrU32(IFLA_MACVLAN_MODE, mv.mode().value());
+            m.endNested(data);
+        } else if (kind instanceof LinkKind.Vlan v) {
+            int data = m.beginNestedPlain(IFLA_INFO_DATA);
+            m.attrU16(IFLA_VLAN_ID, v.id());
+            m.attrU16Be(IFLA_VLAN_PROTOCOL, v.protocol().ethertype());
+            m.endNested(data);
+        } else if (kind instanceof LinkKind.Veth veth) {
+            int data = m.beginNestedPlain(IFLA_INFO_DATA);
+            int peer = m.beginNestedPlain(VETH_INFO_PEER);
+            m.ifinfomsg(0, 0, 0, 0, 0);
+            m.attrString(IFLA_IFNAME, veth.peerName());
+            if (veth.peerNamespace() != null) {
+                m.attrU32(IFLA_NET_NS_FD, veth.peerNamespace().fd());
+            }
+            m.endNested(peer);
+            m.endNested(data);
+        }
+        m.endNested(info);
+    }
+
+    /** {@code RTM_NEWLINK} on an existing link (no create flags): whatever {@code attrs} writes. */
+    static Request changeLink(int index, int flags, int change, MessageBuilderStep attrs, String operation, String target) {
+        return new Request(RTM_NEWLINK, 0, m -> {
+            m.ifinfomsg(0, 0, index, flags, change);
+            attrs.write(m);
+        }, operation, target);
+    }
+
+    /** Writes attributes. */
+    @FunctionalInterface
+    interface MessageBuilderStep {
+        void write(MessageBuilder m);
+    }
+
+    static Request setUp(int index, boolean up) {
+        return changeLink(index, up ? IFF_UP : 0, IFF_UP, m -> { }, up ? "set link up" : "set link down", "index " + index);
+    }
+
+    static Request deleteLink(int index, String target) {
+        return new Request(RTM_DELLINK, 0, m -> m.ifinfomsg(0, 0, index, 0, 0), "delete link", target);
+    }
+
+    static Request deleteLinkByName(String name) {
+        return new Request(RTM_DELLINK, 0, m -> {
+            m.ifinfomsg(0, 0, 0, 0, 0);
+            m.attrString(IFLA_IFNAME, name);
+        }, "delete link", name);
+    }
+
+    static Request address(boolean add, Address a) {
+        int type = add ? RTM_NEWADDR : RTM_DELADDR;
+        int flags = add ? NLM_F_CREATE | NLM_F_EXCL : 0;
+        return new Request(type, flags, m -> {
+            m.ifaddrmsg(a.family(), a.prefixLength(), a.flags() & 0xff, a.scope().value(), a.linkIndex());
+            m.attrBytes(IFA_LOCAL, a.address().getAddress());
+            m.attrBytes(IFA_ADDRESS, (a.peer() != null ? a.peer() : a.address()).getAddress());
+            if (a.broadcast() != null) {
+                m.attrBytes(IFA_BROADCAST, a.broadcast().getAddress());
+            }
+            if (a.label() != null) {
+                m.attrString(IFA_LABEL, a.label());
+            }
+            if (add && a.flags() != 0) {
+                m.attrU32(IFA_FLAGS, a.flags());
+            }
+        }, add ? "add address" : "delete address", a.cidr() + " on index " + a.linkIndex());
+    }
+
+    /** How a route request treats an existing route. */
+    enum RouteOp { ADD, REPLACE, DELETE }
+
+    static Request route(RouteOp op, Route r) {
+        int type = op == RouteOp.DELETE ? RTM_DELROUTE : RTM_NEWROUTE;
+        int flags = switch (op) {
+            case ADD -> NLM_F_CREATE | NLM_F_EXCL;
+            case REPLACE -> NLM_F_CREATE | NLM_F_REPLACE;
+            case DELETE -> 0;
+        };
+        int scope;
+        if (op == RouteOp.DELETE) {
+            scope = RT_SCOPE_NOWHERE; // matches any scope
+        } else if (r.scope().equals(Scope.UNIVERSE) && r.gateway() == null && r.type() == RTN_UNICAST && r.outputIndex() != 0) {
+            scope = RT_SCOPE_LINK; // as ip does for a directly connected route
+        } else {
+            scope = r.scope().value();
+        }
+        int protocol = op == RouteOp.DELETE ? 0 : r.protocol();
+        return new Request(type, flags, m -> {
+            m.rtmsg(r.family(), r.destinationPrefix(), 0, 0, r.table() < 256 ? r.table() : 0, protocol, scope, r.type(), r.flags());
+            if (r.destination() != null) {
+                m.attrBytes(RTA_DST, r.destination().getAddress());
+            }
+            if (r.gateway() != null) {
+                m.attrBytes(RTA_GATEWAY, r.gateway().getAddress());
+            }
+            if (r.outputIndex() != 0) {
+                m.attrU32(RTA_OIF, r.outputIndex());
+            }
+            if (r.priority() != 0) {
+                m.attrU32(RTA_PRIORITY, r.priority());
+            }
+            if (r.preferredSource() != null) {
+                m.attrBytes(RTA_PREFSRC, r.preferredSource().getAddress());
+            }
+            m.attrU32(RTA_TABLE, r.table());
+        }, switch (op) {
+            case ADD -> "add route";
+            case REPLACE -> "replace route";
+            case DELETE -> "delete route";
+        }, r.destinationText() + (r.family() == LibC.AF_INET ? "" : " (IPv6)") + " table " + r.table());
+    }
+
+    static boolean isIpv4(java.net.InetAddress a) {
+        return a instanceof Inet4Address;
+    }
+}

@@ -1,0 +1,446 @@
+package dev.hostkit.netlink;
+
+import dev.hostkit.core.Errno;
+import dev.hostkit.core.NetNamespace;
+import dev.hostkit.netlink.internal.MessageParser;
+import dev.hostkit.netlink.internal.RtnlChannel;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import static dev.hostkit.netlink.internal.RtnlConstants.*;
+
+/**
+ * A typed rtnetlink handle bound to one network namespace: links, addresses, routes, pipelined batches
+ * and change subscriptions. Thread-safe (requests are serialised on one socket); {@link #close()} releases
+ * the socket and the handle's own namespace fd.
+ *
+ * <pre>{@code
+ * try (NetNamespace ns = NetNamespace.named("blue"); RtNetlink host = RtNetlink.open()) {
+ *     int parent = host.link("eth0").orElseThrow().index();
+ *     Link mv = host.createLink(LinkSpec.macvlan("mv0", parent, MacvlanMode.BRIDGE).up().inNamespace(ns));
+ * }
+ * }</pre>
+ */
+public final class RtNetlink implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final NetNamespace namespace;
+    private final String label;
+    private final RtnlChannel channel;
+
+    private RtNetlink(NetNamespace namespace, String label, RtnlChannel channel) {
+        this.namespace = namespace;
+        this.label = label;
+        this.channel = channel;
+    }
+
+    /** Opens a handle on the calling thread's network namespace. */
+    public static RtNetlink open() {
+        NetNamespace own = NetNamespace.current();
+        try {
+            return new RtNetlink(own, "current namespace", RtnlChannel.open());
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a handle on {@code ns}: the socket is created inside it, then works from any thread. The handle
+     * keeps its own reference to the namespace, so {@code ns} may be closed afterwards.
+     *
+     * @param ns an open namespace
+     * @return the handle
+     * @throws IllegalArgumentException when {@code ns} is closed
+     */
+    public static RtNetlink open(NetNamespace ns) {
+        if (ns == null || ns.isClosed()) {
+            throw new IllegalArgumentException("cannot open rtnetlink in a closed namespace" + (ns == null ? "" : ": " + ns.path()));
+        }
+        // Reopening through /proc/self/fd gives an independent fd on the same namespace.
+        NetNamespace own = NetNamespace.open(Path.of("/proc/self/fd/" + ns.fd()));
+        try {
+            return new RtNetlink(own, "namespace " + ns.path(), own.run(RtnlChannel::open));
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /** The namespace this handle works in (owned by the handle; do not close it). */
+    public NetNamespace namespace() {
+        return namespace;
+    }
+
+    // ---------------------------------------------------------------- links
+
+    /** All links, from one dump. */
+    public List<Link> links() {
+        List<Link> out = new ArrayList<>();
+        dumpLinks(out::add, out::clear);
+        return out;
+    }
+
+    /**
+     * Streams all links to {@code sink} without building a list; on an interrupted dump the sink is told
+     * to forget what it got through {@code restart} and receives everything again.
+     *
+     * @param sink receives each link
+     * @param restart called before a retried dump
+     */
+    public void dumpLinks(Consumer<Link> sink, Runnable restart) {
+        channel.dump(RTM_GETLINK, m -> {
+            m.ifinfomsg(0, 0, 0, 0, 0);
+            m.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+        }, MessageParser::link, sink, restart, "list links", where());
+    }
+
+    /**
+     * The link called {@code name}.
+     *
+     * @param name an interface name
+     * @return the link, or empty when there is none
+     */
+    public Optional<Link> link(String name) {
+        LinkNames.check(name);
+        return getLink(0, name);
+    }
+
+    /**
+     * The link with ifindex {@code index}.
+     *
+     * @param index the ifindex
+     * @return the link, or empty when there is none
+     */
+    public Optional<Link> link(int index) {
+        if (index <= 0) {
+            throw new IllegalArgumentException("link index must be positive, was " + index);
+        }
+        return getLink(index, null);
+    }
+
+    private Optional<Link> getLink(int index, String name) {
+        try {
+            return Optional.of(channel.get(RTM_GETLINK, m -> {
+                m.ifinfomsg(0, 0, index, 0, 0);
+                if (name != null) {
+                    m.attrString(IFLA_IFNAME, name);
+                }
+                m.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+            }, MessageParser::link, "get link", name != null ? name : "index " + index));
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENODEV) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    private Link requireLink(int index, String what) {
+        return link(index).orElseThrow(() -> new NetlinkException(what, "index " + index, Errno.ENODEV.number(), null));
+    }
+
+    /**
+     * Creates a link as {@code spec} says and returns it as the kernel reports it afterwards.
+     * With {@link LinkSpec#namespace()} set, the link is created directly inside that namespace under a
+     * random temporary name (no clash with names in this namespace), then renamed (and brought up) there;
+     * if any later step fails, the half-made link is deleted before the error is thrown.
+     *
+     * @param spec what to create
+     * @return the new link (read in the namespace it lives in)
+     * @throws NetlinkException naming the link and the kernel's reason
+     */
+    public Link createLink(LinkSpec spec) {
+        if (spec.namespace() == null) {
+            channel.ack(Requests.createLink(spec, spec.name(), -1, spec.bringUp()));
+            return getLink(0, spec.name()).orElseThrow(() ->
+                    new NetlinkException("create " + spec.kind().kindName(), spec.name(), Errno.ENODEV.number(), "link vanished right after creation"));
+        }
+        NetNamespace target = spec.namespace();
+        if (target.isClosed()) {
+            throw new IllegalArgumentException("target namespace of '" + spec.name() + "' is closed: " + target.path());
+        }
+        String temp = temporaryName();
+        channel.ack(Requests.createLink(spec, temp, target.fd(), false));
+        try (RtNetlink inside = RtNetlink.open(target)) {
+            try {
+                Link made = inside.getLink(0, temp).orElseThrow(() ->
+                        new NetlinkException("create " + spec.kind().kindName(), temp, Errno.ENODEV.number(), "not found in the target namespace after creation"));
+                inside.channel.ack(Requests.changeLink(made.index(), spec.bringUp() ? IFF_UP : 0, spec.bringUp() ? IFF_UP : 0,
+                        m -> m.attrString(IFLA_IFNAME, spec.name()), "rename " + temp + " to " + spec.name(), "in " + target.path()));
+                return inside.requireLink(made.index(), "read back " + spec.name());
+            } catch (RuntimeException e) {
+                try {
+                    inside.channel.ack(Requests.deleteLinkByName(temp));
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** A name like {@code hkt1f2e3d4c5b6a}: 15 bytes, random, so it cannot collide with a real one. */
+    static String temporaryName() {
+        byte[] r = new byte[6];
+        RANDOM.nextBytes(r);
+        return "hkt" + HexFormat.of().formatHex(r);
+    }
+
+    /**
+     * Deletes a link (and, for veth, its peer).
+     *
+     * @param index the ifindex
+     */
+    public void deleteLink(int index) {
+        channel.ack(Requests.deleteLink(index, "index " + index));
+    }
+
+    /**
+     * Deletes a link by name.
+     *
+     * @param name the interface name
+     */
+    public void deleteLink(String name) {
+        channel.ack(Requests.deleteLinkByName(LinkNames.check(name)));
+    }
+
+    /**
+     * Sets a link administratively up or down.
+     *
+     * @param index the ifindex
+     * @param up true for up
+     */
+    public void setUp(int index, boolean up) {
+        channel.ack(Requests.setUp(index, up));
+    }
+
+    /**
+     * Sets the MTU.
+     *
+     * @param index the ifindex
+     * @param mtu 68..65536
+     */
+    public void setMtu(int index, int mtu) {
+        if (mtu < LinkSpec.MIN_MTU || mtu > LinkSpec.MAX_MTU) {
+            throw new IllegalArgumentException("MTU must be in " + LinkSpec.MIN_MTU + ".." + LinkSpec.MAX_MTU + ", was " + mtu);
+        }
+        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrU32(IFLA_MTU, mtu), "set mtu " + mtu, "index " + index));
+    }
+
+    /**
+     * Sets the hardware address.
+     *
+     * @param index the ifindex
+     * @param mac the address
+     */
+    public void setMac(int index, MacAddress mac) {
+        if (mac == null) {
+            throw new IllegalArgumentException("MAC address is null");
+        }
+        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrBytes(IFLA_ADDRESS, mac.bytes()), "set address " + mac, "index " + index));
+    }
+
+    /**
+     * Renames a link (the kernel refuses with EBUSY while it is up).
+     *
+     * @param index the ifindex
+     * @param newName the new name
+     */
+    public void rename(int index, String newName) {
+        LinkNames.check(newName);
+        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrString(IFLA_IFNAME, newName), "rename to " + newName, "index " + index));
+    }
+
+    /**
+     * Moves a link into another namespace (it arrives down, keeping its name and a new or the same index).
+     *
+     * @param index the ifindex here
+     * @param target an open namespace
+     */
+    public void moveToNamespace(int index, NetNamespace target) {
+        if (target == null || target.isClosed()) {
+            throw new IllegalArgumentException("cannot move link " + index + " into a closed namespace");
+        }
+        int fd = target.fd();
+        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrU32(IFLA_NET_NS_FD, fd), "move link", "index " + index + " to " + target.path()));
+    }
+
+    /**
+     * Moves a link into the namespace of process {@code pid}.
+     *
+     * @param index the ifindex here
+     * @param pid a live process
+     */
+    public void moveToNamespaceOfPid(int index, int pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid must be positive, was " + pid);
+        }
+        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrU32(IFLA_NET_NS_PID, pid), "move link", "index " + index + " to pid " + pid));
+    }
+
+    // ---------------------------------------------------------------- addresses
+
+    /** All IPv4 and IPv6 addresses, from one dump. */
+    public List<Address> addresses() {
+        return addresses(0);
+    }
+
+    /**
+     * The addresses of one link (filtered by the kernel where it supports strict checking).
+     *
+     * @param linkIndex the ifindex, or 0 for all links
+     * @return the addresses
+     */
+    public List<Address> addresses(int linkIndex) {
+        List<Address> out = new ArrayList<>();
+        int filter = channel.strictCheck() ? linkIndex : 0;
+        channel.dump(RTM_GETADDR, m -> m.ifaddrmsg(0, 0, 0, 0, filter), MessageParser::address, a -> {
+            if (linkIndex == 0 || a.linkIndex() == linkIndex) {
+                out.add(a);
+            }
+        }, out::clear, "list addresses", linkIndex == 0 ? where() : "index " + linkIndex);
+        return out;
+    }
+
+    /**
+     * Adds an address.
+     *
+     * @param address what to add ({@link Address#of} and its {@code with*} methods)
+     * @throws NetlinkException with EEXIST when it is already there
+     */
+    public void addAddress(Address address) {
+        channel.ack(Requests.address(true, address));
+    }
+
+    /**
+     * Deletes an address.
+     *
+     * @param address the address (link index, address and prefix must match)
+     */
+    public void deleteAddress(Address address) {
+        channel.ack(Requests.address(false, address));
+    }
+
+    // ---------------------------------------------------------------- routes
+
+    /** All IPv4 and IPv6 routes of every table (local and cache entries included), from one dump. */
+    public List<Route> routes() {
+        return routes(0);
+    }
+
+    /**
+     * The routes of one table.
+     *
+     * @param table the table number (254 = main), or 0 for all
+     * @return the routes
+     */
+    public List<Route> routes(int table) {
+        List<Route> out = new ArrayList<>();
+        boolean filter = channel.strictCheck() && table != 0;
+        channel.dump(RTM_GETROUTE, m -> {
+            m.rtmsg(0, 0, 0, 0, filter && table < 256 ? table : 0, 0, 0, 0, 0);
+            if (filter) {
+                m.attrU32(RTA_TABLE, table);
+            }
+        }, MessageParser::route, r -> {
+            if (table == 0 || r.table() == table) {
+                out.add(r);
+            }
+        }, out::clear, "list routes", table == 0 ? where() : "table " + table);
+        return out;
+    }
+
+    /**
+     * Adds a route.
+     *
+     * @param route the route
+     * @throws NetlinkException with EEXIST when it exists
+     */
+    public void addRoute(Route route) {
+        channel.ack(Requests.route(Requests.RouteOp.ADD, route));
+    }
+
+    /**
+     * Adds a route or replaces the one with the same destination, table and metric.
+     *
+     * @param route the route
+     */
+    public void replaceRoute(Route route) {
+        channel.ack(Requests.route(Requests.RouteOp.REPLACE, route));
+    }
+
+    /**
+     * Deletes a route (matched by destination, table and whatever else is set).
+     *
+     * @param route the route
+     */
+    public void deleteRoute(Route route) {
+        channel.ack(Requests.route(Requests.RouteOp.DELETE, route));
+    }
+
+    // ---------------------------------------------------------------- batches and events
+
+    /** A new, empty batch of changes to send pipelined on this handle. */
+    public Batch batch() {
+        return new Batch(channel);
+    }
+
+    /**
+     * Subscribes to changes in this namespace, read with {@link EventSubscription#poll} or iteration.
+     *
+     * @param groups what to hear about
+     * @return the open subscription; close it
+     */
+    public EventSubscription subscribe(Set<EventGroup> groups) {
+        return EventSubscription.open(namespace, label, EnumSet.copyOf(groups), null);
+    }
+
+    /**
+     * Subscribes with a chosen socket receive buffer: a bigger one absorbs larger bursts before the kernel
+     * drops notifications (and a {@link NetlinkEvent.ResyncNeeded} is delivered).
+     *
+     * @param groups what to hear about
+     * @param receiveBufferBytes {@code SO_RCVBUF} to ask for (the kernel doubles it)
+     * @return the open subscription; close it
+     */
+    public EventSubscription subscribe(Set<EventGroup> groups, int receiveBufferBytes) {
+        if (receiveBufferBytes < 4096) {
+            throw new IllegalArgumentException("receive buffer must be at least 4096 bytes, was " + receiveBufferBytes);
+        }
+        return EventSubscription.open(namespace, label, EnumSet.copyOf(groups), null, receiveBufferBytes);
+    }
+
+    /**
+     * Subscribes to changes, delivered to {@code listener} on a dedicated thread until closed.
+     *
+     * @param groups what to hear about
+     * @param listener called for each event, one at a time; its exceptions are logged, not fatal
+     * @return the open subscription; close it
+     */
+    public EventSubscription subscribe(Set<EventGroup> groups, Consumer<NetlinkEvent> listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("listener is null");
+        }
+        return EventSubscription.open(namespace, label, EnumSet.copyOf(groups), listener);
+    }
+
+    private String where() {
+        return label;
+    }
+
+    /** Closes the socket and the handle's namespace fd. Idempotent. */
+    @Override
+    public void close() {
+        channel.close();
+        namespace.close();
+    }
+}

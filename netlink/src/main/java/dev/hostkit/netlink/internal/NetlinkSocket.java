@@ -1,0 +1,220 @@
+package dev.hostkit.netlink.internal;
+
+import com.sun.jna.LastErrorException;
+import dev.hostkit.core.Errno;
+import dev.hostkit.core.NativeException;
+import dev.hostkit.core.internal.LibC;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_CAP_ACK;
+import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_EXT_ACK;
+import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_GET_STRICT_CHK;
+import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_ROUTE;
+import static dev.hostkit.netlink.internal.RtnlConstants.SOL_NETLINK;
+
+/**
+ * One {@code NETLINK_ROUTE} socket: opened in the calling thread's network namespace, usable from any
+ * thread afterwards. It owns a reusable direct receive buffer that grows when a datagram would not fit
+ * ({@code MSG_PEEK | MSG_TRUNC} learns the size first), so nothing is ever silently cut.
+ * Sending and receiving are not synchronised here; callers serialise them.
+ */
+public final class NetlinkSocket implements AutoCloseable {
+    private static final int INITIAL_RECEIVE = 64 * 1024;
+    // sockaddr_nl of the kernel: family AF_NETLINK, pid 0, groups 0.
+    private static final byte[] KERNEL = sockaddrNl(0);
+
+    private final AtomicInteger fd;
+    private final int portId;
+    private final boolean strictCheck;
+    private ByteBuffer receive = ByteBuffer.allocateDirect(INITIAL_RECEIVE).order(ByteOrder.nativeOrder());
+    private int eventFd = -1;
+    private final int[] pollFds = new int[4];
+
+    private NetlinkSocket(int fd, int portId, boolean strictCheck) {
+        this.fd = new AtomicInteger(fd);
+        this.portId = portId;
+        this.strictCheck = strictCheck;
+    }
+
+    /**
+     * Opens and binds a socket in the calling thread's namespace.
+     *
+     * @param groups multicast group bind mask (0 for a request socket)
+     * @param receiveBuffer {@code SO_RCVBUF} bytes to ask for (0 keeps the default)
+     */
+    public static NetlinkSocket open(int groups, int receiveBuffer) {
+        int fd;
+        try {
+            fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_ROUTE);
+        } catch (LastErrorException e) {
+            throw LibC.failure("socket", "AF_NETLINK/NETLINK_ROUTE", e);
+        }
+        try {
+            if (receiveBuffer > 0) {
+                int[] size = {receiveBuffer};
+                try {
+                    // FORCE ignores rmem_max but needs CAP_NET_ADMIN; the plain option is the fallback.
+                    LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, size, 4);
+                } catch (LastErrorException e) {
+                    LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, size, 4);
+                }
+                int[] send = {1024 * 1024};
+                try {
+                    LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, send, 4);
+                } catch (LastErrorException e) {
+                    // The default send buffer still works; batches are then split into smaller datagrams.
+                }
+            }
+            // Optional features: a kernel without them still works, with plainer error text.
+            trySet(fd, NETLINK_EXT_ACK);
+            trySet(fd, NETLINK_CAP_ACK);
+            boolean strict = trySet(fd, NETLINK_GET_STRICT_CHK);
+            LibC.bind(fd, sockaddrNl(groups), 12);
+            byte[] addr = new byte[12];
+            int[] len = {12};
+            LibC.getsockname(fd, addr, len);
+            int port = ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).getInt(4);
+            return new NetlinkSocket(fd, port, strict);
+        } catch (LastErrorException e) {
+            LibC.closeQuietly(fd);
+            throw LibC.failure("bind netlink socket", "NETLINK_ROUTE", e);
+        }
+    }
+
+    private static boolean trySet(int fd, int option) {
+        try {
+            LibC.setsockopt(fd, SOL_NETLINK, option, new int[] {1}, 4);
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
+
+    private static byte[] sockaddrNl(int groups) {
+        ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder());
+        b.putShort((short) LibC.AF_NETLINK).putShort((short) 0).putInt(0).putInt(groups);
+        return b.array();
+    }
+
+    /** The port id the kernel assigned. */
+    public int portId() {
+        return portId;
+    }
+
+    /** Whether {@code NETLINK_GET_STRICT_CHK} is on, so dump filters in requests are honoured by the kernel. */
+    public boolean strictCheck() {
+        return strictCheck;
+    }
+
+    /** Enables {@code NETLINK_LISTEN_ALL_NSID}; false when the kernel refuses. */
+    public boolean listenAllNsid() {
+        return trySet(fd(), RtnlConstants.NETLINK_LISTEN_ALL_NSID);
+    }
+
+    /** Sends {@code data} (position to limit) to the kernel as one datagram. */
+    public void send(ByteBuffer data) {
+        int f = fd();
+        try {
+            long sent = LibC.sendto(f, data.slice(), data.remaining(), 0, KERNEL, KERNEL.length);
+            if (sent != data.remaining()) {
+                throw new NativeException("sendto", "netlink", Errno.EMSGSIZE.number());
+            }
+        } catch (LastErrorException e) {
+            throw LibC.failure("sendto", "netlink", e);
+        }
+    }
+
+    /**
+     * Blocks until one datagram arrives and returns it (position 0, limit = its length) in the reused
+     * receive buffer, valid until the next call.
+     *
+     * @throws LastErrorException with ENOBUFS when the kernel dropped messages for this socket
+     */
+    public ByteBuffer receive() throws LastErrorException {
+        int f = fd();
+        while (true) {
+            long size;
+            try {
+                size = LibC.recvfrom(f, receive, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC, null, null);
+                if (size > receive.capacity()) {
+                    receive = ByteBuffer.allocateDirect(Integer.highestOneBit((int) size) * 2).order(ByteOrder.nativeOrder());
+                }
+                size = LibC.recvfrom(f, receive, receive.capacity(), 0, null, null);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == Errno.EINTR.number()) {
+                    continue;
+                }
+                throw e;
+            }
+            receive.clear().limit((int) size);
+            return receive;
+        }
+    }
+
+    /**
+     * Waits until a datagram is ready, the wake-up fd is signalled, or the timeout passes.
+     *
+     * @param timeoutMillis -1 to wait without limit
+     * @return true when a datagram (or an error such as ENOBUFS) is ready to receive
+     */
+    public boolean awaitReadable(int timeoutMillis) {
+        pollFds[0] = fd();
+        pollFds[1] = LibC.POLLIN;
+        pollFds[2] = eventFd;
+        pollFds[3] = LibC.POLLIN;
+        try {
+            int n = LibC.poll(pollFds, eventFd >= 0 ? 2 : 1, timeoutMillis);
+            return n > 0 && (pollFds[1] >>> 16) != 0;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Errno.EINTR.number()) {
+                return false;
+            }
+            throw LibC.failure("poll", "netlink", e);
+        }
+    }
+
+    /** Creates the eventfd that {@link #wakeUp()} signals to end {@link #awaitReadable} early. */
+    public void enableWakeUp() {
+        try {
+            eventFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        } catch (LastErrorException e) {
+            throw LibC.failure("eventfd", "netlink", e);
+        }
+    }
+
+    /** Makes a blocked {@link #awaitReadable} return; stays signalled. */
+    public void wakeUp() {
+        if (eventFd >= 0) {
+            try {
+                LibC.write(eventFd, new byte[] {1, 0, 0, 0, 0, 0, 0, 0}, 8);
+            } catch (LastErrorException e) {
+                // EAGAIN: the counter is already signalled.
+            }
+        }
+    }
+
+    private int fd() {
+        int f = fd.get();
+        if (f < 0) {
+            throw new IllegalStateException("netlink socket is closed");
+        }
+        return f;
+    }
+
+    /** Whether {@link #close()} ran. */
+    public boolean isClosed() {
+        return fd.get() < 0;
+    }
+
+    /** Closes the socket and the wake-up fd. Idempotent. */
+    @Override
+    public void close() {
+        LibC.closeQuietly(fd.getAndSet(-1));
+        int e = eventFd;
+        eventFd = -1;
+        LibC.closeQuietly(e);
+    }
+}
