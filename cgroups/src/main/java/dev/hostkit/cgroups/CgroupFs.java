@@ -2,11 +2,16 @@ package dev.hostkit.cgroups;
 
 import dev.hostkit.cgroups.internal.CgroupGone;
 import dev.hostkit.cgroups.internal.KernelFiles;
+import dev.hostkit.core.Errno;
 import dev.hostkit.core.KernelVersion;
 import dev.hostkit.core.MountInfo;
 import dev.hostkit.core.ProcFs;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,8 +62,12 @@ public final class CgroupFs {
         try {
             mounts = proc.mountInfo();
         } catch (UncheckedIOException e) {
-            throw new CgroupException(mountinfo, KernelFiles.errnoFromReason(e.getCause().getMessage()),
-                    "cannot read the mount table", e);
+            IOException cause = e.getCause();
+            Errno errno = cause instanceof NoSuchFileException ? Errno.ENOENT
+                    : cause instanceof AccessDeniedException ? Errno.EACCES
+                    : cause instanceof FileSystemException f ? KernelFiles.errnoFromReason(f.getReason())
+                    : null;
+            throw new CgroupException(mountinfo, errno, "cannot read the mount table (is " + root + " a host root?)", e);
         } catch (IllegalArgumentException e) {
             throw new CgroupException(mountinfo, null, e.getMessage(), e);
         }
@@ -177,7 +186,7 @@ public final class CgroupFs {
         String text;
         try {
             text = ProcFs.readKernelFile(file);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return Optional.empty();
         }
         for (String line : text.split("\n")) {
@@ -219,7 +228,7 @@ public final class CgroupFs {
                 return OptionalLong.empty();
             }
             text = ProcFs.readKernelFile(file);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return OptionalLong.empty();
         }
         for (String line : text.split("\n")) {

@@ -125,7 +125,14 @@ public record MkdirDiagnosis(Path path, Errno errno, boolean likely, String summ
         return "ENOSPC when memcg IDs run out";
     }
 
-    private static List<String> remedies(MemoryCensus census, KmemVerdict kmem) {
+    /**
+     * The remedies for memcg exhaustion or a growing dying count, in the order to try them.
+     *
+     * @param census the census that found the risk
+     * @param kmem the host's kmem verdict
+     * @return drop caches; stop kmem accounting (when it is active); reboot
+     */
+    public static List<String> remedies(MemoryCensus census, KmemVerdict kmem) {
         List<String> r = new ArrayList<>();
         r.add("Reap dying memory cgroups: sync; echo 3 > /proc/sys/vm/drop_caches (frees the page cache and slab that pin "
                 + "them), then watch the memory row of /proc/cgroups fall");

@@ -1,0 +1,239 @@
+package dev.hostkit.samples;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hostkit.cgroups.CgroupException;
+import dev.hostkit.cgroups.CgroupFs;
+import dev.hostkit.cgroups.CgroupOwner;
+import dev.hostkit.cgroups.KmemVerdict;
+import dev.hostkit.cgroups.MemoryCensus;
+import dev.hostkit.cgroups.MkdirDiagnosis;
+import dev.hostkit.cgroups.OrphanCgroup;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code hostkit cgroups [--json] [--top N] [--root DIR]}: memory cgroup census, kmem verdict, top kmem users,
+ * orphaned pod/container cgroups, risk and remedies. Exit status 0 ok, 1 warn, 2 critical, 64 bad usage,
+ * 70 when the cgroups cannot be inspected at all.
+ */
+final class CgroupsCommand {
+    private CgroupsCommand() {
+    }
+
+    /**
+     * Everything the command reports, for the doctor and for tests.
+     *
+     * @param census the full census
+     * @param kmem the host's kmem verdict
+     * @param orphans orphaned pod/container cgroups (empty when no live ids were given)
+     * @param orphansJudged true when live pod or container ids were given, so orphans could be judged
+     * @param remedies what to do when the risk is not ok (empty when ok)
+     */
+    record CgroupsReport(MemoryCensus census, KmemVerdict kmem, List<OrphanCgroup> orphans, boolean orphansJudged,
+                         List<String> remedies) {
+        /** 0 ok, 1 warn, 2 critical, as the doctor counts. */
+        int exitStatus() {
+            return switch (census.risk()) {
+                case OK -> 0;
+                case WARN -> 1;
+                case CRITICAL -> 2;
+            };
+        }
+    }
+
+    static int run(String[] args) {
+        return run(args, null, null);
+    }
+
+    /**
+     * The command with the live pod UIDs and container ids (from the Docker client or kubelet) for the orphan list.
+     *
+     * @param livePodUids pods that exist, or {@code null} when unknown (pods are then not judged)
+     * @param liveContainerIds containers that exist, or {@code null} when unknown
+     */
+    static int run(String[] args, Set<String> livePodUids, Set<String> liveContainerIds) {
+        boolean json = false;
+        int top = 10;
+        Path root = Path.of("/");
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--json" -> json = true;
+                    case "--top" -> top = Integer.parseInt(value(args, ++i, "--top"));
+                    case "--root" -> root = Path.of(value(args, ++i, "--root"));
+                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+                }
+            }
+            if (top < 0) {
+                throw new IllegalArgumentException("--top must be 0 or more, got " + top);
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("hostkit cgroups: " + e.getMessage());
+            System.err.println("usage: hostkit cgroups [--json] [--top N] [--root DIR]");
+            return 64;
+        }
+        CgroupsReport report;
+        try {
+            report = report(root, top, livePodUids, liveContainerIds);
+        } catch (CgroupException e) {
+            System.err.println("hostkit cgroups: cannot inspect the memory cgroups: " + e.getMessage());
+            return 70;
+        }
+        System.out.println(json ? toJson(report) : toText(report));
+        return report.exitStatus();
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** The report for the host (or fixture tree) at {@code root}, top 10, orphans not judged: what the doctor shows. */
+    static CgroupsReport report(Path root) {
+        return report(root, 10, null, null);
+    }
+
+    /**
+     * The report for {@code root}.
+     *
+     * @throws CgroupException when the root has no memory cgroup hierarchy
+     */
+    static CgroupsReport report(Path root, int top, Set<String> livePodUids, Set<String> liveContainerIds) {
+        CgroupFs fs = CgroupFs.at(root);
+        MemoryCensus census = MemoryCensus.full(fs, MemoryCensus.Options.DEFAULT.withTop(top));
+        KmemVerdict kmem = KmemVerdict.ofHost(fs, census);
+        boolean judged = livePodUids != null || liveContainerIds != null;
+        List<OrphanCgroup> orphans = judged ? OrphanCgroup.find(census, livePodUids, liveContainerIds) : List.of();
+        List<String> remedies = census.risk() == MemoryCensus.Risk.OK ? List.of() : MkdirDiagnosis.remedies(census, kmem);
+        return new CgroupsReport(census, kmem, orphans, judged, remedies);
+    }
+
+    static String toText(CgroupsReport r) {
+        MemoryCensus c = r.census();
+        StringBuilder b = new StringBuilder();
+        b.append("hierarchy   ").append(c.layout().label()).append(" (memory on ").append(c.memoryV2() ? "v2" : "v1")
+                .append("), kernel ").append(c.kernel() == null ? "unknown" : c.kernel().release()).append('\n');
+        b.append("memory      ").append(c.live()).append(" live, ").append(c.dying()).append(" dying");
+        c.procCgroupsCount().ifPresent(n -> b.append(" (/proc/cgroups ").append(n).append(')'));
+        b.append('\n');
+        b.append("memcg IDs   ").append(c.idHeadroom()).append(" left of 65535 (")
+                .append(c.idAccounting() == MemoryCensus.IdAccounting.DYING_HOLD_IDS ? "dying cgroups hold IDs" : "IDs recycled on offline")
+                .append(")\n");
+        b.append("risk        ").append(c.risk().label().toUpperCase(java.util.Locale.ROOT)).append('\n');
+        for (String reason : c.riskReasons()) {
+            b.append("            - ").append(reason).append('\n');
+        }
+        b.append("kmem        ").append(r.kmem().active() ? "active" : "inactive").append(": ").append(r.kmem().reason()).append('\n');
+        b.append("exposure    ").append(r.kmem().exposed() ? "EXPOSED: " : "not exposed: ").append(r.kmem().exposure()).append('\n');
+        b.append("top kmem\n");
+        if (c.top().isEmpty()) {
+            b.append("            (none)\n");
+        }
+        for (MemoryCensus.CgroupUsage u : c.top()) {
+            b.append(String.format("  %10s  %10s  %4d tasks  %s%n", mib(u.kmemUsage()), mib(u.usage()), u.tasks(), u.path()));
+        }
+        b.append("orphans\n");
+        if (!r.orphansJudged()) {
+            b.append("            (not judged: no live pod or container list)\n");
+        } else if (r.orphans().isEmpty()) {
+            b.append("            (none)\n");
+        }
+        for (OrphanCgroup o : r.orphans()) {
+            b.append(String.format("  %10s  %10s  %4d tasks  %s  (%s)%n", mib(o.kmemUsage()), mib(o.usage()), o.tasks(), o.path(), o.reason()));
+        }
+        if (!r.remedies().isEmpty()) {
+            b.append("remedies\n");
+            int i = 1;
+            for (String remedy : r.remedies()) {
+                b.append("  ").append(i++).append(". ").append(remedy).append('\n');
+            }
+        }
+        for (String p : c.problems()) {
+            b.append("problem     ").append(p).append('\n');
+        }
+        return b.toString().stripTrailing();
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%.1f MiB", bytes / 1048576.0);
+    }
+
+    /** The report as one JSON object: hierarchy, memory.{live,dying,idHeadroom,risk...}, kmem.{active,reason...}, top, orphans. */
+    static String toJson(CgroupsReport r) {
+        try {
+            return new ObjectMapper().writeValueAsString(toMap(r));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the cgroups report as JSON", e);
+        }
+    }
+
+    static Map<String, Object> toMap(CgroupsReport r) {
+        MemoryCensus c = r.census();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("hierarchy", c.layout().label());
+        out.put("kernel", c.kernel() == null ? null : c.kernel().release());
+        Map<String, Object> memory = new LinkedHashMap<>();
+        memory.put("version", c.memoryV2() ? "v2" : "v1");
+        memory.put("live", c.live());
+        memory.put("dying", c.dying());
+        memory.put("procCgroups", c.procCgroupsCount().isPresent() ? c.procCgroupsCount().getAsLong() : null);
+        memory.put("idsInUse", c.idsInUse());
+        memory.put("idHeadroom", c.idHeadroom());
+        memory.put("idAccounting", c.idAccounting().name().toLowerCase(java.util.Locale.ROOT));
+        memory.put("risk", c.risk().label());
+        memory.put("riskReasons", c.riskReasons());
+        out.put("memory", memory);
+        Map<String, Object> kmem = new LinkedHashMap<>();
+        kmem.put("active", r.kmem().active());
+        kmem.put("reason", r.kmem().reason());
+        kmem.put("exposed", r.kmem().exposed());
+        kmem.put("exposure", r.kmem().exposure());
+        kmem.put("evidence", r.kmem().evidence());
+        out.put("kmem", kmem);
+        List<Object> top = new ArrayList<>();
+        for (MemoryCensus.CgroupUsage u : c.top()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("path", u.path());
+            m.put("kmemUsage", u.kmemUsage());
+            m.put("usage", u.usage());
+            m.put("tasks", u.tasks());
+            owner(m, u.owner());
+            top.add(m);
+        }
+        out.put("top", top);
+        List<Object> orphans = new ArrayList<>();
+        for (OrphanCgroup o : r.orphans()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("path", o.path());
+            m.put("reason", o.reason());
+            m.put("usage", o.usage());
+            m.put("kmemUsage", o.kmemUsage());
+            m.put("tasks", o.tasks());
+            owner(m, o.owner());
+            orphans.add(m);
+        }
+        out.put("orphans", orphans);
+        out.put("orphansJudged", r.orphansJudged());
+        out.put("remedies", r.remedies());
+        out.put("problems", c.problems());
+        return out;
+    }
+
+    private static void owner(Map<String, Object> m, CgroupOwner o) {
+        if (o == null) {
+            return;
+        }
+        m.put("podUid", o.podUid());
+        m.put("containerId", o.containerId());
+        m.put("qos", o.qos() == null ? null : o.qos().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("runtime", o.runtime().name().toLowerCase(java.util.Locale.ROOT));
+    }
+}
