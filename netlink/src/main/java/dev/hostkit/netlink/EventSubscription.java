@@ -12,7 +12,10 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -110,6 +113,7 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         readLock.lock();
         try {
+            boolean first = true;
             while (true) {
                 if (closed) {
                     return null;
@@ -123,15 +127,89 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
                     wait = -1;
                 } else {
                     long left = deadline - System.nanoTime();
-                    if (left <= 0) {
+                    if (left <= 0 && !first) {
                         return null;
                     }
-                    wait = (int) Math.min(Integer.MAX_VALUE, Math.max(1, left / 1_000_000));
+                    // A zero or expired timeout still looks at the socket once.
+                    wait = left <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.max(1, left / 1_000_000));
                 }
+                first = false;
                 if (socket.awaitReadable(wait) && !closed) {
                     readOnce();
                 }
             }
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /**
+     * Takes every event that is ready now, without blocking.
+     *
+     * @return the events, possibly none
+     */
+    public List<NetlinkEvent> drain() {
+        List<NetlinkEvent> out = new ArrayList<>();
+        NetlinkEvent e;
+        while ((e = poll(Duration.ZERO)) != null) {
+            out.add(e);
+        }
+        return out;
+    }
+
+    /**
+     * Waits on many subscriptions from one thread (one poll(2) over all their sockets) until at least one
+     * has events ready, then returns those; read them with {@link #drain()}. Lets one thread watch many
+     * namespaces instead of one listener thread per subscription.
+     *
+     * @param subscriptions open subscriptions (closed ones are ignored)
+     * @param timeout how long to wait at most
+     * @return the subscriptions with events ready; empty on timeout
+     */
+    public static List<EventSubscription> awaitAny(Collection<EventSubscription> subscriptions, Duration timeout) {
+        List<EventSubscription> open = new ArrayList<>();
+        List<EventSubscription> ready = new ArrayList<>();
+        for (EventSubscription s : subscriptions) {
+            if (!s.closed) {
+                open.add(s);
+                if (s.hasPending()) {
+                    ready.add(s);
+                }
+            }
+        }
+        if (!ready.isEmpty() || open.isEmpty()) {
+            return ready;
+        }
+        int[] fds = new int[open.size() * 2];
+        for (int i = 0; i < open.size(); i++) {
+            fds[2 * i] = open.get(i).socket.pollableFd();
+            fds[2 * i + 1] = LibC.POLLIN;
+        }
+        long millis = Math.min(Integer.MAX_VALUE, Math.max(0, timeout.toMillis()));
+        try {
+            if (LibC.poll(fds, open.size(), (int) millis) <= 0) {
+                return ready;
+            }
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Errno.EINTR.number()) {
+                return ready;
+            }
+            throw LibC.failure("poll", open.size() + " netlink subscriptions", e);
+        }
+        for (int i = 0; i < open.size(); i++) {
+            if ((fds[2 * i + 1] >>> 16) != 0) {
+                ready.add(open.get(i));
+            }
+        }
+        return ready;
+    }
+
+    private boolean hasPending() {
+        if (!readLock.tryLock()) {
+            return false;
+        }
+        try {
+            return !pending.isEmpty();
         } finally {
             readLock.unlock();
         }

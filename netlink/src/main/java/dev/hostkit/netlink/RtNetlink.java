@@ -80,6 +80,61 @@ public final class RtNetlink implements AutoCloseable {
         return namespace;
     }
 
+    /**
+     * The namespace cookie of this handle's namespace ({@code SO_NETNS_COOKIE}, kernel 5.14+): a 64-bit id
+     * that, unlike the nsfs inode number, is never reused while the system runs.
+     *
+     * @return the cookie
+     */
+    public long namespaceCookie() {
+        return channel.netnsCookie();
+    }
+
+    /**
+     * The nsid by which this handle's namespace knows {@code other} ({@code RTM_GETNSID}); the number that
+     * {@link Link#linkNetnsId()} of links whose parent lives in {@code other} carries.
+     *
+     * @param other an open namespace
+     * @return the nsid, or -1 when none is assigned
+     */
+    public int nsidOf(NetNamespace other) {
+        if (other == null || other.isClosed()) {
+            throw new IllegalArgumentException("cannot look up the nsid of a closed namespace");
+        }
+        int fd = other.fd();
+        return channel.get(RTM_GETNSID, m -> {
+            m.rtgenmsg(0);
+            m.attrU32(NETNSA_FD, fd);
+        }, MessageParser::nsid, "get nsid", other.path().toString());
+    }
+
+    /**
+     * The nsid of {@code other} as seen from this handle's namespace, assigning one if it has none
+     * ({@code RTM_NEWNSID} with {@code NETNSA_NSID = -1} lets the kernel choose).
+     *
+     * @param other an open namespace
+     * @return the nsid (0 or more)
+     */
+    public int assignNsid(NetNamespace other) {
+        int known = nsidOf(other);
+        if (known >= 0) {
+            return known;
+        }
+        int fd = other.fd();
+        try {
+            channel.ack(new RtnlChannel.Request(RTM_NEWNSID, 0, m -> {
+                m.rtgenmsg(0);
+                m.attrU32(NETNSA_FD, fd);
+                m.attrU32(NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED);
+            }, "assign nsid", other.path().toString()));
+        } catch (NetlinkException e) {
+            if (e.errno() != Errno.EEXIST) { // someone else assigned one meanwhile
+                throw e;
+            }
+        }
+        return nsidOf(other);
+    }
+
     // ---------------------------------------------------------------- links
 
     /** All links, from one dump. */

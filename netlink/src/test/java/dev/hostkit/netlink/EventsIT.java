@@ -72,6 +72,20 @@ class EventsIT {
     }
 
     @Test
+    void oneThreadWatchesManyNamespacesThroughAwaitAny(TestNetns a, TestNetns b) {
+        try (RtNetlink ra = rtIn(a); RtNetlink rb = rtIn(b);
+             EventSubscription sa = ra.subscribe(EnumSet.of(EventGroup.LINK));
+             EventSubscription sb = rb.subscribe(EnumSet.of(EventGroup.LINK))) {
+            assertThat(EventSubscription.awaitAny(List.of(sa, sb), Duration.ofMillis(50))).isEmpty();
+            b.exec("ip", "link", "add", "hkw0", "type", "veth", "peer", "name", "hkw1");
+            List<EventSubscription> ready = EventSubscription.awaitAny(List.of(sa, sb), Duration.ofSeconds(10));
+            assertThat(ready).containsExactly(sb);
+            assertThat(sb.drain()).anyMatch(e -> e instanceof NetlinkEvent.LinkEvent le && le.link().name().equals("hkw0"));
+            assertThat(sa.drain()).isEmpty();
+        }
+    }
+
+    @Test
     void listenerRunsOnItsOwnThreadAndCloseWakesABlockedReaderPromptly(TestNetns ns) throws Exception {
         try (RtNetlink rt = rtIn(ns)) {
             CountDownLatch got = new CountDownLatch(1);

@@ -108,6 +108,10 @@ class LinksIT {
             assertThat(made.kind()).isEqualTo(new LinkKind.Macvlan(MacvlanMode.BRIDGE));
             assertThat(made.linkNetnsId()).isGreaterThanOrEqualTo(0);
             assertSameAsIp(made, byName(ipJson(container, "-d", "link", "show"), name));
+            try (RtNetlink inside = RtNetlink.open(target); NetNamespace hostNs = host.open()) {
+                assertThat(inside.nsidOf(hostNs)).as("the container's nsid for the parent's namespace").isEqualTo(made.linkNetnsId());
+                assertThat(inside.namespaceCookie()).isNotEqualTo(rt.namespaceCookie());
+            }
             // Nothing was left behind in the parent's namespace.
             assertThat(rt.links()).noneMatch(l -> l.name().startsWith("hkt") || l.name().equals(name));
         }
@@ -154,6 +158,18 @@ class LinksIT {
                 o.deleteLink(moved.index());
                 assertThat(o.link("hka9")).isEmpty();
             }
+        }
+    }
+
+    @Test
+    void assignsAndLooksUpNsidsOfOtherNamespaces(TestNetns a, TestNetns b) {
+        try (RtNetlink rt = rtIn(a); NetNamespace other = b.open()) {
+            assertThat(rt.nsidOf(other)).isEqualTo(-1);
+            int id = rt.assignNsid(other);
+            assertThat(id).isGreaterThanOrEqualTo(0);
+            assertThat(rt.nsidOf(other)).isEqualTo(id);
+            assertThat(rt.assignNsid(other)).isEqualTo(id);
+            assertThat(a.exec("ip", "netns", "list-id")).contains("nsid " + id);
         }
     }
 

@@ -82,6 +82,13 @@ public final class MessageBuilder {
         return this;
     }
 
+    /** struct rtgenmsg, padded to 4 bytes. */
+    public MessageBuilder rtgenmsg(int family) {
+        ensure(4);
+        buf.put((byte) family).put((byte) 0).putShort((short) 0);
+        return this;
+    }
+
     /** A u8 attribute. */
     public MessageBuilder attrU8(int type, int value) {
         header(type, 1);

@@ -318,6 +318,25 @@ public final class MessageParser {
         }
     }
 
+    /**
+     * Reads {@code NETNSA_NSID} from an {@code RTM_NEWNSID} reply.
+     *
+     * @return the nsid, or -1 when the kernel reports none
+     */
+    public Integer nsid(ByteBuffer b, int off, int len) {
+        int end = off + len;
+        int attrs = off + NLMSG_HDRLEN + RTGENMSG_LEN;
+        need(attrs <= end, "rtgenmsg does not fit", off);
+        for (int a = attrs; a < end; ) {
+            int l = attrLength(b, a, end);
+            if ((Short.toUnsignedInt(b.getShort(a + 2)) & NLA_TYPE_MASK) == NETNSA_NSID) {
+                return u32(b, a + NLA_HDRLEN, l - NLA_HDRLEN, "NETNSA_NSID");
+            }
+            a += align(l);
+        }
+        return NETNSA_NSID_NOT_ASSIGNED;
+    }
+
     private static InetAddress zero(int alen) {
         try {
             return InetAddress.getByAddress(new byte[alen]);

@@ -114,6 +114,25 @@ public final class NetlinkSocket implements AutoCloseable {
         return trySet(fd(), RtnlConstants.NETLINK_LISTEN_ALL_NSID);
     }
 
+    /**
+     * The namespace cookie of the socket ({@code SO_NETNS_COOKIE}): unlike an nsfs inode it is never reused.
+     *
+     * @return the cookie
+     * @throws dev.hostkit.core.NativeException when the kernel lacks the option (before 5.14)
+     */
+    public long netnsCookie() {
+        int[] value = new int[2];
+        int[] len = {8};
+        try {
+            LibC.getsockopt(fd(), LibC.SOL_SOCKET, RtnlConstants.SO_NETNS_COOKIE, value, len);
+        } catch (LastErrorException e) {
+            throw LibC.failure("getsockopt", "SO_NETNS_COOKIE", e);
+        }
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+        b.putInt(value[0]).putInt(value[1]);
+        return b.getLong(0);
+    }
+
     /** Sends {@code data} (position to limit) to the kernel as one datagram. */
     public void send(ByteBuffer data) {
         int f = fd();
@@ -194,6 +213,11 @@ public final class NetlinkSocket implements AutoCloseable {
                 // EAGAIN: the counter is already signalled.
             }
         }
+    }
+
+    /** The socket fd, for a caller's own poll(2) over many sockets; never close it. */
+    public int pollableFd() {
+        return fd();
     }
 
     private int fd() {

@@ -43,6 +43,11 @@ public final class RtnlChannel implements AutoCloseable {
         return socket.strictCheck();
     }
 
+    /** The socket's {@code SO_NETNS_COOKIE}. */
+    public long netnsCookie() {
+        return socket.netnsCookie();
+    }
+
     /** Decodes one message of a reply. */
     @FunctionalInterface
     public interface ItemParser<T> {

@@ -61,10 +61,22 @@ public final class RtnlConstants {
     public static final int RTM_DELROUTE = 25;
     public static final int RTM_GETROUTE = 26;
 
+    public static final int RTM_NEWNSID = 88;
+    public static final int RTM_GETNSID = 90;
+
+    // linux/net_namespace.h
+    public static final int NETNSA_NSID = 1;
+    public static final int NETNSA_FD = 3;
+    public static final int NETNSA_NSID_NOT_ASSIGNED = -1;
+
+    // asm-generic/socket.h
+    public static final int SO_NETNS_COOKIE = 71;
+
     // Struct sizes: ifinfomsg, ifaddrmsg, rtmsg.
     public static final int IFINFOMSG_LEN = 16;
     public static final int IFADDRMSG_LEN = 8;
     public static final int RTMSG_LEN = 12;
+    public static final int RTGENMSG_LEN = 4; // struct rtgenmsg, padded to NLMSG_ALIGNTO
 
     // Multicast groups (enum rtnetlink_multicast_groups); bind masks are 1 << (group - 1).
     public static final int RTNLGRP_LINK = 1;
