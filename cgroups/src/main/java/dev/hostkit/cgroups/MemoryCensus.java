@@ -129,6 +129,11 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
             return new Options(t, top, threads);
         }
 
+        /** These options reading with {@code n} threads. */
+        public Options withThreads(int n) {
+            return new Options(thresholds, top, n);
+        }
+
         /** These options keeping {@code n} top users. */
         public Options withTop(int n) {
             return new Options(thresholds, n, threads);
