@@ -1,5 +1,7 @@
 package dev.hostkit.cgroups;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -37,9 +39,9 @@ public record MemoryStatsV1(String path, OptionalLong usage, OptionalLong maxUsa
                             Map<String, Long> stat, OomControl oomControl, Boolean useHierarchy, OptionalLong tasks)
         implements MemoryStats {
 
-    /** Copies {@code stat} so the record stays immutable. */
+    /** Copies {@code stat}, keeping the file's order, so the record stays immutable. */
     public MemoryStatsV1 {
-        stat = Map.copyOf(stat);
+        stat = Collections.unmodifiableMap(new LinkedHashMap<>(stat));
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.hostkit.cgroups;
 
 import java.util.List;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -21,10 +23,10 @@ public record MemoryStatsV2(String path, OptionalLong usage, OptionalLong limit,
     // memory.stat items that are kernel memory, for kernels older than 5.18's single "kernel" item.
     private static final List<String> KERNEL_ITEMS = List.of("slab", "kernel_stack", "pagetables", "percpu", "sock");
 
-    /** Copies the maps so the record stays immutable. */
+    /** Copies the maps, keeping the files' order, so the record stays immutable. */
     public MemoryStatsV2 {
-        stat = Map.copyOf(stat);
-        events = Map.copyOf(events);
+        stat = Collections.unmodifiableMap(new LinkedHashMap<>(stat));
+        events = Collections.unmodifiableMap(new LinkedHashMap<>(events));
     }
 
     /** The {@code kernel} item of memory.stat (5.18+), else the sum of slab, kernel_stack, pagetables, percpu and sock. */

@@ -200,25 +200,12 @@ final class CgroupsCommand {
         out.put("kmem", kmem);
         List<Object> top = new ArrayList<>();
         for (MemoryCensus.CgroupUsage u : c.top()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("path", u.path());
-            m.put("kmemUsage", u.kmemUsage());
-            m.put("usage", u.usage());
-            m.put("tasks", u.tasks());
-            owner(m, u.owner());
-            top.add(m);
+            top.add(usage(u.path(), null, u.usage(), u.kmemUsage(), u.tasks(), u.owner()));
         }
         out.put("top", top);
         List<Object> orphans = new ArrayList<>();
         for (OrphanCgroup o : r.orphans()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("path", o.path());
-            m.put("reason", o.reason());
-            m.put("usage", o.usage());
-            m.put("kmemUsage", o.kmemUsage());
-            m.put("tasks", o.tasks());
-            owner(m, o.owner());
-            orphans.add(m);
+            orphans.add(usage(o.path(), o.reason(), o.usage(), o.kmemUsage(), o.tasks(), o.owner()));
         }
         out.put("orphans", orphans);
         out.put("orphansJudged", r.orphansJudged());
@@ -227,13 +214,21 @@ final class CgroupsCommand {
         return out;
     }
 
-    private static void owner(Map<String, Object> m, CgroupOwner o) {
-        if (o == null) {
-            return;
+    private static Map<String, Object> usage(String path, String reason, long usage, long kmemUsage, long tasks, CgroupOwner o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", path);
+        if (reason != null) {
+            m.put("reason", reason);
         }
-        m.put("podUid", o.podUid());
-        m.put("containerId", o.containerId());
-        m.put("qos", o.qos() == null ? null : o.qos().name().toLowerCase(java.util.Locale.ROOT));
-        m.put("runtime", o.runtime().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("usage", usage);
+        m.put("kmemUsage", kmemUsage);
+        m.put("tasks", tasks);
+        if (o != null) {
+            m.put("podUid", o.podUid());
+            m.put("containerId", o.containerId());
+            m.put("qos", o.qos() == null ? null : o.qos().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("runtime", o.runtime().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return m;
     }
 }
