@@ -1,0 +1,161 @@
+package dev.hostkit.netlink.guard;
+
+import dev.hostkit.netlink.guard.GuardEvent.Type;
+import dev.hostkit.testkit.HostTest;
+import dev.hostkit.testkit.Sh;
+import dev.hostkit.testkit.TestNetns;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@HostTest
+class MacvlanGuardianNetnsIT {
+    @TempDir
+    Path state;
+
+    private final List<GuardEvent> events = new CopyOnWriteArrayList<>();
+
+    private MacvlanGuardian guardian(GuardTestNet.Parent parent, TestNetns... namespaces) throws Exception {
+        return MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
+                .namespaces(NamespaceSource.of(java.util.Arrays.stream(namespaces).map(TestNetns::path).toList()))
+                .resync(Duration.ofMillis(300)).listener(events::add).build();
+    }
+
+    private void await(String what, Predicate<List<GuardEvent>> until) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!until.test(events)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what + "; events: " + events);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static long count(List<GuardEvent> events, Type type) {
+        return events.stream().filter(e -> e.type() == type).count();
+    }
+
+    @Test
+    void recreatesMacvlanInSameNamespaceAfterParentReturns(TestNetns a, TestNetns b) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
+            GuardTestNet.giveMacvlan(b.path(), parent.name(), 3, 1400);
+            GuardTestNet.awaitDad(a.path(), b.path());
+            String beforeA = GuardTestNet.state(a.path(), "eth1");
+            String beforeB = GuardTestNet.state(b.path(), "eth1");
+            try (MacvlanGuardian g = guardian(parent, a, b)) {
+                g.start();
+                await("two snapshots", e -> count(e, Type.SNAPSHOT) >= 2);
+
+                parent.unload();
+                await("two losses", e -> count(e, Type.LOST) >= 2);
+                parent.load();
+                await("two repairs", e -> count(e, Type.REPAIRED) >= 2);
+
+                assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(beforeA);
+                assertThat(GuardTestNet.state(b.path(), "eth1")).isEqualTo(beforeB);
+                assertThat(a.exec("busybox", "ping", "-c", "1", "-W", "2", "10.77.0.3")).contains("1 packets received");
+                assertThat(a.exec("busybox", "ping", "-6", "-c", "1", "-W", "2", "fd00:77::3")).contains("1 packets received");
+                assertThat(events).filteredOn(e -> e.type() == Type.REPAIR_FAILED).isEmpty();
+                assertThat(g.metrics().repairsOk()).isEqualTo(2);
+            }
+            assertThat(a.exec("ip", "-o", "link").lines().filter(l -> l.contains("hkt"))).isEmpty();
+        }
+    }
+
+    @Test
+    void repairsFromTheStateFileWhenStartedAfterTheParentIsGone(TestNetns a) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
+            GuardTestNet.awaitDad(a.path());
+            String before = GuardTestNet.state(a.path(), "eth1");
+            try (MacvlanGuardian g = guardian(parent, a)) {
+                g.reconcileOnce();
+            }
+            parent.unload();
+            try (MacvlanGuardian g = guardian(parent, a)) {
+                assertThat(g.stateProblems()).isEmpty();
+                assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.LOST);
+                parent.load();
+                assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.REPAIRED);
+            }
+            assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void dropsTheSnapshotOfANamespaceThatIsDeletedWhileTheParentIsAway(TestNetns a, TestNetns b) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
+            GuardTestNet.giveMacvlan(b.path(), parent.name(), 3, 1500);
+            try (MacvlanGuardian g = guardian(parent, a, b)) {
+                g.reconcileOnce();
+                parent.unload();
+                g.reconcileOnce();
+                b.close();
+                parent.load();
+                List<GuardEvent> pass = g.reconcileOnce();
+                assertThat(pass).extracting(GuardEvent::type).containsExactlyInAnyOrder(Type.DROPPED, Type.REPAIRED);
+                assertThat(g.snapshots()).hasSize(1);
+            }
+            try (var files = Files.list(state)) {
+                assertThat(files.filter(f -> f.getFileName().toString().endsWith(".json"))).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void leavesASameNamedInterfaceWithAnotherConfigurationAlone(TestNetns a) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
+            try (MacvlanGuardian g = guardian(parent, a)) {
+                g.reconcileOnce();
+                parent.unload();
+                g.reconcileOnce();
+                a.exec("ip", "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p");
+                parent.load();
+                assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.CONFLICT);
+                assertThat(g.reconcileOnce()).isEmpty();
+                assertThat(a.exec("ip", "-d", "link", "show", "eth1")).contains("veth");
+                assertThat(g.metrics().conflicts()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void finishesAnInterfaceThatAStoppedGuardianRecreatedOnlyHalfWay(TestNetns a) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
+            GuardTestNet.awaitDad(a.path());
+            String before = GuardTestNet.state(a.path(), "eth1");
+            String mac = a.exec("cat", "/sys/class/net/eth1/address").strip();
+            try (MacvlanGuardian g = guardian(parent, a)) {
+                g.reconcileOnce();
+            }
+            parent.unload();
+            parent.load();
+            // What a guardian killed after the create and rename leaves: the link, down, with no addresses or routes;
+            // and a temporary-named link from one killed before its rename.
+            Sh.run("ip", "link", "add", "hkttmp1", "link", parent.name(), "address", mac, "type", "macvlan", "mode", "bridge");
+            Sh.run("ip", "link", "set", "hkttmp1", "netns", a.name());
+            a.exec("ip", "link", "set", "hkttmp1", "name", "eth1");
+            Sh.run("ip", "link", "add", "hkttmp2", "link", parent.name(), "type", "macvlan", "mode", "bridge");
+            Sh.run("ip", "link", "set", "hkttmp2", "netns", a.name());
+            a.exec("ip", "link", "set", "hkttmp2", "name", "hkt0123456789ab");
+            try (MacvlanGuardian g = guardian(parent, a)) {
+                assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.REPAIRED);
+            }
+            assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(before);
+            assertThat(a.exec("ip", "-o", "link").lines().filter(l -> l.contains("hkt"))).isEmpty();
+        }
+    }
+}
