@@ -113,6 +113,50 @@ class MemoryCgroupIT {
     }
 
     @Test
+    void cgroupsRemovedWhileTheCensusReadsThemAreSkippedNotErrors() throws Exception {
+        CgroupFs fs = CgroupFs.system();
+        try (TestMemoryCgroups t = TestMemoryCgroups.create()) {
+            List<Path> victims = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                victims.add(t.child("v" + i));
+            }
+            List<MemoryCensus> censuses = new ArrayList<>();
+            Thread remover = new Thread(() -> {
+                for (Path v : victims) {
+                    try {
+                        t.rmdir(v);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            }, "hk-test-remover");
+            remover.start();
+            while (remover.isAlive()) {
+                censuses.add(MemoryCensus.full(fs, MemoryCensus.Options.DEFAULT.withThreads(1)));
+            }
+            remover.join();
+            censuses.add(MemoryCensus.full(fs));
+            String ours = TestMemoryCgroups.pathOf(t.parent());
+            for (MemoryCensus c : censuses) {
+                assertThat(c.problems()).noneMatch(p -> p.contains(ours));
+            }
+            assertThat(censuses.get(censuses.size() - 1).cgroups()).extracting(MemoryStats::path)
+                    .contains(ours).noneMatch(p -> p.startsWith(ours + "/"));
+        }
+    }
+
+    @Test
+    void discoversThisHostsHybridLayout() {
+        CgroupFs fs = CgroupFs.system();
+        assertThat(fs.memoryV1Mount()).hasValue(TestMemoryCgroups.MEMORY);
+        if (Files.isDirectory(Path.of("/sys/fs/cgroup/unified"))) {
+            assertThat(fs.layout()).isEqualTo(CgroupLayout.HYBRID);
+            assertThat(fs.unifiedMount()).hasValue(Path.of("/sys/fs/cgroup/unified"));
+        }
+        assertThat(fs.memoryIsV2()).isFalse();
+    }
+
+    @Test
     void hostKmemVerdictAndCensusAgreeWithTheRunningKernel() throws Exception {
         CgroupFs fs = CgroupFs.system();
         MemoryCensus census = MemoryCensus.full(fs);

@@ -7,7 +7,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
@@ -24,7 +23,7 @@ final class TestMemoryCgroups implements AutoCloseable {
     static final Path MEMORY = Path.of("/sys/fs/cgroup/memory");
 
     private final Path parent;
-    private final Deque<Path> made = new ArrayDeque<>();
+    private final Deque<Path> made = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final List<Process> processes = new ArrayList<>();
     private final List<Path> files = new ArrayList<>();
 
