@@ -4,7 +4,7 @@ import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.internal.MessageBuilder;
 import dev.hostkit.netlink.internal.RtnlChannel.Request;
 
-import java.net.Inet4Address;
+import java.nio.charset.StandardCharsets;
 
 import static dev.hostkit.netlink.internal.RtnlConstants.*;
 
@@ -20,11 +20,12 @@ final class Requests {
     static Request createLink(LinkSpec spec, String name, int nsFd, boolean up) {
         String target = name + (spec.parentIndex() > 0 ? " on parent index " + spec.parentIndex() : "");
         return new Request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, m -> {
+            // Attribute order and encoding follow what `ip link add` sends, so requests compare byte for byte.
             m.ifinfomsg(0, 0, 0, up ? IFF_UP : 0, up ? IFF_UP : 0);
-            m.attrString(IFLA_IFNAME, name);
             if (spec.parentIndex() > 0) {
                 m.attrU32(IFLA_LINK, spec.parentIndex());
             }
+            m.attrString(IFLA_IFNAME, name);
             if (spec.mtu() > 0) {
                 m.attrU32(IFLA_MTU, spec.mtu());
             }
@@ -40,7 +41,7 @@ final class Requests {
 
     static void linkInfo(MessageBuilder m, LinkKind kind) {
         int info = m.beginNestedPlain(IFLA_LINKINFO);
-        m.attrString(IFLA_INFO_KIND, kind.kindName());
+        m.attrBytes(IFLA_INFO_KIND, kind.kindName().getBytes(StandardCharsets.US_ASCII)); // no NUL, like ip
         if (kind instanceof LinkKind.Macvlan mv) {
             int data = m.beginNestedPlain(IFLA_INFO_DATA);
             m.attrU32(IFLA_MACVLAN_MODE, mv.mode().value());
@@ -48,7 +49,9 @@ final class Requests {
         } else if (kind instanceof LinkKind.Vlan v) {
             int data = m.beginNestedPlain(IFLA_INFO_DATA);
             m.attrU16(IFLA_VLAN_ID, v.id());
-            m.attrU16Be(IFLA_VLAN_PROTOCOL, v.protocol().ethertype());
+            if (v.protocol() != VlanProtocol.IEEE_802_1Q) { // 802.1Q is the kernel's default, and ip omits it too
+                m.attrU16Be(IFLA_VLAN_PROTOCOL, v.protocol().ethertype());
+            }
             m.endNested(data);
         } else if (kind instanceof LinkKind.Veth veth) {
             int data = m.beginNestedPlain(IFLA_INFO_DATA);
@@ -154,9 +157,5 @@ final class Requests {
             case REPLACE -> "replace route";
             case DELETE -> "delete route";
         }, r.destinationText() + (r.family() == LibC.AF_INET ? "" : " (IPv6)") + " table " + r.table());
-    }
-
-    static boolean isIpv4(java.net.InetAddress a) {
-        return a instanceof Inet4Address;
     }
 }
