@@ -184,4 +184,48 @@ class MacvlanGuardianContainersIT {
             assertNoTemporaryLinks(boxes.toArray(Box[]::new));
         }
     }
+
+    @Test
+    void aGuardianKilledInTheMiddleOfARepairLeavesNothingTheNextOneCannotFinish(DockerEngine docker) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            List<Box> boxes = List.of(box(docker, parent, 2), box(docker, parent, 3));
+            GuardTestNet.awaitDad(boxes.stream().map(Box::ns).toArray(Path[]::new));
+            List<String> before = boxes.stream().map(b -> GuardTestNet.state(b.ns(), "eth1")).toList();
+            Random random = new Random(7);
+            for (int round = 0; round < 4; round++) {
+                Path ready = state.resolveSibling(state.getFileName() + "-ready-" + round);
+                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", System.getProperty("java.class.path"), GuardChild.class.getName(),
+                        state.toString(), parent.name(), ready.toString()));
+                boxes.forEach(b -> cmd.add(b.ns().toString()));
+                Process child = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                try {
+                    await("child guardian ready", () -> java.nio.file.Files.exists(ready) || !child.isAlive());
+                    assertThat(child.isAlive()).isTrue();
+                    parent.unload();
+                    parent.load();
+                    // The repair takes a few milliseconds: kill somewhere in (or just before or after) it.
+                    long until = System.nanoTime() + random.nextInt(4_000_000);
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                } finally {
+                    child.destroyForcibly().waitFor();
+                    java.nio.file.Files.deleteIfExists(ready);
+                }
+                try (MacvlanGuardian g = guardian(parent)) {
+                    assertThat(g.stateProblems()).isEmpty();
+                    // What the killed guardian left decides what this pass does: nothing, a repair or a completion.
+                    System.out.println("after kill " + round + ": " + g.reconcileOnce());
+                }
+                for (int i = 0; i < boxes.size(); i++) {
+                    assertThat(GuardTestNet.state(boxes.get(i).ns(), "eth1")).as("round %d, container %d", round, i).isEqualTo(before.get(i));
+                }
+                assertNoTemporaryLinks(boxes.toArray(Box[]::new));
+            }
+            assertThat(events).filteredOn(e -> e.type() == Type.REPAIR_FAILED || e.type() == Type.CONFLICT).isEmpty();
+            boxes.forEach(b -> assertSameContainer(docker, b));
+        }
+    }
 }
