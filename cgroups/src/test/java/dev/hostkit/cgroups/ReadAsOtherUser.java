@@ -1,0 +1,18 @@
+package dev.hostkit.cgroups;
+
+import java.nio.file.Path;
+
+/** Run by {@link PermissionDeniedIT} as an unprivileged user: reads one cgroup and prints what went wrong. */
+final class ReadAsOtherUser {
+    private ReadAsOtherUser() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            MemoryCgroup.v1(Path.of(args[0]), "/locked").read();
+            System.out.println("no error");
+        } catch (CgroupException e) {
+            System.out.println(e.getClass().getSimpleName() + "|" + e.errno() + "|" + e.file() + "|" + e.getMessage());
+        }
+    }
+}
