@@ -7,6 +7,7 @@ import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.Batch;
 import dev.hostkit.netlink.EventGroup;
+import dev.hostkit.netlink.EventSubscription;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkSpec;
 import dev.hostkit.netlink.MacAddress;
@@ -18,6 +19,7 @@ import dev.hostkit.netlink.RtNetlink;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,8 @@ import java.util.regex.Pattern;
 final class GuardNet {
     /** Names {@link RtNetlink#createLink} gives a link before renaming it inside the target namespace. */
     static final Pattern TEMP_NAME = Pattern.compile("hkt[0-9a-f]{12}");
+    /** Receive buffer per watched namespace: an overflow only costs a resync. */
+    static final int WATCH_BUFFER = 128 * 1024;
 
     private GuardNet() {
     }
@@ -213,6 +217,11 @@ final class GuardNet {
 
         Optional<Link> link(String name) {
             return nl.link(name);
+        }
+
+        /** A poll-mode subscription (no thread) to every change in this namespace. */
+        EventSubscription subscribe() {
+            return nl.subscribe(EnumSet.allOf(EventGroup.class), WATCH_BUFFER);
         }
 
         void setUp(int index) {

@@ -60,6 +60,8 @@ public final class MacvlanGuardian implements AutoCloseable {
     private static final int RESTORABLE_ADDRESS_FLAGS = AddressFlag.mask(AddressFlag.NODAD, AddressFlag.HOMEADDRESS,
             AddressFlag.MANAGETEMPADDR, AddressFlag.NOPREFIXROUTE, AddressFlag.MCAUTOJOIN);
     private static final int RTPROT_RA = 9;
+    /** Quiet time after a namespace's last event before it is re-snapshotted: one look after a burst. */
+    private static final Duration WATCH_DEBOUNCE = Duration.ofMillis(100);
 
     private final Path stateDir;
     private final Set<String> parents;
@@ -77,6 +79,7 @@ public final class MacvlanGuardian implements AutoCloseable {
     private final Object lifecycle = new Object();
     private Thread loop;
     private AutoCloseable hostEvents;
+    private NamespaceWatcher watcher;
     private volatile boolean closed;
     private final Object wake = new Object();
     private boolean wakeRequested;
@@ -188,6 +191,7 @@ public final class MacvlanGuardian implements AutoCloseable {
             for (String p : now.names()) {
                 parentIndexSeen.putIfAbsent(p, now.indexOf(p));
             }
+            watcher = new NamespaceWatcher(this::onNamespaceChanged, WATCH_DEBOUNCE);
             loop = new Thread(this::runLoop, "hostkit-guard-loop");
             loop.setDaemon(true);
             loop.start();
@@ -328,7 +332,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         if (before == null || before != link.index()) {
             for (Guarded g : guarded.values()) {
                 if (hasChildOf(g, link.name())) {
-                    workers.submit(() -> repairChildren(g, link.name(), link.index()));
+                    submit(() -> repairChildren(g, link.name(), link.index()));
                 }
             }
         }
@@ -412,6 +416,35 @@ public final class MacvlanGuardian implements AutoCloseable {
         });
     }
 
+    // Something changed inside a guarded namespace: look at it again (level-triggered, like a pass over one namespace).
+    private void onNamespaceChanged(NsId id) {
+        Guarded g = guarded.get(id);
+        if (g == null || closed) {
+            return;
+        }
+        NamespaceRef ref = g.ref;
+        submit(() -> syncNamespace(new NamespaceSource.Candidate(ref.id(), ref.pid(), ref.path()), host.links(), null));
+    }
+
+    private void submit(Runnable task) {
+        try {
+            workers.submit(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing: the task is moot
+        }
+    }
+
+    private void watch(Guarded g, GuardNet.Ns ns) {
+        NamespaceWatcher w = watcher;
+        if (w != null && !closed && !w.isWatching(g.ref.id())) {
+            try {
+                w.watch(g.ref.id(), ns.subscribe());
+            } catch (RuntimeException e) {
+                log.warn("guardian: cannot watch {}; the periodic pass still covers it", g.ref, e);
+            }
+        }
+    }
+
     // ---- the full pass, per namespace ----------------------------------------------------------------------------
 
     private void syncNamespace(NamespaceSource.Candidate c, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
@@ -447,6 +480,7 @@ public final class MacvlanGuardian implements AutoCloseable {
                 return; // another pass got there first
             }
             cleanTemporaries(ns, view.links());
+            watch(g, ns);
             for (Link l : guardable) {
                 if (view.stable(l)) {
                     InterfaceSnapshot s = snapshotOf(ref, l, hostLinks, view);
@@ -474,6 +508,7 @@ public final class MacvlanGuardian implements AutoCloseable {
             }
             changed = true;
         }
+        watch(g, ns);
         GuardNet.NsView view = ns.view();
         cleanTemporaries(ns, view.links());
         Map<String, Link> byName = new HashMap<>();
@@ -661,6 +696,10 @@ public final class MacvlanGuardian implements AutoCloseable {
         }
         g.ifaces.clear();
         NsId id = g.ref.id();
+        NamespaceWatcher w = watcher;
+        if (w != null) {
+            w.unwatch(id);
+        }
         writer.submit(() -> {
             try {
                 store.delete(id);
@@ -785,6 +824,9 @@ public final class MacvlanGuardian implements AutoCloseable {
         if (loop != null) {
             loop.interrupt();
             joinQuietly(loop);
+        }
+        if (watcher != null) {
+            watcher.close();
         }
         workers.shutdown();
         awaitQuietly(workers);

@@ -1,5 +1,8 @@
 package dev.hostkit.netlink.guard;
 
+import dev.hostkit.core.NetNamespace;
+import dev.hostkit.core.internal.LibC;
+import dev.hostkit.netlink.RtNetlink;
 import dev.hostkit.netlink.guard.GuardEvent.Type;
 import dev.hostkit.testkit.DockerEngine;
 import dev.hostkit.testkit.HostTest;
@@ -200,17 +203,20 @@ class MacvlanGuardianContainersIT {
                 boxes.forEach(b -> cmd.add(b.ns().toString()));
                 Process child = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                try {
+                try (NetNamespace ns0 = NetNamespace.open(boxes.get(0).ns()); RtNetlink in0 = RtNetlink.open(ns0);
+                     NetNamespace ns1 = NetNamespace.open(boxes.get(1).ns()); RtNetlink in1 = RtNetlink.open(ns1)) {
                     await("child guardian ready", () -> java.nio.file.Files.exists(ready) || !child.isAlive());
                     assertThat(child.isAlive()).isTrue();
                     parent.unload();
                     parent.load();
-                    // The repair takes a few milliseconds: kill somewhere in (or just before or after) it.
-                    long until = System.nanoTime() + random.nextInt(4_000_000);
-                    while (System.nanoTime() < until) {
+                    // Kill at a different point of the repair each round: as soon as the temporary link, the renamed
+                    // link, or its first address shows up in either container, or after a random pause.
+                    int stage = round;
+                    long deadline = System.nanoTime() + 2_000_000_000L + random.nextInt(20_000_000);
+                    while (System.nanoTime() < deadline && !reached(stage, in0) && !reached(stage, in1)) {
                         Thread.onSpinWait();
                     }
-                } finally {
+                                } finally {
                     child.destroyForcibly().waitFor();
                     java.nio.file.Files.deleteIfExists(ready);
                 }
@@ -227,5 +233,15 @@ class MacvlanGuardianContainersIT {
             assertThat(events).filteredOn(e -> e.type() == Type.REPAIR_FAILED || e.type() == Type.CONFLICT).isEmpty();
             boxes.forEach(b -> assertSameContainer(docker, b));
         }
+    }
+
+    // 0: a temporary link exists; 1: the final name exists; 2: it has an IPv4 address; 3: never (time decides).
+    private static boolean reached(int stage, RtNetlink in) {
+        return switch (stage) {
+            case 0 -> in.links().stream().anyMatch(l -> l.name().startsWith("hkt") || l.name().equals("eth1"));
+            case 1 -> in.link("eth1").isPresent();
+            case 2 -> in.link("eth1").map(l -> in.addresses(l.index()).stream().anyMatch(a -> a.family() == LibC.AF_INET)).orElse(false);
+            default -> false;
+        };
     }
 }
