@@ -50,10 +50,11 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
     }
 
     static EventSubscription open(NetNamespace ns, String where, Set<EventGroup> groups, Consumer<NetlinkEvent> listener) {
-        return open(ns, where, groups, listener, DEFAULT_RECEIVE_BUFFER);
+        return open(ns, where, groups, listener, DEFAULT_RECEIVE_BUFFER, false);
     }
 
-    static EventSubscription open(NetNamespace ns, String where, Set<EventGroup> groups, Consumer<NetlinkEvent> listener, int receiveBuffer) {
+    static EventSubscription open(NetNamespace ns, String where, Set<EventGroup> groups, Consumer<NetlinkEvent> listener,
+                                  int receiveBuffer, boolean allNamespaces) {
         if (groups.isEmpty()) {
             throw new IllegalArgumentException("subscribe to at least one event group");
         }
@@ -68,6 +69,10 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
         NetlinkSocket socket = ns.run(() -> NetlinkSocket.open(m, receiveBuffer));
         try {
             socket.enableWakeUp();
+            if (allNamespaces && !socket.listenAllNsid()) {
+                throw new NetlinkException("listen to all namespaces", where, Errno.ENOPROTOOPT.number(),
+                        "the kernel refused NETLINK_LISTEN_ALL_NSID");
+            }
         } catch (RuntimeException e) {
             socket.close();
             throw e;
@@ -227,10 +232,11 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
             throw new NetlinkException("receive events", where, LibC.errno(e), null);
         }
         int end = b.limit();
+        int nsid = socket.lastNsid();
         try {
             for (int off = 0; off < end; ) {
                 int len = MessageParser.messageLength(b, off, end);
-                NetlinkEvent e = decode(b, off, len);
+                NetlinkEvent e = decode(b, off, len, nsid);
                 if (e != null) {
                     pending.add(e);
                 }
@@ -243,14 +249,14 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
         }
     }
 
-    private NetlinkEvent decode(ByteBuffer b, int off, int len) {
+    private NetlinkEvent decode(ByteBuffer b, int off, int len, int nsid) {
         int type = MessageParser.type(b, off);
         return switch (type) {
-            case RTM_NEWLINK, RTM_DELLINK -> new NetlinkEvent.LinkEvent(type == RTM_DELLINK, parser.link(b, off, len), -1);
-            case RTM_NEWADDR, RTM_DELADDR -> new NetlinkEvent.AddressEvent(type == RTM_DELADDR, parser.address(b, off, len), -1);
+            case RTM_NEWLINK, RTM_DELLINK -> new NetlinkEvent.LinkEvent(type == RTM_DELLINK, parser.link(b, off, len), nsid);
+            case RTM_NEWADDR, RTM_DELADDR -> new NetlinkEvent.AddressEvent(type == RTM_DELADDR, parser.address(b, off, len), nsid);
             case RTM_NEWROUTE, RTM_DELROUTE -> {
                 Route r = parser.route(b, off, len);
-                yield r == null ? null : new NetlinkEvent.RouteEvent(type == RTM_DELROUTE, r, -1);
+                yield r == null ? null : new NetlinkEvent.RouteEvent(type == RTM_DELROUTE, r, nsid);
             }
             default -> null;
         };

@@ -7,7 +7,7 @@ package dev.hostkit.netlink;
 public sealed interface NetlinkEvent {
     /**
      * The nsid of the namespace the change happened in, as seen from the subscription's namespace;
-     * -1 for the subscription's own namespace.
+     * -1 for the subscription's own namespace (always, unless {@link RtNetlink#subscribeAllNamespaces} was used).
      */
     int nsid();
 

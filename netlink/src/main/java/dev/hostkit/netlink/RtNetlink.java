@@ -471,7 +471,24 @@ public final class RtNetlink implements AutoCloseable {
         if (receiveBufferBytes < 4096) {
             throw new IllegalArgumentException("receive buffer must be at least 4096 bytes, was " + receiveBufferBytes);
         }
-        return EventSubscription.open(namespace, label, EnumSet.copyOf(groups), null, receiveBufferBytes);
+        return EventSubscription.open(namespace, label, EnumSet.copyOf(groups), null, receiveBufferBytes, false);
+    }
+
+    /**
+     * Subscribes to changes in this namespace and in every namespace that has an nsid here
+     * ({@code NETLINK_LISTEN_ALL_NSID}): one socket, one reader, for many namespaces. Each event's
+     * {@link NetlinkEvent#nsid()} names where it happened (-1 for this namespace); give a namespace an nsid with
+     * {@link #assignNsid} to hear from it. Link, address and route objects carry indexes of their own namespace.
+     *
+     * @param groups what to hear about
+     * @param receiveBufferBytes {@code SO_RCVBUF} to ask for
+     * @return the open subscription; close it
+     */
+    public EventSubscription subscribeAllNamespaces(Set<EventGroup> groups, int receiveBufferBytes) {
+        if (receiveBufferBytes < 4096) {
+            throw new IllegalArgumentException("receive buffer must be at least 4096 bytes, was " + receiveBufferBytes);
+        }
+        return EventSubscription.open(namespace, label, EnumSet.copyOf(groups), null, receiveBufferBytes, true);
     }
 
     /**

@@ -86,6 +86,29 @@ class EventsIT {
     }
 
     @Test
+    void oneSocketHearsEveryNamespaceWithAnNsidAndSaysWhichOne(TestNetns host, TestNetns container) {
+        try (RtNetlink rt = rtIn(host); dev.hostkit.core.NetNamespace c = container.open();
+             EventSubscription all = rt.subscribeAllNamespaces(EnumSet.of(EventGroup.LINK, EventGroup.IPV4_ADDRESS), 1 << 20)) {
+            int nsid = rt.assignNsid(c);
+            container.exec("ip", "link", "add", "hkn0", "type", "veth", "peer", "name", "hkn1");
+            host.exec("ip", "link", "add", "hko0", "type", "veth", "peer", "name", "hko1");
+            Integer containerSeen = null;
+            Integer hostSeen = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while ((containerSeen == null || hostSeen == null) && System.nanoTime() < deadline) {
+                NetlinkEvent e = all.poll(Duration.ofMillis(500));
+                if (e instanceof NetlinkEvent.LinkEvent le && le.link().name().equals("hkn0")) {
+                    containerSeen = le.nsid();
+                } else if (e instanceof NetlinkEvent.LinkEvent le && le.link().name().equals("hko0")) {
+                    hostSeen = le.nsid();
+                }
+            }
+            assertThat(containerSeen).isEqualTo(nsid);
+            assertThat(hostSeen).isEqualTo(-1);
+        }
+    }
+
+    @Test
     void listenerRunsOnItsOwnThreadAndCloseWakesABlockedReaderPromptly(TestNetns ns) throws Exception {
         try (RtNetlink rt = rtIn(ns)) {
             CountDownLatch got = new CountDownLatch(1);

@@ -162,6 +162,26 @@ class LinksIT {
     }
 
     @Test
+    void movesALinkIntoTheNamespaceOfAProcess(TestNetns ns, TestNetns other) throws Exception {
+        ns.exec("ip", "link", "add", "hkpid0", "type", "veth", "peer", "name", "hkpid1");
+        Process sleeper = new ProcessBuilder("ip", "netns", "exec", other.name(), "sleep", "60").start();
+        try (RtNetlink rt = rtIn(ns); NetNamespace target = other.open()) {
+            java.nio.file.Path nsOfPid = java.nio.file.Path.of("/proc", Long.toString(sleeper.pid()), "ns", "net");
+            for (int i = 0; i < 200 && !NetNamespace.idOf(nsOfPid).equals(target.id()); i++) {
+                Thread.sleep(10); // until `ip netns exec` has entered the namespace
+            }
+            assertThat(NetNamespace.idOf(nsOfPid)).isEqualTo(target.id());
+            rt.moveToNamespaceOfPid(rt.link("hkpid0").orElseThrow().index(), (int) sleeper.pid());
+            assertThat(rt.link("hkpid0")).isEmpty();
+            try (RtNetlink o = RtNetlink.open(target)) {
+                assertThat(o.link("hkpid0")).isPresent();
+            }
+        } finally {
+            sleeper.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void assignsAndLooksUpNsidsOfOtherNamespaces(TestNetns a, TestNetns b) {
         try (RtNetlink rt = rtIn(a); NetNamespace other = b.open()) {
             assertThat(rt.nsidOf(other)).isEqualTo(-1);

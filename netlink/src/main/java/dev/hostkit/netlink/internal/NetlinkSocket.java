@@ -1,6 +1,8 @@
 package dev.hostkit.netlink.internal;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import dev.hostkit.core.Errno;
 import dev.hostkit.core.NativeException;
 import dev.hostkit.core.internal.LibC;
@@ -32,6 +34,11 @@ public final class NetlinkSocket implements AutoCloseable {
     private ByteBuffer receive = ByteBuffer.allocateDirect(INITIAL_RECEIVE).order(ByteOrder.nativeOrder());
     private int eventFd = -1;
     private final int[] pollFds = new int[4];
+    // recvmsg(2) state, only for sockets listening to all namespaces (the nsid arrives as ancillary data).
+    private Memory msghdr;
+    private Memory iovec;
+    private Memory control;
+    private int lastNsid = -1;
 
     private NetlinkSocket(int fd, int portId, boolean strictCheck) {
         this.fd = new AtomicInteger(fd);
@@ -109,9 +116,25 @@ public final class NetlinkSocket implements AutoCloseable {
         return strictCheck;
     }
 
-    /** Enables {@code NETLINK_LISTEN_ALL_NSID}; false when the kernel refuses. */
+    /**
+     * Enables {@code NETLINK_LISTEN_ALL_NSID}: notifications from every namespace that has an nsid here arrive too,
+     * and {@link #lastNsid()} tells which one each datagram came from.
+     *
+     * @return false when the kernel refuses
+     */
     public boolean listenAllNsid() {
-        return trySet(fd(), RtnlConstants.NETLINK_LISTEN_ALL_NSID);
+        if (!trySet(fd(), RtnlConstants.NETLINK_LISTEN_ALL_NSID)) {
+            return false;
+        }
+        msghdr = new Memory(56);
+        iovec = new Memory(16);
+        control = new Memory(64);
+        return true;
+    }
+
+    /** The nsid of the namespace the last received datagram came from; -1 for this socket's own namespace. */
+    public int lastNsid() {
+        return lastNsid;
     }
 
     /**
@@ -135,9 +158,25 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** Sends {@code data} (position to limit) to the kernel as one datagram. */
     public void send(ByteBuffer data) {
+        sendTo(data, KERNEL);
+    }
+
+    /**
+     * Sends {@code data} to another netlink socket by port id (needs CAP_NET_ADMIN); the kernel is port 0.
+     *
+     * @param data the datagram, position to limit
+     * @param port the receiving socket's {@link #portId()}
+     */
+    public void send(ByteBuffer data, int port) {
+        byte[] to = port == 0 ? KERNEL : ByteBuffer.allocate(12).order(ByteOrder.nativeOrder())
+                .putShort((short) LibC.AF_NETLINK).putShort((short) 0).putInt(port).putInt(0).array();
+        sendTo(data, to);
+    }
+
+    private void sendTo(ByteBuffer data, byte[] to) {
         int f = fd();
         try {
-            long sent = LibC.sendto(f, data.slice(), data.remaining(), 0, KERNEL, KERNEL.length);
+            long sent = LibC.sendto(f, data.slice(), data.remaining(), 0, to, to.length);
             if (sent != data.remaining()) {
                 throw new NativeException("sendto", "netlink", Errno.EMSGSIZE.number());
             }
@@ -161,7 +200,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 if (size > receive.capacity()) {
                     receive = ByteBuffer.allocateDirect(Integer.highestOneBit((int) size) * 2).order(ByteOrder.nativeOrder());
                 }
-                size = LibC.recvfrom(f, receive, receive.capacity(), 0, null, null);
+                size = msghdr == null ? LibC.recvfrom(f, receive, receive.capacity(), 0, null, null) : receiveMessage(f);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == Errno.EINTR.number()) {
                     continue;
@@ -171,6 +210,31 @@ public final class NetlinkSocket implements AutoCloseable {
             receive.clear().limit((int) size);
             return receive;
         }
+    }
+
+    // struct msghdr / iovec / cmsghdr on x86-64 and aarch64 (LP64): pointers and size_t are 8 bytes.
+    private long receiveMessage(int f) throws LastErrorException {
+        iovec.setPointer(0, Native.getDirectBufferPointer(receive));
+        iovec.setLong(8, receive.capacity());
+        msghdr.clear();
+        msghdr.setPointer(16, iovec);
+        msghdr.setLong(24, 1);
+        msghdr.setPointer(32, control);
+        msghdr.setLong(40, control.size());
+        long size = LibC.recvmsg(f, msghdr, 0);
+        lastNsid = -1;
+        long controlLen = msghdr.getLong(40);
+        for (long off = 0; off + 20 <= controlLen; ) {
+            long len = control.getLong(off);
+            if (len < 16) {
+                break;
+            }
+            if (control.getInt(off + 8) == SOL_NETLINK && control.getInt(off + 12) == RtnlConstants.NETLINK_LISTEN_ALL_NSID) {
+                lastNsid = control.getInt(off + 16);
+            }
+            off += (len + 7) & ~7L;
+        }
+        return size;
     }
 
     /**
