@@ -84,6 +84,23 @@ final class GuardTestNet {
         in(ns, "ip", "route", "add", "192.168.77.0/24", "via", "10.99.0.1", "dev", "eth1", "onlink", "table", "100");
     }
 
+    /** Gives {@code ns} a second macvlan {@code eth2} (MTU 1300) with one address of each family and a static route. */
+    static void giveSecondMacvlan(Path ns, String parent, int host) {
+        String tmp = TestNames.next("mv");
+        Sh.run("ip", "link", "add", tmp, "link", parent, "mtu", "1300", "type", "macvlan", "mode", "private");
+        try {
+            Sh.run("ip", "link", "set", tmp, "netns", ns.toString().startsWith("/proc/") ? ns.getName(1).toString() : ns.getFileName().toString());
+        } catch (RuntimeException e) {
+            Sh.exec("ip", "link", "del", tmp);
+            throw e;
+        }
+        in(ns, "ip", "link", "set", tmp, "name", "eth2");
+        in(ns, "ip", "addr", "add", "10.78.0." + host + "/24", "dev", "eth2");
+        in(ns, "ip", "-6", "addr", "add", "fd00:78::" + Integer.toHexString(host) + "/64", "dev", "eth2", "nodad");
+        in(ns, "ip", "link", "set", "eth2", "up");
+        in(ns, "ip", "route", "add", "172.16.0.0/16", "via", "10.78.0.1", "metric", "50");
+    }
+
     /** Waits (up to 5 s) until duplicate address detection has finished for every address in {@code ns}. */
     static void awaitDad(Path... namespaces) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;

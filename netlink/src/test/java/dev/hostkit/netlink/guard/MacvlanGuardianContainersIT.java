@@ -162,6 +162,7 @@ class MacvlanGuardianContainersIT {
             try (MacvlanGuardian g = guardian(parent)) {
                 g.start();
                 await("3 snapshots", () -> count(Type.SNAPSHOT) >= 3);
+                int fds = dev.hostkit.core.ProcFs.openFdCount();
                 for (int i = 0; i < 50; i++) {
                     parent.unload();
                     Thread.sleep(random.nextInt(20));
@@ -178,6 +179,7 @@ class MacvlanGuardianContainersIT {
                     return true;
                 });
                 assertThat(g.metrics().interfacesMissing()).isZero();
+                assertThat(dev.hostkit.core.ProcFs.openFdCount()).as("guardian fds after 50 bounces").isLessThanOrEqualTo(fds);
             }
             for (Box b : boxes) {
                 assertSameContainer(docker, b);

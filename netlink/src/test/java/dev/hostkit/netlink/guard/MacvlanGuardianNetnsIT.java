@@ -158,4 +158,69 @@ class MacvlanGuardianNetnsIT {
             assertThat(a.exec("ip", "-o", "link").lines().filter(l -> l.contains("hkt"))).isEmpty();
         }
     }
+
+    @Test
+    void followsChangesMadeInsideTheNamespaceThroughItsEventsAndRestoresThem(TestNetns a) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
+            // A resync period longer than the test: only namespace events can bring the change to the snapshot.
+            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
+                    .namespaces(NamespaceSource.of(List.of(a.path()))).resync(Duration.ofMinutes(10)).listener(events::add).build()) {
+                g.start();
+                await("the first snapshot", e -> count(e, Type.SNAPSHOT) >= 1);
+                a.exec("ip", "addr", "add", "10.88.0.5/16", "dev", "eth1");
+                a.exec("ip", "route", "add", "10.200.0.0/16", "via", "10.88.0.1", "table", "7");
+                a.exec("ip", "link", "set", "eth1", "mtu", "1450");
+                await("a snapshot with the new address, route and MTU", e -> g.snapshots().stream().anyMatch(s -> s.mtu() == 1450
+                        && s.addresses().stream().anyMatch(x -> x.cidr().equals("10.88.0.5/16"))
+                        && s.routes().stream().anyMatch(r -> r.table() == 7)));
+                GuardTestNet.awaitDad(a.path());
+                String before = GuardTestNet.state(a.path(), "eth1");
+
+                parent.unload();
+                parent.load();
+                await("the repair", e -> count(e, Type.REPAIRED) >= 1);
+                assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(before);
+            }
+        }
+    }
+
+    @Test
+    void restoresManyInterfacesInManyNamespacesConcurrently() throws Exception {
+        List<TestNetns> namespaces = new java.util.ArrayList<>();
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            for (int i = 0; i < 12; i++) {
+                TestNetns ns = TestNetns.create();
+                namespaces.add(ns);
+                GuardTestNet.giveMacvlan(ns.path(), parent.name(), i + 2, 1500);
+                GuardTestNet.giveSecondMacvlan(ns.path(), parent.name(), i + 2);
+            }
+            Path[] paths = namespaces.stream().map(TestNetns::path).toArray(Path[]::new);
+            GuardTestNet.awaitDad(paths);
+            List<String> before = new java.util.ArrayList<>();
+            for (Path p : paths) {
+                before.add(GuardTestNet.state(p, "eth1") + GuardTestNet.state(p, "eth2"));
+            }
+            try (MacvlanGuardian g = guardian(parent, namespaces.toArray(TestNetns[]::new))) {
+                g.start();
+                await("24 snapshots", e -> count(e, Type.SNAPSHOT) >= 24);
+                int fds = dev.hostkit.core.ProcFs.openFdCount();
+                for (int round = 0; round < 3; round++) {
+                    int repairedBefore = (int) count(events, Type.REPAIRED);
+                    parent.unload();
+                    parent.load();
+                    await("24 repairs", e -> count(e, Type.REPAIRED) >= repairedBefore + 24);
+                }
+                for (int i = 0; i < paths.length; i++) {
+                    assertThat(GuardTestNet.state(paths[i], "eth1") + GuardTestNet.state(paths[i], "eth2")).isEqualTo(before.get(i));
+                }
+                assertThat(events).filteredOn(e -> e.type() == Type.REPAIR_FAILED || e.type() == Type.CONFLICT).isEmpty();
+                assertThat(g.metrics().interfacesGuarded()).isEqualTo(24);
+                // Flat while running: every repair's sockets and namespace fds are closed again.
+                assertThat(dev.hostkit.core.ProcFs.openFdCount()).isLessThanOrEqualTo(fds);
+            }
+        } finally {
+            namespaces.forEach(TestNetns::close);
+        }
+    }
 }
