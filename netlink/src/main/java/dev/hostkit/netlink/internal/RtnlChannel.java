@@ -7,6 +7,7 @@ import dev.hostkit.netlink.NetlinkException;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -23,6 +24,8 @@ public final class RtnlChannel implements AutoCloseable {
     // Requests in flight per datagram; their ACKs must fit in the receive buffer at once.
     private static final int BATCH_WINDOW = 256;
 
+    private static final AtomicLong INTERRUPTED_DUMPS = new AtomicLong();
+
     private final NetlinkSocket socket;
     private final MessageBuilder out = new MessageBuilder(16 * 1024);
     private final MessageParser parser = new MessageParser();
@@ -31,6 +34,11 @@ public final class RtnlChannel implements AutoCloseable {
 
     private RtnlChannel(NetlinkSocket socket) {
         this.socket = socket;
+    }
+
+    /** How many dumps this JVM has started again because the kernel marked them interrupted (for metrics and tests). */
+    public static long interruptedDumps() {
+        return INTERRUPTED_DUMPS.get();
     }
 
     /** Opens a request socket in the calling thread's namespace. */
@@ -135,6 +143,7 @@ public final class RtnlChannel implements AutoCloseable {
                     throw new NetlinkException(operation, target, Errno.EINTR.number(),
                             "dump was interrupted by concurrent changes " + DUMP_ATTEMPTS + " times in a row");
                 }
+                INTERRUPTED_DUMPS.incrementAndGet();
                 restart.run();
             }
         } finally {
