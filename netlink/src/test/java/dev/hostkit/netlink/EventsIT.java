@@ -46,6 +46,31 @@ class EventsIT {
     }
 
     @Test
+    void seesRoutesAndAddressesComeAndGo(TestNetns ns) {
+        ns.exec("ip", "link", "add", "hkq0", "type", "veth", "peer", "name", "hkq1");
+        ns.exec("ip", "link", "set", "hkq0", "up");
+        try (RtNetlink rt = rtIn(ns);
+             EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.IPV4_ROUTE, EventGroup.IPV4_ADDRESS, EventGroup.IPV6_ROUTE))) {
+            ns.exec("ip", "addr", "add", "10.67.0.1/24", "dev", "hkq0");
+            ns.exec("ip", "route", "add", "10.68.0.0/16", "via", "10.67.0.254");
+            ns.exec("ip", "route", "del", "10.68.0.0/16");
+            ns.exec("ip", "addr", "del", "10.67.0.1/24", "dev", "hkq0");
+            List<String> seen = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!seen.contains("-addr 10.67.0.1/24") && System.nanoTime() < deadline) {
+                NetlinkEvent e = sub.poll(Duration.ofMillis(500));
+                if (e instanceof NetlinkEvent.RouteEvent re && re.route().destinationText().equals("10.68.0.0/16")) {
+                    seen.add((re.removed() ? "-" : "+") + "route " + re.route().destinationText() + " via " + re.route().gateway().getHostAddress());
+                } else if (e instanceof NetlinkEvent.AddressEvent ae && ae.address().cidr().equals("10.67.0.1/24")) {
+                    seen.add((ae.removed() ? "-" : "+") + "addr " + ae.address().cidr());
+                }
+            }
+            assertThat(seen).containsExactly("+addr 10.67.0.1/24", "+route 10.68.0.0/16 via 10.67.0.254",
+                    "-route 10.68.0.0/16 via 10.67.0.254", "-addr 10.67.0.1/24");
+        }
+    }
+
+    @Test
     void floodBeyondTheSocketBufferYieldsResyncAndTheSubscriptionKeepsWorking(TestNetns ns) {
         try (RtNetlink rt = rtIn(ns); EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.LINK), 8192)) {
             Batch flood = rt.batch();
