@@ -22,13 +22,15 @@ import java.util.Objects;
  * @param mode the macvlan mode
  * @param up whether the interface was administratively up
  * @param parent the host-side parent, by name
+ * @param parentIndex the parent's index when observed: a parent that comes back gets a new one, so a missing interface
+ *                    whose parent still has this index was deleted on purpose, not lost with its parent
  * @param addresses the addresses, in the order listed (their link index is {@code ifindex})
  * @param routes the routes out of the interface, in the order listed, any table; kernel-made routes (protocol kernel,
  *               local and broadcast types) are left out because the kernel makes them again with the addresses
  * @param takenAtMillis when it was observed (epoch millis)
  */
 public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name, MacAddress mac, int mtu, MacvlanMode mode, boolean up,
-                                HostParent parent, List<Address> addresses, List<Route> routes, long takenAtMillis) {
+                                HostParent parent, int parentIndex, List<Address> addresses, List<Route> routes, long takenAtMillis) {
     /** Validates the fields and copies the lists. */
     public InterfaceSnapshot {
         Objects.requireNonNull(namespace, "namespace");
@@ -40,8 +42,8 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
         if (mtu < 68 || mtu > 65535) {
             throw new IllegalArgumentException("MTU out of range 68..65535: " + mtu);
         }
-        if (ifindex < 0) {
-            throw new IllegalArgumentException("ifindex must not be negative: " + ifindex);
+        if (ifindex < 0 || parentIndex < 0) {
+            throw new IllegalArgumentException("ifindex and parent index must not be negative: " + ifindex + ", " + parentIndex);
         }
         addresses = List.copyOf(addresses);
         routes = List.copyOf(routes);
@@ -49,12 +51,12 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
 
     /** The same interface observed later with the given (new) namespace path, index and time. */
     public InterfaceSnapshot withNamespace(NamespaceRef ns) {
-        return new InterfaceSnapshot(ns, ifindex, name, mac, mtu, mode, up, parent, addresses, routes, takenAtMillis);
+        return new InterfaceSnapshot(ns, ifindex, name, mac, mtu, mode, up, parent, parentIndex, addresses, routes, takenAtMillis);
     }
 
-    /** The same settings recreated under a new index. */
-    public InterfaceSnapshot withIfindex(int newIndex, long atMillis) {
-        return new InterfaceSnapshot(namespace, newIndex, name, mac, mtu, mode, up, parent, addresses, routes, atMillis);
+    /** The same settings recreated under a new index on a parent with a new index. */
+    public InterfaceSnapshot recreated(int newIndex, int newParentIndex, long atMillis) {
+        return new InterfaceSnapshot(namespace, newIndex, name, mac, mtu, mode, up, parent, newParentIndex, addresses, routes, atMillis);
     }
 
     /** True when the link settings (not addresses, routes, index or time) equal the other snapshot's. */
@@ -65,7 +67,7 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
 
     /** True when everything but the observation time equals the other snapshot (nothing new to persist). */
     public boolean sameContent(InterfaceSnapshot o) {
-        return sameLinkSettings(o) && ifindex == o.ifindex && addresses.equals(o.addresses) && routes.equals(o.routes)
+        return sameLinkSettings(o) && ifindex == o.ifindex && parentIndex == o.parentIndex && addresses.equals(o.addresses) && routes.equals(o.routes)
                 && namespace.id().equals(o.namespace.id()) && namespace.cookie() == o.namespace.cookie();
     }
 }

@@ -403,7 +403,7 @@ public final class MacvlanGuardian implements AutoCloseable {
                         hostLinks = host.links();
                     }
                     LiveLink l = live == null ? null : liveOf(ns, live, hostLinks);
-                    Action a = ReconcileStep.decide(t.snap, NsStatus.SAME, l, true, t.downSeen);
+                    Action a = ReconcileStep.decide(t.snap, NsStatus.SAME, l, parentIndex, t.downSeen);
                     changed |= act(g, t, a, ns, live, parentIndex, null, null, null);
                 }
                 if (changed) {
@@ -520,7 +520,7 @@ public final class MacvlanGuardian implements AutoCloseable {
                 continue; // changing under our eyes; look again next pass
             }
             Integer parentIndex = hostLinks.indexOf(t.snap.parent().name());
-            Action a = ReconcileStep.decide(t.snap, NsStatus.SAME, l, parentIndex != null, t.downSeen);
+            Action a = ReconcileStep.decide(t.snap, NsStatus.SAME, l, parentIndex == null ? 0 : parentIndex, t.downSeen);
             changed |= act(g, t, a, ns, live, parentIndex == null ? 0 : parentIndex, hostLinks, view, events);
         }
         // Macvlans that appeared since the last pass.
@@ -554,6 +554,13 @@ public final class MacvlanGuardian implements AutoCloseable {
                     t.downSeen = true;
                 }
                 return false;
+            }
+            case RETIRE -> {
+                g.ifaces.remove(t.snap.name());
+                counters.dropped.incrementAndGet();
+                emit(events, Type.DROPPED, g.ref, t.snap, 0, "'" + t.snap.name() + "' was deleted while its parent "
+                        + t.snap.parent().name() + " stayed: removed on purpose, not recreated");
+                return true;
             }
             case WAIT_FOR_PARENT -> {
                 if (!t.missing) {
@@ -599,8 +606,9 @@ public final class MacvlanGuardian implements AutoCloseable {
                     int index = a == Action.REPAIR
                             ? recreate(ns, t.snap, parentIndex)
                             : complete(ns, t.snap, live);
+                    parentIndex = a == Action.REPAIR ? parentIndex : live.parentIndex();
                     double ms = (System.nanoTime() - start) / 1e6;
-                    t.snap = t.snap.withIfindex(index, System.currentTimeMillis());
+                    t.snap = t.snap.recreated(index, parentIndex, System.currentTimeMillis());
                     t.missing = false;
                     t.conflict = false;
                     t.downSeen = false;
@@ -769,7 +777,7 @@ public final class MacvlanGuardian implements AutoCloseable {
             }
         }
         return new InterfaceSnapshot(ref, l.index(), l.name(), l.mac(), l.mtu(), l.macvlanMode().orElseThrow(), l.isUp(),
-                new HostParent.Existing(hostLinks.nameOf(l.parentIndex())), addrs, routes, System.currentTimeMillis());
+                new HostParent.Existing(hostLinks.nameOf(l.parentIndex())), l.parentIndex(), addrs, routes, System.currentTimeMillis());
     }
 
     private void emit(List<GuardEvent> events, Type type, NamespaceRef ref, InterfaceSnapshot s, double millis, String reason) {

@@ -43,8 +43,13 @@ final class ReconcileStep {
         HOLD,
         /** The link is missing and so is its parent: nothing can be done until the parent returns. */
         WAIT_FOR_PARENT,
-        /** The link is missing and its parent is present: recreate it. */
+        /** The link is missing and its parent came back (a new parent index): recreate it. */
         REPAIR,
+        /**
+         * The link is missing but its parent never left (same index): someone deleted it on purpose (a CNI {@code DEL},
+         * an operator). Forget it rather than fight them.
+         */
+        RETIRE,
         /** A recreated link (new index, same MAC, mode, parent) that may lack addresses or routes: finish it. */
         COMPLETE,
         /** Another link has the name: report and leave it alone. */
@@ -59,16 +64,19 @@ final class ReconcileStep {
      * @param snap the snapshot
      * @param ns the namespace's status
      * @param live the link by the snapshot's name, {@code null} when there is none
-     * @param parentPresent whether the snapshot's parent exists in the host namespace now
+     * @param parentIndexNow the index of the host link with the parent's name now, 0 when there is none
      * @param downSeenBefore whether the previous look already found this link down while the snapshot says up
      * @return the action
      */
-    static Action decide(InterfaceSnapshot snap, NsStatus ns, LiveLink live, boolean parentPresent, boolean downSeenBefore) {
+    static Action decide(InterfaceSnapshot snap, NsStatus ns, LiveLink live, int parentIndexNow, boolean downSeenBefore) {
         if (ns != NsStatus.SAME) {
             return Action.DROP;
         }
         if (live == null) {
-            return parentPresent ? Action.REPAIR : Action.WAIT_FOR_PARENT;
+            if (parentIndexNow == 0) {
+                return Action.WAIT_FOR_PARENT;
+            }
+            return parentIndexNow == snap.parentIndex() ? Action.RETIRE : Action.REPAIR;
         }
         if (live.ifindex() == snap.ifindex()) {
             if (live.mode() == null) {

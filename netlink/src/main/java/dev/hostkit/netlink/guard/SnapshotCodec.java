@@ -73,6 +73,7 @@ final class SnapshotCodec {
                 parent.put("kind", "existing");
                 parent.put("name", e.name());
             }
+            parent.put("index", s.parentIndex());
             i.put("parent", parent);
             i.put("taken", s.takenAtMillis());
             List<Object> addrs = new ArrayList<>();
@@ -131,6 +132,7 @@ final class SnapshotCodec {
                     throw new BadStateException("unknown parent kind '" + kind + "'", null);
                 }
                 HostParent parent = new HostParent.Existing(string(p, "name", false));
+                int parentIndex = (int) number(p, "index", 0, Integer.MAX_VALUE);
                 int ifindex = (int) number(i, "ifindex", 0, Integer.MAX_VALUE);
                 List<Address> addrs = new ArrayList<>();
                 for (Object ao : list(i, "addresses")) {
@@ -154,7 +156,7 @@ final class SnapshotCodec {
                 }
                 out.add(new InterfaceSnapshot(ns, ifindex, string(i, "name", false),
                         MacAddress.parse(string(i, "mac", false)), (int) number(i, "mtu", 0, 65535), mode(string(i, "mode", false)), bool(i, "up"),
-                        parent, addrs, routes, number(i, "taken", 0, Long.MAX_VALUE)));
+                        parent, parentIndex, addrs, routes, number(i, "taken", 0, Long.MAX_VALUE)));
             }
             return new NamespaceState(ns, out);
         } catch (JsonException e) {

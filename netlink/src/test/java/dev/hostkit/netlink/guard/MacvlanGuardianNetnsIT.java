@@ -223,4 +223,27 @@ class MacvlanGuardianNetnsIT {
             namespaces.forEach(TestNetns::close);
         }
     }
+
+    @Test
+    void doesNotRecreateAnInterfaceDeletedOnPurposeWhileItsParentStayed(TestNetns a, TestNetns b) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
+            GuardTestNet.giveMacvlan(b.path(), parent.name(), 3, 1500);
+            try (MacvlanGuardian g = guardian(parent, a, b)) {
+                g.start();
+                await("two snapshots", e -> count(e, Type.SNAPSHOT) >= 2);
+                a.exec("ip", "link", "del", "eth1"); // what a CNI DEL does before the pod's namespace goes
+                await("the deletion noticed", e -> count(e, Type.DROPPED) >= 1);
+                assertThat(events).filteredOn(e -> e.type() == Type.DROPPED).singleElement()
+                        .satisfies(e -> assertThat(e.reason()).contains("on purpose"));
+                parent.unload();
+                parent.load();
+                await("b repaired", e -> count(e, Type.REPAIRED) >= 1);
+                Thread.sleep(500); // a resync period: still nothing for a
+                assertThat(Sh.exec("ip", "netns", "exec", a.name(), "ip", "link", "show", "eth1").ok()).isFalse();
+                assertThat(g.snapshots()).extracting(InterfaceSnapshot::name).containsExactly("eth1");
+                assertThat(count(events, Type.REPAIRED)).isEqualTo(1);
+            }
+        }
+    }
 }

@@ -18,7 +18,7 @@ class SnapshotCodecTest {
     void roundTripsEveryField() throws Exception {
         String text = SnapshotCodec.encode(state);
         assertThat(SnapshotCodec.decode(text)).isEqualTo(state);
-        assertThat(text).contains("\"mode\":\"bridge\"", "\"mac\":\"02:42:ac:11:00:02\"", "\"flags\":4", "\"label\":\"eth1\"", "\"table\":100", "\"destination\":null");
+        assertThat(text).contains("\"mode\":\"bridge\"", "\"mac\":\"02:42:ac:11:00:02\"", "\"flags\":4", "\"label\":\"eth1\"", "\"table\":100", "\"index\":5", "\"destination\":null");
     }
 
     @Test

@@ -21,7 +21,7 @@ final class Snapshots {
 
     static InterfaceSnapshot eth1(NamespaceRef ns) {
         return new InterfaceSnapshot(ns, 7, "eth1", MacAddress.parse("02:42:ac:11:00:02"), 1500, MacvlanMode.BRIDGE, true,
-                new HostParent.Existing("hkpar0"),
+                new HostParent.Existing("hkpar0"), 5,
                 List.of(Address.of(7, "10.9.0.2/24").withBroadcast(Cidr.address("10.9.0.255")).withLabel("eth1")
                                 .withFlags(AddressFlag.PERMANENT),
                         Address.of(7, "fd00:9::2/64").withFlags(AddressFlag.PERMANENT, AddressFlag.NODAD)),
