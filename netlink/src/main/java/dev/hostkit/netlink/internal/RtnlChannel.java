@@ -6,6 +6,7 @@ import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.NetlinkException;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -106,24 +107,46 @@ public final class RtnlChannel implements AutoCloseable {
             body.write(out);
             out.endMessage();
             send(operation, target);
-            while (true) {
-                ByteBuffer b = receive(operation, target);
-                int end = b.limit();
-                for (int off = 0; off < end; ) {
-                    int len = MessageParser.messageLength(b, off, end);
-                    if (MessageParser.seq(b, off) == s) {
-                        int t = MessageParser.type(b, off);
-                        if (t == NLMSG_ERROR) {
-                            throwIfError(b, off, len, operation, target);
-                        } else if (t != NLMSG_NOOP && t != NLMSG_DONE) {
-                            return item.parse(parser, b, off, len);
-                        }
-                    }
-                    off += MessageParser.align(len);
+            List<T> result = new ArrayList<>(1);
+            readReplies(s, operation, target, (b, off, len) -> {
+                int t = MessageParser.type(b, off);
+                if (t == NLMSG_ERROR) {
+                    throwIfError(b, off, len, operation, target);
+                    return false;
                 }
-            }
+                if (t == NLMSG_NOOP || t == NLMSG_DONE) {
+                    return false;
+                }
+                result.add(item.parse(parser, b, off, len));
+                return true;
+            });
+            return result.get(0);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Handles one message of a reply; returns true when the exchange is complete. */
+    @FunctionalInterface
+    private interface ReplyHandler {
+        boolean handle(ByteBuffer b, int off, int len);
+    }
+
+    /**
+     * Receives datagrams and hands each message that carries sequence number {@code s} to {@code handler} until it
+     * says the exchange is complete; messages of other (abandoned) exchanges are skipped.
+     */
+    private void readReplies(int s, String operation, String target, ReplyHandler handler) {
+        while (true) {
+            ByteBuffer b = receive(operation, target);
+            int end = b.limit();
+            for (int off = 0; off < end; ) {
+                int len = MessageParser.messageLength(b, off, end);
+                if (MessageParser.seq(b, off) == s && handler.handle(b, off, len)) {
+                    return;
+                }
+                off += MessageParser.align(len);
+            }
         }
     }
 
@@ -157,33 +180,27 @@ public final class RtnlChannel implements AutoCloseable {
         body.write(out);
         out.endMessage();
         send(operation, target);
-        boolean interrupted = false;
-        while (true) {
-            ByteBuffer b = receive(operation, target);
-            int end = b.limit();
-            for (int off = 0; off < end; ) {
-                int len = MessageParser.messageLength(b, off, end);
-                if (MessageParser.seq(b, off) == s) {
-                    interrupted |= (MessageParser.flags(b, off) & NLM_F_DUMP_INTR) != 0;
-                    int t = MessageParser.type(b, off);
-                    if (t == NLMSG_DONE) {
-                        if (len >= NLMSG_HDRLEN + 4 && b.getInt(off + NLMSG_HDRLEN) < 0) {
-                            int errno = -b.getInt(off + NLMSG_HDRLEN);
-                            throw new NetlinkException(operation, target, errno, parser.extAck(b, off, len));
-                        }
-                        return !interrupted;
-                    } else if (t == NLMSG_ERROR) {
-                        throwIfError(b, off, len, operation, target);
-                    } else if (t != NLMSG_NOOP && !interrupted) {
-                        T value = item.parse(parser, b, off, len);
-                        if (value != null) {
-                            sink.accept(value);
-                        }
-                    }
+        boolean[] interrupted = {false};
+        readReplies(s, operation, target, (b, off, len) -> {
+            interrupted[0] |= (MessageParser.flags(b, off) & NLM_F_DUMP_INTR) != 0;
+            int t = MessageParser.type(b, off);
+            if (t == NLMSG_DONE) {
+                if (len >= NLMSG_HDRLEN + 4 && b.getInt(off + NLMSG_HDRLEN) < 0) {
+                    throw new NetlinkException(operation, target, -b.getInt(off + NLMSG_HDRLEN), parser.extAck(b, off, len));
                 }
-                off += MessageParser.align(len);
+                return true;
             }
-        }
+            if (t == NLMSG_ERROR) {
+                throwIfError(b, off, len, operation, target);
+            } else if (t != NLMSG_NOOP && !interrupted[0]) {
+                T value = item.parse(parser, b, off, len);
+                if (value != null) {
+                    sink.accept(value);
+                }
+            }
+            return false;
+        });
+        return !interrupted[0];
     }
 
     /**
@@ -240,18 +257,13 @@ public final class RtnlChannel implements AutoCloseable {
     }
 
     private void awaitAck(int s, String operation, String target) {
-        while (true) {
-            ByteBuffer b = receive(operation, target);
-            int end = b.limit();
-            for (int off = 0; off < end; ) {
-                int len = MessageParser.messageLength(b, off, end);
-                if (MessageParser.seq(b, off) == s && MessageParser.type(b, off) == NLMSG_ERROR) {
-                    throwIfError(b, off, len, operation, target);
-                    return;
-                }
-                off += MessageParser.align(len);
+        readReplies(s, operation, target, (b, off, len) -> {
+            if (MessageParser.type(b, off) != NLMSG_ERROR) {
+                return false;
             }
-        }
+            throwIfError(b, off, len, operation, target);
+            return true;
+        });
     }
 
     private void throwIfError(ByteBuffer b, int off, int len, String operation, String target) {
