@@ -1,0 +1,672 @@
+package dev.hostkit.docker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hostkit.docker.internal.FrameDemultiplexer;
+import dev.hostkit.docker.internal.HttpEngine;
+import dev.hostkit.docker.internal.HttpEngine.Call;
+import dev.hostkit.docker.internal.Json;
+import dev.hostkit.docker.internal.MalformedResponseException;
+import dev.hostkit.docker.internal.Models;
+import dev.hostkit.docker.internal.PathSegments;
+import dev.hostkit.docker.internal.Reaper;
+import dev.hostkit.docker.internal.StreamHandle;
+import dev.hostkit.docker.internal.UnixTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * A client for one Docker Engine over its unix socket: thread-safe, one per engine, {@link AutoCloseable}.
+ * It holds at most {@code poolSize} connections, closes idle ones after {@code idleTimeout}, reads and
+ * releases every response on every path, and if it is dropped without {@link #close()} it is closed when
+ * collected, with one warning naming where it was created.
+ *
+ * <pre>{@code
+ * try (DockerClient docker = DockerClient.builder().build()) {   // DOCKER_HOST or /var/run/docker.sock
+ *     for (ContainerSummary c : docker.listContainers(ListContainersRequest.RUNNING)) { ... }
+ * }
+ * }</pre>
+ */
+public final class DockerClient implements AutoCloseable {
+    /** The oldest engine API this client speaks. */
+    public static final String MIN_API_VERSION = "1.24";
+    /** The newest engine API this client knows; a newer engine is spoken to at this version. */
+    public static final String MAX_API_VERSION = "1.43";
+    /** Where the engine listens unless {@code DOCKER_HOST} or the builder says otherwise. */
+    public static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerClient.class);
+    private static final Set<String> REPORTED_LEAK_SITES = ConcurrentHashMap.newKeySet();
+
+    /** How bytes reach the socket. */
+    public enum Transport {
+        /** jnr-unixsocket: one fd per connection, kernel read timeouts (the default; see the module README). */
+        JNR,
+        /** The JDK's own unix {@code SocketChannel}: no native code, three fds per connection. */
+        JDK
+    }
+
+    private final Builder config;
+    private final HttpEngine engine;
+    private final Reaper.Registration registration;
+    private volatile String api;
+
+    private DockerClient(Builder b) {
+        this.config = b.copy();
+        Throwable createdAt = new Throwable("DockerClient created here");
+        String site = firstCallerFrame(createdAt);
+        this.engine = new HttpEngine(new HttpEngine.Settings(b.socket(), b.transport == Transport.JDK ? UnixTransport.JDK : UnixTransport.JNR,
+                b.poolSize, b.idleTimeout, b.connectTimeout, b.readTimeout, b.acquireTimeout, b.oneShot, b.userAgent), site);
+        this.api = b.apiVersion;
+        HttpEngine e = engine;
+        this.registration = Reaper.get().register(this, () -> closeLeaked(e, site, createdAt), e::evictIdle);
+    }
+
+    private static void closeLeaked(HttpEngine engine, String site, Throwable createdAt) {
+        if (engine.isClosed()) {
+            return;
+        }
+        engine.close();
+        if (REPORTED_LEAK_SITES.size() < 1000 && REPORTED_LEAK_SITES.add(site)) {
+            LOG.warn("a DockerClient for {} was garbage-collected without close(); its connections are closed now. "
+                    + "Create one client per engine and close it. It was created at (reported once per place):",
+                    engine.settings().socket(), createdAt);
+        }
+    }
+
+    private static String firstCallerFrame(Throwable t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (!e.getClassName().startsWith("dev.hostkit.docker.")) {
+                return e.toString();
+            }
+        }
+        return "unknown";
+    }
+
+    /** A builder with defaults: {@code DOCKER_HOST} (or {@value #DEFAULT_HOST}), jnr transport, 8 connections. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this client's configuration, to derive a differently configured client. */
+    public Builder newBuilder() {
+        return config.copy();
+    }
+
+    /** The engine's socket. */
+    public Path socket() {
+        return config.socket();
+    }
+
+    // ---- system
+
+    /**
+     * {@code HEAD /_ping}: whether the engine answers, and its API version.
+     *
+     * @return the engine's ping headers
+     */
+    public Ping ping() {
+        try {
+            HttpEngine.Response r = engine.send(Call.of("HEAD", "/_ping"));
+            return new Ping(nz(r.header("API-Version")), nz(r.header("OSType")), "true".equals(r.header("Docker-Experimental")));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * The API version used for calls: the lower of the engine's (from {@link #ping()}, asked once) and
+     * {@value #MAX_API_VERSION}, unless the builder fixed one.
+     *
+     * @throws DockerException when the engine is older than {@value #MIN_API_VERSION}
+     */
+    public String apiVersion() {
+        String a = api;
+        if (a != null) {
+            return a;
+        }
+        synchronized (this) {
+            if (api == null) {
+                api = negotiate(ping().apiVersion());
+            }
+            return api;
+        }
+    }
+
+    static String negotiate(String engineVersion) {
+        String ev = engineVersion == null || engineVersion.isBlank() ? MIN_API_VERSION : engineVersion.strip();
+        if (!ev.matches("\\d+\\.\\d+")) {
+            throw new DockerException("HEAD /_ping", 200, "the engine sent an unreadable API-Version header: " + ev, null);
+        }
+        if (compareVersions(ev, MIN_API_VERSION) < 0) {
+            throw new DockerException("HEAD /_ping", 200, "the engine speaks API " + ev + ", older than the oldest this client supports ("
+                    + MIN_API_VERSION + "): upgrade the Docker Engine", null);
+        }
+        return compareVersions(ev, MAX_API_VERSION) > 0 ? MAX_API_VERSION : ev;
+    }
+
+    static int compareVersions(String a, String b) {
+        String[] x = a.split("\\.");
+        String[] y = b.split("\\.");
+        int c = Integer.compare(Integer.parseInt(x[0]), Integer.parseInt(y[0]));
+        return c != 0 ? c : Integer.compare(Integer.parseInt(x[1]), Integer.parseInt(y[1]));
+    }
+
+    /** {@code GET /version}. */
+    public Version version() {
+        return Models.version(json(get("/version")));
+    }
+
+    /** {@code GET /info}. */
+    public Info info() {
+        return Models.info(json(get("/info")));
+    }
+
+    // ---- containers
+
+    /** Containers matching the request ({@link ListContainersRequest#RUNNING} for the running ones). */
+    public List<ContainerSummary> listContainers(ListContainersRequest request) {
+        StringJoiner q = query();
+        if (request.all()) {
+            q.add("all=1");
+        }
+        addFilters(q, request.filters());
+        return list(get("/containers/json" + qs(q)), Models::containerSummary);
+    }
+
+    /** {@code GET /containers/{id}/json}; {@link DockerNotFoundException} when there is none. */
+    public ContainerInspect inspectContainer(String idOrName) {
+        return Models.containerInspect(json(get("/containers/" + PathSegments.object("container", idOrName) + "/json")));
+    }
+
+    /**
+     * Creates (does not start) a container.
+     *
+     * @return its id
+     */
+    public String createContainer(CreateContainerRequest r) {
+        ObjectNode body = Json.object();
+        body.put("Image", r.image());
+        if (!r.cmd().isEmpty()) {
+            strings(body.putArray("Cmd"), r.cmd());
+        }
+        if (!r.entrypoint().isEmpty()) {
+            strings(body.putArray("Entrypoint"), r.entrypoint());
+        }
+        ArrayNode env = body.putArray("Env");
+        r.env().forEach((k, v) -> env.add(k + "=" + v));
+        ObjectNode labels = body.putObject("Labels");
+        r.labels().forEach(labels::put);
+        body.put("Tty", r.tty());
+        body.put("User", r.user());
+        body.put("WorkingDir", r.workingDir());
+        ObjectNode host = body.putObject("HostConfig");
+        if (!r.networkMode().isEmpty()) {
+            host.put("NetworkMode", r.networkMode());
+        }
+        if (r.memoryBytes() > 0) {
+            host.put("Memory", r.memoryBytes());
+        }
+        host.put("AutoRemove", r.autoRemove());
+        String path = "/containers/create" + (r.name().isEmpty() ? "" : "?name=" + PathSegments.object("container", r.name()));
+        JsonNode created = json(send(call("POST", path).withJson(Json.bytes(body))));
+        return Json.text(created, "Id");
+    }
+
+    /** Starts a container (already running is fine). */
+    public void startContainer(String id) {
+        send(call("POST", "/containers/" + PathSegments.object("container", id) + "/start"));
+    }
+
+    /** Stops a container: SIGTERM, then SIGKILL after {@code timeout}. Already stopped is fine. */
+    public void stopContainer(String id, Duration timeout) {
+        send(call("POST", "/containers/" + PathSegments.object("container", id) + "/stop?t=" + timeout.toSeconds())
+                .withReadTimeout(config.readTimeout.plus(timeout)));
+    }
+
+    /** Sends a signal, e.g. {@code SIGKILL} or {@code HUP}. */
+    public void killContainer(String id, String signal) {
+        if (!signal.matches("[A-Z0-9+]{1,16}")) {
+            throw new IllegalArgumentException("not a signal name or number: " + signal);
+        }
+        send(call("POST", "/containers/" + PathSegments.object("container", id) + "/kill?signal=" + signal));
+    }
+
+    /** Restarts a container, stopping it with {@code timeout} first. */
+    public void restartContainer(String id, Duration timeout) {
+        send(call("POST", "/containers/" + PathSegments.object("container", id) + "/restart?t=" + timeout.toSeconds())
+                .withReadTimeout(config.readTimeout.plus(timeout)));
+    }
+
+    /**
+     * Removes a container.
+     *
+     * @param force kill it first if it runs
+     * @param volumes also remove its anonymous volumes
+     */
+    public void removeContainer(String id, boolean force, boolean volumes) {
+        send(call("DELETE", "/containers/" + PathSegments.object("container", id) + "?force=" + (force ? 1 : 0) + "&v=" + (volumes ? 1 : 0)));
+    }
+
+    /**
+     * Waits for a container to exit.
+     *
+     * @param timeout how long to wait
+     * @return its exit status
+     * @throws DockerTimeoutException when it is still running after {@code timeout}
+     */
+    public int waitContainer(String id, Duration timeout) {
+        JsonNode r = json(send(call("POST", "/containers/" + PathSegments.object("container", id) + "/wait").withReadTimeout(timeout)));
+        return (int) Json.number(r, "StatusCode");
+    }
+
+    /**
+     * Container output, de-multiplexed into stdout and stderr frames (raw stdout for a TTY container).
+     * Without {@code follow} the stream ends with the output so far.
+     */
+    public DockerStream<LogFrame> logs(String id, LogsRequest r) {
+        String seg = PathSegments.object("container", id);
+        boolean tty = inspectContainer(id).config().tty();
+        StringJoiner q = query();
+        q.add("stdout=" + (r.stdout() ? 1 : 0)).add("stderr=" + (r.stderr() ? 1 : 0));
+        if (r.follow()) {
+            q.add("follow=1");
+        }
+        if (r.timestamps()) {
+            q.add("timestamps=1");
+        }
+        if (r.since() != null) {
+            q.add("since=" + epoch(r.since()));
+        }
+        q.add("tail=" + (r.tail() < 0 ? "all" : Integer.toString(r.tail())));
+        Call c = call("GET", "/containers/" + seg + "/logs" + qs(q));
+        if (r.follow()) {
+            c = c.withReadTimeout(Duration.ZERO);
+        }
+        StreamHandle h = engine.open(c, "logs of " + id);
+        FrameDemultiplexer demux = new FrameDemultiplexer(h.body(), tty);
+        return new DockerStream<>(this, h, demux::next);
+    }
+
+    /** Reads a container's whole log so far (not followed) as text per source. */
+    public ExecResult readLogs(String id) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (DockerStream<LogFrame> s = logs(id, LogsRequest.ALL)) {
+            for (LogFrame f : s) {
+                (f.source() == LogFrame.Source.STDERR ? err : out).writeBytes(f.payload());
+            }
+        }
+        return new ExecResult(0, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Resource usage sampled once (the engine takes two samples, about a second apart). */
+    public Stats stats(String id) {
+        return Models.stats(json(get("/containers/" + PathSegments.object("container", id) + "/stats?stream=false")));
+    }
+
+    /** Resource usage, one sample per second until closed. */
+    public DockerStream<Stats> statsStream(String id) {
+        Call c = call("GET", "/containers/" + PathSegments.object("container", id) + "/stats?stream=true");
+        return jsonStream(engine.open(c, "stats of " + id), Models::stats);
+    }
+
+    // ---- exec
+
+    /** Runs a command in a running container and captures its output; each read waits up to the read timeout. */
+    public ExecResult exec(String containerId, ExecRequest r) {
+        return exec(containerId, r, config.readTimeout);
+    }
+
+    /**
+     * Runs a command in a running container and captures its output.
+     *
+     * @param quietTimeout longest time the command may go without output
+     */
+    public ExecResult exec(String containerId, ExecRequest r, Duration quietTimeout) {
+        ObjectNode body = Json.object();
+        body.put("AttachStdout", true).put("AttachStderr", true).put("Tty", false);
+        strings(body.putArray("Cmd"), r.cmd());
+        ArrayNode env = body.putArray("Env");
+        r.env().forEach((k, v) -> env.add(k + "=" + v));
+        if (!r.user().isEmpty()) {
+            body.put("User", r.user());
+        }
+        if (!r.workingDir().isEmpty()) {
+            body.put("WorkingDir", r.workingDir());
+        }
+        String execId = Json.text(json(send(call("POST", "/containers/" + PathSegments.object("container", containerId) + "/exec")
+                .withJson(Json.bytes(body)))), "Id");
+        String seg = PathSegments.object("exec", execId);
+        ObjectNode start = Json.object().put("Detach", false).put("Tty", false);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        StreamHandle h = engine.open(call("POST", "/exec/" + seg + "/start").withJson(Json.bytes(start)).withReadTimeout(quietTimeout),
+                "exec in " + containerId);
+        try (DockerStream<LogFrame> s = new DockerStream<>(this, h, new FrameDemultiplexer(h.body(), false)::next)) {
+            for (LogFrame f : s) {
+                (f.source() == LogFrame.Source.STDERR ? err : out).writeBytes(f.payload());
+            }
+        }
+        JsonNode info = json(get("/exec/" + seg + "/json"));
+        return new ExecResult((int) Json.number(info, "ExitCode"), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    // ---- events
+
+    /** Engine events in the window and matching the filters; follows until closed when {@code until} is null. */
+    public DockerStream<Event> events(EventsRequest r) {
+        StringJoiner q = query();
+        if (r.since() != null) {
+            q.add("since=" + epoch(r.since()));
+        }
+        if (r.until() != null) {
+            q.add("until=" + epoch(r.until()));
+        }
+        addFilters(q, r.filters());
+        Call c = call("GET", "/events" + qs(q)).withReadTimeout(Duration.ZERO);
+        return jsonStream(engine.open(c, "events"), Models::event);
+    }
+
+    // ---- images
+
+    /** {@code GET /images/json}. */
+    public List<ImageSummary> listImages() {
+        return list(get("/images/json"), Models::imageSummary);
+    }
+
+    /** {@code GET /images/{name}/json}. */
+    public ImageInspect inspectImage(String nameOrId) {
+        return Models.imageInspect(json(get("/images/" + PathSegments.image(nameOrId) + "/json")));
+    }
+
+    /** Removes an image (untags it; deletes it when no tag is left). */
+    public void removeImage(String nameOrId, boolean force) {
+        send(call("DELETE", "/images/" + PathSegments.image(nameOrId) + "?force=" + (force ? 1 : 0)));
+    }
+
+    /**
+     * Imports a root file system tar (as {@code docker import}) as {@code repository:tag}.
+     * The stream is read to its end but not closed.
+     *
+     * @return the new image's id
+     */
+    public String importImage(InputStream tar, String repository, String tag) {
+        PathSegments.image(repository + ":" + tag);
+        Call base = call("POST", "/images/create?fromSrc=-&repo=" + PathSegments.encode(repository) + "&tag=" + PathSegments.encode(tag));
+        Call c = new Call(base.method(), base.path(), null, Objects.requireNonNull(tar, "tar"), null);
+        HttpEngine.Response r = send(c);
+        String id = "";
+        try (MappingIterator<JsonNode> it = Json.MAPPER.readerFor(JsonNode.class).readValues(r.body())) {
+            while (it.hasNextValue()) {
+                JsonNode n = it.nextValue();
+                if (n.hasNonNull("error")) {
+                    throw new DockerException(c.toString(), r.status(), Json.text(n, "error"), null);
+                }
+                String status = Json.text(n, "status");
+                if (status.startsWith("sha256:")) {
+                    id = status;
+                }
+            }
+        } catch (IOException e) {
+            throw new MalformedResponseException(c.toString(), "unreadable import progress: " + e.getMessage(), e);
+        }
+        if (id.isEmpty()) {
+            throw new MalformedResponseException(c.toString(), "the engine reported no image id for the import", null);
+        }
+        return id;
+    }
+
+    // ---- lifecycle
+
+    /** Closes every open stream and pooled connection; later calls fail with {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        registration.unregister();
+        engine.close();
+    }
+
+    /** Whether {@link #close()} ran. */
+    public boolean isClosed() {
+        return engine.isClosed();
+    }
+
+    /** Connections this client holds right now (leased plus idle). */
+    public int openConnections() {
+        var s = engine.poolStats();
+        return s.getLeased() + s.getAvailable();
+    }
+
+    @Override
+    public String toString() {
+        return "DockerClient[unix://" + config.socket() + ", " + config.transport + (isClosed() ? ", closed]" : "]");
+    }
+
+    // ---- plumbing
+
+    private Call call(String method, String path) {
+        return Call.of(method, "/v" + apiVersion() + path);
+    }
+
+    private HttpEngine.Response get(String path) {
+        return send(call("GET", path));
+    }
+
+    private HttpEngine.Response send(Call c) {
+        try {
+            return engine.send(c);
+        } catch (DockerBadRequestException e) {
+            if (e.engineMessage().contains("client version")) {
+                throw new DockerBadRequestException(e.call(), e.status(), e.engineMessage()
+                        + " (this client speaks API " + MIN_API_VERSION + " to " + MAX_API_VERSION + ", it used " + api + ")");
+            }
+            throw e;
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    // The JSON reader is made on the first next(): Jackson reads ahead while constructing it, which
+    // would block here on a quiet stream.
+    private <T> DockerStream<T> jsonStream(StreamHandle h, Function<JsonNode, T> mapper) {
+        return new DockerStream<>(this, h, new DockerStream.Decoder<>() {
+            private MappingIterator<JsonNode> it;
+
+            @Override
+            public T next() throws IOException {
+                if (it == null) {
+                    it = Json.MAPPER.readerFor(JsonNode.class).readValues(h.body());
+                }
+                return it.hasNextValue() ? mapper.apply(it.nextValue()) : null;
+            }
+        });
+    }
+
+    private static JsonNode json(HttpEngine.Response r) {
+        return Json.parse("response", r.body());
+    }
+
+    private static <T> List<T> list(HttpEngine.Response r, Function<JsonNode, T> mapper) {
+        JsonNode n = json(r);
+        if (!n.isArray()) {
+            throw new MalformedResponseException("response", "expected a JSON array, got " + n.getNodeType(), null);
+        }
+        List<T> out = new ArrayList<>(n.size());
+        n.forEach(e -> out.add(mapper.apply(e)));
+        return List.copyOf(out);
+    }
+
+    private static StringJoiner query() {
+        return new StringJoiner("&", "?", "").setEmptyValue("");
+    }
+
+    private static String qs(StringJoiner q) {
+        return q.toString();
+    }
+
+    private static void addFilters(StringJoiner q, Map<String, List<String>> filters) {
+        if (!filters.isEmpty()) {
+            ObjectNode f = Json.object();
+            filters.forEach((k, vs) -> strings(f.putArray(k), vs));
+            q.add("filters=" + PathSegments.encode(new String(Json.bytes(f), StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static void strings(ArrayNode a, List<String> values) {
+        values.forEach(a::add);
+    }
+
+    private static String epoch(Instant t) {
+        return t.getEpochSecond() + "." + String.format("%09d", t.getNano());
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    /**
+     * Configuration of a {@link DockerClient}; {@link #build()} copies it, so a builder can be reused.
+     * Defaults: {@code DOCKER_HOST} or {@value DockerClient#DEFAULT_HOST}, jnr transport, 8 connections,
+     * 30 s idle eviction, 5 s connect and acquire timeouts, 60 s read timeout.
+     */
+    public static final class Builder {
+        private String host;
+        private Transport transport = Transport.JNR;
+        private int poolSize = 8;
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration readTimeout = Duration.ofSeconds(60);
+        private Duration acquireTimeout = Duration.ofSeconds(5);
+        private boolean oneShot;
+        private String userAgent = "hostkit-docker-client/0.1";
+        private String apiVersion;
+
+        private Builder() {
+            String env = System.getenv("DOCKER_HOST");
+            host(env == null || env.isBlank() ? DEFAULT_HOST : env);
+        }
+
+        private Builder copy() {
+            Builder b = new Builder();
+            b.host = host;
+            b.transport = transport;
+            b.poolSize = poolSize;
+            b.idleTimeout = idleTimeout;
+            b.connectTimeout = connectTimeout;
+            b.readTimeout = readTimeout;
+            b.acquireTimeout = acquireTimeout;
+            b.oneShot = oneShot;
+            b.userAgent = userAgent;
+            b.apiVersion = apiVersion;
+            return b;
+        }
+
+        Path socket() {
+            return Path.of(host.substring("unix://".length()));
+        }
+
+        /**
+         * The engine, as {@code unix:///path/to/docker.sock} (the form of {@code DOCKER_HOST}).
+         *
+         * @throws IllegalArgumentException for other schemes (TCP is not supported)
+         */
+        public Builder host(String host) {
+            if (host == null || !host.startsWith("unix:///") || host.length() <= "unix:///".length()) {
+                throw new IllegalArgumentException("only unix:///absolute/path engine addresses are supported, got " + host);
+            }
+            this.host = host;
+            return this;
+        }
+
+        /** Which unix-socket implementation to use (default {@link Transport#JNR}). */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport);
+            return this;
+        }
+
+        /** Most connections held at once, streams included (default 8). */
+        public Builder poolSize(int size) {
+            if (size < 1 || size > 1024) {
+                throw new IllegalArgumentException("pool size must be 1..1024, got " + size);
+            }
+            this.poolSize = size;
+            return this;
+        }
+
+        /** An idle pooled connection is closed after this long (default 30 s). */
+        public Builder idleTimeout(Duration d) {
+            this.idleTimeout = positive("idle timeout", d);
+            return this;
+        }
+
+        /** Connect timeout (default 5 s). */
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = positive("connect timeout", d);
+            return this;
+        }
+
+        /** Longest wait for response bytes (default 60 s); streams that follow have none. */
+        public Builder readTimeout(Duration d) {
+            this.readTimeout = positive("read timeout", d);
+            return this;
+        }
+
+        /** Longest wait for a free pooled connection (default 5 s); then the call fails saying who holds them. */
+        public Builder acquireTimeout(Duration d) {
+            this.acquireTimeout = positive("acquire timeout", d);
+            return this;
+        }
+
+        /** For one-shot tools: no connection is kept after a call ({@code Connection: close}). */
+        public Builder oneShot(boolean on) {
+            this.oneShot = on;
+            return this;
+        }
+
+        /** The {@code User-Agent} header. */
+        public Builder userAgent(String ua) {
+            if (ua == null || ua.isBlank() || ua.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+                throw new IllegalArgumentException("user agent must be printable ASCII: " + ua);
+            }
+            this.userAgent = ua;
+            return this;
+        }
+
+        /** Fixes the API version instead of negotiating it with the engine (e.g. {@code 1.41}). */
+        public Builder apiVersion(String version) {
+            this.apiVersion = version == null ? null : negotiate(version);
+            return this;
+        }
+
+        /** A new client; it connects lazily, on the first call. */
+        public DockerClient build() {
+            return new DockerClient(this);
+        }
+
+        private static Duration positive(String what, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.hostkit.docker;
+
+/**
+ * A call that ran out of time: no response within the read timeout, or no pooled connection free
+ * within the acquire timeout (the message then says how many are held and by what).
+ */
+public class DockerTimeoutException extends DockerException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param call the request
+     * @param what which timeout fired and its value
+     * @param cause the underlying exception
+     */
+    public DockerTimeoutException(String call, String what, Throwable cause) {
+        super(call, 0, what, cause);
+    }
+}

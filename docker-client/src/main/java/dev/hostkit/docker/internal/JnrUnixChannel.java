@@ -1,0 +1,80 @@
+package dev.hostkit.docker.internal;
+
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
+import jnr.unixsocket.UnixSocketOptions;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * A blocking jnr-unixsocket channel: one fd per connection. Read timeouts are the kernel's
+ * {@code SO_RCVTIMEO}; jnr reports an expired timeout as a zero-byte read, which is turned into a
+ * {@link SocketTimeoutException} here (left as 0, HttpClient would spin on it).
+ */
+final class JnrUnixChannel implements UnixChannel {
+    private final UnixSocketChannel channel;
+    private int appliedTimeout = -1;
+
+    private JnrUnixChannel(UnixSocketChannel channel) {
+        this.channel = channel;
+    }
+
+    static JnrUnixChannel connect(Path socket) throws IOException {
+        return new JnrUnixChannel(UnixSocketChannel.open(new UnixSocketAddress(socket.toFile())));
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len, int timeoutMillis) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        if (timeoutMillis != appliedTimeout) {
+            channel.setOption(UnixSocketOptions.SO_RCVTIMEO, timeoutMillis);
+            appliedTimeout = timeoutMillis;
+        }
+        while (true) {
+            int n = channel.read(ByteBuffer.wrap(b, off, len));
+            if (n != 0) {
+                return n;
+            }
+            if (timeoutMillis > 0) {
+                throw new SocketTimeoutException("no data from the engine within " + timeoutMillis + " ms");
+            }
+        }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        while (buf.hasRemaining()) {
+            channel.write(buf);
+        }
+    }
+
+    @Override
+    public void shutdown() {
+        try {
+            channel.shutdownInput();
+        } catch (IOException | RuntimeException ignored) {
+            // already shut down or never connected: nothing blocks on it
+        }
+        try {
+            channel.shutdownOutput();
+        } catch (IOException | RuntimeException ignored) {
+            // as above
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    @Override
+    public int fdCount() {
+        return 1;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.hostkit.docker.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one JSON mapper (jackson-databind, unknown fields ignored: newer engines add fields) and small
+ * typed readers over {@link JsonNode}, so the public records carry no Jackson annotations.
+ */
+public final class Json {
+    /** Shared, thread-safe after configuration. */
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private Json() {
+    }
+
+    /** A fresh object node. */
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    /** Serialises a node. */
+    public static byte[] bytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a JSON tree", e);
+        }
+    }
+
+    /**
+     * Parses a response body.
+     *
+     * @param what the call, for the error message
+     * @throws MalformedResponseException when the body is not JSON
+     */
+    public static JsonNode parse(String what, byte[] body) {
+        try {
+            JsonNode n = MAPPER.readTree(body);
+            if (n == null || n.isMissingNode()) {
+                throw new MalformedResponseException(what, "empty body where JSON was expected", null);
+            }
+            return n;
+        } catch (IOException e) {
+            throw new MalformedResponseException(what, "the engine's response is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage())
+                    + " (body starts: " + preview(body) + ")", e);
+        }
+    }
+
+    static String preview(byte[] body) {
+        String s = new String(body, 0, Math.min(body.length, 80), StandardCharsets.UTF_8);
+        return '"' + s.replaceAll("[\\r\\n]+", " ") + (body.length > 80 ? "...\"" : "\"");
+    }
+
+    /** The engine's {@code {"message": ...}} text, or the body itself (trimmed) when it has none. */
+    public static String engineMessage(byte[] body) {
+        if (body == null || body.length == 0) {
+            return "(no body)";
+        }
+        try {
+            JsonNode n = MAPPER.readTree(body);
+            if (n != null && n.hasNonNull("message")) {
+                return n.get("message").asText();
+            }
+        } catch (IOException e) {
+            // Not JSON: show it as text below.
+        }
+        String s = new String(body, StandardCharsets.UTF_8).strip();
+        return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+    }
+
+    /** Text of a field, or "" when absent or null. */
+    public static String text(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        return v == null || v.isNull() ? "" : v.asText();
+    }
+
+    /** Long value of a field, or 0. */
+    public static long number(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        return v == null || v.isNull() ? 0 : v.asLong();
+    }
+
+    /** Boolean field, or false. */
+    public static boolean flag(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        return v != null && v.asBoolean();
+    }
+
+    /** String array field, or an empty list. */
+    public static List<String> strings(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        List<String> out = new ArrayList<>();
+        if (v != null && v.isArray()) {
+            v.forEach(e -> out.add(e.asText()));
+        } else if (v != null && v.isTextual()) {
+            out.add(v.asText());
+        }
+        return List.copyOf(out);
+    }
+
+    /** String map field, or an empty map (order kept). */
+    public static Map<String, String> map(JsonNode n, String field) {
+        JsonNode v = n == null ? null : n.get(field);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (v != null && v.isObject()) {
+            v.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+}

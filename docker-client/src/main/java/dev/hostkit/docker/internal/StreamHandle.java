@@ -1,0 +1,99 @@
+package dev.hostkit.docker.internal;
+
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.InputStream;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The open body of a streaming response (events, followed logs, stats) and the connection under it.
+ * {@link #close()} is safe from any thread: it cancels the request first, which closes the socket
+ * (waking a blocked reader at once), and only then closes the response, so closing never drains an
+ * endless body. The connection is discarded, never returned to the pool half-read.
+ */
+public final class StreamHandle implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamHandle.class);
+
+    private final HttpEngine engine;
+    private final HttpEngine.Call call;
+    private final String what;
+    private final HttpUriRequestBase request;
+    private final ClassicHttpResponse response;
+    private final InputStream body;
+    private final Map<String, String> headers;
+    private final Throwable openedAt;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    StreamHandle(HttpEngine engine, HttpEngine.Call call, String what, HttpUriRequestBase request,
+                 ClassicHttpResponse response, InputStream body, Map<String, String> headers) {
+        this.engine = engine;
+        this.call = call;
+        this.what = what;
+        this.request = request;
+        this.response = response;
+        this.body = body;
+        this.headers = headers;
+        this.openedAt = new Throwable("DockerStream (" + what + ") opened here");
+    }
+
+    /** The response body. */
+    public InputStream body() {
+        return body;
+    }
+
+    /** A response header (lower-case name), or null. */
+    public String header(String lowerCaseName) {
+        return headers.get(lowerCaseName);
+    }
+
+    /** The call that opened the stream. */
+    public HttpEngine.Call call() {
+        return call;
+    }
+
+    /** The engine this stream belongs to. */
+    public HttpEngine engine() {
+        return engine;
+    }
+
+    /** Whether {@link #close()} ran. */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    String describe() {
+        StackTraceElement[] st = openedAt.getStackTrace();
+        for (StackTraceElement e : st) {
+            if (!e.getClassName().startsWith("dev.hostkit.docker.")) {
+                return what + " opened at " + e;
+            }
+        }
+        return what;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            request.cancel();
+            HttpEngine.closeQuietly(response);
+        } finally {
+            engine.forget(this);
+        }
+    }
+
+    /** Called by the reaper when the stream's owner was collected without close(). */
+    public void closeLeaked() {
+        if (!closed.get()) {
+            LOG.warn("a DockerStream ({}) was garbage-collected without close(); its connection is closed now. "
+                    + "Close streams with try-with-resources. It was opened at:", what, openedAt);
+            close();
+        }
+    }
+}

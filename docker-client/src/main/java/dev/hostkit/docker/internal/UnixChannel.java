@@ -1,0 +1,31 @@
+package dev.hostkit.docker.internal;
+
+import java.io.IOException;
+
+/**
+ * One connected unix stream socket, as the two transports (jnr-unixsocket and the JDK's
+ * {@code SocketChannel}) provide it. {@link UnixSocketAdapter} serialises close against I/O, so
+ * implementations may assume {@link #close} never runs while a read or write is inside the kernel.
+ */
+interface UnixChannel {
+    /**
+     * Reads at most {@code len} bytes.
+     *
+     * @param timeoutMillis 0 waits forever
+     * @return bytes read, or -1 at end of stream
+     * @throws java.net.SocketTimeoutException when nothing arrived in time
+     */
+    int read(byte[] b, int off, int len, int timeoutMillis) throws IOException;
+
+    /** Writes all {@code len} bytes. */
+    void write(byte[] b, int off, int len) throws IOException;
+
+    /** Wakes any thread blocked in {@link #read} or {@link #write} (end of stream); safe from any thread. */
+    void shutdown();
+
+    /** Releases the fd(s). */
+    void close() throws IOException;
+
+    /** How many fds this channel holds (1 for jnr; socket + selector fds for the JDK). */
+    int fdCount();
+}
