@@ -556,6 +556,15 @@ public final class MacvlanGuardian implements AutoCloseable {
                 return false;
             }
             case RETIRE -> {
+                // The parent index used to decide may be stale (a queued event, a pass that began earlier). Read it again
+                // now, after the link was seen missing: the kernel unlists a parent before it deletes its macvlans, so a
+                // parent still at the same index now really stayed while the link went.
+                Integer fresh = host.links().indexOf(t.snap.parent().name());
+                int now = fresh == null ? 0 : fresh;
+                Action again = ReconcileStep.decide(t.snap, NsStatus.SAME, null, now, t.downSeen);
+                if (again != Action.RETIRE) {
+                    return act(g, t, again, ns, null, now, hostLinks, view, events);
+                }
                 g.ifaces.remove(t.snap.name());
                 counters.dropped.incrementAndGet();
                 emit(events, Type.DROPPED, g.ref, t.snap, 0, "'" + t.snap.name() + "' was deleted while its parent "
