@@ -246,4 +246,37 @@ class MacvlanGuardianNetnsIT {
             }
         }
     }
+
+    @Test
+    void aFailedRepairRollsBackWithoutStoppingTheOthersAndIsRetried(TestNetns a, TestNetns b) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
+            GuardTestNet.giveMacvlan(b.path(), parent.name(), 3, 1500);
+            GuardTestNet.awaitDad(a.path(), b.path());
+            String beforeA = GuardTestNet.state(a.path(), "eth1");
+            String beforeB = GuardTestNet.state(b.path(), "eth1");
+            try (MacvlanGuardian g = guardian(parent, a, b)) {
+                g.start();
+                await("two snapshots", e -> count(e, Type.SNAPSHOT) >= 2);
+                // New links in a get IPv6 disabled: the recreated eth1 refuses its IPv6 address.
+                a.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
+                parent.unload();
+                parent.load();
+                await("b repaired and a failed", e -> count(e, Type.REPAIRED) >= 1 && count(e, Type.REPAIR_FAILED) >= 1);
+                assertThat(events).filteredOn(e -> e.type() == Type.REPAIRED).singleElement()
+                        .satisfies(e -> assertThat(e.netnsInode()).isEqualTo(NamespaceSource.statId(b.path()).inode()));
+                assertThat(events).filteredOn(e -> e.type() == Type.REPAIR_FAILED).first()
+                        .satisfies(e -> assertThat(e.reason()).contains("fd00:77::2"));
+                assertThat(GuardTestNet.state(b.path(), "eth1")).isEqualTo(beforeB);
+                // Rolled back: no half-made eth1, no temporary link.
+                assertThat(a.exec("ip", "-o", "link").lines()).hasSize(1);
+
+                a.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=0");
+                await("a repaired on a later pass", e -> count(e, Type.REPAIRED) >= 2);
+                assertThat(g.metrics().repairsFailed()).isPositive();
+            }
+            GuardTestNet.awaitDad(a.path());
+            assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(beforeA);
+        }
+    }
 }
