@@ -24,7 +24,8 @@ import java.util.Objects;
  * @param parent the host-side parent, by name
  * @param parentIndex the parent's index when observed: a parent that comes back gets a new one, so a missing interface
  *                    whose parent still has this index was deleted on purpose, not lost with its parent
- * @param addresses the addresses, in the order listed (their link index is {@code ifindex})
+ * @param addresses the addresses, in the order listed (their link index is {@code ifindex}); learnt IPv6 addresses
+ *                  (SLAAC, privacy: no {@code IFA_F_PERMANENT}) are left out, router advertisements bring them back
  * @param routes the routes out of the interface, in the order listed, any table; kernel-made routes (protocol kernel,
  *               local and broadcast types) are left out because the kernel makes them again with the addresses
  * @param takenAtMillis when it was observed (epoch millis)

@@ -774,7 +774,10 @@ public final class MacvlanGuardian implements AutoCloseable {
     private static InterfaceSnapshot snapshotOf(NamespaceRef ref, Link l, GuardNet.HostLinks hostLinks, GuardNet.NsView view) {
         List<Address> addrs = new ArrayList<>();
         for (Address a : view.addresses()) {
-            if (a.linkIndex() == l.index()) {
+            // IPv6 addresses without IFA_F_PERMANENT were learnt (SLAAC, privacy): router advertisements bring them back
+            // with their real lifetimes; restoring them would make them permanent.
+            boolean learnt = a.family() == dev.hostkit.core.internal.LibC.AF_INET6 && !a.has(AddressFlag.PERMANENT);
+            if (a.linkIndex() == l.index() && !learnt) {
                 addrs.add(a);
             }
         }
