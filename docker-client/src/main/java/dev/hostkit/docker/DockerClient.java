@@ -73,7 +73,7 @@ public final class DockerClient implements AutoCloseable {
     private DockerClient(Builder b) {
         this.config = b.copy();
         Throwable createdAt = new Throwable("DockerClient created here");
-        String site = firstCallerFrame(createdAt);
+        String site = dev.hostkit.docker.internal.CallSite.of(createdAt);
         this.engine = new HttpEngine(new HttpEngine.Settings(b.socket(), b.transport == Transport.JDK ? UnixTransport.JDK : UnixTransport.JNR,
                 b.poolSize, b.idleTimeout, b.connectTimeout, b.readTimeout, b.acquireTimeout, b.oneShot, b.userAgent), site);
         this.api = b.apiVersion;
@@ -91,15 +91,6 @@ public final class DockerClient implements AutoCloseable {
                     + "Create one client per engine and close it. It was created at (reported once per place):",
                     engine.settings().socket(), createdAt);
         }
-    }
-
-    private static String firstCallerFrame(Throwable t) {
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (!e.getClassName().startsWith("dev.hostkit.docker.")) {
-                return e.toString();
-            }
-        }
-        return "unknown";
     }
 
     /** A builder with defaults: {@code DOCKER_HOST} (or {@value #DEFAULT_HOST}), jnr transport, 8 connections. */

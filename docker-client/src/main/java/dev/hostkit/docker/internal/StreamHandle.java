@@ -66,13 +66,7 @@ public final class StreamHandle implements AutoCloseable {
     }
 
     String describe() {
-        StackTraceElement[] st = openedAt.getStackTrace();
-        for (StackTraceElement e : st) {
-            if (!e.getClassName().startsWith("dev.hostkit.docker.")) {
-                return what + " opened at " + e;
-            }
-        }
-        return what;
+        return what + " opened at " + CallSite.of(openedAt);
     }
 
     @Override
