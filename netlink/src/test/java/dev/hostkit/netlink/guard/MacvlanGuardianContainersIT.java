@@ -122,6 +122,32 @@ class MacvlanGuardianContainersIT {
     }
 
     @Test
+    void aGuardianStartedWhileTheParentIsGoneRepairsFromItsStateFiles(DockerEngine docker) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            List<Box> boxes = List.of(box(docker, parent, 2), box(docker, parent, 3));
+            GuardTestNet.awaitDad(boxes.stream().map(Box::ns).toArray(Path[]::new));
+            List<String> before = boxes.stream().map(b -> GuardTestNet.state(b.ns(), "eth1")).toList();
+            try (MacvlanGuardian g = guardian(parent)) {
+                g.reconcileOnce();
+            }
+            parent.unload(); // the guardian is not running: nobody sees the loss happen
+            events.clear();
+            try (MacvlanGuardian g = guardian(parent)) {
+                assertThat(g.snapshots()).hasSize(2); // from the state files alone
+                g.start();
+                await("2 losses", () -> count(Type.LOST) >= 2);
+                parent.load();
+                await("2 repairs", () -> count(Type.REPAIRED) >= 2);
+            }
+            for (int i = 0; i < boxes.size(); i++) {
+                assertThat(GuardTestNet.state(boxes.get(i).ns(), "eth1")).isEqualTo(before.get(i));
+                assertSameContainer(docker, boxes.get(i));
+            }
+            assertThat(pings(boxes.get(0), boxes.get(1))).isTrue();
+        }
+    }
+
+    @Test
     void dropsExitedAndRestartedContainersAndRepairsTheRest(DockerEngine docker) throws Exception {
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
             Box stays = box(docker, parent, 2);
