@@ -110,7 +110,7 @@ class FdProofIT {
     }
 
     private static int fdsPerConnection(DockerClient.Transport t) {
-        return t == DockerClient.Transport.JDK ? 3 : 1;
+        return 1;
     }
 
     @ParameterizedTest

@@ -5,39 +5,31 @@ import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
- * A JDK (JEP 380) unix channel. The JDK gives unix channels no socket adapter and blocking channels
- * no read timeout, so the channel runs non-blocking with a selector of its own: three fds per
- * connection (socket, epoll, wake-up eventfd) instead of jnr's one.
+ * A blocking JDK (JEP 380) unix channel: one fd per connection, no native library. The JDK gives
+ * blocking channels no read timeout, so a read that may wait arms a {@link ReadDeadlines} entry that
+ * shuts the input down when it expires; a very short timeout (HttpClient's 1 ms stale check) is a
+ * single non-blocking read instead.
  */
 final class JdkUnixChannel implements UnixChannel {
-    private final SocketChannel channel;
-    private final Selector selector;
-    private final SelectionKey key;
+    // At or below this, a read does not wait: it is a probe (HttpClient's stale-connection check).
+    private static final int PROBE_MILLIS = 5;
 
-    private JdkUnixChannel(SocketChannel channel, Selector selector) throws IOException {
+    private final SocketChannel channel;
+
+    private JdkUnixChannel(SocketChannel channel) {
         this.channel = channel;
-        this.selector = selector;
-        this.key = channel.register(selector, 0);
     }
 
     static JdkUnixChannel connect(Path socket) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        Selector sel = null;
         try {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.configureBlocking(false);
-            sel = Selector.open();
-            return new JdkUnixChannel(ch, sel);
+            return new JdkUnixChannel(ch);
         } catch (IOException | RuntimeException e) {
-            if (sel != null) {
-                sel.close();
-            }
             ch.close();
             throw e;
         }
@@ -49,20 +41,41 @@ final class JdkUnixChannel implements UnixChannel {
             return 0;
         }
         ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
-        while (true) {
-            int n = channel.read(buf);
-            if (n != 0) {
-                return n;
+        if (timeoutMillis == 0) {
+            return channel.read(buf);
+        }
+        if (timeoutMillis <= PROBE_MILLIS) {
+            channel.configureBlocking(false);
+            int n;
+            try {
+                n = channel.read(buf);
+            } finally {
+                channel.configureBlocking(true);
             }
-            long wait = 0;
-            if (timeoutMillis > 0) {
-                wait = (deadline - System.nanoTime()) / 1_000_000L;
-                if (wait <= 0) {
-                    throw new SocketTimeoutException("no data from the engine within " + timeoutMillis + " ms");
-                }
+            if (n == 0) {
+                throw new SocketTimeoutException("no data from the engine within " + timeoutMillis + " ms");
             }
-            await(SelectionKey.OP_READ, wait);
+            return n;
+        }
+        ReadDeadlines.Deadline d = ReadDeadlines.get().arm(this::shutdownInput, timeoutMillis);
+        int n;
+        try {
+            n = channel.read(buf);
+        } finally {
+            if (!d.disarm()) {
+                // The deadline fired and shut the input down: whatever the read returned, the
+                // connection is finished.
+                throw new SocketTimeoutException("no data from the engine within " + timeoutMillis + " ms");
+            }
+        }
+        return n;
+    }
+
+    private void shutdownInput() {
+        try {
+            channel.shutdownInput();
+        } catch (IOException | RuntimeException ignored) {
+            // closed meanwhile
         }
     }
 
@@ -70,21 +83,7 @@ final class JdkUnixChannel implements UnixChannel {
     public void write(byte[] b, int off, int len) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(b, off, len);
         while (buf.hasRemaining()) {
-            if (channel.write(buf) == 0) {
-                await(SelectionKey.OP_WRITE, 0);
-            }
-        }
-    }
-
-    private void await(int op, long millis) throws IOException {
-        key.interestOps(op);
-        try {
-            selector.select(millis);
-            selector.selectedKeys().clear();
-        } finally {
-            if (key.isValid()) {
-                key.interestOps(0);
-            }
+            channel.write(buf);
         }
     }
 
@@ -96,20 +95,15 @@ final class JdkUnixChannel implements UnixChannel {
         } catch (IOException | RuntimeException ignored) {
             // already shut down or closed: nothing blocks on it
         }
-        selector.wakeup();
     }
 
     @Override
     public void close() throws IOException {
-        try {
-            selector.close();
-        } finally {
-            channel.close();
-        }
+        channel.close();
     }
 
     @Override
     public int fdCount() {
-        return 3;
+        return 1;
     }
 }
