@@ -59,10 +59,10 @@ public final class DockerClient implements AutoCloseable {
 
     /** How bytes reach the socket. */
     public enum Transport {
-        /** jnr-unixsocket: one fd per connection, kernel read timeouts (the default; see the module README). */
-        JNR,
-        /** The JDK's own unix {@code SocketChannel}: no native code, three fds per connection. */
-        JDK
+        /** The JDK's own unix {@code SocketChannel} (the default; see the module README): no native code, one fd per connection. */
+        JDK,
+        /** jnr-unixsocket: one fd per connection, kernel read timeouts; needs {@code com.github.jnr:jnr-unixsocket} on the class path. */
+        JNR
     }
 
     private final Builder config;
@@ -93,7 +93,7 @@ public final class DockerClient implements AutoCloseable {
         }
     }
 
-    /** A builder with defaults: {@code DOCKER_HOST} (or {@value #DEFAULT_HOST}), jnr transport, 8 connections. */
+    /** A builder with defaults: {@code DOCKER_HOST} (or {@value #DEFAULT_HOST}), JDK transport, 8 connections. */
     public static Builder builder() {
         return new Builder();
     }
@@ -536,12 +536,12 @@ public final class DockerClient implements AutoCloseable {
 
     /**
      * Configuration of a {@link DockerClient}; {@link #build()} copies it, so a builder can be reused.
-     * Defaults: {@code DOCKER_HOST} or {@value DockerClient#DEFAULT_HOST}, jnr transport, 8 connections,
+     * Defaults: {@code DOCKER_HOST} or {@value DockerClient#DEFAULT_HOST}, JDK transport, 8 connections,
      * 30 s idle eviction, 5 s connect and acquire timeouts, 60 s read timeout.
      */
     public static final class Builder {
         private String host;
-        private Transport transport = Transport.JNR;
+        private Transport transport = Transport.JDK;
         private int poolSize = 8;
         private Duration idleTimeout = Duration.ofSeconds(30);
         private Duration connectTimeout = Duration.ofSeconds(5);
@@ -588,7 +588,7 @@ public final class DockerClient implements AutoCloseable {
             return this;
         }
 
-        /** Which unix-socket implementation to use (default {@link Transport#JNR}). */
+        /** Which unix-socket implementation to use (default {@link Transport#JDK}). */
         public Builder transport(Transport transport) {
             this.transport = Objects.requireNonNull(transport);
             return this;

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 
 /**
  * A blocking JDK (JEP 380) unix channel: one fd per connection, no native library. The JDK gives
- * blocking channels no read timeout, so a read that may wait arms a {@link ReadDeadlines} entry that
- * shuts the input down when it expires; a very short timeout (HttpClient's 1 ms stale check) is a
+ * blocking channels no read timeout, so a read that may wait sets a {@link ReadDeadlines} deadline
+ * whose expiry shuts the input down (within one 10 ms tick); a very short timeout (HttpClient's 1 ms stale check) is a
  * single non-blocking read instead.
  */
 final class JdkUnixChannel implements UnixChannel {
@@ -19,9 +19,11 @@ final class JdkUnixChannel implements UnixChannel {
     private static final int PROBE_MILLIS = 5;
 
     private final SocketChannel channel;
+    private final ReadDeadlines.Slot deadline;
 
     private JdkUnixChannel(SocketChannel channel) {
         this.channel = channel;
+        this.deadline = ReadDeadlines.get().register(this::shutdownInput);
     }
 
     static JdkUnixChannel connect(Path socket) throws IOException {
@@ -57,12 +59,12 @@ final class JdkUnixChannel implements UnixChannel {
             }
             return n;
         }
-        ReadDeadlines.Deadline d = ReadDeadlines.get().arm(this::shutdownInput, timeoutMillis);
+        long token = deadline.start(timeoutMillis);
         int n;
         try {
             n = channel.read(buf);
         } finally {
-            if (!d.disarm()) {
+            if (!deadline.end(token)) {
                 // The deadline fired and shut the input down: whatever the read returned, the
                 // connection is finished.
                 throw new SocketTimeoutException("no data from the engine within " + timeoutMillis + " ms");
@@ -99,6 +101,7 @@ final class JdkUnixChannel implements UnixChannel {
 
     @Override
     public void close() throws IOException {
+        deadline.release();
         channel.close();
     }
 

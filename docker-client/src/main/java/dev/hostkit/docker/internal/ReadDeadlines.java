@@ -1,31 +1,32 @@
 package dev.hostkit.docker.internal;
 
-import java.util.concurrent.DelayQueue;
-import java.util.concurrent.Delayed;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Read timeouts for blocking JDK unix channels, which have none of their own: one daemon thread
- * for the process shuts down the input of a channel whose read outlived its deadline, so the
- * blocked read returns at once. Entries exist only while a read is in flight; the thread exits
- * when none has been for a second.
+ * Read timeouts for blocking JDK unix channels, which have none of their own. A read stores its
+ * deadline in its channel's {@link Slot} (two volatile writes, no lock, no thread wake-up); one daemon
+ * thread for the process scans the slots every {@value #TICK_MILLIS} ms and shuts down the input of a
+ * channel whose read outlived its deadline, so the blocked read returns at once. The thread runs only
+ * while some JDK channel is open and exits a second after the last one closed.
  */
 final class ReadDeadlines {
+    static final long TICK_MILLIS = 10;
+    private static final long LINGER_NANOS = 1_000_000_000L;
     private static final ReadDeadlines INSTANCE = new ReadDeadlines();
-    private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final DelayQueue<Deadline> queue = new DelayQueue<>();
+    private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
     private Thread thread;
 
     static ReadDeadlines get() {
         return INSTANCE;
     }
 
-    /** Arms a deadline; the caller must {@link Deadline#disarm()} it after the read. */
-    Deadline arm(Runnable onExpiry, long millis) {
-        Deadline d = new Deadline(onExpiry, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
-        queue.add(d);
+    /** A channel's deadline slot; {@link #release()} when the channel closes. */
+    Slot register(Runnable onExpiry) {
+        Slot s = new Slot(onExpiry);
+        slots.add(s);
         synchronized (this) {
             if (thread == null) {
                 thread = new Thread(this::loop, "hostkit-docker-read-timeouts");
@@ -33,67 +34,73 @@ final class ReadDeadlines {
                 thread.start();
             }
         }
-        return d;
+        return s;
     }
 
     private void loop() {
+        long emptySince = -1;
         while (true) {
-            Deadline d;
             try {
-                d = queue.poll(LINGER_NANOS, TimeUnit.NANOSECONDS);
+                Thread.sleep(TICK_MILLIS);
             } catch (InterruptedException e) {
                 synchronized (this) {
                     thread = null;
                 }
                 return;
             }
-            if (d != null) {
-                if (d.state.compareAndSet(Deadline.ARMED, Deadline.FIRED)) {
-                    d.onExpiry.run();
+            long now = System.nanoTime();
+            for (Slot s : slots) {
+                long d = s.deadline.get();
+                if (d > 0 && now - d > 0 && s.deadline.compareAndSet(d, Slot.FIRED)) {
+                    s.onExpiry.run();
                 }
-                continue;
             }
-            synchronized (this) {
-                if (queue.isEmpty()) {
-                    thread = null;
-                    return;
+            if (!slots.isEmpty()) {
+                emptySince = -1;
+            } else if (emptySince < 0) {
+                emptySince = now;
+            } else if (now - emptySince > LINGER_NANOS) {
+                synchronized (this) {
+                    if (slots.isEmpty()) {
+                        thread = null;
+                        return;
+                    }
                 }
             }
         }
     }
 
-    /** One read's deadline. */
-    final class Deadline implements Delayed {
-        static final int ARMED = 0;
-        static final int FIRED = 1;
-        static final int DONE = 2;
+    /** The deadline of the one read in flight on a channel (0: none). */
+    final class Slot {
+        static final long NONE = 0;
+        static final long FIRED = -1;
 
         private final Runnable onExpiry;
-        private final long at;
-        private final AtomicInteger state = new AtomicInteger(ARMED);
+        private final AtomicLong deadline = new AtomicLong(NONE);
 
-        private Deadline(Runnable onExpiry, long at) {
+        private Slot(Runnable onExpiry) {
             this.onExpiry = onExpiry;
-            this.at = at;
         }
 
-        /** Ends the deadline; false when it already fired (the read must then count as timed out). */
-        boolean disarm() {
-            boolean inTime = state.compareAndSet(ARMED, DONE);
-            if (inTime) {
-                queue.remove(this);
+        /** Starts a read that must finish within {@code millis}; returns the token for {@link #end}. */
+        long start(long millis) {
+            long d = System.nanoTime() + millis * 1_000_000L;
+            if (d == NONE || d == FIRED) {
+                d++;
             }
-            return inTime;
+            deadline.set(d);
+            return d;
         }
 
-        @Override
-        public long getDelay(TimeUnit unit) {
-            return unit.convert(at - System.nanoTime(), TimeUnit.NANOSECONDS);
+        /** Ends the read; false when its deadline fired (the read must then count as timed out). */
+        boolean end(long token) {
+            return deadline.compareAndSet(token, NONE);
         }
 
-        @Override
-        public int compareTo(Delayed o) {
-            return Long.compare(at, ((Deadline) o).at);
+        /** The channel closed: stop watching it. */
+        void release() {
+            deadline.set(NONE);
+            slots.remove(this);
         }
     }
 }

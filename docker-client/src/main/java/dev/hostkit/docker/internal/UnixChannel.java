@@ -26,6 +26,6 @@ interface UnixChannel {
     /** Releases the fd(s). */
     void close() throws IOException;
 
-    /** How many fds this channel holds (1 for jnr; socket + selector fds for the JDK). */
+    /** How many fds this channel holds (1 for both transports). */
     int fdCount();
 }

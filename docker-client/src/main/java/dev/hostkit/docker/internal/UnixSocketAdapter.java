@@ -45,7 +45,17 @@ public final class UnixSocketAdapter extends Socket {
      * @throws IOException when the connect fails (missing file, refused, permission denied)
      */
     public static UnixSocketAdapter connect(UnixTransport transport, java.nio.file.Path path) throws IOException {
-        UnixChannel ch = transport == UnixTransport.JDK ? JdkUnixChannel.connect(path) : JnrUnixChannel.connect(path);
+        UnixChannel ch;
+        if (transport == UnixTransport.JDK) {
+            ch = JdkUnixChannel.connect(path);
+        } else {
+            try {
+                ch = JnrUnixChannel.connect(path);
+            } catch (NoClassDefFoundError e) {
+                throw new IllegalStateException("the JNR transport needs com.github.jnr:jnr-unixsocket on the class path "
+                        + "(an optional dependency of hostkit-docker-client); add it or use the default JDK transport", e);
+            }
+        }
         try {
             return new UnixSocketAdapter(ch, UnixDomainSocketAddress.of(path));
         } catch (SocketException e) {

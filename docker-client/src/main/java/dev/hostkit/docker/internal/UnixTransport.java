@@ -4,6 +4,6 @@ package dev.hostkit.docker.internal;
 public enum UnixTransport {
     /** jnr-unixsocket: one fd per connection, kernel read timeouts. */
     JNR,
-    /** The JDK's own unix {@code SocketChannel}: no native library, three fds per connection. */
+    /** The JDK's own unix {@code SocketChannel}: no native library, one fd per connection. */
     JDK
 }
