@@ -248,4 +248,23 @@ class FaultsTest {
             assertThat(held.isClosed()).isFalse();
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(DockerClient.Transport.class)
+    void idleConnectionsAreClosedAfterTheIdleTimeoutAndOneShotKeepsNone(DockerClient.Transport t) throws Exception {
+        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
+            write(ch, response(200, "{\"Version\":\"20.10.24\"}"));
+            return true;
+        })); DockerClient pooled = DockerClient.builder().host(fake.host()).transport(t).idleTimeout(Duration.ofMillis(300)).build();
+             DockerClient oneShot = DockerClient.builder().host(fake.host()).transport(t).oneShot(true).build()) {
+            pooled.version();
+            assertThat(pooled.openConnections()).isEqualTo(1);
+            for (int i = 0; i < 100 && pooled.openConnections() > 0; i++) {
+                Thread.sleep(50);
+            }
+            assertThat(pooled.openConnections()).isZero();
+            oneShot.version();
+            assertThat(oneShot.openConnections()).isZero();
+        }
+    }
 }

@@ -83,20 +83,12 @@ final class JdkUnixChannel implements UnixChannel {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-        while (buf.hasRemaining()) {
-            channel.write(buf);
-        }
+        UnixChannel.writeFully(channel, b, off, len);
     }
 
     @Override
     public void shutdown() {
-        try {
-            channel.shutdownInput();
-            channel.shutdownOutput();
-        } catch (IOException | RuntimeException ignored) {
-            // already shut down or closed: nothing blocks on it
-        }
+        UnixChannel.shutdownQuietly(channel);
     }
 
     @Override

@@ -48,24 +48,12 @@ final class JnrUnixChannel implements UnixChannel {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-        while (buf.hasRemaining()) {
-            channel.write(buf);
-        }
+        UnixChannel.writeFully(channel, b, off, len);
     }
 
     @Override
     public void shutdown() {
-        try {
-            channel.shutdownInput();
-        } catch (IOException | RuntimeException ignored) {
-            // already shut down or never connected: nothing blocks on it
-        }
-        try {
-            channel.shutdownOutput();
-        } catch (IOException | RuntimeException ignored) {
-            // as above
-        }
+        UnixChannel.shutdownQuietly(channel);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.hostkit.docker.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 
 /**
  * One connected unix stream socket, as the two transports (jnr-unixsocket and the JDK's
@@ -28,4 +30,26 @@ interface UnixChannel {
 
     /** How many fds this channel holds (1 for both transports). */
     int fdCount();
+
+    /** Writes all bytes to a blocking channel (both transports' channels are {@link SocketChannel}s). */
+    static void writeFully(SocketChannel channel, byte[] b, int off, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        while (buf.hasRemaining()) {
+            channel.write(buf);
+        }
+    }
+
+    /** Shuts both directions down, which wakes a blocked reader or writer; errors mean nothing blocks. */
+    static void shutdownQuietly(SocketChannel channel) {
+        try {
+            channel.shutdownInput();
+        } catch (IOException | RuntimeException ignored) {
+            // already shut down or closed
+        }
+        try {
+            channel.shutdownOutput();
+        } catch (IOException | RuntimeException ignored) {
+            // already shut down or closed
+        }
+    }
 }
