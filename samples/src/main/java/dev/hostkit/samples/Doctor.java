@@ -77,6 +77,8 @@ final class Doctor {
     static List<Check> checks(Path stateDir) {
         List<Check> checks = new ArrayList<>();
         checks.add(new HostCheck());
+        checks.add(new CgroupsCheck());
+        checks.add(new DockerCheck());
         return checks;
     }
 
@@ -197,6 +199,61 @@ final class Doctor {
             } catch (IOException | RuntimeException e) {
                 report.cannotSee("file handles", "/proc/sys/fs/file-nr: " + e.getMessage());
             }
+        }
+    }
+
+    /** Memory cgroup census, kmem accounting verdict and memcg ID headroom. */
+    static final class CgroupsCheck implements Check {
+        @Override
+        public String area() {
+            return "cgroups";
+        }
+
+        @Override
+        public void run(DoctorReport report) {
+            CgroupsCommand.CgroupsReport c = CgroupsCommand.report(Path.of("/"));
+            Map<String, Object> s = report.section("cgroups");
+            s.put("live", c.census().live());
+            s.put("dying", c.census().dying());
+            s.put("idHeadroom", c.census().idHeadroom());
+            s.put("risk", c.census().risk().name().toLowerCase(java.util.Locale.ROOT));
+            s.put("kmemActive", c.kmem().active());
+            s.put("kmemReason", c.kmem().reason());
+            report.metric("hostkit_memcg_live", "Live memory cgroups.", c.census().live());
+            report.metric("hostkit_memcg_dying", "Dying (removed but not freed) memory cgroups.", c.census().dying());
+            report.metric("hostkit_memcg_id_headroom", "Memory cgroup IDs left before mkdir fails.", c.census().idHeadroom());
+            Severity sev = switch (c.census().risk()) {
+                case OK -> Severity.OK;
+                case WARN -> Severity.WARN;
+                case CRITICAL -> Severity.CRITICAL;
+            };
+            if (sev != Severity.OK) {
+                report.finding(sev, "cgroups", String.join("; ", c.census().riskReasons()), String.join(" Then: ", c.remedies()));
+            }
+            if (c.kmem().exposed()) {
+                report.finding(Severity.WARN, "cgroups", "kmem accounting exposes this host to the memcg leak: " + c.kmem().exposure(),
+                        "boot with cgroup.memory=nokmem, or run runc >= 1.0.0-rc94 / kubelet built with nokmem");
+            }
+        }
+    }
+
+    /** Docker Engine version, API version and container counts (one-shot client, no connection kept). */
+    static final class DockerCheck implements Check {
+        @Override
+        public String area() {
+            return "docker";
+        }
+
+        @Override
+        public void run(DoctorReport report) {
+            DockerCommand.EngineSummary d = DockerCommand.summary(null);
+            Map<String, Object> s = report.section("docker");
+            s.put("version", d.version());
+            s.put("apiVersion", d.apiVersion());
+            s.put("containers", d.containers());
+            s.put("running", d.running());
+            report.metric("hostkit_docker_containers", "Containers known to the Docker Engine.", d.containers());
+            report.metric("hostkit_docker_containers_running", "Running containers.", d.running());
         }
     }
 

@@ -15,6 +15,9 @@ public final class Hostkit {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         int status = switch (args[0]) {
             case "doctor" -> Doctor.run(rest);
+            case "cgroups" -> CgroupsCommand.run(rest);
+            case "docker" -> DockerCommand.run(rest);
+            case "guard" -> GuardCommand.run(rest);
             default -> {
                 System.err.println("hostkit: unknown command '" + args[0] + "'");
                 usage();
@@ -27,7 +30,14 @@ public final class Hostkit {
     private static void usage() {
         System.err.println("""
                 usage: hostkit <command> [options]
-                  doctor [--json]     host health report: kernel, network namespaces, fds
+                  doctor [--json] [--metrics-file FILE] [--state-dir DIR]
+                                      host health report: kernel, cgroups, Docker, fds
+                  cgroups [--json] [--top N] [--root DIR]
+                                      memory cgroup census, kmem verdict, orphans
+                  docker ps [--all] [--json] [--host unix:///path]
+                  docker events [--json] [--host unix:///path]
+                  guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE] [--netns PATH]...
+                                      keep containers' macvlans alive across parent loss
                 """);
     }
 }
