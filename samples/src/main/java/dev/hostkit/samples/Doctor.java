@@ -77,6 +77,7 @@ final class Doctor {
     static List<Check> checks(Path stateDir) {
         List<Check> checks = new ArrayList<>();
         checks.add(new HostCheck());
+        checks.add(new MacvlanCheck());
         checks.add(new CgroupsCheck());
         checks.add(new DockerCheck());
         return checks;
@@ -198,6 +199,54 @@ final class Doctor {
                 }
             } catch (IOException | RuntimeException e) {
                 report.cannotSee("file handles", "/proc/sys/fs/file-nr: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Macvlan inventory: every network namespace of a running process, its macvlans and their parents. */
+    static final class MacvlanCheck implements Check {
+        @Override
+        public String area() {
+            return "macvlan";
+        }
+
+        @Override
+        public void run(DoctorReport report) {
+            Map<String, Object> s = report.section("macvlan");
+            Set<NetNamespace.NsId> seen = new HashSet<>();
+            List<String> inventory = new ArrayList<>();
+            int total = 0;
+            try (dev.hostkit.netlink.RtNetlink host = dev.hostkit.netlink.RtNetlink.open()) {
+                for (int pid : ProcFs.system().pids()) {
+                    try (NetNamespace ns = NetNamespace.ofPid(pid)) {
+                        if (!seen.add(ns.id())) {
+                            continue;
+                        }
+                        try (dev.hostkit.netlink.RtNetlink rt = dev.hostkit.netlink.RtNetlink.open(ns)) {
+                            for (dev.hostkit.netlink.Link l : rt.links()) {
+                                if (!(l.kind() instanceof dev.hostkit.netlink.LinkKind.Macvlan)) {
+                                    continue;
+                                }
+                                total++;
+                                // With a link-netnsid the parent lives in another namespace (the host's, for containers).
+                                dev.hostkit.netlink.RtNetlink parentSide = l.linkNetnsId() >= 0 ? host : rt;
+                                String parent = parentSide.link(l.parentIndex()).map(dev.hostkit.netlink.Link::name)
+                                        .orElse("#" + l.parentIndex() + " (not found)");
+                                inventory.add("net:[" + ns.id().inode() + "] pid " + pid + " " + l.name() + " on " + parent
+                                        + " mode " + l.macvlanMode().map(Object::toString).orElse("?"));
+                            }
+                        }
+                    } catch (NativeException e) {
+                        // the process exited, or its namespace is not ours to open
+                    }
+                }
+            }
+            s.put("namespacesInspected", seen.size());
+            s.put("macvlans", total);
+            s.put("interfaces", inventory);
+            report.metric("hostkit_macvlans", "Macvlan interfaces across all network namespaces.", total);
+            if (!isRoot()) {
+                report.cannotSee("macvlan", "not root: namespaces of other users' processes were not inspected");
             }
         }
     }
