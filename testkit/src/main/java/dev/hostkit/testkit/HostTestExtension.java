@@ -93,8 +93,18 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
         ExtensionContext.Store store = context.getStore(NS);
         @SuppressWarnings("unchecked")
         Deque<AutoCloseable> resources = store.get("resources", Deque.class);
+        // Close everything even when one close fails; the first failure is rethrown after the leak check.
+        Exception closeFailure = null;
         while (resources != null && !resources.isEmpty()) {
-            resources.pop().close();
+            try {
+                resources.pop().close();
+            } catch (Exception e) {
+                if (closeFailure == null) {
+                    closeFailure = e;
+                } else {
+                    closeFailure.addSuppressed(e);
+                }
+            }
         }
         List<String> leftovers = new ArrayList<>(removeLeftoverNamesOfThisRun());
         Baseline before = store.get("baseline", Baseline.class);
@@ -103,6 +113,9 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
         }
         if (!leftovers.isEmpty() && context.getExecutionException().isEmpty()) {
             throw new AssertionError("test left resources behind: " + String.join("; ", leftovers));
+        }
+        if (closeFailure != null) {
+            throw closeFailure;
         }
     }
 
