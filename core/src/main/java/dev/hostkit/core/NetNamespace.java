@@ -1,10 +1,12 @@
 package dev.hostkit.core;
 
 import com.sun.jna.LastErrorException;
+import dev.hostkit.core.internal.LeakWatch;
 import dev.hostkit.core.internal.LibC;
 import dev.hostkit.core.internal.NamespaceThreads;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,11 +24,15 @@ public final class NetNamespace implements AutoCloseable {
     private final NsId id;
     // -1 once closed; read by run() on other threads.
     private final AtomicInteger fd;
+    private final LeakWatch.Watch leakWatch;
 
     private NetNamespace(Path path, int fd, NsId id) {
         this.path = path;
-        this.fd = new AtomicInteger(fd);
+        AtomicInteger open = new AtomicInteger(fd);
+        this.fd = open;
         this.id = id;
+        // Dropped without close(): the fd is closed and the opening code named (the lambda must not capture this).
+        this.leakWatch = LeakWatch.watch(this, "network namespace " + path, () -> LibC.closeQuietly(open.getAndSet(-1)));
     }
 
     /**
@@ -130,12 +136,17 @@ public final class NetNamespace implements AutoCloseable {
      * @throws NativeException when the namespace could not be entered
      */
     public <T, E extends Exception> T run(NsTask<T, E> task) throws E {
-        return NamespaceThreads.run(fd(), path.toString(), task);
+        try {
+            return NamespaceThreads.run(fd(), path.toString(), task);
+        } finally {
+            Reference.reachabilityFence(this); // the worker uses the raw fd
+        }
     }
 
     /** Closes the fd. Idempotent; tasks already running inside the namespace are not affected. */
     @Override
     public void close() {
+        leakWatch.closed();
         int f = fd.getAndSet(-1);
         LibC.closeQuietly(f);
     }

@@ -5,6 +5,7 @@ import dev.hostkit.core.NetNamespace;
 import dev.hostkit.netlink.internal.MessageParser;
 import dev.hostkit.netlink.internal.RtnlChannel;
 
+import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -67,6 +68,7 @@ public final class RtNetlink implements AutoCloseable {
         }
         // Reopening through /proc/self/fd gives an independent fd on the same namespace.
         NetNamespace own = NetNamespace.open(Path.of("/proc/self/fd/" + ns.fd()));
+        Reference.reachabilityFence(ns);
         try {
             return new RtNetlink(own, "namespace " + ns.path(), own.run(RtnlChannel::open));
         } catch (RuntimeException e) {
@@ -102,10 +104,14 @@ public final class RtNetlink implements AutoCloseable {
             throw new IllegalArgumentException("cannot look up the nsid of a closed namespace");
         }
         int fd = other.fd();
-        return channel.get(RTM_GETNSID, m -> {
-            m.rtgenmsg(0);
-            m.attrU32(NETNSA_FD, fd);
-        }, MessageParser::nsid, "get nsid", other.path().toString());
+        try {
+            return channel.get(RTM_GETNSID, m -> {
+                m.rtgenmsg(0);
+                m.attrU32(NETNSA_FD, fd);
+            }, MessageParser::nsid, "get nsid", other.path().toString());
+        } finally {
+            Reference.reachabilityFence(other); // its fd travels in the request
+        }
     }
 
     /**
@@ -132,7 +138,7 @@ public final class RtNetlink implements AutoCloseable {
                 throw e;
             }
         }
-        return nsidOf(other);
+        return nsidOf(other); // also keeps other reachable past the request that carried its fd
     }
 
     // ---------------------------------------------------------------- links
@@ -326,7 +332,11 @@ public final class RtNetlink implements AutoCloseable {
             throw new IllegalArgumentException("cannot move link " + index + " into a closed namespace");
         }
         int fd = target.fd();
-        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrU32(IFLA_NET_NS_FD, fd), "move link", "index " + index + " to " + target.path()));
+        try {
+            channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrU32(IFLA_NET_NS_FD, fd), "move link", "index " + index + " to " + target.path()));
+        } finally {
+            Reference.reachabilityFence(target); // its fd travels in the request
+        }
     }
 
     /**

@@ -5,8 +5,10 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import dev.hostkit.core.Errno;
 import dev.hostkit.core.NativeException;
+import dev.hostkit.core.internal.LeakWatch;
 import dev.hostkit.core.internal.LibC;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,7 +34,9 @@ public final class NetlinkSocket implements AutoCloseable {
     private final int portId;
     private final boolean strictCheck;
     private ByteBuffer receive = ByteBuffer.allocateDirect(INITIAL_RECEIVE).order(ByteOrder.nativeOrder());
-    private int eventFd = -1;
+    // Holds the wake-up eventfd, -1 when none; an object of its own so the leak release can close it.
+    private final AtomicInteger eventFd = new AtomicInteger(-1);
+    private final LeakWatch.Watch leakWatch;
     private final int[] pollFds = new int[4];
     // recvmsg(2) state, only for sockets listening to all namespaces (the nsid arrives as ancillary data).
     private Memory msghdr;
@@ -41,9 +45,17 @@ public final class NetlinkSocket implements AutoCloseable {
     private int lastNsid = -1;
 
     private NetlinkSocket(int fd, int portId, boolean strictCheck) {
-        this.fd = new AtomicInteger(fd);
+        AtomicInteger open = new AtomicInteger(fd);
+        AtomicInteger wake = eventFd;
+        this.fd = open;
         this.portId = portId;
         this.strictCheck = strictCheck;
+        // Dropped without close() (an RtNetlink or subscription nobody closed): both fds are closed and the
+        // opening code is named. The lambda captures the fd holders only, never this.
+        this.leakWatch = LeakWatch.watch(this, "rtnetlink socket (port " + portId + ")", () -> {
+            LibC.closeQuietly(open.getAndSet(-1));
+            LibC.closeQuietly(wake.getAndSet(-1));
+        });
     }
 
     /**
@@ -182,6 +194,9 @@ public final class NetlinkSocket implements AutoCloseable {
             }
         } catch (LastErrorException e) {
             throw LibC.failure("sendto", "netlink", e);
+        } finally {
+            // Keeps this socket reachable while its raw fd is in use, so a leak release cannot close it mid-call.
+            Reference.reachabilityFence(this);
         }
     }
 
@@ -192,7 +207,14 @@ public final class NetlinkSocket implements AutoCloseable {
      * @throws LastErrorException with ENOBUFS when the kernel dropped messages for this socket
      */
     public ByteBuffer receive() throws LastErrorException {
-        int f = fd();
+        try {
+            return receiveOne(fd());
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    private ByteBuffer receiveOne(int f) throws LastErrorException {
         while (true) {
             long size;
             try {
@@ -246,23 +268,26 @@ public final class NetlinkSocket implements AutoCloseable {
     public boolean awaitReadable(int timeoutMillis) {
         pollFds[0] = fd();
         pollFds[1] = LibC.POLLIN;
-        pollFds[2] = eventFd;
+        int wake = eventFd.get();
+        pollFds[2] = wake;
         pollFds[3] = LibC.POLLIN;
         try {
-            int n = LibC.poll(pollFds, eventFd >= 0 ? 2 : 1, timeoutMillis);
+            int n = LibC.poll(pollFds, wake >= 0 ? 2 : 1, timeoutMillis);
             return n > 0 && (pollFds[1] >>> 16) != 0;
         } catch (LastErrorException e) {
             if (e.getErrorCode() == Errno.EINTR.number()) {
                 return false;
             }
             throw LibC.failure("poll", "netlink", e);
+        } finally {
+            Reference.reachabilityFence(this);
         }
     }
 
     /** Creates the eventfd that {@link #wakeUp()} signals to end {@link #awaitReadable} early. */
     public void enableWakeUp() {
         try {
-            eventFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+            eventFd.set(LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK));
         } catch (LastErrorException e) {
             throw LibC.failure("eventfd", "netlink", e);
         }
@@ -270,9 +295,10 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** Makes a blocked {@link #awaitReadable} return; stays signalled. */
     public void wakeUp() {
-        if (eventFd >= 0) {
+        int wake = eventFd.get();
+        if (wake >= 0) {
             try {
-                LibC.write(eventFd, new byte[] {1, 0, 0, 0, 0, 0, 0, 0}, 8);
+                LibC.write(wake, new byte[] {1, 0, 0, 0, 0, 0, 0, 0}, 8);
             } catch (LastErrorException e) {
                 // EAGAIN: the counter is already signalled.
             }
@@ -300,9 +326,8 @@ public final class NetlinkSocket implements AutoCloseable {
     /** Closes the socket and the wake-up fd. Idempotent. */
     @Override
     public void close() {
+        leakWatch.closed();
         LibC.closeQuietly(fd.getAndSet(-1));
-        int e = eventFd;
-        eventFd = -1;
-        LibC.closeQuietly(e);
+        LibC.closeQuietly(eventFd.getAndSet(-1));
     }
 }
