@@ -6,12 +6,17 @@ import dev.hostkit.core.KernelVersion;
 import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.ProcFs;
+import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.LinkKind;
+import dev.hostkit.netlink.RtNetlink;
+import dev.hostkit.netlink.guard.NamespaceSource;
 import dev.hostkit.samples.DoctorReport.Severity;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,20 +85,40 @@ final class Doctor {
         checks.add(new MacvlanCheck());
         checks.add(new CgroupsCheck());
         checks.add(new DockerCheck());
+        if (stateDir != null) {
+            checks.add(new GuardianStateCheck(stateDir));
+        }
         return checks;
     }
 
+    /**
+     * Runs the checks at once, each on its own thread into its own report (they wait on different things: the kernel,
+     * cgroupfs, the Docker socket), and merges the reports in the checks' order, so the output does not depend on timing.
+     */
     static DoctorReport examine(List<Check> checks) {
-        DoctorReport report = new DoctorReport();
+        List<DoctorReport> parts = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
         for (Check check : checks) {
+            DoctorReport part = new DoctorReport();
+            parts.add(part);
+            Thread t = new Thread(() -> runCheck(check, part), "hostkit-doctor-" + check.area());
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        DoctorReport report = new DoctorReport();
+        for (int i = 0; i < checks.size(); i++) {
             try {
-                check.run(report);
-            } catch (Exception | LinkageError e) {
-                report.cannotSee(check.area(), String.valueOf(e.getMessage()));
+                threads.get(i).join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                report.cannotSee(checks.get(i).area(), "interrupted");
+                continue;
             }
+            report.addAll(parts.get(i));
         }
         Severity worst = report.worst();
-        report.metric("hostkit_doctor_status", "Worst finding: 0 ok, 1 warn, 2 critical.", worst.ordinal());
+        report.metric("hostkit_doctor_status", "Worst finding: 0 ok, 1 warn, 2 critical.", worst.exitStatus());
         for (Severity s : Severity.values()) {
             long n = report.findings().stream().filter(f -> f.severity() == s).count();
             report.metric("hostkit_doctor_findings", "Findings by severity.", "severity=\"" + s.label() + "\"", n);
@@ -102,12 +127,27 @@ final class Doctor {
         return report;
     }
 
+    private static void runCheck(Check check, DoctorReport part) {
+        try {
+            check.run(part);
+        } catch (Exception | LinkageError e) {
+            part.cannotSee(check.area(), String.valueOf(e.getMessage()));
+        }
+    }
+
     private static void printText(DoctorReport report) {
         System.out.println("hostkit doctor");
         report.sections().forEach((name, facts) -> {
             System.out.println();
             System.out.println(name);
-            facts.forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
+            facts.forEach((k, v) -> {
+                if (v instanceof List<?> list) {
+                    System.out.printf("  %-24s %s%n", k, list.isEmpty() ? "none" : "");
+                    list.forEach(item -> System.out.println("    " + textOf(item)));
+                } else {
+                    System.out.printf("  %-24s %s%n", k, v);
+                }
+            });
         });
         System.out.println();
         System.out.println("findings");
@@ -126,12 +166,26 @@ final class Doctor {
             report.cannotSee().forEach(s -> System.out.println("  " + s));
         }
         System.out.println();
-        System.out.println("status: " + report.worst().label());
+        System.out.println("status: " + report.status());
+    }
+
+    /** A list item on one line: a map as its values joined, everything else as it prints. */
+    private static String textOf(Object item) {
+        if (item instanceof Map<?, ?> m) {
+            StringBuilder b = new StringBuilder();
+            m.forEach((k, v) -> {
+                if (v != null) {
+                    b.append(b.length() == 0 ? "" : " ").append(k).append('=').append(v);
+                }
+            });
+            return b.toString();
+        }
+        return String.valueOf(item);
     }
 
     static String toJson(DoctorReport report) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", report.worst().label());
+        out.put("status", report.status());
         out.putAll(report.sections());
         List<Map<String, Object>> findings = new ArrayList<>();
         for (DoctorReport.Finding f : report.findings()) {
@@ -168,10 +222,12 @@ final class Doctor {
             Set<NetNamespace.NsId> namespaces = new HashSet<>();
             int unreadable = 0;
             for (int pid : ProcFs.system().pids()) {
-                try {
-                    namespaces.add(NetNamespace.idOf(Path.of("/proc/" + pid + "/ns/net")));
-                } catch (NativeException e) {
-                    unreadable++; // the process exited, or its namespace is not ours to open
+                // stat, not open: the identity is the nsfs inode, and stat costs no fd
+                NetNamespace.NsId id = NamespaceSource.statId(Path.of("/proc/" + pid + "/ns/net"));
+                if (id == null) {
+                    unreadable++; // the process exited, or its namespace is not ours to look at
+                } else {
+                    namespaces.add(id);
                 }
             }
             host.put("networkNamespaces", namespaces.size());
@@ -203,8 +259,21 @@ final class Doctor {
         }
     }
 
-    /** Macvlan inventory: every network namespace of a running process, its macvlans and their parents. */
+    /**
+     * Macvlan inventory: every network namespace (named ones and those of running processes, each once), its
+     * macvlans and their parents. One link dump per namespace, one of the host for parents that live there.
+     */
     static final class MacvlanCheck implements Check {
+        private final NamespaceSource namespaces;
+
+        MacvlanCheck() {
+            this(NamespaceSource.hostDefault());
+        }
+
+        MacvlanCheck(NamespaceSource namespaces) {
+            this.namespaces = namespaces;
+        }
+
         @Override
         public String area() {
             return "macvlan";
@@ -213,40 +282,40 @@ final class Doctor {
         @Override
         public void run(DoctorReport report) {
             Map<String, Object> s = report.section("macvlan");
-            Set<NetNamespace.NsId> seen = new HashSet<>();
             List<String> inventory = new ArrayList<>();
-            int total = 0;
-            try (dev.hostkit.netlink.RtNetlink host = dev.hostkit.netlink.RtNetlink.open()) {
-                for (int pid : ProcFs.system().pids()) {
-                    try (NetNamespace ns = NetNamespace.ofPid(pid)) {
-                        if (!seen.add(ns.id())) {
-                            continue;
-                        }
-                        try (dev.hostkit.netlink.RtNetlink rt = dev.hostkit.netlink.RtNetlink.open(ns)) {
-                            for (dev.hostkit.netlink.Link l : rt.links()) {
-                                if (!(l.kind() instanceof dev.hostkit.netlink.LinkKind.Macvlan)) {
-                                    continue;
-                                }
-                                total++;
-                                // With a link-netnsid the parent lives in another namespace (the host's, for containers).
-                                dev.hostkit.netlink.RtNetlink parentSide = l.linkNetnsId() >= 0 ? host : rt;
-                                String parent = parentSide.link(l.parentIndex()).map(dev.hostkit.netlink.Link::name)
-                                        .orElse("#" + l.parentIndex() + " (not found)");
-                                inventory.add("net:[" + ns.id().inode() + "] pid " + pid + " " + l.name() + " on " + parent
-                                        + " mode " + l.macvlanMode().map(Object::toString).orElse("?"));
-                            }
-                        }
-                    } catch (NativeException e) {
-                        // the process exited, or its namespace is not ours to open
+            int inspected = 0;
+            int unreadable = 0;
+            Map<Integer, String> hostNames = new HashMap<>();
+            try (RtNetlink host = RtNetlink.open()) {
+                host.links().forEach(l -> hostNames.put(l.index(), l.name()));
+            }
+            for (NamespaceSource.Candidate c : namespaces.discover()) {
+                List<Link> links;
+                try (NetNamespace ns = NetNamespace.open(c.path()); RtNetlink rt = RtNetlink.open(ns)) {
+                    links = rt.links();
+                } catch (NativeException e) {
+                    unreadable++; // the process exited, or its namespace is not ours to open
+                    continue;
+                }
+                inspected++;
+                Map<Integer, String> local = new HashMap<>();
+                links.forEach(l -> local.put(l.index(), l.name()));
+                for (Link l : links) {
+                    if (!(l.kind() instanceof LinkKind.Macvlan m)) {
+                        continue;
                     }
+                    // With a link-netnsid the parent lives in another namespace (the host's, for containers).
+                    String parent = (l.linkNetnsId() >= 0 ? hostNames : local).get(l.parentIndex());
+                    inventory.add("net:[" + c.id().inode() + "] " + (c.pid() > 0 ? "pid " + c.pid() : c.path().toString()) + " " + l.name()
+                            + " on " + (parent == null ? "#" + l.parentIndex() + " (not found)" : parent) + " mode " + m.mode());
                 }
             }
-            s.put("namespacesInspected", seen.size());
-            s.put("macvlans", total);
+            s.put("namespacesInspected", inspected);
+            s.put("macvlans", inventory.size());
             s.put("interfaces", inventory);
-            report.metric("hostkit_macvlans", "Macvlan interfaces across all network namespaces.", total);
-            if (!isRoot()) {
-                report.cannotSee("macvlan", "not root: namespaces of other users' processes were not inspected");
+            report.metric("hostkit_macvlans", "Macvlan interfaces across all network namespaces.", inventory.size());
+            if (!isRoot() && unreadable > 0) {
+                report.cannotSee("macvlan", "not root: " + unreadable + " namespaces of other users' processes were not inspected");
             }
         }
     }

@@ -10,12 +10,23 @@ import java.util.Map;
  * things it could not see, and Prometheus metrics. Checks add to it; the doctor prints it.
  */
 final class DoctorReport {
-    /** How bad a finding is; the highest one decides the exit status (0, 1, 2). */
+    /** How bad a finding is; the highest one decides the exit status (0, 1, 2). INFO is worth knowing, not a problem. */
     enum Severity {
-        OK, WARN, CRITICAL;
+        OK(0), INFO(0), WARN(1), CRITICAL(2);
+
+        private final int exitStatus;
+
+        Severity(int exitStatus) {
+            this.exitStatus = exitStatus;
+        }
 
         String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The monitoring-check exit status: 0 ok (and info), 1 warn, 2 critical. */
+        int exitStatus() {
+            return exitStatus;
         }
     }
 
@@ -80,6 +91,20 @@ final class DoctorReport {
 
     /** 0 healthy, 1 warnings, 2 critical: the convention of monitoring checks. */
     int exitStatus() {
-        return worst().ordinal();
+        return worst().exitStatus();
+    }
+
+    /** The overall status word: ok, warn or critical (info findings leave it ok). */
+    String status() {
+        Severity w = worst();
+        return w == Severity.INFO ? Severity.OK.label() : w.label();
+    }
+
+    /** Appends everything another report holds (a check that ran on its own thread) to this one. */
+    void addAll(DoctorReport other) {
+        other.sections.forEach((name, facts) -> section(name).putAll(facts));
+        findings.addAll(other.findings);
+        cannotSee.addAll(other.cannotSee);
+        metrics.addAll(other.metrics);
     }
 }

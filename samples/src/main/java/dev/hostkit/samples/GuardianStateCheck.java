@@ -1,0 +1,351 @@
+package dev.hostkit.samples;
+
+import dev.hostkit.core.NativeException;
+import dev.hostkit.core.NetNamespace;
+import dev.hostkit.core.NetNamespace.NsId;
+import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.LinkKind;
+import dev.hostkit.netlink.RtNetlink;
+import dev.hostkit.netlink.guard.InterfaceSnapshot;
+import dev.hostkit.netlink.guard.MacvlanGuardian;
+import dev.hostkit.netlink.guard.NamespaceRef;
+import dev.hostkit.netlink.guard.NamespaceSource;
+import dev.hostkit.samples.DoctorReport.Severity;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The guardian's state as the doctor sees it ({@code --state-dir DIR}): every snapshot the guardian keeps, held against
+ * the host now (is the namespace still the same one, is the interface there, is its parent there). Read-only: the
+ * state files are parsed by the guardian's own code from a private copy, so the directory is never written.
+ */
+final class GuardianStateCheck implements Doctor.Check {
+    static final String AREA = "guardian";
+    /** The guardian's state file names: {@code netns-DEVICE-INODE.json}. */
+    private static final String FILE_GLOB = "netns-*.json";
+
+    /** Where one guarded interface stands now. */
+    enum Status {
+        /** In its namespace as snapshotted. */
+        PRESENT,
+        /** Gone from a live namespace while its parent is there: nobody is repairing it. */
+        MISSING,
+        /** Gone with its parent; the guardian recreates it when the parent returns. */
+        WAITING_FOR_PARENT,
+        /** Something else has the name; the guardian leaves it alone. */
+        CONFLICT,
+        /** The namespace is gone or was replaced; a running guardian drops such snapshots. */
+        STALE,
+        /** The namespace could not be opened (not root). */
+        UNKNOWN;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        }
+    }
+
+    /** A state file the guardian would ignore, and why. */
+    record Problem(String file, String reason) {
+    }
+
+    /** What the state directory holds: snapshots that parsed, files that did not. */
+    record State(List<InterfaceSnapshot> snapshots, List<Problem> problems) {
+    }
+
+    /** An interface as it is now in a live namespace: whether it is a macvlan, and its MAC. */
+    record LiveInterface(String kind, String mac) {
+        static LiveInterface of(Link l) {
+            return new LiveInterface(l.kind().kindName(), l.mac() == null ? null : l.mac().toString());
+        }
+    }
+
+    /** One snapshot judged against the host. */
+    record Verdict(InterfaceSnapshot snapshot, Status status, String detail) {
+    }
+
+    private final Path stateDir;
+    private final NamespaceSource namespaces;
+
+    GuardianStateCheck(Path stateDir) {
+        this(stateDir, NamespaceSource.hostDefault());
+    }
+
+    GuardianStateCheck(Path stateDir, NamespaceSource namespaces) {
+        this.stateDir = stateDir.toAbsolutePath();
+        this.namespaces = namespaces;
+    }
+
+    @Override
+    public String area() {
+        return AREA;
+    }
+
+    @Override
+    public void run(DoctorReport report) {
+        Map<String, Object> section = report.section(AREA);
+        section.put("stateDir", stateDir.toString());
+        if (!Files.isDirectory(stateDir)) {
+            report.cannotSee(AREA, "state directory " + stateDir + (Files.exists(stateDir, LinkOption.NOFOLLOW_LINKS) ? " is not a directory"
+                    : " does not exist") + " (is the guardian run with another --state-dir?)");
+            return;
+        }
+        State state;
+        try {
+            state = read(stateDir);
+        } catch (IOException e) {
+            report.cannotSee(AREA, "cannot read state directory " + stateDir + ": " + e.getMessage()
+                    + (Doctor.isRoot() ? "" : " (not root; the guardian keeps it 0700)"));
+            return;
+        }
+        List<Verdict> verdicts = judgeAll(state.snapshots(), report);
+        report(report, section, verdicts, state.problems());
+    }
+
+    /**
+     * Reads the state directory without touching it: the state files are copied into a private directory and parsed
+     * there by the guardian's own loader, which would otherwise create the directory, fix its mode and remove
+     * leftovers of interrupted writes (a running guardian's write in flight, seen from here).
+     */
+    static State read(Path dir) throws IOException {
+        return read(dir, null);
+    }
+
+    /** Like {@link #read(Path)}, with the private copy made under {@code scratch} (null: the system temp directory). */
+    static State read(Path dir, Path scratch) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, FILE_GLOB)) {
+            entries.forEach(files::add);
+        }
+        files.sort(null);
+        List<Problem> problems = new ArrayList<>();
+        var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+        Path copy = scratch == null ? Files.createTempDirectory("hostkit-doctor-state-", privateDir)
+                : Files.createTempDirectory(scratch, "hostkit-doctor-state-", privateDir);
+        try {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    problems.add(new Problem(name, "not a regular file"));
+                    continue;
+                }
+                try {
+                    Files.copy(f, copy.resolve(name));
+                } catch (IOException e) {
+                    problems.add(new Problem(name, "cannot read: " + e));
+                }
+            }
+            quietGuardianLoader();
+            // No namespaces and no start(): the guardian only loads and parses its files.
+            try (MacvlanGuardian loader = MacvlanGuardian.builder().stateDir(copy).namespaces(List::of).repairThreads(1).build()) {
+                String prefix = copy + "/";
+                for (String p : loader.stateProblems()) {
+                    // "FILE: reason", FILE in the copy; name the original file instead.
+                    String rest = p.startsWith(prefix) ? p.substring(prefix.length()) : p;
+                    int colon = rest.indexOf(": ");
+                    problems.add(colon < 0 ? new Problem(rest, "unusable") : new Problem(rest.substring(0, colon), rest.substring(colon + 2)));
+                }
+                List<InterfaceSnapshot> snapshots = new ArrayList<>(loader.snapshots());
+                snapshots.sort(Comparator.comparingLong((InterfaceSnapshot s) -> s.namespace().inode()).thenComparing(InterfaceSnapshot::name));
+                problems.sort(Comparator.comparing(Problem::file));
+                return new State(List.copyOf(snapshots), List.copyOf(problems));
+            }
+        } finally {
+            try (Stream<Path> left = Files.list(copy)) {
+                for (Path p : (Iterable<Path>) left::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(copy);
+        }
+    }
+
+    // The loader logs each bad file at WARN with the copy's path; the doctor reports them itself, with the real name.
+    private static void quietGuardianLoader() {
+        String key = "org.slf4j.simpleLogger.log." + MacvlanGuardian.class.getName();
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, "error");
+        }
+    }
+
+    /** Judges every snapshot: one look (one link dump) per namespace, one at the host. */
+    private List<Verdict> judgeAll(List<InterfaceSnapshot> snapshots, DoctorReport report) {
+        List<Verdict> out = new ArrayList<>();
+        if (snapshots.isEmpty()) {
+            return out;
+        }
+        Map<NsId, NamespaceSource.Candidate> live = new HashMap<>();
+        for (NamespaceSource.Candidate c : namespaces.discover()) {
+            live.putIfAbsent(c.id(), c);
+        }
+        Map<NsId, List<InterfaceSnapshot>> byNamespace = new LinkedHashMap<>();
+        snapshots.forEach(s -> byNamespace.computeIfAbsent(s.namespace().id(), k -> new ArrayList<>()).add(s));
+        Map<String, Integer> hostParents = new HashMap<>();
+        try (RtNetlink host = RtNetlink.open()) {
+            host.links().forEach(l -> hostParents.put(l.name(), l.index()));
+        }
+        int unreachable = 0;
+        String why = null;
+        for (List<InterfaceSnapshot> group : byNamespace.values()) {
+            NamespaceRef ref = group.get(0).namespace();
+            Path path = pathOf(ref, live);
+            if (path == null) {
+                group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace is gone (no process or name refers to it)")));
+                continue;
+            }
+            try (NetNamespace ns = NetNamespace.open(path); RtNetlink rt = RtNetlink.open(ns)) {
+                long cookie = cookieOf(rt);
+                if (!ref.sameAs(ns.id(), cookie)) {
+                    group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)")));
+                    continue;
+                }
+                Map<String, LiveInterface> links = new HashMap<>();
+                rt.links().forEach(l -> links.put(l.name(), LiveInterface.of(l)));
+                group.forEach(s -> out.add(judge(s, links, hostParents)));
+            } catch (NativeException e) {
+                unreachable += group.size();
+                why = e.getMessage();
+                group.forEach(s -> out.add(new Verdict(s, Status.UNKNOWN, "cannot open the namespace: " + e.getMessage())));
+            }
+        }
+        if (unreachable > 0) {
+            report.cannotSee(AREA, unreachable + " guarded interfaces' namespaces could not be opened (" + why + ")"
+                    + (Doctor.isRoot() ? "" : "; run as root"));
+        }
+        return out;
+    }
+
+    /** Where the namespace is now: the path it was reached by if it still names it, else any path naming it; null when gone. */
+    private static Path pathOf(NamespaceRef ref, Map<NsId, NamespaceSource.Candidate> live) {
+        if (ref.id().equals(NamespaceSource.statId(ref.path()))) {
+            return ref.path();
+        }
+        NamespaceSource.Candidate c = live.get(ref.id());
+        return c == null ? null : c.path();
+    }
+
+    private static long cookieOf(RtNetlink rt) {
+        try {
+            return rt.namespaceCookie();
+        } catch (NativeException e) {
+            return 0; // before 5.14 there is no cookie; the inode alone decides, as for the guardian
+        }
+    }
+
+    /**
+     * Judges one snapshot in its live namespace.
+     *
+     * @param s the snapshot
+     * @param links the namespace's interfaces now, by name
+     * @param hostParents the host's interfaces now, name to index
+     */
+    static Verdict judge(InterfaceSnapshot s, Map<String, LiveInterface> links, Map<String, Integer> hostParents) {
+        String parent = s.parent().name();
+        LiveInterface now = links.get(s.name());
+        if (now != null) {
+            if (now.kind().equals("macvlan") && s.mac().toString().equals(now.mac())) {
+                return new Verdict(s, Status.PRESENT, "present");
+            }
+            return new Verdict(s, Status.CONFLICT, "an interface named " + s.name() + " is there with another configuration ("
+                    + (now.kind().isEmpty() ? "no kind" : now.kind()) + ", MAC " + now.mac() + " instead of macvlan " + s.mac() + ")");
+        }
+        Integer parentIndex = hostParents.get(parent);
+        if (parentIndex == null) {
+            return new Verdict(s, Status.WAITING_FOR_PARENT, "parent " + parent + " is gone");
+        }
+        if (parentIndex == s.parentIndex()) {
+            return new Verdict(s, Status.MISSING, "deleted while its parent " + parent + " stayed (index " + parentIndex + ")");
+        }
+        return new Verdict(s, Status.MISSING, "parent " + parent + " came back (index " + s.parentIndex() + " -> " + parentIndex
+                + ") but the interface was not recreated");
+    }
+
+    private void report(DoctorReport report, Map<String, Object> section, List<Verdict> verdicts, List<Problem> problems) {
+        Map<Status, Integer> counts = new TreeMap<>();
+        for (Status st : Status.values()) {
+            counts.put(st, 0);
+        }
+        List<Map<String, Object>> interfaces = new ArrayList<>();
+        for (Verdict v : verdicts) {
+            counts.merge(v.status(), 1, Integer::sum);
+            InterfaceSnapshot s = v.snapshot();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("namespace", "net:[" + s.namespace().inode() + "]");
+            m.put("path", s.namespace().path().toString());
+            m.put("interface", s.name());
+            m.put("mac", s.mac().toString());
+            m.put("parent", s.parent().name());
+            m.put("namespaceAlive", v.status() != Status.STALE && v.status() != Status.UNKNOWN);
+            m.put("interfacePresent", switch (v.status()) {
+                case PRESENT, CONFLICT -> Boolean.TRUE;
+                case MISSING, WAITING_FOR_PARENT -> Boolean.FALSE;
+                case STALE, UNKNOWN -> null;
+            });
+            m.put("status", v.status().label());
+            m.put("detail", v.detail());
+            interfaces.add(m);
+        }
+        section.put("snapshots", verdicts.size());
+        section.put("interfaces", interfaces);
+        section.put("stateFileProblems", problems.stream().map(p -> p.file() + ": " + p.reason()).toList());
+        counts.forEach((st, n) -> report.metric("hostkit_doctor_guard_interfaces", "Guarded interfaces in the guardian's state, by where they stand now.",
+                "status=\"" + st.name().toLowerCase(Locale.ROOT) + "\"", n));
+        report.metric("hostkit_doctor_guard_state_file_problems", "Guardian state files the guardian would ignore.", problems.size());
+
+        for (Verdict v : verdicts) {
+            InterfaceSnapshot s = v.snapshot();
+            String where = s.name() + " in " + where(s.namespace());
+            if (v.status() == Status.MISSING) {
+                boolean parentStayed = v.detail().startsWith("deleted");
+                report.finding(Severity.CRITICAL, AREA, where + " is missing while its parent " + s.parent().name()
+                        + " is present (" + v.detail() + "): the guardian is not running or is failing",
+                        parentStayed
+                                ? "start the guardian (hostkit guard --state-dir " + stateDir + ") and read its log; an interface deleted while its parent "
+                                + "stayed is taken as deleted on purpose and not recreated, so restart the container (or rerun its CNI ADD) if it still needs " + s.name()
+                                : "start the guardian (hostkit guard --state-dir " + stateDir + ") or read its log for repair failures; it recreates "
+                                + s.name() + " with MAC " + s.mac() + " on its next pass");
+            } else if (v.status() == Status.CONFLICT) {
+                report.finding(Severity.WARN, AREA, where + ": " + v.detail() + "; the guardian leaves it alone",
+                        "if the container was reconfigured on purpose, nothing to do (the guardian re-snapshots it once it is a macvlan on a host parent); "
+                                + "otherwise find who replaced the interface");
+            }
+        }
+        Map<String, List<String>> waiting = new TreeMap<>();
+        verdicts.stream().filter(v -> v.status() == Status.WAITING_FOR_PARENT)
+                .forEach(v -> waiting.computeIfAbsent(v.snapshot().parent().name(), k -> new ArrayList<>()).add(v.snapshot().name() + " in " + where(v.snapshot().namespace())));
+        waiting.forEach((parent, names) -> report.finding(Severity.WARN, AREA, "parent " + parent + " is gone: " + names.size()
+                        + " guarded interface(s) wait for it (" + abbreviate(names) + ")",
+                "bring " + parent + " back (NIC driver, cable, bond); keep the guardian running: it recreates them in their namespaces when " + parent + " returns"));
+        List<String> stale = verdicts.stream().filter(v -> v.status() == Status.STALE).map(v -> v.snapshot().name() + " in " + where(v.snapshot().namespace())).toList();
+        if (!stale.isEmpty()) {
+            report.finding(Severity.INFO, AREA, stale.size() + " snapshot(s) belong to namespaces that are gone or were replaced (" + abbreviate(stale) + ")",
+                    "nothing to do: a running guardian drops them on its next pass; if they stay, the guardian is not running");
+        }
+        for (Problem p : problems) {
+            report.finding(Severity.WARN, AREA, "guardian state file " + p.file() + " is unusable: " + p.reason(),
+                    "the guardian ignores it, so the interfaces it described are not guarded until it snapshots them again on its next pass; "
+                            + "move it out of " + stateDir + " (keep it for a bug report)");
+        }
+    }
+
+    private static String where(NamespaceRef ns) {
+        return "net:[" + ns.inode() + "]" + (ns.pid() > 0 ? " (pid " + ns.pid() + ")" : " (" + ns.path() + ")");
+    }
+
+    private static String abbreviate(List<String> items) {
+        return items.size() <= 5 ? String.join(", ", items) : String.join(", ", items.subList(0, 5)) + " and " + (items.size() - 5) + " more";
+    }
+}

@@ -1,0 +1,105 @@
+package dev.hostkit.samples;
+
+import dev.hostkit.netlink.guard.MacvlanGuardian;
+import dev.hostkit.netlink.guard.NamespaceSource;
+import dev.hostkit.samples.DoctorReport.Severity;
+import dev.hostkit.testkit.HostTest;
+import dev.hostkit.testkit.Sh;
+import dev.hostkit.testkit.TestNames;
+import dev.hostkit.testkit.TestNetns;
+import dev.hostkit.testkit.VethPair;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The doctor reading a real guardian's state: a macvlan on a test veth parent inside a throwaway namespace. */
+@HostTest
+class DoctorGuardianIT {
+    @TempDir
+    Path state;
+
+    /** A macvlan on {@code parent}, moved into {@code ns}, up; returns its MAC. */
+    private static String macvlanIn(TestNetns ns, String parent, String name) {
+        Sh.run("ip", "link", "add", name, "link", parent, "type", "macvlan", "mode", "bridge");
+        Sh.run("ip", "link", "set", name, "netns", ns.name());
+        ns.exec("ip", "link", "set", name, "up");
+        return ns.exec("cat", "/sys/class/net/" + name + "/address").trim();
+    }
+
+    /** Runs a real guardian over {@code ns} once and closes it: its state files are then on disk, and nobody repairs. */
+    private void snapshotWithAGuardian(TestNetns ns, String parent) throws Exception {
+        try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent))
+                .namespaces(NamespaceSource.of(List.of(ns.path()))).build()) {
+            g.reconcileOnce();
+            assertThat(g.snapshots()).hasSize(1);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> onlyInterface(DoctorReport r) {
+        List<Map<String, Object>> ifs = (List<Map<String, Object>>) r.sections().get("guardian").get("interfaces");
+        assertThat(ifs).hasSize(1);
+        return ifs.get(0);
+    }
+
+    @Test
+    void seesTheGuardiansSnapshotAndThenFlagsTheMacvlanDeletedWhileTheGuardianIsStopped(TestNetns ns, VethPair parent) throws Exception {
+        String name = TestNames.next("m");
+        String mac = macvlanIn(ns, parent.hostName(), name);
+        snapshotWithAGuardian(ns, parent.hostName());
+
+        DoctorReport healthy = Doctor.examine(List.of(new GuardianStateCheck(state)));
+
+        assertThat(healthy.cannotSee()).isEmpty();
+        assertThat(healthy.findings()).isEmpty();
+        assertThat(onlyInterface(healthy)).containsEntry("interface", name).containsEntry("mac", mac).containsEntry("parent", parent.hostName())
+                .containsEntry("namespaceAlive", true).containsEntry("interfacePresent", true).containsEntry("status", "present")
+                .containsEntry("namespace", "net:[" + Files.readAttributes(ns.path(), "unix:ino").get("ino") + "]");
+
+        ns.exec("ip", "link", "del", name);
+        Path metrics = state.getParent().resolve(state.getFileName() + ".prom");
+        DoctorReport broken = Doctor.examine(List.of(new GuardianStateCheck(state)));
+
+        assertThat(onlyInterface(broken)).containsEntry("namespaceAlive", true).containsEntry("interfacePresent", false)
+                .containsEntry("status", "missing");
+        assertThat(broken.exitStatus()).isEqualTo(2);
+        assertThat(broken.findings()).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(Severity.CRITICAL);
+            assertThat(f.summary()).contains(name, "is missing while its parent " + parent.hostName() + " is present",
+                    "the guardian is not running or is failing");
+            assertThat(f.remedy()).contains("start the guardian");
+        });
+        // The command end to end: critical exit status, and the same verdict in the metrics file.
+        try {
+            assertThat(Doctor.run(new String[] {"--json", "--state-dir", state.toString(), "--metrics-file", metrics.toString()})).isEqualTo(2);
+            assertThat(Files.readString(metrics)).contains("hostkit_doctor_guard_interfaces{status=\"missing\"} 1",
+                    "hostkit_doctor_guard_interfaces{status=\"present\"} 0", "hostkit_doctor_status 2");
+        } finally {
+            Files.deleteIfExists(metrics);
+        }
+    }
+
+    @Test
+    void snapshotsOfANamespaceThatIsGoneAreStale(VethPair parent) throws Exception {
+        TestNetns ns = TestNetns.create();
+        try {
+            macvlanIn(ns, parent.hostName(), TestNames.next("m"));
+            snapshotWithAGuardian(ns, parent.hostName());
+        } finally {
+            ns.close();
+        }
+
+        DoctorReport r = Doctor.examine(List.of(new GuardianStateCheck(state)));
+
+        assertThat(onlyInterface(r)).containsEntry("namespaceAlive", false).containsEntry("status", "stale");
+        assertThat(r.exitStatus()).isZero();
+        assertThat(r.findings()).singleElement().extracting(DoctorReport.Finding::severity).isEqualTo(Severity.INFO);
+    }
+}
