@@ -1,0 +1,348 @@
+package dev.hostkit.benchmarks.doctor;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code hostkit doctor} on a busy host: N named network namespaces with a macvlan each on a test veth parent and M
+ * running busybox containers ({@code --network none}) on the private engine, then the doctor timed in-process (the
+ * first, cold call and warm calls) and as a fresh {@code java -jar hostkit.jar doctor --json} process (with and
+ * without the class-data-sharing archive that {@code scripts/hostkit} uses), beside the same survey done by shell.
+ *
+ * <p>Everything it makes carries a per-run prefix ({@code hkd} and three random characters) and is removed on every
+ * exit: in a finally block and, for a kill, in a shutdown hook. Other engineers' {@code hk*} objects are not touched.
+ *
+ * <p>Usage (root, {@code eval $(scripts/dev-dockerd)} first, run from the repository top after building
+ * {@code samples/target/hostkit.jar}): {@code java -cp benchmarks/target/classes
+ * dev.hostkit.benchmarks.doctor.DoctorBenchmark [RUNS] [NAMESPACES] [CONTAINERS]}.
+ */
+public final class DoctorBenchmark {
+    /** The JVM options of {@code scripts/hostkit}: C1 only and the serial GC, for a short-lived command. */
+    private static final List<String> CLI_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=error:stderr");
+    private static final String DOCKER = "/usr/bin/docker";
+
+    private DoctorBenchmark() {
+    }
+
+    /**
+     * Runs the benchmark and prints a Markdown table.
+     *
+     * @param args [RUNS (default 11)] [NAMESPACES (default 100)] [CONTAINERS (default 100)]
+     * @throws Throwable when the set-up or a measured command fails
+     */
+    public static void main(String[] args) throws Throwable {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 11;
+        int namespaces = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        int containers = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        Path jar = Path.of("samples/target/hostkit.jar").toAbsolutePath();
+        String image = System.getenv("HK_TEST_IMAGE");
+        if (!Files.isRegularFile(jar) || System.getenv("DOCKER_HOST") == null || image == null) {
+            throw new IllegalStateException("run from the repository top, with samples/target/hostkit.jar built and "
+                    + "eval $(scripts/dev-dockerd) done (DOCKER_HOST, HK_TEST_IMAGE)");
+        }
+        Fixture fx = new Fixture(tag(), namespaces, containers, image);
+        Thread hook = new Thread(fx::cleanUp, "doctor-benchmark-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            long t0 = System.nanoTime();
+            fx.setUp();
+            System.err.printf(Locale.ROOT, "set-up of %d namespaces and %d containers: %.1f s%n", namespaces, containers, (System.nanoTime() - t0) / 1e9);
+            measure(fx, jar, runs);
+        } finally {
+            fx.cleanUp();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook runs (and finds nothing left)
+            }
+        }
+    }
+
+    private static void measure(Fixture fx, Path jar, int runs) throws Throwable {
+        // The benchmark module does not depend on samples: the jar is loaded on its own, as the command would run it.
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            MethodHandle survey = MethodHandles.publicLookup().findStatic(loader.loadClass("dev.hostkit.samples.DoctorSurvey"), "json",
+                    MethodType.methodType(String.class, Path.class));
+            long c0 = System.nanoTime();
+            String first = (String) survey.invoke((Path) null);
+            double cold = (System.nanoTime() - c0) / 1e6;
+            fx.checkSaw(first);
+            for (int i = 0; i < 5; i++) {
+                survey.invoke((Path) null);
+            }
+            double[] warm = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                long t = System.nanoTime();
+                survey.invoke((Path) null);
+                warm[i] = (System.nanoTime() - t) / 1e6;
+            }
+
+            Path jsa = Files.createTempFile("hostkit-doctor-bench", ".jsa");
+            try {
+                Files.delete(jsa);
+                List<String> dump = new ArrayList<>(List.of("java"));
+                dump.addAll(CLI_JVM);
+                dump.addAll(List.of("-XX:ArchiveClassesAtExit=" + jsa, "-jar", jar.toString(), "doctor", "--json"));
+                fx.checkSaw(doctor(dump));
+                List<String> withCds = new ArrayList<>(List.of("java"));
+                withCds.addAll(CLI_JVM);
+                withCds.addAll(List.of("-XX:SharedArchiveFile=" + jsa, "-jar", jar.toString(), "doctor", "--json"));
+                List<String> noCds = new ArrayList<>(List.of("java"));
+                noCds.addAll(CLI_JVM);
+                noCds.addAll(List.of("-jar", jar.toString(), "doctor", "--json"));
+                double[] process = new double[runs];
+                double[] processNoCds = new double[runs];
+                double[] shellNamed = new double[runs];
+                double[] shellFull = new double[runs];
+                String named = fx.shellSurvey(false);
+                String full = fx.shellSurvey(true);
+                fx.checkShell(Sh.run(List.of("sh", "-c", full), null).out());
+                // Interleaved, so that load from other work on the host falls on every column alike.
+                for (int i = 0; i < runs; i++) {
+                    long t = System.nanoTime();
+                    fx.checkSaw(doctor(withCds));
+                    process[i] = (System.nanoTime() - t) / 1e6;
+                    t = System.nanoTime();
+                    doctor(noCds);
+                    processNoCds[i] = (System.nanoTime() - t) / 1e6;
+                    t = System.nanoTime();
+                    Sh.run(List.of("sh", "-c", named), null).check();
+                    shellNamed[i] = (System.nanoTime() - t) / 1e6;
+                    t = System.nanoTime();
+                    Sh.run(List.of("sh", "-c", full), null).check();
+                    shellFull[i] = (System.nanoTime() - t) / 1e6;
+                }
+                print(fx, runs, cold, warm, process, processNoCds, shellNamed, shellFull);
+            } finally {
+                Files.deleteIfExists(jsa);
+            }
+        }
+    }
+
+    private static String doctor(List<String> cmd) throws IOException, InterruptedException {
+        Sh.Result r = Sh.run(cmd, null);
+        if (r.exit() < 0 || r.exit() > 2) {
+            throw new IllegalStateException(String.join(" ", cmd) + " exited " + r.exit() + ": " + r.err());
+        }
+        return r.out();
+    }
+
+    private static void print(Fixture fx, int runs, double cold, double[] warm, double[] process, double[] processNoCds,
+                              double[] shellNamed, double[] shellFull) {
+        System.out.printf(Locale.ROOT, "%d named namespaces with a macvlan each, %d running containers; %d runs per row, %d CPUs, load %s%n%n",
+                fx.namespaces, fx.containers, runs, Runtime.getRuntime().availableProcessors(), load());
+        System.out.println("| survey | median (ms) | min (ms) | max (ms) |");
+        System.out.println("|---|---:|---:|---:|");
+        System.out.printf(Locale.ROOT, "| doctor in-process, first (cold) call | %.1f | | |%n", cold);
+        row("doctor in-process, warm", warm);
+        row("`java -jar hostkit.jar doctor --json`, CDS archive + C1 (as scripts/hostkit)", process);
+        row("`java -jar hostkit.jar doctor --json`, C1, no CDS archive", processNoCds);
+        row("shell: named namespaces' macvlans, docker ps, /proc", shellNamed);
+        row("shell: the same plus every container's namespace (nsenter)", shellFull);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "ratio doctor process (CDS) / shell named-only: %.2f; / shell with containers: %.2f%n",
+                median(process) / median(shellNamed), median(process) / median(shellFull));
+    }
+
+    private static void row(String what, double[] ms) {
+        double[] s = ms.clone();
+        Arrays.sort(s);
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f |%n", what, median(ms), s[0], s[s.length - 1]);
+    }
+
+    private static double median(double[] ms) {
+        double[] s = ms.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static String tag() {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        SecureRandom r = new SecureRandom();
+        StringBuilder b = new StringBuilder("hkd");
+        for (int i = 0; i < 3; i++) {
+            b.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        }
+        return b.toString();
+    }
+
+    /** The namespaces, macvlans and containers of one run, all named {@code TAG...}. */
+    static final class Fixture {
+        final String tag;
+        final int namespaces;
+        final int containers;
+        private final String image;
+
+        Fixture(String tag, int namespaces, int containers, String image) {
+            this.tag = tag;
+            this.namespaces = namespaces;
+            this.containers = containers;
+            this.image = image;
+        }
+
+        String parent() {
+            return tag + "p";
+        }
+
+        void setUp() throws Exception {
+            Sh.run(List.of("ip", "link", "add", parent(), "type", "veth", "peer", "name", tag + "q"), null).check();
+            Sh.run(List.of("ip", "link", "set", parent(), "up"), null).check();
+            StringBuilder batch = new StringBuilder();
+            for (int i = 0; i < namespaces; i++) {
+                batch.append("netns add ").append(tag).append('n').append(i).append('\n');
+                batch.append("link add ").append(tag).append('m').append(i).append(" link ").append(parent()).append(" type macvlan mode bridge\n");
+                batch.append("link set ").append(tag).append('m').append(i).append(" netns ").append(tag).append('n').append(i).append('\n');
+            }
+            Sh.run(List.of("ip", "-batch", "-"), batch.toString()).check();
+            // docker run is mostly waiting on the engine: several at once keep the set-up short.
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<Sh.Result>> runs = new ArrayList<>();
+                for (int i = 0; i < containers; i++) {
+                    List<String> cmd = List.of(DOCKER, "run", "-d", "--name", tag + "c" + i, "--network", "none",
+                            "--label", "hostkit.benchmark=" + tag, image, "sleep", "3600");
+                    runs.add(pool.submit(() -> Sh.run(cmd, null)));
+                }
+                for (Future<Sh.Result> f : runs) {
+                    f.get().check();
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+
+        /** Fails unless a doctor report saw every macvlan and every container of the fixture. */
+        void checkSaw(String json) {
+            int macvlans = number(json, "\"macvlans\":(\\d+)");
+            int running = number(json, "\"running\":(\\d+)");
+            if (macvlans < namespaces || running < containers) {
+                throw new IllegalStateException("doctor saw " + macvlans + " macvlans and " + running + " running containers, expected at least "
+                        + namespaces + " and " + containers + ": " + json);
+            }
+        }
+
+        /** Fails unless the shell survey listed every macvlan of the fixture. */
+        void checkShell(String out) {
+            int n = 0;
+            Matcher m = Pattern.compile("\"ifname\":\"" + tag + "m\\d+\"").matcher(out);
+            while (m.find()) {
+                n++;
+            }
+            if (n < namespaces) {
+                throw new IllegalStateException("the shell survey listed " + n + " of " + namespaces + " macvlans");
+            }
+        }
+
+        private static int number(String json, String regex) {
+            Matcher m = Pattern.compile(regex).matcher(json);
+            return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        }
+
+        /**
+         * The doctor's survey by shell: kernel, file handles, the macvlans of every named namespace, Docker version and
+         * containers, the cgroup controllers; with {@code containers}, also each running container's namespace.
+         */
+        String shellSurvey(boolean withContainers) {
+            String s = "uname -r; cat /proc/sys/fs/file-nr; ip -all netns exec ip -j -d link show type macvlan; "
+                    + DOCKER + " version --format '{{json .}}'; " + DOCKER + " ps -a --format '{{json .}}'; cat /proc/cgroups; "
+                    + "cat /sys/fs/cgroup/memory/memory.kmem.usage_in_bytes 2>/dev/null; ";
+            if (withContainers) {
+                s += "for pid in $(" + DOCKER + " ps -q | xargs " + DOCKER + " inspect -f '{{.State.Pid}}'); do "
+                        + "nsenter -t $pid -n ip -j -d link show type macvlan; done; ";
+            }
+            return s + "true";
+        }
+
+        /** Removes every container, namespace and link of this run; safe to call twice and after a partial set-up. */
+        synchronized void cleanUp() {
+            try {
+                String ids = Sh.run(List.of(DOCKER, "ps", "-aq", "--filter", "label=hostkit.benchmark=" + tag), null).out().trim();
+                if (!ids.isEmpty()) {
+                    List<String> rm = new ArrayList<>(List.of(DOCKER, "rm", "-f", "-v"));
+                    rm.addAll(Arrays.asList(ids.split("\\s+")));
+                    Sh.run(rm, null);
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                System.err.println("cleanup of containers failed: " + e);
+            }
+            try {
+                StringBuilder batch = new StringBuilder();
+                try (DirectoryStream<Path> named = Files.newDirectoryStream(Path.of("/var/run/netns"), tag + "*")) {
+                    named.forEach(p -> batch.append("netns del ").append(p.getFileName()).append('\n'));
+                } catch (IOException e) {
+                    // no named namespaces at all
+                }
+                if (batch.length() > 0) {
+                    Sh.run(List.of("ip", "-batch", "-"), batch.toString());
+                }
+                for (String line : Sh.run(List.of("ip", "-o", "link", "show"), null).out().split("\n")) {
+                    String[] f = line.split(":\\s+", 3);
+                    if (f.length > 1 && f[1].startsWith(tag)) {
+                        Sh.run(List.of("ip", "link", "del", f[1].split("@")[0]), null);
+                    }
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                System.err.println("cleanup of namespaces and links failed: " + e);
+            }
+        }
+    }
+
+    /** Runs a command to its end, collecting its output. */
+    static final class Sh {
+        private Sh() {
+        }
+
+        /** What a command did. */
+        record Result(List<String> cmd, int exit, String out, String err) {
+            Result check() {
+                if (exit != 0) {
+                    throw new IllegalStateException(String.join(" ", cmd) + " exited " + exit + ": " + err.trim());
+                }
+                return this;
+            }
+        }
+
+        static Result run(List<String> cmd, String stdin) throws IOException, InterruptedException {
+            Path err = Files.createTempFile("doctor-bench", ".err");
+            try {
+                Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+                try (var in = p.getOutputStream()) {
+                    if (stdin != null) {
+                        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int exit = p.waitFor();
+                return new Result(cmd, exit, out, Files.readString(err));
+            } finally {
+                Files.deleteIfExists(err);
+            }
+        }
+    }
+}
