@@ -1,6 +1,7 @@
 package dev.hostkit.cgroups;
 
 import dev.hostkit.core.Errno;
+import dev.hostkit.testkit.cgroups.CgroupFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

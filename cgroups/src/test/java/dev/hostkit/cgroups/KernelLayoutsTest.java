@@ -3,6 +3,9 @@ package dev.hostkit.cgroups;
 import dev.hostkit.cgroups.MemoryCensus.IdAccounting;
 import dev.hostkit.cgroups.MemoryCensus.Risk;
 import dev.hostkit.core.Errno;
+import dev.hostkit.testkit.cgroups.CgroupFixture;
+import dev.hostkit.testkit.cgroups.CgroupFixture.ContainerRuntime;
+import dev.hostkit.testkit.cgroups.CgroupFixture.Qos;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,8 +27,8 @@ class KernelLayoutsTest {
     @Test
     void rhel7WithKmemActiveAndNearly65535CgroupsIsCriticalAndExplainsEnospc() {
         Path root = CgroupFixture.kernel("3.10.0-1160.el7.x86_64")
-                .kubeletCgroupfsPod("burstable", POD_A, C1)
-                .kubeletCgroupfsPod("besteffort", POD_B, C2)
+                .kubeletCgroupfsPod(Qos.BURSTABLE, ContainerRuntime.DOCKER, POD_A, C1)
+                .kubeletCgroupfsPod(Qos.BEST_EFFORT, ContainerRuntime.CONTAINERD, POD_B, C2)
                 .dying(65_400)
                 .build(dir);
         CgroupFs fs = CgroupFs.at(root);
@@ -163,7 +166,8 @@ class KernelLayoutsTest {
     @Test
     void cgroupV2CountsDyingFromCgroupStatAndReadsMemoryFiles() {
         Path root = CgroupFixture.kernel("6.1.0-18-amd64").v2()
-                .kubeletSystemdPod("burstable", POD_A, "cri-containerd", C1)
+                .containerDefaults(m -> m.usage(64 << 20).kmem(512 << 10).tasks(2))
+                .kubeletSystemdPod(Qos.BURSTABLE, ContainerRuntime.CONTAINERD, POD_A, C1)
                 .dying(42)
                 .build(dir);
         CgroupFs fs = CgroupFs.at(root);
@@ -180,7 +184,7 @@ class KernelLayoutsTest {
         MemoryStatsV2 s = (MemoryStatsV2) full.cgroup(scope).orElseThrow();
         assertThat(s.usage()).hasValue(64 << 20);
         assertThat(s.limit()).hasValue(Long.MAX_VALUE);
-        assertThat(s.kmemUsage()).hasValue(512 << 10); // no "kernel" item before 5.18: summed from slab, stacks, page tables
+        assertThat(s.kmemUsage()).hasValue(512 << 10); // the "kernel" item (5.18+)
         assertThat(s.events()).containsEntry("oom_kill", 0L);
         assertThat(s.tasks()).hasValue(2);
         MemoryStatsV2 rootStats = (MemoryStatsV2) full.cgroup("/").orElseThrow();
@@ -210,8 +214,8 @@ class KernelLayoutsTest {
     @Test
     void orphansAreTheTopmostCgroupsOfGonePodsAndContainers() {
         Path root = CgroupFixture.kernel("4.19.0")
-                .kubeletCgroupfsPod("burstable", POD_A, C1)
-                .kubeletSystemdPod("guaranteed", POD_B, "docker", C2)
+                .kubeletCgroupfsPod(Qos.BURSTABLE, ContainerRuntime.DOCKER, POD_A, C1)
+                .kubeletSystemdPod(Qos.GUARANTEED, ContainerRuntime.DOCKER, POD_B, C2)
                 .cgroup("/docker/" + C2.substring(0, 8) + C1.substring(8), m -> m.tasks(4).usage(1 << 20))
                 .build(dir);
         MemoryCensus census = MemoryCensus.full(CgroupFs.at(root));
@@ -223,5 +227,40 @@ class KernelLayoutsTest {
         assertThat(pod.tasks()).isEqualTo(1); // its container's task
         // Unknown live sets judge nothing.
         assertThat(OrphanCgroup.find(census, null, null)).isEmpty();
+    }
+
+    @Test
+    void testkitRhel7PresetIsCriticalWithKmemActiveAndExposed() {
+        Path root = CgroupFixture.kernel310KmemNearlyFull().build(dir);
+        CgroupFs fs = CgroupFs.at(root);
+        MemoryCensus census = MemoryCensus.full(fs);
+        assertThat(census.procCgroupsCount()).hasValue(5 + CgroupFixture.NEARLY_FULL_DYING);
+        assertThat(census.idHeadroom()).isEqualTo(130);
+        assertThat(census.risk()).isEqualTo(Risk.CRITICAL);
+        KmemVerdict kmem = KmemVerdict.ofHost(fs, census);
+        assertThat(kmem.active()).isTrue();
+        assertThat(kmem.exposed()).isTrue();
+        assertThat(census.top()).extracting(MemoryCensus.CgroupUsage::path)
+                .containsExactly("/kubepods/burstable/pod" + CgroupFixture.EL7_POD_UID + "/" + CgroupFixture.EL7_CONTAINER_ID);
+    }
+
+    @Test
+    void testkitPresetsHaveTheLayoutsTheyName() {
+        assertThat(CgroupFs.at(CgroupFixture.kernel419().build(dir.resolve("419"))).layout()).isEqualTo(CgroupLayout.V1);
+        assertThat(CgroupFs.at(CgroupFixture.kernel61V1().build(dir.resolve("61v1"))).layout()).isEqualTo(CgroupLayout.V1);
+        CgroupFs v2 = CgroupFs.at(CgroupFixture.kernel61V2().build(dir.resolve("61v2")));
+        assertThat(v2.layout()).isEqualTo(CgroupLayout.V2);
+        assertThat(v2.memoryIsV2()).isTrue();
+        CgroupFs hybrid = CgroupFs.at(CgroupFixture.kernel515Hybrid().build(dir.resolve("hybrid")));
+        assertThat(hybrid.layout()).isEqualTo(CgroupLayout.HYBRID);
+        assertThat(hybrid.memoryIsV2()).isFalse();
+        assertThat(MemoryCensus.full(hybrid).problems()).isEmpty();
+        assertThat(MemoryCensus.full(v2).problems()).isEmpty();
+    }
+
+    @Test
+    void cgroupV2Before518SumsKmemFromSlabStacksAndPageTables() {
+        Path root = CgroupFixture.kernel("5.10.0-28-amd64").v2().cgroup("/a", m -> m.kmem(4096)).build(dir);
+        assertThat(MemoryCensus.full(CgroupFs.at(root)).cgroup("/a").orElseThrow().kmemUsage()).hasValue(4096);
     }
 }
