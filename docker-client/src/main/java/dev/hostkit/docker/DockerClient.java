@@ -181,12 +181,40 @@ public final class DockerClient implements AutoCloseable {
             q.add("all=1");
         }
         addFilters(q, request.filters());
-        return list(get("/containers/json" + qs(q)), Models::containerSummary);
+        HttpEngine.Response r = get("/containers/json" + qs(q));
+        return Json.stream("response", r.body(), Models::containerSummaries);
     }
 
     /** {@code GET /containers/{id}/json}; {@link DockerNotFoundException} when there is none. */
     public ContainerInspect inspectContainer(String idOrName) {
         return Models.containerInspect(json(get("/containers/" + PathSegments.object("container", idOrName) + "/json")));
+    }
+
+    /**
+     * {@code GET /containers/{id}/top}: the processes of a running container, as {@code docker top}
+     * shows them (the engine runs {@code ps -ef}).
+     *
+     * @throws DockerConflictException when the container is not running
+     */
+    public ContainerTop top(String id) {
+        return top(id, "");
+    }
+
+    /**
+     * {@code GET /containers/{id}/top?ps_args=...}: the processes of a running container with the
+     * given {@code ps} arguments, e.g. {@code -o pid,comm}.
+     *
+     * @param psArgs arguments for {@code ps}; empty for the engine's default ({@code -ef})
+     * @throws IllegalArgumentException when {@code psArgs} contains control characters
+     * @throws DockerConflictException when the container is not running
+     */
+    public ContainerTop top(String id, String psArgs) {
+        String seg = PathSegments.object("container", id);
+        if (psArgs.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new IllegalArgumentException("ps arguments must not contain control characters: " + psArgs);
+        }
+        String q = psArgs.isBlank() ? "" : "?ps_args=" + PathSegments.encode(psArgs.strip());
+        return Models.containerTop(json(get("/containers/" + seg + "/top" + q)));
     }
 
     /**
@@ -443,8 +471,7 @@ public final class DockerClient implements AutoCloseable {
 
     /** Connections this client holds right now (leased plus idle). */
     public int openConnections() {
-        var s = engine.poolStats();
-        return s.getLeased() + s.getAvailable();
+        return engine.openConnections();
     }
 
     @Override

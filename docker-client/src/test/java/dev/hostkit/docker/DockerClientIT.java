@@ -226,6 +226,51 @@ class DockerClientIT {
     }
 
     @Test
+    void topListsTheContainersProcessesAsDockerTopDoes(DockerEngine engine) throws Exception {
+        String id = engine.run(TestNames.next("top"), "sh", "-c", "sleep 3600 & sleep 3601");
+        String created = null;
+        try (DockerClient docker = client(engine)) {
+            ContainerTop top = docker.top(id);
+            String[] cli = engine.docker("top", id).split("\n");
+            assertThat(top.titles()).containsExactly(cli[0].trim().split("\\s+"));
+            assertThat(top.processes()).hasSize(cli.length - 1);
+            for (int i = 0; i < top.processes().size(); i++) {
+                List<String> row = top.processes().get(i);
+                String[] cells = cli[i + 1].trim().split("\\s+", top.titles().size());
+                for (int c = 0; c < cells.length; c++) {
+                    // C (recent CPU %) and TIME may move between the two calls.
+                    if (!Set.of("C", "TIME").contains(top.titles().get(c))) {
+                        assertThat(row.get(c)).as(top.titles().get(c)).isEqualTo(cells[c]);
+                    }
+                }
+            }
+            assertThat(top.column("CMD")).contains("sleep 3600", "sleep 3601");
+            assertThat(top.column("PID")).contains(Integer.toString(engine.pid(id)));
+
+            ContainerTop narrow = docker.top(id, "-o pid,comm");
+            String[] cliNarrow = engine.docker("top", id, "-o", "pid,comm").split("\n");
+            assertThat(narrow.titles()).containsExactly("PID", "COMMAND");
+            List<String> cliRows = new ArrayList<>();
+            for (int i = 1; i < cliNarrow.length; i++) {
+                cliRows.add(String.join(" ", cliNarrow[i].trim().split("\\s+")));
+            }
+            assertThat(narrow.processes().stream().map(r -> String.join(" ", r)).toList()).isEqualTo(cliRows);
+            assertThat(narrow.column("COMMAND")).contains("sleep");
+
+            created = docker.createContainer(labelled(engine, TestNames.next("top")).cmd("true").build());
+            String notRunning = created;
+            assertThatThrownBy(() -> docker.top(notRunning)).isInstanceOf(DockerConflictException.class)
+                    .hasMessageContaining("is not running");
+            assertThatThrownBy(() -> top.column("NOPE")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CMD");
+        } finally {
+            engine.remove(id);
+            if (created != null) {
+                engine.remove(created);
+            }
+        }
+    }
+
+    @Test
     void rejectsPathInjectionBeforeSendingAnything(DockerEngine engine) {
         try (DockerClient docker = client(engine)) {
             assertThatThrownBy(() -> docker.inspectContainer("../../images/json")).isInstanceOf(IllegalArgumentException.class);

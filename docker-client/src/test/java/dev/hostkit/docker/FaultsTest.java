@@ -1,5 +1,7 @@
 package dev.hostkit.docker;
 
+import dev.hostkit.testkit.docker.FakeDockerEngine;
+import dev.hostkit.testkit.docker.Reply;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -9,26 +11,21 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.hostkit.docker.FakeEngine.response;
-import static dev.hostkit.docker.FakeEngine.withPing;
-import static dev.hostkit.docker.FakeEngine.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Faults a real engine will not produce, against {@link FakeEngine}, for both transports. */
+/** Faults a real engine will not produce, against the testkit's {@link FakeDockerEngine}, for both transports. */
 class FaultsTest {
 
-    private static DockerClient client(FakeEngine fake, DockerClient.Transport t) {
+    private static DockerClient client(FakeDockerEngine fake, DockerClient.Transport t) {
         return DockerClient.builder().host(fake.host()).transport(t).readTimeout(Duration.ofMillis(500)).build();
     }
 
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void malformedJsonBecomesMalformedResponseNamingTheBody(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            write(ch, response(200, "{\"Version\": \"20.10\", oops"));
-            return true;
-        })); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{\"Version\": \"20.10\", oops"));
+             DockerClient docker = client(fake, t)) {
             assertThatThrownBy(docker::version).isInstanceOf(DockerException.class)
                     .hasMessageContaining("not valid JSON").hasMessageContaining("oops");
             // The connection was read to its end and stays usable.
@@ -39,15 +36,10 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void connectionDroppedMidBodyIsUnavailableAndNextCallWorks(DockerClient.Transport t) throws Exception {
-        int[] n = {0};
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            if (n[0]++ == 0) {
-                write(ch, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"Version\":");
-                return false;
-            }
-            write(ch, response(200, "{\"Version\":\"20.10.24\"}"));
-            return true;
-        })); DockerClient docker = client(fake, t)) {
+        String body = "{\"Version\":\"20.10.24\"}";
+        try (FakeDockerEngine fake = FakeDockerEngine.start()
+                .on("GET", "/version", Reply.dropMidBody(200, body, 11), Reply.json(200, body));
+             DockerClient docker = client(fake, t)) {
             assertThatThrownBy(docker::version).isInstanceOf(DockerUnavailableException.class)
                     .hasMessageContaining("GET /v1.41/version");
             assertThat(docker.version().version()).isEqualTo("20.10.24");
@@ -57,7 +49,7 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void serverThatNeverAnswersHitsTheReadTimeout(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> true)); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/info", Reply.noAnswer()); DockerClient docker = client(fake, t)) {
             long start = System.nanoTime();
             assertThatThrownBy(docker::info).isInstanceOf(DockerTimeoutException.class)
                     .hasMessageContaining("within 500 ms");
@@ -68,26 +60,23 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void idleConnectionClosedByServerIsReplacedForTheNextIdempotentCall(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            write(ch, response(200, "{\"Version\":\"20.10.24\"}"));
-            return true;
-        })); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{\"Version\":\"20.10.24\"}"));
+             DockerClient docker = client(fake, t)) {
             docker.version();
-            fake.dropConnections();
+            assertThat(fake.closeIdleConnections()).isEqualTo(1);
             Thread.sleep(50);
             assertThat(docker.version().version()).isEqualTo("20.10.24");
-            assertThat(fake.accepted.get()).isEqualTo(2);
+            assertThat(fake.connectionsAccepted()).isEqualTo(2);
         }
     }
 
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void serverErrorCarriesTheEngineMessageOrSaysThereWasNoBody(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            write(ch, p.endsWith("/info") ? response(500, "{\"message\":\"devmapper: pool is full\"}")
-                    : "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
-            return true;
-        })); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start()
+                .on("GET", "/info", Reply.error(500, "devmapper: pool is full"))
+                .on("GET", "/version", Reply.status(500));
+             DockerClient docker = client(fake, t)) {
             assertThatThrownBy(docker::info).isInstanceOf(DockerServerException.class)
                     .hasMessage("GET /v1.41/info: 500 devmapper: pool is full");
             assertThatThrownBy(docker::version).isInstanceOf(DockerServerException.class)
@@ -98,10 +87,8 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void streamCloseFromAnotherThreadUnblocksTheReaderPromptly(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            write(ch, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
-            return true; // then silence, as an idle event stream
-        })); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/events", Reply.stream()); // an idle event stream
+             DockerClient docker = client(fake, t)) {
             DockerStream<Event> events = docker.events(EventsRequest.builder().build());
             AtomicReference<Object> got = new AtomicReference<>("nothing yet");
             CountDownLatch done = new CountDownLatch(1);
@@ -126,10 +113,7 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void engineOlderThanMinimumApiIsRefusedClearly(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine((m, p, ch) -> {
-            write(ch, "HTTP/1.1 200 OK\r\nApi-Version: 1.12\r\nContent-Length: 0\r\n\r\n");
-            return true;
-        }); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().apiVersion("1.12"); DockerClient docker = client(fake, t)) {
             assertThatThrownBy(docker::version).hasMessageContaining("API 1.12, older than the oldest this client supports (1.24)");
         }
     }
@@ -137,14 +121,9 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void engineNewerThanClientQuotesTheEnginesVersionMessage(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine((m, p, ch) -> {
-            if (p.equals("/_ping")) {
-                write(ch, "HTTP/1.1 200 OK\r\nApi-Version: 1.52\r\nContent-Length: 0\r\n\r\n");
-            } else {
-                write(ch, response(400, "{\"message\":\"client version 1.43 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version\"}"));
-            }
-            return true;
-        }); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().apiVersion("1.52").on("GET", "/version", Reply.error(400,
+                "client version 1.43 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version"));
+             DockerClient docker = client(fake, t)) {
             assertThat(docker.apiVersion()).isEqualTo("1.43");
             assertThatThrownBy(docker::version).isInstanceOf(DockerBadRequestException.class)
                     .hasMessageContaining("client version 1.43 is too old. Minimum supported API version is 1.44")
@@ -155,12 +134,11 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void redirectsAreNotFollowed(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            write(ch, "HTTP/1.1 301 Moved\r\nLocation: /v1.41/images/json\r\nContent-Length: 0\r\n\r\n");
-            return true;
-        })); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start()
+                .on("GET", "/version", Reply.status(301).header("Location", "/v1.41/images/json"));
+             DockerClient docker = client(fake, t)) {
             assertThatThrownBy(docker::version).isInstanceOf(DockerException.class);
-            assertThat(fake.requests).doesNotContain("GET /v1.41/images/json");
+            assertThat(fake.requestLines()).doesNotContain("GET /v1.41/images/json");
         }
     }
 
@@ -168,12 +146,11 @@ class FaultsTest {
     @EnumSource(DockerClient.Transport.class)
     void sendsUserAgent(DockerClient.Transport t) throws Exception {
         AtomicReference<String> ua = new AtomicReference<>();
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            write(ch, response(200, "{}"));
-            return true;
-        })); DockerClient docker = DockerClient.builder().host(fake.host()).transport(t).userAgent("probe/1").build()) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{}"));
+             DockerClient docker = DockerClient.builder().host(fake.host()).transport(t).userAgent("probe/1").build()) {
             docker.version();
-            assertThat(fake.requests).contains("HEAD /_ping", "GET /v1.41/version");
+            assertThat(fake.requestLines()).contains("HEAD /_ping", "GET /v1.41/version");
+            assertThat(fake.requests()).allSatisfy(r -> assertThat(r.header("User-Agent")).isEqualTo("probe/1"));
         }
     }
 
@@ -189,7 +166,7 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void refusedSocketIsUnavailableWithRemedy(DockerClient.Transport t) throws Exception {
-        FakeEngine fake = new FakeEngine((m, p, ch) -> true);
+        FakeDockerEngine fake = FakeDockerEngine.start();
         java.nio.file.Path dead = fake.socket().resolveSibling("dead.sock");
         // A socket file nobody listens on: bind, then close the listener.
         try (var s = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
@@ -215,10 +192,7 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void streamDroppedWithoutCloseIsClosedAfterGc(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            write(ch, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
-            return true;
-        })); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/events", Reply.stream()); DockerClient docker = client(fake, t)) {
             openAndDrop(docker);
             assertThat(docker.openConnections()).isEqualTo(1);
             for (int i = 0; i < 100 && docker.openConnections() > 0; i++) {
@@ -236,10 +210,8 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void exhaustedPoolFailsFastNamingWhoHoldsTheConnections(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            write(ch, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
-            return true;
-        })); DockerClient docker = DockerClient.builder().host(fake.host()).transport(t).poolSize(1)
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/events", Reply.stream());
+             DockerClient docker = DockerClient.builder().host(fake.host()).transport(t).poolSize(1)
                 .acquireTimeout(Duration.ofMillis(200)).build();
              DockerStream<Event> held = docker.events(EventsRequest.builder().build())) {
             assertThatThrownBy(docker::version).isInstanceOf(DockerTimeoutException.class)
@@ -252,10 +224,8 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void idleConnectionsAreClosedAfterTheIdleTimeoutAndOneShotKeepsNone(DockerClient.Transport t) throws Exception {
-        try (FakeEngine fake = new FakeEngine(withPing((m, p, ch) -> {
-            write(ch, response(200, "{\"Version\":\"20.10.24\"}"));
-            return true;
-        })); DockerClient pooled = DockerClient.builder().host(fake.host()).transport(t).idleTimeout(Duration.ofMillis(300)).build();
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{\"Version\":\"20.10.24\"}"));
+             DockerClient pooled = DockerClient.builder().host(fake.host()).transport(t).idleTimeout(Duration.ofMillis(300)).build();
              DockerClient oneShot = DockerClient.builder().host(fake.host()).transport(t).oneShot(true).build()) {
             pooled.version();
             assertThat(pooled.openConnections()).isEqualTo(1);

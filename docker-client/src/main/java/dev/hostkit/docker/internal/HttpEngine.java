@@ -7,44 +7,31 @@ import dev.hostkit.docker.DockerNotFoundException;
 import dev.hostkit.docker.DockerServerException;
 import dev.hostkit.docker.DockerTimeoutException;
 import dev.hostkit.docker.DockerUnavailableException;
-import org.apache.hc.client5.http.ConnectionKeepAliveStrategy;
-import org.apache.hc.client5.http.HttpRequestRetryStrategy;
-import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
-import org.apache.hc.client5.http.config.ConnectionConfig;
-import org.apache.hc.client5.http.config.RequestConfig;
-import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
-import org.apache.hc.client5.http.io.HttpClientConnectionOperator;
+import org.apache.hc.client5.http.impl.io.DefaultHttpResponseParserFactory;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
-import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
-import org.apache.hc.core5.http.HttpHost;
-import org.apache.hc.core5.http.HttpRequest;
-import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.NoHttpResponseException;
-import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.http.ProtocolVersion;
+import org.apache.hc.core5.http.impl.io.DefaultClassicHttpResponseFactory;
+import org.apache.hc.core5.http.impl.io.HttpRequestExecutor;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
-import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.core5.http.protocol.HttpContext;
-import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.net.NamedEndpoint;
-import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
-import org.apache.hc.core5.pool.PoolReusePolicy;
-import org.apache.hc.core5.pool.PoolStats;
-import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.http.message.BasicClassicHttpRequest;
+import org.apache.hc.core5.http.message.BasicHeader;
 import org.apache.hc.core5.util.Timeout;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,22 +39,33 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * HTTP/1.1 to one engine over its unix socket: Apache HttpClient 5 classic with a bounded pool whose
- * connections are {@link UnixSocketAdapter}s. Every non-streaming call reads and releases its
+ * HTTP/1.1 to one engine over its unix socket, on Apache HttpComponents 5 classic I/O: HttpClient 5's
+ * blocking connection ({@link ManagedHttpClientConnection}) driven by httpcore's
+ * {@link HttpRequestExecutor}, over a small bounded {@link ConnectionPool}. The request path is only
+ * what the engine needs (no redirects, cookies, auth, compression or URI rewriting): pre-built
+ * headers, one lease, one exchange, one release. Every non-streaming call reads and releases its
  * response on every path; streams are tracked until closed so {@link #close()} can end them.
  * Failures come out as typed {@link DockerException}s.
  */
 public final class HttpEngine implements AutoCloseable {
-    // Any name will do: the engine ignores Host, and the connection operator never resolves it.
-    private static final HttpHost TARGET = new HttpHost("http", "docker", 80);
+    // The engine ignores Host, but HTTP/1.1 requires one.
+    private static final Header HOST = new BasicHeader(HttpHeaders.HOST, "docker");
+    private static final Header CONNECTION_CLOSE = new BasicHeader(HttpHeaders.CONNECTION, "close");
+    private static final Header CHUNKED = new BasicHeader(HttpHeaders.TRANSFER_ENCODING, "chunked");
+    private static final Header JSON = new BasicHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    private static final Header TAR = new BasicHeader(HttpHeaders.CONTENT_TYPE, "application/x-tar");
+    private static final byte[] NO_BODY = new byte[0];
+    private static final ManagedHttpClientConnectionFactory CONNECTIONS = ManagedHttpClientConnectionFactory.builder()
+            .responseParserFactory(new DefaultHttpResponseParserFactory(HeaderLineParser.INSTANCE, DefaultClassicHttpResponseFactory.INSTANCE))
+            .build();
+    // A pooled connection idle this long is probed (a 1 ms read) before reuse: the engine may have
+    // closed it or restarted meanwhile.
+    private static final long VALIDATE_AFTER_NANOS = 2_000_000_000L;
 
     /** Everything the engine needs to know; validated by the public builder. */
     public record Settings(Path socket, UnixTransport transport, int poolSize, Duration idleTimeout,
@@ -75,16 +73,16 @@ public final class HttpEngine implements AutoCloseable {
                            boolean oneShot, String userAgent) {
     }
 
-    /** A fully read response. */
-    public record Response(int status, Map<String, String> headers, byte[] body) {
+    /** A fully read response; headers as the engine sent them. */
+    public record Response(int status, Header[] headers, byte[] body) {
         /** The body as UTF-8 text. */
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
-        /** A header (case-insensitive name), or null. */
+        /** A header's value (name case-insensitive), or null. */
         public String header(String name) {
-            return headers.get(name.toLowerCase(Locale.ROOT));
+            return HttpEngine.header(headers, name);
         }
     }
 
@@ -105,6 +103,11 @@ public final class HttpEngine implements AutoCloseable {
             return new Call(method, path, jsonBody, tarBody, timeout);
         }
 
+        /** Whether repeating the call cannot change anything on the engine. */
+        boolean idempotent() {
+            return method.equals("GET") || method.equals("HEAD");
+        }
+
         @Override
         public String toString() {
             int q = path.indexOf('?');
@@ -113,8 +116,11 @@ public final class HttpEngine implements AutoCloseable {
     }
 
     private final Settings settings;
-    private final PoolingHttpClientConnectionManager pool;
-    private final CloseableHttpClient http;
+    private final ConnectionPool pool;
+    private final HttpRequestExecutor executor = new HttpRequestExecutor();
+    private final Header userAgent;
+    private final Timeout readTimeout;
+    private final long acquireNanos;
     private final Set<StreamHandle> streams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final String createdAt;
@@ -126,41 +132,22 @@ public final class HttpEngine implements AutoCloseable {
     public HttpEngine(Settings settings, String createdAt) {
         this.settings = settings;
         this.createdAt = createdAt;
-        this.pool = new PoolingHttpClientConnectionManager(new UnixOperator(settings.socket(), settings.transport()),
-                PoolConcurrencyPolicy.STRICT, PoolReusePolicy.LIFO, TimeValue.NEG_ONE_MILLISECOND, null);
-        pool.setMaxTotal(settings.poolSize());
-        pool.setDefaultMaxPerRoute(settings.poolSize());
-        pool.setDefaultConnectionConfig(ConnectionConfig.custom()
-                .setConnectTimeout(Timeout.of(settings.connectTimeout()))
-                .setSocketTimeout(Timeout.of(settings.readTimeout()))
-                // A pooled connection idle for a while is checked (a 1 ms read) before reuse: the
-                // engine may have closed it or restarted meanwhile.
-                .setValidateAfterInactivity(TimeValue.ofSeconds(2))
-                .build());
-        HttpClientBuilder b = HttpClientBuilder.create()
-                .setConnectionManager(pool)
-                .setUserAgent(settings.userAgent())
-                .disableRedirectHandling()
-                .disableCookieManagement()
-                .disableContentCompression()
-                .disableAuthCaching()
-                .disableConnectionState()
-                .setRetryStrategy(new StaleConnectionRetry())
-                .setKeepAliveStrategy(keepAlive(settings))
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setConnectionRequestTimeout(Timeout.of(settings.acquireTimeout()))
-                        .setResponseTimeout(Timeout.of(settings.readTimeout()))
-                        .build());
-        if (settings.oneShot()) {
-            b.setConnectionReuseStrategy((request, response, context) -> false);
-        }
-        this.http = b.build();
-    }
-
-    // A connection is never reused after the idle timeout, and the reaper closes it within a tick.
-    private static ConnectionKeepAliveStrategy keepAlive(Settings s) {
-        TimeValue idle = TimeValue.of(s.idleTimeout());
-        return (response, context) -> idle;
+        this.userAgent = new BasicHeader(HttpHeaders.USER_AGENT, settings.userAgent());
+        this.readTimeout = Timeout.of(settings.readTimeout());
+        this.acquireNanos = ConnectionPool.nanos(settings.acquireTimeout());
+        int connectMillis = (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis());
+        Path socket = settings.socket();
+        UnixTransport transport = settings.transport();
+        this.pool = new ConnectionPool(settings.poolSize(), ConnectionPool.nanos(settings.idleTimeout()), VALIDATE_AFTER_NANOS,
+                () -> {
+                    UnixSocketAdapter s = UnixSocketAdapter.connect(transport, socket, connectMillis);
+                    try {
+                        return CONNECTIONS.createConnection(s);
+                    } catch (IOException | RuntimeException e) {
+                        s.close();
+                        throw e;
+                    }
+                });
     }
 
     /** The settings this engine was built with. */
@@ -170,26 +157,36 @@ public final class HttpEngine implements AutoCloseable {
 
     /**
      * Sends a request and reads the whole response; a status of 400 or above becomes a typed exception.
+     * A GET or HEAD that finds its reused connection dead before any response byte is sent once more
+     * on another connection.
      *
      * @param call the request
      * @return status, headers and body
      */
     public Response send(Call call) {
         ensureOpen(call);
-        HttpUriRequestBase request = request(call);
-        try {
-            return http.execute(TARGET, request, context(call), response -> {
-                byte[] body = response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity());
-                Response r = new Response(response.getCode(), headers(response), body);
-                if (r.status() >= 400) {
-                    throw new StatusFailure(r);
+        ClassicHttpRequest request = request(call);
+        while (true) {
+            ConnectionPool.Entry c = lease(call);
+            boolean reusable = false;
+            try {
+                ClassicHttpResponse response = exchange(call, request, c);
+                HttpEntity entity = response.getEntity();
+                byte[] body = entity == null ? NO_BODY : readAll(entity);
+                reusable = reusable(response);
+                int status = response.getCode();
+                if (status >= 400) {
+                    throw statusError(call, status, body);
                 }
-                return r;
-            });
-        } catch (StatusFailure f) {
-            throw statusError(call, f.response.status(), f.response.body());
-        } catch (IOException e) {
-            throw ioError(call, e);
+                return new Response(status, response.getHeaders(), body);
+            } catch (IOException e) {
+                if (!c.fresh && call.idempotent() && stale(e)) {
+                    continue; // the finally below discards the dead connection first
+                }
+                throw ioError(call, e);
+            } finally {
+                pool.release(c, reusable);
+            }
         }
     }
 
@@ -202,21 +199,18 @@ public final class HttpEngine implements AutoCloseable {
      */
     public StreamHandle open(Call call, String what) {
         ensureOpen(call);
-        HttpUriRequestBase request = request(call);
-        ClassicHttpResponse response;
+        ClassicHttpRequest request = request(call);
+        ConnectionPool.Entry c = lease(call);
+        boolean handedOver = false;
         try {
-            response = http.executeOpen(TARGET, request, context(call));
-        } catch (IOException e) {
-            throw ioError(call, e);
-        }
-        try {
-            if (response.getCode() >= 400) {
-                byte[] body = response.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(response.getEntity());
-                throw statusError(call, response.getCode(), body);
-            }
+            ClassicHttpResponse response = exchange(call, request, c);
             HttpEntity entity = response.getEntity();
+            if (response.getCode() >= 400) {
+                throw statusError(call, response.getCode(), entity == null ? NO_BODY : readAll(entity));
+            }
             InputStream body = entity == null ? InputStream.nullInputStream() : entity.getContent();
-            StreamHandle h = new StreamHandle(this, call, what, request, response, body, headers(response));
+            StreamHandle h = new StreamHandle(this, call, what, c, body, response.getHeaders());
+            handedOver = true;
             streams.add(h);
             if (closed.get()) {
                 h.close();
@@ -224,13 +218,39 @@ public final class HttpEngine implements AutoCloseable {
             }
             return h;
         } catch (IOException e) {
-            request.cancel();
-            closeQuietly(response);
             throw ioError(call, e);
-        } catch (RuntimeException e) {
-            request.cancel();
-            closeQuietly(response);
-            throw e;
+        } finally {
+            if (!handedOver) {
+                // A half-read response never goes back to the pool.
+                pool.release(c, false);
+            }
+        }
+    }
+
+    private ConnectionPool.Entry lease(Call call) {
+        try {
+            return pool.lease(acquireNanos);
+        } catch (ConnectionPool.ExhaustedException e) {
+            throw new DockerTimeoutException(call.toString(), "no pooled connection free within " + settings.acquireTimeout().toMillis()
+                    + " ms: " + e.leased + " of " + e.max + " connections are in use"
+                    + streamOwners() + "; close streams and responses you are done with, or raise poolSize", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DockerException(call.toString(), 0, "interrupted while waiting for a pooled connection", e);
+        } catch (IllegalStateException e) {
+            throw closedError(call);
+        } catch (IOException e) {
+            throw ioError(call, e);
+        }
+    }
+
+    private ClassicHttpResponse exchange(Call call, ClassicHttpRequest request, ConnectionPool.Entry c) throws IOException {
+        ManagedHttpClientConnection conn = c.connection;
+        conn.setSocketTimeout(call.readTimeout() == null ? readTimeout : Timeout.of(call.readTimeout()));
+        try {
+            return executor.execute(request, conn, c.context);
+        } catch (HttpException e) {
+            throw new MalformedHttpException(e);
         }
     }
 
@@ -238,44 +258,69 @@ public final class HttpEngine implements AutoCloseable {
         streams.remove(h);
     }
 
-    static void closeQuietly(ClassicHttpResponse response) {
-        try {
-            response.close();
-        } catch (IOException | RuntimeException ignored) {
-            // The connection was cancelled first; the rest of the body is not wanted.
-        }
+    void discard(ConnectionPool.Entry c) {
+        pool.release(c, false);
     }
 
-    private HttpUriRequestBase request(Call call) {
-        HttpUriRequestBase r = new HttpUriRequestBase(call.method(), java.net.URI.create(call.path()));
+    private ClassicHttpRequest request(Call call) {
+        BasicClassicHttpRequest r = new BasicClassicHttpRequest(call.method(), null, call.path());
+        r.addHeader(HOST);
+        r.addHeader(userAgent);
         if (call.jsonBody() != null) {
+            r.addHeader(JSON);
+            r.addHeader(new BasicHeader(HttpHeaders.CONTENT_LENGTH, call.jsonBody().length));
             r.setEntity(new ByteArrayEntity(call.jsonBody(), ContentType.APPLICATION_JSON));
         } else if (call.tarBody() != null) {
+            r.addHeader(TAR);
+            r.addHeader(CHUNKED);
             r.setEntity(new InputStreamEntity(call.tarBody(), -1, ContentType.create("application/x-tar")));
         }
         if (settings.oneShot()) {
-            r.setHeader(HttpHeaders.CONNECTION, "close");
+            r.addHeader(CONNECTION_CLOSE);
         }
         return r;
     }
 
-    private HttpClientContext context(Call call) {
-        HttpClientContext ctx = HttpClientContext.create();
-        if (call.readTimeout() != null) {
-            ctx.setRequestConfig(RequestConfig.custom()
-                    .setConnectionRequestTimeout(Timeout.of(settings.acquireTimeout()))
-                    .setResponseTimeout(Timeout.of(call.readTimeout()))
-                    .build());
+    private static byte[] readAll(HttpEntity entity) throws IOException {
+        try (InputStream in = entity.getContent()) {
+            return in.readAllBytes();
         }
-        return ctx;
     }
 
-    private static Map<String, String> headers(HttpResponse response) {
-        Map<String, String> m = new TreeMap<>();
-        for (Header h : response.getHeaders()) {
-            m.put(h.getName().toLowerCase(Locale.ROOT), h.getValue());
+    // Keep-alive per HTTP/1.1: reusable unless the engine (or one-shot mode) says close, the engine
+    // speaks HTTP/1.0, or the body ran to the end of the connection.
+    private boolean reusable(ClassicHttpResponse response) {
+        if (settings.oneShot()) {
+            return false;
         }
-        return m;
+        ProtocolVersion v = response.getVersion();
+        if (v != null && v.lessEquals(HttpVersion.HTTP_1_0)) {
+            return false;
+        }
+        String connection = header(response.getHeaders(), HttpHeaders.CONNECTION);
+        if (connection != null && connection.toLowerCase(java.util.Locale.ROOT).contains("close")) {
+            return false;
+        }
+        HttpEntity e = response.getEntity();
+        return e == null || e.isChunked() || e.getContentLength() >= 0;
+    }
+
+    // A reused connection the engine closed while it was idle fails before any response byte.
+    private static boolean stale(IOException e) {
+        if (e instanceof NoHttpResponseException) {
+            return true;
+        }
+        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return !(e instanceof java.net.ConnectException) && (m.contains("broken pipe") || m.contains("connection reset"));
+    }
+
+    static String header(Header[] headers, String name) {
+        for (Header h : headers) {
+            if (h.getName().equalsIgnoreCase(name)) {
+                return h.getValue();
+            }
+        }
+        return null;
     }
 
     private void ensureOpen(Call call) {
@@ -288,17 +333,16 @@ public final class HttpEngine implements AutoCloseable {
         return new IllegalStateException(call + ": this DockerClient was closed (created at " + createdAt + ")");
     }
 
-    /** Evicts expired and idle connections; called by the reaper every tick. */
+    /** Evicts idle connections older than the idle timeout; called by the reaper every tick. */
     public void evictIdle() {
         if (!closed.get()) {
-            pool.closeExpired();
-            pool.closeIdle(TimeValue.of(settings.idleTimeout()));
+            pool.evictIdle();
         }
     }
 
-    /** Connections leased plus idle in the pool. */
-    public PoolStats poolStats() {
-        return pool.getTotalStats();
+    /** Connections held: leased (streams included) plus idle. */
+    public int openConnections() {
+        return pool.open();
     }
 
     /** Streams currently open. */
@@ -317,13 +361,12 @@ public final class HttpEngine implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        for (StreamHandle h : List.copyOf(streams)) {
-            h.close();
-        }
         try {
-            http.close(CloseMode.IMMEDIATE);
+            for (StreamHandle h : List.copyOf(streams)) {
+                h.close();
+            }
         } finally {
-            pool.close(CloseMode.IMMEDIATE);
+            pool.close();
         }
     }
 
@@ -345,11 +388,13 @@ public final class HttpEngine implements AutoCloseable {
     /** Maps an I/O failure of a call to unavailable, timeout or interrupted. */
     public DockerException ioError(Call call, IOException e) {
         String c = call.toString();
-        if (e instanceof org.apache.hc.core5.http.ConnectionRequestTimeoutException) {
-            PoolStats s = pool.getTotalStats();
-            return new DockerTimeoutException(c, "no pooled connection free within " + settings.acquireTimeout().toMillis()
-                    + " ms: " + s.getLeased() + " of " + s.getMax() + " connections are in use"
-                    + streamOwners() + "; close streams and responses you are done with, or raise poolSize", e);
+        if (e instanceof UnixSocketAdapter.ConnectTimeoutException) {
+            return new DockerTimeoutException(c, "could not connect to the engine at " + settings.socket() + " within "
+                    + settings.connectTimeout().toMillis() + " ms (connect timeout): it does not accept connections "
+                    + "(its listen backlog is full: the engine is overloaded or hung)", e);
+        }
+        if (e instanceof MalformedHttpException m) {
+            return new MalformedResponseException(c, "the engine's response is not valid HTTP: " + m.getMessage(), m.getCause());
         }
         if (e instanceof SocketTimeoutException) {
             Duration t = call.readTimeout() != null ? call.readTimeout() : settings.readTimeout();
@@ -398,82 +443,12 @@ public final class HttpEngine implements AutoCloseable {
         return new DockerUnavailableException(call, why, e);
     }
 
-    private static final class StatusFailure extends IOException {
+    // An HTTP protocol error, carried through the I/O path.
+    private static final class MalformedHttpException extends IOException {
         private static final long serialVersionUID = 1L;
-        private final transient Response response;
 
-        StatusFailure(Response response) {
-            super("status " + response.status());
-            this.response = response;
-        }
-    }
-
-    // Retries once, for idempotent methods only, when a pooled connection turned out dead before any
-    // response arrived (the engine closed it while idle, or restarted).
-    private static final class StaleConnectionRetry implements HttpRequestRetryStrategy {
-        @Override
-        public boolean retryRequest(HttpRequest request, IOException exception, int execCount, HttpContext context) {
-            String m = request.getMethod();
-            boolean idempotent = m.equals("GET") || m.equals("HEAD");
-            boolean stale = exception instanceof NoHttpResponseException
-                    || (!(exception instanceof java.net.ConnectException)
-                        && String.valueOf(exception.getMessage()).matches("(?i).*(broken pipe|connection reset).*"));
-            return idempotent && stale && execCount <= 1;
-        }
-
-        @Override
-        public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
-            return false;
-        }
-
-        @Override
-        public TimeValue getRetryInterval(HttpResponse response, int execCount, HttpContext context) {
-            return TimeValue.ZERO_MILLISECONDS;
-        }
-
-        @Override
-        public TimeValue getRetryInterval(HttpRequest request, IOException exception, int execCount, HttpContext context) {
-            return TimeValue.ZERO_MILLISECONDS;
-        }
-    }
-
-    // Connects every route to the engine's unix socket; no DNS, no TCP.
-    private static final class UnixOperator implements HttpClientConnectionOperator {
-        private final Path socket;
-        private final UnixTransport transport;
-
-        UnixOperator(Path socket, UnixTransport transport) {
-            this.socket = socket;
-            this.transport = transport;
-        }
-
-        @Override
-        public void connect(ManagedHttpClientConnection conn, HttpHost host, InetSocketAddress localAddress,
-                            TimeValue connectTimeout, SocketConfig socketConfig, HttpContext context) throws IOException {
-            UnixSocketAdapter s = UnixSocketAdapter.connect(transport, socket);
-            if (socketConfig != null && socketConfig.getSoTimeout() != null && socketConfig.getSoTimeout().isEnabled()) {
-                s.setSoTimeout(socketConfig.getSoTimeout().toMillisecondsIntBound());
-            }
-            conn.bind(s);
-        }
-
-        @Override
-        public void connect(ManagedHttpClientConnection conn, HttpHost host, NamedEndpoint endpointName,
-                            InetSocketAddress localAddress, Timeout connectTimeout, SocketConfig socketConfig,
-                            Object attachment, HttpContext context) throws IOException {
-            connect(conn, host, localAddress, connectTimeout, socketConfig, context);
-        }
-
-        @Override
-        public void connect(ManagedHttpClientConnection conn, HttpHost host, NamedEndpoint endpointName, Path unixDomainSocket,
-                            InetSocketAddress localAddress, Timeout connectTimeout, SocketConfig socketConfig,
-                            Object attachment, HttpContext context) throws IOException {
-            connect(conn, host, localAddress, connectTimeout, socketConfig, context);
-        }
-
-        @Override
-        public void upgrade(ManagedHttpClientConnection conn, HttpHost host, HttpContext context) throws IOException {
-            throw new IOException("TLS is not used on a unix socket");
+        MalformedHttpException(HttpException cause) {
+            super(cause.getMessage(), cause);
         }
     }
 }

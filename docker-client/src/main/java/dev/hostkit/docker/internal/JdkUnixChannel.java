@@ -26,14 +26,50 @@ final class JdkUnixChannel implements UnixChannel {
         this.deadline = ReadDeadlines.get().register(this::shutdownInput);
     }
 
-    static JdkUnixChannel connect(Path socket) throws IOException {
+    // A unix connect blocks only while the listener's backlog is full. The JDK has no connect timeout
+    // for it, so a deadline closes the channel, which wakes the blocked connect (the JDK signals the
+    // thread blocked in it).
+    static JdkUnixChannel connect(Path socket, int timeoutMillis) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        if (timeoutMillis <= 0) {
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                return new JdkUnixChannel(ch);
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        }
+        ReadDeadlines.Slot deadline = ReadDeadlines.get().register(() -> closeQuietly(ch));
+        boolean inTime = false;
         try {
-            ch.connect(UnixDomainSocketAddress.of(socket));
+            long token = deadline.start(timeoutMillis);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+            } finally {
+                inTime = deadline.end(token);
+            }
+            if (!inTime) {
+                throw new UnixSocketAdapter.ConnectTimeoutException(socket, timeoutMillis);
+            }
             return new JdkUnixChannel(ch);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            ch.close();
+            // A connect woken by the deadline's close fails with AsynchronousCloseException.
+            throw inTime ? e : new UnixSocketAdapter.ConnectTimeoutException(socket, timeoutMillis);
+        } catch (RuntimeException e) {
             ch.close();
             throw e;
+        } finally {
+            deadline.release();
+        }
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException | RuntimeException ignored) {
+            // closing only to wake the connect
         }
     }
 

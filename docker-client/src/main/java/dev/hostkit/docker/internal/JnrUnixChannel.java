@@ -22,8 +22,31 @@ final class JnrUnixChannel implements UnixChannel {
         this.channel = channel;
     }
 
-    static JnrUnixChannel connect(Path socket) throws IOException {
-        return new JnrUnixChannel(UnixSocketChannel.open(new UnixSocketAddress(socket.toFile())));
+    // A unix connect blocks only while the listener's backlog is full; the kernel bounds that wait by
+    // SO_SNDTIMEO and then fails it with EAGAIN (jnr: connect returns false). The option is reset
+    // afterwards: left set, a slow write would return 0 and spin.
+    static JnrUnixChannel connect(Path socket, int timeoutMillis) throws IOException {
+        UnixSocketChannel ch = UnixSocketChannel.open();
+        try {
+            ch.setOption(UnixSocketOptions.SO_SNDTIMEO, timeoutMillis);
+            boolean connected;
+            try {
+                connected = ch.connect(new UnixSocketAddress(socket.toFile()));
+            } catch (IOException e) {
+                if (String.valueOf(e.getMessage()).matches("(?i).*(EAGAIN|temporarily unavailable|EWOULDBLOCK).*")) {
+                    throw new UnixSocketAdapter.ConnectTimeoutException(socket, timeoutMillis);
+                }
+                throw e;
+            }
+            if (!connected) {
+                throw new UnixSocketAdapter.ConnectTimeoutException(socket, timeoutMillis);
+            }
+            ch.setOption(UnixSocketOptions.SO_SNDTIMEO, 0);
+            return new JnrUnixChannel(ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.hostkit.docker.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,7 +17,8 @@ import java.util.Map;
 
 /**
  * The one JSON mapper (jackson-databind, unknown fields ignored: newer engines add fields) and small
- * typed readers over {@link JsonNode}, so the public records carry no Jackson annotations.
+ * typed readers over {@link JsonNode} and, for hot paths, over a streaming {@link JsonParser} (no tree
+ * is built), so the public records carry no Jackson annotations.
  */
 public final class Json {
     /** Shared, thread-safe after configuration. */
@@ -56,6 +59,79 @@ public final class Json {
             throw new MalformedResponseException(what, "the engine's response is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage())
                     + " (body starts: " + preview(body) + ")", e);
         }
+    }
+
+    /** Reads values from a streaming parser positioned by the caller. */
+    public interface StreamReader<T> {
+        /** Reads the whole document from {@code p} (no token consumed yet). */
+        T read(JsonParser p) throws IOException;
+    }
+
+    /**
+     * Streams a response body into a value without building a tree.
+     *
+     * @param what the call, for the error message
+     * @throws MalformedResponseException when the body is not what the reader expects
+     */
+    public static <T> T stream(String what, byte[] body, StreamReader<T> reader) {
+        try (JsonParser p = MAPPER.getFactory().createParser(body)) {
+            return reader.read(p);
+        } catch (IOException e) {
+            throw new MalformedResponseException(what, "the engine's response is not valid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage())
+                    + " (body starts: " + preview(body) + ")", e);
+        }
+    }
+
+    /** The current value as text: "" for null; objects and arrays are skipped and give "". */
+    public static String text(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t != null && t.isScalarValue()) {
+            return t == JsonToken.VALUE_NULL ? "" : p.getText();
+        }
+        p.skipChildren();
+        return "";
+    }
+
+    /** The current value as a long, or 0 (structures are skipped). */
+    public static long number(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t != null && t.isScalarValue()) {
+            return p.getValueAsLong(0);
+        }
+        p.skipChildren();
+        return 0;
+    }
+
+    /** The current value as a string list: an array of strings, one string, or empty. */
+    public static List<String> strings(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.START_ARRAY) {
+            List<String> out = new ArrayList<>();
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                out.add(text(p));
+            }
+            return List.copyOf(out);
+        }
+        if (t == JsonToken.VALUE_STRING) {
+            return List.of(p.getText());
+        }
+        p.skipChildren();
+        return List.of();
+    }
+
+    /** The current value as a string map (order kept), or empty when it is not an object. */
+    public static Map<String, String> map(JsonParser p) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return Map.of();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String k = p.currentName();
+            p.nextToken();
+            out.put(k, text(p));
+        }
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     static String preview(byte[] body) {

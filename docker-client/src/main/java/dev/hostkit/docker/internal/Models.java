@@ -1,16 +1,25 @@
 package dev.hostkit.docker.internal;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hostkit.docker.ContainerConfig;
 import dev.hostkit.docker.ContainerInspect;
 import dev.hostkit.docker.ContainerState;
 import dev.hostkit.docker.ContainerSummary;
+import dev.hostkit.docker.ContainerTop;
 import dev.hostkit.docker.Event;
 import dev.hostkit.docker.ImageInspect;
 import dev.hostkit.docker.ImageSummary;
 import dev.hostkit.docker.Info;
 import dev.hostkit.docker.Stats;
 import dev.hostkit.docker.Version;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 import static dev.hostkit.docker.internal.Json.flag;
 import static dev.hostkit.docker.internal.Json.map;
@@ -42,6 +51,64 @@ public final class Models {
     public static ContainerSummary containerSummary(JsonNode n) {
         return new ContainerSummary(text(n, "Id"), strings(n, "Names"), text(n, "Image"), text(n, "ImageID"),
                 text(n, "Command"), number(n, "Created"), text(n, "State"), text(n, "Status"), map(n, "Labels"));
+    }
+
+    /**
+     * The whole body of {@code GET /containers/json}, streamed into records (no tree: this is the
+     * call agents poll).
+     */
+    public static List<ContainerSummary> containerSummaries(JsonParser p) throws IOException {
+        if (p.nextToken() != JsonToken.START_ARRAY) {
+            throw new JsonParseException(p, "expected a JSON array of containers, got " + p.currentToken());
+        }
+        List<ContainerSummary> out = new ArrayList<>();
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
+            String id = "";
+            String image = "";
+            String imageId = "";
+            String command = "";
+            String state = "";
+            String status = "";
+            long created = 0;
+            List<String> names = List.of();
+            Map<String, String> labels = Map.of();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                switch (field) {
+                    case "Id" -> id = Json.text(p);
+                    case "Names" -> names = Json.strings(p);
+                    case "Image" -> image = Json.text(p);
+                    case "ImageID" -> imageId = Json.text(p);
+                    case "Command" -> command = Json.text(p);
+                    case "Created" -> created = Json.number(p);
+                    case "State" -> state = Json.text(p);
+                    case "Status" -> status = Json.text(p);
+                    case "Labels" -> labels = Json.map(p);
+                    default -> p.skipChildren();
+                }
+            }
+            out.add(new ContainerSummary(id, names, image, imageId, command, created, state, status, labels));
+        }
+        if (t != JsonToken.END_ARRAY) {
+            throw new JsonParseException(p, "expected a container object, got " + t);
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@code GET /containers/{id}/top}. */
+    public static ContainerTop containerTop(JsonNode n) {
+        List<List<String>> rows = new ArrayList<>();
+        JsonNode ps = n.get("Processes");
+        if (ps != null && ps.isArray()) {
+            for (JsonNode row : ps) {
+                List<String> cells = new ArrayList<>(row.size());
+                row.forEach(c -> cells.add(c.isNull() ? "" : c.asText()));
+                rows.add(cells);
+            }
+        }
+        return new ContainerTop(strings(n, "Titles"), rows);
     }
 
     /** {@code GET /containers/{id}/json}. */

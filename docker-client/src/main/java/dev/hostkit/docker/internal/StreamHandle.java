@@ -1,19 +1,17 @@
 package dev.hostkit.docker.internal;
 
-import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
-import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The open body of a streaming response (events, followed logs, stats) and the connection under it.
- * {@link #close()} is safe from any thread: it cancels the request first, which closes the socket
- * (waking a blocked reader at once), and only then closes the response, so closing never drains an
- * endless body. The connection is discarded, never returned to the pool half-read.
+ * {@link #close()} is safe from any thread: it closes the connection, whose socket is shut down first
+ * (waking a blocked reader at once), so closing never drains an endless body. The connection is
+ * discarded, never returned to the pool half-read.
  */
 public final class StreamHandle implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamHandle.class);
@@ -21,20 +19,18 @@ public final class StreamHandle implements AutoCloseable {
     private final HttpEngine engine;
     private final HttpEngine.Call call;
     private final String what;
-    private final HttpUriRequestBase request;
-    private final ClassicHttpResponse response;
+    private final ConnectionPool.Entry connection;
     private final InputStream body;
-    private final Map<String, String> headers;
+    private final Header[] headers;
     private final Throwable openedAt;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    StreamHandle(HttpEngine engine, HttpEngine.Call call, String what, HttpUriRequestBase request,
-                 ClassicHttpResponse response, InputStream body, Map<String, String> headers) {
+    StreamHandle(HttpEngine engine, HttpEngine.Call call, String what, ConnectionPool.Entry connection,
+                 InputStream body, Header[] headers) {
         this.engine = engine;
         this.call = call;
         this.what = what;
-        this.request = request;
-        this.response = response;
+        this.connection = connection;
         this.body = body;
         this.headers = headers;
         this.openedAt = new Throwable("DockerStream (" + what + ") opened here");
@@ -45,9 +41,9 @@ public final class StreamHandle implements AutoCloseable {
         return body;
     }
 
-    /** A response header (lower-case name), or null. */
-    public String header(String lowerCaseName) {
-        return headers.get(lowerCaseName);
+    /** A response header (name case-insensitive), or null. */
+    public String header(String name) {
+        return HttpEngine.header(headers, name);
     }
 
     /** The call that opened the stream. */
@@ -75,8 +71,7 @@ public final class StreamHandle implements AutoCloseable {
             return;
         }
         try {
-            request.cancel();
-            HttpEngine.closeQuietly(response);
+            engine.discard(connection);
         } finally {
             engine.forget(this);
         }

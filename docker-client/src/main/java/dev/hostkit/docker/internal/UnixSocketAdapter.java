@@ -37,20 +37,34 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     /**
+     * A unix connect that did not complete in time. It blocks only while the listener's backlog is
+     * full: the listener exists but does not accept (overloaded or hung).
+     */
+    public static final class ConnectTimeoutException extends java.net.SocketTimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        ConnectTimeoutException(java.nio.file.Path path, int timeoutMillis) {
+            super("connect to " + path + " did not complete within " + timeoutMillis + " ms (listen backlog full)");
+        }
+    }
+
+    /**
      * Connects to a unix socket with the given transport.
      *
      * @param transport which implementation carries the bytes
      * @param path the socket file
+     * @param connectTimeoutMillis longest wait for the connect (0: none)
      * @return the connected socket
+     * @throws ConnectTimeoutException when the listener did not take the connection in time
      * @throws IOException when the connect fails (missing file, refused, permission denied)
      */
-    public static UnixSocketAdapter connect(UnixTransport transport, java.nio.file.Path path) throws IOException {
+    public static UnixSocketAdapter connect(UnixTransport transport, java.nio.file.Path path, int connectTimeoutMillis) throws IOException {
         UnixChannel ch;
         if (transport == UnixTransport.JDK) {
-            ch = JdkUnixChannel.connect(path);
+            ch = JdkUnixChannel.connect(path, connectTimeoutMillis);
         } else {
             try {
-                ch = JnrUnixChannel.connect(path);
+                ch = JnrUnixChannel.connect(path, connectTimeoutMillis);
             } catch (NoClassDefFoundError e) {
                 throw new IllegalStateException("the JNR transport needs com.github.jnr:jnr-unixsocket on the class path "
                         + "(an optional dependency of hostkit-docker-client); add it or use the default JDK transport", e);
