@@ -23,9 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * {@code hostkit doctor [--json] [--metrics-file FILE] [--state-dir DIR]}: one command, no configuration,
@@ -268,7 +265,6 @@ final class Doctor {
      * macvlans and their parents. One link dump per namespace, one of the host for parents that live there.
      */
     static final class MacvlanCheck implements Check {
-        private static final int LOOKS_AT_ONCE = 4;
         private final NamespaceSource namespaces;
 
         MacvlanCheck() {
@@ -295,45 +291,32 @@ final class Doctor {
                 host.links().forEach(l -> hostNames.put(l.index(), l.name()));
             }
             List<NamespaceSource.Candidate> found = namespaces.discover();
-            List<Future<List<Link>>> dumps = new ArrayList<>(found.size());
-            // Each look is a few syscalls and a wait on the kernel: a few at once shorten the survey of hundreds.
-            ExecutorService pool = Executors.newFixedThreadPool(LOOKS_AT_ONCE, r -> {
-                Thread t = new Thread(r, "hostkit-doctor-netns");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                for (NamespaceSource.Candidate c : found) {
-                    dumps.add(pool.submit(() -> {
-                        try (NetNamespace ns = NetNamespace.open(c.path()); RtNetlink rt = RtNetlink.open(ns)) {
-                            return rt.links();
-                        } catch (NativeException e) {
-                            return null; // the process exited, or its namespace is not ours to open
-                        }
-                    }));
+            List<List<Link>> dumps = NamespaceLooks.each(found, c -> {
+                try (NetNamespace ns = NetNamespace.open(c.path()); RtNetlink rt = RtNetlink.open(ns)) {
+                    return rt.links();
+                } catch (NativeException e) {
+                    return null; // the process exited, or its namespace is not ours to open
                 }
-                for (int i = 0; i < found.size(); i++) {
-                    NamespaceSource.Candidate c = found.get(i);
-                    List<Link> links = dumps.get(i).get();
-                    if (links == null) {
-                        unreadable++;
+            });
+            for (int i = 0; i < found.size(); i++) {
+                NamespaceSource.Candidate c = found.get(i);
+                List<Link> links = dumps.get(i);
+                if (links == null) {
+                    unreadable++;
+                    continue;
+                }
+                inspected++;
+                Map<Integer, String> local = new HashMap<>();
+                links.forEach(l -> local.put(l.index(), l.name()));
+                for (Link l : links) {
+                    if (!(l.kind() instanceof LinkKind.Macvlan m)) {
                         continue;
                     }
-                    inspected++;
-                    Map<Integer, String> local = new HashMap<>();
-                    links.forEach(l -> local.put(l.index(), l.name()));
-                    for (Link l : links) {
-                        if (!(l.kind() instanceof LinkKind.Macvlan m)) {
-                            continue;
-                        }
-                        // With a link-netnsid the parent lives in another namespace (the host's, for containers).
-                        String parent = (l.linkNetnsId() >= 0 ? hostNames : local).get(l.parentIndex());
-                        inventory.add("net:[" + c.id().inode() + "] " + (c.pid() > 0 ? "pid " + c.pid() : c.path().toString()) + " " + l.name()
-                                + " on " + (parent == null ? "#" + l.parentIndex() + " (not found)" : parent) + " mode " + m.mode());
-                    }
+                    // With a link-netnsid the parent lives in another namespace (the host's, for containers).
+                    String parent = (l.linkNetnsId() >= 0 ? hostNames : local).get(l.parentIndex());
+                    inventory.add("net:[" + c.id().inode() + "] " + (c.pid() > 0 ? "pid " + c.pid() : c.path().toString()) + " " + l.name()
+                            + " on " + (parent == null ? "#" + l.parentIndex() + " (not found)" : parent) + " mode " + m.mode());
                 }
-            } finally {
-                pool.shutdownNow();
             }
             s.put("namespacesInspected", inspected);
             s.put("macvlans", inventory.size());

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 
 /**
@@ -95,7 +96,7 @@ final class GuardianStateCheck implements Doctor.Check {
     }
 
     @Override
-    public void run(DoctorReport report) {
+    public void run(DoctorReport report) throws InterruptedException, ExecutionException {
         Map<String, Object> section = report.section(AREA);
         section.put("stateDir", stateDir.toString());
         if (!Files.isDirectory(stateDir)) {
@@ -182,7 +183,7 @@ final class GuardianStateCheck implements Doctor.Check {
     }
 
     /** Judges every snapshot: one look (one link dump) per namespace, one at the host. */
-    private List<Verdict> judgeAll(List<InterfaceSnapshot> snapshots, DoctorReport report) {
+    private List<Verdict> judgeAll(List<InterfaceSnapshot> snapshots, DoctorReport report) throws InterruptedException, ExecutionException {
         List<Verdict> out = new ArrayList<>();
         if (snapshots.isEmpty()) {
             return out;
@@ -197,33 +198,46 @@ final class GuardianStateCheck implements Doctor.Check {
         try (RtNetlink host = RtNetlink.open()) {
             host.links().forEach(l -> hostParents.put(l.name(), l.index()));
         }
+        List<List<Verdict>> judged = NamespaceLooks.each(new ArrayList<>(byNamespace.values()), group -> judgeNamespace(group, live, hostParents));
         int unreachable = 0;
         String why = null;
-        for (List<InterfaceSnapshot> group : byNamespace.values()) {
-            NamespaceRef ref = group.get(0).namespace();
-            Path path = pathOf(ref, live);
-            if (path == null) {
-                group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace is gone (no process or name refers to it)")));
-                continue;
-            }
-            try (NetNamespace ns = NetNamespace.open(path); RtNetlink rt = RtNetlink.open(ns)) {
-                long cookie = cookieOf(rt);
-                if (!ref.sameAs(ns.id(), cookie)) {
-                    group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)")));
-                    continue;
+        for (List<Verdict> vs : judged) {
+            out.addAll(vs);
+            for (Verdict v : vs) {
+                if (v.status() == Status.UNKNOWN) {
+                    unreachable++;
+                    why = v.detail();
                 }
-                Map<String, LiveInterface> links = new HashMap<>();
-                rt.links().forEach(l -> links.put(l.name(), LiveInterface.of(l)));
-                group.forEach(s -> out.add(judge(s, links, hostParents)));
-            } catch (NativeException e) {
-                unreachable += group.size();
-                why = e.getMessage();
-                group.forEach(s -> out.add(new Verdict(s, Status.UNKNOWN, "cannot open the namespace: " + e.getMessage())));
             }
         }
         if (unreachable > 0) {
             report.cannotSee(AREA, unreachable + " guarded interfaces' namespaces could not be opened (" + why + ")"
                     + (Doctor.isRoot() ? "" : "; run as root"));
+        }
+        return out;
+    }
+
+    /** Judges one namespace's snapshots with one look into it: identity, cookie, one link dump. */
+    private static List<Verdict> judgeNamespace(List<InterfaceSnapshot> group, Map<NsId, NamespaceSource.Candidate> live,
+                                                Map<String, Integer> hostParents) {
+        List<Verdict> out = new ArrayList<>(group.size());
+        NamespaceRef ref = group.get(0).namespace();
+        Path path = pathOf(ref, live);
+        if (path == null) {
+            group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace is gone (no process or name refers to it)")));
+            return out;
+        }
+        try (NetNamespace ns = NetNamespace.open(path); RtNetlink rt = RtNetlink.open(ns)) {
+            long cookie = cookieOf(rt);
+            if (!ref.sameAs(ns.id(), cookie)) {
+                group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)")));
+                return out;
+            }
+            Map<String, LiveInterface> links = new HashMap<>();
+            rt.links().forEach(l -> links.put(l.name(), LiveInterface.of(l)));
+            group.forEach(s -> out.add(judge(s, links, hostParents)));
+        } catch (NativeException e) {
+            group.forEach(s -> out.add(new Verdict(s, Status.UNKNOWN, "cannot open the namespace: " + e.getMessage())));
         }
         return out;
     }
