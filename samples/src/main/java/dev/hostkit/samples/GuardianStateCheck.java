@@ -74,8 +74,8 @@ final class GuardianStateCheck implements Doctor.Check {
         }
     }
 
-    /** One snapshot judged against the host. */
-    record Verdict(InterfaceSnapshot snapshot, Status status, String detail) {
+    /** One snapshot judged against the host; {@code parentPresent}: whether the host has a link of the parent's name now. */
+    record Verdict(InterfaceSnapshot snapshot, Status status, String detail, boolean parentPresent) {
     }
 
     private final Path stateDir;
@@ -224,20 +224,23 @@ final class GuardianStateCheck implements Doctor.Check {
         NamespaceRef ref = group.get(0).namespace();
         Path path = pathOf(ref, live);
         if (path == null) {
-            group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace is gone (no process or name refers to it)")));
+            group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace is gone (no process or name refers to it)",
+                    hostParents.containsKey(s.parent().name()))));
             return out;
         }
         try (NetNamespace ns = NetNamespace.open(path); RtNetlink rt = RtNetlink.open(ns)) {
             long cookie = cookieOf(rt);
             if (!ref.sameAs(ns.id(), cookie)) {
-                group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)")));
+                group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)",
+                        hostParents.containsKey(s.parent().name()))));
                 return out;
             }
             Map<String, LiveInterface> links = new HashMap<>();
             rt.links().forEach(l -> links.put(l.name(), LiveInterface.of(l)));
             group.forEach(s -> out.add(judge(s, links, hostParents)));
         } catch (NativeException e) {
-            group.forEach(s -> out.add(new Verdict(s, Status.UNKNOWN, "cannot open the namespace: " + e.getMessage())));
+            group.forEach(s -> out.add(new Verdict(s, Status.UNKNOWN, "cannot open the namespace: " + e.getMessage(),
+                    hostParents.containsKey(s.parent().name()))));
         }
         return out;
     }
@@ -269,22 +272,23 @@ final class GuardianStateCheck implements Doctor.Check {
     static Verdict judge(InterfaceSnapshot s, Map<String, LiveInterface> links, Map<String, Integer> hostParents) {
         String parent = s.parent().name();
         LiveInterface now = links.get(s.name());
+        Integer parentIndex = hostParents.get(parent);
+        boolean parentPresent = parentIndex != null;
         if (now != null) {
             if (now.kind().equals("macvlan") && s.mac().toString().equals(now.mac())) {
-                return new Verdict(s, Status.PRESENT, "present");
+                return new Verdict(s, Status.PRESENT, "present", parentPresent);
             }
             return new Verdict(s, Status.CONFLICT, "an interface named " + s.name() + " is there with another configuration ("
-                    + (now.kind().isEmpty() ? "no kind" : now.kind()) + ", MAC " + now.mac() + " instead of macvlan " + s.mac() + ")");
+                    + (now.kind().isEmpty() ? "no kind" : now.kind()) + ", MAC " + now.mac() + " instead of macvlan " + s.mac() + ")", parentPresent);
         }
-        Integer parentIndex = hostParents.get(parent);
         if (parentIndex == null) {
-            return new Verdict(s, Status.WAITING_FOR_PARENT, "parent " + parent + " is gone");
+            return new Verdict(s, Status.WAITING_FOR_PARENT, "parent " + parent + " is gone", false);
         }
         if (parentIndex == s.parentIndex()) {
-            return new Verdict(s, Status.MISSING, "deleted while its parent " + parent + " stayed (index " + parentIndex + ")");
+            return new Verdict(s, Status.MISSING, "deleted while its parent " + parent + " stayed (index " + parentIndex + ")", true);
         }
         return new Verdict(s, Status.MISSING, "parent " + parent + " came back (index " + s.parentIndex() + " -> " + parentIndex
-                + ") but the interface was not recreated");
+                + ") but the interface was not recreated", true);
     }
 
     private void report(DoctorReport report, Map<String, Object> section, List<Verdict> verdicts, List<Problem> problems) {
@@ -302,6 +306,7 @@ final class GuardianStateCheck implements Doctor.Check {
             m.put("interface", s.name());
             m.put("mac", s.mac().toString());
             m.put("parent", s.parent().name());
+            m.put("parentPresent", v.parentPresent());
             m.put("namespaceAlive", v.status() != Status.STALE && v.status() != Status.UNKNOWN);
             m.put("interfacePresent", switch (v.status()) {
                 case PRESENT, CONFLICT -> Boolean.TRUE;

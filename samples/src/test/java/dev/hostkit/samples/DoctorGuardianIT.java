@@ -67,7 +67,7 @@ class DoctorGuardianIT {
         Path metrics = state.getParent().resolve(state.getFileName() + ".prom");
         DoctorReport broken = Doctor.examine(List.of(new GuardianStateCheck(state)));
 
-        assertThat(onlyInterface(broken)).containsEntry("namespaceAlive", true).containsEntry("interfacePresent", false)
+        assertThat(onlyInterface(broken)).containsEntry("namespaceAlive", true).containsEntry("interfacePresent", false).containsEntry("parentPresent", true)
                 .containsEntry("status", "missing");
         assertThat(broken.exitStatus()).isEqualTo(2);
         assertThat(broken.findings()).singleElement().satisfies(f -> {

@@ -90,7 +90,8 @@ class GuardianStateCheckTest {
         List<Map<String, Object>> ifs = (List<Map<String, Object>>) r.sections().get("guardian").get("interfaces");
         assertThat(ifs).singleElement().satisfies(m -> {
             assertThat(m).containsEntry("interface", "eth1").containsEntry("mac", "02:00:00:00:00:01").containsEntry("parent", "hkp")
-                    .containsEntry("namespace", "net:[4026532001]").containsEntry("namespaceAlive", false).containsEntry("status", "stale");
+                    .containsEntry("namespace", "net:[4026532001]").containsEntry("namespaceAlive", false).containsEntry("status", "stale")
+                    .containsEntry("parentPresent", false);
             assertThat(m.get("interfacePresent")).isNull();
         });
         assertThat(PrometheusText.of(r.metrics())).contains("hostkit_doctor_guard_interfaces{status=\"stale\"} 1",
@@ -142,14 +143,17 @@ class GuardianStateCheckTest {
         assertThat(sameParent.detail()).isEqualTo("deleted while its parent hkp stayed (index 7)");
         assertThat(parentBack.status()).isEqualTo(Status.MISSING);
         assertThat(parentBack.detail()).contains("came back (index 7 -> 9)");
+        assertThat(sameParent.parentPresent()).isTrue();
     }
 
     @Test
     void interfaceGoneWithItsParentWaitsForTheParent() {
         InterfaceSnapshot s = snapshot("eth1", "02:00:00:00:00:01", "hkp", 7);
 
-        assertThat(GuardianStateCheck.judge(s, Map.of("lo", new LiveInterface("", null)), Map.of("eth0", 2)).status())
-                .isEqualTo(Status.WAITING_FOR_PARENT);
+        GuardianStateCheck.Verdict v = GuardianStateCheck.judge(s, Map.of("lo", new LiveInterface("", null)), Map.of("eth0", 2));
+
+        assertThat(v.status()).isEqualTo(Status.WAITING_FOR_PARENT);
+        assertThat(v.parentPresent()).isFalse();
     }
 
     @Test
