@@ -1,0 +1,112 @@
+package dev.hostkit.samples.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hostkit.cgroups.CgroupFs;
+import dev.hostkit.cgroups.KmemVerdict;
+import dev.hostkit.cgroups.MemoryCensus;
+import dev.hostkit.cgroups.MkdirDiagnosis;
+import dev.hostkit.core.Errno;
+import dev.hostkit.testkit.cgroups.CgroupFixture;
+import dev.hostkit.testkit.cgroups.CgroupFixture.ContainerRuntime;
+import dev.hostkit.testkit.cgroups.CgroupFixture.Qos;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Example for the testkit's {@link CgroupFixture}: hosts this machine is not (a RHEL 7 kubelet node on 3.10 with
+ * kmem accounting and almost no memcg IDs left, a healthy 6.1 v2 host) laid out as files, then inspected by
+ * {@code hostkit cgroups --root DIR} and by the cgroups library. No root needed.
+ */
+class CgroupFixtureExampleTest {
+    private static final String POD = "7a1e2f3d-aaaa-4bbb-8ccc-0123456789ab";
+    private static final String CONTAINER = "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0";
+
+    @TempDir
+    Path dir;
+
+    /** Runs {@code hostkit ARGS} the way scripts/hostkit does, in a JVM of its own; returns exit status and stdout. */
+    private record Run(int status, String stdout) {
+    }
+
+    private static Run hostkit(String... args) throws IOException, InterruptedException {
+        // Surefire may hand the forked JVM a manifest-only jar; it publishes the real test class path separately.
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", classpath, "dev.hostkit.samples.Hostkit"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("hostkit finished").isTrue();
+            return new Run(p.exitValue(), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void hostkitCgroupsCallsARhel7NodeWithKmemOnAndMemcgIdsNearlyGoneCritical() throws Exception {
+        Path root = CgroupFixture.kernel310KmemNearlyFull()
+                .kubeletCgroupfsPod(Qos.BEST_EFFORT, ContainerRuntime.DOCKER, POD, CONTAINER)
+                .build(dir);
+
+        Run run = hostkit("cgroups", "--json", "--root", root.toString());
+
+        assertThat(run.status()).as("exit status: 2 = critical").isEqualTo(2);
+        JsonNode report = new ObjectMapper().readTree(run.stdout());
+        assertThat(report.path("kernel").asText()).isEqualTo("3.10.0-1160.el7.x86_64");
+        assertThat(report.path("hierarchy").asText()).isEqualTo("v1");
+        JsonNode memory = report.path("memory");
+        // root, kubepods, burstable + its pod and container (the preset), besteffort + our pod and container
+        assertThat(memory.path("live").asLong()).isEqualTo(8);
+        assertThat(memory.path("procCgroups").asLong()).isEqualTo(8 + CgroupFixture.NEARLY_FULL_DYING);
+        assertThat(memory.path("idHeadroom").asLong()).isEqualTo(65_535 - 65_408);
+        assertThat(memory.path("idAccounting").asText()).isEqualTo("dying_hold_ids");
+        assertThat(memory.path("risk").asText()).isEqualTo("critical");
+        assertThat(report.path("kmem").path("active").asBoolean()).isTrue();
+        assertThat(report.path("kmem").path("exposed").asBoolean()).isTrue();
+        assertThat(report.path("remedies").toString()).contains("cgroup.memory=nokmem");
+        assertThat(report.path("top").findValuesAsText("containerId")).contains(CgroupFixture.EL7_CONTAINER_ID, CONTAINER);
+    }
+
+    @Test
+    void theLibraryExplainsTheEnospcThatMkdirGetsOnThatNode() {
+        Path root = CgroupFixture.kernel310KmemNearlyFull().build(dir);
+        CgroupFs fs = CgroupFs.at(root);
+        MemoryCensus census = MemoryCensus.full(fs);
+        assertThat(KmemVerdict.ofHost(fs, census).reason()).contains("before 4.6");
+
+        MkdirDiagnosis why = MkdirDiagnosis.diagnose(fs, census, Errno.ENOSPC, fs.memoryRoot().resolve("kubepods/new"));
+
+        assertThat(why.likely()).isTrue();
+        assertThat(why.summary()).contains("130 memcg IDs are left");
+        assertThat(why.remedies()).anySatisfy(r -> assertThat(r).contains("nokmem"));
+    }
+
+    @Test
+    void hostkitCgroupsCallsA61CgroupV2HostWithSystemdContainersHealthy() throws Exception {
+        Path root = CgroupFixture.kernel61V2()
+                .kubeletSystemdPod(Qos.BURSTABLE, ContainerRuntime.CONTAINERD, POD, CONTAINER)
+                .dockerSystemdContainer(CONTAINER.substring(0, 12) + CONTAINER.substring(12).replace('9', 'a'))
+                .dying(12)
+                .build(dir);
+
+        Run run = hostkit("cgroups", "--json", "--root", root.toString());
+
+        assertThat(run.status()).as("exit status: 0 = ok").isZero();
+        JsonNode memory = new ObjectMapper().readTree(run.stdout()).path("memory");
+        assertThat(memory.path("version").asText()).isEqualTo("v2");
+        assertThat(memory.path("dying").asLong()).isEqualTo(12);
+        assertThat(memory.path("risk").asText()).isEqualTo("ok");
+    }
+}
