@@ -11,6 +11,22 @@ import java.util.List;
  * busybox test image ({@code HK_TEST_IMAGE}). Never the system socket: a test must not touch the
  * host's own engine. Containers made through {@link #run} carry a label naming this JVM's run so the
  * leak check finds any left behind.
+ *
+ * <pre>{@code
+ * @HostTest
+ * class ContainerWatchIT {
+ *     @Test
+ *     void seesTheContainersInitProcess(DockerEngine engine) {        // skipped (failed under CI) without an engine
+ *         String id = engine.run(TestNames.next("c"), "sleep", "60");  // busybox, --network none, labelled
+ *         try {
+ *             assertThat(engine.pid(id)).isPositive();
+ *             assertThat(engine.docker("inspect", "-f", "{{.State.Running}}", id)).isEqualTo("true");
+ *         } finally {
+ *             engine.remove(id);
+ *         }
+ *     }
+ * }
+ * }</pre>
  */
 public final class DockerEngine {
     /** The label put on every container a test makes. */

@@ -23,6 +23,17 @@ import java.util.stream.Collectors;
  * failure), then checks that nothing made by the test is left: fds and threads return to their count
  * before the test (allowing 5 s to settle), and no link, namespace or container carries this run's
  * {@link TestNames#RUN_PREFIX}. Leftovers of this run are removed and reported as a failure.
+ *
+ * <p>Use it through {@link HostTest}; registering it directly is the same minus the {@code host} tag:
+ * <pre>{@code
+ * @ExtendWith(HostTestExtension.class)
+ * class VethIT {
+ *     @Test
+ *     void pairIsUp(VethPair veth) {
+ *         assertThat(Sh.run("ip", "-o", "link", "show", veth.hostName())).contains("state UP");
+ *     }
+ * }
+ * }</pre>
  */
 public final class HostTestExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(HostTestExtension.class);

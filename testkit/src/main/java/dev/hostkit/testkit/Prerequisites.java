@@ -10,6 +10,15 @@ import java.nio.file.Path;
  * What an integration test needs from the machine (root, a command, a private Docker Engine). When it
  * is missing the test is skipped with the reason printed; under {@code CI=true} it fails instead, so
  * CI never passes by skipping.
+ *
+ * <pre>{@code
+ * @Test
+ * void readsTheRealMemoryHierarchy() {
+ *     Prerequisites.requireRoot();
+ *     Prerequisites.requireWritableDirectory(Path.of("/sys/fs/cgroup/memory"));
+ *     ...
+ * }
+ * }</pre>
  */
 public final class Prerequisites {
     private Prerequisites() {

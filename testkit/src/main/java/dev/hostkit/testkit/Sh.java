@@ -10,7 +10,15 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a command and captures its output: the tests' way to ask real peers ({@code ip}, {@code docker}). */
+/**
+ * Runs a command and captures its output: the tests' way to ask real peers ({@code ip}, {@code docker}).
+ *
+ * <pre>{@code
+ * String links = Sh.run("ip", "-o", "link", "show");             // fails with the command, status and stderr
+ * Sh.Result r = Sh.exec("ip", "link", "show", "hknope");        // never fails: look at r.ok(), r.stderr()
+ * assertThat(r.ok()).isFalse();
+ * }</pre>
+ */
 public final class Sh {
     private Sh() {
     }

@@ -6,6 +6,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Unique names for what a test creates: {@code hk} + a per-JVM tag + a counter, at most 15 bytes (the
  * kernel's interface-name limit). The tag lets the leak check tell this run's objects from anyone else's.
+ *
+ * <pre>{@code
+ * String mv = TestNames.next("mv");            // e.g. hkx7qmv12
+ * Sh.run("ip", "link", "add", mv, "link", parent.hostName(), "type", "macvlan");
+ * assertThat(TestNames.ours(mv)).isTrue();     // the @HostTest leak check removes and reports it if left behind
+ * }</pre>
  */
 public final class TestNames {
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";

@@ -4,6 +4,25 @@ package dev.hostkit.testkit;
  * A throwaway veth pair, both ends up: {@link #hostName()} stays in the test's namespace (or the one
  * given), {@link #peerName()} optionally goes into another. {@link #close()} deletes it.
  * A veth end is the stand-in for a NIC or VLAN parent here: macvlans attach to it.
+ *
+ * <pre>{@code
+ * @HostTest
+ * class ParentLossIT {
+ *     @Test
+ *     void macvlanDiesWithItsParent(TestNetns ns, VethPair parent) {   // host-namespace pair, both ends up
+ *         String mv = TestNames.next("mv");
+ *         Sh.run("ip", "link", "add", mv, "link", parent.hostName(), "type", "macvlan", "mode", "bridge");
+ *         Sh.run("ip", "link", "set", mv, "netns", ns.name());
+ *         Sh.run("ip", "link", "del", parent.hostName());                // the "NIC" goes away
+ *         assertThat(Sh.exec("ip", "netns", "exec", ns.name(), "ip", "link", "show", mv).ok()).isFalse();
+ *     }
+ * }
+ *
+ * try (TestNetns a = TestNetns.create(); TestNetns b = TestNetns.create();
+ *      VethPair wire = VethPair.create(a, b)) {                         // host end in a, peer end in b
+ *     a.exec("ip", "addr", "add", "10.9.0.1/30", "dev", wire.hostName());
+ * }
+ * }</pre>
  */
 public final class VethPair implements AutoCloseable {
     private final String hostName;

@@ -80,7 +80,7 @@ public final class CgroupFixture {
     private static final Pattern POD_UID = Pattern.compile("[0-9a-fA-F]+(-[0-9a-fA-F]+)*");
     private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
-    /** How the cgroup filesystems are mounted. */
+    /** How the cgroup filesystems are mounted: {@code CgroupFixture.kernel("5.15.0").hierarchy(Hierarchy.HYBRID)}. */
     public enum Hierarchy {
         /** Legacy: one v1 mount per controller under {@code /sys/fs/cgroup}, memory at {@code /sys/fs/cgroup/memory}. */
         V1,
@@ -90,7 +90,7 @@ public final class CgroupFixture {
         HYBRID
     }
 
-    /** Kubernetes pod QoS class, which decides the pod's parent cgroup. */
+    /** Kubernetes pod QoS class, which decides the pod's parent cgroup: {@code kubeletCgroupfsPod(Qos.BURSTABLE, ...)}. */
     public enum Qos {
         /** Directly under {@code kubepods}. */
         GUARANTEED,
@@ -100,7 +100,10 @@ public final class CgroupFixture {
         BEST_EFFORT
     }
 
-    /** The runtime that made a kubelet pod's container cgroups, which decides their names. */
+    /**
+     * The runtime that made a kubelet pod's container cgroups, which decides their names:
+     * {@code kubeletSystemdPod(Qos.BEST_EFFORT, ContainerRuntime.CRIO, uid, id)} makes {@code .../crio-<id>.scope}.
+     */
     public enum ContainerRuntime {
         /** Docker (dockershim, cri-dockerd): {@code <id>} (cgroupfs), {@code docker-<id>.scope} (systemd). */
         DOCKER,
@@ -123,12 +126,13 @@ public final class CgroupFixture {
         private static final Memcg CONTAINER = new Memcg(32L << 20, 256L << 10, -1, 1, Map.of(), Set.of());
         private static final Memcg ROOT = new Memcg(900L << 20, 0, -1, 0, Map.of(), Set.of());
 
-        private final long usage;
-        private final long kmem;
-        private final long limit;
-        private final int tasks;
-        private final Map<String, String> files;
-        private final Set<String> omitted;
+        // Read by TreeWriter; limit -1 means none.
+        final long usage;
+        final long kmem;
+        final long limit;
+        final int tasks;
+        final Map<String, String> files;
+        final Set<String> omitted;
 
         private Memcg(long usage, long kmem, long limit, int tasks, Map<String, String> files, Set<String> omitted) {
             this.usage = usage;
@@ -217,16 +221,16 @@ public final class CgroupFixture {
         }
     }
 
-    private KernelVersion kernel;
-    private Hierarchy hierarchy = Hierarchy.V1;
-    private String cmdline;
-    private boolean swapAccounting = true;
-    private long dying;
-    private boolean cgroupMounts = true;
-    private Memcg containerDefaults = Memcg.CONTAINER;
-    // Fields are set only on a fresh copy before it is returned: a fixture never changes once seen.
-    private Map<String, Memcg> cgroups = new LinkedHashMap<>();
-    private Map<String, String> hostFiles = new LinkedHashMap<>();
+    // Set only on a fresh copy before it is returned, so a fixture never changes once seen; read by TreeWriter.
+    final KernelVersion kernel;
+    Hierarchy hierarchy = Hierarchy.V1;
+    String cmdline;
+    boolean swapAccounting = true;
+    long dying;
+    boolean cgroupMounts = true;
+    Memcg containerDefaults = Memcg.CONTAINER;
+    Map<String, Memcg> cgroups = new LinkedHashMap<>();
+    Map<String, String> hostFiles = new LinkedHashMap<>();
 
     private CgroupFixture(KernelVersion kernel) {
         this.kernel = kernel;
@@ -650,58 +654,5 @@ public final class CgroupFixture {
             throw new IllegalArgumentException("not a cgroup path below the root (absolute, no '.', '..' or empty parts): '"
                     + path + "' (use root(...) for the root cgroup)");
         }
-    }
-
-    // Package-private views for TreeWriter.
-    KernelVersion kernel() {
-        return kernel;
-    }
-
-    String cmdlineText() {
-        return cmdline;
-    }
-
-    boolean swapAccounting() {
-        return swapAccounting;
-    }
-
-    long dyingCount() {
-        return dying;
-    }
-
-    boolean cgroupMounts() {
-        return cgroupMounts;
-    }
-
-    Map<String, Memcg> cgroups() {
-        return Collections.unmodifiableMap(cgroups);
-    }
-
-    Map<String, String> hostFiles() {
-        return Collections.unmodifiableMap(hostFiles);
-    }
-
-    static long usageOf(Memcg m) {
-        return m.usage;
-    }
-
-    static long kmemOf(Memcg m) {
-        return m.kmem;
-    }
-
-    static long limitOf(Memcg m) {
-        return m.limit;
-    }
-
-    static int tasksOf(Memcg m) {
-        return m.tasks;
-    }
-
-    static Map<String, String> filesOf(Memcg m) {
-        return m.files;
-    }
-
-    static Set<String> omittedOf(Memcg m) {
-        return m.omitted;
     }
 }

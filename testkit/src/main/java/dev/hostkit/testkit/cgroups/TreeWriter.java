@@ -32,7 +32,7 @@ final class TreeWriter {
 
     TreeWriter(CgroupFixture fixture, Path root) {
         this.f = fixture;
-        this.k = fixture.kernel();
+        this.k = fixture.kernel;
         this.root = root;
     }
 
@@ -41,13 +41,13 @@ final class TreeWriter {
         Files.createDirectories(proc.resolve("self"));
         Files.createDirectories(proc.resolve("sys/kernel"));
         Files.writeString(proc.resolve("sys/kernel/osrelease"), k.release() + "\n");
-        Files.writeString(proc.resolve("cmdline"), f.cmdlineText() + "\n");
+        Files.writeString(proc.resolve("cmdline"), f.cmdline + "\n");
         Files.writeString(proc.resolve("self/mountinfo"), mountinfo());
         Files.writeString(proc.resolve("cgroups"), procCgroups());
-        if (f.cgroupMounts()) {
+        if (f.cgroupMounts) {
             writeCgroupMounts();
         }
-        for (Map.Entry<String, String> e : f.hostFiles().entrySet()) {
+        for (Map.Entry<String, String> e : f.hostFiles.entrySet()) {
             Path p = root.resolve(e.getKey());
             Files.createDirectories(p.getParent());
             Files.writeString(p, e.getValue());
@@ -55,7 +55,7 @@ final class TreeWriter {
     }
 
     private Hierarchy hierarchy() {
-        return f.layout();
+        return f.hierarchy;
     }
 
     /** The v1 controllers this kernel has, in the kernel's subsystem order (the order of /proc/cgroups). */
@@ -106,7 +106,7 @@ final class TreeWriter {
         b.append("22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n");
         b.append("23 22 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n");
         b.append("24 22 0:20 / /sys rw,nosuid,nodev,noexec,relatime shared:2 - sysfs sysfs rw\n");
-        if (!f.cgroupMounts()) {
+        if (!f.cgroupMounts) {
             return b.toString();
         }
         if (hierarchy() == Hierarchy.V2) {
@@ -135,7 +135,7 @@ final class TreeWriter {
     // subsys_name, hierarchy (0 = cgroup2 or unmounted), num_cgroups (live + not yet freed), enabled.
     private String procCgroups() {
         StringBuilder b = new StringBuilder("#subsys_name\thierarchy\tnum_cgroups\tenabled\n");
-        boolean v1 = f.cgroupMounts() && hierarchy() != Hierarchy.V2;
+        boolean v1 = f.cgroupMounts && hierarchy() != Hierarchy.V2;
         Map<String, Integer> hierarchyIds = new LinkedHashMap<>();
         int next = 2; // 1 is systemd's name=systemd hierarchy
         for (V1Mount m : v1Mounts()) {
@@ -144,13 +144,13 @@ final class TreeWriter {
             }
             next++;
         }
-        long live = f.cgroups().size();
+        long live = f.cgroups.size();
         long all = f.memoryCgroupCount();
         for (String c : controllers()) {
             int hierarchy = v1 ? hierarchyIds.get(c) : 0;
             // v1: each hierarchy counts its own cgroups; the others mirror the memory tree's live cgroups.
             // v2: one root, so every controller shows the same count, removed cgroups included.
-            long count = !f.cgroupMounts() ? 1 : !v1 ? all : c.equals("memory") ? all : live;
+            long count = !f.cgroupMounts ? 1 : !v1 ? all : c.equals("memory") ? all : live;
             b.append(c).append('\t').append(hierarchy).append('\t').append(count).append('\t').append(1).append('\n');
         }
         return b.toString();
@@ -175,15 +175,15 @@ final class TreeWriter {
                 Files.writeString(unified.resolve("cgroup.procs"), "1\n");
             }
         }
-        for (Map.Entry<String, Memcg> e : f.cgroups().entrySet()) {
+        for (Map.Entry<String, Memcg> e : f.cgroups.entrySet()) {
             String path = e.getKey();
             Memcg m = e.getValue();
             Path dir = path.equals("/") ? memRoot : memRoot.resolve(path.substring(1));
             Files.createDirectories(dir);
             Map<String, String> files = hierarchy() == Hierarchy.V2 ? v2Files(path, m) : v1Files(path, m);
-            files.putAll(CgroupFixture.filesOf(m));
+            files.putAll(m.files);
             for (Map.Entry<String, String> file : files.entrySet()) {
-                if (!CgroupFixture.omittedOf(m).contains(file.getKey())) {
+                if (!m.omitted.contains(file.getKey())) {
                     Files.writeString(dir.resolve(file.getKey()), file.getValue());
                 }
             }
@@ -201,10 +201,10 @@ final class TreeWriter {
 
     private Map<String, String> v1Files(String path, Memcg m) {
         Map<String, String> f1 = new LinkedHashMap<>();
-        long usage = CgroupFixture.usageOf(m);
-        long kmem = CgroupFixture.kmemOf(m);
-        long limit = CgroupFixture.limitOf(m) < 0 ? unlimited() : CgroupFixture.limitOf(m);
-        String pids = pids(CgroupFixture.tasksOf(m));
+        long usage = m.usage;
+        long kmem = m.kmem;
+        long limit = m.limit < 0 ? unlimited() : m.limit;
+        String pids = pids(m.tasks);
         f1.put("cgroup.clone_children", "0\n");
         f1.put("cgroup.procs", pids);
         f1.put("tasks", pids);
@@ -218,7 +218,7 @@ final class TreeWriter {
         f1.put("memory.limit_in_bytes", limit + "\n");
         f1.put("memory.soft_limit_in_bytes", unlimited() + "\n");
         f1.put("memory.failcnt", "0\n");
-        if (this.f.swapAccounting()) {
+        if (f.swapAccounting) {
             f1.put("memory.memsw.usage_in_bytes", usage + "\n");
             f1.put("memory.memsw.max_usage_in_bytes", (usage + (1 << 20)) + "\n");
             f1.put("memory.memsw.limit_in_bytes", limit + "\n");
@@ -262,7 +262,7 @@ final class TreeWriter {
         if (k.atLeast(5, 9)) {
             keys.addAll(List.of("workingset_refault_anon", "workingset_refault_file"));
         }
-        if (f.swapAccounting()) {
+        if (f.swapAccounting) {
             keys.add("swap");
             if (k.atLeast(6, 1)) {
                 keys.add("swapcached");
@@ -287,7 +287,7 @@ final class TreeWriter {
         StringBuilder b = new StringBuilder();
         values.forEach((key, v) -> b.append(key).append(' ').append(v).append('\n'));
         b.append("hierarchical_memory_limit ").append(unlimited()).append('\n');
-        if (f.swapAccounting()) {
+        if (f.swapAccounting) {
             b.append("hierarchical_memsw_limit ").append(unlimited()).append('\n');
         }
         values.forEach((key, v) -> b.append("total_").append(key).append(' ').append(v).append('\n'));
@@ -297,8 +297,8 @@ final class TreeWriter {
     private Map<String, String> v2Files(String path, Memcg m) {
         Map<String, String> f2 = new LinkedHashMap<>();
         String controllers = String.join(" ", v2Controllers()) + "\n";
-        boolean hasChildren = f.cgroups().keySet().stream().anyMatch(p -> isBelow(p, path));
-        f2.put("cgroup.procs", pids(CgroupFixture.tasksOf(m)));
+        boolean hasChildren = f.cgroups.keySet().stream().anyMatch(p -> isBelow(p, path));
+        f2.put("cgroup.procs", pids(m.tasks));
         f2.put("cgroup.controllers", controllers);
         // systemd delegates every controller down its slices; leaves enable none.
         f2.put("cgroup.subtree_control", hasChildren ? controllers : "\n");
@@ -311,10 +311,10 @@ final class TreeWriter {
             f2.put("memory.stat", v2Stat(m));
             return f2; // the root has no memory.current, memory.max or memory.events
         }
-        long usage = CgroupFixture.usageOf(m);
-        long limit = CgroupFixture.limitOf(m);
+        long usage = m.usage;
+        long limit = m.limit;
         f2.put("cgroup.type", "domain\n");
-        f2.put("cgroup.events", "populated " + (CgroupFixture.tasksOf(m) > 0 || hasChildren ? 1 : 0) + "\n"
+        f2.put("cgroup.events", "populated " + (m.tasks > 0 || hasChildren ? 1 : 0) + "\n"
                 + (k.atLeast(5, 2) ? "frozen 0\n" : ""));
         f2.put("memory.current", usage + "\n");
         f2.put("memory.min", "0\n");
@@ -335,8 +335,8 @@ final class TreeWriter {
     // nr_descendants and nr_dying_descendants (4.14+); from 6.13 also live and dying csses per controller,
     // the cgroup itself included. Removed cgroups are all counted at the root: the fixture does not say where they were.
     private String cgroupStat(String path) {
-        long descendants = f.cgroups().keySet().stream().filter(p -> isBelow(p, path)).count();
-        long dying = path.equals("/") ? f.dyingCount() : 0;
+        long descendants = f.cgroups.keySet().stream().filter(p -> isBelow(p, path)).count();
+        long dying = path.equals("/") ? f.dying : 0;
         StringBuilder b = new StringBuilder("nr_descendants ").append(descendants).append('\n');
         if (k.atLeast(6, 13)) {
             for (String c : v2Controllers()) {
@@ -377,8 +377,8 @@ final class TreeWriter {
     }
 
     private String v2Stat(Memcg m) {
-        long usage = CgroupFixture.usageOf(m);
-        long kmem = CgroupFixture.kmemOf(m);
+        long usage = m.usage;
+        long kmem = m.kmem;
         // kernel memory split so that stacks + page tables + slab add up to the "kernel" item
         long quarter = kmem / 4;
         long slabUnreclaimable = kmem - 3 * quarter;

@@ -64,7 +64,13 @@ public final class FakeDockerEngine implements AutoCloseable {
     private static final int MAX_HEAD_BYTES = 64 * 1024;
 
     /**
-     * One request as the engine received it.
+     * One request as the engine received it, e.g. to check what a client sent:
+     * <pre>{@code
+     * Request create = engine.requests().stream().filter(r -> r.path().endsWith("/containers/create")).findFirst().orElseThrow();
+     * assertThat(create.query()).isEqualTo("name=web");
+     * assertThat(create.header("Content-Type")).isEqualTo("application/json");
+     * assertThat(create.body()).contains("\"Image\":\"busybox\"");
+     * }</pre>
      *
      * @param method the HTTP method, e.g. {@code GET}
      * @param target the request target: path and query, e.g. {@code /v1.41/containers/json?all=1}
