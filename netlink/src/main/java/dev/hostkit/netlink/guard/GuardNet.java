@@ -153,7 +153,7 @@ final class GuardNet {
         try {
             RtNetlink nl = RtNetlink.open(ns);
             try {
-                return new Ns(ns, nl, nl.namespaceCookie(), nl.nsidOf(hostNs));
+                return new Ns(ns, nl, cookieOrUnknown(nl), nl.nsidOf(hostNs));
             } catch (RuntimeException e) {
                 nl.close();
                 throw e;
@@ -174,6 +174,21 @@ final class GuardNet {
                 }
             }
             return false;
+        }
+    }
+
+    /**
+     * The netns cookie, or 0 (unknown) before kernel 5.14, which lacks {@code SO_NETNS_COOKIE}: identity then rests
+     * on (device, inode) alone, as {@link NamespaceRef#sameAs} allows.
+     */
+    static long cookieOrUnknown(RtNetlink nl) {
+        try {
+            return nl.namespaceCookie();
+        } catch (NativeException e) {
+            if (e.errno() == Errno.ENOPROTOOPT) {
+                return 0;
+            }
+            throw e;
         }
     }
 
