@@ -50,18 +50,33 @@ public final class NetNamespace implements AutoCloseable {
             throw LibC.failure("open", where, e);
         }
         try {
-            int type = LibC.ioctl(fd, LibC.NS_GET_NSTYPE);
-            if (type != LibC.CLONE_NEWNET) {
+            if (!isNetworkNamespace(fd)) {
                 throw new NativeException("open network namespace", where, Errno.EINVAL.number());
             }
             return new NetNamespace(path, fd, NsId.ofFd(fd, where));
         } catch (LastErrorException e) {
             LibC.closeQuietly(fd);
-            // ENOTTY: the file is not an nsfs file at all.
             throw LibC.failure("open network namespace", where, e);
         } catch (RuntimeException e) {
             LibC.closeQuietly(fd);
             throw e;
+        }
+    }
+
+    private static boolean isNetworkNamespace(int fd) {
+        try {
+            return LibC.ioctl(fd, LibC.NS_GET_NSTYPE) == LibC.CLONE_NEWNET;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != Errno.ENOTTY.number()) {
+                throw e;
+            }
+            // ENOTTY: not an nsfs file, or a kernel before 4.11 without NS_GET_NSTYPE (RHEL 7's 3.10, the hosts
+            // of the kmem incident). There the fd's link text still tells: "net:[4026531956]" since 3.8.
+            try {
+                return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString().startsWith("net:[");
+            } catch (IOException unreadable) {
+                return false;
+            }
         }
     }
 

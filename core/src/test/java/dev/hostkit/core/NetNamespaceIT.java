@@ -157,7 +157,14 @@ class NetNamespaceIT {
     void fileThatIsNotANamespaceIsRefused() {
         assertThatThrownBy(() -> NetNamespace.open(Path.of("/proc/self/status")))
                 .isInstanceOf(NativeException.class)
-                .hasMessageContaining("/proc/self/status").hasMessageContaining("ENOTTY");
+                .hasMessage("open network namespace(/proc/self/status): EINVAL (Invalid argument)");
+    }
+
+    @Test
+    void namespaceOfAnotherTypeIsRefused() {
+        assertThatThrownBy(() -> NetNamespace.open(Path.of("/proc/self/ns/uts")))
+                .isInstanceOf(NativeException.class)
+                .hasMessage("open network namespace(/proc/self/ns/uts): EINVAL (Invalid argument)");
     }
 
     @Test
