@@ -93,6 +93,34 @@ class CgroupFixtureExampleTest {
         assertThat(why.remedies()).anySatisfy(r -> assertThat(r).contains("nokmem"));
     }
 
+    // testkit/README.md, as written (with the "..." filled in).
+    @Test
+    void rhel7NodeNearTheMemcgIdLimitIsCritical() {
+        Path root = CgroupFixture.kernel310KmemNearlyFull()              // 3.10.0-1160.el7, v1, kmem charged
+                .kubeletCgroupfsPod(Qos.BEST_EFFORT, ContainerRuntime.DOCKER,
+                        "7a1e2f3d-aaaa-4bbb-8ccc-0123456789ab", "9f8e7d6c5b4a39281706f5e4d3c2b1a0")
+                .build(dir);
+        // proc/cgroups: "memory  <id>  65408  1" (8 live + 65,400 dying of 65,535 IDs)
+        CgroupFs fs = CgroupFs.at(root);                                 // hostkit-cgroups, or your own reader
+        MemoryCensus census = MemoryCensus.full(fs);
+        assertThat(census.idHeadroom()).isEqualTo(127);
+        assertThat(KmemVerdict.ofHost(fs, census).exposed()).isTrue();
+    }
+
+    @Test
+    void cgroupV2HostWithSystemdDriverAndOneOddFile() {
+        Path root = CgroupFixture.kernel61V2()                           // 6.1.0-18-amd64, unified
+                .containerDefaults(m -> m.usage(64 << 20).kmem(512 << 10).tasks(2))
+                .kubeletSystemdPod(Qos.BURSTABLE, ContainerRuntime.CONTAINERD, POD, CONTAINER)
+                .cgroup("/system.slice/app.service", m -> m.file("memory.current", "12x4\n"))   // garbage on purpose
+                .dying(42)                                               // root cgroup.stat: nr_dying_descendants 42
+                .build(dir);
+        MemoryCensus census = MemoryCensus.full(CgroupFs.at(root));
+        assertThat(census.dying()).isEqualTo(42);
+        assertThat(census.problems()).singleElement().asString().contains("app.service/memory.current").contains("'12x4'");
+        assertThat(census.top()).singleElement().satisfies(u -> assertThat(u.kmemUsage()).isEqualTo(512 << 10));
+    }
+
     @Test
     void hostkitCgroupsCallsA61CgroupV2HostWithSystemdContainersHealthy() throws Exception {
         Path root = CgroupFixture.kernel61V2()

@@ -68,6 +68,26 @@ class FakeDockerEngineExampleTest {
         }
     }
 
+    // testkit/README.md, as written.
+    @Test
+    void clientSurfacesEngineFaultsAsTypedErrors() {
+        String version = "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}";
+        try (FakeDockerEngine engine = FakeDockerEngine.start()
+                     .on("GET", "/info", Reply.error(500, "devmapper: pool is full"))    // Docker's {"message": ...}
+                     .on("GET", "/containers/json", Reply.status(500))                   // 500 with no body
+                     .on("GET", "/images/json", Reply.noAnswer())                        // hung engine
+                     .on("GET", "/version", Reply.dropMidBody(200, version, 12),         // 1st call: cut mid-body
+                                            Reply.json(200, version));                   // then (and after): fine
+             DockerClient docker = DockerClient.builder().host(engine.host()).readTimeout(Duration.ofMillis(500)).build()) {
+            assertThatThrownBy(docker::info).isInstanceOf(DockerServerException.class).hasMessageContaining("pool is full");
+            assertThatThrownBy(docker::listImages).isInstanceOf(DockerTimeoutException.class);
+            assertThatThrownBy(docker::version).isInstanceOf(DockerUnavailableException.class);
+            assertThat(docker.version().version()).isEqualTo("20.10.24");
+            assertThat(engine.requestLines()).contains("HEAD /_ping", "GET /v1.41/info");
+            assertThat(engine.requests().get(0).header("User-Agent")).isNotNull();
+        }
+    }
+
     @Test
     void theDoctorsEngineSummaryPassesTheEnginesErrorOn() {
         try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/info", Reply.error(500, "layer store is corrupt"))) {
