@@ -3,7 +3,6 @@ package dev.hostkit.samples;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hostkit.core.KernelVersion;
-import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.ProcFs;
 import dev.hostkit.netlink.Link;
@@ -82,12 +81,13 @@ final class Doctor {
 
     static List<Check> checks(Path stateDir) {
         List<Check> checks = new ArrayList<>();
+        LinkDumps dumps = new LinkDumps();
         checks.add(new HostCheck());
-        checks.add(new MacvlanCheck());
+        checks.add(new MacvlanCheck(NamespaceSource.hostDefault(), dumps));
         checks.add(new CgroupsCheck());
         checks.add(new DockerCheck());
         if (stateDir != null) {
-            checks.add(new GuardianStateCheck(stateDir));
+            checks.add(new GuardianStateCheck(stateDir, NamespaceSource.hostDefault(), dumps));
         }
         return checks;
     }
@@ -266,13 +266,11 @@ final class Doctor {
      */
     static final class MacvlanCheck implements Check {
         private final NamespaceSource namespaces;
+        private final LinkDumps dumps;
 
-        MacvlanCheck() {
-            this(NamespaceSource.hostDefault());
-        }
-
-        MacvlanCheck(NamespaceSource namespaces) {
+        MacvlanCheck(NamespaceSource namespaces, LinkDumps dumps) {
             this.namespaces = namespaces;
+            this.dumps = dumps;
         }
 
         @Override
@@ -291,20 +289,14 @@ final class Doctor {
                 host.links().forEach(l -> hostNames.put(l.index(), l.name()));
             }
             List<NamespaceSource.Candidate> found = namespaces.discover();
-            List<List<Link>> dumps = NamespaceLooks.each(found, c -> {
-                try (NetNamespace ns = NetNamespace.open(c.path()); RtNetlink rt = RtNetlink.open(ns)) {
-                    return rt.links();
-                } catch (NativeException e) {
-                    return null; // the process exited, or its namespace is not ours to open
-                }
-            });
+            List<LinkDumps.Dump> looked = NamespaceLooks.each(found, c -> dumps.of(c.id(), c.path()));
             for (int i = 0; i < found.size(); i++) {
                 NamespaceSource.Candidate c = found.get(i);
-                List<Link> links = dumps.get(i);
-                if (links == null) {
-                    unreadable++;
+                if (!looked.get(i).ok()) {
+                    unreadable++; // the process exited, or its namespace is not ours to open
                     continue;
                 }
+                List<Link> links = looked.get(i).links();
                 inspected++;
                 Map<Integer, String> local = new HashMap<>();
                 links.forEach(l -> local.put(l.index(), l.name()));

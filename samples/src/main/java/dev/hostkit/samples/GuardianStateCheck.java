@@ -1,10 +1,7 @@
 package dev.hostkit.samples;
 
-import dev.hostkit.core.NativeException;
-import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.netlink.Link;
-import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.RtNetlink;
 import dev.hostkit.netlink.guard.InterfaceSnapshot;
 import dev.hostkit.netlink.guard.MacvlanGuardian;
@@ -80,14 +77,16 @@ final class GuardianStateCheck implements Doctor.Check {
 
     private final Path stateDir;
     private final NamespaceSource namespaces;
+    private final LinkDumps dumps;
 
     GuardianStateCheck(Path stateDir) {
-        this(stateDir, NamespaceSource.hostDefault());
+        this(stateDir, NamespaceSource.hostDefault(), new LinkDumps());
     }
 
-    GuardianStateCheck(Path stateDir, NamespaceSource namespaces) {
+    GuardianStateCheck(Path stateDir, NamespaceSource namespaces, LinkDumps dumps) {
         this.stateDir = stateDir.toAbsolutePath();
         this.namespaces = namespaces;
+        this.dumps = dumps;
     }
 
     @Override
@@ -198,7 +197,7 @@ final class GuardianStateCheck implements Doctor.Check {
         try (RtNetlink host = RtNetlink.open()) {
             host.links().forEach(l -> hostParents.put(l.name(), l.index()));
         }
-        List<List<Verdict>> judged = NamespaceLooks.each(new ArrayList<>(byNamespace.values()), group -> judgeNamespace(group, live, hostParents));
+        List<List<Verdict>> judged = NamespaceLooks.each(new ArrayList<>(byNamespace.values()), group -> judgeNamespace(group, live, hostParents, dumps));
         int unreachable = 0;
         String why = null;
         for (List<Verdict> vs : judged) {
@@ -219,7 +218,7 @@ final class GuardianStateCheck implements Doctor.Check {
 
     /** Judges one namespace's snapshots with one look into it: identity, cookie, one link dump. */
     private static List<Verdict> judgeNamespace(List<InterfaceSnapshot> group, Map<NsId, NamespaceSource.Candidate> live,
-                                                Map<String, Integer> hostParents) {
+                                                Map<String, Integer> hostParents, LinkDumps dumps) {
         List<Verdict> out = new ArrayList<>(group.size());
         NamespaceRef ref = group.get(0).namespace();
         Path path = pathOf(ref, live);
@@ -228,20 +227,20 @@ final class GuardianStateCheck implements Doctor.Check {
                     hostParents.containsKey(s.parent().name()))));
             return out;
         }
-        try (NetNamespace ns = NetNamespace.open(path); RtNetlink rt = RtNetlink.open(ns)) {
-            long cookie = cookieOf(rt);
-            if (!ref.sameAs(ns.id(), cookie)) {
-                group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)",
-                        hostParents.containsKey(s.parent().name()))));
-                return out;
-            }
-            Map<String, LiveInterface> links = new HashMap<>();
-            rt.links().forEach(l -> links.put(l.name(), LiveInterface.of(l)));
-            group.forEach(s -> out.add(judge(s, links, hostParents)));
-        } catch (NativeException e) {
-            group.forEach(s -> out.add(new Verdict(s, Status.UNKNOWN, "cannot open the namespace: " + e.getMessage(),
+        LinkDumps.Dump dump = dumps.of(ref.id(), path);
+        if (!dump.ok()) {
+            group.forEach(s -> out.add(new Verdict(s, Status.UNKNOWN, "cannot open the namespace: " + dump.failure(),
                     hostParents.containsKey(s.parent().name()))));
+            return out;
         }
+        if (!ref.sameAs(ref.id(), dump.cookie())) {
+            group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)",
+                    hostParents.containsKey(s.parent().name()))));
+            return out;
+        }
+        Map<String, LiveInterface> links = new HashMap<>();
+        dump.links().forEach(l -> links.put(l.name(), LiveInterface.of(l)));
+        group.forEach(s -> out.add(judge(s, links, hostParents)));
         return out;
     }
 
@@ -252,14 +251,6 @@ final class GuardianStateCheck implements Doctor.Check {
         }
         NamespaceSource.Candidate c = live.get(ref.id());
         return c == null ? null : c.path();
-    }
-
-    private static long cookieOf(RtNetlink rt) {
-        try {
-            return rt.namespaceCookie();
-        } catch (NativeException e) {
-            return 0; // before 5.14 there is no cookie; the inode alone decides, as for the guardian
-        }
     }
 
     /**

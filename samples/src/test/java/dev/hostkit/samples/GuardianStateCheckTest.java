@@ -44,7 +44,7 @@ class GuardianStateCheckTest {
 
     private DoctorReport check() {
         // No live namespaces: every snapshot's namespace is gone.
-        return Doctor.examine(List.of(new GuardianStateCheck(dir, List::of)));
+        return Doctor.examine(List.of(new GuardianStateCheck(dir, List::of, new LinkDumps())));
     }
 
     @Test
@@ -116,7 +116,7 @@ class GuardianStateCheckTest {
 
     @Test
     void missingStateDirectoryIsSomethingTheDoctorCouldNotSee() {
-        DoctorReport r = Doctor.examine(List.of(new GuardianStateCheck(dir.resolve("absent"), List::of)));
+        DoctorReport r = Doctor.examine(List.of(new GuardianStateCheck(dir.resolve("absent"), List::of, new LinkDumps())));
 
         assertThat(r.findings()).isEmpty();
         assertThat(r.cannotSee()).singleElement().asString().startsWith("guardian: state directory " + dir.resolve("absent") + " does not exist");
