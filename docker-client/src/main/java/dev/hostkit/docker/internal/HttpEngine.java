@@ -7,7 +7,6 @@ import dev.hostkit.docker.DockerNotFoundException;
 import dev.hostkit.docker.DockerServerException;
 import dev.hostkit.docker.DockerTimeoutException;
 import dev.hostkit.docker.DockerUnavailableException;
-import org.apache.hc.client5.http.impl.io.DefaultHttpResponseParserFactory;
 import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
 import org.apache.hc.core5.http.ClassicHttpRequest;
@@ -21,12 +20,13 @@ import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.NoHttpResponseException;
 import org.apache.hc.core5.http.ProtocolVersion;
-import org.apache.hc.core5.http.impl.io.DefaultClassicHttpResponseFactory;
 import org.apache.hc.core5.http.impl.io.HttpRequestExecutor;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 import org.apache.hc.core5.http.message.BasicClassicHttpRequest;
 import org.apache.hc.core5.http.message.BasicHeader;
+import org.apache.hc.core5.http.message.BufferedHeader;
+import org.apache.hc.core5.util.CharArrayBuffer;
 import org.apache.hc.core5.util.Timeout;
 
 import java.io.IOException;
@@ -54,14 +54,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class HttpEngine implements AutoCloseable {
     // The engine ignores Host, but HTTP/1.1 requires one.
-    private static final Header HOST = new BasicHeader(HttpHeaders.HOST, "docker");
-    private static final Header CONNECTION_CLOSE = new BasicHeader(HttpHeaders.CONNECTION, "close");
-    private static final Header CHUNKED = new BasicHeader(HttpHeaders.TRANSFER_ENCODING, "chunked");
-    private static final Header JSON = new BasicHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-    private static final Header TAR = new BasicHeader(HttpHeaders.CONTENT_TYPE, "application/x-tar");
+    // Pre-formatted: httpcore writes a BufferedHeader's line as it is instead of formatting it per request.
+    private static final Header HOST = formatted(HttpHeaders.HOST, "docker");
+    private static final Header CONNECTION_CLOSE = formatted(HttpHeaders.CONNECTION, "close");
+    private static final Header CHUNKED = formatted(HttpHeaders.TRANSFER_ENCODING, "chunked");
+    private static final Header JSON = formatted(HttpHeaders.CONTENT_TYPE, "application/json");
+    private static final Header TAR = formatted(HttpHeaders.CONTENT_TYPE, "application/x-tar");
     private static final byte[] NO_BODY = new byte[0];
     private static final ManagedHttpClientConnectionFactory CONNECTIONS = ManagedHttpClientConnectionFactory.builder()
-            .responseParserFactory(new DefaultHttpResponseParserFactory(HeaderLineParser.INSTANCE, DefaultClassicHttpResponseFactory.INSTANCE))
+            .responseParserFactory(http1Config -> new ResponseHeadParser())
             .build();
     // A pooled connection idle this long is probed (a 1 ms read) before reuse: the engine may have
     // closed it or restarted meanwhile.
@@ -132,7 +133,7 @@ public final class HttpEngine implements AutoCloseable {
     public HttpEngine(Settings settings, String createdAt) {
         this.settings = settings;
         this.createdAt = createdAt;
-        this.userAgent = new BasicHeader(HttpHeaders.USER_AGENT, settings.userAgent());
+        this.userAgent = formatted(HttpHeaders.USER_AGENT, settings.userAgent());
         this.readTimeout = Timeout.of(settings.readTimeout());
         this.acquireNanos = ConnectionPool.nanos(settings.acquireTimeout());
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis());
@@ -312,6 +313,14 @@ public final class HttpEngine implements AutoCloseable {
         }
         String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
         return !(e instanceof java.net.ConnectException) && (m.contains("broken pipe") || m.contains("connection reset"));
+    }
+
+    private static Header formatted(String name, String value) {
+        CharArrayBuffer line = new CharArrayBuffer(name.length() + 2 + value.length());
+        line.append(name);
+        line.append(": ");
+        line.append(value);
+        return BufferedHeader.create(line);
     }
 
     static String header(Header[] headers, String name) {
