@@ -62,6 +62,8 @@ public final class FakeDockerEngine implements AutoCloseable {
     public static final String DEFAULT_API_VERSION = "1.41";
     private static final Pattern VERSION_PREFIX = Pattern.compile("^/v\\d+\\.\\d+(?=/)");
     private static final int MAX_HEAD_BYTES = 64 * 1024;
+    // sizeof(sockaddr_un.sun_path) on Linux, including the terminating NUL.
+    private static final int SUN_PATH_MAX = 108;
 
     /**
      * One request as the engine received it, e.g. to check what a client sent:
@@ -164,6 +166,11 @@ public final class FakeDockerEngine implements AutoCloseable {
         ServerSocketChannel server = null;
         try {
             dir = Files.createTempDirectory("hk-fake-docker");
+            if (dir.resolve("docker.sock").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= SUN_PATH_MAX) {
+                // A long java.io.tmpdir would not fit a unix socket address; /tmp always does.
+                Files.delete(dir);
+                dir = Files.createTempDirectory(Path.of("/tmp"), "hk-fake-docker");
+            }
             Path socket = dir.resolve("docker.sock");
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             server.bind(UnixDomainSocketAddress.of(socket));
@@ -360,7 +367,7 @@ public final class FakeDockerEngine implements AutoCloseable {
                 if (head == null) {
                     return;
                 }
-                Request req = parse(head, in);
+                Request req = parse(head, in, ch);
                 requests.add(req);
                 Reply reply = replyTo(req);
                 if (!reply.delay().isZero()) {
@@ -424,7 +431,7 @@ public final class FakeDockerEngine implements AutoCloseable {
         }
     }
 
-    private static Request parse(String head, InputStream in) throws IOException {
+    private static Request parse(String head, InputStream in, SocketChannel ch) throws IOException {
         String[] lines = head.split("\r\n");
         String[] first = lines[0].split(" ");
         if (first.length < 3) {
@@ -436,6 +443,9 @@ public final class FakeDockerEngine implements AutoCloseable {
             if (colon > 0) {
                 headers.put(lines[i].substring(0, colon).strip(), lines[i].substring(colon + 1).strip());
             }
+        }
+        if ("100-continue".equalsIgnoreCase(headers.get("Expect"))) {
+            write(ch, "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         }
         byte[] body;
         String te = headers.get("Transfer-Encoding");

@@ -137,6 +137,11 @@ class FakeDockerEngineTest {
             assertThat(first.body()).isEqualTo("{\"Image\":\"busy\"}\n");
             assertThat(first.path()).isEqualTo("/v1.41/containers/create");
             assertThat(engine.requests().get(1).body()).isEqualTo("{\"a\":1}");
+            w.send("POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+            assertThat(w.readResponse()).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+            w.send("{}");
+            assertThat(w.readResponse()).startsWith("HTTP/1.1 201 Created\r\n");
+            assertThat(engine.requests().get(2).body()).isEqualTo("{}");
         }
     }
 
