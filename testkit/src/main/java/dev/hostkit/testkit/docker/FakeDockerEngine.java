@@ -166,7 +166,7 @@ public final class FakeDockerEngine implements AutoCloseable {
         ServerSocketChannel server = null;
         try {
             dir = Files.createTempDirectory("hk-fake-docker");
-            if (dir.resolve("docker.sock").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= SUN_PATH_MAX) {
+            if (dir.resolve("docker.sock").toString().getBytes(StandardCharsets.UTF_8).length >= SUN_PATH_MAX) {
                 // A long java.io.tmpdir would not fit a unix socket address; /tmp always does.
                 Files.delete(dir);
                 dir = Files.createTempDirectory(Path.of("/tmp"), "hk-fake-docker");
