@@ -102,4 +102,41 @@ class DoctorGuardianIT {
         assertThat(r.exitStatus()).isZero();
         assertThat(r.findings()).singleElement().extracting(DoctorReport.Finding::severity).isEqualTo(Severity.INFO);
     }
+
+    @Test
+    void interfacesWaitForTheirParentAndAreFlaggedWhenItReturnsUntilTheGuardianRepairsThem(TestNetns ns, VethPair parent) throws Exception {
+        String name = TestNames.next("m");
+        macvlanIn(ns, parent.hostName(), name);
+        snapshotWithAGuardian(ns, parent.hostName());
+
+        Sh.run("ip", "link", "del", parent.hostName()); // the kernel deletes the macvlan with it
+        DoctorReport waiting = Doctor.examine(List.of(new GuardianStateCheck(state)));
+
+        assertThat(onlyInterface(waiting)).containsEntry("status", "waiting for parent").containsEntry("parentPresent", false)
+                .containsEntry("interfacePresent", false);
+        assertThat(waiting.exitStatus()).isEqualTo(1);
+        assertThat(waiting.findings()).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(Severity.WARN);
+            assertThat(f.summary()).startsWith("parent " + parent.hostName() + " is gone: 1 guarded interface(s) wait for it (" + name);
+        });
+
+        // The parent returns (new index) while no guardian runs: nobody puts the macvlan back.
+        Sh.run("ip", "link", "add", parent.hostName(), "type", "veth", "peer", "name", parent.peerName());
+        Sh.run("ip", "link", "set", parent.hostName(), "up");
+        DoctorReport notRepaired = Doctor.examine(List.of(new GuardianStateCheck(state)));
+
+        assertThat(onlyInterface(notRepaired)).containsEntry("status", "missing").containsEntry("parentPresent", true);
+        assertThat(notRepaired.exitStatus()).isEqualTo(2);
+        assertThat(notRepaired.findings()).singleElement().satisfies(f -> {
+            assertThat(f.summary()).contains("came back", "but the interface was not recreated", "the guardian is not running or is failing");
+            assertThat(f.remedy()).contains("it recreates " + name);
+        });
+
+        // Doing what the remedy says (a guardian pass) makes the doctor healthy again.
+        snapshotWithAGuardian(ns, parent.hostName());
+        DoctorReport repaired = Doctor.examine(List.of(new GuardianStateCheck(state)));
+
+        assertThat(onlyInterface(repaired)).containsEntry("status", "present");
+        assertThat(repaired.findings()).isEmpty();
+    }
 }

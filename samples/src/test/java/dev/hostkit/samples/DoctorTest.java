@@ -15,6 +15,9 @@ class DoctorTest {
     void exitStatusFollowsTheWorstFinding() {
         DoctorReport r = new DoctorReport();
         assertThat(r.exitStatus()).isZero();
+        r.finding(Severity.INFO, "g", "stale snapshot", "nothing to do");
+        assertThat(r.exitStatus()).isZero();
+        assertThat(r.status()).isEqualTo("ok");
         r.finding(Severity.WARN, "a", "warned", "fix a");
         assertThat(r.exitStatus()).isEqualTo(1);
         r.finding(Severity.CRITICAL, "b", "broken", "fix b");
