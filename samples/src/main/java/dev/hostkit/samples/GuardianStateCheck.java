@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,6 +37,8 @@ final class GuardianStateCheck implements Doctor.Check {
     static final String AREA = "guardian";
     /** The guardian's state file names: {@code netns-DEVICE-INODE.json}. */
     private static final String FILE_GLOB = "netns-*.json";
+    /** The guardian's own limit on a state file (a few KiB each); larger ones are not copied, only reported. */
+    private static final long MAX_FILE_BYTES = 1 << 20;
 
     /** Where one guarded interface stands now. */
     enum Status {
@@ -138,12 +142,17 @@ final class GuardianStateCheck implements Doctor.Check {
         try {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                    problems.add(new Problem(name, "not a regular file"));
-                    continue;
-                }
                 try {
-                    Files.copy(f, copy.resolve(name));
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (!a.isRegularFile()) {
+                        problems.add(new Problem(name, "not a regular file"));
+                    } else if (a.size() > MAX_FILE_BYTES) {
+                        problems.add(new Problem(name, "file of " + a.size() + " bytes is larger than the guardian's limit of " + MAX_FILE_BYTES));
+                    } else {
+                        Files.copy(f, copy.resolve(name));
+                    }
+                } catch (NoSuchFileException e) {
+                    // removed since the listing: the guardian dropped that namespace's snapshots
                 } catch (IOException e) {
                     problems.add(new Problem(name, "cannot read: " + e));
                 }

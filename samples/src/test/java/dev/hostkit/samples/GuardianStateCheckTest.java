@@ -55,16 +55,18 @@ class GuardianStateCheckTest {
         write(".netns-4-4026532001.json12345.tmp", "half a write");
         write("notes.txt", "not ours");
         Files.createSymbolicLink(dir.resolve("netns-4-4026532005.json"), dir.resolve("notes.txt"));
+        write("netns-4-4026532006.json", " ".repeat((1 << 20) + 1));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
 
         GuardianStateCheck.State state = GuardianStateCheck.read(dir, scratch);
 
         assertThat(state.snapshots()).extracting(InterfaceSnapshot::name, s -> s.namespace().inode()).containsExactly(org.assertj.core.groups.Tuple.tuple("eth1", 4026532001L));
         assertThat(state.problems()).extracting(GuardianStateCheck.Problem::file)
-                .containsExactly("netns-4-4026532002.json", "netns-4-4026532003.json", "netns-4-4026532005.json");
+                .containsExactly("netns-4-4026532002.json", "netns-4-4026532003.json", "netns-4-4026532005.json", "netns-4-4026532006.json");
         assertThat(state.problems().get(0).reason()).startsWith("not valid JSON");
         assertThat(state.problems().get(1).reason()).contains("belongs in netns-4-4026532004.json");
         assertThat(state.problems().get(2).reason()).isEqualTo("not a regular file");
+        assertThat(state.problems().get(3).reason()).isEqualTo("file of 1048577 bytes is larger than the guardian's limit of 1048576");
         // Read-only: the in-flight write is still there and the mode was not touched.
         assertThat(dir.resolve(".netns-4-4026532001.json12345.tmp")).exists();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwxr-xr-x");
