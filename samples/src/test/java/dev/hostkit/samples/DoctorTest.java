@@ -50,6 +50,29 @@ class DoctorTest {
         assertThat(Doctor.toJson(r)).contains("\"status\":\"ok\"", "\"cannotSee\":[\"docker: no Docker socket");
     }
 
+    /** A check that adds one finding, after a wait. */
+    private static Doctor.Check finding(String area, long waitMillis) {
+        return new Doctor.Check() {
+            public String area() {
+                return area;
+            }
+
+            public void run(DoctorReport report) throws InterruptedException {
+                Thread.sleep(waitMillis);
+                report.section(area).put("done", true);
+                report.finding(Severity.WARN, area, area + " found", "fix " + area);
+            }
+        };
+    }
+
+    @Test
+    void checksRunAtOnceButTheReportFollowsTheirOrder() {
+        DoctorReport r = Doctor.examine(List.of(finding("slow", 200), finding("fast", 0)));
+
+        assertThat(r.sections().keySet()).containsExactly("slow", "fast");
+        assertThat(r.findings()).extracting(DoctorReport.Finding::area).containsExactly("slow", "fast");
+    }
+
     @Test
     void metricsAreValidPrometheusTextWrittenAtomically(@TempDir Path dir) throws Exception {
         DoctorReport r = Doctor.examine(List.of(new Doctor.HostCheck()));
