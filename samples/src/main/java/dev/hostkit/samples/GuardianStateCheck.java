@@ -3,6 +3,7 @@ package dev.hostkit.samples;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.RtNetlink;
+import dev.hostkit.netlink.guard.GuardianState;
 import dev.hostkit.netlink.guard.InterfaceSnapshot;
 import dev.hostkit.netlink.guard.MacvlanGuardian;
 import dev.hostkit.netlink.guard.NamespaceRef;
@@ -10,15 +11,10 @@ import dev.hostkit.netlink.guard.NamespaceSource;
 import dev.hostkit.samples.DoctorReport.Severity;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,19 +22,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.stream.Stream;
 
 /**
  * The guardian's state as the doctor sees it ({@code --state-dir DIR}): every snapshot the guardian keeps, held against
  * the host now (is the namespace still the same one, is the interface there, is its parent there). Read-only: the
- * state files are parsed by the guardian's own code from a private copy, so the directory is never written.
+ * state files are parsed by the guardian's own reader, which never writes the directory.
  */
 final class GuardianStateCheck implements Doctor.Check {
     static final String AREA = "guardian";
-    /** The guardian's state file names: {@code netns-DEVICE-INODE.json}. */
-    private static final String FILE_GLOB = "netns-*.json";
-    /** The guardian's own limit on a state file (a few KiB each); larger ones are not copied, only reported. */
-    private static final long MAX_FILE_BYTES = 1 << 20;
 
     /** Where one guarded interface stands now. */
     enum Status {
@@ -120,74 +111,14 @@ final class GuardianStateCheck implements Doctor.Check {
     }
 
     /**
-     * Reads the state directory without touching it: the state files are copied into a private directory and parsed
-     * there by the guardian's own loader, which would otherwise create the directory, fix its mode and remove
-     * leftovers of interrupted writes (a running guardian's write in flight, seen from here).
+     * Reads the state directory without touching it ({@link MacvlanGuardian#readState}: nothing is created, chmod-ed or
+     * removed, so a running guardian's write in flight is left alone).
      */
     static State read(Path dir) throws IOException {
-        return read(dir, null);
-    }
-
-    /** Like {@link #read(Path)}, with the private copy made under {@code scratch} (null: the system temp directory). */
-    static State read(Path dir, Path scratch) throws IOException {
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, FILE_GLOB)) {
-            entries.forEach(files::add);
-        }
-        files.sort(null);
-        List<Problem> problems = new ArrayList<>();
-        var privateDir = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-        Path copy = scratch == null ? Files.createTempDirectory("hostkit-doctor-state-", privateDir)
-                : Files.createTempDirectory(scratch, "hostkit-doctor-state-", privateDir);
-        try {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                try {
-                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    if (!a.isRegularFile()) {
-                        problems.add(new Problem(name, "not a regular file"));
-                    } else if (a.size() > MAX_FILE_BYTES) {
-                        problems.add(new Problem(name, "file of " + a.size() + " bytes is larger than the guardian's limit of " + MAX_FILE_BYTES));
-                    } else {
-                        Files.copy(f, copy.resolve(name));
-                    }
-                } catch (NoSuchFileException e) {
-                    // removed since the listing: the guardian dropped that namespace's snapshots
-                } catch (IOException e) {
-                    problems.add(new Problem(name, "cannot read: " + e));
-                }
-            }
-            quietGuardianLoader();
-            // No namespaces and no start(): the guardian only loads and parses its files.
-            try (MacvlanGuardian loader = MacvlanGuardian.builder().stateDir(copy).namespaces(List::of).repairThreads(1).build()) {
-                String prefix = copy + "/";
-                for (String p : loader.stateProblems()) {
-                    // "FILE: reason", FILE in the copy; name the original file instead.
-                    String rest = p.startsWith(prefix) ? p.substring(prefix.length()) : p;
-                    int colon = rest.indexOf(": ");
-                    problems.add(colon < 0 ? new Problem(rest, "unusable") : new Problem(rest.substring(0, colon), rest.substring(colon + 2)));
-                }
-                List<InterfaceSnapshot> snapshots = new ArrayList<>(loader.snapshots());
-                snapshots.sort(Comparator.comparingLong((InterfaceSnapshot s) -> s.namespace().inode()).thenComparing(InterfaceSnapshot::name));
-                problems.sort(Comparator.comparing(Problem::file));
-                return new State(List.copyOf(snapshots), List.copyOf(problems));
-            }
-        } finally {
-            try (Stream<Path> left = Files.list(copy)) {
-                for (Path p : (Iterable<Path>) left::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
-            Files.deleteIfExists(copy);
-        }
-    }
-
-    // The loader logs each bad file at WARN with the copy's path; the doctor reports them itself, with the real name.
-    private static void quietGuardianLoader() {
-        String key = "org.slf4j.simpleLogger.log." + MacvlanGuardian.class.getName();
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, "error");
-        }
+        GuardianState state = MacvlanGuardian.readState(dir);
+        List<Problem> problems = state.problems().stream()
+                .map(p -> new Problem(p.file().getFileName().toString(), p.reason())).toList();
+        return new State(state.snapshots(), problems);
     }
 
     /** Judges every snapshot: one look (one link dump) per namespace, one at the host. */

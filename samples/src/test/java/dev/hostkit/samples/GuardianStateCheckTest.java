@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,7 +47,7 @@ class GuardianStateCheckTest {
     }
 
     @Test
-    void readsSnapshotsAndNamesEveryUnusableFileWithoutChangingTheDirectory(@TempDir Path scratch) throws Exception {
+    void readsSnapshotsAndNamesEveryUnusableFileWithoutChangingTheDirectory() throws Exception {
         write("netns-4-4026532001.json", stateFile(4, 4026532001L, "/var/run/netns/hkgone", "eth1", "02:00:00:00:00:01", "hkp", 7));
         write("netns-4-4026532002.json", "{\"version\":1, \"namespace\": ");
         write("netns-4-4026532003.json", stateFile(4, 4026532004L, "/var/run/netns/hkx", "eth1", "02:00:00:00:00:02", "hkp", 7));
@@ -58,7 +57,7 @@ class GuardianStateCheckTest {
         write("netns-4-4026532006.json", " ".repeat((1 << 20) + 1));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        GuardianStateCheck.State state = GuardianStateCheck.read(dir, scratch);
+        GuardianStateCheck.State state = GuardianStateCheck.read(dir);
 
         assertThat(state.snapshots()).extracting(InterfaceSnapshot::name, s -> s.namespace().inode()).containsExactly(org.assertj.core.groups.Tuple.tuple("eth1", 4026532001L));
         assertThat(state.problems()).extracting(GuardianStateCheck.Problem::file)
@@ -66,13 +65,10 @@ class GuardianStateCheckTest {
         assertThat(state.problems().get(0).reason()).startsWith("not valid JSON");
         assertThat(state.problems().get(1).reason()).contains("belongs in netns-4-4026532004.json");
         assertThat(state.problems().get(2).reason()).isEqualTo("not a regular file");
-        assertThat(state.problems().get(3).reason()).isEqualTo("file of 1048577 bytes is larger than the guardian's limit of 1048576");
+        assertThat(state.problems().get(3).reason()).isEqualTo("file of 1048577 bytes is larger than the limit of 1048576");
         // Read-only: the in-flight write is still there and the mode was not touched.
         assertThat(dir.resolve(".netns-4-4026532001.json12345.tmp")).exists();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwxr-xr-x");
-        try (Stream<Path> copies = Files.list(scratch)) {
-            assertThat(copies).isEmpty();
-        }
     }
 
     @Test

@@ -159,7 +159,7 @@ public final class MacvlanGuardian implements AutoCloseable {
 
     private void loadState() {
         SnapshotStore.Loaded loaded = store.load();
-        for (SnapshotStore.Problem p : loaded.problems()) {
+        for (StateFileProblem p : loaded.problems()) {
             log.warn("ignoring guardian state file {}", p);
             stateProblems.add(p.toString());
             counters.stateFileErrors.incrementAndGet();
@@ -307,6 +307,32 @@ public final class MacvlanGuardian implements AutoCloseable {
     /** State files that could not be used when the guardian started (file and reason), for the operator. */
     public List<String> stateProblems() {
         return List.copyOf(stateProblems);
+    }
+
+    /**
+     * Reads a guardian's state directory without changing it: no directory is created, no mode is set and no
+     * leftover of an interrupted write is removed (it may be a running guardian's write in flight). For health
+     * checks beside a live guardian; unusable files are reported, not logged.
+     *
+     * @param stateDir the directory a guardian was started with
+     * @return the snapshots and the files that could not be used
+     * @throws IOException when the directory is missing, not a directory, a symbolic link, or cannot be listed
+     */
+    public static GuardianState readState(Path stateDir) throws IOException {
+        SnapshotStore.Loaded loaded = SnapshotStore.reader(stateDir).load();
+        for (StateFileProblem p : loaded.problems()) {
+            if (p.file().equals(stateDir.toAbsolutePath())) {
+                throw new IOException(p.toString()); // the directory itself could not be listed
+            }
+        }
+        List<InterfaceSnapshot> snapshots = new ArrayList<>();
+        for (NamespaceState st : loaded.states()) {
+            snapshots.addAll(st.interfaces());
+        }
+        snapshots.sort(java.util.Comparator.comparingLong((InterfaceSnapshot s) -> s.namespace().inode()).thenComparing(InterfaceSnapshot::name));
+        List<StateFileProblem> problems = new ArrayList<>(loaded.problems());
+        problems.sort(java.util.Comparator.comparing(StateFileProblem::file));
+        return new GuardianState(stateDir.toAbsolutePath(), snapshots, problems);
     }
 
     /** The state directory. */

@@ -37,31 +37,42 @@ final class SnapshotStore {
 
     private final Path dir;
 
-    /** A file that could not be used, and why. */
-    record Problem(Path file, String reason) {
-        @Override
-        public String toString() {
-            return file + ": " + reason;
-        }
-    }
-
     /** What loading found: the states that parsed, and the files that did not. */
-    record Loaded(List<NamespaceState> states, List<Problem> problems) {
+    record Loaded(List<NamespaceState> states, List<StateFileProblem> problems) {
     }
 
+    private final boolean readOnly;
+
+    /** The guardian's own store: creates the directory if missing and makes it 0700. */
     SnapshotStore(Path dir) throws IOException {
+        this(dir, false);
+    }
+
+    private SnapshotStore(Path dir, boolean readOnly) throws IOException {
         this.dir = dir.toAbsolutePath();
+        this.readOnly = readOnly;
         if (Files.isSymbolicLink(this.dir)) {
             throw new IOException("state directory " + this.dir + " is a symbolic link; refusing it");
         }
-        if (!Files.exists(this.dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (!readOnly && !Files.exists(this.dir, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(this.dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
         }
         if (!Files.isDirectory(this.dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("state directory " + this.dir + " is not a directory");
+            throw new IOException("state directory " + this.dir + (Files.exists(this.dir, LinkOption.NOFOLLOW_LINKS)
+                    ? " is not a directory" : " does not exist"));
         }
-        // The umask may have widened (or an operator may have made) the directory: snapshots name other tenants' addresses.
-        Files.setPosixFilePermissions(this.dir, DIR_MODE);
+        if (!readOnly) {
+            // The umask may have widened (or an operator may have made) the directory: snapshots name other tenants' addresses.
+            Files.setPosixFilePermissions(this.dir, DIR_MODE);
+        }
+    }
+
+    /**
+     * A store for reading only, beside a running guardian: nothing is created, chmod-ed or removed (a temp file
+     * may be that guardian's write in flight), and writing is refused.
+     */
+    static SnapshotStore reader(Path dir) throws IOException {
+        return new SnapshotStore(dir, true);
     }
 
     Path dir() {
@@ -75,23 +86,26 @@ final class SnapshotStore {
     /** Reads every state file; leftovers of interrupted writes are removed. Never throws for a bad file. */
     Loaded load() {
         List<NamespaceState> states = new ArrayList<>();
-        List<Problem> problems = new ArrayList<>();
+        List<StateFileProblem> problems = new ArrayList<>();
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             entries.forEach(files::add);
         } catch (IOException e) {
-            problems.add(new Problem(dir, "cannot list: " + e));
+            problems.add(new StateFileProblem(dir, "cannot list: " + e));
             return new Loaded(states, problems);
         }
         files.sort(null);
         for (Path f : files) {
             String name = f.getFileName().toString();
             if (name.startsWith("." + PREFIX) && name.endsWith(".tmp")) {
+                if (readOnly) {
+                    continue; // a running guardian's write in flight, or one that died: the guardian's to clean up
+                }
                 // A write that died before its rename: the previous file (if any) is still whole.
                 try {
                     Files.deleteIfExists(f);
                 } catch (IOException e) {
-                    problems.add(new Problem(f, "cannot remove an interrupted write: " + e));
+                    problems.add(new StateFileProblem(f, "cannot remove an interrupted write: " + e));
                 }
                 continue;
             }
@@ -101,14 +115,14 @@ final class SnapshotStore {
             try {
                 NamespaceState st = read(f);
                 if (!f.equals(fileOf(st.namespace().id()))) {
-                    problems.add(new Problem(f, "holds namespace " + st.namespace().id() + ", which belongs in " + fileOf(st.namespace().id()).getFileName()));
+                    problems.add(new StateFileProblem(f, "holds namespace " + st.namespace().id() + ", which belongs in " + fileOf(st.namespace().id()).getFileName()));
                     continue;
                 }
                 states.add(st);
             } catch (IOException e) {
-                problems.add(new Problem(f, "cannot read: " + e));
+                problems.add(new StateFileProblem(f, "cannot read: " + e));
             } catch (BadStateException e) {
-                problems.add(new Problem(f, e.getMessage()));
+                problems.add(new StateFileProblem(f, e.getMessage()));
             }
         }
         return new Loaded(states, problems);
@@ -135,6 +149,7 @@ final class SnapshotStore {
 
     /** Writes one namespace's state atomically; an empty interface list removes the file. */
     void write(NamespaceState state) throws IOException {
+        requireWritable();
         Path target = fileOf(state.namespace().id());
         if (state.interfaces().isEmpty()) {
             delete(state.namespace().id());
@@ -159,8 +174,15 @@ final class SnapshotStore {
 
     /** Removes a namespace's file (its snapshots were dropped). */
     void delete(NsId id) throws IOException {
+        requireWritable();
         if (Files.deleteIfExists(fileOf(id))) {
             syncDirectory();
+        }
+    }
+
+    private void requireWritable() {
+        if (readOnly) {
+            throw new IllegalStateException("state directory " + dir + " was opened for reading only");
         }
     }
 

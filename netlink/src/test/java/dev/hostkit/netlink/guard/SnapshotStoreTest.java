@@ -60,7 +60,7 @@ class SnapshotStoreTest {
         assertThat(loaded.problems()).extracting(p -> p.file().getFileName().toString())
                 .containsExactlyInAnyOrder("netns-4-22.json", "netns-4-23.json", "netns-4-24.json", "netns-4-25.json", "netns-4-26.json");
         assertThat(loaded.problems()).filteredOn(p -> p.file().endsWith("netns-4-23.json")).first()
-                .extracting(SnapshotStore.Problem::reason).asString().contains("UTF-8");
+                .extracting(StateFileProblem::reason).asString().contains("UTF-8");
         assertThat(interrupted).doesNotExist();
         assertThat(tmp.resolve("README")).exists();
     }
@@ -73,5 +73,35 @@ class SnapshotStoreTest {
         store.write(new NamespaceState(ns, List.of()));
         assertThat(store.fileOf(ns.id())).doesNotExist();
         assertThat(store.load().states()).isEmpty();
+    }
+
+    @Test
+    void readStateChangesNothingAndReportsUnusableFiles() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("live"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
+        SnapshotStore writer = SnapshotStore.reader(dir);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> writer.write(new NamespaceState(Snapshots.ns(1), List.of()))))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("reading only");
+        NamespaceRef a = Snapshots.ns(42);
+        NamespaceRef b = Snapshots.ns(41);
+        Files.writeString(dir.resolve("netns-4-42.json"), SnapshotCodec.encode(new NamespaceState(a, List.of(Snapshots.eth1(a)))));
+        Files.writeString(dir.resolve("netns-4-41.json"), SnapshotCodec.encode(new NamespaceState(b, List.of(Snapshots.eth1(b)))));
+        Files.writeString(dir.resolve("netns-4-43.json"), "{");
+        Path inFlight = dir.resolve(".netns-4-42.json77.tmp");
+        Files.writeString(inFlight, "{\"vers");
+
+        GuardianState state = MacvlanGuardian.readState(dir);
+
+        assertThat(state.snapshots()).extracting(s -> s.namespace().inode()).containsExactly(41L, 42L);
+        assertThat(state.problems()).extracting(p -> p.file().getFileName().toString()).containsExactly("netns-4-43.json");
+        assertThat(inFlight).exists();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwxr-x---");
+    }
+
+    @Test
+    void readStateOfAMissingDirectoryFailsWithoutCreatingIt() {
+        Path missing = tmp.resolve("nope");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> MacvlanGuardian.readState(missing)))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("does not exist");
+        assertThat(missing).doesNotExist();
     }
 }
