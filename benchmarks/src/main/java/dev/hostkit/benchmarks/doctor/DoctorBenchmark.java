@@ -1,11 +1,8 @@
 package dev.hostkit.benchmarks.doctor;
 
+import dev.hostkit.samples.DoctorSurvey;
+
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -31,8 +28,9 @@ import java.util.regex.Pattern;
  * exit: in a finally block and, for a kill, in a shutdown hook. Other engineers' {@code hk*} objects are not touched.
  *
  * <p>Usage (root, {@code eval $(scripts/dev-dockerd)} first, run from the repository top after building
- * {@code samples/target/hostkit.jar}): {@code java -cp benchmarks/target/classes
- * dev.hostkit.benchmarks.doctor.DoctorBenchmark [RUNS] [NAMESPACES] [CONTAINERS]}.
+ * {@code samples/target/hostkit.jar}): {@code java -cp benchmarks/target/classes:$(cat /tmp/bench-cp.txt)
+ * dev.hostkit.benchmarks.doctor.DoctorBenchmark [RUNS] [NAMESPACES] [CONTAINERS]}, the classpath from
+ * {@code mvn -pl benchmarks dependency:build-classpath -Dmdep.outputFile=/tmp/bench-cp.txt}.
  */
 public final class DoctorBenchmark {
     /** The JVM options of {@code scripts/hostkit}: C1 only and the serial GC, for a short-lived command. */
@@ -49,8 +47,8 @@ public final class DoctorBenchmark {
      * @throws Throwable when the set-up or a measured command fails
      */
     public static void main(String[] args) throws Throwable {
-        if (args.length == 3 && args[0].equals("--cold-call")) {
-            System.out.println(coldCall(Path.of(args[1]), Path.of(args[2])));
+        if (args.length == 2 && args[0].equals("--cold-call")) {
+            System.out.println(coldCall(Path.of(args[1])));
             return;
         }
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 11;
@@ -82,37 +80,23 @@ public final class DoctorBenchmark {
         }
     }
 
-    /** The survey as a library call, from hostkit.jar loaded on its own: the benchmark module does not depend on samples. */
-    private static MethodHandle survey(URLClassLoader loader) throws ReflectiveOperationException {
-        return MethodHandles.publicLookup().findStatic(loader.loadClass("dev.hostkit.samples.DoctorSurvey"), "json",
-                MethodType.methodType(String.class, Path.class));
-    }
-
-    private static URLClassLoader loaderOf(Path jar) throws IOException {
-        return new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-    }
-
-    /** In a fresh JVM: the first survey call's duration in milliseconds (class loading and interpreted code included). */
-    private static double coldCall(Path jar, Path stateDir) throws Throwable {
-        try (URLClassLoader loader = loaderOf(jar)) {
-            MethodHandle survey = survey(loader);
-            long t = System.nanoTime();
-            String report = (String) survey.invoke(stateDir);
-            double ms = (System.nanoTime() - t) / 1e6;
-            if (!report.contains("\"guardian\"")) {
-                throw new IllegalStateException("no guardian section: " + report);
-            }
-            return ms;
+    /** In a fresh JVM (the --cold-call mode): the first survey call's duration in milliseconds (class loading and interpreted code included). */
+    private static double coldCall(Path stateDir) {
+        long t = System.nanoTime();
+        String report = DoctorSurvey.json(stateDir);
+        double ms = (System.nanoTime() - t) / 1e6;
+        if (!report.contains("\"guardian\"")) {
+            throw new IllegalStateException("no guardian section: " + report);
         }
+        return ms;
     }
 
     private static void measure(Fixture fx, Path jar, int runs) throws Throwable {
-        try (URLClassLoader loader = loaderOf(jar)) {
-            MethodHandle survey = survey(loader);
+        {
             fx.ensureRunning();
-            fx.checkSaw((String) survey.invoke(fx.stateDir()));
+            fx.checkSaw(DoctorSurvey.json(fx.stateDir()));
             for (int i = 0; i < 5; i++) {
-                survey.invoke(fx.stateDir());
+                DoctorSurvey.json(fx.stateDir());
             }
             double[] warm = new double[runs];
 
@@ -133,7 +117,7 @@ public final class DoctorBenchmark {
                 List<String> coldCall = new ArrayList<>(List.of("java"));
                 coldCall.addAll(CLI_JVM);
                 coldCall.addAll(List.of("-cp", System.getProperty("java.class.path"), DoctorBenchmark.class.getName(), "--cold-call",
-                        jar.toString(), fx.stateDir().toString()));
+                        fx.stateDir().toString()));
                 double[] cold = new double[runs];
                 double[] process = new double[runs];
                 double[] processNoCds = new double[runs];
@@ -147,7 +131,7 @@ public final class DoctorBenchmark {
                     fx.ensureRunning();
                     cold[i] = Double.parseDouble(Sh.run(coldCall, null).check().out().trim());
                     long t = System.nanoTime();
-                    survey.invoke(fx.stateDir());
+                    DoctorSurvey.json(fx.stateDir());
                     warm[i] = (System.nanoTime() - t) / 1e6;
                     t = System.nanoTime();
                     String report = doctor(withCds);
