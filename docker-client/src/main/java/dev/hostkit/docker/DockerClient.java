@@ -636,7 +636,10 @@ public final class DockerClient implements AutoCloseable {
             return this;
         }
 
-        /** Connect timeout (default 5 s). */
+        /**
+         * Connect timeout (default 5 s). A unix connect waits only while the engine's listen backlog is
+         * full (it does not accept: overloaded or hung); then the call fails with {@link DockerTimeoutException}.
+         */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = positive("connect timeout", d);
             return this;

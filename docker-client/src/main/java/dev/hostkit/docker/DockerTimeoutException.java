@@ -1,8 +1,9 @@
 package dev.hostkit.docker;
 
 /**
- * A call that ran out of time: no response within the read timeout, or no pooled connection free
- * within the acquire timeout (the message then says how many are held and by what).
+ * A call that ran out of time: no response within the read timeout; no connection within the
+ * connect timeout (the engine's socket exists but its listen backlog is full: it does not accept); or
+ * no pooled connection free within the acquire timeout (the message then says how many are held and by what).
  */
 public class DockerTimeoutException extends DockerException {
     private static final long serialVersionUID = 1L;

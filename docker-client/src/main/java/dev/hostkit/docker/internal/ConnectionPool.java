@@ -5,20 +5,21 @@ import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.io.CloseMode;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * At most {@code max} HTTP connections to one engine: leased ones plus idle ones plus ones being
- * connected never exceed it. Idle connections are reused newest first (so the oldest age out), and
- * {@link #evictIdle} closes those idle longer than the idle timeout. A lease waits at most its
- * timeout for a free slot and then fails; nothing is ever closed while the pool lock is held.
+ * connected never exceed it. A lease takes one of {@code max} permits (a compare-and-set when one is
+ * free: no lock, so 16 threads on two CPUs do not queue behind a preempted lock holder), then the
+ * newest idle connection (so the oldest age out), or connects a new one. A connection goes back to
+ * the idle stack before its permit is returned, which keeps the bound exact. {@link #evictIdle}
+ * closes connections idle longer than the idle timeout. A lease waits at most its timeout for a
+ * permit and then fails.
  */
 final class ConnectionPool implements AutoCloseable {
     /** Opens one connection (a connect that may fail or time out). */
@@ -46,7 +47,7 @@ final class ConnectionPool implements AutoCloseable {
         final HttpCoreContext context = HttpCoreContext.create();
         // False once the connection served a request: only a reused connection can be found dead.
         boolean fresh = true;
-        long idleSince;
+        volatile long idleSince;
 
         private Entry(ManagedHttpClientConnection connection) {
             this.connection = connection;
@@ -61,43 +62,62 @@ final class ConnectionPool implements AutoCloseable {
     private final long idleTimeoutNanos;
     private final long validateAfterNanos;
     private final Connector connector;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition freed = lock.newCondition();
-    private final ArrayDeque<Entry> idle = new ArrayDeque<>();
-    private final Set<ManagedHttpClientConnection> all = new HashSet<>();
-    private int leased; // leased or being connected
-    private boolean closed;
+    private final Semaphore permits;
+    private final ConcurrentLinkedDeque<Entry> idle = new ConcurrentLinkedDeque<>();
+    private final Set<ManagedHttpClientConnection> all = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     ConnectionPool(int max, long idleTimeoutNanos, long validateAfterNanos, Connector connector) {
         this.max = max;
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.validateAfterNanos = validateAfterNanos;
         this.connector = connector;
+        this.permits = new Semaphore(max);
     }
 
     /**
-     * A connection for one request: an idle one that is still good, else a new one if a slot is free,
-     * else the first one released within {@code timeoutNanos}.
+     * A connection for one request: an idle one that is still good, else a new one, waiting at most
+     * {@code timeoutNanos} for a free slot.
      *
      * @throws ExhaustedException when no slot became free in time
      * @throws IOException when connecting failed (the slot is given back)
      * @throws InterruptedException when interrupted while waiting
+     * @throws IllegalStateException when the pool is closed
      */
     Entry lease(long timeoutNanos) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (true) {
-            Entry e = takeOrReserve(deadline);
-            if (e == null) {
-                return connect();
+        ensureOpen();
+        if (!permits.tryAcquire() && !permits.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+            throw new ExhaustedException(max - permits.availablePermits(), max);
+        }
+        boolean leased = false;
+        try {
+            ensureOpen();
+            Entry e;
+            while ((e = idle.pollFirst()) != null) {
+                long idleFor = System.nanoTime() - e.idleSince;
+                boolean usable = idleFor < idleTimeoutNanos && e.connection.isOpen()
+                        // An engine may close (or restart and drop) a connection that sat idle: probe it first.
+                        && (idleFor < validateAfterNanos || !isStale(e));
+                if (usable) {
+                    e.fresh = false;
+                    leased = true;
+                    return e;
+                }
+                forget(e);
             }
-            long idleFor = System.nanoTime() - e.idleSince;
-            boolean usable = idleFor < idleTimeoutNanos && e.connection.isOpen()
-                    // An engine may close (or restart and drop) a connection that sat idle: probe it first.
-                    && (idleFor < validateAfterNanos || !isStale(e));
-            if (usable) {
-                return e;
+            e = connect();
+            leased = true;
+            return e;
+        } finally {
+            if (!leased) {
+                permits.release();
             }
-            discard(e);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the connection pool is closed");
         }
     }
 
@@ -109,55 +129,11 @@ final class ConnectionPool implements AutoCloseable {
         }
     }
 
-    // Under the lock: pops an idle entry, or reserves a slot for a new connection (returns null).
-    private Entry takeOrReserve(long deadline) throws ExhaustedException, InterruptedException {
-        lock.lockInterruptibly();
-        try {
-            while (true) {
-                if (closed) {
-                    throw new IllegalStateException("the connection pool is closed");
-                }
-                Entry e = idle.pollFirst();
-                if (e != null) {
-                    leased++;
-                    e.fresh = false;
-                    return e;
-                }
-                if (leased + idle.size() < max) {
-                    leased++;
-                    return null;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new ExhaustedException(leased, max);
-                }
-                freed.awaitNanos(left);
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
     private Entry connect() throws IOException {
-        ManagedHttpClientConnection c = null;
-        boolean poolClosed;
-        try {
-            c = connector.connect();
-        } finally {
-            lock.lock();
-            try {
-                poolClosed = closed;
-                if (c == null || poolClosed) {
-                    leased--;
-                    freed.signal();
-                } else {
-                    all.add(c);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-        if (poolClosed) {
+        ManagedHttpClientConnection c = connector.connect();
+        all.add(c);
+        if (closed) {
+            all.remove(c);
             c.close(CloseMode.IMMEDIATE);
             throw new IllegalStateException("the connection pool is closed");
         }
@@ -169,88 +145,49 @@ final class ConnectionPool implements AutoCloseable {
      * the end and the engine did not ask to close), closed otherwise.
      */
     void release(Entry e, boolean reusable) {
-        boolean keep;
-        lock.lock();
         try {
-            leased--;
-            keep = reusable && !closed && e.connection.isOpen();
-            if (keep) {
+            if (reusable && !closed && e.connection.isOpen()) {
                 e.idleSince = System.nanoTime();
-                idle.addFirst(e);
+                idle.offerFirst(e);
+                if (closed && idle.remove(e)) {
+                    forget(e); // close() ran meanwhile and may have missed it
+                }
             } else {
-                all.remove(e.connection);
+                forget(e);
             }
-            freed.signal();
         } finally {
-            lock.unlock();
-        }
-        if (!keep) {
-            e.close();
+            permits.release();
         }
     }
 
-    private void discard(Entry e) {
-        release(e, false);
+    private void forget(Entry e) {
+        all.remove(e.connection);
+        e.close();
     }
 
-    /** Closes connections idle for longer than the idle timeout. */
+    /** Closes connections idle for longer than the idle timeout (the oldest are at the tail). */
     void evictIdle() {
-        List<Entry> expired = new ArrayList<>();
-        lock.lock();
-        try {
-            long now = System.nanoTime();
-            // Oldest at the tail.
-            while (!idle.isEmpty() && now - idle.peekLast().idleSince >= idleTimeoutNanos) {
-                Entry e = idle.pollLast();
-                all.remove(e.connection);
-                expired.add(e);
+        long now = System.nanoTime();
+        Entry e;
+        while ((e = idle.peekLast()) != null && now - e.idleSince >= idleTimeoutNanos) {
+            if (idle.removeLastOccurrence(e)) {
+                forget(e);
             }
-        } finally {
-            lock.unlock();
         }
-        expired.forEach(Entry::close);
     }
 
     /** Connections held: leased (or connecting) plus idle. */
     int open() {
-        lock.lock();
-        try {
-            return leased + idle.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Connections leased (or connecting) right now. */
-    int leased() {
-        lock.lock();
-        try {
-            return leased;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The bound. */
-    int max() {
-        return max;
+        return max - permits.availablePermits() + idle.size();
     }
 
     /** Closes every connection, leased ones included (their calls fail); later leases fail. */
     @Override
     public void close() {
-        List<ManagedHttpClientConnection> toClose;
-        lock.lock();
-        try {
-            closed = true;
-            toClose = new ArrayList<>(all);
-            all.clear();
-            idle.clear();
-            freed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-        for (ManagedHttpClientConnection c : toClose) {
+        closed = true;
+        idle.clear();
+        for (ManagedHttpClientConnection c : List.copyOf(all)) {
+            all.remove(c);
             c.close(CloseMode.IMMEDIATE);
         }
     }
