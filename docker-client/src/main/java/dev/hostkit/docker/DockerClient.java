@@ -182,7 +182,7 @@ public final class DockerClient implements AutoCloseable {
         }
         addFilters(q, request.filters());
         HttpEngine.Response r = get("/containers/json" + qs(q));
-        return Json.stream("response", r.body(), Models::containerSummaries);
+        return Json.stream(r.call(), r.body(), Models::containerSummaries);
     }
 
     /** {@code GET /containers/{id}/json}; {@link DockerNotFoundException} when there is none. */
@@ -520,13 +520,13 @@ public final class DockerClient implements AutoCloseable {
     }
 
     private static JsonNode json(HttpEngine.Response r) {
-        return Json.parse("response", r.body());
+        return Json.parse(r.call(), r.body());
     }
 
     private static <T> List<T> list(HttpEngine.Response r, Function<JsonNode, T> mapper) {
         JsonNode n = json(r);
         if (!n.isArray()) {
-            throw new MalformedResponseException("response", "expected a JSON array, got " + n.getNodeType(), null);
+            throw new MalformedResponseException(r.call(), "expected a JSON array, got " + n.getNodeType(), null);
         }
         List<T> out = new ArrayList<>(n.size());
         n.forEach(e -> out.add(mapper.apply(e)));

@@ -23,11 +23,12 @@ class FaultsTest {
 
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
-    void malformedJsonBecomesMalformedResponseNamingTheBody(DockerClient.Transport t) throws Exception {
+    void malformedJsonBecomesMalformedResponseNamingTheCallAndTheBody(DockerClient.Transport t) throws Exception {
         try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{\"Version\": \"20.10\", oops"));
              DockerClient docker = client(fake, t)) {
             assertThatThrownBy(docker::version).isInstanceOf(DockerException.class)
-                    .hasMessageContaining("not valid JSON").hasMessageContaining("oops");
+                    .hasMessageContaining("not valid JSON").hasMessageContaining("oops")
+                    .hasMessageMatching("(?s)GET /v1\\.\\d+/version.*");
             // The connection was read to its end and stays usable.
             assertThatThrownBy(docker::version).isInstanceOf(DockerException.class);
         }

@@ -74,8 +74,12 @@ public final class HttpEngine implements AutoCloseable {
                            boolean oneShot, String userAgent) {
     }
 
-    /** A fully read response; headers as the engine sent them. */
-    public record Response(int status, Header[] headers, byte[] body) {
+    /**
+     * A fully read response; headers as the engine sent them.
+     *
+     * @param call the request it answers ("GET /v1.41/version"), for error messages about the body
+     */
+    public record Response(String call, int status, Header[] headers, byte[] body) {
         /** The body as UTF-8 text. */
         public String text() {
             return new String(body, StandardCharsets.UTF_8);
@@ -179,7 +183,7 @@ public final class HttpEngine implements AutoCloseable {
                 if (status >= 400) {
                     throw statusError(call, status, body);
                 }
-                return new Response(status, response.getHeaders(), body);
+                return new Response(call.toString(), status, response.getHeaders(), body);
             } catch (IOException e) {
                 if (!c.fresh && call.idempotent() && stale(e)) {
                     continue; // the finally below discards the dead connection first
