@@ -21,7 +21,8 @@ import java.util.Set;
 public record OrphanCgroup(String path, CgroupOwner owner, String reason, long usage, long kmemUsage, long tasks) {
 
     /**
-     * The orphans among a full census's cgroups.
+     * The orphans among a full census's cgroups, judging every runtime's containers against one id set (use the
+     * four-argument form when the ids come from one runtime only, e.g. the Docker Engine on a containerd node).
      *
      * @param census a {@link MemoryCensus#full full} census
      * @param livePodUids UIDs of the pods that exist (dashes or underscores), or {@code null} when unknown: pods are then not judged
@@ -29,6 +30,23 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
      * @return the orphans, largest memory usage first
      */
     public static List<OrphanCgroup> find(MemoryCensus census, Set<String> livePodUids, Set<String> liveContainerIds) {
+        return find(census, livePodUids, liveContainerIds, null);
+    }
+
+    /**
+     * The orphans among a full census's cgroups, judging only the containers of the runtimes {@code liveContainerIds}
+     * covers: a Docker Engine's list says nothing of containerd's or CRI-O's containers, which must not be called
+     * orphans for missing from it. A kubelet container cgroup whose runtime its path does not tell (cgroupfs driver)
+     * is judged only when pods are, since the pod list then comes from the kubelet's own runtime.
+     *
+     * @param census a {@link MemoryCensus#full full} census
+     * @param livePodUids UIDs of the pods that exist (dashes or underscores), or {@code null} when unknown: pods are then not judged
+     * @param liveContainerIds ids of the containers that exist (full or 12-character short ids), or {@code null} when unknown
+     * @param idsCover the runtimes whose containers {@code liveContainerIds} lists, or {@code null} for all of them
+     * @return the orphans, largest memory usage first
+     */
+    public static List<OrphanCgroup> find(MemoryCensus census, Set<String> livePodUids, Set<String> liveContainerIds,
+                                          Set<CgroupOwner.Runtime> idsCover) {
         Set<String> pods = livePodUids == null ? null : normalize(livePodUids, false);
         Set<String> containers = liveContainerIds == null ? null : normalize(liveContainerIds, true);
         Map<String, Long> subtreeTasks = new HashMap<>();
@@ -51,7 +69,7 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
             String reason = null;
             if (pods != null && owner.podUid() != null && !pods.contains(owner.podUid())) {
                 reason = "pod " + owner.podUid() + " no longer exists";
-            } else if (containers != null && owner.containerId() != null
+            } else if (containers != null && owner.containerId() != null && covered(owner, idsCover, pods != null)
                     && !containers.contains(owner.containerId().substring(0, 12))) {
                 reason = "container " + owner.containerId().substring(0, 12) + " no longer exists";
             }
@@ -63,6 +81,13 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
         }
         out.sort(Comparator.comparingLong(OrphanCgroup::usage).reversed());
         return out;
+    }
+
+    private static boolean covered(CgroupOwner owner, Set<CgroupOwner.Runtime> idsCover, boolean podsJudged) {
+        if (idsCover == null) {
+            return true;
+        }
+        return owner.runtime() == CgroupOwner.Runtime.UNKNOWN ? podsJudged && owner.podUid() != null : idsCover.contains(owner.runtime());
     }
 
     private static Set<String> normalize(Set<String> ids, boolean shortIds) {

@@ -230,6 +230,32 @@ class KernelLayoutsTest {
     }
 
     @Test
+    void containersOfRuntimesTheIdsDoNotCoverAreNeverOrphans() {
+        Path root = CgroupFixture.kernel("5.15.0")
+                .kubeletSystemdPod(Qos.BURSTABLE, ContainerRuntime.CONTAINERD, POD_A, C1)   // kubelet on containerd
+                .cgroup("/docker/" + C2, m -> m.usage(1 << 20))                          // a Docker container, gone
+                .build(dir);
+        MemoryCensus census = MemoryCensus.full(CgroupFs.at(root));
+        // The Docker Engine knows none of these: only its own gone container is an orphan; the containerd one is not
+        // judged (and the pods, unknown to Docker, are not judged either).
+        var orphans = OrphanCgroup.find(census, null, Set.of(), Set.of(CgroupOwner.Runtime.DOCKER));
+        assertThat(orphans).extracting(OrphanCgroup::path).containsExactly("/docker/" + C2);
+        // The three-argument form judges every runtime against the one list.
+        assertThat(OrphanCgroup.find(census, null, Set.of())).hasSize(2);
+    }
+
+    @Test
+    void kubeletCgroupfsContainersAreJudgedWithTheirPods() {
+        Path root = CgroupFixture.kernel("4.19.0")
+                .kubeletCgroupfsPod(Qos.BURSTABLE, ContainerRuntime.DOCKER, POD_A, C1)      // path does not name the runtime
+                .build(dir);
+        MemoryCensus census = MemoryCensus.full(CgroupFs.at(root));
+        assertThat(OrphanCgroup.find(census, Set.of(POD_A), Set.of(), Set.of(CgroupOwner.Runtime.DOCKER)))
+                .extracting(OrphanCgroup::path).containsExactly("/kubepods/burstable/pod" + POD_A + "/" + C1);
+        assertThat(OrphanCgroup.find(census, null, Set.of(), Set.of(CgroupOwner.Runtime.DOCKER))).isEmpty();
+    }
+
+    @Test
     void testkitRhel7PresetIsCriticalWithKmemActiveAndExposed() {
         Path root = CgroupFixture.kernel310KmemNearlyFull().build(dir);
         CgroupFs fs = CgroupFs.at(root);

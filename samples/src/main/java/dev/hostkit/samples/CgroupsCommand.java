@@ -9,6 +9,7 @@ import dev.hostkit.cgroups.KmemVerdict;
 import dev.hostkit.cgroups.MemoryCensus;
 import dev.hostkit.cgroups.MkdirDiagnosis;
 import dev.hostkit.cgroups.OrphanCgroup;
+import dev.hostkit.docker.DockerException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,7 +81,14 @@ final class CgroupsCommand {
         }
         CgroupsReport report;
         try {
-            report = report(root, top, livePodUids, liveContainerIds);
+            if (livePodUids == null && liveContainerIds == null && root.equals(Path.of("/"))) {
+                // This host: ask its Docker Engine who exists; without one, orphans stay unjudged (said in the report).
+                DockerCommand.LiveIds live = dockerIds(new ArrayList<>());
+                report = live == null ? report(root, top, null, null, null)
+                        : report(root, top, live.podUids(), live.containerIds(), Set.of(CgroupOwner.Runtime.DOCKER));
+            } else {
+                report = report(root, top, livePodUids, liveContainerIds, null);
+            }
         } catch (CgroupException e) {
             System.err.println("hostkit cgroups: cannot inspect the memory cgroups: " + e.getMessage());
             return 70;
@@ -98,20 +106,37 @@ final class CgroupsCommand {
 
     /** The report for the host (or fixture tree) at {@code root}, top 10, orphans not judged: what the doctor shows. */
     static CgroupsReport report(Path root) {
-        return report(root, 10, null, null);
+        return report(root, 10, null, null, null);
+    }
+
+    /**
+     * Who exists according to this host's Docker Engine ({@code DOCKER_HOST} or the system socket), one-shot.
+     *
+     * @param whyNot receives the reason when the engine cannot be asked
+     * @return the ids, or null when the engine cannot be asked
+     */
+    static DockerCommand.LiveIds dockerIds(List<String> whyNot) {
+        try {
+            return DockerCommand.liveIds(null);
+        } catch (DockerException e) {
+            whyNot.add(e.getMessage());
+            return null;
+        }
     }
 
     /**
      * The report for {@code root}.
      *
+     * @param idsCover the runtimes whose containers {@code liveContainerIds} lists (null: all)
      * @throws CgroupException when the root has no memory cgroup hierarchy
      */
-    static CgroupsReport report(Path root, int top, Set<String> livePodUids, Set<String> liveContainerIds) {
+    static CgroupsReport report(Path root, int top, Set<String> livePodUids, Set<String> liveContainerIds,
+                                Set<CgroupOwner.Runtime> idsCover) {
         CgroupFs fs = CgroupFs.at(root);
         MemoryCensus census = MemoryCensus.full(fs, MemoryCensus.Options.DEFAULT.withTop(top));
         KmemVerdict kmem = KmemVerdict.ofHost(fs, census);
         boolean judged = livePodUids != null || liveContainerIds != null;
-        List<OrphanCgroup> orphans = judged ? OrphanCgroup.find(census, livePodUids, liveContainerIds) : List.of();
+        List<OrphanCgroup> orphans = judged ? OrphanCgroup.find(census, livePodUids, liveContainerIds, idsCover) : List.of();
         List<String> remedies = census.risk() == MemoryCensus.Risk.OK ? List.of() : MkdirDiagnosis.remedies(census, kmem);
         return new CgroupsReport(census, kmem, orphans, judged, remedies);
     }

@@ -15,7 +15,9 @@ import dev.hostkit.docker.ListContainersRequest;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code hostkit docker ps [--all] [--json]} and {@code hostkit docker events [--json]}, both with
@@ -59,6 +61,45 @@ public final class DockerCommand {
             Info info = docker.info();
             return new EngineSummary(info.serverVersion(), docker.apiVersion(), info.containers(), info.containersRunning(),
                     info.containersPaused(), info.containersStopped());
+        }
+    }
+
+    /** The label kubelet's dockershim puts on every container of a pod, the pause container included. */
+    static final String POD_UID_LABEL = "io.kubernetes.pod.uid";
+
+    /**
+     * Who exists, as far as the Docker Engine knows, for judging orphaned cgroups.
+     *
+     * @param containerIds every container the engine has, running or not
+     * @param podUids the pods kubelet runs on this engine (from {@value #POD_UID_LABEL}), or {@code null} when it runs
+     *                none here: kubelet then uses another runtime, and pods cannot be judged from Docker
+     */
+    public record LiveIds(Set<String> containerIds, Set<String> podUids) {
+    }
+
+    /**
+     * The engine's containers (all of them) and the pods they belong to, with a one-shot client.
+     *
+     * @param host {@code unix:///path}, or null for {@code DOCKER_HOST} / the system socket
+     * @return the ids
+     * @throws DockerUnavailableException when the engine cannot be reached
+     */
+    public static LiveIds liveIds(String host) {
+        DockerClient.Builder b = DockerClient.builder().oneShot(true);
+        if (host != null) {
+            b.host(host);
+        }
+        try (DockerClient docker = b.build()) {
+            Set<String> ids = new HashSet<>();
+            Set<String> pods = new HashSet<>();
+            for (ContainerSummary c : docker.listContainers(ListContainersRequest.builder().all(true).build())) {
+                ids.add(c.id());
+                String pod = c.labels().get(POD_UID_LABEL);
+                if (pod != null) {
+                    pods.add(pod);
+                }
+            }
+            return new LiveIds(Set.copyOf(ids), pods.isEmpty() ? null : Set.copyOf(pods));
         }
     }
 

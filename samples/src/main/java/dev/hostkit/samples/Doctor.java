@@ -2,6 +2,8 @@ package dev.hostkit.samples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.hostkit.cgroups.CgroupOwner;
+import dev.hostkit.cgroups.OrphanCgroup;
 import dev.hostkit.core.KernelVersion;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.ProcFs;
@@ -329,7 +331,13 @@ final class Doctor {
 
         @Override
         public void run(DoctorReport report) {
-            CgroupsCommand.CgroupsReport c = CgroupsCommand.report(Path.of("/"));
+            // Orphans are judged against the Docker Engine's containers (and its kubelet pods, when kubelet runs on it);
+            // containerd's and CRI-O's containers are never judged against Docker's list.
+            List<String> whyNot = new ArrayList<>();
+            DockerCommand.LiveIds live = CgroupsCommand.dockerIds(whyNot);
+            CgroupsCommand.CgroupsReport c = live == null ? CgroupsCommand.report(Path.of("/"))
+                    : CgroupsCommand.report(Path.of("/"), 10, live.podUids(), live.containerIds(),
+                    Set.of(CgroupOwner.Runtime.DOCKER));
             Map<String, Object> s = report.section("cgroups");
             s.put("live", c.census().live());
             s.put("dying", c.census().dying());
@@ -348,10 +356,45 @@ final class Doctor {
             if (sev != Severity.OK) {
                 report.finding(sev, "cgroups", String.join("; ", c.census().riskReasons()), String.join(" Then: ", c.remedies()));
             }
+            reportOrphans(report, s, c, live, whyNot);
             if (c.kmem().exposed()) {
                 report.finding(Severity.WARN, "cgroups", "kmem accounting exposes this host to the memcg leak: " + c.kmem().exposure(),
                         "boot with cgroup.memory=nokmem, or run runc >= 1.0.0-rc94 / kubelet built with nokmem");
             }
+        }
+    }
+
+    private static void reportOrphans(DoctorReport report, Map<String, Object> s, CgroupsCommand.CgroupsReport c,
+                                      DockerCommand.LiveIds live, List<String> whyNot) {
+        if (live == null) {
+            report.cannotSee("cgroups", "orphaned cgroups are not judged: no Docker Engine to ask which containers exist ("
+                    + String.join("; ", whyNot) + ")");
+            return;
+        }
+        s.put("orphansJudged", live.podUids() == null ? "docker containers" : "docker containers and kubelet pods");
+        List<Map<String, Object>> list = new ArrayList<>();
+        long bytes = 0;
+        for (OrphanCgroup o : c.orphans()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("path", o.path());
+            m.put("reason", o.reason());
+            m.put("usage", o.usage());
+            m.put("kmemUsage", o.kmemUsage());
+            m.put("tasks", o.tasks());
+            list.add(m);
+            bytes += o.usage();
+        }
+        s.put("orphans", list);
+        report.metric("hostkit_memcg_orphans", "Pod and container memory cgroups whose pod or container is gone.", list.size());
+        if (!c.orphans().isEmpty()) {
+            OrphanCgroup first = c.orphans().get(0);
+            long withTasks = c.orphans().stream().filter(o -> o.tasks() > 0).count();
+            report.finding(Severity.WARN, "cgroups", c.orphans().size() + " orphaned pod/container memory cgroup(s) hold "
+                            + (bytes >> 20) + " MiB; largest " + first.path() + " (" + first.reason() + ")",
+                    (withTasks > 0 ? withTasks + " still hold processes that outlived their container: find them in the cgroup's "
+                            + "tasks file and stop them first; then " : "")
+                    + "remove each orphan with rmdir, deepest directories first (a cgroup with no tasks frees its memory and, "
+                    + "once its page cache is reclaimed, its memcg ID)");
         }
     }
 
