@@ -14,20 +14,22 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE]}:
+ * {@code hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE]
+ * [--recreate-vlan-parents]}:
  * the macvlan guardian as a daemon. One JSON line per event on stdout; runs until SIGTERM or SIGINT (then closes every
  * socket and exits 0), or with {@code --once} snapshots and reconciles once. Exit status: 0 fine, 1 a repair failed
  * ({@code --once}), 2 could not start, 64 bad usage.
  */
 public final class GuardCommand {
     static final String USAGE = "usage: hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] "
-            + "[--metrics-file FILE] [--netns PATH]...";
+            + "[--metrics-file FILE] [--netns PATH]... [--recreate-vlan-parents]";
 
     private GuardCommand() {
     }
 
     /** Parsed command line. */
-    record Options(Path stateDir, List<String> parents, Duration resync, boolean once, Path metricsFile, List<Path> namespaces) {
+    record Options(Path stateDir, List<String> parents, Duration resync, boolean once, Path metricsFile, List<Path> namespaces,
+                   boolean recreateVlanParents) {
     }
 
     /**
@@ -53,6 +55,7 @@ public final class GuardCommand {
         List<String> parents = new ArrayList<>();
         Duration resync = Duration.ofSeconds(3);
         boolean once = false;
+        boolean recreateVlans = false;
         Path metrics = null;
         List<Path> namespaces = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -73,6 +76,7 @@ public final class GuardCommand {
                     }
                 }
                 case "--once" -> once = true;
+                case "--recreate-vlan-parents" -> recreateVlans = true;
                 case "--metrics-file" -> metrics = Path.of(value(args, ++i, a));
                 case "--netns" -> namespaces.add(Path.of(value(args, ++i, a)));
                 case "-h", "--help" -> throw new IllegalArgumentException("help requested");
@@ -82,7 +86,7 @@ public final class GuardCommand {
         if (stateDir == null) {
             throw new IllegalArgumentException("--state-dir is required");
         }
-        return new Options(stateDir, List.copyOf(parents), resync, once, metrics, List.copyOf(namespaces));
+        return new Options(stateDir, List.copyOf(parents), resync, once, metrics, List.copyOf(namespaces), recreateVlans);
     }
 
     private static String value(String[] args, int i, String option) {
@@ -96,9 +100,10 @@ public final class GuardCommand {
         Object printLock = new Object();
         boolean[] failed = {false};
         MacvlanGuardian.Builder b = MacvlanGuardian.builder().stateDir(o.stateDir()).parents(o.parents()).resync(o.resync())
+                .recreateVlanParents(o.recreateVlanParents())
                 .listener(e -> {
                     synchronized (printLock) {
-                        if (e.type() == GuardEvent.Type.REPAIR_FAILED) {
+                        if (e.type() == GuardEvent.Type.REPAIR_FAILED || e.type() == GuardEvent.Type.PARENT_RECREATE_FAILED) {
                             failed[0] = true;
                         }
                         out.println(e.toJsonLine());

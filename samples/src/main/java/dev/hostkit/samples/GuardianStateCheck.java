@@ -4,6 +4,7 @@ import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.RtNetlink;
 import dev.hostkit.netlink.guard.GuardianState;
+import dev.hostkit.netlink.guard.HostParent;
 import dev.hostkit.netlink.guard.InterfaceSnapshot;
 import dev.hostkit.netlink.guard.MacvlanGuardian;
 import dev.hostkit.netlink.guard.NamespaceRef;
@@ -274,11 +275,19 @@ final class GuardianStateCheck implements Doctor.Check {
             }
         }
         Map<String, List<String>> waiting = new TreeMap<>();
-        verdicts.stream().filter(v -> v.status() == Status.WAITING_FOR_PARENT)
-                .forEach(v -> waiting.computeIfAbsent(v.snapshot().parent().name(), k -> new ArrayList<>()).add(v.snapshot().name() + " in " + where(v.snapshot().namespace())));
+        Map<String, HostParent> parentOf = new HashMap<>();
+        verdicts.stream().filter(v -> v.status() == Status.WAITING_FOR_PARENT).forEach(v -> {
+            parentOf.put(v.snapshot().parent().name(), v.snapshot().parent());
+            waiting.computeIfAbsent(v.snapshot().parent().name(), k -> new ArrayList<>()).add(v.snapshot().name() + " in " + where(v.snapshot().namespace()));
+        });
         waiting.forEach((parent, names) -> report.finding(Severity.WARN, AREA, "parent " + parent + " is gone: " + names.size()
                         + " guarded interface(s) wait for it (" + abbreviate(names) + ")",
-                "bring " + parent + " back (NIC driver, cable, bond); keep the guardian running: it recreates them in their namespaces when " + parent + " returns"));
+                (parentOf.get(parent) instanceof HostParent.Vlan v
+                        ? "bring " + v.lower() + " back, then the VLAN: ip link add link " + v.lower() + " name " + v.name() + " type vlan id "
+                                + v.id() + " && ip link set " + v.name() + " up (or run the guardian with --recreate-vlan-parents, which does this "
+                                + "when " + v.lower() + " returns)"
+                        : "bring " + parent + " back (NIC driver, cable, bond)")
+                        + "; keep the guardian running: it recreates them in their namespaces when " + parent + " returns"));
         List<String> stale = verdicts.stream().filter(v -> v.status() == Status.STALE).map(v -> v.snapshot().name() + " in " + where(v.snapshot().namespace())).toList();
         if (!stale.isEmpty()) {
             report.finding(Severity.INFO, AREA, stale.size() + " snapshot(s) belong to namespaces that are gone or were replaced (" + abbreviate(stale) + ")",

@@ -37,6 +37,7 @@ public final class Hostkit {
                   docker ps [--all] [--json] [--host unix:///path]
                   docker events [--json] [--host unix:///path]
                   guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE] [--netns PATH]...
+                        [--recreate-vlan-parents]
                                       keep containers' macvlans alive across parent loss
                 """);
     }

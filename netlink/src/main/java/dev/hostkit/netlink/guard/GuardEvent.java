@@ -32,7 +32,11 @@ public record GuardEvent(Type type, long netnsInode, int pid, String iface, Stri
         /** The namespace is gone or was replaced: the snapshot was dropped and nothing is written there. */
         DROPPED,
         /** The name exists with another configuration: left alone. */
-        CONFLICT;
+        CONFLICT,
+        /** A VLAN parent was recreated on its lower device (interface = the VLAN, parent = the lower device). */
+        PARENT_RECREATED,
+        /** Recreating a VLAN parent failed; it is retried on the next pass. */
+        PARENT_RECREATE_FAILED;
 
         /** The lower-case name used in JSON and metrics. */
         public String label() {

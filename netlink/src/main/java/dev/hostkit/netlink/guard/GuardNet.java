@@ -44,17 +44,23 @@ final class GuardNet {
     /** The host's links by name and index, as of one dump. */
     static final class HostLinks {
         private final Map<String, Integer> byName = new HashMap<>();
-        private final Map<Integer, String> byIndex = new HashMap<>();
+        private final Map<Integer, Link> byIndex = new HashMap<>();
 
         HostLinks(List<Link> links) {
             for (Link l : links) {
                 byName.put(l.name(), l.index());
-                byIndex.put(l.index(), l.name());
+                byIndex.put(l.index(), l);
             }
         }
 
-        String nameOf(int index) {
+        /** The link at {@code index}, or null. */
+        Link link(int index) {
             return byIndex.get(index);
+        }
+
+        String nameOf(int index) {
+            Link l = byIndex.get(index);
+            return l == null ? null : l.name();
         }
 
         Integer indexOf(String name) {
@@ -97,6 +103,11 @@ final class GuardNet {
 
         HostLinks links() {
             return new HostLinks(nl.links());
+        }
+
+        /** Creates a VLAN parent on its lower device, up. */
+        void createVlan(HostParent.Vlan v, int lowerIndex) {
+            nl.createLink(LinkSpec.vlan(v.name(), lowerIndex, v.id(), v.protocol()).up());
         }
 
         /**

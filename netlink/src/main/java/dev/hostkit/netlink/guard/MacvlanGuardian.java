@@ -1,11 +1,13 @@
 package dev.hostkit.netlink.guard;
 
+import dev.hostkit.core.Errno;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkKind;
+import dev.hostkit.netlink.NetlinkException;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.internal.RtnlConstants;
 import dev.hostkit.netlink.guard.GuardEvent.Type;
@@ -66,6 +68,9 @@ public final class MacvlanGuardian implements AutoCloseable {
     private final Path stateDir;
     private final Set<String> parents;
     private final Duration resync;
+    private final boolean recreateVlanParents;
+    // VLAN parents already reported as absent with their lower device present while recreation is off: said once.
+    private final Set<String> vlanHintGiven = ConcurrentHashMap.newKeySet();
     private final NamespaceSource source;
     private final GuardListener listener;
     private final SnapshotStore store;
@@ -121,6 +126,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         this.stateDir = Objects.requireNonNull(b.stateDir, "stateDir is required");
         this.parents = Set.copyOf(b.parents);
         this.resync = b.resync;
+        this.recreateVlanParents = b.recreateVlanParents;
         this.source = b.source;
         this.listener = b.listener;
         this.store = new SnapshotStore(stateDir);
@@ -248,7 +254,7 @@ public final class MacvlanGuardian implements AutoCloseable {
                 found.putIfAbsent(c.id(), c);
             }
         }
-        GuardNet.HostLinks hostLinks = host.links();
+        GuardNet.HostLinks hostLinks = restoreVlanParents(host.links(), events);
         for (Guarded g : guarded.values()) {
             if (!found.containsKey(g.ref.id())) {
                 withLock(g, () -> drop(g, "namespace is gone (no process or name refers to it)", events));
@@ -340,11 +346,78 @@ public final class MacvlanGuardian implements AutoCloseable {
         return stateDir;
     }
 
+    // ---- VLAN parents ----------------------------------------------------------------------------------------------
+
+    /**
+     * Recreates guarded VLAN parents that are gone while their lower device is present (a driver reload deletes
+     * {@code eth0.3} with {@code eth0}, and nothing may bring it back). Returns the host's links, dumped again when
+     * something was made, so this pass repairs the VLAN's macvlans at once.
+     */
+    private GuardNet.HostLinks restoreVlanParents(GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
+        boolean made = false;
+        for (HostParent.Vlan v : guardedVlanParents()) {
+            Integer lower = hostLinks.indexOf(v.lower());
+            if (hostLinks.indexOf(v.name()) != null || lower == null) {
+                vlanHintGiven.remove(v.name());
+                continue;
+            }
+            if (!recreateVlanParents) {
+                if (vlanHintGiven.add(v.name())) {
+                    log.warn("guardian: VLAN parent {} (VLAN {} on {}) is gone while {} is back, and nothing recreated it; its "
+                            + "macvlans wait for it (recreateVlanParents / --recreate-vlan-parents lets the guardian make it)",
+                            v.name(), v.id(), v.lower(), v.lower());
+                }
+                continue;
+            }
+            long t0 = System.nanoTime();
+            try {
+                host.createVlan(v, lower);
+                made = true;
+                emitParent(events, Type.PARENT_RECREATED, v, (System.nanoTime() - t0) / 1e6,
+                        "VLAN " + v.id() + " (" + v.protocol() + ") recreated on " + v.lower());
+            } catch (NetlinkException e) {
+                if (e.errno() == Errno.EEXIST) {
+                    made = true; // someone else (the network configuration) made it meanwhile
+                } else {
+                    emitParent(events, Type.PARENT_RECREATE_FAILED, v, (System.nanoTime() - t0) / 1e6, e.getMessage());
+                }
+            }
+        }
+        return made ? host.links() : hostLinks;
+    }
+
+    private Set<HostParent.Vlan> guardedVlanParents() {
+        Set<HostParent.Vlan> out = new java.util.HashSet<>();
+        for (Guarded g : guarded.values()) {
+            g.lock.lock();
+            try {
+                for (Tracked t : g.ifaces.values()) {
+                    if (t.snap.parent() instanceof HostParent.Vlan v) {
+                        out.add(v);
+                    }
+                }
+            } finally {
+                g.lock.unlock();
+            }
+        }
+        return out;
+    }
+
+    private void emitParent(List<GuardEvent> events, Type type, HostParent.Vlan v, double millis, String reason) {
+        if (type == Type.PARENT_RECREATE_FAILED) {
+            log.warn("guardian: recreating VLAN parent {} on {} failed: {}", v.name(), v.lower(), reason);
+        }
+        deliver(events, new GuardEvent(type, 0, 0, v.name(), v.lower(), millis, reason, System.currentTimeMillis()));
+    }
+
     // ---- host link events: the fast path -------------------------------------------------------------------------
 
     private final Map<String, Integer> parentIndexSeen = new ConcurrentHashMap<>();
 
     private void onHostLink(Link link, boolean removed) {
+        if (!closed && !removed && recreateVlanParents && guardedVlanParents().stream().anyMatch(v -> v.lower().equals(link.name()))) {
+            requestPass(); // a VLAN parent's lower device (re)appeared: the pass recreates the VLAN, then repairs
+        }
         if (closed || (!parents.isEmpty() && !parents.contains(link.name()))) {
             return;
         }
@@ -815,11 +888,27 @@ public final class MacvlanGuardian implements AutoCloseable {
             }
         }
         return new InterfaceSnapshot(ref, l.index(), l.name(), l.mac(), l.mtu(), l.macvlanMode().orElseThrow(), l.isUp(),
-                new HostParent.Existing(hostLinks.nameOf(l.parentIndex())), l.parentIndex(), addrs, routes, System.currentTimeMillis());
+                hostParentOf(l.parentIndex(), hostLinks), l.parentIndex(), addrs, routes, System.currentTimeMillis());
+    }
+
+    /** The parent as the host has it now: a VLAN with its lower device and id, or a link others bring back. */
+    static HostParent hostParentOf(int parentIndex, GuardNet.HostLinks hostLinks) {
+        Link p = hostLinks.link(parentIndex);
+        String name = hostLinks.nameOf(parentIndex);
+        if (p != null && p.kind() instanceof LinkKind.Vlan v) {
+            String lower = hostLinks.nameOf(p.parentIndex());
+            if (lower != null) {
+                return new HostParent.Vlan(name, lower, v.id(), v.protocol());
+            }
+        }
+        return new HostParent.Existing(name);
     }
 
     private void emit(List<GuardEvent> events, Type type, NamespaceRef ref, InterfaceSnapshot s, double millis, String reason) {
-        GuardEvent e = new GuardEvent(type, ref.inode(), ref.pid(), s.name(), s.parent().name(), millis, reason, System.currentTimeMillis());
+        deliver(events, new GuardEvent(type, ref.inode(), ref.pid(), s.name(), s.parent().name(), millis, reason, System.currentTimeMillis()));
+    }
+
+    private void deliver(List<GuardEvent> events, GuardEvent e) {
         if (events != null) {
             events.add(e);
         }
@@ -908,6 +997,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         private NamespaceSource source = NamespaceSource.hostDefault();
         private GuardListener listener;
         private int threads = Math.max(4, Math.min(16, Runtime.getRuntime().availableProcessors() * 2));
+        private boolean recreateVlanParents;
 
         private Builder() {
         }
@@ -943,6 +1033,19 @@ public final class MacvlanGuardian implements AutoCloseable {
         /** Who hears the events (default: nobody; the counters still count). @param l the listener @return this */
         public Builder listener(GuardListener l) {
             this.listener = l;
+            return this;
+        }
+
+        /**
+         * Whether the guardian recreates a guarded VLAN parent ({@code eth0.3}) that is gone while its lower device
+         * ({@code eth0}) is back (default off: creating host interfaces is the network configuration's job, and it
+         * may do so itself; the guardian then only logs, once, that the parent is missing).
+         *
+         * @param on true to recreate
+         * @return this
+         */
+        public Builder recreateVlanParents(boolean on) {
+            this.recreateVlanParents = on;
             return this;
         }
 

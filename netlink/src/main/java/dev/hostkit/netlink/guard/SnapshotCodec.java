@@ -7,6 +7,7 @@ import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.Scope;
+import dev.hostkit.netlink.VlanProtocol;
 import dev.hostkit.netlink.guard.internal.Json;
 import dev.hostkit.netlink.guard.internal.Json.JsonException;
 
@@ -69,9 +70,15 @@ final class SnapshotCodec {
             i.put("mode", s.mode().ipName());
             i.put("up", s.up());
             Map<String, Object> parent = new LinkedHashMap<>();
-            if (s.parent() instanceof HostParent.Existing e) {
+            if (s.parent() instanceof HostParent.Vlan v) {
+                parent.put("kind", "vlan");
+                parent.put("name", v.name());
+                parent.put("lower", v.lower());
+                parent.put("id", v.id());
+                parent.put("protocol", v.protocol() == VlanProtocol.IEEE_802_1AD ? "802.1ad" : "802.1Q");
+            } else {
                 parent.put("kind", "existing");
-                parent.put("name", e.name());
+                parent.put("name", s.parent().name());
             }
             parent.put("index", s.parentIndex());
             i.put("parent", parent);
@@ -127,11 +134,7 @@ final class SnapshotCodec {
             for (Object o : list(root, "interfaces")) {
                 Map<String, Object> i = object(o, "interface");
                 Map<String, Object> p = object(i.get("parent"), "parent");
-                String kind = string(p, "kind", false);
-                if (!kind.equals("existing")) {
-                    throw new BadStateException("unknown parent kind '" + kind + "'", null);
-                }
-                HostParent parent = new HostParent.Existing(string(p, "name", false));
+                HostParent parent = parent(p);
                 int parentIndex = (int) number(p, "index", 0, Integer.MAX_VALUE);
                 int ifindex = (int) number(i, "ifindex", 0, Integer.MAX_VALUE);
                 List<Address> addrs = new ArrayList<>();
@@ -181,6 +184,27 @@ final class SnapshotCodec {
             throw new BadStateException("field \"" + key + "\" must be an array", null);
         }
         return (List<Object>) o;
+    }
+
+    private static HostParent parent(Map<String, Object> p) throws BadStateException {
+        String kind = string(p, "kind", false);
+        try {
+            return switch (kind) {
+                case "existing" -> new HostParent.Existing(string(p, "name", false));
+                case "vlan" -> {
+                    String protocol = string(p, "protocol", false);
+                    VlanProtocol proto = switch (protocol) {
+                        case "802.1Q" -> VlanProtocol.IEEE_802_1Q;
+                        case "802.1ad" -> VlanProtocol.IEEE_802_1AD;
+                        default -> throw new BadStateException("unknown VLAN protocol '" + protocol + "'", null);
+                    };
+                    yield new HostParent.Vlan(string(p, "name", false), string(p, "lower", false), (int) number(p, "id", 1, 4094), proto);
+                }
+                default -> throw new BadStateException("unknown parent kind '" + kind + "'", null);
+            };
+        } catch (IllegalArgumentException e) {
+            throw new BadStateException("bad parent: " + e.getMessage(), e);
+        }
     }
 
     private static long number(Map<String, Object> m, String key, long min, long max) throws BadStateException {

@@ -38,8 +38,10 @@ class SnapshotCodecTest {
                 .isInstanceOf(BadStateException.class).hasMessageContaining("example.com");
         assertThatThrownBy(() -> SnapshotCodec.decode(text.replace("\"fd00:9:0:0:0:0:0:1\"", "\"10.1.1.1\"")))
                 .isInstanceOf(BadStateException.class).hasMessageContaining("gateway 10.1.1.1");
+        assertThatThrownBy(() -> SnapshotCodec.decode(text.replace("\"existing\"", "\"bond\"")))
+                .isInstanceOf(BadStateException.class).hasMessageContaining("unknown parent kind 'bond'");
         assertThatThrownBy(() -> SnapshotCodec.decode(text.replace("\"existing\"", "\"vlan\"")))
-                .isInstanceOf(BadStateException.class).hasMessageContaining("vlan");
+                .isInstanceOf(BadStateException.class).hasMessageContaining("\"protocol\"");
         assertThatThrownBy(() -> SnapshotCodec.decode(text.replace("\"up\":true", "\"up\":1")))
                 .isInstanceOf(BadStateException.class).hasMessageContaining("\"up\"");
         assertThatThrownBy(() -> SnapshotCodec.decode("[]")).isInstanceOf(BadStateException.class);
