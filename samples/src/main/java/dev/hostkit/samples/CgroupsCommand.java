@@ -118,7 +118,8 @@ final class CgroupsCommand {
     static DockerCommand.LiveIds dockerIds(List<String> whyNot) {
         try {
             return DockerCommand.liveIds(null);
-        } catch (DockerException e) {
+        } catch (DockerException | IllegalArgumentException e) {
+            // Unreachable engine, or a DOCKER_HOST this client cannot use (tcp://): the census still stands.
             whyNot.add(e.getMessage());
             return null;
         }

@@ -92,70 +92,68 @@ public final class DoctorBenchmark {
     }
 
     private static void measure(Fixture fx, Path jar, int runs) throws Throwable {
-        {
-            fx.ensureRunning();
-            fx.checkSaw(DoctorSurvey.json(fx.stateDir()));
-            for (int i = 0; i < 5; i++) {
-                DoctorSurvey.json(fx.stateDir());
-            }
-            double[] warm = new double[runs];
+        fx.ensureRunning();
+        fx.checkSaw(DoctorSurvey.json(fx.stateDir()));
+        for (int i = 0; i < 5; i++) {
+            DoctorSurvey.json(fx.stateDir());
+        }
+        double[] warm = new double[runs];
 
-            Path jsa = Files.createTempFile("hostkit-doctor-bench", ".jsa");
-            try {
-                Files.delete(jsa);
-                List<String> dump = new ArrayList<>(List.of("java"));
-                dump.addAll(CLI_JVM);
-                dump.addAll(List.of("-XX:ArchiveClassesAtExit=" + jsa, "-jar", jar.toString(), "doctor", "--json", "--state-dir", fx.stateDir().toString()));
+        Path jsa = Files.createTempFile("hostkit-doctor-bench", ".jsa");
+        try {
+            Files.delete(jsa);
+            List<String> dump = new ArrayList<>(List.of("java"));
+            dump.addAll(CLI_JVM);
+            dump.addAll(List.of("-XX:ArchiveClassesAtExit=" + jsa, "-jar", jar.toString(), "doctor", "--json", "--state-dir", fx.stateDir().toString()));
+            fx.ensureRunning();
+            fx.checkSaw(doctor(dump));
+            List<String> withCds = new ArrayList<>(List.of("java"));
+            withCds.addAll(CLI_JVM);
+            withCds.addAll(List.of("-XX:SharedArchiveFile=" + jsa, "-jar", jar.toString(), "doctor", "--json", "--state-dir", fx.stateDir().toString()));
+            List<String> noCds = new ArrayList<>(List.of("java"));
+            noCds.addAll(CLI_JVM);
+            noCds.addAll(List.of("-jar", jar.toString(), "doctor", "--json", "--state-dir", fx.stateDir().toString()));
+            List<String> coldCall = new ArrayList<>(List.of("java"));
+            coldCall.addAll(CLI_JVM);
+            coldCall.addAll(List.of("-cp", System.getProperty("java.class.path"), DoctorBenchmark.class.getName(), "--cold-call",
+                    fx.stateDir().toString()));
+            double[] cold = new double[runs];
+            double[] process = new double[runs];
+            double[] processNoCds = new double[runs];
+            double[] shellNamed = new double[runs];
+            double[] shellFull = new double[runs];
+            String named = fx.shellSurvey(false);
+            String full = fx.shellSurvey(true);
+            fx.checkShell(Sh.run(List.of("sh", "-c", full), null).out());
+            // Interleaved, so that load from other work on the host falls on every column alike.
+            for (int i = 0; i < runs; i++) {
                 fx.ensureRunning();
-                fx.checkSaw(doctor(dump));
-                List<String> withCds = new ArrayList<>(List.of("java"));
-                withCds.addAll(CLI_JVM);
-                withCds.addAll(List.of("-XX:SharedArchiveFile=" + jsa, "-jar", jar.toString(), "doctor", "--json", "--state-dir", fx.stateDir().toString()));
-                List<String> noCds = new ArrayList<>(List.of("java"));
-                noCds.addAll(CLI_JVM);
-                noCds.addAll(List.of("-jar", jar.toString(), "doctor", "--json", "--state-dir", fx.stateDir().toString()));
-                List<String> coldCall = new ArrayList<>(List.of("java"));
-                coldCall.addAll(CLI_JVM);
-                coldCall.addAll(List.of("-cp", System.getProperty("java.class.path"), DoctorBenchmark.class.getName(), "--cold-call",
-                        fx.stateDir().toString()));
-                double[] cold = new double[runs];
-                double[] process = new double[runs];
-                double[] processNoCds = new double[runs];
-                double[] shellNamed = new double[runs];
-                double[] shellFull = new double[runs];
-                String named = fx.shellSurvey(false);
-                String full = fx.shellSurvey(true);
-                fx.checkShell(Sh.run(List.of("sh", "-c", full), null).out());
-                // Interleaved, so that load from other work on the host falls on every column alike.
-                for (int i = 0; i < runs; i++) {
-                    fx.ensureRunning();
-                    cold[i] = Double.parseDouble(Sh.run(coldCall, null).check().out().trim());
-                    long t = System.nanoTime();
-                    DoctorSurvey.json(fx.stateDir());
-                    warm[i] = (System.nanoTime() - t) / 1e6;
-                    t = System.nanoTime();
-                    String report = doctor(withCds);
-                    process[i] = (System.nanoTime() - t) / 1e6;
-                    if (!fx.saw(report)) {
-                        // The shared engine was restarted under us (another engineer's outage test): redo this round.
-                        System.err.println("round " + i + ": the doctor did not see the whole fixture; redoing it");
-                        i--;
-                        continue;
-                    }
-                    t = System.nanoTime();
-                    doctor(noCds);
-                    processNoCds[i] = (System.nanoTime() - t) / 1e6;
-                    t = System.nanoTime();
-                    Sh.run(List.of("sh", "-c", named), null).check();
-                    shellNamed[i] = (System.nanoTime() - t) / 1e6;
-                    t = System.nanoTime();
-                    Sh.run(List.of("sh", "-c", full), null).check();
-                    shellFull[i] = (System.nanoTime() - t) / 1e6;
+                cold[i] = Double.parseDouble(Sh.run(coldCall, null).check().out().trim());
+                long t = System.nanoTime();
+                DoctorSurvey.json(fx.stateDir());
+                warm[i] = (System.nanoTime() - t) / 1e6;
+                t = System.nanoTime();
+                String report = doctor(withCds);
+                process[i] = (System.nanoTime() - t) / 1e6;
+                if (!fx.saw(report)) {
+                    // The shared engine was restarted under us (another engineer's outage test): redo this round.
+                    System.err.println("round " + i + ": the doctor did not see the whole fixture; redoing it");
+                    i--;
+                    continue;
                 }
-                print(fx, runs, cold, warm, process, processNoCds, shellNamed, shellFull);
-            } finally {
-                Files.deleteIfExists(jsa);
+                t = System.nanoTime();
+                doctor(noCds);
+                processNoCds[i] = (System.nanoTime() - t) / 1e6;
+                t = System.nanoTime();
+                Sh.run(List.of("sh", "-c", named), null).check();
+                shellNamed[i] = (System.nanoTime() - t) / 1e6;
+                t = System.nanoTime();
+                Sh.run(List.of("sh", "-c", full), null).check();
+                shellFull[i] = (System.nanoTime() - t) / 1e6;
             }
+            print(fx, runs, cold, warm, process, processNoCds, shellNamed, shellFull);
+        } finally {
+            Files.deleteIfExists(jsa);
         }
     }
 

@@ -13,9 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -119,6 +121,8 @@ final class SnapshotStore {
                     continue;
                 }
                 states.add(st);
+            } catch (NoSuchFileException e) {
+                // Removed since the listing: a running guardian dropped that namespace's snapshots.
             } catch (IOException e) {
                 problems.add(new StateFileProblem(f, "cannot read: " + e));
             } catch (BadStateException e) {
@@ -129,10 +133,12 @@ final class SnapshotStore {
     }
 
     private static NamespaceState read(Path f) throws IOException, BadStateException {
-        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+        // Throws NoSuchFileException when the file went since the listing (the caller skips it).
+        BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile()) {
             throw new BadStateException("not a regular file", null);
         }
-        long size = Files.size(f);
+        long size = attrs.size();
         if (size > MAX_FILE_BYTES) {
             throw new BadStateException("file of " + size + " bytes is larger than the limit of " + MAX_FILE_BYTES, null);
         }
