@@ -1,6 +1,6 @@
 package dev.hostkit.benchmarks.doctor;
 
-import dev.hostkit.samples.DoctorSurvey;
+import dev.hostkit.doctor.DoctorSurvey;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

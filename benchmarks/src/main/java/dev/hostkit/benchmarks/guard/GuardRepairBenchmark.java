@@ -9,9 +9,9 @@ import dev.hostkit.netlink.LinkSpec;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.RtNetlink;
-import dev.hostkit.netlink.guard.GuardEvent;
-import dev.hostkit.netlink.guard.MacvlanGuardian;
-import dev.hostkit.netlink.guard.NamespaceSource;
+import dev.hostkit.guard.GuardEvent;
+import dev.hostkit.guard.MacvlanGuardian;
+import dev.hostkit.guard.NamespaceSource;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.hostkit.samples.docs;
 
-import dev.hostkit.netlink.guard.GuardMetrics;
-import dev.hostkit.netlink.guard.MacvlanGuardian;
-import dev.hostkit.netlink.guard.NamespaceSource;
+import dev.hostkit.guard.GuardMetrics;
+import dev.hostkit.guard.MacvlanGuardian;
+import dev.hostkit.guard.NamespaceSource;
 
 import java.io.IOException;
 import java.nio.file.Files;

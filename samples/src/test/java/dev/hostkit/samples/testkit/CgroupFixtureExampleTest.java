@@ -42,7 +42,7 @@ class CgroupFixtureExampleTest {
         // Surefire may hand the forked JVM a manifest-only jar; it publishes the real test class path separately.
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classpath, "dev.hostkit.samples.Hostkit"));
+                "-cp", classpath, "dev.hostkit.cli.Hostkit"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {

@@ -6,7 +6,7 @@ import dev.hostkit.docker.DockerServerException;
 import dev.hostkit.docker.DockerTimeoutException;
 import dev.hostkit.docker.DockerUnavailableException;
 import dev.hostkit.docker.ListContainersRequest;
-import dev.hostkit.samples.DockerCommand;
+import dev.hostkit.doctor.DockerFacts;
 import dev.hostkit.testkit.docker.FakeDockerEngine;
 import dev.hostkit.testkit.docker.Reply;
 import org.junit.jupiter.api.Test;
@@ -91,7 +91,7 @@ class FakeDockerEngineExampleTest {
     @Test
     void theDoctorsEngineSummaryPassesTheEnginesErrorOn() {
         try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/info", Reply.error(500, "layer store is corrupt"))) {
-            assertThatThrownBy(() -> DockerCommand.summary(engine.host()))
+            assertThatThrownBy(() -> DockerFacts.summary(engine.host()))
                     .isInstanceOf(DockerServerException.class)
                     .hasMessageContaining("layer store is corrupt");
         }

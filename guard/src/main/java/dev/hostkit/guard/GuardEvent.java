@@ -1,0 +1,68 @@
+package dev.hostkit.guard;
+
+import dev.hostkit.guard.internal.Json;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * One thing the guardian saw or did to one interface, as a structured record other tools can follow.
+ * {@link #toJsonLine()} gives the daemon's one-line form with the keys event, netns, pid, interface, parent, millis, reason.
+ *
+ * @param type what happened
+ * @param netnsInode the namespace inode
+ * @param pid a process in the namespace, 0 when none is known
+ * @param iface the interface name inside the namespace
+ * @param parent the host parent's name
+ * @param millis the repair's duration in milliseconds (fractions kept), 0 for other events
+ * @param reason why (failures, conflicts, drops), empty otherwise
+ * @param atMillis when it happened (epoch millis)
+ */
+public record GuardEvent(Type type, long netnsInode, int pid, String iface, String parent, double millis, String reason, long atMillis) {
+    /** The kinds of events. */
+    public enum Type {
+        /** A new or changed interface was recorded. */
+        SNAPSHOT,
+        /** A guarded interface disappeared (its parent went away, or someone deleted it). */
+        LOST,
+        /** The interface was put back with its addresses and routes. */
+        REPAIRED,
+        /** A repair attempt failed; it is retried on the next trigger. */
+        REPAIR_FAILED,
+        /** The namespace is gone or was replaced: the snapshot was dropped and nothing is written there. */
+        DROPPED,
+        /** The name exists with another configuration: left alone. */
+        CONFLICT,
+        /** A VLAN parent was recreated on its lower device (interface = the VLAN, parent = the lower device). */
+        PARENT_RECREATED,
+        /** Recreating a VLAN parent failed; it is retried on the next pass. */
+        PARENT_RECREATE_FAILED;
+
+        /** The lower-case name used in JSON and metrics. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Validates the fields. */
+    public GuardEvent {
+        Objects.requireNonNull(type, "type");
+        iface = iface == null ? "" : iface;
+        parent = parent == null ? "" : parent;
+        reason = reason == null ? "" : reason;
+    }
+
+    /** One line of JSON (no newline) with the keys event, netns, pid, interface, parent, millis, reason, at. */
+    public String toJsonLine() {
+        StringBuilder b = new StringBuilder(160);
+        b.append("{\"event\":\"").append(type.label()).append("\",\"netns\":").append(netnsInode)
+                .append(",\"pid\":").append(pid).append(",\"interface\":");
+        Json.quote(iface, b);
+        b.append(",\"parent\":");
+        Json.quote(parent, b);
+        b.append(",\"millis\":").append(String.format(Locale.ROOT, "%.3f", millis)).append(",\"reason\":");
+        Json.quote(reason, b);
+        b.append(",\"at\":").append(atMillis).append('}');
+        return b.toString();
+    }
+}

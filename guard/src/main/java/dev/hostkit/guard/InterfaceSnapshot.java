@@ -1,0 +1,74 @@
+package dev.hostkit.guard;
+
+import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.LinkNames;
+import dev.hostkit.netlink.MacAddress;
+import dev.hostkit.netlink.MacvlanMode;
+import dev.hostkit.netlink.Route;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything needed to put one macvlan interface back into its namespace as it was: where it lives, its link
+ * settings, its parent by name, its addresses and the routes through it. Immutable; a newer observation
+ * replaces it whole.
+ *
+ * @param namespace the namespace identity and how to reopen it
+ * @param ifindex the interface index when observed (a different index later means the link was recreated)
+ * @param name the interface name inside the namespace
+ * @param mac the MAC address
+ * @param mtu the MTU
+ * @param mode the macvlan mode
+ * @param up whether the interface was administratively up
+ * @param parent the host-side parent, by name
+ * @param parentIndex the parent's index when observed: a parent that comes back gets a new one, so a missing interface
+ *                    whose parent still has this index was deleted on purpose, not lost with its parent
+ * @param addresses the addresses, in the order listed (their link index is {@code ifindex}); learnt IPv6 addresses
+ *                  (SLAAC, privacy: no {@code IFA_F_PERMANENT}) are left out, router advertisements bring them back
+ * @param routes the routes out of the interface, in the order listed, any table; kernel-made routes (protocol kernel,
+ *               local and broadcast types) are left out because the kernel makes them again with the addresses
+ * @param takenAtMillis when it was observed (epoch millis)
+ */
+public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name, MacAddress mac, int mtu, MacvlanMode mode, boolean up,
+                                HostParent parent, int parentIndex, List<Address> addresses, List<Route> routes, long takenAtMillis) {
+    /** Validates the fields and copies the lists. */
+    public InterfaceSnapshot {
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(parent, "parent");
+        Objects.requireNonNull(name, "name");
+        LinkNames.check(name);
+        Objects.requireNonNull(mac, "mac");
+        Objects.requireNonNull(mode, "mode");
+        if (mtu < 68 || mtu > 65535) {
+            throw new IllegalArgumentException("MTU out of range 68..65535: " + mtu);
+        }
+        if (ifindex < 0 || parentIndex < 0) {
+            throw new IllegalArgumentException("ifindex and parent index must not be negative: " + ifindex + ", " + parentIndex);
+        }
+        addresses = List.copyOf(addresses);
+        routes = List.copyOf(routes);
+    }
+
+    /** The same interface observed later with the given (new) namespace path, index and time. */
+    public InterfaceSnapshot withNamespace(NamespaceRef ns) {
+        return new InterfaceSnapshot(ns, ifindex, name, mac, mtu, mode, up, parent, parentIndex, addresses, routes, takenAtMillis);
+    }
+
+    /** The same settings recreated under a new index on a parent with a new index. */
+    public InterfaceSnapshot recreated(int newIndex, int newParentIndex, long atMillis) {
+        return new InterfaceSnapshot(namespace, newIndex, name, mac, mtu, mode, up, parent, newParentIndex, addresses, routes, atMillis);
+    }
+
+    /** True when the link settings (not addresses, routes, index or time) equal the other snapshot's. */
+    public boolean sameLinkSettings(InterfaceSnapshot o) {
+        return name.equals(o.name) && mac.equals(o.mac) && mtu == o.mtu && mode.equals(o.mode) && up == o.up
+                && parent.equals(o.parent);
+    }
+
+    /** True when everything but the observation time equals the other snapshot (nothing new to persist). */
+    public boolean sameContent(InterfaceSnapshot o) {
+        return sameLinkSettings(o) && ifindex == o.ifindex && parentIndex == o.parentIndex && addresses.equals(o.addresses) && routes.equals(o.routes)
+                && namespace.id().equals(o.namespace.id()) && namespace.cookie() == o.namespace.cookie();
+    }
+}

@@ -1,0 +1,132 @@
+package dev.hostkit.guard;
+
+import dev.hostkit.core.NetNamespace.NsId;
+import dev.hostkit.netlink.EventSubscription;
+import dev.hostkit.netlink.NetlinkEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+/**
+ * Watches every guarded namespace's link, address and route changes from one thread (one poll over all subscription
+ * sockets) and reports a namespace as changed once its events have been quiet for a short debounce, so a burst (an
+ * interface torn down with its addresses and routes) costs one re-snapshot, taken after the burst.
+ * Subscriptions are opened by the caller and closed only by the watcher's thread, so none is closed under its poll.
+ */
+final class NamespaceWatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NamespaceWatcher.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final Map<NsId, EventSubscription> watched = new ConcurrentHashMap<>();
+    private final Queue<EventSubscription> toClose = new ConcurrentLinkedQueue<>();
+    private final Consumer<NsId> onChange;
+    private final long debounceNanos;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    NamespaceWatcher(Consumer<NsId> onChange, Duration debounce) {
+        this.onChange = onChange;
+        this.debounceNanos = debounce.toNanos();
+        this.thread = new Thread(this::run, "hostkit-guard-watch");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    boolean isWatching(NsId id) {
+        return watched.containsKey(id);
+    }
+
+    /** Starts watching {@code id} with a subscription the caller opened; a second one for the same id is closed. */
+    void watch(NsId id, EventSubscription sub) {
+        if (closed || watched.putIfAbsent(id, sub) != null) {
+            toClose.add(sub);
+        }
+    }
+
+    /** Stops watching {@code id} (its namespace was dropped). */
+    void unwatch(NsId id) {
+        EventSubscription sub = watched.remove(id);
+        if (sub != null) {
+            toClose.add(sub);
+        }
+    }
+
+    private void run() {
+        Map<NsId, Long> quietSince = new HashMap<>();
+        while (!closed) {
+            closePending();
+            Map<EventSubscription, NsId> bySub = new IdentityHashMap<>();
+            watched.forEach((id, sub) -> bySub.put(sub, id));
+            try {
+                if (bySub.isEmpty()) {
+                    Thread.sleep(POLL.toMillis());
+                } else {
+                    for (EventSubscription sub : EventSubscription.awaitAny(new ArrayList<>(bySub.keySet()), POLL)) {
+                        List<NetlinkEvent> events = sub.drain();
+                        NsId id = bySub.get(sub);
+                        if (!events.isEmpty() && id != null) {
+                            quietSince.put(id, System.nanoTime());
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    log.warn("guardian: watching namespaces failed; retrying", e);
+                    try {
+                        Thread.sleep(POLL.toMillis());
+                    } catch (InterruptedException ie) {
+                        break;
+                    }
+                }
+            }
+            long now = System.nanoTime();
+            for (var it = quietSince.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (now - e.getValue() >= debounceNanos) {
+                    it.remove();
+                    try {
+                        onChange.accept(e.getKey());
+                    } catch (RuntimeException ex) {
+                        log.warn("guardian: change handler failed for {}", e.getKey(), ex);
+                    }
+                }
+            }
+        }
+        closePending();
+        watched.values().forEach(EventSubscription::close);
+        watched.clear();
+    }
+
+    private void closePending() {
+        for (EventSubscription s; (s = toClose.poll()) != null; ) {
+            s.close();
+        }
+    }
+
+    /** Stops the thread and closes every subscription. */
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closePending();
+        watched.values().forEach(EventSubscription::close);
+        watched.clear();
+    }
+}
