@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hostkit.core.internal.LeakWatch;
+import dev.hostkit.core.internal.Ticker;
 import dev.hostkit.docker.internal.FrameDemultiplexer;
 import dev.hostkit.docker.internal.HttpEngine;
 import dev.hostkit.docker.internal.HttpEngine.Call;
@@ -11,11 +13,8 @@ import dev.hostkit.docker.internal.Json;
 import dev.hostkit.docker.internal.MalformedResponseException;
 import dev.hostkit.docker.internal.Models;
 import dev.hostkit.docker.internal.PathSegments;
-import dev.hostkit.docker.internal.Reaper;
 import dev.hostkit.docker.internal.StreamHandle;
 import dev.hostkit.docker.internal.UnixTransport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,9 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.StringJoiner;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -54,8 +51,8 @@ public final class DockerClient implements AutoCloseable {
     /** Where the engine listens unless {@code DOCKER_HOST} or the builder says otherwise. */
     public static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
 
-    private static final Logger LOG = LoggerFactory.getLogger(DockerClient.class);
-    private static final Set<String> REPORTED_LEAK_SITES = ConcurrentHashMap.newKeySet();
+    // How often idle connections are evicted.
+    private static final Duration EVICTION_PERIOD = Duration.ofMillis(250);
 
     /** How bytes reach the socket. */
     public enum Transport {
@@ -67,30 +64,33 @@ public final class DockerClient implements AutoCloseable {
 
     private final Builder config;
     private final HttpEngine engine;
-    private final Reaper.Registration registration;
+    private final LeakWatch.Watch leak;
+    private final Ticker.Task eviction;
     private volatile String api;
 
     private DockerClient(Builder b) {
         this.config = b.copy();
-        Throwable createdAt = new Throwable("DockerClient created here");
-        String site = dev.hostkit.docker.internal.CallSite.of(createdAt);
+        // The engine is made first so the release below can capture it (never this); its creation site is filled in
+        // from the leak watch, which finds the caller's frame.
+        HttpEngine[] engineRef = new HttpEngine[1];
+        Ticker.Task[] evictionRef = new Ticker.Task[1];
+        this.leak = LeakWatch.watch(this, "DockerClient for " + b.socket(),
+                "Create one client per engine and close it.", DockerClient::isLibraryFrame, () -> {
+                    evictionRef[0].close();
+                    engineRef[0].close();
+                });
         this.engine = new HttpEngine(new HttpEngine.Settings(b.socket(), b.transport == Transport.JDK ? UnixTransport.JDK : UnixTransport.JNR,
-                b.poolSize, b.idleTimeout, b.connectTimeout, b.readTimeout, b.acquireTimeout, b.oneShot, b.userAgent), site);
+                b.poolSize, b.idleTimeout, b.connectTimeout, b.readTimeout, b.acquireTimeout, b.oneShot, b.userAgent), leak.site());
+        engineRef[0] = engine;
         this.api = b.apiVersion;
-        HttpEngine e = engine;
-        this.registration = Reaper.get().register(this, () -> closeLeaked(e, site, createdAt), e::evictIdle);
+        this.eviction = Ticker.shared().every(EVICTION_PERIOD, "evict idle Docker connections", engine::evictIdle);
+        evictionRef[0] = eviction;
     }
 
-    private static void closeLeaked(HttpEngine engine, String site, Throwable createdAt) {
-        if (engine.isClosed()) {
-            return;
-        }
-        engine.close();
-        if (REPORTED_LEAK_SITES.size() < 1000 && REPORTED_LEAK_SITES.add(site)) {
-            LOG.warn("a DockerClient for {} was garbage-collected without close(); its connections are closed now. "
-                    + "Create one client per engine and close it. It was created at (reported once per place):",
-                    engine.settings().socket(), createdAt);
-        }
+    /** The client's own frames, skipped when naming where a client or stream was opened. */
+    static boolean isLibraryFrame(String className) {
+        return className.startsWith("dev.hostkit.docker.internal.") || className.startsWith("dev.hostkit.docker.DockerClient")
+                || className.startsWith("dev.hostkit.docker.DockerStream");
     }
 
     /** A builder with defaults: {@code DOCKER_HOST} (or {@value #DEFAULT_HOST}), JDK transport, 8 connections. */
@@ -460,7 +460,8 @@ public final class DockerClient implements AutoCloseable {
     /** Closes every open stream and pooled connection; later calls fail with {@link IllegalStateException}. */
     @Override
     public void close() {
-        registration.unregister();
+        leak.closed();
+        eviction.close();
         engine.close();
     }
 

@@ -2,7 +2,7 @@ package dev.hostkit.docker;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.hostkit.docker.internal.MalformedResponseException;
-import dev.hostkit.docker.internal.Reaper;
+import dev.hostkit.core.internal.LeakWatch;
 import dev.hostkit.docker.internal.StreamHandle;
 
 import java.io.IOException;
@@ -27,13 +27,15 @@ public final class DockerStream<T> implements AutoCloseable, Iterable<T> {
     private final DockerClient owner; // keeps the client reachable while its stream is
     private final StreamHandle handle;
     private final Decoder<T> decoder;
-    private final Reaper.Registration registration;
+    private final LeakWatch.Watch leak;
 
     DockerStream(DockerClient owner, StreamHandle handle, Decoder<T> decoder) {
         this.owner = owner;
         this.handle = handle;
         this.decoder = decoder;
-        this.registration = Reaper.get().register(this, handle::closeLeaked, null);
+        this.leak = LeakWatch.watch(this, "DockerStream (" + handle.what() + ")", "Close streams with try-with-resources.",
+                DockerClient::isLibraryFrame, handle::close);
+        handle.openedAt(leak.site());
     }
 
     /**
@@ -81,7 +83,7 @@ public final class DockerStream<T> implements AutoCloseable, Iterable<T> {
     /** Closes the stream and its connection; idempotent, safe from any thread. */
     @Override
     public void close() {
-        registration.unregister();
+        leak.closed();
         handle.close();
         Reference.reachabilityFence(owner);
     }

@@ -93,6 +93,16 @@ public final class RtNetlink implements AutoCloseable {
     }
 
     /**
+     * How many bytes the kernel has sent to this handle so far: the denominator when judging what a dump allocates
+     * per byte received.
+     *
+     * @return bytes received
+     */
+    public long receivedBytes() {
+        return channel.receivedBytes();
+    }
+
+    /**
      * The nsid by which this handle's namespace knows {@code other} ({@code RTM_GETNSID}); the number that
      * {@link Link#linkNetnsId()} of links whose parent lives in {@code other} carries.
      *

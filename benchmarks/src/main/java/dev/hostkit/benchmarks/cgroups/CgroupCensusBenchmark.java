@@ -3,10 +3,11 @@ package dev.hostkit.benchmarks.cgroups;
 import dev.hostkit.cgroups.CgroupFs;
 import dev.hostkit.cgroups.MemoryCensus;
 
+import dev.hostkit.testkit.TestNames;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -141,12 +142,6 @@ public final class CgroupCensusBenchmark {
     }
 
     private static String tag() {
-        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-        SecureRandom r = new SecureRandom();
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < 4; i++) {
-            b.append(alphabet.charAt(r.nextInt(alphabet.length())));
-        }
-        return b.toString();
+        return TestNames.next("cg");
     }
 }

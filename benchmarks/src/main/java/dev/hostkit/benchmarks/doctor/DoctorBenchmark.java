@@ -2,12 +2,13 @@ package dev.hostkit.benchmarks.doctor;
 
 import dev.hostkit.doctor.DoctorSurvey;
 
+import dev.hostkit.testkit.TestNames;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -203,13 +204,7 @@ public final class DoctorBenchmark {
     }
 
     private static String tag() {
-        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-        SecureRandom r = new SecureRandom();
-        StringBuilder b = new StringBuilder("hkd");
-        for (int i = 0; i < 3; i++) {
-            b.append(alphabet.charAt(r.nextInt(alphabet.length())));
-        }
-        return b.toString();
+        return TestNames.next("d");
     }
 
     /** The namespaces, macvlans and containers of one run, all named {@code TAG...}. */

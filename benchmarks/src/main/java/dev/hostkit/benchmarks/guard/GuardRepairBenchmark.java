@@ -2,6 +2,8 @@ package dev.hostkit.benchmarks.guard;
 
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.internal.LibC;
+import dev.hostkit.testkit.Sh;
+import dev.hostkit.testkit.TestNames;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Link;
@@ -16,10 +18,8 @@ import dev.hostkit.guard.NamespaceSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Run as root: {@code java -cp ... dev.hostkit.benchmarks.guard.GuardRepairBenchmark [rounds]}.
  */
 public final class GuardRepairBenchmark {
-    private static final String TAG = "hkg" + HexFormat.of().formatHex(new SecureRandom().generateSeed(2));
+    private static final String TAG = TestNames.next("g");
     private static final String PARENT = TAG + "p";
     private static final String PEER = TAG + "q";
 
@@ -237,20 +237,11 @@ public final class GuardRepairBenchmark {
         }
     }
 
-    private static String sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out.strip());
-        }
-        return out;
+    private static String sh(String... cmd) {
+        return Sh.run(cmd);
     }
 
     private static void exec(String... cmd) {
-        try {
-            new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-        } catch (IOException | InterruptedException e) {
-            // best effort
-        }
+        Sh.exec(cmd); // best effort: cleanup
     }
 }

@@ -6,20 +6,11 @@ import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.LinkSpec;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.RtNetlink;
-import dev.hostkit.netlink.internal.MessageBuilder;
-import dev.hostkit.netlink.internal.MessageParser;
-import dev.hostkit.netlink.internal.NetlinkSocket;
-import dev.hostkit.netlink.internal.RtnlConstants;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.util.HexFormat;
+import dev.hostkit.testkit.TestNetns;
 
 /**
- * A throwaway {@code hkbench...} network namespace with a veth parent ({@code hkbp}) for the netlink benchmarks;
- * {@link #close()} (also run from a shutdown hook) deletes it with everything in it.
+ * A throwaway testkit namespace with a veth parent ({@code hkbp}) for the netlink benchmarks; {@link #close()} (also
+ * run from a shutdown hook, so an interrupted benchmark leaves nothing) deletes it with everything in it.
  */
 final class BenchNamespace implements AutoCloseable {
     static final String PARENT = "hkbp";
@@ -27,20 +18,19 @@ final class BenchNamespace implements AutoCloseable {
     final String name;
     final RtNetlink rt;
     int parentIndex;
+    private final TestNetns ns;
     private final Thread hook;
     private boolean closed;
 
-    BenchNamespace(String role) throws IOException, InterruptedException {
-        byte[] r = new byte[3];
-        new SecureRandom().nextBytes(r);
-        name = "hkbench" + role + HexFormat.of().formatHex(r);
-        hook = new Thread(this::delete, "hkbench-cleanup");
+    BenchNamespace(String role) {
+        ns = TestNetns.create();
+        name = ns.name();
+        hook = new Thread(this::delete, "hkbench-cleanup-" + role);
         Runtime.getRuntime().addShutdownHook(hook);
-        sh("ip", "netns", "add", name);
-        sh("ip", "-n", name, "link", "add", PARENT, "type", "veth", "peer", "name", "hkbq");
-        sh("ip", "-n", name, "link", "set", PARENT, "up");
-        try (NetNamespace ns = NetNamespace.named(name)) {
-            rt = RtNetlink.open(ns);
+        ns.exec("ip", "link", "add", PARENT, "type", "veth", "peer", "name", "hkbq");
+        ns.exec("ip", "link", "set", PARENT, "up");
+        try (NetNamespace handle = ns.open()) {
+            rt = RtNetlink.open(handle);
         }
         parentIndex = rt.link(PARENT).orElseThrow().index();
     }
@@ -67,51 +57,22 @@ final class BenchNamespace implements AutoCloseable {
     }
 
     /**
-     * The bytes the kernel sends for one link dump as {@link RtNetlink#links()} requests it, counted on a raw
-     * socket of the same namespace (the denominator of the allocation goal).
+     * The bytes the kernel sends for one link dump as {@link RtNetlink#links()} requests it (the denominator of the
+     * allocation goal), counted by a second handle on the same namespace.
      */
     long kernelBytesPerLinkDump() {
-        try (NetNamespace ns = NetNamespace.named(name);
-             NetlinkSocket socket = ns.run(() -> NetlinkSocket.open(0, 0))) {
-            MessageBuilder m = new MessageBuilder(64);
-            m.beginMessage(RtnlConstants.RTM_GETLINK, RtnlConstants.NLM_F_REQUEST | RtnlConstants.NLM_F_DUMP, 1);
-            m.ifinfomsg(0, 0, 0, 0, 0);
-            m.attrU32(RtnlConstants.IFLA_EXT_MASK, RtnlConstants.RTEXT_FILTER_SKIP_STATS);
-            m.endMessage();
-            socket.send(m.written());
-            long total = 0;
-            while (true) {
-                ByteBuffer b = socket.receive();
-                total += b.limit();
-                for (int off = 0; off < b.limit(); ) {
-                    int len = MessageParser.messageLength(b, off, b.limit());
-                    if (MessageParser.type(b, off) == RtnlConstants.NLMSG_DONE) {
-                        return total;
-                    }
-                    off += MessageParser.align(len);
-                }
-            }
+        try (NetNamespace handle = ns.open(); RtNetlink counter = RtNetlink.open(handle)) {
+            long before = counter.receivedBytes();
+            counter.links();
+            return counter.receivedBytes() - before;
         }
-    }
-
-    static String sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out);
-        }
-        return out;
     }
 
     private synchronized void delete() {
         if (!closed) {
             closed = true;
-            try {
-                rt.close();
-                new ProcessBuilder("ip", "netns", "del", name).inheritIO().start().waitFor();
-            } catch (IOException | InterruptedException e) {
-                System.err.println("could not delete namespace " + name + ": " + e);
-            }
+            rt.close();
+            ns.close();
         }
     }
 

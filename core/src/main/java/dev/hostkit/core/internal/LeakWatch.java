@@ -10,14 +10,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * Watches fd-holding objects (namespaces, netlink sockets) for being dropped without {@code close()}:
- * such an object's fds are closed and one warning names where it was opened. It needs no thread of
- * its own: the queue of collected objects is drained each time a new object is watched, so code that
- * leaks one per poll (the pattern of the Docker incident) has the previous leaks released on its next
- * poll, and fds stay bounded by what is reachable.
+ * Watches fd-holding objects (namespaces, netlink sockets, Docker clients and streams) for being dropped without
+ * {@code close()}: such an object's resources are released and one warning per place names where it was opened. It
+ * needs no thread of its own: the queue of collected objects is drained each time a new object is watched (and on
+ * each {@link Ticker} run), so code that leaks one per poll (the pattern of the Docker incident) has the previous
+ * leaks released on its next poll, and fds stay bounded by what is reachable.
  */
 public final class LeakWatch {
     private static final Logger LOG = LoggerFactory.getLogger(LeakWatch.class);
@@ -28,6 +29,9 @@ public final class LeakWatch {
     private static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<>();
     private static final Set<Watch> LIVE = ConcurrentHashMap.newKeySet();
     private static final AtomicLong REPORTED = new AtomicLong();
+    // Warn once per place that leaks (a per-poll leak would otherwise flood the log); bounded.
+    private static final Set<String> WARNED_SITES = ConcurrentHashMap.newKeySet();
+    private static final int MAX_WARNED_SITES = 1_000;
 
     private LeakWatch() {
     }
@@ -39,8 +43,20 @@ public final class LeakWatch {
      * @param what what the owner is, for the warning ("network namespace /proc/42/ns/net")
      */
     public static Watch watch(Object owner, String what, Runnable release) {
+        return watch(owner, what, "", c -> false, release);
+    }
+
+    /**
+     * Starts watching {@code owner}, naming as its place of opening the first frame outside the library.
+     *
+     * @param what what the owner is ("DockerClient for /run/docker.sock")
+     * @param advice what the user should do instead, ending the warning ("" for none)
+     * @param libraryClass true for the class names of the library's own frames, skipped to find the user's frame
+     * @param release runs once if the owner is collected before {@link Watch#closed()}; must not reference the owner
+     */
+    public static Watch watch(Object owner, String what, String advice, Predicate<String> libraryClass, Runnable release) {
         drain();
-        Watch w = new Watch(owner, what, openedAt(), release);
+        Watch w = new Watch(owner, what, advice, openedAt(libraryClass), release);
         LIVE.add(w);
         return w;
     }
@@ -57,8 +73,12 @@ public final class LeakWatch {
                 } catch (RuntimeException e) {
                     LOG.warn("hostkit: releasing a leaked {} failed", w.what, e);
                 }
-                LOG.warn("hostkit: {} was never closed; its fds are now closed. Opened at:\n\t{}", w.what,
-                        w.openedAt.stream().map(Object::toString).collect(Collectors.joining("\n\t")));
+                String site = w.site();
+                if (WARNED_SITES.size() < MAX_WARNED_SITES && WARNED_SITES.add(w.what.split(" ", 2)[0] + "@" + site)) {
+                    LOG.warn("hostkit: {} was never closed; its fds are now closed.{} Opened at (reported once per place):\n\t{}",
+                            w.what, w.advice.isEmpty() ? "" : " " + w.advice,
+                            w.openedAt.stream().map(LeakWatch::frameText).collect(Collectors.joining("\n\t")));
+                }
             }
         }
         return n;
@@ -70,21 +90,34 @@ public final class LeakWatch {
     }
 
     // Frames are kept as they are and only turned into text for a warning.
-    private static List<StackWalker.StackFrame> openedAt() {
-        return WALKER.walk(s -> s.skip(2).limit(SITE_FRAMES).collect(Collectors.toList()));
+    private static List<StackWalker.StackFrame> openedAt(Predicate<String> libraryClass) {
+        return WALKER.walk(s -> s.skip(2).dropWhile(f -> libraryClass.test(f.getClassName())).limit(SITE_FRAMES)
+                .collect(Collectors.toList()));
+    }
+
+    // class.method(File.java:line), without the module prefix StackTraceElement adds on the module path.
+    private static String frameText(StackWalker.StackFrame f) {
+        return f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")";
     }
 
     /** One watched object; call {@link #closed()} from its {@code close()}. */
     public static final class Watch extends PhantomReference<Object> {
         private final String what;
+        private final String advice;
         private final List<StackWalker.StackFrame> openedAt;
         private final Runnable release;
 
-        private Watch(Object owner, String what, List<StackWalker.StackFrame> openedAt, Runnable release) {
+        private Watch(Object owner, String what, String advice, List<StackWalker.StackFrame> openedAt, Runnable release) {
             super(owner, QUEUE);
             this.what = what;
+            this.advice = advice;
             this.openedAt = openedAt;
             this.release = release;
+        }
+
+        /** Where the owner was opened: the first frame outside the library, as {@code class.method(File.java:line)}. */
+        public String site() {
+            return openedAt.isEmpty() ? "unknown" : frameText(openedAt.get(0));
         }
 
         /** The owner was closed by its user: stop watching. Idempotent. */

@@ -1,72 +1,56 @@
 package dev.hostkit.docker.internal;
 
+import dev.hostkit.core.internal.Ticker;
+
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Read timeouts for blocking JDK unix channels, which have none of their own. A read stores its
- * deadline in its channel's {@link Slot} (two volatile writes, no lock, no thread wake-up); one daemon
- * thread for the process scans the slots every {@value #TICK_MILLIS} ms and shuts down the input of a
- * channel whose read outlived its deadline, so the blocked read returns at once. The thread runs only
- * while some JDK channel is open and exits a second after the last one closed.
+ * deadline in its channel's {@link Slot} (two volatile writes, no lock, no thread wake-up); while some JDK
+ * channel is open, a task on the process's one {@link Ticker} scans the slots every {@value #TICK_MILLIS} ms and
+ * shuts down the input of a channel whose read outlived its deadline, so the blocked read returns at once.
  */
 final class ReadDeadlines {
     static final long TICK_MILLIS = 10;
-    private static final long LINGER_NANOS = 1_000_000_000L;
     private static final ReadDeadlines INSTANCE = new ReadDeadlines();
 
     private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
-    private Thread thread;
+    private Ticker.Task scan;
 
     static ReadDeadlines get() {
         return INSTANCE;
     }
 
-    /** A channel's deadline slot; {@link #release()} when the channel closes. */
+    /** A channel's deadline slot; {@link Slot#release()} when the channel closes. */
     Slot register(Runnable onExpiry) {
         Slot s = new Slot(onExpiry);
-        slots.add(s);
         synchronized (this) {
-            if (thread == null) {
-                thread = new Thread(this::loop, "hostkit-docker-read-timeouts");
-                thread.setDaemon(true);
-                thread.start();
+            slots.add(s);
+            if (scan == null) {
+                scan = Ticker.shared().every(Duration.ofMillis(TICK_MILLIS), "expire Docker read deadlines", this::expire);
             }
         }
         return s;
     }
 
-    private void loop() {
-        long emptySince = -1;
-        while (true) {
-            try {
-                Thread.sleep(TICK_MILLIS);
-            } catch (InterruptedException e) {
-                synchronized (this) {
-                    thread = null;
-                }
-                return;
+    private void expire() {
+        long now = System.nanoTime();
+        for (Slot s : slots) {
+            long d = s.deadline.get();
+            if (d > 0 && now - d > 0 && s.deadline.compareAndSet(d, Slot.FIRED)) {
+                s.onExpiry.run();
             }
-            long now = System.nanoTime();
-            for (Slot s : slots) {
-                long d = s.deadline.get();
-                if (d > 0 && now - d > 0 && s.deadline.compareAndSet(d, Slot.FIRED)) {
-                    s.onExpiry.run();
-                }
-            }
-            if (!slots.isEmpty()) {
-                emptySince = -1;
-            } else if (emptySince < 0) {
-                emptySince = now;
-            } else if (now - emptySince > LINGER_NANOS) {
-                synchronized (this) {
-                    if (slots.isEmpty()) {
-                        thread = null;
-                        return;
-                    }
-                }
-            }
+        }
+    }
+
+    private synchronized void unregister(Slot s) {
+        slots.remove(s);
+        if (slots.isEmpty() && scan != null) {
+            scan.close();
+            scan = null;
         }
     }
 
@@ -100,7 +84,7 @@ final class ReadDeadlines {
         /** The channel closed: stop watching it. */
         void release() {
             deadline.set(NONE);
-            slots.remove(this);
+            unregister(this);
         }
     }
 }

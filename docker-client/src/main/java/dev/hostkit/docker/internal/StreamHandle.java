@@ -1,8 +1,6 @@
 package dev.hostkit.docker.internal;
 
 import org.apache.hc.core5.http.Header;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,7 +12,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * discarded, never returned to the pool half-read.
  */
 public final class StreamHandle implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(StreamHandle.class);
 
     private final HttpEngine engine;
     private final HttpEngine.Call call;
@@ -22,7 +19,7 @@ public final class StreamHandle implements AutoCloseable {
     private final ConnectionPool.Entry connection;
     private final InputStream body;
     private final Header[] headers;
-    private final Throwable openedAt;
+    private volatile String openedAt = "unknown";
     private final AtomicBoolean closed = new AtomicBoolean();
 
     StreamHandle(HttpEngine engine, HttpEngine.Call call, String what, ConnectionPool.Entry connection,
@@ -33,7 +30,6 @@ public final class StreamHandle implements AutoCloseable {
         this.connection = connection;
         this.body = body;
         this.headers = headers;
-        this.openedAt = new Throwable("DockerStream (" + what + ") opened here");
     }
 
     /** The response body. */
@@ -61,8 +57,18 @@ public final class StreamHandle implements AutoCloseable {
         return closed.get();
     }
 
+    /** What the stream is ("events"), for messages. */
+    public String what() {
+        return what;
+    }
+
+    /** Records where the stream was opened (the user's frame), for the pool-exhaustion message. */
+    public void openedAt(String site) {
+        this.openedAt = site;
+    }
+
     String describe() {
-        return what + " opened at " + CallSite.of(openedAt);
+        return what + " opened at " + openedAt;
     }
 
     @Override
@@ -74,15 +80,6 @@ public final class StreamHandle implements AutoCloseable {
             engine.discard(connection);
         } finally {
             engine.forget(this);
-        }
-    }
-
-    /** Called by the reaper when the stream's owner was collected without close(). */
-    public void closeLeaked() {
-        if (!closed.get()) {
-            LOG.warn("a DockerStream ({}) was garbage-collected without close(); its connection is closed now. "
-                    + "Close streams with try-with-resources. It was opened at:", what, openedAt);
-            close();
         }
     }
 }

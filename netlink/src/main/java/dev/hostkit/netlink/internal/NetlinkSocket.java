@@ -43,6 +43,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private Memory iovec;
     private Memory control;
     private int lastNsid = -1;
+    private long receivedBytes;
 
     private NetlinkSocket(int fd, int portId, boolean strictCheck) {
         AtomicInteger open = new AtomicInteger(fd);
@@ -200,6 +201,11 @@ public final class NetlinkSocket implements AutoCloseable {
         }
     }
 
+    /** Bytes received from the kernel on this socket so far. */
+    public long receivedBytes() {
+        return receivedBytes;
+    }
+
     /**
      * Blocks until one datagram arrives and returns it (position 0, limit = its length) in the reused
      * receive buffer, valid until the next call.
@@ -230,6 +236,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 throw e;
             }
             receive.clear().limit((int) size);
+            receivedBytes += size;
             return receive;
         }
     }

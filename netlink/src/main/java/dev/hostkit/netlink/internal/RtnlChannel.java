@@ -52,6 +52,16 @@ public final class RtnlChannel implements AutoCloseable {
         return socket.strictCheck();
     }
 
+    /** Bytes the kernel has sent on this channel's socket. */
+    public long receivedBytes() {
+        lock.lock();
+        try {
+            return socket.receivedBytes();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The socket's {@code SO_NETNS_COOKIE}. */
     public long netnsCookie() {
         return socket.netnsCookie();
