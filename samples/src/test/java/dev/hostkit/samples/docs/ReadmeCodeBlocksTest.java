@@ -1,6 +1,7 @@
 package dev.hostkit.samples.docs;
 
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import javax.tools.Diagnostic;
@@ -57,11 +58,32 @@ class ReadmeCodeBlocksTest {
         return blocks.stream().map(b -> DynamicTest.dynamicTest(b.where() + " (" + b.kind() + ")", () -> {
             List<String> own = errors.stream()
                     .filter(d -> d.getSource() != null && d.getSource().toUri().getPath().endsWith("/" + b.className() + ".java"))
-                    .map(d -> b.readme() + ":" + (b.line() + d.getLineNumber() - b.bodyOffset()) + ": "
-                            + d.getMessage(Locale.ROOT))
+                    .map(d -> b.readme() + ":" + line(b, d) + ": " + d.getMessage(Locale.ROOT))
                     .toList();
             assertThat(own).as("compile errors of the block at %s:%n%s", b.where(), b.source()).isEmpty();
         }));
+    }
+
+    @Test
+    void aBlockThatDoesNotCompileIsReportedAtItsReadmeLine() throws IOException {
+        List<String> statements = List.of("import java.util.List;", "", "List<String> names = List.of(\"a\");",
+                "names.add(42);");
+        List<String> members = List.of("import java.util.Set;", "", "void f(Set<String> s) {", "    return s;", "}");
+        Block b1 = block(Path.of("x/README.md"), 10, statements);
+        Block b2 = block(Path.of("x/README.md"), 20, members);
+        Block unit = block(Path.of("x/README.md"), 30, List.of("import java.util.Map;", "", "record R(Map<String, Integer> m) {", "}"));
+        assertThat(List.of(b1.kind(), b2.kind(), unit.kind())).containsExactly("method body", "class body", "compilation unit");
+
+        List<Diagnostic<? extends JavaFileObject>> errors = compile(List.of(b1, b2, unit));
+        assertThat(errors).as("errors of the two broken blocks; the record compiles").hasSize(2);
+        assertThat(errors.stream().filter(d -> d.getSource().toUri().getPath().endsWith("/Block10.java")).map(d -> line(b1, d)))
+                .containsExactly(13L);   // names.add(42) is the block's 4th line
+        assertThat(errors.stream().filter(d -> d.getSource().toUri().getPath().endsWith("/Block20.java")).map(d -> line(b2, d)))
+                .containsExactly(23L);   // return s; in a void method
+    }
+
+    private static long line(Block b, Diagnostic<? extends JavaFileObject> d) {
+        return b.line() + d.getLineNumber() - b.bodyOffset();
     }
 
     // The module sits one below the repository root; tests run with the module as working directory.
@@ -133,7 +155,7 @@ class ReadmeCodeBlocksTest {
         return new Block(readme, line, kind, className, src.toString(), offset);
     }
 
-    private static List<Diagnostic<? extends JavaFileObject>> compile(List<Block> blocks) throws IOException {
+    static List<Diagnostic<? extends JavaFileObject>> compile(List<Block> blocks) throws IOException {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         assertThat(javac).as("a JDK compiler (run the tests on a JDK, not a JRE)").isNotNull();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
