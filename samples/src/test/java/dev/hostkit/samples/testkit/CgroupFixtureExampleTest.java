@@ -79,8 +79,7 @@ class CgroupFixtureExampleTest {
     @Test
     void rhel7NodeNearTheMemcgIdLimitIsCritical() {
         Path root = CgroupFixture.kernel310KmemNearlyFull()              // 3.10.0-1160.el7, v1, kmem charged
-                .kubeletCgroupfsPod(Qos.BEST_EFFORT, ContainerRuntime.DOCKER,
-                        "7a1e2f3d-aaaa-4bbb-8ccc-0123456789ab", "9f8e7d6c5b4a39281706f5e4d3c2b1a0")
+                .kubeletCgroupfsPod(Qos.BEST_EFFORT, ContainerRuntime.DOCKER, POD, CONTAINER)
                 .build(dir);
         // proc/cgroups: "memory  <id>  65408  1" (8 live + 65,400 dying of 65,535 IDs)
         CgroupFs fs = CgroupFs.at(root);                                 // hostkit-cgroups, or your own reader
