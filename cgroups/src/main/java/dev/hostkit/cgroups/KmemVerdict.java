@@ -48,7 +48,7 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
         long charging = 0;
         if (census != null) {
             charging = census.cgroups().stream().filter(s -> !s.path().equals("/") && s.kmemUsage().orElse(0) > 0).count();
-            ev.add(charging + " of " + census.cgroups().size() + " cgroups charge kernel memory");
+            ev.add(charging + " of " + census.cgroups().size() + " cgroups " + (charging == 1 ? "charges" : "charge") + " kernel memory");
         }
         boolean active;
         String reason;
@@ -64,7 +64,7 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
         } else if (charging > 0) {
             active = true;
             reason = "before 4.6 kmem accounting is switched on per cgroup by setting memory.kmem.limit_in_bytes "
-                    + "(runc did, writing 1 then -1); " + charging + " cgroups charge kernel memory";
+                    + "(runc did, writing 1 then -1); " + (charging == 1 ? "1 cgroup charges" : charging + " cgroups charge") + " kernel memory";
         } else if (census == null) {
             active = slab == Slabinfo.READABLE;
             reason = active ? "the root's memory.kmem.slabinfo is readable: kmem accounting was switched on"

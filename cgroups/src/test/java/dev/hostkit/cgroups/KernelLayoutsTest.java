@@ -25,6 +25,14 @@ class KernelLayoutsTest {
     Path dir;
 
     @Test
+    void kmemReasonCountsOneChargingCgroupInTheSingular() {
+        CgroupFs fs = CgroupFs.at(CgroupFixture.kernel310KmemNearlyFull().build(dir));   // one container charges kmem
+        KmemVerdict kmem = KmemVerdict.ofHost(fs, MemoryCensus.full(fs));
+        assertThat(kmem.reason()).endsWith("; 1 cgroup charges kernel memory");
+        assertThat(kmem.evidence()).anySatisfy(e -> assertThat(e).matches("1 of \\d+ cgroups charges kernel memory"));
+    }
+
+    @Test
     void rhel7WithKmemActiveAndNearly65535CgroupsIsCriticalAndExplainsEnospc() {
         Path root = CgroupFixture.kernel("3.10.0-1160.el7.x86_64")
                 .kubeletCgroupfsPod(Qos.BURSTABLE, ContainerRuntime.DOCKER, POD_A, C1)

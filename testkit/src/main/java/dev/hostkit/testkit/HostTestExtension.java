@@ -1,6 +1,5 @@
 package dev.hostkit.testkit;
 
-import dev.hostkit.core.ProcFs;
 import dev.hostkit.core.NetNamespace;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -9,11 +8,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -43,7 +49,8 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
             "ForkJoinPool", "surefire", "junit", "Notification Thread", "Signal Dispatcher", "Finalizer",
             "Reference Handler");
 
-    private record Baseline(int fds, Set<String> threads) {
+    // fds: number -> what /proc/self/fd says it is (socket:[1234], pipe:[5678], anon_inode:[eventpoll], a path).
+    private record Baseline(Map<Integer, String> fds, Set<String> threads) {
     }
 
     // Process-wide, once-only state (JNA's native library and cleaner, hostkit's namespace pool and its
@@ -75,7 +82,7 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
         }
         if (checks(context)) {
             System.gc();
-            store.put("baseline", new Baseline(ProcFs.openFdCount(), threadNames()));
+            store.put("baseline", new Baseline(openFds(), threadNames()));
         }
     }
 
@@ -141,13 +148,13 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (true) {
             System.gc();
-            int fds = ProcFs.openFdCount();
+            Map<Integer, String> fds = openFds();
             Set<String> extra = new TreeSet<>(threadNames());
             extra.removeAll(before.threads());
-            if ((fds <= before.fds() && extra.isEmpty()) || System.nanoTime() > deadline) {
+            if ((fds.size() <= before.fds().size() && extra.isEmpty()) || System.nanoTime() > deadline) {
                 List<String> out = new ArrayList<>();
-                if (fds > before.fds()) {
-                    out.add((fds - before.fds()) + " fd(s) more than before the test (" + before.fds() + " -> " + fds + ")");
+                if (fds.size() > before.fds().size()) {
+                    out.add(fdLeak(before.fds(), fds));
                 }
                 if (!extra.isEmpty()) {
                     out.add("threads " + extra);
@@ -156,6 +163,38 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
             }
             Thread.sleep(50);
         }
+    }
+
+    // Names what is open now that was not before: a new fd number, or a number reused for another file.
+    static String fdLeak(Map<Integer, String> before, Map<Integer, String> now) {
+        List<String> opened = now.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .filter(e -> !e.getValue().equals(before.get(e.getKey())))
+                .map(e -> "fd " + e.getKey() + " " + e.getValue())
+                .toList();
+        return (now.size() - before.size()) + " fd(s) more than before the test (" + before.size() + " -> " + now.size()
+                + "), open now and not before: " + String.join(", ", opened);
+    }
+
+    // Every open fd with its /proc/self/fd target, less the one this listing uses.
+    static Map<Integer, String> openFds() {
+        Path dir = Path.of("/proc/self/fd");
+        String listing = "/proc/" + ProcessHandle.current().pid() + "/fd";
+        Map<Integer, String> out = new TreeMap<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path e : entries) {
+                try {
+                    String target = Files.readSymbolicLink(e).toString();
+                    if (!target.equals(listing)) {
+                        out.put(Integer.parseInt(e.getFileName().toString()), target);
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // closed between listing and reading: not open any more
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("list " + dir, e);
+        }
+        return out;
     }
 
     private static Set<String> threadNames() {

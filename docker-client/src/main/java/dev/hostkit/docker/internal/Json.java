@@ -168,6 +168,12 @@ public final class Json {
         return v == null || v.isNull() ? 0 : v.asLong();
     }
 
+    /** A pid field, or 0 when absent or not a Linux pid (outside 1 to {@code Integer.MAX_VALUE}). */
+    public static int pid(JsonNode n, String field) {
+        long v = number(n, field);
+        return v > 0 && v <= Integer.MAX_VALUE ? (int) v : 0;
+    }
+
     /** Boolean field, or false. */
     public static boolean flag(JsonNode n, String field) {
         JsonNode v = n == null ? null : n.get(field);

@@ -24,6 +24,7 @@ import java.util.Map;
 import static dev.hostkit.docker.internal.Json.flag;
 import static dev.hostkit.docker.internal.Json.map;
 import static dev.hostkit.docker.internal.Json.number;
+import static dev.hostkit.docker.internal.Json.pid;
 import static dev.hostkit.docker.internal.Json.strings;
 import static dev.hostkit.docker.internal.Json.text;
 
@@ -116,7 +117,7 @@ public final class Models {
         JsonNode s = n.get("State");
         JsonNode c = n.get("Config");
         ContainerState state = new ContainerState(text(s, "Status"), flag(s, "Running"), flag(s, "Paused"),
-                flag(s, "Restarting"), flag(s, "OOMKilled"), flag(s, "Dead"), number(s, "Pid"), number(s, "ExitCode"),
+                flag(s, "Restarting"), flag(s, "OOMKilled"), flag(s, "Dead"), pid(s, "Pid"), number(s, "ExitCode"),
                 text(s, "Error"), text(s, "StartedAt"), text(s, "FinishedAt"));
         ContainerConfig config = new ContainerConfig(text(c, "Hostname"), text(c, "User"), strings(c, "Env"),
                 strings(c, "Cmd"), strings(c, "Entrypoint"), text(c, "Image"), text(c, "WorkingDir"), map(c, "Labels"),

@@ -7,6 +7,7 @@ import dev.hostkit.cgroups.KmemVerdict;
 import dev.hostkit.cgroups.MemoryCensus;
 import dev.hostkit.cgroups.MkdirDiagnosis;
 import dev.hostkit.core.Errno;
+import dev.hostkit.samples.SampleRun;
 import dev.hostkit.testkit.cgroups.CgroupFixture;
 import dev.hostkit.testkit.cgroups.CgroupFixture.ContainerRuntime;
 import dev.hostkit.testkit.cgroups.CgroupFixture.Qos;
@@ -14,11 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,24 +31,9 @@ class CgroupFixtureExampleTest {
     @TempDir
     Path dir;
 
-    /** Runs {@code hostkit ARGS} the way scripts/hostkit does, in a JVM of its own; returns exit status and stdout. */
-    private record Run(int status, String stdout) {
-    }
-
-    private static Run hostkit(String... args) throws IOException, InterruptedException {
-        // Surefire may hand the forked JVM a manifest-only jar; it publishes the real test class path separately.
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classpath, "dev.hostkit.cli.Hostkit"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("hostkit finished").isTrue();
-            return new Run(p.exitValue(), out);
-        } finally {
-            p.destroyForcibly();
-        }
+    /** Runs {@code hostkit ARGS} the way scripts/hostkit does, in a JVM of its own. */
+    private static SampleRun hostkit(String... args) throws IOException, InterruptedException {
+        return SampleRun.of("dev.hostkit.cli.Hostkit", args);
     }
 
     @Test
@@ -60,7 +42,7 @@ class CgroupFixtureExampleTest {
                 .kubeletCgroupfsPod(Qos.BEST_EFFORT, ContainerRuntime.DOCKER, POD, CONTAINER)
                 .build(dir);
 
-        Run run = hostkit("cgroups", "--json", "--root", root.toString());
+        SampleRun run = hostkit("cgroups", "--json", "--root", root.toString());
 
         assertThat(run.status()).as("exit status: 2 = critical").isEqualTo(2);
         JsonNode report = new ObjectMapper().readTree(run.stdout());
@@ -97,8 +79,7 @@ class CgroupFixtureExampleTest {
     @Test
     void rhel7NodeNearTheMemcgIdLimitIsCritical() {
         Path root = CgroupFixture.kernel310KmemNearlyFull()              // 3.10.0-1160.el7, v1, kmem charged
-                .kubeletCgroupfsPod(Qos.BEST_EFFORT, ContainerRuntime.DOCKER,
-                        "7a1e2f3d-aaaa-4bbb-8ccc-0123456789ab", "9f8e7d6c5b4a39281706f5e4d3c2b1a0")
+                .kubeletCgroupfsPod(Qos.BEST_EFFORT, ContainerRuntime.DOCKER, POD, CONTAINER)
                 .build(dir);
         // proc/cgroups: "memory  <id>  65408  1" (8 live + 65,400 dying of 65,535 IDs)
         CgroupFs fs = CgroupFs.at(root);                                 // hostkit-cgroups, or your own reader
@@ -129,7 +110,7 @@ class CgroupFixtureExampleTest {
                 .dying(12)
                 .build(dir);
 
-        Run run = hostkit("cgroups", "--json", "--root", root.toString());
+        SampleRun run = hostkit("cgroups", "--json", "--root", root.toString());
 
         assertThat(run.status()).as("exit status: 0 = ok").isZero();
         JsonNode memory = new ObjectMapper().readTree(run.stdout()).path("memory");

@@ -27,6 +27,19 @@ class FakeDockerEngineExampleTest {
     }
 
     @Test
+    void onePathPatternAnswersEveryContainersInspectAndItsPidIsAnInt() {
+        String inspect = "{\"Id\":\"c0ffee\",\"State\":{\"Status\":\"running\",\"Running\":true,\"Pid\":4242}}";
+        try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/containers/{id}/json", Reply.json(200, inspect));
+             DockerClient docker = client(engine)) {
+            int pid = docker.inspectContainer("web-1").state().pid();    // an int, as NetNamespace.ofPid takes it
+            assertThat(pid).isEqualTo(4242);
+            assertThat(docker.inspectContainer("db-1").state().running()).isTrue();
+            assertThat(engine.requests()).extracting(FakeDockerEngine.Request::path)
+                    .containsSubsequence("/v1.41/containers/web-1/json", "/v1.41/containers/db-1/json");
+        }
+    }
+
+    @Test
     void malformedJsonIsADockerExceptionQuotingWhatTheEngineSent() {
         try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/version", Reply.malformedJson());
              DockerClient docker = client(engine)) {

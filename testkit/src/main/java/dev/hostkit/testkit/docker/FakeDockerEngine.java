@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -34,8 +35,8 @@ import java.util.regex.Pattern;
  *
  * <p>Unscripted requests get what dockerd gives for an unknown route (404 {@code {"message":"page not found"}}),
  * except {@code GET}/{@code HEAD /_ping}, which answer {@code OK} with the {@link #apiVersion(String) API version}.
- * A script path without a {@code /v1.xx} prefix matches with any version prefix and without one; the query string
- * is ignored when matching. The newest matching script wins, so a test can re-script between calls.
+ * A script path without a {@code /v1.xx} prefix matches with any version prefix and without one; a segment written
+ * {@code {name}} matches any one segment ({@code /containers/{id}/json}); the query string is ignored when matching. The newest matching script wins, so a test can re-script between calls.
  *
  * <pre>{@code
  * @Test
@@ -61,6 +62,8 @@ public final class FakeDockerEngine implements AutoCloseable {
     /** The API version a fake engine reports until told otherwise (Docker Engine 20.10). */
     public static final String DEFAULT_API_VERSION = "1.41";
     private static final Pattern VERSION_PREFIX = Pattern.compile("^/v\\d+\\.\\d+(?=/)");
+    // A path parameter in a script: a whole segment, {name}.
+    private static final Pattern PATH_PARAMETER = Pattern.compile("(?<=/)\\{[A-Za-z][A-Za-z0-9_]*}(?=/|$)");
     private static final int MAX_HEAD_BYTES = 64 * 1024;
     // sizeof(sockaddr_un.sun_path) on Linux, including the terminating NUL.
     private static final int SUN_PATH_MAX = 108;
@@ -110,12 +113,12 @@ public final class FakeDockerEngine implements AutoCloseable {
         }
     }
 
-    private record Script(String method, String path, List<Reply> replies, AtomicInteger served) {
+    private record Script(String method, Pattern path, boolean versioned, List<Reply> replies, AtomicInteger served) {
         boolean matches(String m, String p) {
             if (!method.equals("*") && !method.equals(m)) {
                 return false;
             }
-            return path.equals(p) || (!VERSION_PREFIX.matcher(path).find() && path.equals(VERSION_PREFIX.matcher(p).replaceFirst("")));
+            return path.matcher(p).matches() || (!versioned && path.matcher(VERSION_PREFIX.matcher(p).replaceFirst("")).matches());
         }
 
         Reply next() {
@@ -223,7 +226,8 @@ public final class FakeDockerEngine implements AutoCloseable {
      * {@code then}, and so on; the last reply repeats.
      *
      * @param method {@code GET}, {@code POST}, ... or {@code *} for any
-     * @param path e.g. {@code /containers/json} (any API version prefix) or {@code /v1.41/containers/json} (only that)
+     * @param path e.g. {@code /containers/json} (any API version prefix) or {@code /v1.41/containers/json} (only that);
+     *             a segment {@code {name}} matches any one segment, e.g. {@code /containers/{id}/json}
      * @param first the reply to the first matching request
      * @param then replies to the following requests
      * @return this engine
@@ -235,13 +239,35 @@ public final class FakeDockerEngine implements AutoCloseable {
         if (path == null || !path.startsWith("/") || path.contains("?")) {
             throw new IllegalArgumentException("not a path without a query, starting with '/': '" + path + "'");
         }
+        Pattern pattern = pathPattern(path);
         List<Reply> replies = new ArrayList<>();
         replies.add(Objects.requireNonNull(first, "first"));
         for (Reply r : then) {
             replies.add(Objects.requireNonNull(r, "then"));
         }
-        scripts.add(0, new Script(method, path, List.copyOf(replies), new AtomicInteger()));
+        scripts.add(0, new Script(method, pattern, VERSION_PREFIX.matcher(path).find(), List.copyOf(replies), new AtomicInteger()));
         return this;
+    }
+
+    // "/containers/{id}/json" -> \Q/containers/\E[^/]+\Q/json\E: each {name} is one whole, non-empty segment.
+    private static Pattern pathPattern(String path) {
+        StringBuilder regex = new StringBuilder();
+        Matcher m = PATH_PARAMETER.matcher(path);
+        int literalFrom = 0;
+        while (true) {
+            boolean found = m.find();
+            String literal = path.substring(literalFrom, found ? m.start() : path.length());
+            if (literal.contains("{") || literal.contains("}")) {
+                throw new IllegalArgumentException("a path parameter is a whole segment named like {id}, as in "
+                        + "/containers/{id}/json: '" + path + "'");
+            }
+            regex.append(Pattern.quote(literal));
+            if (!found) {
+                return Pattern.compile(regex.toString());
+            }
+            regex.append("[^/]+");
+            literalFrom = m.end();
+        }
     }
 
     /**

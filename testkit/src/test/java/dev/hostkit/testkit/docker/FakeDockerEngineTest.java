@@ -123,6 +123,24 @@ class FakeDockerEngineTest {
     }
 
     @Test
+    void pathParametersMatchOneWholeSegmentWithOrWithoutAVersionPrefix() throws Exception {
+        try (FakeDockerEngine engine = FakeDockerEngine.start()
+                .on("GET", "/containers/{id}/json", Reply.json(200, "{\"State\":{\"Pid\":4242}}"))
+                .on("POST", "/v1.41/containers/{id}/kill", Reply.status(204));
+             Wire w = new Wire(engine)) {
+            assertThat(w.get("/v1.41/containers/4b5c6d7e/json")).endsWith("{\"State\":{\"Pid\":4242}}");
+            assertThat(w.get("/containers/web-1/json?size=1")).startsWith("HTTP/1.1 200");
+            assertThat(w.get("/v1.41/containers/json")).startsWith("HTTP/1.1 404");            // no id segment
+            assertThat(w.get("/v1.41/containers/a/b/json")).startsWith("HTTP/1.1 404");        // two segments
+            assertThat(w.get("/v1.41/containers//json")).startsWith("HTTP/1.1 404");           // empty segment
+            w.send("POST /v1.41/containers/abc/kill HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
+            assertThat(w.readResponse()).startsWith("HTTP/1.1 204");
+            w.send("POST /v1.43/containers/abc/kill HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
+            assertThat(w.readResponse()).startsWith("HTTP/1.1 404");                              // pinned to v1.41
+        }
+    }
+
+    @Test
     void recordsHeadersAndBodiesSentWithLengthOrChunked() throws Exception {
         try (FakeDockerEngine engine = FakeDockerEngine.start().on("POST", "/containers/create", Reply.json(201, "{\"Id\":\"abc\"}"));
              Wire w = new Wire(engine)) {
@@ -272,6 +290,10 @@ class FakeDockerEngineTest {
             assertThatThrownBy(() -> engine.on("get", "/info", Reply.status(200))).hasMessageContaining("'get'");
             assertThatThrownBy(() -> engine.on("GET", "info", Reply.status(200))).hasMessageContaining("'info'");
             assertThatThrownBy(() -> engine.on("GET", "/info?x=1", Reply.status(200))).hasMessageContaining("without a query");
+            assertThatThrownBy(() -> engine.on("GET", "/containers/x{id}/json", Reply.status(200)))
+                    .hasMessageContaining("whole segment").hasMessageContaining("'/containers/x{id}/json'");
+            assertThatThrownBy(() -> engine.on("GET", "/containers/{id/json", Reply.status(200))).hasMessageContaining("whole segment");
+            assertThatThrownBy(() -> engine.on("GET", "/containers/{}/json", Reply.status(200))).hasMessageContaining("whole segment");
             assertThatThrownBy(() -> engine.apiVersion("v1")).hasMessageContaining("'v1'");
             assertThatThrownBy(() -> Reply.status(99)).hasMessageContaining("99");
             assertThatThrownBy(() -> Reply.json(200, "{}").header("Bad Name", "x")).hasMessageContaining("Bad Name");
