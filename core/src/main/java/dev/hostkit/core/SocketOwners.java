@@ -1,20 +1,24 @@
 package dev.hostkit.core;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import dev.hostkit.core.internal.LibC;
+
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Which processes hold which sockets: one pass over {@code /proc/PID/fd} that only reads links ({@code readlink},
+ * Which processes hold which sockets: one pass over {@code /proc/PID/fd} that only reads links ({@code readlinkat},
  * never following one), keeping the {@code socket:[inode]} ones. Immutable once scanned. A process that exits
  * or closes fds mid-scan is simply seen as it was (or not at all): never an error.
  */
 public final class SocketOwners {
-    private static final String PREFIX = "socket:[";
+    private static final byte[] PREFIX = "socket:[".getBytes(StandardCharsets.US_ASCII);
+    private static final int DIRENT_BUFFER = 64 * 1024;
 
     // inode -> pid (Integer) or pids (int[]) when several processes share the socket (inherited fds).
     private final Map<Long, Object> owners;
@@ -36,44 +40,102 @@ public final class SocketOwners {
      * @throws java.io.UncheckedIOException naming the directory when {@code proc} itself cannot be listed
      */
     public static SocketOwners scan(ProcFs proc) {
-        Map<Long, Object> owners = new HashMap<>(4096);
+        return scan(proc, null);
+    }
+
+    /**
+     * Scans until every socket in {@code wanted} has been seen in some process, recording only those: for a survey
+     * that knows which sockets it asks about (the clients of one listener). Processes after the last find are not
+     * read, so a socket shared with a later process lists only the owners seen before the stop.
+     *
+     * @param proc the {@code /proc} to read
+     * @param wanted the socket inodes to look for; {@code null} for all
+     */
+    public static SocketOwners scan(ProcFs proc, Set<Long> wanted) {
+        Map<Long, Object> owners = new HashMap<>(wanted == null ? 4096 : wanted.size() * 2);
         int processes = 0;
-        for (int pid : proc.pids()) {
-            Path fdDir = proc.proc().resolve(Integer.toString(pid)).resolve("fd");
-            boolean seen = false;
-            try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
-                for (Path fd : fds) {
-                    long inode = socketInode(fd);
-                    if (inode > 0) {
-                        add(owners, inode, pid);
-                    }
-                    seen = true;
+        // One directory buffer and one link buffer for the whole scan: nothing is allocated per fd. Each fd costs
+        // one readlinkat(2) relative to the open fd directory, so the kernel never walks /proc/PID again.
+        try (Memory dirents = new Memory(DIRENT_BUFFER)) {
+            byte[] link = new byte[64];
+            List<Integer> pids = proc.pids();
+            pids.sort(null); // lowest first, so a shared socket's first owners are the oldest processes
+            for (int pid : pids) {
+                if (scanProcess(proc.proc().resolve(Integer.toString(pid)).resolve("fd").toString(), pid, dirents, link, owners, wanted)) {
+                    processes++;
                 }
-            } catch (IOException | java.nio.file.DirectoryIteratorException e) {
-                // Exited (ENOENT), a kernel thread or a process we may not look into (EACCES): it holds nothing we can see.
-            }
-            if (seen) {
-                processes++;
+                if (wanted != null && owners.size() == wanted.size()) {
+                    break;
+                }
             }
         }
         return new SocketOwners(owners, processes);
     }
 
-    private static long socketInode(Path fd) {
-        String target;
+    // false when the process is gone or its fds are not ours to see (EACCES): it then holds nothing we can see.
+    private static boolean scanProcess(String fdDir, int pid, Memory dirents, byte[] link, Map<Long, Object> owners,
+                                       Set<Long> wanted) {
+        int dirfd;
         try {
-            target = Files.readSymbolicLink(fd).toString();
-        } catch (IOException | UnsupportedOperationException e) {
-            return -1; // the fd was closed between listing and reading
+            dirfd = LibC.open(fdDir, LibC.O_RDONLY | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            return false;
         }
-        if (!target.startsWith(PREFIX) || !target.endsWith("]")) {
+        try {
+            while (true) {
+                long n;
+                try {
+                    n = LibC.getdents64(dirfd, dirents, DIRENT_BUFFER);
+                } catch (LastErrorException e) {
+                    return true; // exited mid-listing (ENOENT): what was read stands
+                }
+                if (n <= 0) {
+                    return true;
+                }
+                for (long off = 0; off < n; ) {
+                    int reclen = Short.toUnsignedInt(dirents.getShort(off + 16));
+                    if (reclen == 0) {
+                        break;
+                    }
+                    if (dirents.getByte(off + 19) != '.') { // skip "." and ".."
+                        long inode = socketInode(dirfd, dirents.share(off + 19), link);
+                        if (inode > 0 && (wanted == null || wanted.contains(inode))) {
+                            add(owners, inode, pid);
+                        }
+                    }
+                    off += reclen;
+                }
+            }
+        } finally {
+            LibC.closeQuietly(dirfd);
+        }
+    }
+
+    // "socket:[12345]" -> 12345; anything else (or an fd closed since the listing) -> -1.
+    private static long socketInode(int dirfd, Pointer name, byte[] link) {
+        int len;
+        try {
+            len = (int) LibC.readlinkat(dirfd, name, link, link.length);
+        } catch (LastErrorException e) {
             return -1;
         }
-        try {
-            return Long.parseLong(target, PREFIX.length(), target.length() - 1, 10);
-        } catch (NumberFormatException e) {
+        if (len < PREFIX.length + 2 || link[len - 1] != ']') {
             return -1;
         }
+        for (int i = 0; i < PREFIX.length; i++) {
+            if (link[i] != PREFIX[i]) {
+                return -1;
+            }
+        }
+        long inode = 0;
+        for (int i = PREFIX.length; i < len - 1; i++) {
+            int d = link[i] - '0';
+            if (d < 0 || d > 9 || inode > Long.MAX_VALUE / 10) {
+                return -1;
+            }
+            inode = inode * 10 + d;
+        }
+        return inode;
     }
 
     private static void add(Map<Long, Object> owners, long inode, int pid) {

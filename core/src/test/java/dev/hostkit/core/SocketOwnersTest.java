@@ -39,6 +39,11 @@ class SocketOwnersTest {
         assertThat(owners.socketCount()).isEqualTo(2);
         assertThat(owners.processCount()).isEqualTo(2);
 
+        SocketOwners only101 = SocketOwners.scan(ProcFs.at(root), java.util.Set.of(101L));
+        assertThat(only101.pidsOf(100)).as("not asked for").isEmpty();
+        assertThat(only101.pidsOf(101)).as("found in pid 10, so pid 11 is not read").containsExactly(10);
+        assertThat(only101.processCount()).isEqualTo(1);
+
         ProcessInfo agent = ProcessInfo.read(ProcFs.at(root), 10).orElseThrow();
         assertThat(agent).isEqualTo(new ProcessInfo(10, 1010, "agent", List.of("agent", "--flag", "a b"), ID));
         assertThat(agent.commandLine()).isEqualTo("agent --flag a b");

@@ -54,7 +54,8 @@ public final class UnixSocketClients {
      * @param listeners inodes of the listening sockets bound to that file (usually one; none when nobody listens)
      * @param listenerPids processes holding a listening socket (the engine)
      * @param connections every client connection: accepted plus waiting to be accepted
-     * @param clients per process, most connections first; a socket shared by several processes counts for each
+     * @param clients per process, most connections first; a socket shared by several processes (inherited over fork)
+     *                counts for each one seen holding it (the {@code /proc} scan stops once every socket has an owner)
      * @param unowned connections whose client end no visible process holds (another pid namespace, or just closed)
      */
     public record Survey(Path socketPath, Instant takenAt, List<Long> listeners, List<Integer> listenerPids,
@@ -94,7 +95,18 @@ public final class UnixSocketClients {
         FileId file = FileId.of(socketPath);
         Instant at = Instant.now();
         List<UnixSocket> sockets = diag.unixSockets();
-        SocketOwners owners = SocketOwners.scan(proc);
+        // Only the listener and client ends matter: the scan stops once each has been seen.
+        Set<Long> wanted = new HashSet<>();
+        for (UnixSocket s : sockets) {
+            if (file.matches(s)) {
+                wanted.add(s.inode());
+                if (s.peerInode() != 0) {
+                    wanted.add(s.peerInode());
+                }
+                wanted.addAll(s.pendingConnections());
+            }
+        }
+        SocketOwners owners = SocketOwners.scan(proc, wanted);
         return survey(socketPath, file, sockets, owners, proc, at);
     }
 
@@ -111,7 +123,7 @@ public final class UnixSocketClients {
         // client inode -> idle (from the engine's accepted end: the client's queues mirror it)
         Map<Long, Boolean> clientIdle = new LinkedHashMap<>();
         for (UnixSocket s : sockets) {
-            if (s.fileInode() != file.inode() || s.fileDevice() != file.kernelDevice()) {
+            if (!file.matches(s)) {
                 continue;
             }
             if (s.state() == UnixSocket.State.LISTEN) {
@@ -209,6 +221,11 @@ public final class UnixSocketClients {
             } catch (IOException | UnsupportedOperationException e) {
                 throw new IllegalArgumentException("cannot stat socket " + path + ": " + e, e);
             }
+        }
+
+        /** Whether {@code s} is bound to this file (a listener or one of its accepted sockets). */
+        public boolean matches(UnixSocket s) {
+            return s.fileInode() == inode && s.fileDevice() == kernelDevice;
         }
 
         // glibc's gnu_dev_major/minor, then the kernel's MKDEV (major << 20 | minor).
