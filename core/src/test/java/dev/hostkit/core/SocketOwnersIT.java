@@ -65,7 +65,7 @@ class SocketOwnersIT {
         }, "hk-test-churn");
         churn.start();
         try {
-            for (int i = 0; i < 30; i++) {
+            for (int i = 0; i < 10; i++) {
                 SocketOwners owners = SocketOwners.scan();
                 assertThat(owners.processCount()).isPositive();
                 for (int pid : ProcFs.system().pids()) {
