@@ -103,8 +103,7 @@ public final class ContainerWatch implements AutoCloseable, Iterable<WatchEvent>
     private void start() {
         Instant now = docker.engineTime();
         List<ContainerSummary> list = docker.listContainers(ListContainersRequest.builder().all(true).build());
-        followSince = now;
-        open();
+        open(now);
         started = true;
         ready.add(new WatchEvent.Snapshot(list, now));
     }
@@ -127,8 +126,7 @@ public final class ContainerWatch implements AutoCloseable, Iterable<WatchEvent>
                 && replay.stream().anyMatch(e -> e.timeNanos() == lastNanos && deliveredAtLast.contains(Key.of(e)));
         List<ContainerSummary> list = proved ? null : docker.listContainers(ListContainersRequest.builder().all(true).build());
         String lost = describe(deliveredAtLast);
-        followSince = now;
-        open();
+        open(now);
         if (!proved) {
             ready.add(new WatchEvent.Gap(from, now, lastNanos >= 0
                     ? "the engine no longer has the last delivered event (" + lost + "): it restarted "
@@ -142,8 +140,9 @@ public final class ContainerWatch implements AutoCloseable, Iterable<WatchEvent>
         reconnectPending = false;
     }
 
-    private void open() {
-        stream = docker.events(new EventsRequest(followSince, null, filters));
+    private void open(Instant since) {
+        stream = docker.events(new EventsRequest(since, null, filters));
+        followSince = since;
         if (isClosed()) {
             closeStream();
         }

@@ -95,15 +95,17 @@ public final class UnixSocketClients {
         FileId file = FileId.of(socketPath);
         Instant at = Instant.now();
         List<UnixSocket> sockets = diag.unixSockets();
-        // Only the listener and client ends matter: the scan stops once each has been seen.
+        // Only the listeners' and the clients' owners matter (not the engine's accepted ends): the scan stops once
+        // each of those has been seen.
         Set<Long> wanted = new HashSet<>();
         for (UnixSocket s : sockets) {
             if (file.matches(s)) {
-                wanted.add(s.inode());
-                if (s.peerInode() != 0) {
+                if (s.state() == UnixSocket.State.LISTEN) {
+                    wanted.add(s.inode());
+                    wanted.addAll(s.pendingConnections());
+                } else if (s.peerInode() != 0) {
                     wanted.add(s.peerInode());
                 }
-                wanted.addAll(s.pendingConnections());
             }
         }
         SocketOwners owners = SocketOwners.scan(proc, wanted);
@@ -139,7 +141,7 @@ public final class UnixSocketClients {
         for (long l : listeners) {
             listenerPids.addAll(owners.pidsOf(l));
         }
-        Map<Integer, int[]> perPid = new HashMap<>(); // pid -> {connections, idle, oldestInode}
+        Map<Integer, int[]> perPid = new HashMap<>(); // pid -> {connections, idle}
         Map<Integer, Long> oldest = new HashMap<>();
         int unowned = 0;
         for (Map.Entry<Long, Boolean> c : clientIdle.entrySet()) {
