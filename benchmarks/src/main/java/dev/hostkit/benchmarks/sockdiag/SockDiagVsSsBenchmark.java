@@ -38,6 +38,10 @@ public final class SockDiagVsSsBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--clients")) {
+            clients(Path.of(args[1]), Integer.parseInt(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 15);
+            return;
+        }
         if (args.length > 0 && args[0].equals("--once")) {
             long t0 = System.nanoTime();
             Result r = survey();
@@ -101,6 +105,43 @@ public final class SockDiagVsSsBenchmark {
         } finally {
             holder.destroyForcibly();
             holder.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    // The doctor's case: a client holding `connections` to the engine socket; time UnixSocketClients.survey.
+    private static void clients(Path socket, int connections, int rounds) throws Exception {
+        Process leaker = new ProcessBuilder("python3", "-c", String.join("\n",
+                "import resource, socket, sys",
+                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
+                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
+                "held = []",
+                "for _ in range(" + connections + "):",
+                "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+                "    s.connect(sys.argv[1])",
+                "    held.append(s)",
+                "print('ready', flush=True)",
+                "sys.stdin.read()"), socket.toString()).redirectErrorStream(true).start();
+        try (SockDiag diag = SockDiag.open()) {
+            String ready = new BufferedReader(new InputStreamReader(leaker.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            if (!"ready".equals(ready)) {
+                throw new IllegalStateException("the leaking client did not start: " + ready);
+            }
+            for (int i = 0; i < 5; i++) {
+                dev.hostkit.netlink.UnixSocketClients.survey(diag, ProcFs.system(), socket);
+            }
+            double[] t = new double[rounds];
+            dev.hostkit.netlink.UnixSocketClients.Survey last = null;
+            for (int r = 0; r < rounds; r++) {
+                long t0 = System.nanoTime();
+                last = dev.hostkit.netlink.UnixSocketClients.survey(diag, ProcFs.system(), socket);
+                t[r] = (System.nanoTime() - t0) / 1e6;
+            }
+            System.out.printf(Locale.ROOT, "clients of %s: %d connections, top %s x%d; survey median %.1f ms (min %.1f, max %.1f)%n",
+                    socket, last.connections(), last.clients().get(0).process().comm(), last.clients().get(0).connections(),
+                    median(t), min(t), max(t));
+        } finally {
+            leaker.destroyForcibly();
+            leaker.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
