@@ -406,6 +406,45 @@ public final class DockerClient implements AutoCloseable {
         return jsonStream(engine.open(c, "events"), Models::event);
     }
 
+    /**
+     * Follows the engine without gaps: the container list (all states), then every event matching the request's
+     * filters from the list's point in time on, resumed after drops and engine restarts with back-off (100 ms doubling
+     * up to 5 s); see {@link ContainerWatch}. No call is made until the first {@link ContainerWatch#next()}.
+     *
+     * @param r filters only: {@code since} and {@code until} must be null (the watch sets them)
+     * @return the watch; close it
+     * @throws IllegalArgumentException when {@code since} or {@code until} is set
+     */
+    public ContainerWatch watch(EventsRequest r) {
+        return watch(r, Duration.ofSeconds(5));
+    }
+
+    /**
+     * Like {@link #watch(EventsRequest)} with the longest back-off between reconnect attempts.
+     *
+     * @param r filters only
+     * @param maxBackoff at least 100 ms
+     * @return the watch; close it
+     */
+    public ContainerWatch watch(EventsRequest r, Duration maxBackoff) {
+        if (r.since() != null || r.until() != null) {
+            throw new IllegalArgumentException("a watch sets since and until itself; pass filters only (since="
+                    + r.since() + ", until=" + r.until() + ")");
+        }
+        return new ContainerWatch(this, r.filters(), ContainerWatch.requireBackoff(maxBackoff));
+    }
+
+    /** The engine's clock ({@code SystemTime} of {@code GET /info}): the point in time event filters are measured on. */
+    Instant engineTime() {
+        HttpEngine.Response r = get("/info");
+        String t = Json.text(json(r), "SystemTime");
+        try {
+            return java.time.OffsetDateTime.parse(t).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new MalformedResponseException(r.call(), "SystemTime '" + t + "' is not an RFC 3339 time", e);
+        }
+    }
+
     // ---- images
 
     /** {@code GET /images/json}. */

@@ -88,6 +88,12 @@ public final class LibC {
 
     public static native int setns(int fd, int nstype) throws LastErrorException;
 
+    /** Reads the link {@code path} (a NUL-terminated name, relative to {@code dirfd}) into {@code buf}; never follows it. */
+    public static native long readlinkat(int dirfd, Pointer path, byte[] buf, long bufsiz) throws LastErrorException;
+
+    /** Fills {@code buf} with {@code struct linux_dirent64} entries of the directory {@code fd}; 0 at its end. */
+    public static native long getdents64(int fd, Pointer buf, long count) throws LastErrorException;
+
     public static native int getpid();
 
     /** ioctl without an argument, e.g. {@link #NS_GET_NSTYPE}. */

@@ -89,6 +89,14 @@ public final class MessageBuilder {
         return this;
     }
 
+    /** struct unix_diag_req: family, protocol 0, pad, states mask, inode (0 = all), show bits, cookie 0 (as ss sends). */
+    public MessageBuilder unixDiagReq(int family, int states, int inode, int show) {
+        ensure(24);
+        buf.put((byte) family).put((byte) 0).putShort((short) 0).putInt(states).putInt(inode).putInt(show)
+                .putInt(0).putInt(0);
+        return this;
+    }
+
     /** A u8 attribute. */
     public MessageBuilder attrU8(int type, int value) {
         header(type, 1);

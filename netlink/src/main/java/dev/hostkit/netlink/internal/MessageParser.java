@@ -382,7 +382,7 @@ public final class MessageParser {
 
     // -- bounds-checked primitives --
 
-    private static int attrLength(ByteBuffer b, int a, int end) {
+    static int attrLength(ByteBuffer b, int a, int end) {
         if (end - a < NLA_HDRLEN) {
             throw new NetlinkParseException("truncated rtattr header (" + (end - a) + " bytes left)", a);
         }
@@ -393,13 +393,13 @@ public final class MessageParser {
         return len;
     }
 
-    private static void need(boolean ok, String what, int at) {
+    static void need(boolean ok, String what, int at) {
         if (!ok) {
             throw new NetlinkParseException(what, at);
         }
     }
 
-    private static int u32(ByteBuffer b, int p, int plen, String what) {
+    static int u32(ByteBuffer b, int p, int plen, String what) {
         if (plen < 4) {
             throw new NetlinkParseException(what + " shorter than 4 bytes", p);
         }
@@ -427,7 +427,7 @@ public final class MessageParser {
         }
     }
 
-    private static int cStringLength(ByteBuffer b, int p, int plen) {
+    static int cStringLength(ByteBuffer b, int p, int plen) {
         int n = 0;
         while (n < plen && b.get(p + n) != 0) {
             n++;

@@ -17,10 +17,12 @@ import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_CAP_ACK;
 import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_EXT_ACK;
 import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_GET_STRICT_CHK;
 import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_ROUTE;
+import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_SOCK_DIAG;
 import static dev.hostkit.netlink.internal.RtnlConstants.SOL_NETLINK;
 
 /**
- * One {@code NETLINK_ROUTE} socket: opened in the calling thread's network namespace, usable from any
+ * One netlink socket of a given protocol ({@code NETLINK_ROUTE}, {@code NETLINK_SOCK_DIAG}): opened in the
+ * calling thread's network namespace, usable from any
  * thread afterwards. It owns a reusable direct receive buffer that grows when a datagram would not fit
  * ({@code MSG_PEEK | MSG_TRUNC} learns the size first), so nothing is ever silently cut.
  * Sending and receiving are not synchronised here; callers serialise them.
@@ -45,7 +47,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private int lastNsid = -1;
     private long receivedBytes;
 
-    private NetlinkSocket(int fd, int portId, boolean strictCheck) {
+    private NetlinkSocket(int fd, int portId, boolean strictCheck, String protocolName) {
         AtomicInteger open = new AtomicInteger(fd);
         AtomicInteger wake = eventFd;
         this.fd = open;
@@ -53,24 +55,37 @@ public final class NetlinkSocket implements AutoCloseable {
         this.strictCheck = strictCheck;
         // Dropped without close() (an RtNetlink or subscription nobody closed): both fds are closed and the
         // opening code is named. The lambda captures the fd holders only, never this.
-        this.leakWatch = LeakWatch.watch(this, "rtnetlink socket (port " + portId + ")", () -> {
+        this.leakWatch = LeakWatch.watch(this, protocolName + " socket (port " + portId + ")", () -> {
             LibC.closeQuietly(open.getAndSet(-1));
             LibC.closeQuietly(wake.getAndSet(-1));
         });
     }
 
     /**
-     * Opens and binds a socket in the calling thread's namespace.
+     * Opens and binds a {@code NETLINK_ROUTE} socket in the calling thread's namespace.
      *
      * @param groups multicast group bind mask (0 for a request socket)
      * @param receiveBuffer {@code SO_RCVBUF} bytes to ask for (0 keeps the default)
      */
     public static NetlinkSocket open(int groups, int receiveBuffer) {
+        return open(NETLINK_ROUTE, groups, receiveBuffer);
+    }
+
+    /**
+     * Opens and binds a socket of netlink {@code protocol} in the calling thread's namespace.
+     *
+     * @param protocol the netlink family, e.g. {@code NETLINK_ROUTE} or {@code NETLINK_SOCK_DIAG}
+     * @param groups multicast group bind mask (0 for a request socket)
+     * @param receiveBuffer {@code SO_RCVBUF} bytes to ask for (0 keeps the default)
+     * @throws NativeException naming the protocol when the kernel lacks it (EPROTONOSUPPORT) or refuses
+     */
+    public static NetlinkSocket open(int protocol, int groups, int receiveBuffer) {
+        String name = protocolName(protocol);
         int fd;
         try {
-            fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_ROUTE);
+            fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, protocol);
         } catch (LastErrorException e) {
-            throw LibC.failure("socket", "AF_NETLINK/NETLINK_ROUTE", e);
+            throw LibC.failure("socket", "AF_NETLINK/" + name, e);
         }
         try {
             if (receiveBuffer > 0) {
@@ -97,11 +112,20 @@ public final class NetlinkSocket implements AutoCloseable {
             int[] len = {12};
             LibC.getsockname(fd, addr, len);
             int port = ByteBuffer.wrap(addr).order(ByteOrder.nativeOrder()).getInt(4);
-            return new NetlinkSocket(fd, port, strict);
+            return new NetlinkSocket(fd, port, strict, name);
         } catch (LastErrorException e) {
             LibC.closeQuietly(fd);
-            throw LibC.failure("bind netlink socket", "NETLINK_ROUTE", e);
+            throw LibC.failure("bind netlink socket", name, e);
         }
+    }
+
+    /** The kernel's name of a netlink protocol number, for messages. */
+    public static String protocolName(int protocol) {
+        return switch (protocol) {
+            case NETLINK_ROUTE -> "NETLINK_ROUTE";
+            case NETLINK_SOCK_DIAG -> "NETLINK_SOCK_DIAG";
+            default -> "netlink protocol " + protocol;
+        };
     }
 
     private static boolean trySet(int fd, int option) {

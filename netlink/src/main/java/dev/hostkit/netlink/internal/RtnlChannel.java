@@ -15,9 +15,9 @@ import java.util.function.Consumer;
 import static dev.hostkit.netlink.internal.RtnlConstants.*;
 
 /**
- * Request/response over one {@link NetlinkSocket}: ACKed changes, single-reply gets, multi-part dumps
- * (retried when the kernel marks them interrupted) and pipelined batches whose ACKs are matched to
- * requests by sequence number. Thread-safe: one exchange at a time holds the lock.
+ * Request/response over one {@link NetlinkSocket} of any netlink protocol (rtnetlink, sock_diag): ACKed changes,
+ * single-reply gets, multi-part dumps (retried when the kernel marks them interrupted) and pipelined batches whose
+ * ACKs are matched to requests by sequence number. Thread-safe: one exchange at a time holds the lock.
  */
 public final class RtnlChannel implements AutoCloseable {
     /** How often an interrupted dump ({@code NLM_F_DUMP_INTR}) is started again before giving up. */
@@ -42,9 +42,14 @@ public final class RtnlChannel implements AutoCloseable {
         return INTERRUPTED_DUMPS.get();
     }
 
-    /** Opens a request socket in the calling thread's namespace. */
+    /** Opens a {@code NETLINK_ROUTE} request socket in the calling thread's namespace. */
     public static RtnlChannel open() {
-        return new RtnlChannel(NetlinkSocket.open(0, 2 * 1024 * 1024));
+        return open(NETLINK_ROUTE);
+    }
+
+    /** Opens a request socket of netlink {@code protocol} in the calling thread's namespace. */
+    public static RtnlChannel open(int protocol) {
+        return new RtnlChannel(NetlinkSocket.open(protocol, 0, 2 * 1024 * 1024));
     }
 
     /** Whether dump filters are honoured by the kernel ({@code NETLINK_GET_STRICT_CHK}). */

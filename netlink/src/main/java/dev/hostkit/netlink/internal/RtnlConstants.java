@@ -11,6 +11,7 @@ public final class RtnlConstants {
 
     // linux/netlink.h
     public static final int NETLINK_ROUTE = 0;
+    public static final int NETLINK_SOCK_DIAG = 4;
     public static final int SOL_NETLINK = 270;
     public static final int NETLINK_ADD_MEMBERSHIP = 1;
     public static final int NETLINK_NO_ENOBUFS = 5;
