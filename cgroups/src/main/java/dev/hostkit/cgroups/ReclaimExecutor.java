@@ -11,6 +11,7 @@ import dev.hostkit.cgroups.internal.MemcgFiles;
 import dev.hostkit.cgroups.internal.TimeBox;
 import dev.hostkit.core.Errno;
 import dev.hostkit.core.ProcFs;
+import dev.hostkit.core.internal.LibC;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class ReclaimExecutor {
     private static final Logger LOG = LoggerFactory.getLogger(Reclaim.class);
+    private static final int FORCE_EMPTY_PASSES = 3;
+    private static final int SETTLED_POLLS = 5;
 
     private final CgroupFs fs;
     private final ReclaimPlan plan;
@@ -215,12 +218,32 @@ final class ReclaimExecutor {
             case DROP_CACHES -> {
                 file = target;
                 value = Long.toString(step.amount());
-                write = writer(file, value);
+                // drop_caches frees clean pages only: write back first, as "sync; echo 1 > drop_caches" does.
+                write = () -> {
+                    if (fs.root().equals(Path.of("/"))) { // a fixture tree is not the host: nothing of it to write back
+                        LibC.sync();
+                    }
+                    KernelFiles.write(file, value);
+                    return null;
+                };
             }
             case FORCE_EMPTY -> {
                 file = target.resolve(MemcgFiles.FORCE_EMPTY);
                 value = "0";
-                write = writer(file, value);
+                // One pass can leave a few dozen pages charged (per-CPU charge caches drained only in passing);
+                // writing again while the usage falls empties it down to kernel memory that removal reparents.
+                write = () -> {
+                    long previous = Long.MAX_VALUE;
+                    for (int pass = 0; pass < FORCE_EMPTY_PASSES; pass++) {
+                        KernelFiles.write(file, value);
+                        long now = usage(target).orElse(0);
+                        if (now == 0 || now >= previous) {
+                            break;
+                        }
+                        previous = now;
+                    }
+                    return null;
+                };
             }
             case MEMORY_RECLAIM -> {
                 file = target.resolve(MemcgFiles.MEMORY_RECLAIM);
@@ -232,7 +255,9 @@ final class ReclaimExecutor {
         if (value == null) {
             LOG.info("reclaim: rmdir {} ({})", file, step.why());
         } else {
-            LOG.info("reclaim: writing '{}' to {} ({})", value, file, step.why());
+            LOG.info("reclaim: {}writing '{}' to {}{} ({})", step.action() == Action.DROP_CACHES ? "sync(2), then " : "",
+                    value, file, step.action() == Action.FORCE_EMPTY
+                            ? " (again while the usage falls, at most " + FORCE_EMPTY_PASSES + " times)" : "", step.why());
         }
         long t0 = System.nanoTime();
         Outcome outcome;
@@ -361,12 +386,12 @@ final class ReclaimExecutor {
         }
     }
 
-    /** Freeing a released memcg is asynchronous (RCU, a workqueue): wait until the dying count holds still. */
+    /** Freeing a released memcg is asynchronous (RCU, a workqueue; ~150 ms here): wait until the dying count holds still for 500 ms. */
     private Snapshot settle() {
         long deadline = System.nanoTime() + plan.options().settleTimeout().toNanos();
         Snapshot last = snapshot();
         int steady = 0;
-        while (steady < 3 && System.nanoTime() < deadline) {
+        while (steady < SETTLED_POLLS && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {

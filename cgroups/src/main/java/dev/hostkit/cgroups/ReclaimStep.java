@@ -34,7 +34,7 @@ public record ReclaimStep(Action action, String target, long amount, String why)
         FORCE_EMPTY(MemcgFiles.FORCE_EMPTY),
         /** Remove the (empty, task-less) cgroup directory. */
         REMOVE("rmdir"),
-        /** Write 1 (page cache) or 3 (page cache and slab) to {@code /proc/sys/vm/drop_caches}: host-wide. */
+        /** sync(2), then write 1 (page cache) or 3 (page cache and slab) to {@code /proc/sys/vm/drop_caches}: host-wide. */
         DROP_CACHES("/proc/" + MemcgFiles.PROC_DROP_CACHES);
 
         private final String file;
