@@ -87,7 +87,7 @@ final class ReclaimPlanner {
         Map<String, List<String>> subtrees = new HashMap<>();
         if (o.removeOrphans()) {
             for (MemoryStats s : census.cgroups()) {
-                for (String p = s.path(); !p.equals("/"); p = parent(p)) {
+                for (String p = s.path(); !p.equals("/"); p = OrphanCgroup.parent(p)) {
                     if (orphanPaths.contains(p)) {
                         subtrees.computeIfAbsent(p, k -> new ArrayList<>()).add(s.path());
                         break;
@@ -193,11 +193,6 @@ final class ReclaimPlanner {
             // removed or unlistable: its dying count stays with the parent
         }
         return out;
-    }
-
-    static String parent(String path) {
-        int slash = path.lastIndexOf('/');
-        return slash <= 0 ? "/" : path.substring(0, slash);
     }
 
     private static int depth(String path) {
