@@ -76,7 +76,7 @@ final class ReclaimExecutor {
                 ReclaimStep step = plan.steps().get(i);
                 String blocker = unfinished.stream().filter(u -> within(step.target(), u)).findFirst().orElse(null);
                 StepResult r;
-                if (interrupted) {
+                if (interrupted || Thread.currentThread().isInterrupted()) {
                     r = notRun(step, Outcome.INTERRUPTED, "not started: the caller was interrupted");
                 } else if (blocker != null) {
                     r = notRun(step, Outcome.SKIPPED, "not started: an earlier step on " + blocker + " did not finish");

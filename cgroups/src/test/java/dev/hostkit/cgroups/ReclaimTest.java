@@ -247,6 +247,23 @@ class ReclaimTest {
     }
 
     @Test
+    void anInterruptedCallerStartsNoStepAndKeepsItsInterruptFlag() throws Exception {
+        CgroupFs fs = v2WithDyingChildren();
+        ReclaimPlan plan = Reclaim.plan(fs, MemoryCensus.counts(fs), null, null, QUICK);
+        Thread.currentThread().interrupt();
+        ReclaimReport report;
+        try {
+            report = Reclaim.execute(fs, plan);
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(report.steps()).extracting(ReclaimReport.StepResult::outcome).containsOnly(Outcome.INTERRUPTED);
+        assertThat(report.steps(Outcome.INTERRUPTED)).hasSize(2);
+        assertThat(Files.readString(fs.memoryRoot().resolve("kubepods.slice/a/memory.reclaim"))).isEmpty();
+    }
+
+    @Test
     void optionsOutOfRangeAreRefused() {
         assertThatThrownBy(() -> Reclaim.Options.DEFAULT.withStepTimeout(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stepTimeout PT0S (> 0)");
