@@ -91,8 +91,9 @@ class ReclaimIT {
         for (int round = 0; round < 3; round++) {
             try (TestMemoryCgroups t = TestMemoryCgroups.create()) {
                 // A Docker container's cgroup (systemd driver naming) whose container does not exist.
-                String id = TestNames.RUN_PREFIX.substring(2) + "0".repeat(61 - TestNames.RUN_PREFIX.length()) + round + "abc";
-                id = id.replaceAll("[^0-9a-f]", "e");
+                byte[] random = new byte[32];
+                new java.security.SecureRandom().nextBytes(random);
+                String id = java.util.HexFormat.of().formatHex(random);
                 Path orphan = t.child("docker-" + id + ".scope");
                 t.runIn(orphan, "dd if=/dev/zero of=" + t.file("fe") + " bs=1M count=8 status=none");
                 String parent = TestMemoryCgroups.pathOf(t.parent());
