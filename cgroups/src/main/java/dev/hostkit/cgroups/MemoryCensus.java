@@ -265,7 +265,7 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
         }
         // 6.13+ counts memory csses exactly (the root included); older kernels count cgroups, an upper bound.
         Long liveMemcg = stat.get("nr_subsys_memory");
-        Long dyingMemcg = stat.get("nr_dying_subsys_memory");
+        Long dyingMemcg = stat.get(MemcgFiles.NR_DYING_SUBSYS_MEMORY);
         long live = liveMemcg != null ? liveMemcg : stat.getOrDefault(MemcgFiles.NR_DESCENDANTS, 0L) + 1;
         long dying = dyingMemcg != null ? dyingMemcg : stat.getOrDefault(MemcgFiles.NR_DYING_DESCENDANTS, 0L);
         return new long[] {live, dying};

@@ -60,10 +60,13 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
             }
         }
         List<OrphanCgroup> out = new ArrayList<>();
-        List<String> orphanPaths = new ArrayList<>();
+        Set<String> orphanPaths = new java.util.HashSet<>();
         for (MemoryStats s : census.cgroups()) { // parents come before children
+            if (below(s.path(), orphanPaths)) {
+                continue; // inside an orphan already listed: checked before parsing, which is the expensive part
+            }
             CgroupOwner owner = CgroupOwner.parse(s.path()).orElse(null);
-            if (owner == null || orphanPaths.stream().anyMatch(p -> s.path().startsWith(p + "/"))) {
+            if (owner == null) {
                 continue;
             }
             String reason = null;
@@ -99,7 +102,22 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
         return out;
     }
 
-    private static String parent(String path) {
+    // True when a strict ancestor of path is in the set.
+    private static boolean below(String path, Set<String> ancestors) {
+        if (ancestors.isEmpty() || path.equals("/")) {
+            return false;
+        }
+        for (String p = parent(path); ; p = parent(p)) {
+            if (ancestors.contains(p)) {
+                return true;
+            }
+            if (p.equals("/")) {
+                return false;
+            }
+        }
+    }
+
+    static String parent(String path) {
         int slash = path.lastIndexOf('/');
         return slash <= 0 ? "/" : path.substring(0, slash);
     }

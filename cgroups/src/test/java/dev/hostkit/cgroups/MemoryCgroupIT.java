@@ -35,7 +35,9 @@ class MemoryCgroupIT {
             Process p = t.startIn(child, "dd if=/dev/zero of=" + data + " bs=1M count=16 status=none && exec sleep 600");
             CgroupFs fs = CgroupFs.system();
             MemoryCgroup cg = fs.memoryCgroup(TestMemoryCgroups.pathOf(child));
-            waitFor(() -> cg.read().orElseThrow().stat().getOrDefault("cache", 0L) >= 16L << 20);
+            // dd done and the shell exec'd into sleep: one task, 16 MiB of page cache (dd may still be exiting after its last write).
+            waitFor(() -> cg.read().orElseThrow().stat().getOrDefault("cache", 0L) >= 16L << 20
+                    && cg.read().orElseThrow().tasks().orElse(0) == 1);
 
             MemoryStatsV1 s = null;
             boolean equal = false;

@@ -63,6 +63,11 @@ final class TestMemoryCgroups implements AutoCloseable {
         made.remove(dir);
     }
 
+    /** Forgets a child removed by the code under test. */
+    void forget(Path dir) {
+        made.remove(dir);
+    }
+
     /** A page-cache file for {@link #startIn}, removed on close. */
     Path file(String role) {
         Path f = Path.of("/var/tmp", TestNames.next(role));

@@ -100,13 +100,13 @@ public final class CgroupCensusBenchmark {
         void run() throws Exception;
     }
 
-    private static double time(Task t) throws Exception {
+    static double time(Task t) throws Exception {
         long t0 = System.nanoTime();
         t.run();
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    private static double[] measure(Task t, int warmup, int runs) throws Exception {
+    static double[] measure(Task t, int warmup, int runs) throws Exception {
         for (int i = 0; i < warmup; i++) {
             t.run();
         }
@@ -118,7 +118,7 @@ public final class CgroupCensusBenchmark {
         return ms;
     }
 
-    private static double median(double[] sorted) {
+    static double median(double[] sorted) {
         return sorted[sorted.length / 2];
     }
 
@@ -130,7 +130,7 @@ public final class CgroupCensusBenchmark {
         }
     }
 
-    private static synchronized void removeAll(List<Path> made) {
+    static synchronized void removeAll(List<Path> made) {
         for (int i = made.size() - 1; i >= 0; i--) {
             try {
                 Files.deleteIfExists(made.get(i));
@@ -141,7 +141,7 @@ public final class CgroupCensusBenchmark {
         made.clear();
     }
 
-    private static String tag() {
+    static String tag() {
         return TestNames.next("cg");
     }
 }

@@ -21,7 +21,7 @@ import java.util.OptionalLong;
 /**
  * Reads one small kernel file per call and knows each format once (single value, flat keyed, line list).
  * A missing file is {@code null}/empty; a vanished cgroup is {@link CgroupGone}; anything else is a
- * {@link CgroupException} naming the file.
+ * {@link CgroupException} naming the file. {@link #write} is the one way the module writes a kernel file.
  */
 public final class KernelFiles {
     // One buffer per reading thread: cgroup files are small (memory.stat is ~2 KiB) and read by the thousand.
@@ -92,6 +92,32 @@ public final class KernelFiles {
             }
         }
         return null;
+    }
+
+    /**
+     * Writes {@code value} to an existing kernel file in one {@code write(2)}: opened for writing only, never
+     * created or truncated (a cgroup file takes the whole value or fails with an errno).
+     *
+     * @throws IOException as the kernel answered ({@link #errnoFromReason} names it)
+     */
+    public static void write(Path file, String value) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(value.getBytes(StandardCharsets.US_ASCII));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
+    }
+
+    /** The errno of a failed read or write, from the exception's reason or message; {@code null} when none matches. */
+    public static Errno errnoOf(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return Errno.EACCES;
+        }
+        if (e instanceof NoSuchFileException) {
+            return Errno.ENOENT;
+        }
+        return errnoFromReason(e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage());
     }
 
     /** A single number file; {@code max} (v2) reads as {@link Long#MAX_VALUE}; empty when missing. */

@@ -34,6 +34,8 @@ public final class MemcgFiles {
     public static final String OOM_CONTROL = "memory.oom_control";
     public static final String USE_HIERARCHY = "memory.use_hierarchy";
     public static final String TASKS = "tasks";
+    /** Write-only: writing 0 reclaims everything charged to a cgroup without tasks (v1; EINVAL on the root). */
+    public static final String FORCE_EMPTY = "memory.force_empty";
 
     // cgroup v2
     public static final String CURRENT = "memory.current";
@@ -42,15 +44,23 @@ public final class MemcgFiles {
     public static final String EVENTS = "memory.events";
     public static final String CGROUP_PROCS = "cgroup.procs";
     public static final String CGROUP_STAT = "cgroup.stat";
+    /** Write-only (5.19+): writing a byte count reclaims that much from the cgroup's subtree; EAGAIN when it got less. */
+    public static final String MEMORY_RECLAIM = "memory.reclaim";
     public static final String CGROUP_CONTROLLERS = "cgroup.controllers";
     /** Key of {@code cgroup.stat} counting removed but not yet freed descendants. */
     public static final String NR_DYING_DESCENDANTS = "nr_dying_descendants";
+    /** Key of {@code cgroup.stat} (6.13+) counting dying descendant memory csses exactly. */
+    public static final String NR_DYING_SUBSYS_MEMORY = "nr_dying_subsys_memory";
     /** Key of {@code cgroup.stat} counting live descendants. */
     public static final String NR_DESCENDANTS = "nr_descendants";
 
     // /proc
     /** The controller table with {@code num_cgroups} per v1 hierarchy (live plus dying cgroups). */
     public static final String PROC_CGROUPS = "cgroups";
+    /** Writing 1 drops clean page cache, 2 reclaimable slab, 3 both (Documentation/admin-guide/sysctl/vm.rst). */
+    public static final String PROC_DROP_CACHES = "sys/vm/drop_caches";
+    /** Where the kernel says how much memory is cached ({@code Cached}, {@code SReclaimable}, in kB). */
+    public static final String PROC_MEMINFO = "meminfo";
     /** Boot option that turns kmem accounting off for all memory cgroups (4.6+). */
     public static final String NOKMEM = "cgroup.memory=nokmem";
 

@@ -58,6 +58,9 @@ public final class LibC {
 
     public static native int socket(int domain, int type, int protocol) throws LastErrorException;
 
+    /** sync(2): start writeback of all dirty data and wait for it; never fails. drop_caches only drops clean pages. */
+    public static native void sync();
+
     public static native int bind(int fd, byte[] addr, int addrlen) throws LastErrorException;
 
     public static native int getsockname(int fd, byte[] addr, int[] addrlen) throws LastErrorException;
