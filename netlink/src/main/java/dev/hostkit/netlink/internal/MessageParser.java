@@ -2,11 +2,15 @@ package dev.hostkit.netlink.internal;
 
 import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.AddressFamily;
+import dev.hostkit.netlink.IpvlanFlag;
+import dev.hostkit.netlink.IpvlanMode;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.NetlinkParseException;
+import dev.hostkit.netlink.NextHop;
 import dev.hostkit.netlink.OperState;
 import dev.hostkit.netlink.RawAttributes;
 import dev.hostkit.netlink.Route;
@@ -17,6 +21,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import static dev.hostkit.netlink.internal.RtnlConstants.*;
 
@@ -28,6 +34,7 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
  */
 public final class MessageParser {
     private static final byte[] KIND_MACVLAN = "macvlan".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KIND_IPVLAN = "ipvlan".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KIND_VLAN = "vlan".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KIND_VETH = "veth".getBytes(StandardCharsets.US_ASCII);
     private static final LinkKind.Veth VETH = new LinkKind.Veth(null, null);
@@ -183,6 +190,9 @@ public final class MessageParser {
                 throw new NetlinkParseException(e.getMessage(), dataAt);
             }
         }
+        if (equalsAscii(b, kindAt, n, KIND_IPVLAN)) {
+            return ipvlan(b, dataAt, dataEnd);
+        }
         if (equalsAscii(b, kindAt, n, KIND_VLAN)) {
             int id = -1;
             int proto = ETH_P_8021Q;
@@ -208,6 +218,31 @@ public final class MessageParser {
             return VETH;
         }
         return new LinkKind.Generic(string(b, kindAt, kindLen));
+    }
+
+    /** Mode and flags of an ipvlan ({@code IFLA_INFO_DATA} at {@code dataAt}, or -1 when absent: the kernel's defaults). */
+    private static LinkKind ipvlan(ByteBuffer b, int dataAt, int dataEnd) {
+        int mode = IPVLAN_MODE_L3;
+        int flags = 0;
+        for (int a = dataAt; dataAt >= 0 && a < dataEnd; ) {
+            int alen = attrLength(b, a, dataEnd);
+            int type = Short.toUnsignedInt(b.getShort(a + 2)) & NLA_TYPE_MASK;
+            if (type == IFLA_IPVLAN_MODE || type == IFLA_IPVLAN_FLAGS) {
+                need(alen - NLA_HDRLEN >= 2, (type == IFLA_IPVLAN_MODE ? "IFLA_IPVLAN_MODE" : "IFLA_IPVLAN_FLAGS") + " shorter than 2 bytes", a);
+                int v = Short.toUnsignedInt(b.getShort(a + NLA_HDRLEN));
+                if (type == IFLA_IPVLAN_MODE) {
+                    mode = v;
+                } else {
+                    flags = v;
+                }
+            }
+            a += align(alen);
+        }
+        try {
+            return new LinkKind.Ipvlan(IpvlanMode.of(mode), IpvlanFlag.of(flags));
+        } catch (IllegalArgumentException e) {
+            throw new NetlinkParseException(e.getMessage(), dataAt);
+        }
     }
 
     /**
@@ -288,8 +323,10 @@ public final class MessageParser {
         InetAddress dst = null;
         InetAddress gateway = null;
         InetAddress prefsrc = null;
+        List<NextHop> hops = List.of();
         int oif = 0;
         int priority = 0;
+        int nhid = 0;
         for (int a = body + RTMSG_LEN; a < end; ) {
             int l = attrLength(b, a, end);
             int t = Short.toUnsignedInt(b.getShort(a + 2)) & NLA_TYPE_MASK;
@@ -297,10 +334,13 @@ public final class MessageParser {
             switch (t) {
                 case RTA_DST -> dst = inet(b, p, l - NLA_HDRLEN, alen, a);
                 case RTA_GATEWAY -> gateway = inet(b, p, l - NLA_HDRLEN, alen, a);
+                case RTA_VIA -> gateway = via(b, p, l - NLA_HDRLEN, a);
                 case RTA_PREFSRC -> prefsrc = inet(b, p, l - NLA_HDRLEN, alen, a);
                 case RTA_OIF -> oif = u32(b, p, l - NLA_HDRLEN, "RTA_OIF");
                 case RTA_PRIORITY -> priority = u32(b, p, l - NLA_HDRLEN, "RTA_PRIORITY");
                 case RTA_TABLE -> table = u32(b, p, l - NLA_HDRLEN, "RTA_TABLE");
+                case RTA_MULTIPATH -> hops = nextHops(b, p, a + l, alen);
+                case RTA_NH_ID -> nhid = u32(b, p, l - NLA_HDRLEN, "RTA_NH_ID");
                 default -> { }
             }
             a += align(l);
@@ -309,13 +349,53 @@ public final class MessageParser {
             // A prefix without RTA_DST means the all-zero network of that length.
             dst = zero(alen);
         }
-        need(oif >= 0 && table >= 0, "negative RTA_OIF or RTA_TABLE", body);
+        need(oif >= 0 && table >= 0 && nhid >= 0, "negative RTA_OIF, RTA_TABLE or RTA_NH_ID", body);
         try {
-            return new Route(family, dst, dst == null ? 0 : dstLen, gateway, oif, table, priority, Scope.of(scope),
-                    protocol, type, flags, prefsrc);
+            return new Route(AddressFamily.of(family), dst, dst == null ? 0 : dstLen, gateway, oif, table, priority, Scope.of(scope),
+                    protocol, type, flags, prefsrc, hops, nhid);
         } catch (IllegalArgumentException e) {
             throw new NetlinkParseException(e.getMessage(), off);
         }
+    }
+
+    /** The {@code struct rtnexthop} entries of {@code RTA_MULTIPATH} from {@code from} to {@code end}, each with its gateway. */
+    private static List<NextHop> nextHops(ByteBuffer b, int from, int end, int alen) {
+        List<NextHop> out = new ArrayList<>(2);
+        for (int h = from; h < end; ) {
+            need(end - h >= RTNEXTHOP_LEN, "truncated rtnexthop", h);
+            int hlen = Short.toUnsignedInt(b.getShort(h));
+            need(hlen >= RTNEXTHOP_LEN && hlen <= end - h, "rtnh_len " + hlen + " outside 8.." + (end - h), h);
+            int hflags = Byte.toUnsignedInt(b.get(h + 2));
+            int weight = Byte.toUnsignedInt(b.get(h + 3)) + 1;
+            int ifindex = b.getInt(h + 4);
+            need(ifindex >= 0, "negative rtnh_ifindex", h + 4);
+            InetAddress gw = null;
+            for (int a = h + RTNEXTHOP_LEN; a < h + hlen; ) {
+                int l = attrLength(b, a, h + hlen);
+                int t = Short.toUnsignedInt(b.getShort(a + 2)) & NLA_TYPE_MASK;
+                if (t == RTA_GATEWAY) {
+                    gw = inet(b, a + NLA_HDRLEN, l - NLA_HDRLEN, alen, a);
+                } else if (t == RTA_VIA) {
+                    gw = via(b, a + NLA_HDRLEN, l - NLA_HDRLEN, a);
+                }
+                a += align(l);
+            }
+            try {
+                out.add(new NextHop(gw, ifindex, weight, hflags));
+            } catch (IllegalArgumentException e) {
+                throw new NetlinkParseException(e.getMessage(), h);
+            }
+            h += align(hlen);
+        }
+        return out;
+    }
+
+    /** {@code struct rtvia}: a u16 address family, then the address. */
+    private static InetAddress via(ByteBuffer b, int p, int plen, int at) {
+        need(plen >= 2, "RTA_VIA shorter than 2 bytes", at);
+        int fam = Short.toUnsignedInt(b.getShort(p));
+        need(fam == LibC.AF_INET || fam == LibC.AF_INET6, "RTA_VIA family " + fam + " is neither AF_INET nor AF_INET6", at);
+        return inet(b, p + 2, plen - 2, fam == LibC.AF_INET ? 4 : 16, at);
     }
 
     /**
