@@ -147,7 +147,7 @@ final class Requests {
                 m.attrBytes(RTA_DST, r.destination().getAddress());
             }
             // A nexthop object stands for the gateways and links; the kernel refuses both at once.
-            boolean object = r.nexthopId() != 0 && op != RouteOp.DELETE;
+            boolean object = r.nexthopId() != 0;
             if (r.gateway() != null && !object) {
                 gateway(m, r.family(), r.gateway());
             }

@@ -14,9 +14,10 @@ import java.util.Objects;
  * ({@code RTA_MULTIPATH}) has its {@link #nextHops()} instead and no top-level gateway or link. A route that
  * uses a kernel nexthop object (5.3+, {@code ip route add ... nhid N}) carries its {@link #nexthopId()}; the
  * kernel also reports the object's gateways and links in the route (unless {@code nexthop_compat_mode} is off),
- * so they are read too. Adding a route with a nexthop id sends only {@code RTA_NH_ID}: the object must exist
- * (the kernel answers ENOENT otherwise; hostkit does not create nexthop objects). To restore such a route
- * without its object, add {@code route.withNexthopId(0)}: the reported gateways and links are sent instead.
+ * so they are read too. Adding or deleting a route with a nexthop id sends only {@code RTA_NH_ID}: the object
+ * must exist (the kernel answers EINVAL "Nexthop id does not exist" otherwise; hostkit neither reads nor creates
+ * nexthop objects). To restore such a route without its object, add {@code route.withNexthopId(0)}: the
+ * gateways and links the kernel reported are sent instead.
  *
  * @param family IPv4 or IPv6
  * @param destination the destination network, {@code null} for the default route
