@@ -129,9 +129,13 @@ public final class RtnlConstants {
     // linux/if_ether.h
     public static final int ETH_P_8021Q = 0x8100;
     public static final int ETH_P_8021AD = 0x88A8;
+    public static final int ETH_P_ALL = 0x0003;
     public static final int ETH_P_IP = 0x0800;
     public static final int ETH_P_ARP = 0x0806;
     public static final int ETH_P_IPV6 = 0x86DD;
+
+    // linux/if_packet.h
+    public static final int SOCKADDR_LL_LEN = 20; // struct sockaddr_ll
 
     // linux/veth.h
     public static final int VETH_INFO_PEER = 1;
