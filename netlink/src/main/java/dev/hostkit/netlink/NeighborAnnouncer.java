@@ -8,6 +8,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 import static dev.hostkit.netlink.internal.RtnlConstants.IFF_NOARP;
 
@@ -17,8 +18,8 @@ import static dev.hostkit.netlink.internal.RtnlConstants.IFF_NOARP;
  * namespace through an {@code AF_PACKET} socket made there. AutoCloseable: the socket is released by
  * {@link #close()} on every path, and nothing is opened when there is nothing to announce.
  *
- * <p>Not announced, by rule ({@link #isAnnounceable}): link-local addresses (169.254/16, fe80::/10; they never leave
- * the link's own scope, and IPv6 link-local ones are announced by the kernel's DAD), loopback and multicast
+ * <p>Not announced, by rule ({@link #isAnnounceable}): link-local addresses (169.254/16, fe80::/10: nothing routes
+ * to them, and the kernel makes the IPv6 one itself when the link comes up), loopback and multicast
  * addresses, addresses still tentative, optimistic or failed in duplicate address detection (announcing an
  * address the kernel may yet give up would poison caches), and every address of a link with {@code IFF_NOARP}
  * (ipvlan in L3/L3S mode: the slave has no neighbours of its own; its parent answers for it).
@@ -59,6 +60,8 @@ public final class NeighborAnnouncer implements AutoCloseable {
         if (ns == null || ns.isClosed()) {
             throw new IllegalArgumentException("cannot announce from a closed namespace" + (ns == null ? "" : ": " + ns.path()));
         }
+        Objects.requireNonNull(link, "link");
+        Objects.requireNonNull(addresses, "addresses");
         List<Address> chosen = new ArrayList<>();
         for (Address a : addresses) {
             if (a.linkIndex() != link.index()) {
