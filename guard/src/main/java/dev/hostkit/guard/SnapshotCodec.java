@@ -1,6 +1,6 @@
 package dev.hostkit.guard;
 
-import dev.hostkit.core.internal.LibC;
+import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.Cidr;
 import dev.hostkit.netlink.MacAddress;
@@ -99,7 +99,7 @@ final class SnapshotCodec {
             List<Object> routes = new ArrayList<>();
             for (Route r : s.routes()) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("family", r.family() == LibC.AF_INET6 ? "inet6" : "inet");
+                m.put("family", r.family().ipName());
                 m.put("destination", text(r.destination()));
                 m.put("prefix", r.destinationPrefix());
                 m.put("gateway", text(r.gateway()));
@@ -151,7 +151,7 @@ final class SnapshotCodec {
                     if (!family.equals("inet") && !family.equals("inet6")) {
                         throw new BadStateException("route family must be inet or inet6, was '" + family + "'", null);
                     }
-                    routes.add(new Route(family.equals("inet6") ? LibC.AF_INET6 : LibC.AF_INET, ip(r, "destination", true),
+                    routes.add(new Route(family.equals("inet6") ? AddressFamily.INET6 : AddressFamily.INET, ip(r, "destination", true),
                             (int) number(r, "prefix", 0, 128), ip(r, "gateway", true), ifindex, (int) number(r, "table", 0, Integer.MAX_VALUE),
                             (int) number(r, "priority", Integer.MIN_VALUE, Integer.MAX_VALUE), Scope.of((int) number(r, "scope", 0, 255)),
                             (int) number(r, "protocol", 0, 255), (int) number(r, "type", 0, 255), (int) number(r, "flags", 0, Integer.MAX_VALUE),
