@@ -144,6 +144,7 @@ public final class MacvlanGuardian implements AutoCloseable {
             if (h != null) {
                 h.close();
             }
+            store.close();
             throw e;
         }
         loadState();
@@ -968,6 +969,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         writer.shutdown();
         awaitQuietly(writer);
         host.close();
+        store.close();
     }
 
     private static void joinQuietly(Thread t) {
