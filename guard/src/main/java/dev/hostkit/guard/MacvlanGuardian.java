@@ -145,6 +145,7 @@ public final class MacvlanGuardian implements AutoCloseable {
             if (h != null) {
                 h.close();
             }
+            store.close();
             throw e;
         }
         loadState();
@@ -969,6 +970,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         writer.shutdown();
         awaitQuietly(writer);
         host.close();
+        store.close();
     }
 
     private static void joinQuietly(Thread t) {

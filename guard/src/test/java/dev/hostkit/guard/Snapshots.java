@@ -32,4 +32,9 @@ final class Snapshots {
                         Route.defaultRoute(AddressFamily.INET6).via("fd00:9::1").dev(7).withMetric(1024)),
                 1_700_000_000_000L);
     }
+
+    static InterfaceSnapshot named(InterfaceSnapshot s, String name) {
+        return new InterfaceSnapshot(s.namespace(), s.ifindex(), name, s.mac(), s.mtu(), s.mode(), s.up(), s.parent(), s.parentIndex(),
+                s.addresses(), s.routes(), s.takenAtMillis());
+    }
 }
