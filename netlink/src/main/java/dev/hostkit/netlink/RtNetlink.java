@@ -560,7 +560,9 @@ public final class RtNetlink implements AutoCloseable {
      * Subscribes to changes, delivered to {@code listener} on a dedicated thread until closed.
      *
      * @param groups what to hear about
-     * @param listener called for each event, one at a time; its exceptions are logged, not fatal
+     * @param listener called for each event, one at a time; its exceptions are logged, not fatal. When
+     *                 reading fails, the subscription is closed and the listener's last event is
+     *                 {@link NetlinkEvent.Failed}
      * @return the open subscription; close it
      */
     public EventSubscription subscribe(Set<EventGroup> groups, Consumer<NetlinkEvent> listener) {
