@@ -78,6 +78,11 @@ public final class RtNetlink implements AutoCloseable {
         }
     }
 
+    // For tests in this package: the request channel (fault injection).
+    RtnlChannel channel() {
+        return channel;
+    }
+
     /** The namespace this handle works in (owned by the handle; do not close it). */
     public NetNamespace namespace() {
         return namespace;
