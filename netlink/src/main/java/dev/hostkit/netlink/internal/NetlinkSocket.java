@@ -162,10 +162,6 @@ public final class NetlinkSocket implements AutoCloseable {
             throw LibC.failure("getsockopt", "SO_NETNS_COOKIE", e);
         }
     }
-        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
-        b.putInt(value[0]).putInt(value[1]);
-        return b.getLong(0);
-    }
 
     /** Sends {@code data} (position to limit) to the kernel as one datagram. */
     public void send(ByteBuffer data) {
