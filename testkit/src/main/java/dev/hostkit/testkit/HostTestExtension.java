@@ -43,7 +43,11 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
             "ForkJoinPool", "surefire", "junit", "Notification Thread", "Signal Dispatcher", "Finalizer",
             "Reference Handler");
 
-    private record Baseline(int fds, Set<String> threads) {
+    // fds as "number -> what it points at": a new fd is one whose number or target is new, so an fd the test leaks
+    // is caught even when some other fd (a collected process pipe) closed meanwhile and the count stayed equal.
+    private static final java.nio.file.Path OWN_FD_DIR = java.nio.file.Path.of("/proc/" + ProcessHandle.current().pid() + "/fd");
+
+    private record Baseline(Set<String> fds, Set<String> threads) {
     }
 
     // Process-wide, once-only state (JNA's native library and cleaner, hostkit's namespace pool and its
@@ -75,7 +79,7 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
         }
         if (checks(context)) {
             System.gc();
-            store.put("baseline", new Baseline(ProcFs.openFdCount(), threadNames()));
+            store.put("baseline", new Baseline(openFds(), threadNames()));
         }
     }
 
@@ -141,13 +145,14 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (true) {
             System.gc();
-            int fds = ProcFs.openFdCount();
+            Set<String> newFds = new TreeSet<>(openFds());
+            newFds.removeAll(before.fds());
             Set<String> extra = new TreeSet<>(threadNames());
             extra.removeAll(before.threads());
-            if ((fds <= before.fds() && extra.isEmpty()) || System.nanoTime() > deadline) {
+            if ((newFds.isEmpty() && extra.isEmpty()) || System.nanoTime() > deadline) {
                 List<String> out = new ArrayList<>();
-                if (fds > before.fds()) {
-                    out.add((fds - before.fds()) + " fd(s) more than before the test (" + before.fds() + " -> " + fds + ")");
+                if (!newFds.isEmpty()) {
+                    out.add(newFds.size() + " fd(s) opened by the test and still open " + newFds);
                 }
                 if (!extra.isEmpty()) {
                     out.add("threads " + extra);
@@ -156,6 +161,26 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
             }
             Thread.sleep(50);
         }
+    }
+
+    private static Set<String> openFds() {
+        Set<String> fds = new TreeSet<>();
+        java.nio.file.Path dir = java.nio.file.Path.of("/proc/self/fd");
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> entries = java.nio.file.Files.newDirectoryStream(dir)) {
+            for (java.nio.file.Path fd : entries) {
+                try {
+                    java.nio.file.Path target = java.nio.file.Files.readSymbolicLink(fd);
+                    if (!target.equals(OWN_FD_DIR)) { // the listing's own fd
+                        fds.add(fd.getFileName() + " -> " + target);
+                    }
+                } catch (java.io.IOException closedMeanwhile) {
+                    // the listing's own fd, or one closed while listing
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("list " + dir, e);
+        }
+        return fds;
     }
 
     private static Set<String> threadNames() {
