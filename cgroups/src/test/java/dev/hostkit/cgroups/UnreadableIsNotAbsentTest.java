@@ -107,6 +107,11 @@ class UnreadableIsNotAbsentTest {
         assertThatThrownBy(() -> CgroupFs.at(root).procCgroupsMemoryCount())
                 .isInstanceOfSatisfying(CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EISDIR))
                 .hasMessageContaining("proc/cgroups");
+        // A census does not throw for it: the problem is named and the live cgroups are still counted.
+        MemoryCensus census = MemoryCensus.counts(CgroupFs.at(root));
+        assertThat(census.problems()).anySatisfy(p -> assertThat(p).contains("proc/cgroups").contains("EISDIR")
+                .endsWith(": dying count unknown"));
+        assertThat(census.live()).isPositive();
         Files.delete(root.resolve("proc/cgroups"));
         assertThat(CgroupFs.at(root).procCgroupsMemoryCount()).isEmpty();
     }
