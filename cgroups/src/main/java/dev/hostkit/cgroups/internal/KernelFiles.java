@@ -81,6 +81,14 @@ public final class KernelFiles {
         return new CgroupException(file, errno, errno == null ? String.valueOf(reason) : "", e);
     }
 
+    /** The errno behind an I/O exception from {@code java.nio.file} ({@code null} when it names none). */
+    public static Errno errnoOf(IOException e) {
+        return e instanceof NoSuchFileException ? Errno.ENOENT
+                : e instanceof AccessDeniedException ? Errno.EACCES
+                : e instanceof FileSystemException f ? errnoFromReason(f.getReason())
+                : errnoFromReason(e.getMessage()); // e.g. a read of a directory: "Is a directory"
+    }
+
     /** The errno whose C library message is {@code reason} (what Java puts in I/O exceptions), else {@code null}. */
     public static Errno errnoFromReason(String reason) {
         if (reason == null) {
