@@ -220,6 +220,19 @@ public final class RtNetlink implements AutoCloseable {
      * @throws NetlinkException naming the link and the kernel's reason
      */
     public Link createLink(LinkSpec spec) {
+        return createLink(spec, temporaryName());
+    }
+
+    /**
+     * Like {@link #createLink(LinkSpec)}, with the temporary name chosen by the caller (a daemon that cleans up its
+     * own leftovers tags them so it never removes another's link in flight). Unused without a target namespace.
+     *
+     * @param spec what to create
+     * @param temporaryName the name the link has inside the target namespace until it is renamed; a valid link name
+     * @return the new link
+     */
+    public Link createLink(LinkSpec spec, String temporaryName) {
+        LinkNames.check(temporaryName);
         if (spec.namespace() == null) {
             channel.ack(Requests.createLink(spec, spec.name(), -1, spec.bringUp()));
             return getLink(0, spec.name()).orElseThrow(() ->
@@ -229,7 +242,7 @@ public final class RtNetlink implements AutoCloseable {
         if (target.isClosed()) {
             throw new IllegalArgumentException("target namespace of '" + spec.name() + "' is closed: " + target.path());
         }
-        String temp = temporaryName();
+        String temp = temporaryName;
         channel.ack(Requests.createLink(spec, temp, target.fd(), false));
         try (RtNetlink inside = RtNetlink.open(target)) {
             try {
