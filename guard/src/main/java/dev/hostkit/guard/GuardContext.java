@@ -68,10 +68,21 @@ final class GuardContext {
         requestPass.run();
     }
 
-    /** Runs {@code task} on the repair workers; dropped when the guardian is closing. */
-    void submit(Runnable task) {
+    /**
+     * Runs {@code task} on the repair workers; dropped when the guardian is closing. Its failure is logged with
+     * {@code what}, never lost in a discarded future.
+     */
+    void submit(String what, Runnable task) {
         try {
-            workers.submit(task);
+            workers.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    if (!closed) {
+                        log.warn("guardian: {} failed; the next pass tries again", what, e);
+                    }
+                }
+            });
         } catch (RejectedExecutionException e) {
             // closing: the task is moot
         }

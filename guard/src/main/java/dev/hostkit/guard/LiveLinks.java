@@ -6,6 +6,8 @@ import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.core.internal.LibC;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +17,7 @@ import java.util.List;
  * snapshot, and the {@link Observation.LiveLink} the verdict is judged on. Pure functions over dumps.
  */
 final class LiveLinks {
+    private static final Logger log = LoggerFactory.getLogger(MacvlanGuardian.class);
     private static final int RTPROT_RA = 9;
 
     private LiveLinks() {
@@ -86,9 +89,7 @@ final class LiveLinks {
                 if (parent != null && ctx.inScope(parent)) {
                     RuntimeException left = ns.delete(l.index());
                     if (left != null) {
-                        ctx.counters.repairsFailed.incrementAndGet();
-                        org.slf4j.LoggerFactory.getLogger(MacvlanGuardian.class).warn(
-                                "guardian: cannot remove leftover temporary link {} in {}: {}", l.name(), ns.id(), left.toString());
+                        log.warn("guardian: cannot remove leftover temporary link {} in {}: {}", l.name(), ns.id(), left.toString());
                     }
                 }
             }

@@ -244,7 +244,8 @@ public final class MacvlanGuardian implements AutoCloseable {
             return;
         }
         NamespaceRef ref = g.ref;
-        ctx.submit(() -> reconciler.sync(new NamespaceSource.Candidate(ref.id(), ref.pid(), ref.path()), ctx.host.links(), null));
+        ctx.submit("a look at " + ref + " after its events", () -> reconciler.sync(new NamespaceSource.Candidate(ref.id(), ref.pid(), ref.path()),
+                ctx.host.links(), null));
     }
 
     /** The counters now. */

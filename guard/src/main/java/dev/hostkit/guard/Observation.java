@@ -72,7 +72,7 @@ public record Observation(NamespaceStatus namespace, LiveLink link, Parent paren
         record Unknown(String why) implements Parent {
         }
 
-        /** The parent by the index a host dump gives for its name ({@code null}: absent). */
+        /** The parent by the index a successful host dump gives for its name: {@code null} (no such name) is absent. @param index the index or null @return the parent */
         static Parent ofIndex(Integer index) {
             return index == null || index <= 0 ? new Absent() : new At(index);
         }
