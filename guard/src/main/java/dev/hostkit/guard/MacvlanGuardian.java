@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * namespace. {@link #close()} stops every thread and closes every socket.
  * <p>This class is the lifecycle and the loop; the parts are {@link Reconciler} (one namespace, by
  * {@link Verdicts#judge}), {@link Repairer}, {@link VlanParentKeeper}, {@link HostLinkFastPath} and {@link StateWriter}.
+ * (About 450 lines: a quarter is the public {@link Builder}, nested because it is API.)
  *
  * <pre>{@code
  * try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(Path.of("/var/lib/hostkit/guard"))
@@ -205,7 +206,13 @@ public final class MacvlanGuardian implements AutoCloseable {
                 found.putIfAbsent(c.id(), c);
             }
         }
-        GuardNet.HostLinks hostLinks = vlans.restore(ctx.host.links(), events);
+        GuardNet.HostLinks hostLinks;
+        try {
+            hostLinks = vlans.restore(ctx.host.links(), events);
+        } catch (RuntimeException e) {
+            ctx.counters.countLookError("host_links");
+            throw e; // nothing judged, nothing forgotten: the loop logs it and tries again
+        }
         for (Guarded g : ctx.guarded.values()) {
             NamespaceRef ref = g.ref;
             if (ctx.isHost(ref.id(), ref.cookie())) {

@@ -81,7 +81,13 @@ final class Reconciler {
                 syncNew(c, ns, hostLinks, events);
             }
         } catch (RuntimeException e) {
-            log.warn("guardian: pass over {} failed", c.path(), e);
+            if (known != null) {
+                // A dump that failed inside proves nothing either: kept, counted, said once, looked at again.
+                ctx.counters.lookFailed(known.ref, NamespaceSource.reasonOf(e), "pass over it failed: " + e);
+                log.debug("guardian: pass over {} failed", c.path(), e);
+            } else {
+                log.warn("guardian: pass over {} failed", c.path(), e);
+            }
         }
     }
 
