@@ -176,12 +176,16 @@ final class GuardianStateCheck implements Doctor.Check {
         NamespaceRef ref = group.get(0).namespace();
         Path path = pathOf(ref, live);
         if (path == null) {
-            if (lookErrors.isEmpty()) {
-                return judgeEach(group, NamespaceStatus.GONE, "namespace is gone (no process or name refers to it)", host);
+            // One look, no history: an error on the namespace's own path leaves it unknown; errors elsewhere (a
+            // process the doctor cannot read) are said beside the verdict. The doctor forgets nothing either way.
+            for (NamespaceSource.LookError e : lookErrors) {
+                if (e.path().equals(ref.path())) {
+                    return judgeEach(group, NamespaceStatus.UNKNOWN, "cannot read " + e.path() + ": " + e.detail(), host);
+                }
             }
-            NamespaceSource.LookError e = lookErrors.get(0);
-            return judgeEach(group, NamespaceStatus.UNKNOWN, "not found while " + lookErrors.size() + " namespace file(s) could not be read ("
-                    + e.path() + ": " + e.detail() + ")", host);
+            return judgeEach(group, NamespaceStatus.GONE, "namespace is gone (no process or name refers to it"
+                    + (lookErrors.isEmpty() ? "" : "; " + lookErrors.size() + " other namespace file(s) could not be read, e.g. "
+                    + lookErrors.get(0).path() + ": " + lookErrors.get(0).detail()) + ")", host);
         }
         LinkDumps.Dump dump = dumps.of(ref.id(), path);
         if (!dump.ok()) {

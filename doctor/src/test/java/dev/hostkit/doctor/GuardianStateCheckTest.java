@@ -196,7 +196,7 @@ class GuardianStateCheckTest {
 
             @Override
             public NamespaceSource.Look look() {
-                return new NamespaceSource.Look(List.of(), List.of(new NamespaceSource.LookError(Path.of("/proc/77/ns/net"), "EACCES", "Permission denied")));
+                return new NamespaceSource.Look(List.of(), List.of(new NamespaceSource.LookError(Path.of("/var/run/netns/hkgone"), "EACCES", "Permission denied")));
             }
         };
 
@@ -205,7 +205,7 @@ class GuardianStateCheckTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> ifs = (List<Map<String, Object>>) r.sections().get("guardian").get("interfaces");
         assertThat(ifs).singleElement().satisfies(m -> assertThat(m).containsEntry("status", "unknown").containsEntry("verdict", "unknown"));
-        assertThat(r.cannotSee()).singleElement().asString().contains("/proc/77/ns/net: Permission denied");
+        assertThat(r.cannotSee()).singleElement().asString().contains("cannot read /var/run/netns/hkgone: Permission denied");
         assertThat(r.findings()).isEmpty();
     }
 }

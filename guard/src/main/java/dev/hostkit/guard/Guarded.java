@@ -2,6 +2,7 @@ package dev.hostkit.guard;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
@@ -13,6 +14,8 @@ final class Guarded {
     final ReentrantLock lock = new ReentrantLock();
     volatile NamespaceRef ref;
     final Map<String, Tracked> ifaces = new LinkedHashMap<>();
+    /** The look errors of the last look that found this namespace ({@link GoneEvidence}); null before one did. */
+    Set<String> errorsWhenSeen;
 
     Guarded(NamespaceRef ref) {
         this.ref = ref;

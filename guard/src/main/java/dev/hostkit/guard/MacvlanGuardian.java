@@ -200,6 +200,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         List<GuardEvent> events = Collections.synchronizedList(new ArrayList<>());
         NamespaceSource.Look look = source.look();
         look.errors().forEach(e -> ctx.counters.countLookError(e.reason()));
+        Set<String> errorKeys = GoneEvidence.keys(look);
         Map<NsId, NamespaceSource.Candidate> found = new LinkedHashMap<>();
         for (NamespaceSource.Candidate c : look.found()) {
             if (!ctx.isHost(c.id(), 0)) {
@@ -218,13 +219,17 @@ public final class MacvlanGuardian implements AutoCloseable {
             if (ctx.isHost(ref.id(), ref.cookie())) {
                 g.withLock(() -> ctx.refuseHost(g, events));
             } else if (!found.containsKey(ref.id())) {
-                if (look.errors().isEmpty()) {
-                    g.withLock(() -> reconciler.judgeNamespace(g, NamespaceStatus.GONE, "namespace is gone (no process or name refers to it)", events));
-                } else {
-                    NamespaceSource.LookError first = look.errors().get(0);
-                    ctx.counters.sayOnce(ref, first.reason(), "not found while " + look.errors().size() + " namespace file(s) could not be read ("
-                            + first.path() + ": " + first.detail() + ")");
-                }
+                g.withLock(() -> {
+                    if (GoneEvidence.notFound(g, look, errorKeys) == NamespaceStatus.GONE) {
+                        reconciler.judgeNamespace(g, NamespaceStatus.GONE, "namespace is gone (no process or name refers to it)", events);
+                    } else {
+                        NamespaceSource.LookError first = look.errors().get(0);
+                        ctx.counters.sayOnce(ref, first.reason(), "not found while " + look.errors().size() + " namespace file(s) could not "
+                                + "be read (" + first.path() + ": " + first.detail() + ")");
+                    }
+                });
+            } else {
+                g.withLock(() -> GoneEvidence.found(g, errorKeys));
             }
         }
         List<Future<?>> tasks = new ArrayList<>();
