@@ -274,7 +274,12 @@ class MacvlanGuardianNetnsIT {
                 assertThat(events).filteredOn(e -> e.type() == Type.REPAIR_FAILED).first()
                         .satisfies(e -> assertThat(e.reason()).contains("fd00:77::2"));
                 assertThat(GuardTestNet.state(b.path(), "eth1")).isEqualTo(beforeB);
-                // Rolled back: no half-made eth1, no temporary link.
+                // Rolled back: no half-made eth1, no temporary link stays (a retry every pass may be in flight at any
+                // one look, so look until a moment between attempts).
+                long deadline = System.nanoTime() + 3_000_000_000L;
+                while (a.exec("ip", "-o", "link").lines().count() != 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
                 assertThat(a.exec("ip", "-o", "link").lines()).hasSize(1);
 
                 a.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=0");
