@@ -238,7 +238,19 @@ public final class RtNetlink implements AutoCloseable {
      * @throws NetlinkException naming the link and the kernel's reason
      */
     public Link createLink(LinkSpec spec) {
-        return createLink(spec, CreateStep.NO_FAULTS);
+        return createLink(spec, temporaryName());
+    }
+
+    /**
+     * Like {@link #createLink(LinkSpec)}, with the temporary name chosen by the caller (a daemon that cleans up its
+     * own leftovers tags them so it never removes another's link in flight). Unused without a target namespace.
+     *
+     * @param spec what to create
+     * @param temporaryName the name the link has inside the target namespace until it is renamed; a valid link name
+     * @return the new link
+     */
+    public Link createLink(LinkSpec spec, String temporaryName) {
+        return createLink(spec, temporaryName, CreateStep.NO_FAULTS);
     }
 
     /** The steps of {@link #createLink}; tests inject a failure after any of them to prove the rollback. */
@@ -254,6 +266,11 @@ public final class RtNetlink implements AutoCloseable {
     }
 
     Link createLink(LinkSpec spec, CreateStep.Hook faults) {
+        return createLink(spec, temporaryName(), faults);
+    }
+
+    Link createLink(LinkSpec spec, String temporaryName, CreateStep.Hook faults) {
+        LinkNames.check(temporaryName);
         if (spec.namespace() == null) {
             return createHere(spec, faults);
         }
@@ -261,7 +278,7 @@ public final class RtNetlink implements AutoCloseable {
         if (target.isClosed()) {
             throw new IllegalArgumentException("target namespace of '" + spec.name() + "' is closed: " + target.path());
         }
-        String temp = temporaryName();
+        String temp = temporaryName;
         // The socket inside is opened first: when it cannot be, nothing has been made yet.
         try (RtNetlink inside = RtNetlink.open(target)) {
             faults.after(CreateStep.OPEN_TARGET_SOCKET);
