@@ -1,6 +1,7 @@
 package dev.hostkit.guard;
 
 import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkKind;
@@ -48,7 +49,7 @@ final class LiveLinks {
         for (Address a : view.addresses()) {
             // IPv6 addresses without IFA_F_PERMANENT were learnt (SLAAC, privacy): router advertisements bring them back
             // with their real lifetimes; restoring them would make them permanent.
-            boolean learnt = a.family() == LibC.AF_INET6 && !a.has(AddressFlag.PERMANENT);
+            boolean learnt = a.family() == AddressFamily.INET6 && !a.has(AddressFlag.PERMANENT);
             if (a.linkIndex() == l.index() && !learnt) {
                 addrs.add(a);
             }

@@ -87,12 +87,18 @@ public final class MacvlanGuardian implements AutoCloseable {
             if (h != null) {
                 h.close();
             }
+            store.close(); // releases the state directory's lock
             throw e;
         }
         this.reconciler = new Reconciler(ctx, new Repairer(ctx));
         this.vlans = new VlanParentKeeper(ctx, b.recreateVlanParents);
         this.fastPath = new HostLinkFastPath(ctx, reconciler, vlans);
-        loadState();
+        try {
+            loadState();
+        } catch (RuntimeException e) {
+            close(); // nothing half-made: threads, sockets and the directory's lock go with the failed start
+            throw e;
+        }
     }
 
     /** A builder with the defaults: every namespace of the host, any parent, resync every 3 seconds. */
@@ -363,6 +369,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         awaitQuietly(ctx.workers);
         ctx.writer.close();
         ctx.host.close();
+        store.close();
     }
 
     private static void joinQuietly(Thread t) {

@@ -2,6 +2,7 @@ package dev.hostkit.guard;
 
 import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.Route;
@@ -83,7 +84,7 @@ final class Repairer {
         List<Address> addrs = new ArrayList<>();
         for (Address a : s.addresses()) {
             int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
-            if (a.family() == LibC.AF_INET6) {
+            if (a.family() == AddressFamily.INET6) {
                 flags |= AddressFlag.NODAD.bit(); // the address was ours already: no new duplicate-address wait
             }
             addrs.add(new Address(index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label()));

@@ -117,17 +117,6 @@ public final class KernelFiles {
         }
     }
 
-    /** The errno of a failed read or write, from the exception's reason or message; {@code null} when none matches. */
-    public static Errno errnoOf(IOException e) {
-        if (e instanceof AccessDeniedException) {
-            return Errno.EACCES;
-        }
-        if (e instanceof NoSuchFileException) {
-            return Errno.ENOENT;
-        }
-        return errnoFromReason(e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage());
-    }
-
     /** A single number file; {@code max} (v2) reads as {@link Long#MAX_VALUE}; empty when missing. */
     public static OptionalLong readLong(Path dir, String name) {
         String s = read(dir, name);
