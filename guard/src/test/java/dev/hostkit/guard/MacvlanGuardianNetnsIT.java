@@ -157,11 +157,19 @@ class MacvlanGuardianNetnsIT {
                 Sh.run("ip", "link", "set", "hkttmp2", "netns", a.name());
                 a.exec("ip", "link", "set", "hkttmp2", "name", temp);
             }
-            try (MacvlanGuardian g = guardian(parent, a)) {
-                assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.REPAIRED);
+            // This guardian's tag, but on a parent outside its --parent scope: not its to remove.
+            String outOfScope = GuardNet.temporaryName(tag);
+            try (GuardTestNet.Parent other = GuardTestNet.Parent.create()) {
+                Sh.run("ip", "link", "add", "hkttmp3", "link", other.name(), "type", "macvlan", "mode", "bridge");
+                Sh.run("ip", "link", "set", "hkttmp3", "netns", a.name());
+                a.exec("ip", "link", "set", "hkttmp3", "name", outOfScope);
+                try (MacvlanGuardian g = guardian(parent, a)) {
+                    assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.REPAIRED);
+                }
+                assertThat(a.exec("ip", "-o", "link").lines().filter(l -> l.contains("hkt")).map(l -> l.split("[:@]")[1].strip()))
+                        .containsExactlyInAnyOrder(theirs, outOfScope);
             }
             assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(before);
-            assertThat(a.exec("ip", "-o", "link").lines().filter(l -> l.contains("hkt"))).singleElement().asString().contains(theirs);
         }
     }
 
