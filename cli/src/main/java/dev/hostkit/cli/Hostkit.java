@@ -16,9 +16,9 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 
 /**
  * The {@code hostkit} command: a host health report ({@code doctor}) and tools built on the library modules.
@@ -33,16 +33,19 @@ public final class Hostkit implements Callable<Integer> {
     static final int EX_SOFTWARE = 70;
 
     // The commands in usage order. Only the one named on the command line is built: picocli reads each command's
-    // annotations when it is added, and a doctor run should not pay for guard's or docker's.
-    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+    // annotations when it is added, and a doctor run should not pay for guard's or docker's (nor load their classes).
+    private static final List<String> COMMANDS = List.of("doctor", "cgroups", "docker", "guard", "completion", "help");
 
-    static {
-        COMMANDS.put("doctor", DoctorCommand::new);
-        COMMANDS.put("cgroups", CgroupsCommand::new);
-        COMMANDS.put("docker", DockerCommand::new);
-        COMMANDS.put("guard", GuardCommand::new);
-        COMMANDS.put("completion", CompletionCommand::new);
-        COMMANDS.put("help", CommandLine.HelpCommand::new);
+    private static Object command(String name) {
+        return switch (name) {
+            case "doctor" -> new DoctorCommand();
+            case "cgroups" -> new CgroupsCommand();
+            case "docker" -> new DockerCommand();
+            case "guard" -> new GuardCommand();
+            case "completion" -> new CompletionCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            default -> throw new IllegalArgumentException("no command " + name);
+        };
     }
 
     @Spec
@@ -63,13 +66,14 @@ public final class Hostkit implements Callable<Integer> {
      */
     static int run(PrintStream out, PrintStream err, String... args) {
         String first = args.length > 0 ? args[0] : "";
-        boolean one = COMMANDS.containsKey(first) && !first.equals("completion") && !first.equals("help");
+        // completion and help describe every command; anything else needs only its own.
+        boolean one = COMMANDS.contains(first) && !first.equals("completion") && !first.equals("help");
         Map<String, Object> commands = new LinkedHashMap<>();
-        COMMANDS.forEach((name, make) -> {
+        for (String name : COMMANDS) {
             if (!one || name.equals(first)) {
-                commands.put(name, make.get());
+                commands.put(name, command(name));
             }
-        });
+        }
         return run(commands, out, err, args);
     }
 
@@ -87,7 +91,9 @@ public final class Hostkit implements Callable<Integer> {
         PrintWriter e = new PrintWriter(err, true);
         try {
             CommandLine cl = new CommandLine(new Hostkit());
-            commands.forEach(cl::addSubcommand);
+            for (Map.Entry<String, Object> c : commands.entrySet()) {
+                cl.addSubcommand(c.getKey(), c.getValue());
+            }
             cl.setOut(o).setErr(e)
                     // "@file" would read any file into the arguments, and echo it in an error: not for a root tool.
                     .setExpandAtFiles(false)
