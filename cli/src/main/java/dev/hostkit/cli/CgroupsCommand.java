@@ -88,7 +88,7 @@ final class CgroupsCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("hostkit cgroups: cannot inspect the memory cgroups: " + e.getMessage());
             return EX_CANNOT_INSPECT;
         }
-        spec.commandLine().getOut().println(json ? CgroupsReport.toJson(report) : CgroupsReport.toText(report));
+        spec.commandLine().getOut().println(json ? CgroupsReport.toJson(report) : Printable.escapeLines(CgroupsReport.toText(report)));
         return report.exitStatus();
     }
 }

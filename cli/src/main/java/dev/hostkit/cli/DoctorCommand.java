@@ -59,7 +59,8 @@ final class DoctorCommand implements Callable<Integer> {
         if (json) {
             out.println(Doctor.toJson(report));
         } else {
-            out.print(Doctor.toText(report));
+            // Facts come from Docker, cgroupfs and state files: nothing in them may drive the terminal.
+            out.print(Printable.escapeLines(Doctor.toText(report)));
         }
         out.flush();
         if (metricsFile != null) {

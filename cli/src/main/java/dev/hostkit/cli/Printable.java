@@ -33,6 +33,16 @@ final class Printable {
         return b == null ? text : b.toString();
     }
 
+    /** A multi-line text (a report) with each line escaped and its line breaks kept. */
+    static String escapeLines(String text) {
+        String[] lines = text.split("\n", -1);
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < lines.length; i++) {
+            b.append(i == 0 ? "" : "\n").append(escape(lines[i]));
+        }
+        return b.toString();
+    }
+
     /** Whether a character can change what a terminal shows beyond itself. */
     static boolean unsafe(int c) {
         int type = Character.getType(c);

@@ -32,6 +32,7 @@ class DockerOutputEscapingTest {
         assertThat(Printable.escape("\u202eevil\u2028")).isEqualTo("\\u202eevil\\u2028");
         assertThat(Printable.escape("café-日本/web_1.2")).isEqualTo("café-日本/web_1.2");
         assertThat(Printable.escape(null)).isEqualTo("null");
+        assertThat(Printable.escapeLines("docker\n  error  \u001b[2J\n")).isEqualTo("docker\n  error  \\x1b[2J\n");
     }
 
     @Test
