@@ -66,7 +66,7 @@ class DoctorCommandIT {
             Run r = doctor(engine, "--check-timeout", "10");
 
             assertThat(r.status()).as(r.err()).isBetween(0, 2);
-            assertThat(r.out()).contains("hostkit doctor", "\nkernel\n", "\nfindings\n", "could not see\n", "  docker: timed out after 10 s",
+            assertThat(r.out()).contains("hostkit doctor", "\nhost\n", "\nmacvlan\n", "\nfindings\n", "could not see\n", "  docker: timed out after 10 s",
                     "\nstatus: ");
             assertThat(r.out()).doesNotContain("\ndocker\n");
             // The client alone would wait 60 s for the first byte and then say so: the deadline ended it.
