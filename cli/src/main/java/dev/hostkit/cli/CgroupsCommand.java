@@ -1,5 +1,6 @@
 package dev.hostkit.cli;
 
+import dev.hostkit.core.Printable;
 import dev.hostkit.cgroups.CgroupException;
 import dev.hostkit.cgroups.CgroupOwner;
 import dev.hostkit.doctor.CgroupsReport;

@@ -1,5 +1,6 @@
 package dev.hostkit.cli;
 
+import dev.hostkit.core.Printable;
 import dev.hostkit.docker.DockerClient;
 import dev.hostkit.docker.DockerException;
 import dev.hostkit.docker.DockerUnavailableException;

@@ -1,5 +1,6 @@
 package dev.hostkit.cli;
 
+import dev.hostkit.core.Printable;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hostkit.docker.DockerClient;
 import dev.hostkit.docker.DockerStream;

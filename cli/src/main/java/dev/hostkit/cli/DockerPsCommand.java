@@ -1,5 +1,6 @@
 package dev.hostkit.cli;
 
+import dev.hostkit.core.Printable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,7 +28,7 @@ final class DockerPsCommand implements Callable<Integer> {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static {
-        JSON.getFactory().setCharacterEscapes(Printable.JSON_ESCAPES);
+        JSON.getFactory().setCharacterEscapes(TerminalJson.ESCAPES);
     }
 
     @Spec

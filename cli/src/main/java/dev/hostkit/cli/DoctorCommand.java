@@ -1,5 +1,6 @@
 package dev.hostkit.cli;
 
+import dev.hostkit.core.Printable;
 import dev.hostkit.doctor.Doctor;
 import dev.hostkit.doctor.DoctorReport;
 import dev.hostkit.doctor.PrometheusText;

@@ -1,5 +1,6 @@
 package dev.hostkit.cli;
 
+import dev.hostkit.core.Printable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;

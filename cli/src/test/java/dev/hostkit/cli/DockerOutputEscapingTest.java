@@ -1,5 +1,6 @@
 package dev.hostkit.cli;
 
+import dev.hostkit.core.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hostkit.docker.ContainerSummary;
@@ -22,13 +23,13 @@ class DockerOutputEscapingTest {
     private static final String HOSTILE = "web\u001b]0;pwned\u0007\u001b[31m\u009b2J\u202eevil\nroot ok";
 
     private static boolean rawControl(String s) {
-        return s.chars().filter(c -> c != '\n').anyMatch(Printable::unsafe);
+        return s.chars().filter(c -> c != '\n').anyMatch(Printable::needsEscape);
     }
 
     @Test
     void escapeMakesControlsVisibleAndLeavesOrdinaryTextAlone() {
         assertThat(Printable.escape("\u001b[31mred")).isEqualTo("\\x1b[31mred");
-        assertThat(Printable.escape("a\u009bb\u007fc\td")).isEqualTo("a\\x9bb\\x7fc\\x09d");
+        assertThat(Printable.escape("a\u009bb\u007fc\td")).isEqualTo("a\\x9bb\\x7fc\\td");
         assertThat(Printable.escape("\u202eevil\u2028")).isEqualTo("\\u202eevil\\u2028");
         assertThat(Printable.escape("café-日本/web_1.2")).isEqualTo("café-日本/web_1.2");
         assertThat(Printable.escape(null)).isEqualTo("null");
@@ -48,7 +49,7 @@ class DockerOutputEscapingTest {
 
         Event e = new Event("container", "start", HOSTILE, Map.of("name", HOSTILE), 1_700_000_000_000_000_000L);
         assertThat(rawControl(DockerEventsCommand.toJson(e))).isFalse();
-        assertThat(DockerEventsCommand.toText(e)).doesNotContain("\n").contains("(name=web\\x1b]0;pwned\\x07\\x1b[31m\\x9b2J\\u202eevil\\x0aroot ok)");
+        assertThat(DockerEventsCommand.toText(e)).doesNotContain("\n").contains("(name=web\\x1b]0;pwned\\x07\\x1b[31m\\x9b2J\\u202eevil\\nroot ok)");
         assertThat(rawControl(DockerEventsCommand.toText(e))).isFalse();
     }
 
