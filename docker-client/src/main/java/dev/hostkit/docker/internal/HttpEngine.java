@@ -268,7 +268,8 @@ public final class HttpEngine implements AutoCloseable {
     /**
      * Sends a request and hands back the open response body; the caller must close the handle. The
      * call's deadline covers the wait for the response headers; then each read of the stream waits at
-     * most the call's read timeout. A stream is never sent twice.
+     * most the call's read timeout. A stream is sent again only when its pooled connection turned out dead before a single response
+     * byte arrived; once anything arrived it is never sent twice.
      *
      * @param call the request (its read timeout applies to each read of the stream)
      * @param what what the stream is, for leak reports
@@ -278,6 +279,7 @@ public final class HttpEngine implements AutoCloseable {
         ensureOpen(call);
         ClassicHttpRequest request = request(call);
         long deadlineMillis = deadlineMillis(call);
+        while (true) {
         ConnectionPool.Entry c = lease(call);
         UnixSocketAdapter socket = c.socket;
         long bytesBefore = socket.bytesRead();
@@ -309,6 +311,12 @@ public final class HttpEngine implements AutoCloseable {
             if (token != 0 && !socket.endCallDeadline(token)) {
                 throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, e);
             }
+            token = 0;
+            // A pooled connection the engine closed while idle fails before a single response byte: the stream
+            // never started, so opening it on a fresh connection delivers nothing twice.
+            if (!c.fresh && call.idempotent() && socket.bytesRead() == bytesBefore && stale(e)) {
+                continue; // the finally below discards the dead connection first
+            }
             throw ioError(call, e);
         } finally {
             if (!handedOver) {
@@ -319,6 +327,7 @@ public final class HttpEngine implements AutoCloseable {
                 pool.release(c, false);
             }
         }
+    }
     }
 
     // The call's total deadline in ms; 0 for none.
