@@ -1,5 +1,7 @@
 package dev.hostkit.doctor;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hostkit.core.ProcFs;
 import dev.hostkit.docker.DockerClient;
 import dev.hostkit.netlink.NetlinkException;
@@ -9,7 +11,10 @@ import dev.hostkit.netlink.UnixSocketClients.ClientProcess;
 import dev.hostkit.netlink.UnixSocketClients.Survey;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Who holds connections to the Docker engine's socket, and whether one of them leaks: the survey, the judgement the
@@ -25,6 +30,8 @@ public final class DockerSocketClients {
 
     /** Node-problem-detector's limit for a custom plugin's message. */
     public static final int MESSAGE_LIMIT = 80;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private DockerSocketClients() {
     }
@@ -131,6 +138,47 @@ public final class DockerSocketClients {
             return Verdict.unknown(String.valueOf(e.getMessage()));
         }
         return judge(survey, threshold);
+    }
+
+    /**
+     * The survey as {@code hostkit docker clients --json} prints it: one object with the socket, the total of
+     * connections, the unowned ones, the engine's pids and {@code clients}, one object per process (most connections
+     * first) with {@code pid}, {@code comm}, {@code container} (null when none), {@code connections}, {@code idle},
+     * {@code oldestInode}, {@code cmdline}, and {@code engine}/{@code self} when it is the engine or this process.
+     */
+    public static String toJson(Survey survey) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("socket", survey.socketPath().toString());
+        out.put("takenAt", survey.takenAt().toString());
+        out.put("connections", survey.connections());
+        out.put("unowned", survey.unowned());
+        out.put("enginePids", survey.listenerPids());
+        List<Map<String, Object>> clients = new ArrayList<>();
+        for (ClientProcess c : survey.clients()) {
+            Map<String, Object> m = row(c);
+            m.put("cmdline", c.process().cmdline());
+            clients.add(m);
+        }
+        out.put("clients", clients);
+        try {
+            return JSON.writeValueAsString(out);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the survey as JSON", e);
+        }
+    }
+
+    /** One process as the report and the JSON list it; callers append what they know more. */
+    static Map<String, Object> row(ClientProcess c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pid", c.process().pid());
+        m.put("comm", c.process().comm());
+        m.put("container", c.process().containerId().isEmpty() ? null : c.process().containerId());
+        m.put("connections", c.connections());
+        m.put("idle", c.idle());
+        m.put("oldestInode", c.oldestInode());
+        m.put("engine", c.listenerOwner() ? true : null);
+        m.put("self", c.currentProcess() ? true : null);
+        return m;
     }
 
     /** A container id as {@code docker ps} shows it: the first 12 characters. */

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -109,19 +108,11 @@ final class DockerSocketClientsCheck implements Doctor.Check {
         for (ClientProcess c : survey.clients()) {
             Growth g = growth.get(key(c.process().pid(), c.process().startTicks()));
             Instant since = previous == null ? null : previous.oldestSince(c, survey.takenAt());
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("pid", c.process().pid());
-            m.put("comm", c.process().comm());
-            m.put("container", c.process().containerId().isEmpty() ? null : c.process().containerId());
-            m.put("connections", c.connections());
-            m.put("idle", c.idle());
-            m.put("oldestInode", c.oldestInode());
+            Map<String, Object> m = DockerSocketClients.row(c);
             // The kernel keeps no creation time: a connection is dated by the earliest survey that saw it.
             m.put("oldestSeenSince", since == null || since.equals(survey.takenAt()) ? null : since.toString());
             m.put("before", g == null ? null : g.before());
             m.put("perMinute", g == null ? null : Math.round(g.perMinute() * 10) / 10.0);
-            m.put("engine", c.listenerOwner() ? true : null);
-            m.put("self", c.currentProcess() ? true : null);
             clients.add(m);
         }
         s.put("clients", clients);

@@ -59,6 +59,22 @@ class DockerSocketClientsTest {
     }
 
     @Test
+    void jsonListsOneObjectPerProcessWithPidCommConnectionsAndIdle() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(DockerSocketClients.toJson(
+                survey(Instant.parse("2026-12-02T08:00:00Z"), client(4242, "agent\"\n", CONTAINER, 50), client(7, "sh", "", 1))));
+        assertThat(json.path("socket").asText()).isEqualTo("/run/docker.sock");
+        assertThat(json.path("connections").asInt()).isEqualTo(51);
+        assertThat(json.path("clients")).hasSize(2);
+        var first = json.path("clients").get(0);
+        assertThat(first.path("pid").asInt()).isEqualTo(4242);
+        assertThat(first.path("comm").asText()).isEqualTo("agent\"\n");
+        assertThat(first.path("connections").asInt()).isEqualTo(50);
+        assertThat(first.path("idle").asInt()).isEqualTo(49);
+        assertThat(first.path("container").asText()).isEqualTo(CONTAINER);
+        assertThat(json.path("clients").get(1).path("container").isNull()).isTrue();
+    }
+
+    @Test
     void nobodyListeningIsUnknownNotOk() {
         Survey s = new Survey(SOCKET, Instant.now(), List.of(), List.of(), 0, List.of(), 0);
         assertThat(DockerSocketClients.judge(s, 32).status()).isEqualTo(DockerSocketClients.Status.UNKNOWN);
