@@ -76,21 +76,25 @@ public final class DoctorClientsBenchmark {
     }
 
     private static void measure(int runs, int containers, int connections, int leakerPid) {
+        String loadBefore = load();
         List<Doctor.Check> with = Doctor.checks(null);
         List<Doctor.Check> without = with.stream().filter(c -> !c.area().equals(AREA)).toList();
+        List<Doctor.Check> alone = with.stream().filter(c -> c.area().equals(AREA)).toList();
         String expected = "pid " + leakerPid + " (python3) holds " + connections + " connections";
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 10; i++) {
             check(Doctor.examine(with), containers, expected);
             Doctor.examine(without);
+            Doctor.examine(alone);
         }
-        double[][] wall = new double[2][runs];
-        double[][] cpu = new double[2][runs];
+        List<List<Doctor.Check>> variants = List.of(without, with, alone);
+        double[][] wall = new double[3][runs];
+        double[][] cpu = new double[3][runs];
         for (int r = 0; r < runs; r++) {
-            for (int k = 0; k < 2; k++) {
-                int which = (r + k) % 2; // alternate which goes first
+            for (int k = 0; k < 3; k++) {
+                int which = (r + k) % 3; // rotate which goes first
                 long c0 = cpuNanos();
                 long t0 = System.nanoTime();
-                DoctorReport report = Doctor.examine(which == 0 ? without : with);
+                DoctorReport report = Doctor.examine(variants.get(which));
                 wall[which][r] = (System.nanoTime() - t0) / 1e6;
                 cpu[which][r] = (cpuNanos() - c0) / 1e6;
                 if (which == 1) {
@@ -99,17 +103,17 @@ public final class DoctorClientsBenchmark {
             }
         }
         System.out.printf(Locale.ROOT, "%d running containers, one python3 client holding %d connections to the engine socket; "
-                + "%d runs per row, interleaved; %d CPUs, load average %s before, %s after%n%n", containers, connections, runs,
-                Runtime.getRuntime().availableProcessors(), LOAD_BEFORE, load());
+                + "%d runs per row, interleaved (order rotating) after 10 warm-up rounds; %d CPUs, load average %s before, %s after%n%n", containers, connections, runs,
+                Runtime.getRuntime().availableProcessors(), loadBefore, load());
         System.out.println("| doctor in-process, warm (no --state-dir) | wall median (ms) | wall min | wall max | CPU median (ms) | CPU min | CPU max |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         row("without the dockerClients section", wall[0], cpu[0]);
         row("with the dockerClients section", wall[1], cpu[1]);
+        row("the dockerClients check alone", wall[2], cpu[2]);
         System.out.printf(Locale.ROOT, "%nratio with / without: wall %.2f, CPU %.2f%n", median(wall[1]) / median(wall[0]),
                 median(cpu[1]) / median(cpu[0]));
     }
 
-    private static final String LOAD_BEFORE = load();
 
     /** Fails unless the report saw the containers and named the leaking client with its exact count. */
     private static void check(DoctorReport report, int containers, String expected) {
