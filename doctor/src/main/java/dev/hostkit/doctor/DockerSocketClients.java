@@ -2,6 +2,7 @@ package dev.hostkit.doctor;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hostkit.core.Printable;
 import dev.hostkit.core.ProcFs;
 import dev.hostkit.docker.DockerClient;
 import dev.hostkit.netlink.NetlinkException;
@@ -186,9 +187,9 @@ public final class DockerSocketClients {
         return containerId.length() > 12 ? containerId.substring(0, 12) : containerId;
     }
 
-    /** One line (control characters, from a hostile comm or message, become '?'), cut to {@value #MESSAGE_LIMIT}. */
+    /** One line (control characters, from a hostile comm or message, escaped), cut to {@value #MESSAGE_LIMIT}. */
     static String fit(String line) {
-        String clean = line.replaceAll("\\p{Cntrl}", "?");
+        String clean = Printable.escape(line);
         return clean.length() <= MESSAGE_LIMIT ? clean : clean.substring(0, MESSAGE_LIMIT - 3) + "...";
     }
 }

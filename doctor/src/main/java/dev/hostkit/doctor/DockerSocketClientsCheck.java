@@ -1,5 +1,6 @@
 package dev.hostkit.doctor;
 
+import dev.hostkit.core.Printable;
 import dev.hostkit.doctor.DoctorReport.Severity;
 import dev.hostkit.netlink.UnixSocketClients;
 import dev.hostkit.netlink.UnixSocketClients.ClientProcess;
@@ -141,7 +142,7 @@ final class DockerSocketClientsCheck implements Doctor.Check {
     /** The finding's one line: pid, comm, container, count, idle, and the growth when known. */
     static String summary(ClientProcess c, Survey survey, Growth g) {
         StringBuilder b = new StringBuilder("pid ").append(c.process().pid()).append(" (")
-                .append(c.process().comm().replaceAll("\\p{Cntrl}", "?"));
+                .append(Printable.escape(c.process().comm()));
         if (!c.process().containerId().isEmpty()) {
             b.append(", container ").append(DockerSocketClients.shortId(c.process().containerId()));
         }

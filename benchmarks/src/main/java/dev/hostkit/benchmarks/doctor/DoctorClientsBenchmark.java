@@ -124,7 +124,8 @@ public final class DoctorClientsBenchmark {
                     + ": " + report.cannotSee());
         }
         if (report.findings().stream().noneMatch(f -> f.summary().startsWith(expected))) {
-            throw new IllegalStateException("no finding '" + expected + "': " + report.findings() + " " + report.cannotSee());
+            throw new IllegalStateException("no finding '" + expected + "': " + report.findings() + " " + report.cannotSee()
+                    + " " + report.sections().get(AREA));
         }
     }
 
