@@ -14,12 +14,12 @@ import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /**
- * {@code hostkit docker ps|events}, both with {@code --host unix:///path} (here or after the subcommand; else
+ * {@code hostkit docker ps|events|clients}, all with {@code --host unix:///path} (here or after the subcommand; else
  * {@code DOCKER_HOST}, else the system socket). Exit status 0, 1 the engine refused, 64 bad usage, 69 engine unavailable.
  */
 @Command(name = "docker", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
         description = "The Docker Engine, through hostkit's client.",
-        subcommands = {DockerPsCommand.class, DockerEventsCommand.class},
+        subcommands = {DockerPsCommand.class, DockerEventsCommand.class, DockerClientsCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {" 0:done", " 1:the engine answered with an error", "64:bad usage", "69:the engine cannot be reached"})
 public final class DockerCommand implements Callable<Integer> {
@@ -52,7 +52,7 @@ public final class DockerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "which command: ps or events?");
+        throw new ParameterException(spec.commandLine(), "which command: ps, events or clients?");
     }
 
     /** Connects to the subcommand's {@code --host}, else this command's, runs {@code use} and maps the engine's errors. */

@@ -48,6 +48,10 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--state-dir", paramLabel = "DIR", description = "The guardian's state directory: adds the guardian section.")
     Path stateDir;
 
+    @Option(names = "--clients-history", paramLabel = "FILE",
+            description = "Keep the Docker socket clients' survey here between runs: adds growth per process and the age of the oldest connection.")
+    Path clientsHistory;
+
     @Option(names = "--check-timeout", paramLabel = "SECONDS", defaultValue = "10",
             description = "How long each check may take before it is reported as timed out (0.1..3600, default: ${DEFAULT-VALUE}).")
     double checkTimeout;
@@ -55,7 +59,7 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Duration deadline = Seconds.of(spec, "--check-timeout", checkTimeout, 0.1, 3600);
-        DoctorReport report = Doctor.examine(Doctor.checks(stateDir), deadline);
+        DoctorReport report = Doctor.examine(Doctor.checks(stateDir, clientsHistory), deadline);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Doctor.toJson(report));

@@ -61,6 +61,7 @@ class DockerOutputEscapingTest {
                 + jsonString(HOSTILE) + "\"}},\"time\":1700000000,\"timeNano\":1700000000000000000}\n";
         try (FakeDockerEngine engine = FakeDockerEngine.start()
                 .on("GET", "/containers/json", Reply.json(200, "[" + container + "]"))
+                .on("GET", "/info", Reply.json(200, "{\"SystemTime\":\"2023-11-14T22:13:20.000000000Z\"}"))
                 .on("GET", "/events", Reply.json(200, event))) {
             HostkitCommandLineTest.Run ps = HostkitCommandLineTest.hostkit("docker", "ps", "--all", "--host", engine.host());
             assertThat(ps.status()).as(ps.err()).isZero();
@@ -68,9 +69,12 @@ class DockerOutputEscapingTest {
             assertThat(ps.out().lines().toList()).hasSize(2);
             assertThat(ps.out()).contains("web\\x1b]0;pwned\\x07", "Up \\x1b[5m");
 
-            HostkitCommandLineTest.Run events = HostkitCommandLineTest.hostkit("docker", "events", "--host=" + engine.host());
+            HostkitCommandLineTest.Run events = HostkitCommandLineTest.hostkit("docker", "events", "--max-events", "1", "--host=" + engine.host());
             assertThat(events.status()).as(events.err()).isZero();
-            assertThat(events.out().lines().toList()).hasSize(1);
+            // The snapshot (a header and one line per container), then the event.
+            assertThat(events.out().lines().toList()).hasSize(3);
+            assertThat(events.out().lines().toList().get(0)).startsWith("snapshot 1 containers since 2023-11-14T22:13:");
+            assertThat(events.out().lines().toList().get(1)).startsWith("  0123456789ab running /web\\x1b]0;pwned");
             assertThat(rawControl(events.out())).isFalse();
             assertThat(events.out()).contains("container die 0123456789abcdef (name=web\\x1b]0;pwned");
         }

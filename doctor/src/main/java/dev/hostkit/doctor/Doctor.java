@@ -54,12 +54,25 @@ public final class Doctor {
      * @return the checks, in report order
      */
     public static List<Check> checks(Path stateDir) {
+        return checks(stateDir, null);
+    }
+
+    /**
+     * The standard checks of this host, the Docker socket clients' survey remembered in {@code clientsHistory}.
+     *
+     * @param stateDir the guardian's state directory, or {@code null} to leave the guardian section out
+     * @param clientsHistory the file keeping the previous Docker socket survey (for growth and connection age), or
+     *                       {@code null} for none
+     * @return the checks, in report order
+     */
+    public static List<Check> checks(Path stateDir, Path clientsHistory) {
         List<Check> checks = new ArrayList<>();
         LinkDumps dumps = new LinkDumps();
         checks.add(new HostCheck());
         checks.add(new MacvlanCheck(NamespaceSource.hostDefault(), dumps));
         checks.add(new CgroupsCheck());
         checks.add(new DockerCheck());
+        checks.add(new DockerSocketClientsCheck(null, clientsHistory, DockerSocketClients.DEFAULT_THRESHOLD));
         if (stateDir != null) {
             checks.add(new GuardianStateCheck(stateDir, NamespaceSource.hostDefault(), dumps));
         }

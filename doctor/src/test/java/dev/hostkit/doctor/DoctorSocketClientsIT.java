@@ -1,0 +1,144 @@
+package dev.hostkit.doctor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hostkit.doctor.DoctorReport.Finding;
+import dev.hostkit.doctor.DoctorReport.Severity;
+import dev.hostkit.testkit.DockerEngine;
+import dev.hostkit.testkit.HostTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The doctor's Docker socket clients section on the private engine: a child process leaking connections is named
+ * with its pid, comm and count, a second run shows its growth, and once it exits the finding is gone.
+ */
+@HostTest
+class DoctorSocketClientsIT {
+    /** python running leaky_client.py against the engine's socket: "N idle" opens N connections, never closed. */
+    static final class LeakyClient implements AutoCloseable {
+        final Process process;
+        final Path script;
+        private final BufferedReader out;
+        private final Writer in;
+
+        LeakyClient(Path socket) throws Exception {
+            script = Files.createTempFile("hk-leaky", ".py");
+            try (InputStream s = DoctorSocketClientsIT.class.getResourceAsStream("/leaky_client.py")) {
+                Files.write(script, s.readAllBytes());
+            }
+            process = new ProcessBuilder("python3", script.toString(), socket.toString()).redirectErrorStream(true).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        void open(int n, String mode) throws Exception {
+            in.write(n + " " + mode + "\n");
+            in.flush();
+            assertThat(out.readLine()).isEqualTo("ok");
+        }
+
+        int pid() {
+            return (int) process.pid();
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            process.getInputStream().close();
+            process.getOutputStream().close();
+            Files.deleteIfExists(script);
+        }
+    }
+
+    private static DoctorReport examine(DockerEngine engine, Path history) {
+        return Doctor.examine(List.of(new DockerSocketClientsCheck(engine.host(), history, DockerSocketClients.DEFAULT_THRESHOLD)));
+    }
+
+    private static List<Finding> findingsAbout(DoctorReport r, int pid) {
+        return r.findings().stream().filter(f -> f.summary().startsWith("pid " + pid + " ")).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> entry(DoctorReport r, int pid) {
+        List<Map<String, Object>> clients = (List<Map<String, Object>>) r.section("dockerClients").get("clients");
+        return clients.stream().filter(c -> c.get("pid").equals(pid)).findFirst().orElse(null);
+    }
+
+    @Test
+    void namesTheLeakingChildWithPidCommAndCountShowsGrowthAndForgetsItAfterItExits(DockerEngine engine, @TempDir Path dir)
+            throws Exception {
+        Path history = dir.resolve("docker-clients.json");
+        int pid;
+        try (LeakyClient leaker = new LeakyClient(engine.socket())) {
+            pid = leaker.pid();
+            leaker.open(40, "idle");
+            leaker.open(3, "ask");
+            DoctorReport first = examine(engine, history);
+            assertThat(first.cannotSee()).isEmpty();
+            assertThat(findingsAbout(first, pid)).singleElement().satisfies(f -> {
+                assertThat(f.severity()).isEqualTo(Severity.WARN);
+                assertThat(f.summary()).isEqualTo("pid " + pid + " (python3) holds 43 connections to " + engine.socket() + " (40 idle)");
+                assertThat(f.remedy()).isEqualTo("close responses; reuse one client; in Go set MaxIdleConns/IdleConnTimeout or disable keep-alive");
+            });
+            assertThat(entry(first, pid)).containsEntry("comm", "python3").containsEntry("connections", 43).containsEntry("idle", 40)
+                    .containsEntry("perMinute", null);
+            assertThat(first.metrics()).anyMatch(m -> m.name().equals("hostkit_docker_socket_client_connections")
+                    && m.labels().startsWith("pid=\"" + pid + "\",comm=\"python3\"") && m.value() == 43);
+            assertThat(DockerSocketClients.judge(DockerSocketClients.survey(engine.socket()), 32).message())
+                    .isEqualTo("pid " + pid + " python3 holds 43 Docker socket connections (>32)");
+            assertThat(Files.readString(history)).contains("\"pid\":" + pid);
+
+            Thread.sleep(100);
+            leaker.open(10, "idle");
+            DoctorReport second = examine(engine, history);
+            assertThat(findingsAbout(second, pid)).singleElement().satisfies(f -> assertThat(f.summary())
+                    .startsWith("pid " + pid + " (python3) holds 53 connections to " + engine.socket() + " (50 idle), +10 since the previous survey ("));
+            Map<String, Object> e = entry(second, pid);
+            assertThat(e).containsEntry("connections", 53).containsEntry("before", 43);
+            assertThat((Double) e.get("perMinute")).isPositive();
+            assertThat(e.get("oldestSeenSince")).as("the oldest connection was seen by the first run")
+                    .isEqualTo(second.section("dockerClients").get("previousSurvey"));
+        }
+        DoctorReport after = examine(engine, history);
+        assertThat(findingsAbout(after, pid)).isEmpty();
+        assertThat(entry(after, pid)).isNull();
+        assertThat(after.findings()).noneMatch(f -> f.summary().contains("python3"));
+    }
+
+    @Test
+    void aSocketThatDoesNotExistIsABlindSpotWithAOneLineReason(@TempDir Path dir) {
+        Path missing = dir.resolve("no-engine.sock");
+        DoctorReport r = Doctor.examine(List.of(new DockerSocketClientsCheck("unix://" + missing, null, 32)));
+        assertThat(r.cannotSee()).containsExactly("dockerClients: socket " + missing + " does not exist");
+        assertThat(DockerSocketClients.check("unix://" + missing, 32).status()).isEqualTo(DockerSocketClients.Status.UNKNOWN);
+    }
+
+    @Test
+    void aCorruptHistoryIsIgnoredWithANoteAndReplaced(DockerEngine engine, @TempDir Path dir) throws Exception {
+        Path history = dir.resolve("docker-clients.json");
+        Files.writeString(history, "{\"version\":1,\"socket\":\"" + engine.socket() + "\",\"takenAt\":\"yesterday\",\"clients\":[]}");
+        DoctorReport r = examine(engine, history);
+        assertThat(r.cannotSee()).isEmpty();
+        assertThat(r.section("dockerClients").get("historyNote"))
+                .isEqualTo("ignored " + history + ": takenAt: not an ISO-8601 instant");
+        JsonNode written = new ObjectMapper().readTree(Files.readString(history));
+        assertThat(written.path("socket").asText()).isEqualTo(engine.socket().toString());
+        assertThat(examine(engine, history).section("dockerClients")).containsKey("previousSurvey").doesNotContainKey("historyNote");
+    }
+}
