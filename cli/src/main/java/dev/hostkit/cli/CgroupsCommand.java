@@ -30,6 +30,9 @@ final class CgroupsCommand {
     }
 
     static int run(String[] args) {
+        if (args.length > 0 && args[0].equals("reclaim")) {
+            return ReclaimCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
+        }
         return run(args, null, null);
     }
 

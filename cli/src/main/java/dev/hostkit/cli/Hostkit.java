@@ -31,9 +31,14 @@ public final class Hostkit {
         System.err.println("""
                 usage: hostkit <command> [options]
                   doctor [--json] [--metrics-file FILE] [--state-dir DIR]
+                  doctor --check MacvlanLost|MemcgIdPressure|DockerEngineDown|DockerSocketLeak --npd [--state-dir DIR] [--root DIR]
+                                      one check as a node-problem-detector plugin: one line, exit 0 ok, 1 problem, 2 unknown
                                       host health report: kernel, cgroups, Docker, fds
                   cgroups [--json] [--top N] [--root DIR]
                                       memory cgroup census, kmem verdict, orphans
+                  cgroups reclaim [--dry-run] [--drop-caches] [--remove-orphans] [--json] [--step-timeout 10s]
+                        [--under CGROUP] [--root DIR]
+                                      free dying memory cgroups (force_empty/memory.reclaim orphans, drop_caches)
                   docker ps [--all] [--json] [--host unix:///path]
                   docker events [--json] [--host unix:///path]
                   guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE] [--netns PATH]...
