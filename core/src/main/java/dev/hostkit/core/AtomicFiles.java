@@ -8,30 +8,83 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
- * Writes a file so that readers (node_exporter's textfile collector) see the old or the new content,
- * never half of it: a temp file in the same directory, fsync, rename.
+ * Writes and removes files so that readers (node_exporter's textfile collector, a restarting guardian) see the old or
+ * the new content, never half of it, and so that a completed call survives a crash: a temp file in the same directory
+ * with the final mode, fsync, rename, directory fsync. A failed directory fsync fails the call.
  */
 public final class AtomicFiles {
+    /** {@code rw-r--r--}: readable by every user, for files other programs read (metrics). */
+    public static final Set<PosixFilePermission> WORLD_READABLE = PosixFilePermissions.fromString("rw-r--r--");
+    /** {@code rw-------}: the owner's only (state that names other tenants' addresses). */
+    public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
     private AtomicFiles() {
     }
 
+    /**
+     * Writes {@code content} as UTF-8 to {@code target} with mode 0644, creating missing parent directories.
+     *
+     * @throws IOException when any step fails, the directory fsync included; the target then holds the old or the
+     *                     new content
+     */
     public static void write(Path target, String content) throws IOException {
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        write(target, content.getBytes(StandardCharsets.UTF_8), WORLD_READABLE);
+    }
+
+    /**
+     * Writes {@code content} to {@code target} with exactly {@code mode} (set explicitly, so the umask does not
+     * narrow or widen it). The directory must exist.
+     *
+     * @throws IOException when any step fails, the directory fsync included; the target then holds the old or the
+     *                     new content, and no temp file is left
+     */
+    public static void write(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        // Created 0600 whatever the final mode: nobody reads a half-written temp file.
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+                ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
                 ch.force(true);
             }
+            Files.setPosixFilePermissions(tmp, mode);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+        syncDirectory(dir, target.getFileName() + " was renamed into place");
+    }
+
+    /**
+     * Removes {@code target} durably.
+     *
+     * @return false when there was no such file
+     * @throws IOException when the removal or the directory fsync fails
+     */
+    public static boolean delete(Path target) throws IOException {
+        if (!Files.deleteIfExists(target)) {
+            return false;
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        syncDirectory(dir, target.getFileName() + " was removed");
+        return true;
+    }
+
+    // A rename or unlink is durable only once the directory itself is on disk.
+    private static void syncDirectory(Path dir, String done) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            throw new IOException("fsync of directory " + dir + " failed after " + done + ", so the change may not survive a crash: " + e, e);
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.hostkit.guard;
 
-import dev.hostkit.guard.internal.Json;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 import java.util.Locale;
 import java.util.Objects;
@@ -57,12 +57,16 @@ public record GuardEvent(Type type, long netnsInode, int pid, String iface, Stri
         StringBuilder b = new StringBuilder(160);
         b.append("{\"event\":\"").append(type.label()).append("\",\"netns\":").append(netnsInode)
                 .append(",\"pid\":").append(pid).append(",\"interface\":");
-        Json.quote(iface, b);
+        quote(iface, b);
         b.append(",\"parent\":");
-        Json.quote(parent, b);
+        quote(parent, b);
         b.append(",\"millis\":").append(String.format(Locale.ROOT, "%.3f", millis)).append(",\"reason\":");
-        Json.quote(reason, b);
+        quote(reason, b);
         b.append(",\"at\":").append(atMillis).append('}');
         return b.toString();
+    }
+
+    private static void quote(String s, StringBuilder b) {
+        b.append('"').append(JsonStringEncoder.getInstance().quoteAsString(s)).append('"');
     }
 }

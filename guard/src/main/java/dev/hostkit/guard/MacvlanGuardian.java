@@ -4,6 +4,7 @@ import dev.hostkit.core.Errno;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkKind;
@@ -144,6 +145,7 @@ public final class MacvlanGuardian implements AutoCloseable {
             if (h != null) {
                 h.close();
             }
+            store.close();
             throw e;
         }
         loadState();
@@ -776,7 +778,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         List<Address> addrs = new ArrayList<>();
         for (Address a : s.addresses()) {
             int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
-            if (a.family() == dev.hostkit.core.internal.LibC.AF_INET6) {
+            if (a.family() == AddressFamily.INET6) {
                 flags |= AddressFlag.NODAD.bit(); // the address was ours already: no new duplicate-address wait
             }
             addrs.add(new Address(index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label()));
@@ -875,7 +877,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         for (Address a : view.addresses()) {
             // IPv6 addresses without IFA_F_PERMANENT were learnt (SLAAC, privacy): router advertisements bring them back
             // with their real lifetimes; restoring them would make them permanent.
-            boolean learnt = a.family() == dev.hostkit.core.internal.LibC.AF_INET6 && !a.has(AddressFlag.PERMANENT);
+            boolean learnt = a.family() == AddressFamily.INET6 && !a.has(AddressFlag.PERMANENT);
             if (a.linkIndex() == l.index() && !learnt) {
                 addrs.add(a);
             }
@@ -968,6 +970,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         writer.shutdown();
         awaitQuietly(writer);
         host.close();
+        store.close();
     }
 
     private static void joinQuietly(Thread t) {

@@ -1,15 +1,21 @@
 package dev.hostkit.guard;
 
-import dev.hostkit.core.internal.LibC;
+import dev.hostkit.guard.StateFileJson.Addr;
+import dev.hostkit.guard.StateFileJson.ExistingParent;
+import dev.hostkit.guard.StateFileJson.Interface;
+import dev.hostkit.guard.StateFileJson.Namespace;
+import dev.hostkit.guard.StateFileJson.RouteEntry;
+import dev.hostkit.guard.StateFileJson.StateFile;
+import dev.hostkit.guard.StateFileJson.VlanParent;
 import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.Cidr;
+import dev.hostkit.netlink.LinkNames;
 import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.Scope;
 import dev.hostkit.netlink.VlanProtocol;
-import dev.hostkit.guard.internal.Json;
-import dev.hostkit.guard.internal.Json.JsonException;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -19,11 +25,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The state file schema (version 1): one namespace and its guarded interfaces. Reading is strict: a missing or
- * mistyped field, an unknown version or an out-of-range value is a {@link BadStateException} naming the field.
+ * Turns a namespace's snapshots into a state file's text and back. Reading refuses a file whose shape or namespace is
+ * wrong ({@link BadStateException}), and refuses, one by one, interfaces the guardian must not act on: a MAC that is not
+ * unicast, a name the kernel refuses, an MTU out of range, a name used twice, each with the field named.
  */
 final class SnapshotCodec {
     static final int VERSION = 1;
+    /** {@code ETH_MIN_MTU} and {@code IP_MAX_MTU}: the MTU range the kernel lets a macvlan have. */
+    static final int ETH_MIN_MTU = 68;
+    static final int IP_MAX_MTU = 65535;
+    private static final long MAX_U32 = 0xffff_ffffL;
 
     private SnapshotCodec() {
     }
@@ -40,230 +51,230 @@ final class SnapshotCodec {
         }
     }
 
+    /**
+     * A file read: the namespace with the interfaces that passed, and one reason per interface refused.
+     *
+     * @param state the namespace and its usable snapshots (possibly none)
+     * @param refused why each refused interface was refused, naming its field ({@code interfaces[1].mac: ...})
+     */
+    record Decoded(NamespaceState state, List<String> refused) {
+        Decoded {
+            refused = List.copyOf(refused);
+        }
+    }
+
     /** The content of a state file that does not follow the schema. */
     static final class BadStateException extends Exception {
         private static final long serialVersionUID = 1L;
 
         BadStateException(String message, Throwable cause) {
-            super(message, cause);
+            super(printable(message), cause);
         }
     }
 
     static String encode(NamespaceState state) {
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("version", VERSION);
         NamespaceRef ns = state.namespace();
-        Map<String, Object> n = new LinkedHashMap<>();
-        n.put("device", ns.device());
-        n.put("inode", ns.inode());
-        n.put("cookie", ns.cookie());
-        n.put("pid", ns.pid());
-        n.put("path", ns.path().toString());
-        root.put("namespace", n);
-        List<Object> ifs = new ArrayList<>();
+        List<Interface> ifs = new ArrayList<>();
         for (InterfaceSnapshot s : state.interfaces()) {
-            Map<String, Object> i = new LinkedHashMap<>();
-            i.put("name", s.name());
-            i.put("ifindex", s.ifindex());
-            i.put("mac", s.mac().toString());
-            i.put("mtu", s.mtu());
-            i.put("mode", s.mode().ipName());
-            i.put("up", s.up());
-            Map<String, Object> parent = new LinkedHashMap<>();
-            if (s.parent() instanceof HostParent.Vlan v) {
-                parent.put("kind", "vlan");
-                parent.put("name", v.name());
-                parent.put("lower", v.lower());
-                parent.put("id", v.id());
-                parent.put("protocol", v.protocol() == VlanProtocol.IEEE_802_1AD ? "802.1ad" : "802.1Q");
-            } else {
-                parent.put("kind", "existing");
-                parent.put("name", s.parent().name());
-            }
-            parent.put("index", s.parentIndex());
-            i.put("parent", parent);
-            i.put("taken", s.takenAtMillis());
-            List<Object> addrs = new ArrayList<>();
+            List<Addr> addrs = new ArrayList<>();
             for (Address a : s.addresses()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("address", a.address().getHostAddress());
-                m.put("prefix", a.prefixLength());
-                m.put("peer", text(a.peer()));
-                m.put("broadcast", text(a.broadcast()));
-                m.put("scope", a.scope().value());
-                m.put("flags", a.flags());
-                m.put("label", a.label());
-                addrs.add(m);
+                addrs.add(new Addr(a.address().getHostAddress(), a.prefixLength(), text(a.peer()), text(a.broadcast()), a.scope().value(),
+                        Integer.toUnsignedLong(a.flags()), a.label()));
             }
-            i.put("addresses", addrs);
-            List<Object> routes = new ArrayList<>();
+            List<RouteEntry> routes = new ArrayList<>();
             for (Route r : s.routes()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("family", r.family() == LibC.AF_INET6 ? "inet6" : "inet");
-                m.put("destination", text(r.destination()));
-                m.put("prefix", r.destinationPrefix());
-                m.put("gateway", text(r.gateway()));
-                m.put("table", r.table());
-                m.put("priority", r.priority());
-                m.put("scope", r.scope().value());
-                m.put("protocol", r.protocol());
-                m.put("type", r.type());
-                m.put("flags", r.flags());
-                m.put("prefsrc", text(r.preferredSource()));
-                routes.add(m);
+                routes.add(new RouteEntry(r.family() == AddressFamily.INET6 ? "inet6" : "inet", text(r.destination()), r.destinationPrefix(),
+                        text(r.gateway()), r.table(), r.priority(), r.scope().value(), r.protocol(), r.type(), r.flags(), text(r.preferredSource())));
             }
-            i.put("routes", routes);
-            ifs.add(i);
+            StateFileJson.Parent parent = s.parent() instanceof HostParent.Vlan v
+                    ? new VlanParent(v.name(), v.lower(), v.id(), protocolName(v.protocol()), s.parentIndex())
+                    : new ExistingParent(s.parent().name(), s.parentIndex());
+            ifs.add(new Interface(s.name(), s.ifindex(), s.mac().toString(), s.mtu(), s.mode().ipName(), s.up(), parent, s.takenAtMillis(),
+                    addrs, routes));
         }
-        root.put("interfaces", ifs);
-        return Json.write(root) + "\n";
+        return StateFileJson.write(new StateFile(VERSION, new Namespace(ns.device(), ns.inode(), ns.cookie(), ns.pid(), ns.path().toString()), ifs));
     }
 
-    static NamespaceState decode(String text) throws BadStateException {
-        try {
-            Map<String, Object> root = object(Json.parse(text), "document");
-            long version = number(root, "version", 1, Integer.MAX_VALUE);
-            if (version != VERSION) {
-                throw new BadStateException("unsupported state version " + version + " (this guardian reads " + VERSION + ")", null);
+    /**
+     * Reads a file's text.
+     *
+     * @throws BadStateException when the text is not a version-1 state file or its namespace is invalid; the message
+     *                           names the field
+     */
+    static Decoded decode(String text) throws BadStateException {
+        StateFile file = StateFileJson.read(text);
+        NamespaceRef ns = namespace(required(file.namespace(), "namespace"));
+        List<Interface> entries = required(file.interfaces(), "interfaces");
+        List<String> refused = new ArrayList<>();
+        Map<String, List<Integer>> positionsByName = new LinkedHashMap<>();
+        Map<Integer, InterfaceSnapshot> good = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String at = "interfaces[" + i + "]";
+            try {
+                InterfaceSnapshot s = snapshot(ns, required(entries.get(i), at), at);
+                good.put(i, s);
+                positionsByName.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(i);
+            } catch (BadStateException e) {
+                refused.add(e.getMessage());
             }
-            Map<String, Object> n = object(root.get("namespace"), "namespace");
-            NamespaceRef ns = new NamespaceRef(number(n, "device", 0, Long.MAX_VALUE), number(n, "inode", 1, Long.MAX_VALUE),
-                    number(n, "cookie", 0, Long.MAX_VALUE), (int) number(n, "pid", 0, Integer.MAX_VALUE),
-                    Path.of(string(n, "path", false)));
-            List<InterfaceSnapshot> out = new ArrayList<>();
-            for (Object o : list(root, "interfaces")) {
-                Map<String, Object> i = object(o, "interface");
-                Map<String, Object> p = object(i.get("parent"), "parent");
-                HostParent parent = parent(p);
-                int parentIndex = (int) number(p, "index", 0, Integer.MAX_VALUE);
-                int ifindex = (int) number(i, "ifindex", 0, Integer.MAX_VALUE);
-                List<Address> addrs = new ArrayList<>();
-                for (Object ao : list(i, "addresses")) {
-                    Map<String, Object> a = object(ao, "address");
-                    addrs.add(new Address(ifindex, ip(a, "address", false), (int) number(a, "prefix", 0, 128), ip(a, "peer", true),
-                            ip(a, "broadcast", true), Scope.of((int) number(a, "scope", 0, 255)), (int) number(a, "flags", 0, 0xffffffffL),
-                            string(a, "label", true)));
+        }
+        // Two entries for one name: which one was real is unknown, so neither is acted on.
+        for (Map.Entry<String, List<Integer>> e : positionsByName.entrySet()) {
+            if (e.getValue().size() > 1) {
+                for (int i : e.getValue()) {
+                    good.remove(i);
+                    refused.add("field \"interfaces[" + i + "].name\": '" + printable(e.getKey()) + "' is used by " + e.getValue().size()
+                            + " interfaces in one namespace (entries " + e.getValue() + "); none of them is acted on");
                 }
-                List<Route> routes = new ArrayList<>();
-                for (Object ro : list(i, "routes")) {
-                    Map<String, Object> r = object(ro, "route");
-                    String family = string(r, "family", false);
-                    if (!family.equals("inet") && !family.equals("inet6")) {
-                        throw new BadStateException("route family must be inet or inet6, was '" + family + "'", null);
-                    }
-                    routes.add(new Route(family.equals("inet6") ? LibC.AF_INET6 : LibC.AF_INET, ip(r, "destination", true),
-                            (int) number(r, "prefix", 0, 128), ip(r, "gateway", true), ifindex, (int) number(r, "table", 0, Integer.MAX_VALUE),
-                            (int) number(r, "priority", Integer.MIN_VALUE, Integer.MAX_VALUE), Scope.of((int) number(r, "scope", 0, 255)),
-                            (int) number(r, "protocol", 0, 255), (int) number(r, "type", 0, 255), (int) number(r, "flags", 0, Integer.MAX_VALUE),
-                            ip(r, "prefsrc", true)));
-                }
-                out.add(new InterfaceSnapshot(ns, ifindex, string(i, "name", false),
-                        MacAddress.parse(string(i, "mac", false)), (int) number(i, "mtu", 0, 65535), mode(string(i, "mode", false)), bool(i, "up"),
-                        parent, parentIndex, addrs, routes, number(i, "taken", 0, Long.MAX_VALUE)));
             }
-            return new NamespaceState(ns, out);
-        } catch (JsonException e) {
-            throw new BadStateException("not valid JSON: " + e.getMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new BadStateException("invalid value: " + e.getMessage(), e);
         }
+        return new Decoded(new NamespaceState(ns, List.copyOf(good.values())), refused);
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> object(Object o, String what) throws BadStateException {
-        if (!(o instanceof Map)) {
-            throw new BadStateException(what + " must be a JSON object", null);
-        }
-        return (Map<String, Object>) o;
+    private static NamespaceRef namespace(Namespace n) throws BadStateException {
+        long device = range(n.device(), 0, Long.MAX_VALUE, "namespace.device");
+        long inode = range(n.inode(), 1, Long.MAX_VALUE, "namespace.inode");
+        long cookie = range(n.cookie(), 0, Long.MAX_VALUE, "namespace.cookie");
+        int pid = (int) range(n.pid(), 0, Integer.MAX_VALUE, "namespace.pid");
+        String path = required(n.path(), "namespace.path");
+        return new NamespaceRef(device, inode, cookie, pid, value("namespace.path", () -> Path.of(path)));
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<Object> list(Map<String, Object> m, String key) throws BadStateException {
-        Object o = m.get(key);
-        if (!(o instanceof List)) {
-            throw new BadStateException("field \"" + key + "\" must be an array", null);
+    private static InterfaceSnapshot snapshot(NamespaceRef ns, Interface i, String at) throws BadStateException {
+        String name = required(i.name(), at + ".name");
+        value(at + ".name", () -> LinkNames.check(name));
+        MacAddress mac = value(at + ".mac", () -> MacAddress.parse(required(i.mac(), at + ".mac")));
+        if (mac.isMulticast() || mac.isZero()) {
+            String what = mac.isZero() ? "all zeros" : mac.isBroadcast() ? "the broadcast address" : "a multicast address";
+            throw new BadStateException("field \"" + at + ".mac\": " + mac + " is " + what + "; a macvlan needs a unicast MAC", null);
         }
-        return (List<Object>) o;
+        int mtu = (int) range(i.mtu(), ETH_MIN_MTU, IP_MAX_MTU, at + ".mtu");
+        MacvlanMode mode = mode(required(i.mode(), at + ".mode"), at + ".mode");
+        StateFileJson.Parent p = required(i.parent(), at + ".parent");
+        HostParent parent = parent(p, at + ".parent");
+        int parentIndex = (int) range(p.index(), 0, Integer.MAX_VALUE, at + ".parent.index");
+        int ifindex = (int) range(i.ifindex(), 0, Integer.MAX_VALUE, at + ".ifindex");
+        long taken = range(i.taken(), 0, Long.MAX_VALUE, at + ".taken");
+        List<Address> addrs = new ArrayList<>();
+        List<Addr> addrEntries = required(i.addresses(), at + ".addresses");
+        for (int k = 0; k < addrEntries.size(); k++) {
+            String ak = at + ".addresses[" + k + "]";
+            Addr a = required(addrEntries.get(k), ak);
+            InetAddress address = ip(a.address(), false, ak + ".address");
+            int prefix = (int) range(a.prefix(), 0, 128, ak + ".prefix");
+            InetAddress peer = ip(a.peer(), true, ak + ".peer");
+            InetAddress broadcast = ip(a.broadcast(), true, ak + ".broadcast");
+            Scope scope = value(ak + ".scope", () -> Scope.of((int) range(a.scope(), 0, 255, ak + ".scope")));
+            int flags = (int) range(a.flags(), 0, MAX_U32, ak + ".flags");
+            addrs.add(value(ak, () -> new Address(ifindex, address, prefix, peer, broadcast, scope, flags, a.label())));
+        }
+        List<Route> routes = new ArrayList<>();
+        List<RouteEntry> routeEntries = required(i.routes(), at + ".routes");
+        for (int k = 0; k < routeEntries.size(); k++) {
+            String rk = at + ".routes[" + k + "]";
+            RouteEntry r = required(routeEntries.get(k), rk);
+            String family = required(r.family(), rk + ".family");
+            if (!family.equals("inet") && !family.equals("inet6")) {
+                throw new BadStateException("field \"" + rk + ".family\": must be inet or inet6, was '" + family + "'", null);
+            }
+            InetAddress dst = ip(r.destination(), true, rk + ".destination");
+            int prefix = (int) range(r.prefix(), 0, 128, rk + ".prefix");
+            InetAddress gw = ip(r.gateway(), true, rk + ".gateway");
+            int table = (int) range(r.table(), 0, Integer.MAX_VALUE, rk + ".table");
+            Scope scope = value(rk + ".scope", () -> Scope.of((int) range(r.scope(), 0, 255, rk + ".scope")));
+            int protocol = (int) range(r.protocol(), 0, 255, rk + ".protocol");
+            int type = (int) range(r.type(), 0, 255, rk + ".type");
+            int flags = (int) range(r.flags(), 0, Integer.MAX_VALUE, rk + ".flags");
+            InetAddress prefsrc = ip(r.prefsrc(), true, rk + ".prefsrc");
+            routes.add(value(rk, () -> new Route(family.equals("inet6") ? AddressFamily.INET6 : AddressFamily.INET, dst, prefix, gw, ifindex, table,
+                    r.priority(), scope, protocol, type, flags, prefsrc)));
+        }
+        return value(at, () -> new InterfaceSnapshot(ns, ifindex, name, mac, mtu, mode, i.up(), parent, parentIndex, addrs, routes, taken));
     }
 
-    private static HostParent parent(Map<String, Object> p) throws BadStateException {
-        String kind = string(p, "kind", false);
-        try {
-            return switch (kind) {
-                case "existing" -> new HostParent.Existing(string(p, "name", false));
-                case "vlan" -> {
-                    String protocol = string(p, "protocol", false);
-                    VlanProtocol proto = switch (protocol) {
-                        case "802.1Q" -> VlanProtocol.IEEE_802_1Q;
-                        case "802.1ad" -> VlanProtocol.IEEE_802_1AD;
-                        default -> throw new BadStateException("unknown VLAN protocol '" + protocol + "'", null);
-                    };
-                    yield new HostParent.Vlan(string(p, "name", false), string(p, "lower", false), (int) number(p, "id", 1, 4094), proto);
-                }
-                default -> throw new BadStateException("unknown parent kind '" + kind + "'", null);
+    private static HostParent parent(StateFileJson.Parent p, String at) throws BadStateException {
+        if (p instanceof VlanParent v) {
+            String protocol = required(v.protocol(), at + ".protocol");
+            VlanProtocol proto = switch (protocol) {
+                case "802.1Q" -> VlanProtocol.IEEE_802_1Q;
+                case "802.1ad" -> VlanProtocol.IEEE_802_1AD;
+                default -> throw new BadStateException("field \"" + at + ".protocol\": unknown VLAN protocol '" + protocol + "'", null);
             };
-        } catch (IllegalArgumentException e) {
-            throw new BadStateException("bad parent: " + e.getMessage(), e);
+            int id = (int) range(v.id(), 1, 4094, at + ".id");
+            String name = required(v.name(), at + ".name");
+            String lower = required(v.lower(), at + ".lower");
+            value(at + ".name", () -> LinkNames.check(name));
+            value(at + ".lower", () -> LinkNames.check(lower));
+            return new HostParent.Vlan(name, lower, id, proto);
         }
+        String name = required(((ExistingParent) p).name(), at + ".name");
+        return value(at + ".name", () -> new HostParent.Existing(name));
     }
 
-    private static long number(Map<String, Object> m, String key, long min, long max) throws BadStateException {
-        Object o = m.get(key);
-        if (!(o instanceof Long l)) {
-            throw new BadStateException("field \"" + key + "\" must be a whole number, was " + describe(o), null);
-        }
-        if (l < min || l > max) {
-            throw new BadStateException("field \"" + key + "\" = " + l + " is out of range " + min + ".." + max, null);
-        }
-        return l;
+    private static String protocolName(VlanProtocol p) {
+        return p == VlanProtocol.IEEE_802_1AD ? "802.1ad" : "802.1Q";
     }
 
-    private static boolean bool(Map<String, Object> m, String key) throws BadStateException {
-        Object o = m.get(key);
-        if (!(o instanceof Boolean b)) {
-            throw new BadStateException("field \"" + key + "\" must be true or false, was " + describe(o), null);
+    private static MacvlanMode mode(String name, String at) throws BadStateException {
+        for (MacvlanMode m : MacvlanMode.values()) {
+            if (m.ipName().equals(name)) {
+                return m;
+            }
         }
-        return b;
+        throw new BadStateException("field \"" + at + "\": not a macvlan mode: '" + name + "'", null);
     }
 
-    private static String string(Map<String, Object> m, String key, boolean nullable) throws BadStateException {
-        Object o = m.get(key);
-        if (o == null && nullable && m.containsKey(key)) {
-            return null;
+    private static InetAddress ip(String text, boolean nullable, String at) throws BadStateException {
+        if (text == null) {
+            if (nullable) {
+                return null;
+            }
+            throw new BadStateException("field \"" + at + "\": missing or null", null);
         }
-        if (!(o instanceof String s)) {
-            throw new BadStateException("field \"" + key + "\" must be a string, was " + describe(o), null);
-        }
-        return s;
+        return value(at, () -> Cidr.address(text));
     }
 
-    private static InetAddress ip(Map<String, Object> m, String key, boolean nullable) throws BadStateException {
-        String s = string(m, key, nullable);
-        if (s == null) {
-            return null;
-        }
-        try {
-            return Cidr.address(s);
-        } catch (IllegalArgumentException e) {
-            throw new BadStateException("field \"" + key + "\": " + e.getMessage(), null);
-        }
+    /** A message quoting file content, on one line and safe for a terminal: control characters escaped. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 
     private static String text(InetAddress a) {
         return a == null ? null : a.getHostAddress();
     }
 
-    private static MacvlanMode mode(String name) throws BadStateException {
-        for (MacvlanMode m : MacvlanMode.values()) {
-            if (m.ipName().equals(name)) {
-                return m;
-            }
+    private static <T> T required(T v, String at) throws BadStateException {
+        if (v == null) {
+            throw new BadStateException("field \"" + at + "\": missing or null", null);
         }
-        throw new BadStateException("field \"mode\": not a macvlan mode: '" + name + "'", null);
+        return v;
     }
 
-    private static String describe(Object o) {
-        return o == null ? "missing or null" : o instanceof String ? "a string" : o instanceof Long ? "a number"
-                : o instanceof Boolean ? "a boolean" : o instanceof List ? "an array" : "an object";
+    private static long range(long v, long min, long max, String at) throws BadStateException {
+        if (v < min || v > max) {
+            throw new BadStateException("field \"" + at + "\": " + v + " is out of range " + min + ".." + max, null);
+        }
+        return v;
+    }
+
+    /** A value built by a constructor that validates: its refusal named with the field. */
+    private interface Build<T> {
+        T get() throws BadStateException;
+    }
+
+    private static <T> T value(String at, Build<T> build) throws BadStateException {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new BadStateException("field \"" + at + "\": " + e.getMessage(), e);
+        }
     }
 }

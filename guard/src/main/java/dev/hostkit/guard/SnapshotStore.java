@@ -1,12 +1,14 @@
 package dev.hostkit.guard;
 
+import dev.hostkit.core.AtomicFiles;
+import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.guard.SnapshotCodec.BadStateException;
+import dev.hostkit.guard.SnapshotCodec.Decoded;
 import dev.hostkit.guard.SnapshotCodec.NamespaceState;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -15,66 +17,67 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The guardian's state directory: one JSON file per namespace ({@code netns-DEVICE-INODE.json}), written atomically
- * (temp file, fsync, rename, directory fsync) with mode 0600 in a 0700 directory. Loading reports every file that
- * cannot be read or parsed and carries on with the others.
+ * with mode 0600 through {@link AtomicFiles}, in a directory the guardian owns and holds locked ({@link StateDirectory}).
+ * Loading reports every file or interface it refuses, with the field, and carries on with the others; a file for the
+ * reader's own network namespace is always refused, so no state file can make the guardian act on the host.
  */
-final class SnapshotStore {
+final class SnapshotStore implements AutoCloseable {
     static final String PREFIX = "netns-";
     static final String SUFFIX = ".json";
     /** A state file is a few KiB; anything far larger is not ours. */
     static final long MAX_FILE_BYTES = 1 << 20;
-    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
-    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
 
     private final Path dir;
+    /** The network namespace this store was opened in (the guardian's own, the host's): never acted on. */
+    private final NsId ownNamespace;
+    /** The guardian's lock on the directory; null for a reader. */
+    private final StateDirectory claim;
 
-    /** What loading found: the states that parsed, and the files that did not. */
+    /** What loading found: the states that parsed, and the files and interfaces refused. */
     record Loaded(List<NamespaceState> states, List<StateFileProblem> problems) {
     }
 
-    private final boolean readOnly;
-
-    /** The guardian's own store: creates the directory if missing and makes it 0700. */
+    /**
+     * The guardian's own store: checks the directory, creates it 0700 if missing, and locks it (see {@link StateDirectory}).
+     *
+     * @throws StateDirectoryException when the directory is refused or another guardian holds it
+     */
     SnapshotStore(Path dir) throws IOException {
-        this(dir, false);
+        this.ownNamespace = currentNamespace();
+        this.claim = StateDirectory.claim(dir);
+        this.dir = claim.path();
     }
 
-    private SnapshotStore(Path dir, boolean readOnly) throws IOException {
-        this.dir = dir.toAbsolutePath();
-        this.readOnly = readOnly;
-        if (Files.isSymbolicLink(this.dir)) {
-            throw new IOException("state directory " + this.dir + " is a symbolic link; refusing it");
-        }
-        if (!readOnly && !Files.exists(this.dir, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(this.dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
-        }
-        if (!Files.isDirectory(this.dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("state directory " + this.dir + (Files.exists(this.dir, LinkOption.NOFOLLOW_LINKS)
-                    ? " is not a directory" : " does not exist"));
-        }
-        if (!readOnly) {
-            // The umask may have widened (or an operator may have made) the directory: snapshots name other tenants' addresses.
-            Files.setPosixFilePermissions(this.dir, DIR_MODE);
-        }
+    private SnapshotStore(Path dir, NsId ownNamespace) {
+        this.dir = dir;
+        this.ownNamespace = ownNamespace;
+        this.claim = null;
     }
 
     /**
-     * A store for reading only, beside a running guardian: nothing is created, chmod-ed or removed (a temp file
+     * A store for reading only, beside a running guardian: nothing is created, chmod-ed, locked or removed (a temp file
      * may be that guardian's write in flight), and writing is refused.
      */
     static SnapshotStore reader(Path dir) throws IOException {
-        return new SnapshotStore(dir, true);
+        return new SnapshotStore(StateDirectory.checkReadable(dir), currentNamespace());
+    }
+
+    private static NsId currentNamespace() {
+        return NetNamespace.idOf(Path.of("/proc/thread-self/ns/net"));
+    }
+
+    /** Releases the guardian's lock on the directory (nothing for a reader). */
+    @Override
+    public void close() {
+        if (claim != null) {
+            claim.close();
+        }
     }
 
     Path dir() {
@@ -100,7 +103,7 @@ final class SnapshotStore {
         for (Path f : files) {
             String name = f.getFileName().toString();
             if (name.startsWith("." + PREFIX) && name.endsWith(".tmp")) {
-                if (readOnly) {
+                if (claim == null) {
                     continue; // a running guardian's write in flight, or one that died: the guardian's to clean up
                 }
                 // A write that died before its rename: the previous file (if any) is still whole.
@@ -115,12 +118,26 @@ final class SnapshotStore {
                 continue;
             }
             try {
-                NamespaceState st = read(f);
-                if (!f.equals(fileOf(st.namespace().id()))) {
-                    problems.add(new StateFileProblem(f, "holds namespace " + st.namespace().id() + ", which belongs in " + fileOf(st.namespace().id()).getFileName()));
+                Decoded d = read(f);
+                NamespaceState st = d.state();
+                NsId id = st.namespace().id();
+                if (!f.equals(fileOf(id))) {
+                    problems.add(new StateFileProblem(f, "holds namespace " + id + ", which belongs in " + fileOf(id).getFileName()));
                     continue;
                 }
-                states.add(st);
+                if (id.equals(ownNamespace)) {
+                    // By identity, not path: "/proc/self/ns/net" or any path may lead here. The cookie is not needed: a live
+                    // namespace's inode is not reused, and a file naming this inode with another cookie is stale anyway.
+                    problems.add(new StateFileProblem(f, "field \"namespace\": " + id + " is the guardian's own network namespace "
+                            + "(the host's); the guardian never acts on it"));
+                    continue;
+                }
+                for (String r : d.refused()) {
+                    problems.add(new StateFileProblem(f, r));
+                }
+                if (!st.interfaces().isEmpty()) {
+                    states.add(st);
+                }
             } catch (NoSuchFileException e) {
                 // Removed since the listing: a running guardian dropped that namespace's snapshots.
             } catch (IOException e) {
@@ -132,7 +149,7 @@ final class SnapshotStore {
         return new Loaded(states, problems);
     }
 
-    private static NamespaceState read(Path f) throws IOException, BadStateException {
+    private static Decoded read(Path f) throws IOException, BadStateException {
         // Throws NoSuchFileException when the file went since the listing (the caller skips it).
         BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!attrs.isRegularFile()) {
@@ -153,51 +170,25 @@ final class SnapshotStore {
         return SnapshotCodec.decode(text);
     }
 
-    /** Writes one namespace's state atomically; an empty interface list removes the file. */
+    /** Writes one namespace's state atomically and durably; an empty interface list removes the file. */
     void write(NamespaceState state) throws IOException {
         requireWritable();
-        Path target = fileOf(state.namespace().id());
         if (state.interfaces().isEmpty()) {
             delete(state.namespace().id());
             return;
         }
-        byte[] bytes = SnapshotCodec.encode(state).getBytes(StandardCharsets.UTF_8);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(FILE_MODE));
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDirectory();
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(fileOf(state.namespace().id()), SnapshotCodec.encode(state).getBytes(StandardCharsets.UTF_8), AtomicFiles.OWNER_ONLY);
     }
 
     /** Removes a namespace's file (its snapshots were dropped). */
     void delete(NsId id) throws IOException {
         requireWritable();
-        if (Files.deleteIfExists(fileOf(id))) {
-            syncDirectory();
-        }
+        AtomicFiles.delete(fileOf(id));
     }
 
     private void requireWritable() {
-        if (readOnly) {
+        if (claim == null) {
             throw new IllegalStateException("state directory " + dir + " was opened for reading only");
-        }
-    }
-
-    // The rename is durable only once the directory entry is on disk.
-    private void syncDirectory() {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.hostkit.guard;
 
-import dev.hostkit.guard.internal.Json;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hostkit.testkit.Sh;
 import dev.hostkit.testkit.TestNames;
 
@@ -120,30 +121,48 @@ final class GuardTestNet {
      */
     static String state(Path ns, String dev) {
         Map<String, Object> out = new LinkedHashMap<>();
-        Map<?, ?> link = (Map<?, ?>) ((List<?>) Json.parse(in(ns, "ip", "-j", "-d", "link", "show", dev))).get(0);
+        Map<?, ?> link = (Map<?, ?>) ((List<?>) parse(in(ns, "ip", "-j", "-d", "link", "show", dev))).get(0);
         out.put("address", link.get("address"));
         out.put("mtu", link.get("mtu"));
         out.put("mode", ((Map<?, ?>) ((Map<?, ?>) link.get("linkinfo")).get("info_data")).get("mode"));
         out.put("up", ((List<?>) link.get("flags")).contains("UP"));
         List<String> addrs = new ArrayList<>();
-        Map<?, ?> a = (Map<?, ?>) ((List<?>) Json.parse(in(ns, "ip", "-j", "addr", "show", "dev", dev))).get(0);
+        Map<?, ?> a = (Map<?, ?>) ((List<?>) parse(in(ns, "ip", "-j", "addr", "show", "dev", dev))).get(0);
         for (Object o : (List<?>) a.get("addr_info")) {
             Map<String, Object> m = new TreeMap<>();
             ((Map<?, ?>) o).forEach((k, v) -> m.put((String) k, v));
             m.keySet().removeAll(List.of("valid_life_time", "preferred_life_time", "nodad", "tentative", "dadfailed", "optimistic"));
-            addrs.add(Json.write(m));
+            addrs.add(write(m));
         }
         addrs.sort(null);
         out.put("addresses", addrs);
         List<String> routes = new ArrayList<>();
-        for (Object o : (List<?>) Json.parse(in(ns, "ip", "-j", "route", "show", "table", "all", "dev", dev))) {
+        for (Object o : (List<?>) parse(in(ns, "ip", "-j", "route", "show", "table", "all", "dev", dev))) {
             Map<String, Object> m = new TreeMap<>();
             ((Map<?, ?>) o).forEach((k, v) -> m.put((String) k, v));
             m.remove("flags"); // "linkdown" while the parent's carrier settles
-            routes.add(Json.write(m));
+            routes.add(write(m));
         }
         routes.sort(null);
         out.put("routes", routes);
-        return Json.write(out);
+        return write(out);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static Object parse(String text) {
+        try {
+            return JSON.readValue(text, Object.class);
+        } catch (JsonProcessingException e) {
+            throw new AssertionError("ip printed JSON Jackson cannot read: " + text, e);
+        }
+    }
+
+    private static String write(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new AssertionError(e);
+        }
     }
 }

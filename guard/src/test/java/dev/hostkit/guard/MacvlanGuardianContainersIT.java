@@ -1,7 +1,7 @@
 package dev.hostkit.guard;
 
 import dev.hostkit.core.NetNamespace;
-import dev.hostkit.core.internal.LibC;
+import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.RtNetlink;
 import dev.hostkit.guard.GuardEvent.Type;
 import dev.hostkit.testkit.DockerEngine;
@@ -269,7 +269,7 @@ class MacvlanGuardianContainersIT {
         return switch (stage) {
             case 0 -> in.links().stream().anyMatch(l -> l.name().startsWith("hkt") || l.name().equals("eth1"));
             case 1 -> in.link("eth1").isPresent();
-            case 2 -> in.link("eth1").map(l -> in.addresses(l.index()).stream().anyMatch(a -> a.family() == LibC.AF_INET)).orElse(false);
+            case 2 -> in.link("eth1").map(l -> in.addresses(l.index()).stream().anyMatch(a -> a.family() == AddressFamily.INET)).orElse(false);
             default -> false;
         };
     }

@@ -4,6 +4,8 @@ import dev.hostkit.guard.SnapshotCodec.NamespaceState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.hostkit.core.NetNamespace;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,7 +19,12 @@ class SnapshotStoreTest {
 
     @Test
     void writesPrivateFilesInAPrivateDirectoryAndReadsThemBack() throws Exception {
-        SnapshotStore store = new SnapshotStore(tmp.resolve("state"));
+        try (SnapshotStore store = new SnapshotStore(tmp.resolve("state"))) {
+            writesAndReadsBack(store);
+        }
+    }
+
+    private static void writesAndReadsBack(SnapshotStore store) throws Exception {
         NamespaceRef ns = Snapshots.ns(11);
         NamespaceState st = new NamespaceState(ns, List.of(Snapshots.eth1(ns)));
         store.write(st);
@@ -27,20 +34,19 @@ class SnapshotStoreTest {
         assertThat(store.load().states()).containsExactly(st);
         assertThat(store.load().problems()).isEmpty();
         try (var files = Files.list(store.dir())) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactly(file.getFileName().toString());
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(file.getFileName().toString(),
+                    StateDirectory.LOCK_FILE);
         }
     }
 
     @Test
-    void tightensAWideExistingDirectory() throws Exception {
-        Path dir = Files.createDirectory(tmp.resolve("wide"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        new SnapshotStore(dir);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+    void reportsAndSkipsCorruptHalfWrittenAndMisplacedFilesButLoadsTheRest() throws Exception {
+        try (SnapshotStore store = new SnapshotStore(tmp)) {
+            reportsAndSkips(store);
+        }
     }
 
-    @Test
-    void reportsAndSkipsCorruptHalfWrittenAndMisplacedFilesButLoadsTheRest() throws Exception {
-        SnapshotStore store = new SnapshotStore(tmp);
+    private void reportsAndSkips(SnapshotStore store) throws Exception {
         NamespaceRef good = Snapshots.ns(21);
         NamespaceState st = new NamespaceState(good, List.of(Snapshots.eth1(good)));
         store.write(st);
@@ -67,12 +73,67 @@ class SnapshotStoreTest {
 
     @Test
     void anEmptyStateRemovesTheFile() throws Exception {
-        SnapshotStore store = new SnapshotStore(tmp);
-        NamespaceRef ns = Snapshots.ns(31);
-        store.write(new NamespaceState(ns, List.of(Snapshots.eth1(ns))));
-        store.write(new NamespaceState(ns, List.of()));
-        assertThat(store.fileOf(ns.id())).doesNotExist();
-        assertThat(store.load().states()).isEmpty();
+        try (SnapshotStore store = new SnapshotStore(tmp)) {
+            NamespaceRef ns = Snapshots.ns(31);
+            store.write(new NamespaceState(ns, List.of(Snapshots.eth1(ns))));
+            store.write(new NamespaceState(ns, List.of()));
+            assertThat(store.fileOf(ns.id())).doesNotExist();
+            assertThat(store.load().states()).isEmpty();
+        }
+    }
+
+    @Test
+    void aFileForTheGuardiansOwnNamespaceIsRefusedByIdentityWhateverItsPath() throws Exception {
+        NetNamespace.NsId own = NetNamespace.idOf(Path.of("/proc/self/ns/net"));
+        // A path that leads elsewhere and a cookie of its own: only the identity counts.
+        NamespaceRef host = new NamespaceRef(own.device(), own.inode(), 12345, 1, Path.of("/var/run/netns/hknothost"));
+        Path file = tmp.resolve("netns-" + own.device() + "-" + own.inode() + ".json");
+        Files.writeString(file, SnapshotCodec.encode(new NamespaceState(host, List.of(Snapshots.eth1(host)))));
+        try (SnapshotStore store = new SnapshotStore(tmp)) {
+            SnapshotStore.Loaded loaded = store.load();
+            assertThat(loaded.states()).isEmpty();
+            assertThat(loaded.problems()).singleElement().satisfies(p -> {
+                assertThat(p.file()).isEqualTo(file);
+                assertThat(p.toString()).contains(file.toString(), "field \"namespace\"", "the guardian's own network namespace");
+            });
+        }
+        assertThat(MacvlanGuardian.readState(tmp).problems()).extracting(StateFileProblem::file).containsExactly(file);
+        assertThat(file).exists(); // refused, not deleted: it is evidence for the operator
+    }
+
+    @Test
+    void badInterfacesAreRefusedByFileAndFieldAndTheirNeighboursKept() throws Exception {
+        NamespaceRef ns = Snapshots.ns(51);
+        InterfaceSnapshot good = Snapshots.named(Snapshots.eth1(ns), "eth0");
+        String text = SnapshotCodec.encode(new NamespaceState(ns, List.of(good, Snapshots.eth1(ns), Snapshots.named(Snapshots.eth1(ns), "eth2"),
+                        Snapshots.named(Snapshots.eth1(ns), "eth3"))))
+                .replaceFirst("\"name\":\"eth2\",(\"ifindex\":7,)\"mac\":\"02:42:ac:11:00:02\"", "\"name\":\"eth2\",$1\"mac\":\"01:00:5e:00:00:01\"")
+                .replace("\"name\":\"eth3\"", "\"name\":\"eth1\"");
+        Path file = tmp.resolve("netns-4-51.json");
+        Files.writeString(file, text);
+        try (SnapshotStore store = new SnapshotStore(tmp)) {
+            SnapshotStore.Loaded loaded = store.load();
+            assertThat(loaded.states()).singleElement().extracting(NamespaceState::interfaces).asList().containsExactly(good);
+            assertThat(loaded.problems()).extracting(StateFileProblem::toString).containsExactly(
+                    file + ": field \"interfaces[2].mac\": 01:00:5e:00:00:01 is a multicast address; a macvlan needs a unicast MAC",
+                    file + ": field \"interfaces[1].name\": 'eth1' is used by 2 interfaces in one namespace (entries [1, 3]); none of them is acted on",
+                    file + ": field \"interfaces[3].name\": 'eth1' is used by 2 interfaces in one namespace (entries [1, 3]); none of them is acted on");
+        }
+    }
+
+    @Test
+    void strictFieldErrorsNameTheFileAndTheField() throws Exception {
+        NamespaceRef ns = Snapshots.ns(61);
+        String text = SnapshotCodec.encode(new NamespaceState(ns, List.of(Snapshots.eth1(ns))));
+        Path unknown = tmp.resolve("netns-4-61.json");
+        Files.writeString(unknown, text.replace("\"up\":true", "\"up\":true,\"speed\":100"));
+        Path missing = tmp.resolve("netns-4-62.json");
+        Files.writeString(missing, text.replace("\"inode\":61", "\"inode\":62").replace("\"ifindex\":7,", ""));
+        try (SnapshotStore store = new SnapshotStore(tmp)) {
+            assertThat(store.load().problems()).extracting(StateFileProblem::toString).containsExactly(
+                    unknown + ": field \"interfaces[0].speed\": unknown field",
+                    missing + ": field \"interfaces[0].ifindex\": missing");
+        }
     }
 
     @Test
@@ -94,6 +155,7 @@ class SnapshotStoreTest {
         assertThat(state.snapshots()).extracting(s -> s.namespace().inode()).containsExactly(41L, 42L);
         assertThat(state.problems()).extracting(p -> p.file().getFileName().toString()).containsExactly("netns-4-43.json");
         assertThat(inFlight).exists();
+        assertThat(dir.resolve(StateDirectory.LOCK_FILE)).doesNotExist();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwxr-x---");
     }
 

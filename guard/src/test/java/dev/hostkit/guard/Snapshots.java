@@ -1,6 +1,7 @@
 package dev.hostkit.guard;
 
 import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Cidr;
 import dev.hostkit.netlink.MacAddress;
@@ -25,10 +26,15 @@ final class Snapshots {
                 List.of(Address.of(7, "10.9.0.2/24").withBroadcast(Cidr.address("10.9.0.255")).withLabel("eth1")
                                 .withFlags(AddressFlag.PERMANENT),
                         Address.of(7, "fd00:9::2/64").withFlags(AddressFlag.PERMANENT, AddressFlag.NODAD)),
-                List.of(Route.defaultRoute(2).via("10.9.0.1").dev(7),
+                List.of(Route.defaultRoute(AddressFamily.INET).via("10.9.0.1").dev(7),
                         Route.to("192.168.7.0/24").via("10.99.0.1").dev(7).withTable(100).withMetric(20)
                                 .withProtocol(Route.PROTOCOL_STATIC).onlink().withPreferredSource("10.9.0.2"),
-                        Route.defaultRoute(10).via("fd00:9::1").dev(7).withMetric(1024)),
+                        Route.defaultRoute(AddressFamily.INET6).via("fd00:9::1").dev(7).withMetric(1024)),
                 1_700_000_000_000L);
+    }
+
+    static InterfaceSnapshot named(InterfaceSnapshot s, String name) {
+        return new InterfaceSnapshot(s.namespace(), s.ifindex(), name, s.mac(), s.mtu(), s.mode(), s.up(), s.parent(), s.parentIndex(),
+                s.addresses(), s.routes(), s.takenAtMillis());
     }
 }

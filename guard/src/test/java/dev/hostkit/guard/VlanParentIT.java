@@ -71,7 +71,9 @@ class VlanParentIT {
         NamespaceRef ref = new NamespaceRef(id.device(), id.inode(), 0, 0, ns.path());
         InterfaceSnapshot eth1 = new InterfaceSnapshot(ref, 2, "eth1", MacAddress.parse("02:42:0a:4d:00:02"), 1500, MacvlanMode.BRIDGE,
                 true, new HostParent.Vlan(vlan, lower.name(), 3, VlanProtocol.IEEE_802_1Q), 7, List.of(), List.of(), 1L);
-        new SnapshotStore(state).write(new NamespaceState(ref, List.of(eth1)));
+        try (SnapshotStore store = new SnapshotStore(state)) {
+            store.write(new NamespaceState(ref, List.of(eth1)));
+        }
 
         try (MacvlanGuardian off = guardian(ns, false)) {
             // Recreation off: the guardian only waits (and logs once); it asks the kernel for nothing.

@@ -1,9 +1,6 @@
 package dev.hostkit.netlink;
 
-import dev.hostkit.core.internal.LibC;
-
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Objects;
 
@@ -82,9 +79,9 @@ public record Address(int linkIndex, InetAddress address, int prefixLength, Inet
         return new Address(linkIndex, address, prefixLength, peer, broadcast, scope, flags, l);
     }
 
-    /** {@code AF_INET} or {@code AF_INET6}. */
-    public int family() {
-        return address instanceof Inet6Address ? LibC.AF_INET6 : LibC.AF_INET;
+    /** IPv4 or IPv6. */
+    public AddressFamily family() {
+        return AddressFamily.of(address);
     }
 
     /** Whether {@code flag} is set. @param flag the flag @return true when set */

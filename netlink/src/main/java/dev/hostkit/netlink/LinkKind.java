@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * What kind of link a {@link Link} is ({@code IFLA_INFO_KIND} and its kind-specific data).
- * A closed family: macvlan, VLAN and veth are typed; every other kind is {@link Generic} with its kind string.
+ * A closed family: macvlan, ipvlan, VLAN and veth are typed; every other kind is {@link Generic} with its kind string.
  */
 public sealed interface LinkKind {
     /** The kernel's kind string, e.g. {@code macvlan}; empty for devices without one (loopback, NICs). */
@@ -26,6 +26,25 @@ public sealed interface LinkKind {
         @Override
         public String kindName() {
             return "macvlan";
+        }
+    }
+
+    /**
+     * An ipvlan link: it shares its parent's MAC, so it is told apart by name and mode, never by MAC.
+     *
+     * @param mode the forwarding mode
+     * @param flag how slaves of the same parent reach each other
+     */
+    record Ipvlan(IpvlanMode mode, IpvlanFlag flag) implements LinkKind {
+        /** @throws NullPointerException when mode or flag is null */
+        public Ipvlan {
+            Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(flag, "flag");
+        }
+
+        @Override
+        public String kindName() {
+            return "ipvlan";
         }
     }
 

@@ -11,9 +11,9 @@ import java.util.Objects;
  *
  * @param name the final name (in the target namespace)
  * @param kind the kind; for veth the peer name is required
- * @param parentIndex the parent's ifindex in the handle's namespace (macvlan, VLAN), else 0
+ * @param parentIndex the parent's ifindex in the handle's namespace (macvlan, ipvlan, VLAN), else 0
  * @param mtu the MTU, or 0 for the kernel's choice
- * @param mac the MAC, or {@code null} for a random one
+ * @param mac the MAC, or {@code null} for a random one (ipvlan: always {@code null}, it shares the parent's)
  * @param bringUp whether the link is brought up on create
  * @param namespace where the link is created, or {@code null} for the handle's namespace; not closed by hostkit
  */
@@ -23,15 +23,18 @@ public record LinkSpec(String name, LinkKind kind, int parentIndex, int mtu, Mac
     /** Largest MTU accepted here (the loopback maximum). */
     public static final int MAX_MTU = 65536;
 
-    /** @throws IllegalArgumentException for an invalid name, MTU, missing parent or peer, or closed namespace */
+    /** @throws IllegalArgumentException for an invalid name, MTU, missing parent or peer, a MAC on ipvlan, or closed namespace */
     public LinkSpec {
         LinkNames.check(name);
         Objects.requireNonNull(kind, "kind");
-        if ((kind instanceof LinkKind.Macvlan || kind instanceof LinkKind.Vlan) && parentIndex <= 0) {
+        if ((kind instanceof LinkKind.Macvlan || kind instanceof LinkKind.Ipvlan || kind instanceof LinkKind.Vlan) && parentIndex <= 0) {
             throw new IllegalArgumentException(kind.kindName() + " link '" + name + "' needs a parent link (index > 0), was " + parentIndex);
         }
         if (parentIndex < 0) {
             throw new IllegalArgumentException("parent index must not be negative, was " + parentIndex);
+        }
+        if (kind instanceof LinkKind.Ipvlan && mac != null) {
+            throw new IllegalArgumentException("ipvlan link '" + name + "' shares its parent's MAC; it cannot be given " + mac);
         }
         if (kind instanceof LinkKind.Veth v) {
             if (v.peerName() == null) {
@@ -67,6 +70,20 @@ public record LinkSpec(String name, LinkKind kind, int parentIndex, int mtu, Mac
      */
     public static LinkSpec macvlan(String name, int parentIndex, MacvlanMode mode) {
         return new LinkSpec(name, new LinkKind.Macvlan(mode), parentIndex, 0, null, false, null);
+    }
+
+    /**
+     * An ipvlan on {@code parentIndex}; with {@link #inNamespace} it is created directly inside the target namespace,
+     * as a macvlan is.
+     *
+     * @param name the name
+     * @param parentIndex the parent's ifindex in the handle's namespace
+     * @param mode L2, L3 or L3S
+     * @param flag bridge, private or VEPA
+     * @return the spec (down, in the handle's namespace)
+     */
+    public static LinkSpec ipvlan(String name, int parentIndex, IpvlanMode mode, IpvlanFlag flag) {
+        return new LinkSpec(name, new LinkKind.Ipvlan(mode, flag), parentIndex, 0, null, false, null);
     }
 
     /**

@@ -74,6 +74,21 @@ public record MacAddress(long value) {
         return (value & 0x0200_0000_0000L) != 0;
     }
 
+    /** Whether the group bit (the first octet's lowest) is set: a multicast address, the broadcast address included. */
+    public boolean isMulticast() {
+        return (value & 0x0100_0000_0000L) != 0;
+    }
+
+    /** Whether this is {@code ff:ff:ff:ff:ff:ff}. */
+    public boolean isBroadcast() {
+        return value == 0xFFFF_FFFF_FFFFL;
+    }
+
+    /** Whether this is {@code 00:00:00:00:00:00}, which the kernel refuses as a device address. */
+    public boolean isZero() {
+        return value == 0;
+    }
+
     /** Lower-case {@code aa:bb:cc:dd:ee:ff}, as {@code ip} prints it. */
     @Override
     public String toString() {

@@ -1,9 +1,11 @@
 package dev.hostkit.netlink;
 
-import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.internal.MessageBuilder;
 import dev.hostkit.netlink.internal.RtnlChannel.Request;
 
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 import static dev.hostkit.netlink.internal.RtnlConstants.*;
@@ -45,6 +47,11 @@ final class Requests {
         if (kind instanceof LinkKind.Macvlan mv) {
             int data = m.beginNestedPlain(IFLA_INFO_DATA);
             m.attrU32(IFLA_MACVLAN_MODE, mv.mode().value());
+            m.endNested(data);
+        } else if (kind instanceof LinkKind.Ipvlan iv) {
+            int data = m.beginNestedPlain(IFLA_INFO_DATA);
+            m.attrU16(IFLA_IPVLAN_MODE, iv.mode().value()); // ip always sends both, mode then flags
+            m.attrU16(IFLA_IPVLAN_FLAGS, iv.flag().value());
             m.endNested(data);
         } else if (kind instanceof LinkKind.Vlan v) {
             int data = m.beginNestedPlain(IFLA_INFO_DATA);
@@ -100,7 +107,7 @@ final class Requests {
         int type = add ? RTM_NEWADDR : RTM_DELADDR;
         int flags = add ? NLM_F_CREATE | NLM_F_EXCL : 0;
         return new Request(type, flags, m -> {
-            m.ifaddrmsg(a.family(), a.prefixLength(), a.flags() & 0xff, a.scope().value(), a.linkIndex());
+            m.ifaddrmsg(a.family().number(), a.prefixLength(), a.flags() & 0xff, a.scope().value(), a.linkIndex());
             m.attrBytes(IFA_LOCAL, a.address().getAddress());
             m.attrBytes(IFA_ADDRESS, (a.peer() != null ? a.peer() : a.address()).getAddress());
             if (a.broadcast() != null) {
@@ -135,14 +142,16 @@ final class Requests {
         }
         int protocol = op == RouteOp.DELETE ? 0 : r.protocol();
         return new Request(type, flags, m -> {
-            m.rtmsg(r.family(), r.destinationPrefix(), 0, 0, r.table() < 256 ? r.table() : 0, protocol, scope, r.type(), r.flags());
+            m.rtmsg(r.family().number(), r.destinationPrefix(), 0, 0, r.table() < 256 ? r.table() : 0, protocol, scope, r.type(), r.flags());
             if (r.destination() != null) {
                 m.attrBytes(RTA_DST, r.destination().getAddress());
             }
-            if (r.gateway() != null) {
-                m.attrBytes(RTA_GATEWAY, r.gateway().getAddress());
+            // A nexthop object stands for the gateways and links; the kernel refuses both at once.
+            boolean object = r.nexthopId() != 0;
+            if (r.gateway() != null && !object) {
+                gateway(m, r.family(), r.gateway());
             }
-            if (r.outputIndex() != 0) {
+            if (r.outputIndex() != 0 && !object) {
                 m.attrU32(RTA_OIF, r.outputIndex());
             }
             if (r.priority() != 0) {
@@ -151,11 +160,44 @@ final class Requests {
             if (r.preferredSource() != null) {
                 m.attrBytes(RTA_PREFSRC, r.preferredSource().getAddress());
             }
+            if (r.isMultipath() && !object) {
+                multipath(m, r);
+            }
+            if (r.nexthopId() != 0) {
+                m.attrU32(RTA_NH_ID, r.nexthopId());
+            }
             m.attrU32(RTA_TABLE, r.table());
         }, switch (op) {
             case ADD -> "add route";
             case REPLACE -> "replace route";
             case DELETE -> "delete route";
-        }, r.destinationText() + (r.family() == LibC.AF_INET ? "" : " (IPv6)") + " table " + r.table());
+        }, r.destinationText() + (r.family() == AddressFamily.INET ? "" : " (IPv6)") + " table " + r.table());
+    }
+
+    /** {@code RTA_MULTIPATH}: one {@code struct rtnexthop} per hop with its gateway inside, laid out as {@code ip} does. */
+    static void multipath(MessageBuilder m, Route r) {
+        int mp = m.beginNestedPlain(RTA_MULTIPATH);
+        for (NextHop h : r.nextHops()) {
+            // Only onlink is a request flag; dead/linkdown are the kernel's report and it refuses them in a request.
+            int hop = m.beginNextHop(h.flags() & RTNH_F_ONLINK, h.weight() - 1, h.outputIndex());
+            if (h.gateway() != null) {
+                gateway(m, r.family(), h.gateway());
+            }
+            m.endNested(hop);
+        }
+        m.endNested(mp);
+    }
+
+    /** {@code RTA_GATEWAY} for a gateway of the route's family, {@code RTA_VIA} (struct rtvia) for IPv6 on IPv4. */
+    private static void gateway(MessageBuilder m, AddressFamily routeFamily, InetAddress gw) {
+        byte[] addr = gw.getAddress();
+        AddressFamily gwFamily = AddressFamily.of(gw);
+        if (gwFamily == routeFamily) {
+            m.attrBytes(RTA_GATEWAY, addr);
+            return;
+        }
+        ByteBuffer via = ByteBuffer.allocate(2 + addr.length).order(ByteOrder.nativeOrder());
+        via.putShort((short) gwFamily.number()).put(addr);
+        m.attrBytes(RTA_VIA, via.array());
     }
 }

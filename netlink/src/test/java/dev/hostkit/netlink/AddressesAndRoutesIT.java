@@ -1,7 +1,6 @@
 package dev.hostkit.netlink;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hostkit.core.internal.LibC;
 import dev.hostkit.testkit.HostTest;
 import dev.hostkit.testkit.TestNetns;
 import org.junit.jupiter.api.Test;
@@ -40,7 +39,7 @@ class AddressesAndRoutesIT {
                         + (a.broadcast() != null ? " brd " + a.broadcast().getHostAddress() : ""));
             }
             assertThat(ours).containsExactlyInAnyOrderElementsOf(ipSeen);
-            Address v6 = mine.stream().filter(a -> a.family() == LibC.AF_INET6 && a.cidr().startsWith("fd77")).findFirst().orElseThrow();
+            Address v6 = mine.stream().filter(a -> a.family() == AddressFamily.INET6 && a.cidr().startsWith("fd77")).findFirst().orElseThrow();
             assertThat(v6.has(AddressFlag.NODAD)).isTrue();
             assertThat(v6.has(AddressFlag.PERMANENT)).isTrue();
 
@@ -63,7 +62,7 @@ class AddressesAndRoutesIT {
             rt.setUp(idx, true);
             rt.addAddress(Address.of(idx, "10.88.0.2/24"));
             rt.addAddress(Address.of(idx, "fd88::2/64").withFlags(AddressFlag.NODAD));
-            rt.addRoute(Route.defaultRoute(LibC.AF_INET).via("10.88.0.1").dev(idx));
+            rt.addRoute(Route.defaultRoute(AddressFamily.INET).via("10.88.0.1").dev(idx));
             rt.addRoute(Route.to("10.99.0.0/16").via("10.88.0.1").dev(idx).withMetric(50).withPreferredSource("10.88.0.2"));
             rt.addRoute(Route.to("10.98.0.0/16").dev(idx));
             rt.addRoute(Route.to("192.0.2.0/24").via("198.51.100.1").dev(idx).onlink());
@@ -73,7 +72,7 @@ class AddressesAndRoutesIT {
 
             List<String> ours = new ArrayList<>();
             for (Route r : rt.routes(Route.TABLE_MAIN)) {
-                if (r.family() == LibC.AF_INET) {
+                if (r.family() == AddressFamily.INET) {
                     ours.add(describe(r));
                 }
             }
@@ -93,7 +92,7 @@ class AddressesAndRoutesIT {
             assertThat(rt.routes(Route.TABLE_MAIN)).anyMatch(r -> r.destinationText().equals("fd99::/64") && r.gateway() != null);
 
             rt.deleteRoute(Route.to("10.99.0.0/16").withMetric(50));
-            rt.deleteRoute(Route.defaultRoute(LibC.AF_INET));
+            rt.deleteRoute(Route.defaultRoute(AddressFamily.INET));
             assertThat(rt.routes(Route.TABLE_MAIN)).extracting(Route::destinationText).doesNotContain("10.99.0.0/16", "default");
             assertThatThrownBy(() -> rt.deleteRoute(Route.to("10.55.0.0/16")))
                     .isInstanceOf(NetlinkException.class)

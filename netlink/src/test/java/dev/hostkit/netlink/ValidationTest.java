@@ -77,7 +77,12 @@ class ValidationTest {
         assertThatThrownBy(() -> Address.of(0, "10.0.0.1/24")).hasMessageContaining("link index");
         assertThatThrownBy(() -> Address.of(1, "fd00::1/129")).hasMessageContaining("0..128");
         assertThatThrownBy(() -> Address.of(1, "10.0.0.1/24").withLabel("a-label-of-16-by")).hasMessageContaining("1..15 bytes");
-        assertThatThrownBy(() -> Route.to("10.0.0.0/8").via("fd00::1")).hasMessageContaining("not of the route's family");
+        assertThatThrownBy(() -> Route.to("fd00::/8").via("10.0.0.1")).hasMessageContaining("not of the route's family");
+        assertThat(Route.to("10.0.0.0/8").via("fe80::1").gateway()).as("IPv4 via IPv6 (RFC 5549, RTA_VIA)").isEqualTo(Cidr.address("fe80::1"));
+        assertThatThrownBy(() -> Route.to("10.0.0.0/8").via("10.0.0.1").withNextHops(NextHop.via("10.0.0.2", 3)).dev(4))
+                .hasMessageContaining("in its next hops");
+        assertThatThrownBy(() -> NextHop.via("10.0.0.1", 3).withWeight(257)).hasMessageContaining("1..256");
+        assertThatThrownBy(() -> new NextHop(null, 0, 1, 0)).hasMessageContaining("gateway or an output link");
         assertThatThrownBy(() -> Route.to("10.0.0.0/x")).hasMessageContaining("malformed prefix length");
     }
 

@@ -40,7 +40,7 @@ class ArchitectureTest {
 
     /** The only uses of another module's {@code internal} package: hostkit's own modules, by qualified export. */
     private static final Map<String, Set<String>> INTERNAL_USERS = Map.of(
-            "core", Set.of("netlink", "guard", "docker-client"),
+            "core", Set.of("netlink", "guard", "cgroups", "docker-client"),
             "netlink", Set.of("guard"));
 
     /** Package roots of each module. */

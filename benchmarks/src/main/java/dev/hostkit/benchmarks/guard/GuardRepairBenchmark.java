@@ -1,10 +1,10 @@
 package dev.hostkit.benchmarks.guard;
 
 import dev.hostkit.core.NetNamespace;
-import dev.hostkit.core.internal.LibC;
 import dev.hostkit.testkit.Sh;
 import dev.hostkit.testkit.TestNames;
 import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkSpec;
@@ -161,8 +161,8 @@ public final class GuardRepairBenchmark {
                 in.batch().addAddress(Address.of(mv.index(), v4 + "/8"))
                         .addAddress(Address.of(mv.index(), "fd00:77::" + Integer.toHexString(i) + "/64").withFlags(AddressFlag.NODAD))
                         .executeOrThrow();
-                in.batch().addRoute(Route.defaultRoute(LibC.AF_INET).via("10.0.0.1").dev(mv.index()))
-                        .addRoute(Route.defaultRoute(LibC.AF_INET6).via("fd00:77::1").dev(mv.index()))
+                in.batch().addRoute(Route.defaultRoute(AddressFamily.INET).via("10.0.0.1").dev(mv.index()))
+                        .addRoute(Route.defaultRoute(AddressFamily.INET6).via("fd00:77::1").dev(mv.index()))
                         .addRoute(Route.to("192.168.77.0/24").via("10.99.0.1").dev(mv.index()).onlink().withTable(100))
                         .executeOrThrow();
             }

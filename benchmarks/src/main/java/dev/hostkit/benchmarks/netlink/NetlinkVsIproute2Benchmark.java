@@ -137,7 +137,7 @@ public final class NetlinkVsIproute2Benchmark {
         return timed("ip", "-n", ns, "-batch", file.toString());
     }
 
-    private static Sample timed(String... cmd) throws IOException, InterruptedException {
+    static Sample timed(String... cmd) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>(List.of("/usr/bin/time", "-f", "HKTIME %e %U %S"));
         full.addAll(Arrays.asList(cmd));
         Process p = new ProcessBuilder(full).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -190,7 +190,7 @@ public final class NetlinkVsIproute2Benchmark {
                 samples.stream().mapToDouble(Sample::sysMs).average().orElse(0), samples.size());
     }
 
-    private static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {
+    static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {
         double[] v = samples.stream().mapToDouble(f).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }

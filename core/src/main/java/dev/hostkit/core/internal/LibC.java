@@ -23,6 +23,7 @@ public final class LibC {
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
     public static final int AF_NETLINK = 16;
+    public static final int AF_PACKET = 17;
     public static final int SOCK_STREAM = 1;
     public static final int SOCK_DGRAM = 2;
     public static final int SOCK_RAW = 3;
@@ -52,6 +53,9 @@ public final class LibC {
     // eventfd(2) flags.
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
+    // flock(2) operations.
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
 
     private LibC() {
     }
@@ -98,6 +102,11 @@ public final class LibC {
     public static native long getdents64(int fd, Pointer buf, long count) throws LastErrorException;
 
     public static native int getpid();
+
+    public static native int geteuid();
+
+    /** An advisory lock on the open file description: held until every fd sharing it is closed. */
+    public static native int flock(int fd, int operation) throws LastErrorException;
 
     /** ioctl without an argument, e.g. {@link #NS_GET_NSTYPE}. */
     public static native int ioctl(int fd, long request) throws LastErrorException;

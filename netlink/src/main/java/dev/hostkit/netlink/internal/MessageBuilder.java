@@ -159,7 +159,18 @@ public final class MessageBuilder {
         return at;
     }
 
-    /** Closes a nested attribute opened at {@code offset}. */
+    /**
+     * Opens a {@code struct rtnexthop} inside {@code RTA_MULTIPATH}; its attributes follow, and
+     * {@link #endNested(int)} with the returned offset fixes {@code rtnh_len} (a u16 at the start, like {@code nla_len}).
+     */
+    public int beginNextHop(int flags, int hops, int ifindex) {
+        ensure(RtnlConstants.RTNEXTHOP_LEN);
+        int at = buf.position();
+        buf.putShort((short) 0).put((byte) flags).put((byte) hops).putInt(ifindex);
+        return at;
+    }
+
+    /** Closes a nested attribute (or next hop) opened at {@code offset}. */
     public MessageBuilder endNested(int offset) {
         buf.putShort(offset, (short) (buf.position() - offset));
         return this;

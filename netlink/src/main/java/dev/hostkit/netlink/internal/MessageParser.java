@@ -2,6 +2,8 @@ package dev.hostkit.netlink.internal;
 
 import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.IpvlanFlag;
+import dev.hostkit.netlink.IpvlanMode;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.MacAddress;
@@ -28,6 +30,7 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
  */
 public final class MessageParser {
     private static final byte[] KIND_MACVLAN = "macvlan".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KIND_IPVLAN = "ipvlan".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KIND_VLAN = "vlan".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KIND_VETH = "veth".getBytes(StandardCharsets.US_ASCII);
     private static final LinkKind.Veth VETH = new LinkKind.Veth(null, null);
@@ -183,6 +186,9 @@ public final class MessageParser {
                 throw new NetlinkParseException(e.getMessage(), dataAt);
             }
         }
+        if (equalsAscii(b, kindAt, n, KIND_IPVLAN)) {
+            return ipvlan(b, dataAt, dataEnd);
+        }
         if (equalsAscii(b, kindAt, n, KIND_VLAN)) {
             int id = -1;
             int proto = ETH_P_8021Q;
@@ -208,6 +214,31 @@ public final class MessageParser {
             return VETH;
         }
         return new LinkKind.Generic(string(b, kindAt, kindLen));
+    }
+
+    /** Mode and flags of an ipvlan ({@code IFLA_INFO_DATA} at {@code dataAt}, or -1 when absent: the kernel's defaults). */
+    private static LinkKind ipvlan(ByteBuffer b, int dataAt, int dataEnd) {
+        int mode = IPVLAN_MODE_L3;
+        int flags = 0;
+        for (int a = dataAt; dataAt >= 0 && a < dataEnd; ) {
+            int alen = attrLength(b, a, dataEnd);
+            int type = Short.toUnsignedInt(b.getShort(a + 2)) & NLA_TYPE_MASK;
+            if (type == IFLA_IPVLAN_MODE || type == IFLA_IPVLAN_FLAGS) {
+                need(alen - NLA_HDRLEN >= 2, (type == IFLA_IPVLAN_MODE ? "IFLA_IPVLAN_MODE" : "IFLA_IPVLAN_FLAGS") + " shorter than 2 bytes", a);
+                int v = Short.toUnsignedInt(b.getShort(a + NLA_HDRLEN));
+                if (type == IFLA_IPVLAN_MODE) {
+                    mode = v;
+                } else {
+                    flags = v;
+                }
+            }
+            a += align(alen);
+        }
+        try {
+            return new LinkKind.Ipvlan(IpvlanMode.of(mode), IpvlanFlag.of(flags));
+        } catch (IllegalArgumentException e) {
+            throw new NetlinkParseException(e.getMessage(), dataAt);
+        }
     }
 
     /**
@@ -262,7 +293,7 @@ public final class MessageParser {
     }
 
     /**
-     * Decodes an {@code RTM_NEWROUTE}/{@code RTM_DELROUTE} message.
+     * Decodes an {@code RTM_NEWROUTE}/{@code RTM_DELROUTE} message (see {@link RouteParser}).
      *
      * @param b the datagram
      * @param off the message start
@@ -270,52 +301,7 @@ public final class MessageParser {
      * @return the route, or {@code null} for families other than IPv4/IPv6
      */
     public Route route(ByteBuffer b, int off, int len) {
-        int end = off + len;
-        int body = off + NLMSG_HDRLEN;
-        need(body + RTMSG_LEN <= end, "rtmsg does not fit", off);
-        int family = Byte.toUnsignedInt(b.get(body));
-        if (family != LibC.AF_INET && family != LibC.AF_INET6) {
-            return null;
-        }
-        int alen = family == LibC.AF_INET ? 4 : 16;
-        int dstLen = Byte.toUnsignedInt(b.get(body + 1));
-        need(dstLen <= alen * 8, "destination length " + dstLen + " too long", body + 1);
-        int table = Byte.toUnsignedInt(b.get(body + 4));
-        int protocol = Byte.toUnsignedInt(b.get(body + 5));
-        int scope = Byte.toUnsignedInt(b.get(body + 6));
-        int type = Byte.toUnsignedInt(b.get(body + 7));
-        int flags = b.getInt(body + 8);
-        InetAddress dst = null;
-        InetAddress gateway = null;
-        InetAddress prefsrc = null;
-        int oif = 0;
-        int priority = 0;
-        for (int a = body + RTMSG_LEN; a < end; ) {
-            int l = attrLength(b, a, end);
-            int t = Short.toUnsignedInt(b.getShort(a + 2)) & NLA_TYPE_MASK;
-            int p = a + NLA_HDRLEN;
-            switch (t) {
-                case RTA_DST -> dst = inet(b, p, l - NLA_HDRLEN, alen, a);
-                case RTA_GATEWAY -> gateway = inet(b, p, l - NLA_HDRLEN, alen, a);
-                case RTA_PREFSRC -> prefsrc = inet(b, p, l - NLA_HDRLEN, alen, a);
-                case RTA_OIF -> oif = u32(b, p, l - NLA_HDRLEN, "RTA_OIF");
-                case RTA_PRIORITY -> priority = u32(b, p, l - NLA_HDRLEN, "RTA_PRIORITY");
-                case RTA_TABLE -> table = u32(b, p, l - NLA_HDRLEN, "RTA_TABLE");
-                default -> { }
-            }
-            a += align(l);
-        }
-        if (dst == null && dstLen != 0) {
-            // A prefix without RTA_DST means the all-zero network of that length.
-            dst = zero(alen);
-        }
-        need(oif >= 0 && table >= 0, "negative RTA_OIF or RTA_TABLE", body);
-        try {
-            return new Route(family, dst, dst == null ? 0 : dstLen, gateway, oif, table, priority, Scope.of(scope),
-                    protocol, type, flags, prefsrc);
-        } catch (IllegalArgumentException e) {
-            throw new NetlinkParseException(e.getMessage(), off);
-        }
+        return RouteParser.route(b, off, len);
     }
 
     /**
@@ -335,14 +321,6 @@ public final class MessageParser {
             a += align(l);
         }
         return NETNSA_NSID_NOT_ASSIGNED;
-    }
-
-    private static InetAddress zero(int alen) {
-        try {
-            return InetAddress.getByAddress(new byte[alen]);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**
@@ -414,7 +392,7 @@ public final class MessageParser {
         return new MacAddress(v);
     }
 
-    private static InetAddress inet(ByteBuffer b, int p, int plen, int alen, int at) {
+    static InetAddress inet(ByteBuffer b, int p, int plen, int alen, int at) {
         if (plen != alen) {
             throw new NetlinkParseException("address attribute of " + plen + " bytes, expected " + alen, at);
         }

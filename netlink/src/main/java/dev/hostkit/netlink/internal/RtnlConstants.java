@@ -117,11 +117,26 @@ public final class RtnlConstants {
     public static final int MACVLAN_MODE_PASSTHRU = 8;
     public static final int MACVLAN_MODE_SOURCE = 16;
 
+    public static final int IFLA_IPVLAN_MODE = 1;
+    public static final int IFLA_IPVLAN_FLAGS = 2;
+    public static final int IPVLAN_MODE_L2 = 0;
+    public static final int IPVLAN_MODE_L3 = 1;
+    public static final int IPVLAN_MODE_L3S = 2;
+    public static final int IPVLAN_F_PRIVATE = 0x01;
+    public static final int IPVLAN_F_VEPA = 0x02;
+
     public static final int IFLA_VLAN_ID = 1;
     public static final int IFLA_VLAN_PROTOCOL = 5;
     // linux/if_ether.h
     public static final int ETH_P_8021Q = 0x8100;
     public static final int ETH_P_8021AD = 0x88A8;
+    public static final int ETH_P_ALL = 0x0003;
+    public static final int ETH_P_IP = 0x0800;
+    public static final int ETH_P_ARP = 0x0806;
+    public static final int ETH_P_IPV6 = 0x86DD;
+
+    // linux/if_packet.h
+    public static final int SOCKADDR_LL_LEN = 20; // struct sockaddr_ll
 
     // linux/veth.h
     public static final int VETH_INFO_PEER = 1;
@@ -151,10 +166,16 @@ public final class RtnlConstants {
     public static final int RTA_GATEWAY = 5;
     public static final int RTA_PRIORITY = 6;
     public static final int RTA_PREFSRC = 7;
+    public static final int RTA_MULTIPATH = 9;
     public static final int RTA_TABLE = 15;
+    public static final int RTA_VIA = 18;
+    public static final int RTA_NH_ID = 30;
+    public static final int RTNEXTHOP_LEN = 8; // struct rtnexthop: len u16, flags u8, hops u8, ifindex s32
 
     public static final int RTN_UNICAST = 1;
+    public static final int RTNH_F_DEAD = 1;
     public static final int RTNH_F_ONLINK = 4;
+    public static final int RTNH_F_LINKDOWN = 16;
     public static final int RT_TABLE_UNSPEC = 0;
     public static final int RT_TABLE_MAIN = 254;
     public static final int RTPROT_BOOT = 3;

@@ -1,6 +1,7 @@
 package dev.hostkit.netlink.internal;
 
 import dev.hostkit.netlink.NetlinkParseException;
+import dev.hostkit.netlink.MultipathAndIpvlanParserTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -25,6 +26,8 @@ class ParserFuzzTest {
     private static List<byte[]> seeds() {
         List<byte[]> out = new ArrayList<>();
         out.add(bytes(MessageParserTest.macvlanLinkMessage()));
+        out.add(bytes(MultipathAndIpvlanParserTest.ipvlanLinkMessage(1, 2, true)));
+        out.add(bytes(MultipathAndIpvlanParserTest.ipv4MultipathRouteMessage()));
         MessageBuilder m = new MessageBuilder(512);
         // A datagram with several messages: vlan link, veth link, IPv4 address, IPv6 route, DONE.
         m.beginMessage(RTM_NEWLINK, NLM_F_MULTI, 3);

@@ -1,0 +1,56 @@
+package dev.hostkit.cli;
+
+import dev.hostkit.guard.MacvlanGuardian;
+import dev.hostkit.guard.NamespaceSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class GuardCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aSecondGuardianOnOneStateDirectoryExitsNonZeroWithOneLineNamingTheLock() throws Exception {
+        Path dir = tmp.resolve("state");
+        try (MacvlanGuardian first = MacvlanGuardian.builder().stateDir(dir).namespaces(NamespaceSource.of(List.of())).build()) {
+            Run r = run("--state-dir", dir.toString(), "--once", "--netns", tmp.resolve("none").toString());
+            assertThat(r.status).isEqualTo(2);
+            assertThat(r.stderr).isEqualTo("hostkit guard: cannot start: state directory " + dir + " is in use by another guardian (pid "
+                    + ProcessHandle.current().pid() + "): it holds the lock " + dir.resolve("guardian.lock") + "\n");
+        }
+    }
+
+    @Test
+    void anEmptyStateDirectoryIsRefusedAndTheWorkingDirectoryKeepsItsMode() throws Exception {
+        Path cwd = Path.of("").toAbsolutePath();
+        Object before = Files.getAttribute(cwd, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        Run r = run("--state-dir", "", "--once");
+        assertThat(r.status).isEqualTo(2);
+        assertThat(r.stderr).isEqualTo("hostkit guard: cannot start: state directory is an empty path; give the directory explicitly\n");
+        assertThat(Files.getAttribute(cwd, "unix:mode", LinkOption.NOFOLLOW_LINKS)).isEqualTo(before);
+    }
+
+    private record Run(int status, String stderr) {
+    }
+
+    private static synchronized Run run(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return new Run(GuardCommand.run(args), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(saved);
+        }
+    }
+}
