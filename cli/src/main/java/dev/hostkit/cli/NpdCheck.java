@@ -180,7 +180,7 @@ final class NpdCheck {
         }
         try (DockerClient docker = b.build()) {
             Ping p = docker.ping();
-            return new Answer(OK, "Docker Engine answers (API " + p.apiVersion() + ") on " + docker.socket());
+            return new Answer(OK, "Docker Engine answers /_ping (API " + p.apiVersion() + ") on " + docker.socket());
         }
     }
 }

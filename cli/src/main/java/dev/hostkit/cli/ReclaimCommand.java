@@ -78,7 +78,11 @@ final class ReclaimCommand {
             census = MemoryCensus.full(fs);
             DockerFacts.LiveIds live = HostRoot.isSlash(a.root()) ? liveIds.apply(whyNot) : null;
             if (live == null) {
-                whyNot.add(0, "orphans not judged: " + (HostRoot.isSlash(a.root()) ? "the Docker Engine cannot be asked" : "not this host's root"));
+                if (HostRoot.isSlash(a.root())) {
+                    whyNot.replaceAll(why -> "cannot ask the Docker Engine who exists: " + why);
+                } else {
+                    whyNot.add("the Docker Engine is asked only with the root /, not " + a.root());
+                }
                 plan = Reclaim.plan(fs, census, null, null, a.options());
             } else {
                 List<OrphanCgroup> orphans = OrphanCgroup.find(census, live.podUids(), live.containerIds(), Set.of(CgroupOwner.Runtime.DOCKER));
