@@ -91,7 +91,7 @@ class ReclaimCommandIT {
         Sh.run("sh", "-c", "echo $$ > " + cgroup.resolve("cgroup.procs") + " && dd if=/dev/zero of=" + f + " bs=1M count=" + mib + " status=none");
     }
 
-    private static long usage(Path cgroup) {
+    private static long usage(Path cgroup) throws IOException {
         return Long.parseLong(ProcFs.readKernelFile(cgroup.resolve("memory.usage_in_bytes")).strip());
     }
 
