@@ -73,9 +73,12 @@ final class ReclaimCommand {
         MemoryCensus census;
         ReclaimPlan plan;
         List<String> whyNot = new ArrayList<>();
+        long t0 = System.nanoTime();
+        long censusNanos;
         try {
             fs = CgroupFs.at(a.root());
             census = MemoryCensus.full(fs);
+            censusNanos = System.nanoTime() - t0;
             DockerFacts.LiveIds live = HostRoot.isSlash(a.root()) ? liveIds.apply(whyNot) : null;
             if (live == null) {
                 if (HostRoot.isSlash(a.root())) {
@@ -96,10 +99,16 @@ final class ReclaimCommand {
             err.println("hostkit cgroups reclaim: " + e.getMessage());
             return e instanceof ReclaimException ? 2 : 70;
         }
+        // The time the census took and the time beyond it (the engine's ids, orphans, the plan): the dry run's cost.
+        Timings timings = new Timings(censusNanos / 1_000_000, (System.nanoTime() - t0 - censusNanos) / 1_000_000);
         List<String> notes = new ArrayList<>(whyNot);
         notes.addAll(plan.notes());
         if (a.dryRun()) {
-            out.println(a.json() ? json(planMap(plan, notes)) : planText(plan, notes));
+            Map<String, Object> m = planMap(plan, notes);
+            m.put("censusMillis", timings.censusMillis());
+            m.put("planMillis", timings.planMillis());
+            out.println(a.json() ? json(m) : planText(plan, notes) + " (census " + timings.censusMillis() + " ms, plan "
+                    + timings.planMillis() + " ms)");
             return 0;
         }
         ReclaimReport report;
@@ -111,6 +120,10 @@ final class ReclaimCommand {
         }
         out.println(a.json() ? json(reportMap(plan, report, notes)) : reportText(plan, report, notes));
         return failed(report).isEmpty() ? 0 : 1;
+    }
+
+    /** Milliseconds of the census, and of everything after it up to a plan. */
+    record Timings(long censusMillis, long planMillis) {
     }
 
     static Args parse(String[] argv, Map<String, String> env) {
