@@ -62,12 +62,7 @@ public final class CgroupFs {
         try {
             mounts = proc.mountInfo();
         } catch (UncheckedIOException e) {
-            IOException cause = e.getCause();
-            Errno errno = cause instanceof NoSuchFileException ? Errno.ENOENT
-                    : cause instanceof AccessDeniedException ? Errno.EACCES
-                    : cause instanceof FileSystemException f ? KernelFiles.errnoFromReason(f.getReason())
-                    : null;
-            throw new CgroupException(mountinfo, errno, "cannot read the mount table (is " + root + " a host root?)", e);
+            throw new CgroupException(mountinfo, KernelFiles.errnoOf(e.getCause()), "cannot read the mount table (is " + root + " a host root?)", e);
         } catch (IllegalArgumentException e) {
             throw new CgroupException(mountinfo, null, e.getMessage(), e);
         }
@@ -89,9 +84,12 @@ public final class CgroupFs {
             throw new CgroupException(mountinfo, null, "no cgroup or cgroup2 mount under " + root
                     + ": not a cgroup host (or the wrong --root)", null);
         }
+        checkMountPoint(mountinfo, memory);
+        checkMountPoint(mountinfo, v2);
         CgroupLayout layout = !anyV1 ? CgroupLayout.V2 : v2 == null ? CgroupLayout.V1 : CgroupLayout.HYBRID;
         boolean memoryOnUnified = false;
         if (v2 != null && memory == null) {
+            // Absent means no memory controller; unreadable (EACCES) is an error, not "no memory hierarchy".
             String controllers = readOrNull(under(root, v2.mountPoint()), CGROUP_CONTROLLERS);
             memoryOnUnified = controllers != null && List.of(controllers.strip().split("\\s+")).contains("memory");
         }
@@ -101,13 +99,38 @@ public final class CgroupFs {
     private static String readOrNull(Path dir, String name) {
         try {
             return KernelFiles.read(dir, name);
-        } catch (CgroupGone | CgroupException e) {
+        } catch (CgroupGone e) {
             return null;
         }
     }
 
+    // The kernel prints canonical absolute mount points; anything else (a fixture's "/../../../../etc") would
+    // resolve outside the root and is refused as garbage.
+    private static void checkMountPoint(Path mountinfo, MountInfo m) {
+        if (m != null && !canonical(m.mountPoint())) {
+            throw new CgroupException(mountinfo, null, "the " + m.fsType() + " mount point '" + m.mountPoint()
+                    + "' is not a canonical absolute path (it could lead outside the root): refused", null);
+        }
+    }
+
+    private static boolean canonical(String p) {
+        if (!p.startsWith("/") || p.indexOf('\0') >= 0) {
+            return false;
+        }
+        for (String seg : p.substring(1).split("/", -1)) {
+            if (seg.equals(".") || seg.equals("..") || (seg.isEmpty() && p.length() > 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static Path under(Path root, String absolute) {
-        return root.resolve(absolute.startsWith("/") ? absolute.substring(1) : absolute);
+        Path p = root.resolve(absolute.startsWith("/") ? absolute.substring(1) : absolute).normalize();
+        if (!p.startsWith(root.normalize())) {
+            throw new IllegalArgumentException("'" + absolute + "' leads outside " + root);
+        }
+        return p;
     }
 
     /** The root everything resolves under ({@code /} on a live host). */
@@ -180,14 +203,22 @@ public final class CgroupFs {
      *
      * @param pid a process id
      * @return its memory cgroup, empty when the process is gone or has none
+     * @throws CgroupException naming the file when it exists but cannot be read (EACCES: not "gone")
      */
     public Optional<MemoryCgroup> memoryCgroupOf(int pid) {
         Path file = proc.proc().resolve(Integer.toString(pid)).resolve("cgroup");
         String text;
         try {
             text = ProcFs.readKernelFile(file);
-        } catch (IOException e) {
+        } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (IOException e) {
+            // ESRCH: the process exited between open and read.
+            Errno errno = KernelFiles.errnoOf(e);
+            if (errno == Errno.ESRCH) {
+                return Optional.empty();
+            }
+            throw new CgroupException(file, errno, errno == null ? String.valueOf(e.getMessage()) : "", e);
         }
         for (String line : text.split("\n")) {
             String[] f = line.split(":", 3);
@@ -211,25 +242,36 @@ public final class CgroupFs {
         }
     }
 
-    /** The kernel command line, empty when unreadable. */
+    /**
+     * The kernel command line; empty when {@code proc/cmdline} does not exist.
+     *
+     * @throws CgroupException naming the file when it exists but cannot be read
+     */
     public String cmdline() {
-        return proc.cmdline();
+        try {
+            return proc.cmdline();
+        } catch (UncheckedIOException e) {
+            throw new CgroupException(proc.proc().resolve("cmdline"), KernelFiles.errnoOf(e.getCause()), "", e);
+        }
     }
 
     /**
      * {@code num_cgroups} of the memory row of {@code proc/cgroups}: live plus dying cgroups of the v1 memory
      * hierarchy. Empty when the file or the row is missing or memory is not on a v1 hierarchy.
+     *
+     * @throws CgroupException when the file exists but cannot be read
+     * @throws CgroupParseException when the row is garbage (a negative or non-numeric count)
      */
     public OptionalLong procCgroupsMemoryCount() {
         Path file = proc.proc().resolve(PROC_CGROUPS);
         String text;
         try {
-            if (!Files.exists(file)) {
-                return OptionalLong.empty();
-            }
             text = ProcFs.readKernelFile(file);
-        } catch (IOException e) {
+        } catch (NoSuchFileException e) {
             return OptionalLong.empty();
+        } catch (IOException e) {
+            Errno errno = KernelFiles.errnoOf(e);
+            throw new CgroupException(file, errno, errno == null ? String.valueOf(e.getMessage()) : "", e);
         }
         for (String line : text.split("\n")) {
             if (line.startsWith("memory\t") || line.startsWith("memory ")) {
@@ -238,10 +280,12 @@ public final class CgroupFs {
                     throw new CgroupParseException(file, line, "'memory HIERARCHY NUM_CGROUPS ENABLED'");
                 }
                 try {
-                    if (Integer.parseInt(f[1]) == 0) {
-                        return OptionalLong.empty();
+                    int hierarchy = Integer.parseInt(f[1]);
+                    long count = Long.parseLong(f[2]);
+                    if (hierarchy < 0 || count < 0) {
+                        throw new CgroupParseException(file, line, "'memory HIERARCHY NUM_CGROUPS ENABLED' with counts of 0 or more");
                     }
-                    return OptionalLong.of(Long.parseLong(f[2]));
+                    return hierarchy == 0 ? OptionalLong.empty() : OptionalLong.of(count);
                 } catch (NumberFormatException e) {
                     throw new CgroupParseException(file, line, "'memory HIERARCHY NUM_CGROUPS ENABLED'");
                 }

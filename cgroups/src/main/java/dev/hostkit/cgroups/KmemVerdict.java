@@ -3,7 +3,12 @@ package dev.hostkit.cgroups;
 import dev.hostkit.cgroups.internal.CgroupGone;
 import dev.hostkit.cgroups.internal.KernelFiles;
 import dev.hostkit.cgroups.internal.MemcgFiles;
+import dev.hostkit.core.Errno;
 import dev.hostkit.core.KernelVersion;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +17,8 @@ import java.util.OptionalLong;
 /**
  * Whether kernel-memory (kmem) accounting is active, for the host or one cgroup, why, and whether the host is
  * exposed to the memcg leak that ends in {@code mkdir} failing. Built from facts only; the reasons say which.
+ * A fact that cannot be read makes the verdict unknown ({@code known} false, reason starting with
+ * {@code unknown:} and naming the file and errno), never a guess: an unknown one is neither active nor exposed.
  *
  * @param scope {@code host} or the cgroup's path
  * @param active true when kernel memory is charged to memory cgroups
@@ -19,12 +26,31 @@ import java.util.OptionalLong;
  * @param exposed true when removed cgroups can exhaust memcg IDs so that {@code mkdir} fails
  * @param exposure why (or why not), in one sentence
  * @param evidence the facts behind the verdict
+ * @param known false when a fact the verdict needs could not be read (then {@code active} and {@code exposed} are
+ *              false and {@code reason} or {@code exposure} says what was unreadable)
  */
-public record KmemVerdict(String scope, boolean active, String reason, boolean exposed, String exposure, List<String> evidence) {
+public record KmemVerdict(String scope, boolean active, String reason, boolean exposed, String exposure, List<String> evidence,
+                          boolean known) {
 
     /** Copies the evidence list. */
     public KmemVerdict {
         evidence = List.copyOf(evidence);
+    }
+
+    /** A verdict built from facts that were all read. */
+    public KmemVerdict(String scope, boolean active, String reason, boolean exposed, String exposure, List<String> evidence) {
+        this(scope, active, reason, exposed, exposure, evidence, true);
+    }
+
+    // What the kernel command line says about nokmem, or why it is not known.
+    private record Nokmem(boolean set, String unreadable) {
+        boolean unknown() {
+            return unreadable != null;
+        }
+    }
+
+    // The running kernel, or why it is not known.
+    private record Kernel(KernelVersion version, String unreadable) {
     }
 
     /**
@@ -36,11 +62,13 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
      * @return the verdict
      */
     public static KmemVerdict ofHost(CgroupFs fs, MemoryCensus census) {
-        KernelVersion k = fs.kernel();
-        boolean nokmem = nokmem(fs);
+        Kernel kernel = kernel(fs);
+        KernelVersion k = kernel.version();
+        Nokmem no = nokmem(fs);
+        boolean nokmem = no.set();
         List<String> ev = new ArrayList<>();
-        ev.add("kernel " + (k == null ? "unknown" : k.release()));
-        ev.add(nokmem ? "booted with " + MemcgFiles.NOKMEM : "no " + MemcgFiles.NOKMEM + " on the kernel command line");
+        ev.add("kernel " + (k == null ? kernel.unreadable() : k.release()));
+        ev.add(no.unknown() ? no.unreadable() : nokmem ? "booted with " + MemcgFiles.NOKMEM : "no " + MemcgFiles.NOKMEM + " on the kernel command line");
         boolean v2 = fs.memoryIsV2();
         ev.add("memory controller on cgroup " + (v2 ? "v2" : "v1") + " (" + fs.layout().label() + " layout)");
         Slabinfo slab = v2 ? Slabinfo.ABSENT : slabinfo(fs.memoryRoot());
@@ -52,13 +80,23 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
         }
         boolean active;
         String reason;
-        if (nokmem && (k == null || k.atLeast(4, 6) || k.release().contains(".el7"))) {
+        boolean known = true;
+        boolean nokmemMatters = k == null || k.atLeast(4, 6) || k.release().contains(".el7");
+        if (no.unknown() && nokmemMatters) {
+            active = false;
+            known = false;
+            reason = "unknown: " + no.unreadable() + ", so whether the kernel was booted with " + MemcgFiles.NOKMEM + " is not known";
+        } else if (nokmem && nokmemMatters) {
             active = false;
             reason = "kernel booted with " + MemcgFiles.NOKMEM + ": kernel memory is not charged to memory cgroups";
         } else if (v2) {
             active = true;
             reason = "cgroup v2 always charges kernel memory to memory cgroups";
-        } else if (k != null && k.atLeast(4, 6)) {
+        } else if (k == null) {
+            active = false;
+            known = false;
+            reason = "unknown: " + kernel.unreadable() + ", and on cgroup v1 whether kernel memory is charged depends on it";
+        } else if (k.atLeast(4, 6)) {
             active = true;
             reason = "since 4.6 every v1 memory cgroup charges kernel memory unless the kernel is booted with " + MemcgFiles.NOKMEM;
         } else if (charging > 0) {
@@ -76,7 +114,12 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
         boolean exposed;
         String exposure;
         MemoryCensus.IdAccounting ids = MemoryCensus.IdAccounting.of(k);
-        if (ids == MemoryCensus.IdAccounting.DYING_HOLD_IDS && active) {
+        if (k == null) {
+            // The census stays cautious with an unknown kernel; a verdict does not call a host exposed without facts.
+            exposed = false;
+            known = false;
+            exposure = "unknown: " + kernel.unreadable() + ", and whether removed cgroups keep their memcg IDs depends on it";
+        } else if (ids == MemoryCensus.IdAccounting.DYING_HOLD_IDS && active) {
             exposed = true;
             exposure = "removed memory cgroups stay pinned by kmem caches and keep their memcg IDs on this kernel: "
                     + "after 65535 of them mkdir fails with ENOSPC";
@@ -89,7 +132,7 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
             exposure = "memcg IDs are recycled when a cgroup goes offline (4.7+): dying cgroups cost memory, "
                     + "not IDs; mkdir fails only with 65535 live memory cgroups";
         }
-        return new KmemVerdict("host", active, reason, exposed, exposure, ev);
+        return new KmemVerdict("host", active, reason, exposed, exposure, ev, known);
     }
 
     /**
@@ -100,16 +143,23 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
      * @return the verdict for {@code stats.path()}
      */
     public static KmemVerdict ofCgroup(CgroupFs fs, MemoryStats stats) {
-        KernelVersion k = fs.kernel();
-        boolean nokmem = nokmem(fs);
+        Kernel kernel = kernel(fs);
+        KernelVersion k = kernel.version();
+        Nokmem no = nokmem(fs);
+        boolean nokmem = no.set();
         List<String> ev = new ArrayList<>();
         OptionalLong kmem = stats.kmemUsage();
         ev.add("kmem usage " + (kmem.isPresent() ? kmem.getAsLong() + " bytes" : "not reported"));
         boolean active;
         String reason;
+        boolean known = true;
         if (kmem.orElse(0) > 0) {
             active = true;
             reason = "it charges " + kmem.getAsLong() + " bytes of kernel memory";
+        } else if (no.unknown() && (k == null || k.atLeast(4, 6))) {
+            active = false;
+            known = false;
+            reason = "unknown: " + no.unreadable() + ", so whether the kernel was booted with " + MemcgFiles.NOKMEM + " is not known";
         } else if (nokmem && (k == null || k.atLeast(4, 6))) {
             active = false;
             reason = "kernel booted with " + MemcgFiles.NOKMEM;
@@ -132,19 +182,43 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
                     : "before 4.6 accounting needs a kmem limit write, and there is no sign of one";
         }
         MemoryCensus.IdAccounting ids = MemoryCensus.IdAccounting.of(k);
-        boolean exposed = active && ids == MemoryCensus.IdAccounting.DYING_HOLD_IDS;
-        String exposure = exposed ? "once removed it stays pinned by its kmem caches and keeps its memcg ID"
+        boolean exposed = k != null && active && ids == MemoryCensus.IdAccounting.DYING_HOLD_IDS;
+        String exposure = k == null ? "unknown: " + kernel.unreadable() + ", and whether a removed cgroup keeps its memcg ID depends on it"
+                : exposed ? "once removed it stays pinned by its kmem caches and keeps its memcg ID"
                 : "removing it does not leak a memcg ID";
-        return new KmemVerdict(stats.path(), active, reason, exposed, exposure, ev);
+        return new KmemVerdict(stats.path(), active, reason, exposed, exposure, ev, known && k != null);
     }
 
-    private static boolean nokmem(CgroupFs fs) {
-        for (String arg : fs.cmdline().split("\\s+")) {
+    private static Nokmem nokmem(CgroupFs fs) {
+        Path file = fs.proc().proc().resolve("cmdline");
+        String cmdline;
+        try {
+            cmdline = fs.proc().cmdline();
+        } catch (UncheckedIOException e) {
+            return new Nokmem(false, "cannot read " + file + " (" + errnoName(e.getCause()) + ")");
+        }
+        for (String arg : cmdline.split("\\s+")) {
             if (arg.equals(MemcgFiles.NOKMEM)) {
-                return true;
+                return new Nokmem(true, null);
             }
         }
-        return false;
+        return new Nokmem(false, null);
+    }
+
+    private static Kernel kernel(CgroupFs fs) {
+        Path file = fs.proc().proc().resolve("sys/kernel/osrelease");
+        try {
+            return new Kernel(fs.proc().kernelVersion(), null);
+        } catch (UncheckedIOException e) {
+            return new Kernel(null, "cannot read " + file + " (" + errnoName(e.getCause()) + ")");
+        } catch (IllegalArgumentException e) {
+            return new Kernel(null, "cannot parse " + file + " (" + e.getMessage() + ")");
+        }
+    }
+
+    private static String errnoName(IOException e) {
+        Errno errno = KernelFiles.errnoOf(e);
+        return errno != null ? errno.name() : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     private enum Slabinfo {

@@ -215,10 +215,24 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
             List<HierarchyWalk.Entry> walked = List.of();
             OptionalLong before = OptionalLong.empty();
             OptionalLong after = OptionalLong.empty();
+            String countFailure = null;
             for (int attempt = 0; attempt < 5; attempt++) {
-                before = fs.procCgroupsMemoryCount();
+                try {
+                    before = fs.procCgroupsMemoryCount();
+                } catch (CgroupException e) {
+                    // Unreadable or garbage is not "no count": it is said, and the walk still counts the live ones.
+                    countFailure = e.getMessage();
+                    walked = HierarchyWalk.walk(root, problems);
+                    break;
+                }
                 walked = HierarchyWalk.walk(root, problems);
-                after = fs.procCgroupsMemoryCount();
+                try {
+                    after = fs.procCgroupsMemoryCount();
+                } catch (CgroupException e) {
+                    countFailure = e.getMessage();
+                    before = OptionalLong.empty();
+                    break;
+                }
                 if (before.equals(after)) {
                     break;
                 }
@@ -233,7 +247,8 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
                 dying = Math.max(0, after.getAsLong() - live);
             } else {
                 dying = 0;
-                problems.add("no memory row in " + fs.proc().proc().resolve("cgroups") + ": dying count unknown");
+                problems.add(countFailure != null ? countFailure + ": dying count unknown"
+                        : "no memory row in " + fs.proc().proc().resolve("cgroups") + ": dying count unknown");
             }
         }
         IdAccounting accounting = IdAccounting.of(kernel);

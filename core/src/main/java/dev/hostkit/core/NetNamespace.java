@@ -118,6 +118,39 @@ public final class NetNamespace implements AutoCloseable {
         return id;
     }
 
+    /**
+     * The namespace's full identity: device, inode and cookie. Inodes of freed namespaces are reused (often at
+     * once); the cookie is not, so two identities with the same inode but different cookies are different
+     * namespaces. The cookie is read from a socket made inside the namespace (one {@link #run}).
+     *
+     * @return the identity; its cookie is 0 on kernels before 5.14, which lack {@code SO_NETNS_COOKIE}
+     * @throws NativeException when the namespace cannot be entered or the socket cannot be made
+     */
+    public Identity identity() {
+        long cookie = run(NetNamespace::cookieOfCurrent);
+        return new Identity(id.device(), id.inode(), cookie);
+    }
+
+    // The cookie of the calling thread's namespace; 0 when the kernel has no SO_NETNS_COOKIE.
+    private static long cookieOfCurrent() {
+        int sock;
+        try {
+            sock = LibC.socket(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            throw LibC.failure("socket", "AF_UNIX for the namespace cookie", e);
+        }
+        try {
+            return LibC.netnsCookie(sock);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Errno.ENOPROTOOPT.number()) {
+                return 0;
+            }
+            throw LibC.failure("getsockopt", "SO_NETNS_COOKIE", e);
+        } finally {
+            LibC.closeQuietly(sock);
+        }
+    }
+
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
         return fd.get() < 0;
@@ -179,6 +212,29 @@ public final class NetNamespace implements AutoCloseable {
          * @throws E anything the task throws, rethrown to the caller
          */
         T call() throws E;
+    }
+
+    /**
+     * A namespace's identity that survives inode reuse: device and inode of its nsfs file plus its cookie.
+     *
+     * @param device the nsfs device number
+     * @param inode the namespace inode
+     * @param cookie the {@code SO_NETNS_COOKIE}, never reused while the host runs; 0 when unknown (before 5.14)
+     */
+    public record Identity(long device, long inode, long cookie) {
+        /**
+         * Whether both name the same namespace: device and inode equal, and the cookies equal when both are known.
+         * With a cookie unknown on either side only (device, inode) can be compared, which a reused inode fools.
+         */
+        public boolean sameNamespaceAs(Identity other) {
+            return other != null && device == other.device && inode == other.inode
+                    && (cookie == 0 || other.cookie == 0 || cookie == other.cookie);
+        }
+
+        @Override
+        public String toString() {
+            return "net:[" + inode + "]@" + device + (cookie == 0 ? "" : " cookie " + cookie);
+        }
     }
 
     /**

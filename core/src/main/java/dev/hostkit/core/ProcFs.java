@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,12 +88,21 @@ public final class ProcFs {
         return mounts;
     }
 
-    /** The kernel command line ({@code proc/cmdline}), or empty when unreadable. */
+    /**
+     * The kernel command line ({@code proc/cmdline}); empty when the file does not exist (a fixture tree
+     * without one). A file that exists but cannot be read is an error, never an empty command line: a
+     * missed {@code cgroup.memory=nokmem} would change verdicts.
+     *
+     * @throws UncheckedIOException naming the file when it cannot be read (EACCES, EIO, ...)
+     */
     public String cmdline() {
+        Path file = proc.resolve("cmdline");
         try {
-            return readKernelFile(proc.resolve("cmdline")).strip();
-        } catch (IOException e) {
+            return readKernelFile(file).strip();
+        } catch (NoSuchFileException e) {
             return "";
+        } catch (IOException e) {
+            throw new UncheckedIOException("read " + file, e);
         }
     }
 
@@ -130,17 +140,26 @@ public final class ProcFs {
     /**
      * A whole-number file such as {@code proc/sys/fs/file-nr}'s first field, or empty when the file
      * is missing (a kernel that lacks it) or does not hold a number.
+     *
+     * @throws UncheckedIOException naming the file when it exists but cannot be read
      */
     public OptionalLong readLong(String relative) {
         Path file = proc.resolve(relative);
+        String s;
         try {
-            String s = readKernelFile(file).strip();
-            int space = s.indexOf(' ');
-            if (space < 0) {
-                space = s.indexOf('\t');
-            }
+            s = readKernelFile(file).strip();
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("read " + file, e);
+        }
+        int space = s.indexOf(' ');
+        if (space < 0) {
+            space = s.indexOf('\t');
+        }
+        try {
             return OptionalLong.of(Long.parseLong(space < 0 ? s : s.substring(0, space)));
-        } catch (IOException | NumberFormatException e) {
+        } catch (NumberFormatException e) {
             return OptionalLong.empty();
         }
     }

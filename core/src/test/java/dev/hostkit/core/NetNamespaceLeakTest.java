@@ -3,6 +3,8 @@ package dev.hostkit.core;
 import dev.hostkit.core.internal.LeakWatch;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A namespace dropped without close() gets its fd closed: leaking code keeps a bounded fd count. */
@@ -44,6 +46,47 @@ class NetNamespaceLeakTest {
                 }
             }).count();
         }
+    }
+
+    @Test
+    void leakWarningNamesWhereTheNamespaceWasOpened() throws Exception {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            long before = LeakWatch.leaksReported();
+            openAndDrop();
+            for (int i = 0; i < 100 && LeakWatch.leaksReported() == before; i++) {
+                System.gc();
+                Thread.sleep(20);
+                LeakWatch.drain();
+            }
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log).contains("WARN dev.hostkit.core.internal.LeakWatch - hostkit: network namespace /proc/thread-self/ns/net "
+                + "was never closed; its fds are now closed. Opened at:");
+        // The frames after "Opened at:" go from hostkit's own down to the code that opened it, with file and line.
+        List<String> frames = log.substring(log.indexOf("Opened at:")).lines().skip(1).map(String::strip)
+                .takeWhile(l -> !l.isEmpty() && !l.contains(" WARN ")).toList();
+        assertThat(frames).contains("dev.hostkit.core.NetNamespace.current(NetNamespace.java:" + currentLine() + ")");
+        assertThat(frames).anySatisfy(f -> assertThat(f).startsWith("dev.hostkit.core.NetNamespaceLeakTest.openAndDrop(NetNamespaceLeakTest.java:"));
+    }
+
+    // The line of NetNamespace.current() that opens the namespace, as a stack frame shows it.
+    private static int currentLine() throws Exception {
+        List<String> src = java.nio.file.Files.readAllLines(java.nio.file.Path.of("src/main/java/dev/hostkit/core/NetNamespace.java"));
+        for (int i = 0; i < src.size(); i++) {
+            if (src.get(i).contains("return open(Path.of(\"/proc/thread-self/ns/net\"));")) {
+                return i + 1;
+            }
+        }
+        throw new AssertionError("NetNamespace.current() not found");
+    }
+
+    private static void openAndDrop() {
+        NetNamespace.current();
     }
 
     @Test

@@ -80,7 +80,8 @@ public final class DockerClient implements AutoCloseable {
                     engineRef[0].close();
                 });
         this.engine = new HttpEngine(new HttpEngine.Settings(b.socket(), b.transport == Transport.JDK ? UnixTransport.JDK : UnixTransport.JNR,
-                b.poolSize, b.idleTimeout, b.connectTimeout, b.readTimeout, b.acquireTimeout, b.oneShot, b.userAgent), leak.site());
+                b.poolSize, b.idleTimeout, b.connectTimeout, b.readTimeout, b.acquireTimeout, b.oneShot, b.userAgent,
+                b.callTimeout, b.maxListBytes, b.maxObjectBytes), leak.site());
         engineRef[0] = engine;
         this.api = b.apiVersion;
         this.eviction = Ticker.shared().every(EVICTION_PERIOD, "evict idle Docker connections", engine::evictIdle);
@@ -181,7 +182,7 @@ public final class DockerClient implements AutoCloseable {
             q.add("all=1");
         }
         addFilters(q, request.filters());
-        HttpEngine.Response r = get("/containers/json" + qs(q));
+        HttpEngine.Response r = send(call("GET", "/containers/json" + qs(q)).asList());
         return Json.stream(r.call(), r.body(), Models::containerSummaries);
     }
 
@@ -214,7 +215,7 @@ public final class DockerClient implements AutoCloseable {
             throw new IllegalArgumentException("ps arguments must not contain control characters: " + psArgs);
         }
         String q = psArgs.isBlank() ? "" : "?ps_args=" + PathSegments.encode(psArgs.strip());
-        return Models.containerTop(json(get("/containers/" + seg + "/top" + q)));
+        return Models.containerTop(json(send(call("GET", "/containers/" + seg + "/top" + q).asList())));
     }
 
     /**
@@ -259,7 +260,7 @@ public final class DockerClient implements AutoCloseable {
     /** Stops a container: SIGTERM, then SIGKILL after {@code timeout}. Already stopped is fine. */
     public void stopContainer(String id, Duration timeout) {
         send(call("POST", "/containers/" + PathSegments.object("container", id) + "/stop?t=" + timeout.toSeconds())
-                .withReadTimeout(config.readTimeout.plus(timeout)));
+                .withReadTimeout(config.readTimeout.plus(timeout)).withDeadline(config.callTimeout.plus(timeout)));
     }
 
     /** Sends a signal, e.g. {@code SIGKILL} or {@code HUP}. */
@@ -273,7 +274,7 @@ public final class DockerClient implements AutoCloseable {
     /** Restarts a container, stopping it with {@code timeout} first. */
     public void restartContainer(String id, Duration timeout) {
         send(call("POST", "/containers/" + PathSegments.object("container", id) + "/restart?t=" + timeout.toSeconds())
-                .withReadTimeout(config.readTimeout.plus(timeout)));
+                .withReadTimeout(config.readTimeout.plus(timeout)).withDeadline(config.callTimeout.plus(timeout)));
     }
 
     /**
@@ -294,7 +295,8 @@ public final class DockerClient implements AutoCloseable {
      * @throws DockerTimeoutException when it is still running after {@code timeout}
      */
     public int waitContainer(String id, Duration timeout) {
-        JsonNode r = json(send(call("POST", "/containers/" + PathSegments.object("container", id) + "/wait").withReadTimeout(timeout)));
+        JsonNode r = json(send(call("POST", "/containers/" + PathSegments.object("container", id) + "/wait").withReadTimeout(timeout)
+                .withDeadline(config.callTimeout.plus(timeout))));
         return (int) Json.number(r, "StatusCode");
     }
 
@@ -449,7 +451,7 @@ public final class DockerClient implements AutoCloseable {
 
     /** {@code GET /images/json}. */
     public List<ImageSummary> listImages() {
-        return list(get("/images/json"), Models::imageSummary);
+        return list(send(call("GET", "/images/json").asList()), Models::imageSummary);
     }
 
     /** {@code GET /images/{name}/json}. */
@@ -471,7 +473,8 @@ public final class DockerClient implements AutoCloseable {
     public String importImage(InputStream tar, String repository, String tag) {
         PathSegments.image(repository + ":" + tag);
         Call base = call("POST", "/images/create?fromSrc=-&repo=" + PathSegments.encode(repository) + "&tag=" + PathSegments.encode(tag));
-        Call c = new Call(base.method(), base.path(), null, Objects.requireNonNull(tar, "tar"), null);
+        // No total deadline: the upload takes as long as the caller's tar; each read waits at most the read timeout.
+        Call c = base.withTar(Objects.requireNonNull(tar, "tar")).withDeadline(Duration.ZERO).asList();
         HttpEngine.Response r = send(c);
         String id = "";
         try (MappingIterator<JsonNode> it = Json.MAPPER.readerFor(JsonNode.class).readValues(r.body())) {
@@ -604,7 +607,8 @@ public final class DockerClient implements AutoCloseable {
     /**
      * Configuration of a {@link DockerClient}; {@link #build()} copies it, so a builder can be reused.
      * Defaults: {@code DOCKER_HOST} or {@value DockerClient#DEFAULT_HOST}, JDK transport, 8 connections,
-     * 30 s idle eviction, 5 s connect and acquire timeouts, 60 s read timeout.
+     * 30 s idle eviction, 5 s connect and acquire timeouts, 60 s read timeout, 30 s call timeout, responses up to
+     * 8 MiB for lists and 2 MiB for single objects.
      */
     public static final class Builder {
         private String host;
@@ -614,6 +618,9 @@ public final class DockerClient implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration readTimeout = Duration.ofSeconds(60);
         private Duration acquireTimeout = Duration.ofSeconds(5);
+        private Duration callTimeout = Duration.ofSeconds(30);
+        private long maxListBytes = 8L << 20;
+        private long maxObjectBytes = 2L << 20;
         private boolean oneShot;
         private String userAgent = "hostkit-docker-client/0.1";
         private String apiVersion;
@@ -632,6 +639,9 @@ public final class DockerClient implements AutoCloseable {
             b.connectTimeout = connectTimeout;
             b.readTimeout = readTimeout;
             b.acquireTimeout = acquireTimeout;
+            b.callTimeout = callTimeout;
+            b.maxListBytes = maxListBytes;
+            b.maxObjectBytes = maxObjectBytes;
             b.oneShot = oneShot;
             b.userAgent = userAgent;
             b.apiVersion = apiVersion;
@@ -697,6 +707,38 @@ public final class DockerClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Longest time one call may take from sending its request to the last byte of its response (default 30 s),
+         * however slowly the bytes arrive; then it fails with {@link DockerTimeoutException} naming the call and the
+         * deadline. Streams (events, followed logs, stats, exec output) are held to it only until their headers
+         * arrive; after that each read waits at most the read timeout (none for followed streams). Calls that wait
+         * on purpose ({@code stopContainer}, {@code restartContainer}, {@code waitContainer}) get their own timeout
+         * on top; {@code importImage} has none (its upload is as long as the caller's tar).
+         */
+        public Builder callTimeout(Duration d) {
+            this.callTimeout = positive("call timeout", d);
+            return this;
+        }
+
+        /**
+         * Largest response body accepted for calls whose answer grows with the host: container and image lists,
+         * {@code top}, import progress (default 8 MiB). A larger body fails with
+         * {@link DockerResponseTooLargeException} and is never read whole.
+         */
+        public Builder maxListBytes(long bytes) {
+            this.maxListBytes = bodyLimit("list body limit", bytes);
+            return this;
+        }
+
+        /**
+         * Largest response body accepted for calls that answer one object: version, info, inspect, stats, create,
+         * exec (default 2 MiB). A larger body fails with {@link DockerResponseTooLargeException}.
+         */
+        public Builder maxObjectBytes(long bytes) {
+            this.maxObjectBytes = bodyLimit("object body limit", bytes);
+            return this;
+        }
+
         /** For one-shot tools: no connection is kept after a call ({@code Connection: close}). */
         public Builder oneShot(boolean on) {
             this.oneShot = on;
@@ -721,6 +763,13 @@ public final class DockerClient implements AutoCloseable {
         /** A new client; it connects lazily, on the first call. */
         public DockerClient build() {
             return new DockerClient(this);
+        }
+
+        private static long bodyLimit(String what, long bytes) {
+            if (bytes < 1024 || bytes > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException(what + " must be 1 KiB to 2 GiB, got " + bytes);
+            }
+            return bytes;
         }
 
         private static Duration positive(String what, Duration d) {

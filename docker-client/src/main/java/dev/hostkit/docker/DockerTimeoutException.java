@@ -1,7 +1,8 @@
 package dev.hostkit.docker;
 
 /**
- * A call that ran out of time: no response within the read timeout; no connection within the
+ * A call that ran out of time: not complete within its total deadline (the client's call timeout, however
+ * slowly the engine sent bytes); no response within the read timeout; no connection within the
  * connect timeout (the engine's socket exists but its listen backlog is full: it does not accept); or
  * no pooled connection free within the acquire timeout (the message then says how many are held and by what).
  */

@@ -9,6 +9,11 @@ import dev.hostkit.guard.InterfaceSnapshot;
 import dev.hostkit.guard.MacvlanGuardian;
 import dev.hostkit.guard.NamespaceRef;
 import dev.hostkit.guard.NamespaceSource;
+import dev.hostkit.guard.Observation;
+import dev.hostkit.guard.Observation.NamespaceStatus;
+import dev.hostkit.guard.Observation.Parent;
+import dev.hostkit.guard.Verdict;
+import dev.hostkit.guard.Verdicts;
 import dev.hostkit.doctor.DoctorReport.Severity;
 
 import java.io.IOException;
@@ -26,8 +31,9 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * The guardian's state as the doctor sees it ({@code --state-dir DIR}): every snapshot the guardian keeps, held against
- * the host now (is the namespace still the same one, is the interface there, is its parent there). Read-only: the
- * state files are parsed by the guardian's own reader, which never writes the directory.
+ * the host now (is the namespace still the same one, is the interface there, is its parent there) and judged by the
+ * guardian's own rule, {@link Verdicts#judge}. Read-only: the state files are parsed by the guardian's own reader,
+ * which never writes the directory.
  */
 final class GuardianStateCheck implements Doctor.Check {
     static final String AREA = "guardian";
@@ -60,15 +66,14 @@ final class GuardianStateCheck implements Doctor.Check {
     record State(List<InterfaceSnapshot> snapshots, List<Problem> problems) {
     }
 
-    /** An interface as it is now in a live namespace: whether it is a macvlan, and its MAC. */
-    record LiveInterface(String kind, String mac) {
-        static LiveInterface of(Link l) {
-            return new LiveInterface(l.kind().kindName(), l.mac() == null ? null : l.mac().toString());
-        }
-    }
-
-    /** One snapshot judged against the host; {@code parentPresent}: whether the host has a link of the parent's name now. */
-    record Verdict(InterfaceSnapshot snapshot, Status status, String detail, boolean parentPresent) {
+    /**
+     * One snapshot judged against the host by the guardian's own rule ({@link Verdicts#judge}).
+     *
+     * @param verdict the shared verdict
+     * @param status where it stands, as the doctor reports it
+     * @param parentPresent whether the host has a link of the parent's name now
+     */
+    record Judged(InterfaceSnapshot snapshot, Verdict verdict, Status status, String detail, boolean parentPresent) {
     }
 
     private final Path stateDir;
@@ -107,7 +112,7 @@ final class GuardianStateCheck implements Doctor.Check {
                     + (Doctor.isRoot() ? "" : " (not root; the guardian keeps it 0700)"));
             return;
         }
-        List<Verdict> verdicts = judgeAll(state.snapshots(), report);
+        List<Judged> verdicts = judgeAll(state.snapshots(), report);
         report(report, section, verdicts, state.problems());
     }
 
@@ -123,27 +128,31 @@ final class GuardianStateCheck implements Doctor.Check {
     }
 
     /** Judges every snapshot: one look (one link dump) per namespace, one at the host. */
-    private List<Verdict> judgeAll(List<InterfaceSnapshot> snapshots, DoctorReport report) throws InterruptedException, ExecutionException {
-        List<Verdict> out = new ArrayList<>();
+    private List<Judged> judgeAll(List<InterfaceSnapshot> snapshots, DoctorReport report) throws InterruptedException, ExecutionException {
+        List<Judged> out = new ArrayList<>();
         if (snapshots.isEmpty()) {
             return out;
         }
+        NamespaceSource.Look look = namespaces.look();
         Map<NsId, NamespaceSource.Candidate> live = new HashMap<>();
-        for (NamespaceSource.Candidate c : namespaces.discover()) {
+        for (NamespaceSource.Candidate c : look.found()) {
             live.putIfAbsent(c.id(), c);
         }
         Map<NsId, List<InterfaceSnapshot>> byNamespace = new LinkedHashMap<>();
         snapshots.forEach(s -> byNamespace.computeIfAbsent(s.namespace().id(), k -> new ArrayList<>()).add(s));
-        Map<String, Integer> hostParents = new HashMap<>();
-        try (RtNetlink host = RtNetlink.open()) {
-            host.links().forEach(l -> hostParents.put(l.name(), l.index()));
+        HostLinks host = new HostLinks(new HashMap<>(), new HashMap<>());
+        try (RtNetlink rt = RtNetlink.open()) {
+            rt.links().forEach(l -> {
+                host.byName().put(l.name(), l.index());
+                host.byIndex().put(l.index(), l.name());
+            });
         }
-        List<List<Verdict>> judged = NamespaceLooks.each(new ArrayList<>(byNamespace.values()), group -> judgeNamespace(group, live, hostParents, dumps));
+        List<List<Judged>> judged = NamespaceLooks.each(new ArrayList<>(byNamespace.values()), group -> judgeNamespace(group, live, look.errors(), host, dumps));
         int unreachable = 0;
         String why = null;
-        for (List<Verdict> vs : judged) {
+        for (List<Judged> vs : judged) {
             out.addAll(vs);
-            for (Verdict v : vs) {
+            for (Judged v : vs) {
                 if (v.status() == Status.UNKNOWN) {
                     unreachable++;
                     why = v.detail();
@@ -151,38 +160,63 @@ final class GuardianStateCheck implements Doctor.Check {
             }
         }
         if (unreachable > 0) {
-            report.cannotSee(AREA, unreachable + " guarded interfaces' namespaces could not be opened (" + why + ")"
+            report.cannotSee(AREA, unreachable + " guarded interfaces' namespaces could not be looked at (" + why + ")"
                     + (Doctor.isRoot() ? "" : "; run as root"));
         }
         return out;
     }
 
+    /** The host's links by name and by index, from one dump. */
+    record HostLinks(Map<String, Integer> byName, Map<Integer, String> byIndex) {
+    }
+
     /** Judges one namespace's snapshots with one look into it: identity, cookie, one link dump. */
-    private static List<Verdict> judgeNamespace(List<InterfaceSnapshot> group, Map<NsId, NamespaceSource.Candidate> live,
-                                                Map<String, Integer> hostParents, LinkDumps dumps) {
-        List<Verdict> out = new ArrayList<>(group.size());
+    private static List<Judged> judgeNamespace(List<InterfaceSnapshot> group, Map<NsId, NamespaceSource.Candidate> live,
+                                               List<NamespaceSource.LookError> lookErrors, HostLinks host, LinkDumps dumps) {
         NamespaceRef ref = group.get(0).namespace();
         Path path = pathOf(ref, live);
         if (path == null) {
-            group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace is gone (no process or name refers to it)",
-                    hostParents.containsKey(s.parent().name()))));
-            return out;
+            // One look, no history: an error on the namespace's own path leaves it unknown; errors elsewhere (a
+            // process the doctor cannot read) are said beside the verdict. The doctor forgets nothing either way.
+            for (NamespaceSource.LookError e : lookErrors) {
+                if (e.path().equals(ref.path())) {
+                    return judgeEach(group, NamespaceStatus.UNKNOWN, "cannot read " + e.path() + ": " + e.detail(), host);
+                }
+            }
+            return judgeEach(group, NamespaceStatus.GONE, "namespace is gone (no process or name refers to it"
+                    + (lookErrors.isEmpty() ? "" : "; " + lookErrors.size() + " other namespace file(s) could not be read, e.g. "
+                    + lookErrors.get(0).path() + ": " + lookErrors.get(0).detail()) + ")", host);
         }
         LinkDumps.Dump dump = dumps.of(ref.id(), path);
         if (!dump.ok()) {
-            group.forEach(s -> out.add(new Verdict(s, Status.UNKNOWN, "cannot open the namespace: " + dump.failure(),
-                    hostParents.containsKey(s.parent().name()))));
-            return out;
+            return judgeEach(group, NamespaceStatus.UNKNOWN, "cannot open the namespace: " + dump.failure(), host);
         }
         if (!ref.sameAs(ref.id(), dump.cookie())) {
-            group.forEach(s -> out.add(new Verdict(s, Status.STALE, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)",
-                    hostParents.containsKey(s.parent().name()))));
-            return out;
+            return judgeEach(group, NamespaceStatus.REPLACED, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)", host);
         }
-        Map<String, LiveInterface> links = new HashMap<>();
-        dump.links().forEach(l -> links.put(l.name(), LiveInterface.of(l)));
-        group.forEach(s -> out.add(judge(s, links, hostParents)));
+        Map<String, Link> links = new HashMap<>();
+        dump.links().forEach(l -> links.put(l.name(), l));
+        List<Judged> out = new ArrayList<>(group.size());
+        for (InterfaceSnapshot s : group) {
+            Link l = links.get(s.name());
+            out.add(judge(s, new Observation(NamespaceStatus.SAME, l == null ? null : observed(l, dump.hostNsid(), host),
+                    Parent.ofIndex(host.byName().get(s.parent().name())), false), null));
+        }
         return out;
+    }
+
+    private static List<Judged> judgeEach(List<InterfaceSnapshot> group, NamespaceStatus status, String why, HostLinks host) {
+        List<Judged> out = new ArrayList<>(group.size());
+        for (InterfaceSnapshot s : group) {
+            out.add(judge(s, new Observation(status, null, Parent.ofIndex(host.byName().get(s.parent().name())), false), why));
+        }
+        return out;
+    }
+
+    /** A live link as the verdict sees it; its parent is named only when it is a host link. */
+    static Observation.LiveLink observed(Link l, int hostNsid, HostLinks host) {
+        String parent = hostNsid >= 0 && l.linkNetnsId() == hostNsid ? host.byIndex().get(l.parentIndex()) : null;
+        return new Observation.LiveLink(l.index(), l.mac(), l.kind().kindName(), l.macvlanMode().orElse(null), l.isUp(), parent);
     }
 
     /** Where the namespace is now: the path it was reached by if it still names it, else any path naming it; null when gone. */
@@ -195,41 +229,46 @@ final class GuardianStateCheck implements Doctor.Check {
     }
 
     /**
-     * Judges one snapshot in its live namespace.
+     * Judges one snapshot by the guardian's rule and says it in the doctor's words.
      *
      * @param s the snapshot
-     * @param links the namespace's interfaces now, by name
-     * @param hostParents the host's interfaces now, name to index
+     * @param seen what the host shows
+     * @param why what the namespace's status rests on when it is not {@code SAME}
      */
-    static Verdict judge(InterfaceSnapshot s, Map<String, LiveInterface> links, Map<String, Integer> hostParents) {
+    static Judged judge(InterfaceSnapshot s, Observation seen, String why) {
+        Verdict v = Verdicts.judge(s, seen);
         String parent = s.parent().name();
-        LiveInterface now = links.get(s.name());
-        Integer parentIndex = hostParents.get(parent);
-        boolean parentPresent = parentIndex != null;
-        if (now != null) {
-            if (now.kind().equals("macvlan") && s.mac().toString().equals(now.mac())) {
-                return new Verdict(s, Status.PRESENT, "present", parentPresent);
-            }
-            return new Verdict(s, Status.CONFLICT, "an interface named " + s.name() + " is there with another configuration ("
-                    + (now.kind().isEmpty() ? "no kind" : now.kind()) + ", MAC " + now.mac() + " instead of macvlan " + s.mac() + ")", parentPresent);
-        }
-        if (parentIndex == null) {
-            return new Verdict(s, Status.WAITING_FOR_PARENT, "parent " + parent + " is gone", false);
-        }
-        if (parentIndex == s.parentIndex()) {
-            return new Verdict(s, Status.MISSING, "deleted while its parent " + parent + " stayed (index " + parentIndex + ")", true);
-        }
-        return new Verdict(s, Status.MISSING, "parent " + parent + " came back (index " + s.parentIndex() + " -> " + parentIndex
-                + ") but the interface was not recreated", true);
+        boolean parentPresent = seen.parent() instanceof Parent.At;
+        Observation.LiveLink now = seen.link();
+        return switch (v) {
+            case PRESENT -> new Judged(s, v, Status.PRESENT, "present", parentPresent);
+            case SETTLING -> new Judged(s, v, Status.PRESENT, "present, settling (set down, or its parent is being torn down)", parentPresent);
+            case RECREATED -> new Judged(s, v, Status.PRESENT, "present, recreated with index " + now.ifindex()
+                    + " (a guardian finishes its addresses and routes)", parentPresent);
+            case WAITING_FOR_PARENT -> new Judged(s, v, Status.WAITING_FOR_PARENT, "parent " + parent + " is gone", false);
+            case DELETED_ON_PURPOSE -> new Judged(s, v, Status.MISSING, "deleted while its parent " + parent + " stayed (index "
+                    + s.parentIndex() + ")", true);
+            case LOST -> new Judged(s, v, Status.MISSING, "parent " + parent + " came back (index " + s.parentIndex() + " -> "
+                    + ((Parent.At) seen.parent()).index() + ") but the interface was not recreated", true);
+            case CONFLICT -> new Judged(s, v, Status.CONFLICT, "an interface named " + s.name() + " is there with another configuration ("
+                    + describe(now) + " instead of macvlan " + s.mode().name().toLowerCase(Locale.ROOT) + " " + s.mac() + " on " + parent + ")", parentPresent);
+            case NAMESPACE_GONE, NAMESPACE_REPLACED -> new Judged(s, v, Status.STALE, why, parentPresent);
+            case UNKNOWN -> new Judged(s, v, Status.UNKNOWN, why == null ? "could not look" : why, parentPresent);
+        };
     }
 
-    private void report(DoctorReport report, Map<String, Object> section, List<Verdict> verdicts, List<Problem> problems) {
+    private static String describe(Observation.LiveLink l) {
+        return (l.kind().isEmpty() ? "no kind" : l.kind()) + (l.mode() == null ? "" : " " + l.mode().name().toLowerCase(Locale.ROOT))
+                + ", MAC " + l.mac() + (l.hostParent() == null ? "" : " on " + l.hostParent());
+    }
+
+    private void report(DoctorReport report, Map<String, Object> section, List<Judged> verdicts, List<Problem> problems) {
         Map<Status, Integer> counts = new TreeMap<>();
         for (Status st : Status.values()) {
             counts.put(st, 0);
         }
         List<Map<String, Object>> interfaces = new ArrayList<>();
-        for (Verdict v : verdicts) {
+        for (Judged v : verdicts) {
             counts.merge(v.status(), 1, Integer::sum);
             InterfaceSnapshot s = v.snapshot();
             Map<String, Object> m = new LinkedHashMap<>();
@@ -246,6 +285,7 @@ final class GuardianStateCheck implements Doctor.Check {
                 case STALE, UNKNOWN -> null;
             });
             m.put("status", v.status().label());
+            m.put("verdict", v.verdict().name().toLowerCase(Locale.ROOT).replace('_', ' '));
             m.put("detail", v.detail());
             interfaces.add(m);
         }
@@ -256,11 +296,11 @@ final class GuardianStateCheck implements Doctor.Check {
                 "status=\"" + st.name().toLowerCase(Locale.ROOT) + "\"", n));
         report.metric("hostkit_doctor_guard_state_file_problems", "Guardian state files the guardian would ignore.", problems.size());
 
-        for (Verdict v : verdicts) {
+        for (Judged v : verdicts) {
             InterfaceSnapshot s = v.snapshot();
             String where = s.name() + " in " + where(s.namespace());
             if (v.status() == Status.MISSING) {
-                boolean parentStayed = v.detail().startsWith("deleted");
+                boolean parentStayed = v.verdict() == Verdict.DELETED_ON_PURPOSE;
                 report.finding(Severity.CRITICAL, AREA, where + " is missing while its parent " + s.parent().name()
                         + " is present (" + v.detail() + "): the guardian is not running or is failing",
                         parentStayed

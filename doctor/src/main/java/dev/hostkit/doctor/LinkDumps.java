@@ -23,8 +23,10 @@ final class LinkDumps {
      * @param links the interfaces, empty on failure
      * @param cookie the netns cookie, 0 when the kernel has none (before 5.14)
      * @param failure why the namespace could not be read, {@code null} when it was
+     * @param hostNsid the nsid by which the namespace knows the doctor's (the host's) namespace: the
+     *                 {@link Link#linkNetnsId()} of links whose parent is a host link; -1 when it has none
      */
-    record Dump(List<Link> links, long cookie, String failure) {
+    record Dump(List<Link> links, long cookie, String failure, int hostNsid) {
         boolean ok() {
             return failure == null;
         }
@@ -48,20 +50,20 @@ final class LinkDumps {
         try {
             d = read(id, path);
         } catch (RuntimeException e) {
-            d = new Dump(List.of(), 0, String.valueOf(e.getMessage()));
+            d = new Dump(List.of(), 0, String.valueOf(e.getMessage()), -1);
         }
         mine.complete(d);
         return d;
     }
 
     private static Dump read(NsId id, Path path) {
-        try (NetNamespace ns = NetNamespace.open(path); RtNetlink rt = RtNetlink.open(ns)) {
+        try (NetNamespace ns = NetNamespace.open(path); RtNetlink rt = RtNetlink.open(ns); NetNamespace host = NetNamespace.current()) {
             if (!ns.id().equals(id)) {
-                return new Dump(List.of(), 0, path + " names another namespace by now");
+                return new Dump(List.of(), 0, path + " names another namespace by now", -1);
             }
-            return new Dump(rt.links(), cookieOf(rt), null);
+            return new Dump(rt.links(), cookieOf(rt), null, rt.nsidOf(host));
         } catch (NativeException e) {
-            return new Dump(List.of(), 0, e.getMessage()); // the process exited, or its namespace is not ours to open
+            return new Dump(List.of(), 0, e.getMessage(), -1); // the process exited, or its namespace is not ours to open
         }
     }
 

@@ -5,8 +5,12 @@ import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.guard.HostParent;
 import dev.hostkit.guard.InterfaceSnapshot;
 import dev.hostkit.guard.NamespaceRef;
+import dev.hostkit.guard.NamespaceSource;
+import dev.hostkit.guard.Observation;
+import dev.hostkit.guard.Observation.NamespaceStatus;
+import dev.hostkit.guard.Observation.Parent;
+import dev.hostkit.guard.Verdict;
 import dev.hostkit.doctor.DoctorReport.Severity;
-import dev.hostkit.doctor.GuardianStateCheck.LiveInterface;
 import dev.hostkit.doctor.GuardianStateCheck.Status;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,16 +134,26 @@ class GuardianStateCheckTest {
         assertThat(r.sections().get("guardian")).containsEntry("snapshots", 0);
     }
 
+    private static Observation alive(Observation.LiveLink link, Integer parentIndex) {
+        return new Observation(NamespaceStatus.SAME, link, Parent.ofIndex(parentIndex), false);
+    }
+
+    private static Observation.LiveLink macvlan(int index, String mac, MacvlanMode mode, String parent) {
+        return new Observation.LiveLink(index, MacAddress.parse(mac), "macvlan", mode, true, parent);
+    }
+
     @Test
     void interfaceGoneWhileItsParentIsPresentIsMissing() {
         InterfaceSnapshot s = snapshot("eth1", "02:00:00:00:00:01", "hkp", 7);
 
-        GuardianStateCheck.Verdict sameParent = GuardianStateCheck.judge(s, Map.of(), Map.of("hkp", 7));
-        GuardianStateCheck.Verdict parentBack = GuardianStateCheck.judge(s, Map.of(), Map.of("hkp", 9));
+        GuardianStateCheck.Judged sameParent = GuardianStateCheck.judge(s, alive(null, 7), null);
+        GuardianStateCheck.Judged parentBack = GuardianStateCheck.judge(s, alive(null, 9), null);
 
         assertThat(sameParent.status()).isEqualTo(Status.MISSING);
+        assertThat(sameParent.verdict()).isEqualTo(Verdict.DELETED_ON_PURPOSE);
         assertThat(sameParent.detail()).isEqualTo("deleted while its parent hkp stayed (index 7)");
         assertThat(parentBack.status()).isEqualTo(Status.MISSING);
+        assertThat(parentBack.verdict()).isEqualTo(Verdict.LOST);
         assertThat(parentBack.detail()).contains("came back (index 7 -> 9)");
         assertThat(sameParent.parentPresent()).isTrue();
     }
@@ -148,22 +162,50 @@ class GuardianStateCheckTest {
     void interfaceGoneWithItsParentWaitsForTheParent() {
         InterfaceSnapshot s = snapshot("eth1", "02:00:00:00:00:01", "hkp", 7);
 
-        GuardianStateCheck.Verdict v = GuardianStateCheck.judge(s, Map.of("lo", new LiveInterface("", null)), Map.of("eth0", 2));
+        GuardianStateCheck.Judged v = GuardianStateCheck.judge(s, alive(null, null), null);
 
         assertThat(v.status()).isEqualTo(Status.WAITING_FOR_PARENT);
         assertThat(v.parentPresent()).isFalse();
     }
 
     @Test
-    void sameMacvlanIsPresentAndAnythingElseUnderItsNameIsAConflict() {
+    void sameMacvlanIsPresentAndAnythingElseUnderItsNameIsAConflictAsTheGuardianJudgesIt() {
         InterfaceSnapshot s = snapshot("eth1", "02:00:00:00:00:01", "hkp", 7);
 
-        assertThat(GuardianStateCheck.judge(s, Map.of("eth1", new LiveInterface("macvlan", "02:00:00:00:00:01")), Map.of("hkp", 7)).status())
+        assertThat(GuardianStateCheck.judge(s, alive(macvlan(5, "02:00:00:00:00:01", MacvlanMode.BRIDGE, "hkp"), 7), null).status())
                 .isEqualTo(Status.PRESENT);
-        GuardianStateCheck.Verdict otherMac = GuardianStateCheck.judge(s, Map.of("eth1", new LiveInterface("macvlan", "02:00:00:00:00:09")), Map.of());
-        GuardianStateCheck.Verdict veth = GuardianStateCheck.judge(s, Map.of("eth1", new LiveInterface("veth", "02:00:00:00:00:01")), Map.of());
+        GuardianStateCheck.Judged otherMac = GuardianStateCheck.judge(s, alive(macvlan(6, "02:00:00:00:00:09", MacvlanMode.BRIDGE, "hkp"), 7), null);
+        GuardianStateCheck.Judged veth = GuardianStateCheck.judge(s, alive(new Observation.LiveLink(6, MacAddress.parse("02:00:00:00:00:01"), "veth", null, true, null), 7), null);
         assertThat(otherMac.status()).isEqualTo(Status.CONFLICT);
-        assertThat(otherMac.detail()).contains("MAC 02:00:00:00:00:09 instead of macvlan 02:00:00:00:00:01");
+        assertThat(otherMac.detail()).contains("MAC 02:00:00:00:00:09 on hkp instead of macvlan bridge 02:00:00:00:00:01 on hkp");
         assertThat(veth.status()).isEqualTo(Status.CONFLICT);
+        // Where the old doctor said "present": a same-MAC macvlan in another mode under the name is someone else's.
+        GuardianStateCheck.Judged otherMode = GuardianStateCheck.judge(s, alive(macvlan(6, "02:00:00:00:00:01", MacvlanMode.VEPA, "hkp"), 7), null);
+        assertThat(otherMode.status()).isEqualTo(Status.CONFLICT);
+        assertThat(otherMode.detail()).contains("macvlan vepa, MAC 02:00:00:00:00:01 on hkp instead of macvlan bridge");
+    }
+
+    @Test
+    void anUnreadableNamespaceIsUnknownNotStale() throws Exception {
+        write("netns-4-4026532001.json", stateFile(4, 4026532001L, "/var/run/netns/hkgone", "eth1", "02:00:00:00:00:01", "hkp", 7));
+        NamespaceSource failing = new NamespaceSource() {
+            @Override
+            public List<NamespaceSource.Candidate> discover() {
+                return List.of();
+            }
+
+            @Override
+            public NamespaceSource.Look look() {
+                return new NamespaceSource.Look(List.of(), List.of(new NamespaceSource.LookError(Path.of("/var/run/netns/hkgone"), "EACCES", "Permission denied")));
+            }
+        };
+
+        DoctorReport r = Doctor.examine(List.of(new GuardianStateCheck(dir, failing, new LinkDumps())));
+
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> ifs = (List<Map<String, Object>>) r.sections().get("guardian").get("interfaces");
+        assertThat(ifs).singleElement().satisfies(m -> assertThat(m).containsEntry("status", "unknown").containsEntry("verdict", "unknown"));
+        assertThat(r.cannotSee()).singleElement().asString().contains("cannot read /var/run/netns/hkgone: Permission denied");
+        assertThat(r.findings()).isEmpty();
     }
 }

@@ -36,7 +36,9 @@ public record GuardEvent(Type type, long netnsInode, int pid, String iface, Stri
         /** A VLAN parent was recreated on its lower device (interface = the VLAN, parent = the lower device). */
         PARENT_RECREATED,
         /** Recreating a VLAN parent failed; it is retried on the next pass. */
-        PARENT_RECREATE_FAILED;
+        PARENT_RECREATE_FAILED,
+        /** The snapshot names the host's own network namespace: the guardian stops guarding it and never acts there. */
+        REFUSED;
 
         /** The lower-case name used in JSON and metrics. */
         public String label() {

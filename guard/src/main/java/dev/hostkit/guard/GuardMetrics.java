@@ -1,6 +1,9 @@
 package dev.hostkit.guard;
 
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A consistent copy of the guardian's counters at one moment, with the Prometheus text form
@@ -15,9 +18,26 @@ import java.util.Locale;
  * @param interfacesMissing guarded interfaces now missing (waiting for their parent or for a retry)
  * @param lastRepairMillis how long the last successful repair took, 0 before the first
  * @param stateFileErrors state files that could not be read or written since start
+ * @param lookErrors failed looks (a namespace or the host's links that could not be read) since start, by reason
+ *                   (an errno name such as {@code EACCES}, or what failed); nothing is forgotten on them
  */
 public record GuardMetrics(long repairsOk, long repairsFailed, long conflicts, long dropped, long lost, int interfacesGuarded,
-                           int interfacesMissing, double lastRepairMillis, long stateFileErrors) {
+                           int interfacesMissing, double lastRepairMillis, long stateFileErrors, Map<String, Long> lookErrors) {
+    /** Copies the map, sorted by reason. */
+    public GuardMetrics {
+        lookErrors = Collections.unmodifiableMap(new TreeMap<>(lookErrors));
+    }
+
+    /** The counters without look errors (as before they were counted). */
+    public GuardMetrics(long repairsOk, long repairsFailed, long conflicts, long dropped, long lost, int interfacesGuarded,
+                        int interfacesMissing, double lastRepairMillis, long stateFileErrors) {
+        this(repairsOk, repairsFailed, conflicts, dropped, lost, interfacesGuarded, interfacesMissing, lastRepairMillis, stateFileErrors, Map.of());
+    }
+
+    /** All look errors since start, whatever the reason. */
+    public long lookErrorsTotal() {
+        return lookErrors.values().stream().mapToLong(Long::longValue).sum();
+    }
 
     /** The counters in Prometheus text exposition format 0.0.4. */
     public String toPrometheusText() {
@@ -32,6 +52,9 @@ public record GuardMetrics(long repairsOk, long repairsFailed, long conflicts, l
         metric(b, "hostkit_guard_interfaces_missing", "gauge", "Guarded interfaces currently missing.", null, interfacesMissing);
         metric(b, "hostkit_guard_last_repair_seconds", "gauge", "Duration of the last successful repair.", null, lastRepairMillis / 1000.0);
         metric(b, "hostkit_guard_state_file_errors_total", "counter", "State files that could not be read or written.", null, stateFileErrors);
+        b.append("# HELP hostkit_guard_look_errors_total Looks that failed (nothing is forgotten on them), by reason.\n");
+        b.append("# TYPE hostkit_guard_look_errors_total counter\n");
+        lookErrors.forEach((reason, n) -> sample(b, "hostkit_guard_look_errors_total", "reason=\"" + reason + "\"", n));
         return b.toString();
     }
 

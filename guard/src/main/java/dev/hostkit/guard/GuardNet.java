@@ -12,20 +12,20 @@ import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkSpec;
 import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
-import dev.hostkit.netlink.NetlinkEvent;
 import dev.hostkit.netlink.NetlinkException;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.RtNetlink;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -35,6 +35,7 @@ import java.util.regex.Pattern;
 final class GuardNet {
     /** Names {@link RtNetlink#createLink} gives a link before renaming it inside the target namespace. */
     static final Pattern TEMP_NAME = Pattern.compile("hkt[0-9a-f]{12}");
+    private static final SecureRandom RANDOM = new SecureRandom();
     /** Receive buffer per watched namespace: an overflow only costs a resync. */
     static final int WATCH_BUFFER = 128 * 1024;
 
@@ -81,6 +82,27 @@ final class GuardNet {
         }
     }
 
+    /**
+     * The guardian's tag in its temporary link names: 6 hex digits of a hash of its state directory. Stable across
+     * restarts (a restarted guardian removes what its predecessor left) and distinct between guardians on distinct
+     * directories (one directory has one guardian: its lock says so).
+     */
+    static String tagFor(Path stateDir) {
+        return HexFormat.of().toHexDigits(stateDir.toAbsolutePath().normalize().toString().hashCode()).substring(2);
+    }
+
+    /** A temporary name {@code hkt<tag><6 random hex>}, 15 bytes, matching {@link #TEMP_NAME}. */
+    static String temporaryName(String tag) {
+        byte[] r = new byte[3];
+        RANDOM.nextBytes(r);
+        return "hkt" + tag + HexFormat.of().formatHex(r);
+    }
+
+    /** Whether {@code name} is a temporary name of the guardian tagged {@code tag}. */
+    static boolean isTemporaryOf(String tag, String name) {
+        return TEMP_NAME.matcher(name).matches() && name.startsWith("hkt" + tag);
+    }
+
     static Host host() {
         return new Host(RtNetlink.open());
     }
@@ -95,6 +117,11 @@ final class GuardNet {
 
         NsId namespaceId() {
             return nl.namespace().id();
+        }
+
+        /** The host namespace's cookie, 0 before kernel 5.14. */
+        long cookie() {
+            return cookieOrUnknown(nl);
         }
 
         NetNamespace namespace() {
@@ -116,10 +143,10 @@ final class GuardNet {
          * @return the new link's index inside {@code ns}
          * @throws NameTakenException when the final name exists in {@code ns}
          */
-        int createMacvlan(Ns ns, String name, int parentIndex, MacAddress mac, int mtu, MacvlanMode mode) {
+        int createMacvlan(Ns ns, String name, String temporaryName, int parentIndex, MacAddress mac, int mtu, MacvlanMode mode) {
             LinkSpec spec = LinkSpec.macvlan(name, parentIndex, mode).withMac(mac).withMtu(mtu).inNamespace(ns.namespace());
             try {
-                return nl.createLink(spec).index();
+                return nl.createLink(spec, temporaryName).index();
             } catch (NetlinkException e) {
                 if (e.errno() == Errno.EEXIST && e.operation().startsWith("rename")) {
                     throw new NameTakenException("'" + name + "' was taken by another link before the repair could rename to it; left alone", e);
@@ -128,15 +155,9 @@ final class GuardNet {
             }
         }
 
-        /** Link changes in the host namespace; {@code onResync} when the kernel dropped some. */
-        AutoCloseable subscribe(BiConsumer<Link, Boolean> onLink, Runnable onResync) {
-            return nl.subscribe(Set.of(EventGroup.LINK), e -> {
-                if (e instanceof NetlinkEvent.LinkEvent le && le.nsid() < 0) {
-                    onLink.accept(le.link(), le.removed());
-                } else if (e instanceof NetlinkEvent.ResyncNeeded) {
-                    onResync.run();
-                }
-            });
+        /** A poll-mode subscription (no thread) to the host namespace's link changes. */
+        EventSubscription subscribeLinks() {
+            return nl.subscribe(Set.of(EventGroup.LINK));
         }
 
         @Override
@@ -258,11 +279,19 @@ final class GuardNet {
             nl.setMtu(index, mtu);
         }
 
-        void deleteQuietly(int index) {
+        /**
+         * Deletes a link, as a rollback or a clean-up: a link already gone is fine.
+         *
+         * @return why the link could not be deleted (it is left), {@code null} when it is gone
+         */
+        RuntimeException delete(int index) {
             try {
                 nl.deleteLink(index);
+                return null;
+            } catch (NetlinkException e) {
+                return e.errno() == Errno.ENODEV ? null : e;
             } catch (RuntimeException e) {
-                // already gone, or the namespace is going away
+                return e;
             }
         }
 

@@ -1,11 +1,16 @@
 package dev.hostkit.guard;
 
+import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.core.ProcFs;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +21,9 @@ import java.util.Map;
 
 /**
  * Where the guardian looks for namespaces to guard: running processes, named namespaces, an explicit list, or a union.
- * Every source answers with one {@link Candidate} per distinct namespace (de-duplicated by nsfs identity) and skips
- * entries that vanish or cannot be read while it looks.
+ * Every source answers with one {@link Candidate} per distinct namespace (de-duplicated by nsfs identity). An entry
+ * that vanishes while it looks (the process exited, the name was deleted) is simply not there; an entry that cannot
+ * be read for any other reason is a {@link LookError}, never "not there": the guardian forgets nothing on an error.
  */
 @FunctionalInterface
 public interface NamespaceSource {
@@ -31,8 +37,41 @@ public interface NamespaceSource {
     record Candidate(NsId id, int pid, Path path) {
     }
 
-    /** The namespaces present now, one per identity. */
+    /**
+     * An entry that could not be read: the namespace it names, if any, is unknown, not gone.
+     *
+     * @param path what could not be read
+     * @param reason a short, stable reason: the errno name ({@code EACCES}) or the exception's kind
+     * @param detail the full message
+     */
+    record LookError(Path path, String reason, String detail) {
+    }
+
+    /**
+     * One complete look: what was found, and what could not be read. Only a look without errors proves that a
+     * namespace not found is gone.
+     *
+     * @param found the namespaces, one per identity
+     * @param errors the entries that could not be read
+     */
+    record Look(List<Candidate> found, List<LookError> errors) {
+        /** Copies the lists. */
+        public Look {
+            found = List.copyOf(found);
+            errors = List.copyOf(errors);
+        }
+    }
+
+    /** The namespaces present now, one per identity (entries that could not be read are left out). */
     List<Candidate> discover();
+
+    /**
+     * The namespaces present now and the entries that could not be read. A source that cannot fail (a fixed list in
+     * a test) need not override it.
+     */
+    default Look look() {
+        return new Look(discover(), List.of());
+    }
 
     /** Every distinct network namespace of a running process ({@code /proc/PID/ns/net}). */
     static NamespaceSource processes() {
@@ -41,19 +80,15 @@ public interface NamespaceSource {
 
     /** Like {@link #processes()} under another {@code /proc} root. */
     static NamespaceSource processes(ProcFs proc) {
-        return () -> {
-            Map<NsId, Candidate> found = new LinkedHashMap<>();
+        return new NamespaceScan(() -> {
             List<Integer> pids = new ArrayList<>(proc.pids());
             pids.sort(null);
+            List<Path> paths = new ArrayList<>(pids.size());
             for (int pid : pids) {
-                Path p = proc.proc().resolve(Integer.toString(pid)).resolve("ns/net");
-                NsId id = statId(p);
-                if (id != null) {
-                    found.putIfAbsent(id, new Candidate(id, pid, p));
-                }
+                paths.add(proc.proc().resolve(Integer.toString(pid)).resolve("ns/net"));
             }
-            return List.copyOf(found.values());
-        };
+            return statAll(paths);
+        });
     }
 
     /** The namespaces made by {@code ip netns add} ({@code /var/run/netns}). */
@@ -61,33 +96,27 @@ public interface NamespaceSource {
         return named(NetNamespace.NAMED_DIR);
     }
 
-    /** The namespace files in {@code dir}; a missing directory is empty. */
+    /** The namespace files in {@code dir}; a missing directory is empty, an unreadable one an error. */
     static NamespaceSource named(Path dir) {
-        return () -> {
+        return new NamespaceScan(() -> {
             List<Path> files = new ArrayList<>();
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
                 entries.forEach(files::add);
-            } catch (IOException e) {
-                return List.of();
+            } catch (NoSuchFileException e) {
+                return new Look(List.of(), List.of());
+            } catch (IOException | DirectoryIteratorException e) {
+                IOException io = e instanceof DirectoryIteratorException d ? d.getCause() : (IOException) e;
+                return new Look(List.of(), List.of(new LookError(dir, reasonOf(io), String.valueOf(io.getMessage()))));
             }
             files.sort(null);
-            return of(files).discover();
-        };
+            return statAll(files);
+        });
     }
 
     /** Exactly these namespace files (those that exist now). */
     static NamespaceSource of(Collection<Path> paths) {
         List<Path> copy = List.copyOf(paths);
-        return () -> {
-            Map<NsId, Candidate> found = new LinkedHashMap<>();
-            for (Path p : copy) {
-                NsId id = statId(p);
-                if (id != null) {
-                    found.putIfAbsent(id, new Candidate(id, pidOf(p), p));
-                }
-            }
-            return List.copyOf(found.values());
-        };
+        return new NamespaceScan(() -> statAll(copy));
     }
 
     /** Named namespaces first, then processes: a named path stays valid longer than a pid. */
@@ -98,15 +127,16 @@ public interface NamespaceSource {
     /** All namespaces the sources find, de-duplicated by identity; the first source to name a namespace wins. */
     static NamespaceSource union(NamespaceSource... sources) {
         List<NamespaceSource> all = List.of(sources);
-        return () -> {
+        return new NamespaceScan(() -> {
             Map<NsId, Candidate> found = new LinkedHashMap<>();
+            List<LookError> errors = new ArrayList<>();
             for (NamespaceSource s : all) {
-                for (Candidate c : s.discover()) {
-                    found.putIfAbsent(c.id(), c);
-                }
+                Look l = s.look();
+                l.found().forEach(c -> found.putIfAbsent(c.id(), c));
+                errors.addAll(l.errors());
             }
-            return List.copyOf(found.values());
-        };
+            return new Look(List.copyOf(found.values()), errors);
+        });
     }
 
     /**
@@ -115,11 +145,66 @@ public interface NamespaceSource {
      */
     static NsId statId(Path p) {
         try {
-            Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino");
-            return new NsId(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
+            return stat(p);
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return null;
         }
+    }
+
+    /**
+     * The identity of the namespace file at {@code p}, {@code null} when it is gone (no such file, the process
+     * exited).
+     *
+     * @throws IOException when it exists but cannot be read (permission, I/O)
+     */
+    static NsId stat(Path p) throws IOException {
+        try {
+            Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino");
+            return new NsId(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (FileSystemException e) {
+            if ("No such process".equals(e.getReason())) {
+                return null; // ESRCH: the process exited between listing and stat
+            }
+            throw e;
+        }
+    }
+
+    /** A short, stable reason for a failed read: the errno name when Java says which, else the exception's kind. */
+    static String reasonOf(Throwable e) {
+        if (e instanceof AccessDeniedException) {
+            return "EACCES";
+        }
+        if (e instanceof NativeException n) {
+            return n.errno().name();
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            String r = f.getReason();
+            return switch (r) {
+                case "Permission denied" -> "EACCES";
+                case "Operation not permitted" -> "EPERM";
+                case "Input/output error" -> "EIO";
+                default -> "IO";
+            };
+        }
+        return e.getClass().getSimpleName();
+    }
+
+    private static Look statAll(List<Path> paths) {
+        Map<NsId, Candidate> found = new LinkedHashMap<>();
+        List<LookError> errors = new ArrayList<>();
+        for (Path p : paths) {
+            try {
+                NsId id = stat(p);
+                if (id != null) {
+                    found.putIfAbsent(id, new Candidate(id, pidOf(p), p));
+                }
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                errors.add(new LookError(p, reasonOf(e), String.valueOf(e.getMessage())));
+            }
+        }
+        return new Look(List.copyOf(found.values()), errors);
     }
 
     private static int pidOf(Path p) {

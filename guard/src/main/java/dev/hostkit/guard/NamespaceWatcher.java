@@ -65,6 +65,13 @@ final class NamespaceWatcher implements AutoCloseable {
         Map<NsId, Long> quietSince = new HashMap<>();
         while (!closed) {
             closePending();
+            // A subscription that ended underneath (closed by a failure) is dropped; the namespace is looked at and
+            // subscribed again.
+            for (var e : watched.entrySet()) {
+                if (e.getValue().isClosed() && watched.remove(e.getKey(), e.getValue())) {
+                    quietSince.put(e.getKey(), System.nanoTime() - debounceNanos);
+                }
+            }
             Map<EventSubscription, NsId> bySub = new IdentityHashMap<>();
             watched.forEach((id, sub) -> bySub.put(sub, id));
             try {
@@ -72,8 +79,20 @@ final class NamespaceWatcher implements AutoCloseable {
                     Thread.sleep(POLL.toMillis());
                 } else {
                     for (EventSubscription sub : EventSubscription.awaitAny(new ArrayList<>(bySub.keySet()), POLL)) {
-                        List<NetlinkEvent> events = sub.drain();
                         NsId id = bySub.get(sub);
+                        List<NetlinkEvent> events;
+                        try {
+                            events = sub.drain();
+                        } catch (RuntimeException failed) {
+                            // This namespace's subscription is broken: drop it and look at the namespace now; the
+                            // look subscribes again. The other namespaces' watches go on.
+                            log.warn("guardian: watching {} failed ({}); subscribing again", id, failed.toString());
+                            if (watched.remove(id, sub)) {
+                                toClose.add(sub);
+                            }
+                            events = List.of();
+                            quietSince.put(id, System.nanoTime() - debounceNanos);
+                        }
                         if (!events.isEmpty() && id != null) {
                             quietSince.put(id, System.nanoTime());
                         }

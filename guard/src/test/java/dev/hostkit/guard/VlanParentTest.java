@@ -27,10 +27,10 @@ class VlanParentTest {
 
     @Test
     void parentThatIsAVlanIsRememberedWithItsLowerDeviceIdAndProtocol() {
-        assertThat(MacvlanGuardian.hostParentOf(9, host)).isEqualTo(new HostParent.Vlan("eth0.3", "eth0", 3, VlanProtocol.IEEE_802_1Q));
-        assertThat(MacvlanGuardian.hostParentOf(2, host)).isEqualTo(new HostParent.Existing("eth0"));
+        assertThat(LiveLinks.hostParentOf(9, host)).isEqualTo(new HostParent.Vlan("eth0.3", "eth0", 3, VlanProtocol.IEEE_802_1Q));
+        assertThat(LiveLinks.hostParentOf(2, host)).isEqualTo(new HostParent.Existing("eth0"));
         // A VLAN whose lower device is not in the host namespace cannot be made again: waited for like any parent.
-        assertThat(MacvlanGuardian.hostParentOf(10, host)).isEqualTo(new HostParent.Existing("bond4.7"));
+        assertThat(LiveLinks.hostParentOf(10, host)).isEqualTo(new HostParent.Existing("bond4.7"));
     }
 
     @Test

@@ -28,7 +28,9 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
  * An open subscription to link, address and route changes in one namespace, read with {@link #poll},
  * by iteration, or pushed to a listener on a dedicated thread. When the kernel drops notifications
  * ({@code ENOBUFS}) a {@link NetlinkEvent.ResyncNeeded} is delivered and the subscription stays alive;
- * {@link #close()} wakes a blocked reader at once (poll(2) on the socket and an eventfd).
+ * {@link #close()} wakes a blocked reader at once (poll(2) on the socket and an eventfd). Any other
+ * receive failure reaches the owner: {@link #poll} throws it; a listener's thread closes the
+ * subscription and hands the listener a last {@link NetlinkEvent.Failed} (the thread never dies silently).
  */
 public final class EventSubscription implements AutoCloseable, Iterable<NetlinkEvent> {
     private static final Logger LOG = LoggerFactory.getLogger(EventSubscription.class);
@@ -43,6 +45,8 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
     private final ReentrantLock readLock = new ReentrantLock();
     private volatile boolean closed;
     private Thread thread;
+    // Tests inject a receive failure here; runs before every receive.
+    volatile Runnable receiveFault = () -> { };
 
     private EventSubscription(NetlinkSocket socket, String where) {
         this.socket = socket;
@@ -92,18 +96,25 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
             try {
                 e = poll(null);
             } catch (RuntimeException failure) {
-                if (!closed) {
-                    LOG.error("netlink event subscription in {} stopped: {}", where, failure.toString());
+                if (closed) {
+                    return;
                 }
+                LOG.error("netlink event subscription in {} failed and is closed; its listener is told: {}", where, failure.toString());
+                close();
+                hand(listener, new NetlinkEvent.Failed(failure, -1));
                 return;
             }
             if (e != null) {
-                try {
-                    listener.accept(e);
-                } catch (RuntimeException failure) {
-                    LOG.warn("netlink event listener failed on {}", e, failure);
-                }
+                hand(listener, e);
             }
+        }
+    }
+
+    private static void hand(Consumer<NetlinkEvent> listener, NetlinkEvent e) {
+        try {
+            listener.accept(e);
+        } catch (RuntimeException failure) {
+            LOG.warn("netlink event listener failed on {}", e, failure);
         }
     }
 
@@ -222,6 +233,7 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
 
     private void readOnce() {
         ByteBuffer b;
+        receiveFault.run();
         try {
             b = socket.receive();
         } catch (LastErrorException e) {

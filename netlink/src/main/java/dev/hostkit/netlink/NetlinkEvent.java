@@ -2,7 +2,8 @@ package dev.hostkit.netlink;
 
 /**
  * One change notification from an {@link EventSubscription}: a link, address or route was added,
- * changed or removed, or the kernel dropped notifications and the subscriber must re-read the state.
+ * changed or removed, or the kernel dropped notifications and the subscriber must re-read the state, or
+ * (to a listener) the subscription failed and was closed.
  */
 public sealed interface NetlinkEvent {
     /**
@@ -48,5 +49,15 @@ public sealed interface NetlinkEvent {
      * @param nsid always -1: a drop concerns the whole subscription
      */
     record ResyncNeeded(int nsid) implements NetlinkEvent {
+    }
+
+    /**
+     * The subscription's listener thread could not read (a receive error other than dropped notifications): the
+     * subscription is closed and this is the last event its listener gets. Subscribe again and re-read the state.
+     *
+     * @param cause what failed, naming the namespace
+     * @param nsid always -1: a failure concerns the whole subscription
+     */
+    record Failed(RuntimeException cause, int nsid) implements NetlinkEvent {
     }
 }

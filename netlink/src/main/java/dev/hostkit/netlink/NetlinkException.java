@@ -22,6 +22,20 @@ public class NetlinkException extends NativeException {
         this.extAck = extAck;
     }
 
+    /**
+     * For subclasses that carry a cause.
+     *
+     * @param operation what was asked
+     * @param target what it acted on
+     * @param errno the errno (sign ignored)
+     * @param detail text after the errno, or {@code null}
+     * @param cause the underlying exception, or {@code null}
+     */
+    protected NetlinkException(String operation, String target, int errno, String detail, Throwable cause) {
+        super(operation, target, errno, detail, cause);
+        this.extAck = null;
+    }
+
     /** The kernel's extended-ACK text; empty when the kernel sent none. */
     public String extAck() {
         return extAck == null ? "" : extAck;

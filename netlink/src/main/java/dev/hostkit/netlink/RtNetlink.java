@@ -1,6 +1,7 @@
 package dev.hostkit.netlink;
 
 import dev.hostkit.core.Errno;
+import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.netlink.internal.MessageParser;
 import dev.hostkit.netlink.internal.RtnlChannel;
@@ -75,6 +76,11 @@ public final class RtNetlink implements AutoCloseable {
             own.close();
             throw e;
         }
+    }
+
+    // For tests in this package: the request channel (fault injection).
+    RtnlChannel channel() {
+        return channel;
     }
 
     /** The namespace this handle works in (owned by the handle; do not close it). */
@@ -222,40 +228,111 @@ public final class RtNetlink implements AutoCloseable {
     /**
      * Creates a link as {@code spec} says and returns it as the kernel reports it afterwards.
      * With {@link LinkSpec#namespace()} set, the link is created directly inside that namespace under a
-     * random temporary name (no clash with names in this namespace), then renamed (and brought up) there;
-     * if any later step fails, the half-made link is deleted before the error is thrown.
+     * random temporary name (no clash with names in this namespace), then renamed (and brought up) there.
+     * A failure at any step after the kernel made the link deletes it again: by its index once known
+     * (the rename may have happened even when its answer was lost), else by its temporary name. When
+     * that delete fails too, the exception says so and names the link left behind and where.
      *
      * @param spec what to create
      * @return the new link (read in the namespace it lives in)
      * @throws NetlinkException naming the link and the kernel's reason
      */
     public Link createLink(LinkSpec spec) {
+        return createLink(spec, temporaryName());
+    }
+
+    /**
+     * Like {@link #createLink(LinkSpec)}, with the temporary name chosen by the caller (a daemon that cleans up its
+     * own leftovers tags them so it never removes another's link in flight). Unused without a target namespace.
+     *
+     * @param spec what to create
+     * @param temporaryName the name the link has inside the target namespace until it is renamed; a valid link name
+     * @return the new link
+     */
+    public Link createLink(LinkSpec spec, String temporaryName) {
+        return createLink(spec, temporaryName, CreateStep.NO_FAULTS);
+    }
+
+    /** The steps of {@link #createLink}; tests inject a failure after any of them to prove the rollback. */
+    enum CreateStep {
+        OPEN_TARGET_SOCKET, CREATE, FIND, RENAME, READ_BACK, ROLLBACK;
+
+        /** Called after each step (and before the rollback's delete); throws to simulate a failure there. */
+        interface Hook {
+            void after(CreateStep step);
+        }
+
+        static final Hook NO_FAULTS = step -> { };
+    }
+
+    Link createLink(LinkSpec spec, CreateStep.Hook faults) {
+        return createLink(spec, temporaryName(), faults);
+    }
+
+    Link createLink(LinkSpec spec, String temporaryName, CreateStep.Hook faults) {
+        LinkNames.check(temporaryName);
         if (spec.namespace() == null) {
-            channel.ack(Requests.createLink(spec, spec.name(), -1, spec.bringUp()));
-            return getLink(0, spec.name()).orElseThrow(() ->
-                    new NetlinkException("create " + spec.kind().kindName(), spec.name(), Errno.ENODEV.number(), "link vanished right after creation"));
+            return createHere(spec, faults);
         }
         NetNamespace target = spec.namespace();
         if (target.isClosed()) {
             throw new IllegalArgumentException("target namespace of '" + spec.name() + "' is closed: " + target.path());
         }
-        String temp = temporaryName();
-        channel.ack(Requests.createLink(spec, temp, target.fd(), false));
+        String temp = temporaryName;
+        // The socket inside is opened first: when it cannot be, nothing has been made yet.
         try (RtNetlink inside = RtNetlink.open(target)) {
+            faults.after(CreateStep.OPEN_TARGET_SOCKET);
+            channel.ack(Requests.createLink(spec, temp, target.fd(), false));
+            int index = 0;
             try {
+                faults.after(CreateStep.CREATE);
                 Link made = inside.getLink(0, temp).orElseThrow(() ->
                         new NetlinkException("create " + spec.kind().kindName(), temp, Errno.ENODEV.number(), "not found in the target namespace after creation"));
-                inside.channel.ack(Requests.changeLink(made.index(), spec.bringUp() ? IFF_UP : 0, spec.bringUp() ? IFF_UP : 0,
+                index = made.index();
+                faults.after(CreateStep.FIND);
+                inside.channel.ack(Requests.changeLink(index, spec.bringUp() ? IFF_UP : 0, spec.bringUp() ? IFF_UP : 0,
                         m -> m.attrString(IFLA_IFNAME, spec.name()), "rename " + temp + " to " + spec.name(), "in " + target.path()));
-                return inside.requireLink(made.index(), "read back " + spec.name());
+                faults.after(CreateStep.RENAME);
+                Link result = inside.requireLink(index, "read back " + spec.name());
+                faults.after(CreateStep.READ_BACK);
+                return result;
             } catch (RuntimeException e) {
-                try {
-                    inside.channel.ack(Requests.deleteLinkByName(temp));
-                } catch (RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-                throw e;
+                throw inside.rollBack(e, index, temp, "namespace " + target.path(), faults);
             }
+        } finally {
+            Reference.reachabilityFence(target); // its fd travels in the create request
+        }
+    }
+
+    private Link createHere(LinkSpec spec, CreateStep.Hook faults) {
+        channel.ack(Requests.createLink(spec, spec.name(), -1, spec.bringUp()));
+        int index = 0;
+        try {
+            faults.after(CreateStep.CREATE);
+            Link made = getLink(0, spec.name()).orElseThrow(() ->
+                    new NetlinkException("create " + spec.kind().kindName(), spec.name(), Errno.ENODEV.number(), "link vanished right after creation"));
+            index = made.index();
+            faults.after(CreateStep.READ_BACK);
+            return made;
+        } catch (RuntimeException e) {
+            throw rollBack(e, index, spec.name(), label, faults);
+        }
+    }
+
+    // Deletes the half-made link (by index when known, else by the name it was created with) and
+    // returns the failure to throw: the original one, or one that says what the failed delete left.
+    private RuntimeException rollBack(RuntimeException failure, int index, String createdAs, String where, CreateStep.Hook faults) {
+        try {
+            faults.after(CreateStep.ROLLBACK);
+            channel.ack(index > 0 ? Requests.deleteLink(index, "index " + index) : Requests.deleteLinkByName(createdAs));
+            return failure;
+        } catch (RuntimeException cleanup) {
+            if (cleanup instanceof NetlinkException n && n.errno() == Errno.ENODEV) {
+                return failure; // already gone: nothing is left
+            }
+            String left = (index > 0 ? "link index " + index + " (created as " + createdAs + ")" : "link " + createdAs) + " in " + where;
+            String op = failure instanceof NativeException n ? n.operation() : "create link";
+            return new NetlinkRollbackException(op, left, failure, cleanup);
         }
     }
 
@@ -515,7 +592,9 @@ public final class RtNetlink implements AutoCloseable {
      * Subscribes to changes, delivered to {@code listener} on a dedicated thread until closed.
      *
      * @param groups what to hear about
-     * @param listener called for each event, one at a time; its exceptions are logged, not fatal
+     * @param listener called for each event, one at a time; its exceptions are logged, not fatal. When
+     *                 reading fails, the subscription is closed and the listener's last event is
+     *                 {@link NetlinkEvent.Failed}
      * @return the open subscription; close it
      */
     public EventSubscription subscribe(Set<EventGroup> groups, Consumer<NetlinkEvent> listener) {

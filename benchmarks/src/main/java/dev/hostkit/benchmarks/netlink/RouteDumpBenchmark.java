@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import static dev.hostkit.benchmarks.netlink.BenchNamespace.sh;
+import static dev.hostkit.testkit.Sh.run;
 import static dev.hostkit.benchmarks.netlink.NetlinkVsIproute2Benchmark.median;
 import static dev.hostkit.benchmarks.netlink.NetlinkVsIproute2Benchmark.timed;
 
@@ -31,12 +31,12 @@ public final class RouteDumpBenchmark {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 50;
         try (BenchNamespace ns = new BenchNamespace("r")) {
-            sh("ip", "-n", ns.name, "link", "add", "hkbr", "type", "veth", "peer", "name", "hkbs");
+            run("ip", "-n", ns.name, "link", "add", "hkbr", "type", "veth", "peer", "name", "hkbs");
             for (String l : List.of("hkbq", "hkbr", "hkbs")) {
-                sh("ip", "-n", ns.name, "link", "set", l, "up");
+                run("ip", "-n", ns.name, "link", "set", l, "up");
             }
-            sh("ip", "-n", ns.name, "addr", "add", "10.1.0.2/16", "dev", BenchNamespace.PARENT);
-            sh("ip", "-n", ns.name, "addr", "add", "10.2.0.2/16", "dev", "hkbr");
+            run("ip", "-n", ns.name, "addr", "add", "10.1.0.2/16", "dev", BenchNamespace.PARENT);
+            run("ip", "-n", ns.name, "addr", "add", "10.2.0.2/16", "dev", "hkbr");
             StringBuilder batch = new StringBuilder();
             for (int i = 0; i < n; i++) {
                 String host = (i / 250) + "." + (i % 250 + 1);
@@ -47,7 +47,7 @@ public final class RouteDumpBenchmark {
             Path f = Files.createTempFile("hkbench-routes", ".batch");
             f.toFile().deleteOnExit();
             Files.writeString(f, batch);
-            sh("ip", "-n", ns.name, "-batch", f.toString());
+            run("ip", "-n", ns.name, "-batch", f.toString());
             if (ns.rt.routes(100).size() != n || ns.rt.routes(101).stream().filter(Route::isMultipath).count() != n) {
                 throw new IllegalStateException("expected " + n + " routes in table 100 and " + n + " multipath routes in table 101");
             }

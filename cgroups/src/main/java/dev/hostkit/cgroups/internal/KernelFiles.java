@@ -81,6 +81,14 @@ public final class KernelFiles {
         return new CgroupException(file, errno, errno == null ? String.valueOf(reason) : "", e);
     }
 
+    /** The errno behind an I/O exception from {@code java.nio.file} ({@code null} when it names none). */
+    public static Errno errnoOf(IOException e) {
+        return e instanceof NoSuchFileException ? Errno.ENOENT
+                : e instanceof AccessDeniedException ? Errno.EACCES
+                : e instanceof FileSystemException f ? errnoFromReason(f.getReason())
+                : errnoFromReason(e.getMessage()); // e.g. a read of a directory: "Is a directory"
+    }
+
     /** The errno whose C library message is {@code reason} (what Java puts in I/O exceptions), else {@code null}. */
     public static Errno errnoFromReason(String reason) {
         if (reason == null) {
@@ -107,17 +115,6 @@ public final class KernelFiles {
                 ch.write(b);
             }
         }
-    }
-
-    /** The errno of a failed read or write, from the exception's reason or message; {@code null} when none matches. */
-    public static Errno errnoOf(IOException e) {
-        if (e instanceof AccessDeniedException) {
-            return Errno.EACCES;
-        }
-        if (e instanceof NoSuchFileException) {
-            return Errno.ENOENT;
-        }
-        return errnoFromReason(e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage());
     }
 
     /** A single number file; {@code max} (v2) reads as {@link Long#MAX_VALUE}; empty when missing. */

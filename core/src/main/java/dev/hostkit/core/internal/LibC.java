@@ -36,6 +36,7 @@ public final class LibC {
     public static final int SO_SNDTIMEO = 21;
     public static final int SO_SNDBUFFORCE = 32;
     public static final int SO_RCVBUFFORCE = 33;
+    public static final int SO_NETNS_COOKIE = 71;
     public static final int MSG_PEEK = 0x2;
     public static final int MSG_TRUNC = 0x20;
     public static final int MSG_DONTWAIT = 0x40;
@@ -131,6 +132,20 @@ public final class LibC {
     /** A {@link NativeException} for {@code operation(target)} from JNA's captured errno. */
     public static NativeException failure(String operation, String target, LastErrorException e) {
         return new NativeException(operation, target, e.getErrorCode());
+    }
+
+    /**
+     * The network namespace cookie of the namespace socket {@code fd} lives in ({@code SO_NETNS_COOKIE},
+     * kernel 5.14+): a 64-bit id that, unlike an nsfs inode, is never reused.
+     *
+     * @throws LastErrorException ENOPROTOOPT before 5.14
+     */
+    public static long netnsCookie(int fd) throws LastErrorException {
+        int[] value = new int[2];
+        int[] len = {8};
+        getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, value, len);
+        // Two native-order ints of one 64-bit value; little-endian on every platform hostkit supports.
+        return (value[0] & 0xffff_ffffL) | ((long) value[1] << 32);
     }
 
     /** Closes {@code fd}, ignoring errors: for cleanup paths where the first failure must win. */

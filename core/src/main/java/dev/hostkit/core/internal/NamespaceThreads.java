@@ -25,6 +25,8 @@ public final class NamespaceThreads {
     // The namespace of the process's main thread when hostkit was loaded; every worker returns here.
     private static final int HOME_FD = openHome();
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+    // Tests: runs just before a worker returns home; throwing LastErrorException strands the worker there.
+    static volatile Runnable beforeReturnHome = () -> { };
     private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(
             0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), NamespaceThreads::newThread);
 
@@ -83,6 +85,7 @@ public final class NamespaceThreads {
             out.failure = t;
         } finally {
             try {
+                beforeReturnHome.run();
                 LibC.setns(HOME_FD, LibC.CLONE_NEWNET);
             } catch (LastErrorException e) {
                 out.stranded = true;

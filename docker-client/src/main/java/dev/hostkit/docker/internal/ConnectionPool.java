@@ -43,6 +43,8 @@ final class ConnectionPool implements AutoCloseable {
     /** One connection and what the pool knows about it; used by one thread at a time while leased. */
     static final class Entry {
         final ManagedHttpClientConnection connection;
+        // The socket under it: the call deadline and the count of response bytes live there.
+        final UnixSocketAdapter socket;
         // Reused per request on this connection: the executor only records the session in it.
         final HttpCoreContext context = HttpCoreContext.create();
         // False once the connection served a request: only a reused connection can be found dead.
@@ -51,6 +53,7 @@ final class ConnectionPool implements AutoCloseable {
 
         private Entry(ManagedHttpClientConnection connection) {
             this.connection = connection;
+            this.socket = (UnixSocketAdapter) connection.getSocket();
         }
 
         void close() {

@@ -71,7 +71,8 @@ public final class HttpEngine implements AutoCloseable {
     /** Everything the engine needs to know; validated by the public builder. */
     public record Settings(Path socket, UnixTransport transport, int poolSize, Duration idleTimeout,
                            Duration connectTimeout, Duration readTimeout, Duration acquireTimeout,
-                           boolean oneShot, String userAgent) {
+                           boolean oneShot, String userAgent, Duration callTimeout, long maxListBytes,
+                           long maxObjectBytes) {
     }
 
     /**
@@ -91,21 +92,52 @@ public final class HttpEngine implements AutoCloseable {
         }
     }
 
-    /** One request; body null for none. */
-    public record Call(String method, String path, byte[] jsonBody, InputStream tarBody, Duration readTimeout) {
-        /** A call without body and with the default read timeout. */
+    /** Which body limit a call's response is held to. */
+    public enum BodyKind {
+        /** One object (version, info, an inspect): {@link Settings#maxObjectBytes()}. */
+        OBJECT,
+        /** A list or a progress log whose size grows with the host: {@link Settings#maxListBytes()}. */
+        LIST
+    }
+
+    /**
+     * One request; body null for none.
+     *
+     * @param readTimeout longest wait for each read; null for the client's, zero for none
+     * @param deadline longest time for the whole call (for a stream: until its headers arrived); null for the
+     *                 client's call timeout, zero for none
+     * @param kind which body limit applies
+     */
+    public record Call(String method, String path, byte[] jsonBody, InputStream tarBody, Duration readTimeout,
+                       Duration deadline, BodyKind kind) {
+        /** A call without body, with the default timeouts and the object body limit. */
         public static Call of(String method, String path) {
-            return new Call(method, path, null, null, null);
+            return new Call(method, path, null, null, null, null, BodyKind.OBJECT);
         }
 
         /** The call with a JSON body. */
         public Call withJson(byte[] json) {
-            return new Call(method, path, json, tarBody, readTimeout);
+            return new Call(method, path, json, tarBody, readTimeout, deadline, kind);
+        }
+
+        /** The call with a tar body sent chunked (read to its end, not closed). */
+        public Call withTar(InputStream tar) {
+            return new Call(method, path, jsonBody, tar, readTimeout, deadline, kind);
         }
 
         /** The call with its own read timeout (zero: none). */
         public Call withReadTimeout(Duration timeout) {
-            return new Call(method, path, jsonBody, tarBody, timeout);
+            return new Call(method, path, jsonBody, tarBody, timeout, deadline, kind);
+        }
+
+        /** The call with its own total deadline (zero: none). */
+        public Call withDeadline(Duration d) {
+            return new Call(method, path, jsonBody, tarBody, readTimeout, d, kind);
+        }
+
+        /** The call held to the list body limit. */
+        public Call asList() {
+            return new Call(method, path, jsonBody, tarBody, readTimeout, deadline, BodyKind.LIST);
         }
 
         /** Whether repeating the call cannot change anything on the engine. */
@@ -161,9 +193,10 @@ public final class HttpEngine implements AutoCloseable {
     }
 
     /**
-     * Sends a request and reads the whole response; a status of 400 or above becomes a typed exception.
-     * A GET or HEAD that finds its reused connection dead before any response byte is sent once more
-     * on another connection.
+     * Sends a request and reads the whole response, within the call's deadline and body limit; a
+     * status of 300 or above becomes a typed exception. A GET or HEAD that finds its reused
+     * connection dead before a single response byte arrived is sent once more on another connection,
+     * within the same deadline.
      *
      * @param call the request
      * @return status, headers and body
@@ -171,32 +204,71 @@ public final class HttpEngine implements AutoCloseable {
     public Response send(Call call) {
         ensureOpen(call);
         ClassicHttpRequest request = request(call);
+        long deadlineMillis = deadlineMillis(call);
+        long started = System.nanoTime();
+        long limit = call.kind() == BodyKind.LIST ? settings.maxListBytes() : settings.maxObjectBytes();
         while (true) {
             ConnectionPool.Entry c = lease(call);
+            UnixSocketAdapter socket = c.socket;
+            long bytesBefore = socket.bytesRead();
+            long token = 0;
             boolean reusable = false;
             try {
+                if (deadlineMillis > 0) {
+                    long left = deadlineMillis - (System.nanoTime() - started) / 1_000_000;
+                    if (left <= 0) {
+                        throw deadlineError(call, deadlineMillis, 0, null);
+                    }
+                    token = socket.startCallDeadline(left);
+                }
                 ClassicHttpResponse response = exchange(call, request, c);
                 HttpEntity entity = response.getEntity();
-                byte[] body = entity == null ? NO_BODY : readAll(entity);
-                reusable = reusable(response);
                 int status = response.getCode();
                 if (status >= 400) {
-                    throw statusError(call, status, body);
+                    ResponseBodies.Body b = entity == null ? new ResponseBodies.Body(NO_BODY, true)
+                            : ResponseBodies.readUpTo(entity, ResponseBodies.ERROR_BODY_BYTES);
+                    reusable = b.complete() && reusable(response);
+                    throw statusError(call, status, b.bytes());
                 }
+                if (status >= 300) {
+                    throw ResponseBodies.redirect(call, response);
+                }
+                byte[] body = entity == null ? NO_BODY : ResponseBodies.readBounded(call, entity, limit);
+                if (token != 0) {
+                    boolean inTime = socket.endCallDeadline(token);
+                    token = 0;
+                    if (!inTime) {
+                        // The socket was shut down: what looks like the end of the body may be the cut.
+                        throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, null);
+                    }
+                }
+                reusable = reusable(response);
                 return new Response(call.toString(), status, response.getHeaders(), body);
             } catch (IOException e) {
-                if (!c.fresh && call.idempotent() && stale(e)) {
+                boolean expired = token != 0 && !socket.endCallDeadline(token);
+                token = 0;
+                long arrived = socket.bytesRead() - bytesBefore;
+                if (expired) {
+                    throw deadlineError(call, deadlineMillis, arrived, e);
+                }
+                // Only a reused connection that died before a single response byte may be tried again.
+                if (!c.fresh && call.idempotent() && arrived == 0 && stale(e)) {
                     continue; // the finally below discards the dead connection first
                 }
                 throw ioError(call, e);
             } finally {
+                if (token != 0 && !socket.endCallDeadline(token)) {
+                    reusable = false;
+                }
                 pool.release(c, reusable);
             }
         }
     }
 
     /**
-     * Sends a request and hands back the open response body; the caller must close the handle.
+     * Sends a request and hands back the open response body; the caller must close the handle. The
+     * call's deadline covers the wait for the response headers; then each read of the stream waits at
+     * most the call's read timeout. A stream is never sent twice.
      *
      * @param call the request (its read timeout applies to each read of the stream)
      * @param what what the stream is, for leak reports
@@ -205,14 +277,25 @@ public final class HttpEngine implements AutoCloseable {
     public StreamHandle open(Call call, String what) {
         ensureOpen(call);
         ClassicHttpRequest request = request(call);
+        long deadlineMillis = deadlineMillis(call);
         ConnectionPool.Entry c = lease(call);
+        UnixSocketAdapter socket = c.socket;
+        long bytesBefore = socket.bytesRead();
+        long token = deadlineMillis > 0 ? socket.startCallDeadline(deadlineMillis) : 0;
         boolean handedOver = false;
         try {
             ClassicHttpResponse response = exchange(call, request, c);
-            HttpEntity entity = response.getEntity();
-            if (response.getCode() >= 400) {
-                throw statusError(call, response.getCode(), entity == null ? NO_BODY : readAll(entity));
+            if (token != 0) {
+                boolean inTime = socket.endCallDeadline(token);
+                token = 0;
+                if (!inTime) {
+                    throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, null);
+                }
             }
+            if (response.getCode() >= 300) {
+                throw statusError(call, response);
+            }
+            HttpEntity entity = response.getEntity();
             InputStream body = entity == null ? InputStream.nullInputStream() : entity.getContent();
             StreamHandle h = new StreamHandle(this, call, what, c, body, response.getHeaders());
             handedOver = true;
@@ -223,13 +306,42 @@ public final class HttpEngine implements AutoCloseable {
             }
             return h;
         } catch (IOException e) {
+            if (token != 0 && !socket.endCallDeadline(token)) {
+                throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, e);
+            }
             throw ioError(call, e);
         } finally {
             if (!handedOver) {
+                if (token != 0) {
+                    socket.endCallDeadline(token);
+                }
                 // A half-read response never goes back to the pool.
                 pool.release(c, false);
             }
         }
+    }
+
+    // The call's total deadline in ms; 0 for none.
+    private long deadlineMillis(Call call) {
+        Duration d = call.deadline() != null ? call.deadline() : settings.callTimeout();
+        return d.isZero() ? 0 : Math.max(1, d.toMillis());
+    }
+
+    // An error status (>= 400) or a redirect as its typed exception; at most ERROR_BODY_BYTES of the body are read.
+    private static DockerException statusError(Call call, ClassicHttpResponse response) throws IOException {
+        int status = response.getCode();
+        if (status < 400) {
+            return ResponseBodies.redirect(call, response);
+        }
+        HttpEntity entity = response.getEntity();
+        byte[] body = entity == null ? NO_BODY : ResponseBodies.readUpTo(entity, ResponseBodies.ERROR_BODY_BYTES).bytes();
+        return statusError(call, status, body);
+    }
+
+    private DockerTimeoutException deadlineError(Call call, long deadlineMillis, long bytesArrived, IOException cause) {
+        return new DockerTimeoutException(call.toString(), "did not complete within " + deadlineMillis + " ms (call deadline"
+                + (bytesArrived > 0 ? "; " + bytesArrived + " response bytes had arrived" : "; no response byte had arrived")
+                + "): the engine at " + settings.socket() + " is too slow or hung", cause);
     }
 
     private ConnectionPool.Entry lease(Call call) {
@@ -284,12 +396,6 @@ public final class HttpEngine implements AutoCloseable {
             r.addHeader(CONNECTION_CLOSE);
         }
         return r;
-    }
-
-    private static byte[] readAll(HttpEntity entity) throws IOException {
-        try (InputStream in = entity.getContent()) {
-            return in.readAllBytes();
-        }
     }
 
     // Keep-alive per HTTP/1.1: reusable unless the engine (or one-shot mode) says close, the engine

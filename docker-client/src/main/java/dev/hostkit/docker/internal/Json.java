@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hostkit.core.Printable;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -136,10 +137,16 @@ public final class Json {
 
     static String preview(byte[] body) {
         String s = new String(body, 0, Math.min(body.length, 80), StandardCharsets.UTF_8);
-        return '"' + s.replaceAll("[\\r\\n]+", " ") + (body.length > 80 ? "...\"" : "\"");
+        return '"' + Printable.escape(s.replaceAll("[\\r\\n]+", " ")) + (body.length > 80 ? "...\"" : "\"");
     }
 
-    /** The engine's {@code {"message": ...}} text, or the body itself (trimmed) when it has none. */
+    // How much of an engine's message is quoted in an exception: enough to read, never the whole 5 MB body.
+    private static final int ENGINE_MESSAGE_CHARS = 300;
+
+    /**
+     * The engine's {@code {"message": ...}} text, or the body itself (trimmed) when it has none; cut to
+     * {@value #ENGINE_MESSAGE_CHARS} characters, control characters escaped.
+     */
     public static String engineMessage(byte[] body) {
         if (body == null || body.length == 0) {
             return "(no body)";
@@ -147,13 +154,12 @@ public final class Json {
         try {
             JsonNode n = MAPPER.readTree(body);
             if (n != null && n.hasNonNull("message")) {
-                return n.get("message").asText();
+                return Printable.escape(n.get("message").asText(), ENGINE_MESSAGE_CHARS);
             }
         } catch (IOException e) {
             // Not JSON: show it as text below.
         }
-        String s = new String(body, StandardCharsets.UTF_8).strip();
-        return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+        return Printable.escape(new String(body, StandardCharsets.UTF_8).strip(), ENGINE_MESSAGE_CHARS);
     }
 
     /** Text of a field, or "" when absent or null. */

@@ -81,9 +81,11 @@ final class ReadDeadlines {
             return deadline.compareAndSet(token, NONE);
         }
 
-        /** The channel closed: stop watching it. */
+        /**
+         * The channel closed: stop watching it. The deadline itself is left as it is, so an {@link #end}
+         * after the close still tells whether it fired (HttpClient closes a connection on any I/O error).
+         */
         void release() {
-            deadline.set(NONE);
             unregister(this);
         }
     }

@@ -20,6 +20,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * ignored (never delegated to a lazily created TCP impl, which would open a stray fd). {@code close()}
  * from any thread first shuts the socket down, which wakes a reader blocked in the kernel, then waits
  * for that reader to leave before releasing the fd, so a reused fd number is never read by mistake.
+ * It also carries a call's total deadline (its expiry shuts the socket down, however slowly bytes
+ * arrive) and counts the bytes read, so a failed call knows whether any response byte had arrived.
  */
 public final class UnixSocketAdapter extends Socket {
     private final UnixChannel channel;
@@ -28,12 +30,36 @@ public final class UnixSocketAdapter extends Socket {
     private final ReentrantReadWriteLock io = new ReentrantReadWriteLock();
     private final InputStream in = new In();
     private final OutputStream out = new Out();
+    private final ReadDeadlines.Slot callDeadline;
     private volatile int soTimeout;
+    // Read and written only by the thread holding the connection (the pool hands it over safely).
+    private long bytesRead;
 
     private UnixSocketAdapter(UnixChannel channel, UnixDomainSocketAddress remote) throws SocketException {
         super((SocketImpl) null);
         this.channel = channel;
         this.remote = remote;
+        this.callDeadline = ReadDeadlines.get().register(channel::shutdown);
+    }
+
+    /**
+     * Starts a call's total deadline: if {@link #endCallDeadline} is not called within {@code millis},
+     * the socket is shut down (within one tick), which ends any read or write in flight.
+     *
+     * @return the token for {@link #endCallDeadline}
+     */
+    public long startCallDeadline(long millis) {
+        return callDeadline.start(Math.max(1, millis));
+    }
+
+    /** Ends the call's deadline; false when it expired (the socket is then shut down and must be discarded). */
+    public boolean endCallDeadline(long token) {
+        return callDeadline.end(token);
+    }
+
+    /** Response bytes read on this connection so far. */
+    public long bytesRead() {
+        return bytesRead;
     }
 
     /**
@@ -106,6 +132,7 @@ public final class UnixSocketAdapter extends Socket {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        callDeadline.release();
         channel.shutdown();
         io.writeLock().lock();
         try {
@@ -128,7 +155,11 @@ public final class UnixSocketAdapter extends Socket {
             io.readLock().lock();
             try {
                 ensureOpen();
-                return channel.read(b, off, len, soTimeout);
+                int n = channel.read(b, off, len, soTimeout);
+                if (n > 0) {
+                    bytesRead += n;
+                }
+                return n;
             } finally {
                 io.readLock().unlock();
             }

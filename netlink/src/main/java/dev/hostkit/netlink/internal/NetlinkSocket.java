@@ -181,16 +181,11 @@ public final class NetlinkSocket implements AutoCloseable {
      * @throws dev.hostkit.core.NativeException when the kernel lacks the option (before 5.14)
      */
     public long netnsCookie() {
-        int[] value = new int[2];
-        int[] len = {8};
         try {
-            LibC.getsockopt(fd(), LibC.SOL_SOCKET, RtnlConstants.SO_NETNS_COOKIE, value, len);
+            return LibC.netnsCookie(fd());
         } catch (LastErrorException e) {
             throw LibC.failure("getsockopt", "SO_NETNS_COOKIE", e);
         }
-        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
-        b.putInt(value[0]).putInt(value[1]);
-        return b.getLong(0);
     }
 
     /** Sends {@code data} (position to limit) to the kernel as one datagram. */

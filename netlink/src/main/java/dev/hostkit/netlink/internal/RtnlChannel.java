@@ -32,6 +32,8 @@ public final class RtnlChannel implements AutoCloseable {
     private final MessageParser parser = new MessageParser();
     private final ReentrantLock lock = new ReentrantLock();
     private int seq = (int) (System.nanoTime() & 0x3fff_ffff);
+    // Tests: how many coming dumps get NLM_F_DUMP_INTR forced onto their replies from the second message on.
+    private final java.util.concurrent.atomic.AtomicInteger forcedInterruptions = new java.util.concurrent.atomic.AtomicInteger();
 
     private RtnlChannel(NetlinkSocket socket) {
         this.socket = socket;
@@ -40,6 +42,15 @@ public final class RtnlChannel implements AutoCloseable {
     /** How many dumps this JVM has started again because the kernel marked them interrupted (for metrics and tests). */
     public static long interruptedDumps() {
         return INTERRUPTED_DUMPS.get();
+    }
+
+    /**
+     * For tests: the next {@code dumps} dumps on this channel read as if the kernel had set
+     * {@code NLM_F_DUMP_INTR} from their second reply message on (the first item already delivered), which
+     * a real dump gets only when a change races it.
+     */
+    public void forceDumpInterruptions(int dumps) {
+        forcedInterruptions.set(dumps);
     }
 
     /** Opens a {@code NETLINK_ROUTE} request socket in the calling thread's namespace. */
@@ -196,8 +207,11 @@ public final class RtnlChannel implements AutoCloseable {
         out.endMessage();
         send(operation, target);
         boolean[] interrupted = {false};
+        boolean force = forcedInterruptions.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+        int[] seen = {0};
         readReplies(s, operation, target, (b, off, len) -> {
-            interrupted[0] |= (MessageParser.flags(b, off) & NLM_F_DUMP_INTR) != 0;
+            int flags = MessageParser.flags(b, off) | (force && seen[0]++ > 0 ? NLM_F_DUMP_INTR : 0);
+            interrupted[0] |= (flags & NLM_F_DUMP_INTR) != 0;
             int t = MessageParser.type(b, off);
             if (t == NLMSG_DONE) {
                 if (len >= NLMSG_HDRLEN + 4 && b.getInt(off + NLMSG_HDRLEN) < 0) {

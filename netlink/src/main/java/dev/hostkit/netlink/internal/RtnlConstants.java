@@ -70,8 +70,6 @@ public final class RtnlConstants {
     public static final int NETNSA_FD = 3;
     public static final int NETNSA_NSID_NOT_ASSIGNED = -1;
 
-    // asm-generic/socket.h
-    public static final int SO_NETNS_COOKIE = 71;
 
     // Struct sizes: ifinfomsg, ifaddrmsg, rtmsg.
     public static final int IFINFOMSG_LEN = 16;

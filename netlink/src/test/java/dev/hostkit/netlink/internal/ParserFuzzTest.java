@@ -3,6 +3,7 @@ package dev.hostkit.netlink.internal;
 import dev.hostkit.netlink.NetlinkParseException;
 import dev.hostkit.netlink.MultipathAndIpvlanParserTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -89,7 +90,10 @@ class ParserFuzzTest {
         return out;
     }
 
+    // A decoder that loops forever on some input must fail the test, not hang the build: the separate thread is
+    // abandoned at the limit even if the loop never checks for interruption (Surefire's fork timeout is the backstop).
     @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void onlyTheTypedParseErrorEscapesFromMillionsOfMalformedMessages() {
         SplittableRandom random = new SplittableRandom(SEED);
         List<byte[]> seeds = seeds();

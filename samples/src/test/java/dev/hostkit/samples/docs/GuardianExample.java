@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The guardian example of {@code netlink/README.md}, kept here so the page compiles against the real API.
+ * The guardian example of {@code guard/README.md}, kept here so the page compiles against the real API.
  * {@link ReadmeExamplesIT} runs it against a throwaway namespace.
  */
 final class GuardianExample {

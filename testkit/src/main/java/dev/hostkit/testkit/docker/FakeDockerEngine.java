@@ -401,7 +401,7 @@ public final class FakeDockerEngine implements AutoCloseable {
                 }
                 // Idle from the moment a keep-alive reply is out: a client that has read it may close idle connections at once.
                 c.idle = reply.after() == Reply.After.KEEP_ALIVE;
-                write(ch, reply.render(req, apiVersion));
+                writeReply(ch, reply, reply.render(req, apiVersion));
                 switch (reply.after()) {
                     case KEEP_ALIVE -> { }
                     case CLOSE -> {
@@ -513,6 +513,25 @@ public final class FakeDockerEngine implements AutoCloseable {
             throw new EOFException("connection closed inside a chunked request body");
         }
         return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    // At once, or one byte per drip interval (from the first byte, or from the first body byte).
+    private static void writeReply(SocketChannel ch, Reply reply, byte[] bytes) throws IOException, InterruptedException {
+        if (reply.drip().isZero()) {
+            write(ch, bytes);
+            return;
+        }
+        int from = 0;
+        if (reply.dripBodyOnly()) {
+            String s = new String(bytes, StandardCharsets.ISO_8859_1);
+            int end = s.indexOf("\r\n\r\n");
+            from = end < 0 ? bytes.length : end + 4;
+            write(ch, java.util.Arrays.copyOf(bytes, from));
+        }
+        for (int i = from; i < bytes.length; i++) {
+            Thread.sleep(reply.drip().toMillis());
+            write(ch, new byte[] {bytes[i]});
+        }
     }
 
     private static void write(SocketChannel ch, byte[] bytes) throws IOException {

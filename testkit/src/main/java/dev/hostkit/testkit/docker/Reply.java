@@ -22,6 +22,9 @@ import java.util.Objects;
  * engine.on("GET", "/version", Reply.dropMidBody(200, "{\"Version\":\"20.10.24\"}", 11),  // first call: dropped
  *                              Reply.json(200, "{\"Version\":\"20.10.24\"}"));            // then: fine
  * engine.on("GET", "/events", Reply.stream("{\"Type\":\"container\",\"Action\":\"start\"}\n"));  // then silence
+ * engine.on("GET", "/info", Reply.json(200, "{}").dripEvery(Duration.ofSeconds(1)));   // one byte a second
+ * engine.on("GET", "/images/json", Reply.json(200, "[]").header("Content-Length", "1073741824"));  // announces 1 GB
+ * engine.on("GET", "/version", Reply.json(200, "{}").cutAfter(20));              // dies inside the headers
  * }</pre>
  */
 public final class Reply {
@@ -46,9 +49,17 @@ public final class Reply {
     private final byte[] raw; // verbatim bytes instead of a rendered response
     private final Duration delay;
     private final After after;
+    private final Duration drip; // zero: write at once
+    private final boolean dripBodyOnly;
+    private final int cutAfter; // -1: the whole rendered response
 
     private Reply(int status, String contentType, byte[] body, int bodyBytesSent, boolean chunked, List<String[]> headers,
                   byte[] raw, Duration delay, After after) {
+        this(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, after, Duration.ZERO, false, -1);
+    }
+
+    private Reply(int status, String contentType, byte[] body, int bodyBytesSent, boolean chunked, List<String[]> headers,
+                  byte[] raw, Duration delay, After after, Duration drip, boolean dripBodyOnly, int cutAfter) {
         this.status = status;
         this.contentType = contentType;
         this.body = body;
@@ -58,6 +69,9 @@ public final class Reply {
         this.raw = raw;
         this.delay = delay;
         this.after = after;
+        this.drip = drip;
+        this.dripBodyOnly = dripBodyOnly;
+        this.cutAfter = cutAfter;
     }
 
     private static Reply of(int status, String contentType, byte[] body) {
@@ -188,7 +202,7 @@ public final class Reply {
         if (delay == null || delay.isNegative()) {
             throw new IllegalArgumentException("delay must be zero or positive, got " + delay);
         }
-        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, after);
+        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, after, drip, dripBodyOnly, cutAfter);
     }
 
     /**
@@ -204,12 +218,62 @@ public final class Reply {
         }
         List<String[]> h = new ArrayList<>(headers);
         h.add(new String[] {name, value});
-        return new Reply(status, contentType, body, bodyBytesSent, chunked, List.copyOf(h), raw, delay, after);
+        return new Reply(status, contentType, body, bodyBytesSent, chunked, List.copyOf(h), raw, delay, after, drip, dripBodyOnly, cutAfter);
     }
 
     /** The same reply, then the connection is closed (a complete response without {@code Connection: close}). */
     public Reply thenClose() {
-        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, After.CLOSE);
+        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, After.CLOSE, drip, dripBodyOnly, cutAfter);
+    }
+
+    /**
+     * The same reply written one byte every {@code interval}, status line and headers included: an engine (or
+     * anything else on its socket) that answers, but too slowly for any deadline, while never going quiet for long.
+     *
+     * @param interval the pause before each byte, e.g. one second
+     * @return the new reply
+     */
+    public Reply dripEvery(Duration interval) {
+        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, after, positive(interval), false, cutAfter);
+    }
+
+    /**
+     * The same reply with its status line and headers written at once and its body one byte every {@code interval}.
+     *
+     * @param interval the pause before each body byte
+     * @return the new reply
+     */
+    public Reply dripBodyEvery(Duration interval) {
+        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, after, positive(interval), true, cutAfter);
+    }
+
+    /**
+     * The same reply cut after its first {@code bytes} bytes (counting the status line and headers), then the
+     * connection closed: an engine that died in the middle of answering.
+     *
+     * @param bytes how many bytes of the rendered response are written (at least 1)
+     * @return the new reply
+     */
+    public Reply cutAfter(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("bytes must be at least 1, got " + bytes);
+        }
+        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, After.CLOSE, drip, dripBodyOnly, bytes);
+    }
+
+    private static Duration positive(Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("interval must be positive, got " + d);
+        }
+        return d;
+    }
+
+    Duration drip() {
+        return drip;
+    }
+
+    boolean dripBodyOnly() {
+        return dripBodyOnly;
     }
 
     Duration delay() {
@@ -222,6 +286,11 @@ public final class Reply {
 
     /** The bytes to write for {@code req}, with the engine's default headers. */
     byte[] render(FakeDockerEngine.Request req, String apiVersion) {
+        byte[] all = renderWhole(req, apiVersion);
+        return cutAfter < 0 || cutAfter >= all.length ? all : java.util.Arrays.copyOf(all, cutAfter);
+    }
+
+    private byte[] renderWhole(FakeDockerEngine.Request req, String apiVersion) {
         if (raw != null) {
             return raw;
         }

@@ -44,16 +44,10 @@ class FakeDockerEngineTest {
 
         /** Reads one response with a Content-Length body (or none). */
         String readResponse() throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            ByteBuffer one = ByteBuffer.allocate(1);
-            while (!b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                one.clear();
-                if (ch.read(one) < 0) {
-                    return b.toString(StandardCharsets.UTF_8) + "<EOF>";
-                }
-                b.write(one.get(0));
+            String head = readHeadOnly();
+            if (!head.endsWith("\r\n\r\n")) {
+                return head + "<EOF>";
             }
-            String head = b.toString(StandardCharsets.ISO_8859_1);
             int len = 0;
             for (String line : head.split("\r\n")) {
                 if (line.toLowerCase().startsWith("content-length:")) {
@@ -69,6 +63,20 @@ class FakeDockerEngineTest {
             return head + new String(body.array(), StandardCharsets.UTF_8);
         }
 
+        /** The status line and headers only (less when the connection ends first). */
+        String readHeadOnly() throws IOException {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (!b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                one.clear();
+                if (ch.read(one) < 0) {
+                    break;
+                }
+                b.write(one.get(0));
+            }
+            return b.toString(StandardCharsets.ISO_8859_1);
+        }
+
         /** Everything until the engine closes the connection. */
         String readToEnd() throws IOException {
             return new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
@@ -77,18 +85,47 @@ class FakeDockerEngineTest {
         /** Bytes that arrive within {@code millis} (used only to show that nothing is sent, never to time anything). */
         int bytesWithin(long millis) throws IOException {
             ch.configureBlocking(false);
-            try (Selector s = Selector.open()) {
-                ch.register(s, SelectionKey.OP_READ);
-                if (s.select(millis) == 0) {
-                    return 0;
+            try {
+                try (Selector s = Selector.open()) {
+                    ch.register(s, SelectionKey.OP_READ);
+                    if (s.select(millis) == 0) {
+                        return 0;
+                    }
+                    return ch.read(ByteBuffer.allocate(4096));
                 }
-                return ch.read(ByteBuffer.allocate(4096));
+            } finally {
+                ch.configureBlocking(true); // the selector is closed: the channel may block again
             }
         }
 
         @Override
         public void close() throws IOException {
             ch.close();
+        }
+    }
+
+    @Test
+    void drippedReplyArrivesOneByteAtATimeAndWhole() throws Exception {
+        try (FakeDockerEngine engine = FakeDockerEngine.start()
+                .on("GET", "/info", Reply.json(200, "{}").dripEvery(Duration.ofMillis(20)))
+                .on("GET", "/version", Reply.json(200, "{\"a\":1}").dripBodyEvery(Duration.ofMillis(300)));
+             Wire w = new Wire(engine)) {
+            w.send("GET /info HTTP/1.1\r\nHost: docker\r\n\r\n");
+            assertThat(w.bytesWithin(2_000)).as("the first bytes come alone, not the whole reply").isBetween(1, 10);
+            assertThat(w.readResponse()).contains("200 OK\r\n").endsWith("\r\n\r\n{}");
+            w.send("GET /version HTTP/1.1\r\nHost: docker\r\n\r\n");
+            String head = w.readHeadOnly();
+            assertThat(head).startsWith("HTTP/1.1 200 OK").endsWith("Content-Length: 7\r\n\r\n");
+            assertThat(w.bytesWithin(2_000)).as("then the body, byte by byte").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void cutReplyEndsInsideTheHeadersAndClosesTheConnection() throws Exception {
+        try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{}").cutAfter(20));
+             Wire w = new Wire(engine)) {
+            w.send("GET /version HTTP/1.1\r\nHost: docker\r\n\r\n");
+            assertThat(w.readToEnd()).isEqualTo("HTTP/1.1 200 OK\r\nApi");
         }
     }
 

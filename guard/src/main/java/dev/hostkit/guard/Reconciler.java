@@ -1,0 +1,362 @@
+package dev.hostkit.guard;
+
+import dev.hostkit.guard.GuardEvent.Type;
+import dev.hostkit.guard.Guarded.Tracked;
+import dev.hostkit.guard.Observation.NamespaceStatus;
+import dev.hostkit.guard.Observation.Parent;
+import dev.hostkit.netlink.Link;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Brings one guarded namespace in line with what its host shows: looks (namespace identity, links, addresses,
+ * routes, the parents), asks {@link Verdicts#judge} what each snapshot's interface is, and acts on the verdict:
+ * re-snapshot, wait, repair through the {@link Repairer}, report a conflict, or forget on positive evidence only.
+ * Every change to a namespace's snapshots holds its lock.
+ */
+final class Reconciler {
+    private static final Logger log = LoggerFactory.getLogger(MacvlanGuardian.class);
+
+    private final GuardContext ctx;
+    private final Repairer repairer;
+
+    Reconciler(GuardContext ctx, Repairer repairer) {
+        this.ctx = ctx;
+        this.repairer = repairer;
+    }
+
+    /**
+     * Judges a guarded namespace as a whole when its status is not {@link NamespaceStatus#SAME}: gone or replaced
+     * forgets it (state file included), unknown keeps everything. Holds {@code g.lock}.
+     */
+    void judgeNamespace(Guarded g, NamespaceStatus status, String why, List<GuardEvent> events) {
+        boolean forget;
+        if (g.ifaces.isEmpty()) {
+            forget = status == NamespaceStatus.GONE || status == NamespaceStatus.REPLACED;
+        } else {
+            // The namespace decides first, so every snapshot of it has the same verdict: ask with any one.
+            Observation seen = new Observation(status, null, new Parent.Unknown("not looked at"), false);
+            forget = Verdicts.judge(g.ifaces.values().iterator().next().snap, seen).forgets();
+        }
+        if (forget) {
+            ctx.drop(g, why, events);
+        }
+    }
+
+    /** One namespace of a full pass (or of a change seen inside it): its identity first, then every snapshot. */
+    void sync(NamespaceSource.Candidate c, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
+        if (ctx.closed) {
+            return;
+        }
+        Guarded known = ctx.guarded.get(c.id());
+        GuardNet.Ns ns;
+        try {
+            ns = GuardNet.open(c.path(), ctx.host.namespace());
+        } catch (RuntimeException e) {
+            // Unreadable is not gone: keep what we have and look again next pass.
+            String reason = NamespaceSource.reasonOf(e);
+            if (known != null) {
+                ctx.counters.lookFailed(known.ref, reason, String.valueOf(e.getMessage()));
+            } else {
+                ctx.counters.countLookError(reason);
+                log.debug("guardian: cannot look into {}: {}", c.path(), e.toString());
+            }
+            return;
+        }
+        if (ns == null) {
+            return; // vanished while we looked; the next pass's look tells gone from moved
+        }
+        try (ns) {
+            if (!ns.id().equals(c.id())) {
+                return; // replaced while we looked; the next pass sees the truth
+            }
+            if (known != null) {
+                known.withLock(() -> syncKnown(known, c, ns, hostLinks, events));
+            } else if (!ctx.isHost(ns.id(), ns.cookie())) {
+                syncNew(c, ns, hostLinks, events);
+            }
+        } catch (RuntimeException e) {
+            if (known != null) {
+                // A dump that failed inside proves nothing either: kept, counted, said once, looked at again.
+                ctx.counters.lookFailed(known.ref, NamespaceSource.reasonOf(e), "pass over it failed: " + e);
+                log.debug("guardian: pass over {} failed", c.path(), e);
+            } else {
+                log.warn("guardian: pass over {} failed", c.path(), e);
+            }
+        }
+    }
+
+    private void syncNew(NamespaceSource.Candidate c, GuardNet.Ns ns, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
+        GuardNet.NsView view = ns.view();
+        List<Link> guardable = LiveLinks.guardable(ctx, ns, view.links(), hostLinks);
+        if (guardable.isEmpty()) {
+            LiveLinks.cleanTemporaries(ctx, ns, view.links(), hostLinks);
+            return;
+        }
+        NamespaceRef ref = new NamespaceRef(c.id().device(), c.id().inode(), ns.cookie(), c.pid(), c.path());
+        Guarded g = new Guarded(ref);
+        g.withLock(() -> {
+            if (ctx.guarded.putIfAbsent(ref.id(), g) != null) {
+                return; // another pass got there first
+            }
+            LiveLinks.cleanTemporaries(ctx, ns, view.links(), hostLinks);
+            watch(g, ns);
+            for (Link l : guardable) {
+                if (view.stable(l)) {
+                    InterfaceSnapshot s = LiveLinks.snapshotOf(ref, l, hostLinks, view);
+                    g.ifaces.put(s.name(), new Tracked(s));
+                    ctx.emit(events, Type.SNAPSHOT, ref, s, 0, "");
+                }
+            }
+            ctx.persist(g);
+        });
+    }
+
+    private void syncKnown(Guarded g, NamespaceSource.Candidate c, GuardNet.Ns ns, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
+        if (ctx.guarded.get(g.ref.id()) != g) {
+            return;
+        }
+        if (ctx.isHost(ns.id(), ns.cookie())) {
+            ctx.refuseHost(g, events);
+            return;
+        }
+        ctx.counters.lookSucceeded(g.ref.id());
+        if (!g.ref.sameAs(c.id(), ns.cookie())) {
+            judgeNamespace(g, NamespaceStatus.REPLACED, "namespace was replaced (same inode " + c.id().inode() + ", new netns cookie)", events);
+            return;
+        }
+        boolean changed = false;
+        if (g.ref.pid() != c.pid() || !g.ref.path().equals(c.path()) || g.ref.cookie() == 0) {
+            g.ref = new NamespaceRef(g.ref.device(), g.ref.inode(), g.ref.cookie() == 0 ? ns.cookie() : g.ref.cookie(), c.pid(), c.path());
+            for (Tracked t : g.ifaces.values()) {
+                t.snap = t.snap.withNamespace(g.ref);
+            }
+            changed = true;
+        }
+        watch(g, ns);
+        GuardNet.NsView view = ns.view();
+        LiveLinks.cleanTemporaries(ctx, ns, view.links(), hostLinks);
+        Map<String, Link> byName = new HashMap<>();
+        view.links().forEach(l -> byName.put(l.name(), l));
+        for (Tracked t : new ArrayList<>(g.ifaces.values())) {
+            Link live = byName.get(t.snap.name());
+            if (live != null && !view.stable(live)) {
+                continue; // changing under our eyes; look again next pass
+            }
+            Parent parent = Parent.ofIndex(hostLinks.indexOf(t.snap.parent().name()));
+            Observation seen = new Observation(NamespaceStatus.SAME, live == null ? null : LiveLinks.observed(ns, live, hostLinks), parent, t.downSeen);
+            changed |= act(g, t, Verdicts.judge(t.snap, seen), ns, live, parent, hostLinks, view, events);
+            if (ctx.guarded.get(g.ref.id()) != g) {
+                return; // dropped or refused: nothing more to do or write here
+            }
+        }
+        // Macvlans that appeared since the last pass.
+        for (Link l : LiveLinks.guardable(ctx, ns, view.links(), hostLinks)) {
+            if (!g.ifaces.containsKey(l.name()) && view.stable(l)) {
+                InterfaceSnapshot s = LiveLinks.snapshotOf(g.ref, l, hostLinks, view);
+                g.ifaces.put(s.name(), new Tracked(s));
+                ctx.emit(events, Type.SNAPSHOT, g.ref, s, 0, "");
+                changed = true;
+            }
+        }
+        if (changed) {
+            ctx.persist(g);
+        }
+    }
+
+    /**
+     * A parent came (back) at {@code parentIndex}: repairs its children in {@code g} right away, after verifying
+     * that the namespace's path still leads to it (only a full pass can tell gone from moved).
+     */
+    void repairChildren(Guarded g, String parent, int parentIndex) {
+        if (ctx.closed) {
+            return;
+        }
+        g.withLock(() -> {
+            if (ctx.guarded.get(g.ref.id()) != g) {
+                return; // dropped meanwhile
+            }
+            NamespaceRef ref = g.ref;
+            try (GuardNet.Ns ns = GuardNet.open(ref.path(), ctx.host.namespace())) {
+                if (ns == null || !ref.sameAs(ns.id(), ns.cookie())) {
+                    ctx.requestPass();
+                    return;
+                }
+                if (ctx.isHost(ns.id(), ns.cookie())) {
+                    ctx.refuseHost(g, null);
+                    return;
+                }
+                boolean changed = false;
+                GuardNet.HostLinks hostLinks = null;
+                for (Tracked t : new ArrayList<>(g.ifaces.values())) {
+                    if (!t.snap.parent().name().equals(parent)) {
+                        continue;
+                    }
+                    Link live = ns.link(t.snap.name()).orElse(null);
+                    if (live != null && hostLinks == null) {
+                        hostLinks = ctx.host.links();
+                    }
+                    Observation seen = new Observation(NamespaceStatus.SAME, live == null ? null : LiveLinks.observed(ns, live, hostLinks),
+                            new Parent.At(parentIndex), t.downSeen);
+                    changed |= act(g, t, Verdicts.judge(t.snap, seen), ns, live, new Parent.At(parentIndex), null, null, null);
+                    if (ctx.guarded.get(g.ref.id()) != g) {
+                        return; // refused
+                    }
+                }
+                if (changed) {
+                    ctx.persist(g);
+                }
+            } catch (RuntimeException e) {
+                ctx.counters.lookFailed(ref, NamespaceSource.reasonOf(e), "repairs after parent " + parent + " returned failed: " + e);
+                ctx.requestPass();
+            }
+        });
+    }
+
+    private void watch(Guarded g, GuardNet.Ns ns) {
+        NamespaceWatcher w = ctx.watcher;
+        if (w != null && !ctx.closed && !w.isWatching(g.ref.id())) {
+            try {
+                w.watch(g.ref.id(), ns.subscribe());
+            } catch (RuntimeException e) {
+                log.warn("guardian: cannot watch {}; the periodic pass still covers it", g.ref, e);
+            }
+        }
+    }
+
+    /**
+     * Carries out one verdict. Holds {@code g.lock}.
+     *
+     * @return true when the snapshot changed and should be persisted
+     */
+    private boolean act(Guarded g, Tracked t, Verdict v, GuardNet.Ns ns, Link live, Parent parent,
+                        GuardNet.HostLinks hostLinks, GuardNet.NsView view, List<GuardEvent> events) {
+        switch (v) {
+            case NAMESPACE_GONE, NAMESPACE_REPLACED -> {
+                ctx.drop(g, "namespace is gone", events);
+                return false;
+            }
+            case UNKNOWN -> {
+                String why = parent instanceof Parent.Unknown u ? u.why() : "unknown";
+                ctx.counters.lookFailed(g.ref, "host_links", "cannot read the host's links to find parent "
+                        + t.snap.parent().name() + " of '" + t.snap.name() + "': " + why);
+                return false;
+            }
+            case SETTLING -> {
+                if (live != null && !live.isUp() && t.snap.up()) {
+                    t.downSeen = true;
+                }
+                return false;
+            }
+            case DELETED_ON_PURPOSE -> {
+                // The parent index used to decide may be stale (a queued event, a pass that began earlier). Read it again
+                // now, after the link was seen missing: the kernel unlists a parent before it deletes its macvlans, so a
+                // parent still at the same index now really stayed while the link went. A failed read proves nothing.
+                Parent fresh;
+                try {
+                    fresh = Parent.ofIndex(ctx.host.links().indexOf(t.snap.parent().name()));
+                } catch (RuntimeException e) {
+                    fresh = new Parent.Unknown(String.valueOf(e.getMessage()));
+                }
+                Verdict again = Verdicts.judge(t.snap, new Observation(NamespaceStatus.SAME, null, fresh, t.downSeen));
+                if (again != Verdict.DELETED_ON_PURPOSE) {
+                    return act(g, t, again, ns, null, fresh, hostLinks, view, events);
+                }
+                g.ifaces.remove(t.snap.name());
+                ctx.counters.dropped.incrementAndGet();
+                ctx.emit(events, Type.DROPPED, g.ref, t.snap, 0, "'" + t.snap.name() + "' was deleted while its parent "
+                        + t.snap.parent().name() + " stayed: removed on purpose, not recreated");
+                return true;
+            }
+            case WAITING_FOR_PARENT -> {
+                if (!t.missing) {
+                    t.missing = true;
+                    ctx.counters.lost.incrementAndGet();
+                    ctx.emit(events, Type.LOST, g.ref, t.snap, 0, "parent " + t.snap.parent().name() + " is absent");
+                }
+                return false;
+            }
+            case CONFLICT -> {
+                if (!t.conflict) {
+                    t.conflict = true;
+                    ctx.counters.conflicts.incrementAndGet();
+                    ctx.emit(events, Type.CONFLICT, g.ref, t.snap, 0, "'" + t.snap.name() + "' now exists with another configuration ("
+                            + (live == null ? "?" : live.kind().kindName() + " " + live.mac()) + "); left alone");
+                }
+                return false;
+            }
+            case PRESENT -> {
+                t.conflict = false;
+                t.downSeen = false;
+                boolean wasMissing = t.missing;
+                t.missing = false;
+                if (view == null || hostLinks == null) {
+                    return wasMissing;
+                }
+                InterfaceSnapshot fresh = LiveLinks.snapshotOf(g.ref, live, hostLinks, view);
+                if (!fresh.sameContent(t.snap)) {
+                    t.snap = fresh;
+                    ctx.emit(events, Type.SNAPSHOT, g.ref, fresh, 0, "");
+                    return true;
+                }
+                return wasMissing;
+            }
+            case LOST, RECREATED -> {
+                return repair(g, t, v, ns, live, ((Parent.At) parent).index(), events);
+            }
+            default -> throw new AssertionError(v);
+        }
+    }
+
+    private boolean repair(Guarded g, Tracked t, Verdict v, GuardNet.Ns ns, Link live, int parentIndex, List<GuardEvent> events) {
+        if (!t.missing && v == Verdict.LOST) {
+            t.missing = true;
+            ctx.counters.lost.incrementAndGet();
+            ctx.emit(events, Type.LOST, g.ref, t.snap, 0, "interface is missing");
+        }
+        long start = System.nanoTime();
+        try {
+            int index = v == Verdict.LOST ? repairer.recreate(ns, t.snap, parentIndex) : repairer.complete(ns, t.snap, live);
+            int newParentIndex = v == Verdict.LOST ? parentIndex : live.parentIndex();
+            double ms = (System.nanoTime() - start) / 1e6;
+            t.snap = t.snap.recreated(index, newParentIndex, System.currentTimeMillis());
+            t.missing = false;
+            t.conflict = false;
+            t.downSeen = false;
+            ctx.counters.repairsOk.incrementAndGet();
+            ctx.counters.lastRepairMillis = ms;
+            ctx.emit(events, Type.REPAIRED, g.ref, t.snap, ms, v == Verdict.RECREATED ? "completed a recreated link" : "");
+            return true;
+        } catch (Repairer.HostNamespaceException e) {
+            ctx.refuseHost(g, events);
+            return false;
+        } catch (GuardNet.NameTakenException e) {
+            t.conflict = true;
+            ctx.counters.conflicts.incrementAndGet();
+            ctx.emit(events, Type.CONFLICT, g.ref, t.snap, 0, e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            if (v == Verdict.LOST && parentLeftAgain(t.snap.parent().name(), parentIndex)) {
+                return false; // the parent left again mid-repair: still lost, not a failure
+            }
+            ctx.counters.repairsFailed.incrementAndGet();
+            ctx.emit(events, Type.REPAIR_FAILED, g.ref, t.snap, (System.nanoTime() - start) / 1e6, String.valueOf(e.getMessage()));
+            return false;
+        }
+    }
+
+    // Only a successful read that shows the parent gone or at another index says so; an error counts the failure.
+    private boolean parentLeftAgain(String parent, int index) {
+        try {
+            Integer now = ctx.host.links().indexOf(parent);
+            return now == null || now != index;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.hostkit.guard;
+
+import dev.hostkit.core.internal.LibC;
+import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.AddressFamily;
+import dev.hostkit.netlink.AddressFlag;
+import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.Route;
+import dev.hostkit.netlink.internal.RtnlConstants;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Puts one interface back into its namespace: recreates the link (MAC, MTU, mode, on its parent), its addresses and
+ * its routes, or finishes a link recreated half way. A failed recreation deletes the new link; when that delete fails
+ * too, the error says what is left. Refuses, by identity, to act in the host's own namespace whatever led there.
+ */
+final class Repairer {
+    /** Address flags worth restoring; the rest describe the kernel's state of the address (tentative, deprecated, ...). */
+    private static final int RESTORABLE_ADDRESS_FLAGS = AddressFlag.mask(AddressFlag.NODAD, AddressFlag.HOMEADDRESS,
+            AddressFlag.MANAGETEMPADDR, AddressFlag.NOPREFIXROUTE, AddressFlag.MCAUTOJOIN);
+
+    /** The namespace opened for a repair is the host's own: nothing was done. */
+    static final class HostNamespaceException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HostNamespaceException(String message) {
+            super(message);
+        }
+    }
+
+    private final GuardContext ctx;
+
+    Repairer(GuardContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * Creates the interface again: in one request under this guardian's temporary name directly inside the
+     * namespace, renamed, addresses (IPv6 without DAD) before it comes up so the kernel's own link-local does not
+     * start a DAD round, up, then routes. Any failure deletes the new link.
+     *
+     * @return the new ifindex
+     * @throws HostNamespaceException when {@code ns} is the host's own namespace
+     * @throws GuardNet.NameTakenException when the name was taken meanwhile
+     */
+    int recreate(GuardNet.Ns ns, InterfaceSnapshot s, int parentIndex) {
+        refuseHost(ns, s);
+        int index = ctx.host.createMacvlan(ns, s.name(), GuardNet.temporaryName(ctx.tempTag), parentIndex, s.mac(), s.mtu(), s.mode());
+        try {
+            restoreAddressesAndRoutes(ns, s, index, true);
+            return index;
+        } catch (RuntimeException e) {
+            RuntimeException left = ns.delete(index);
+            if (left != null) {
+                e.addSuppressed(left);
+                throw new IllegalStateException(e.getMessage() + "; rolling back failed too, '" + s.name() + "' (index " + index
+                        + ") is left half made in " + s.namespace() + ": " + left.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    /** Finishes a link recreated earlier (by a guardian that stopped half way): settings, addresses and routes. */
+    int complete(GuardNet.Ns ns, InterfaceSnapshot s, Link live) {
+        refuseHost(ns, s);
+        if (live.mtu() != s.mtu()) {
+            ns.setMtu(live.index(), s.mtu());
+        }
+        restoreAddressesAndRoutes(ns, s, live.index(), !live.isUp());
+        return live.index();
+    }
+
+    // The last check before anything is written: by the identity of the namespace actually opened, not by any path.
+    private void refuseHost(GuardNet.Ns ns, InterfaceSnapshot s) {
+        if (ctx.isHost(ns.id(), ns.cookie())) {
+            throw new HostNamespaceException("refusing to repair '" + s.name() + "': " + s.namespace()
+                    + " leads to the host's own network namespace");
+        }
+    }
+
+    private static void restoreAddressesAndRoutes(GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
+        List<Address> addrs = new ArrayList<>();
+        for (Address a : s.addresses()) {
+            int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
+            if (a.family() == AddressFamily.INET6) {
+                flags |= AddressFlag.NODAD.bit(); // the address was ours already: no new duplicate-address wait
+            }
+            addrs.add(new Address(index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label()));
+        }
+        ns.addAddresses(addrs);
+        if (bringUp && s.up()) {
+            ns.setUp(index);
+        }
+        List<Route> routes = new ArrayList<>();
+        for (Route r : s.routes()) {
+            routes.add(new Route(r.family(), r.destination(), r.destinationPrefix(), r.gateway(), index, r.table(), r.priority(),
+                    r.scope(), r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource()));
+        }
+        ns.addRoutes(routes);
+    }
+}

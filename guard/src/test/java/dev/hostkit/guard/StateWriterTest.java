@@ -1,0 +1,51 @@
+package dev.hostkit.guard;
+
+import dev.hostkit.guard.SnapshotCodec.NamespaceState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StateWriterTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aWriteThatFailsIsCountedNotLost() throws Exception {
+        Path state = dir.resolve("state");
+        SnapshotStore store = new SnapshotStore(state);
+        GuardCounters counters = new GuardCounters();
+        Files.delete(state); // the directory went away under the guardian
+        try (StateWriter w = new StateWriter(store, counters)) {
+            w.write(new NamespaceState(Snapshots.ns(5), List.of(Snapshots.eth1(Snapshots.ns(5)))), () -> true);
+        }
+        assertThat(counters.stateFileErrors.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailureThatIsNotIoIsCountedToo() throws Exception {
+        GuardCounters counters = new GuardCounters();
+        try (StateWriter w = new StateWriter(new SnapshotStore(dir.resolve("state")), counters)) {
+            w.write(new NamespaceState(Snapshots.ns(5), List.of()), () -> {
+                throw new IllegalStateException("a bug in the caller");
+            });
+        }
+        assertThat(counters.stateFileErrors.get()).isEqualTo(1);
+    }
+
+    @Test
+    void temporaryNamesCarryTheGuardiansTagAndOnlyItsOwnAreItsOwn() {
+        String tag = GuardNet.tagFor(dir);
+        String mine = GuardNet.temporaryName(tag);
+        assertThat(tag).hasSize(6).matches("[0-9a-f]{6}");
+        assertThat(GuardNet.tagFor(dir.resolve("x/.."))).isEqualTo(tag);
+        assertThat(mine).hasSize(15).matches(GuardNet.TEMP_NAME.pattern());
+        assertThat(GuardNet.isTemporaryOf(tag, mine)).isTrue();
+        assertThat(GuardNet.isTemporaryOf(GuardNet.tagFor(dir.resolve("other")), mine)).isFalse();
+        assertThat(GuardNet.isTemporaryOf(tag, "eth1")).isFalse();
+    }
+}
