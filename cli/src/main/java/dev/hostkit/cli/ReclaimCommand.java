@@ -17,7 +17,15 @@ import dev.hostkit.cgroups.ReclaimReport.StepResult;
 import dev.hostkit.cgroups.ReclaimStep;
 import dev.hostkit.doctor.DockerFacts;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,7 +46,12 @@ import java.util.regex.Pattern;
  * Exit status 0 every step done (or nothing to do), 1 a step was refused, failed, timed out or interrupted, 2 the
  * plan was refused before any write, 64 bad usage, 70 the cgroups cannot be inspected.
  */
-final class ReclaimCommand {
+@Command(name = "reclaim", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+        description = "Free dying memory cgroups: force_empty (v1) or memory.reclaim (v2) on orphaned cgroups, drop_caches when asked.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {" 0:every step done, or nothing to do", " 1:a step was refused, failed, timed out or interrupted",
+            " 2:the plan was refused before any write", "64:bad usage", "70:the memory cgroups cannot be inspected"})
+final class ReclaimCommand implements Callable<Integer> {
     static final String USAGE = "usage: hostkit cgroups reclaim [--dry-run] [--drop-caches] [--remove-orphans] [--json] "
             + "[--step-timeout 10s] [--under CGROUP] [--root DIR]";
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)?");
@@ -46,29 +60,84 @@ final class ReclaimCommand {
     record Args(Path root, boolean dryRun, boolean json, String under, Reclaim.Options options) {
     }
 
-    private ReclaimCommand() {
-    }
+    @Spec
+    CommandSpec spec;
 
-    static int run(String[] args) {
-        return run(args, System.out, System.err, System.getenv(), DockerFacts::liveIdsOrNull);
+    @Option(names = "--dry-run", description = "Print the plan and write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print one JSON object (before.dying, after.dying, steps[] with action, target, millis).")
+    boolean json;
+
+    @Option(names = "--drop-caches", description = "Write 1 to /proc/sys/vm/drop_caches as the last step (host-wide; v1's only lever for dying cgroups).")
+    boolean dropCaches;
+
+    @Option(names = "--remove-orphans", description = "rmdir orphaned cgroups once emptied.")
+    boolean removeOrphans;
+
+    @Option(names = "--step-timeout", paramLabel = "DURATION", defaultValue = "10s", description = "Time box of each write: 500ms, 10s, 2m (default: ${DEFAULT-VALUE}).")
+    String stepTimeout;
+
+    @Option(names = "--under", paramLabel = "CGROUP", description = "Only orphans below this cgroup path, e.g. /kubepods.")
+    String under;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "Where the host's / is (default: $HOSTKIT_ROOT, else /).")
+    String root;
+
+    private final Map<String, String> env;
+    private final Function<List<String>, DockerFacts.LiveIds> liveIds;
+
+    /** On this host: the environment, and the Docker Engine for who exists. */
+    ReclaimCommand() {
+        this(System.getenv(), DockerFacts::liveIdsOrNull);
     }
 
     /**
-     * The command with its streams and its source of live ids.
-     *
      * @param liveIds who exists (given a list to add the reason to when it cannot tell; returns null then); asked
      *                only when the root is {@code /}
      */
+    ReclaimCommand(Map<String, String> env, Function<List<String>, DockerFacts.LiveIds> liveIds) {
+        this.env = env;
+        this.liveIds = liveIds;
+    }
+
+    /** {@code hostkit cgroups reclaim ARGS...} with its streams, environment and source of live ids (for tests). */
     static int run(String[] argv, PrintStream out, PrintStream err, Map<String, String> env,
                    Function<List<String>, DockerFacts.LiveIds> liveIds) {
+        String[] all = new String[argv.length + 1];
+        all[0] = "reclaim";
+        System.arraycopy(argv, 0, all, 1, argv.length);
+        CommandLine cgroups = new CommandLine(new CgroupsCommand(), new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                return cls == ReclaimCommand.class ? cls.cast(new ReclaimCommand(env, liveIds)) : CommandLine.defaultFactory().create(cls);
+            }
+        });
+        return Hostkit.run("cgroups", cgroups, out, err, all);
+    }
+
+    @Override
+    public Integer call() {
         Args a;
         try {
-            a = parse(argv, env);
+            Reclaim.Options options = Reclaim.Options.DEFAULT.withStepTimeout(duration(stepTimeout, "--step-timeout"))
+                    .withRemoveOrphans(removeOrphans)
+                    .withDropCaches(dropCaches ? Reclaim.DropCaches.PAGE_CACHE : Reclaim.DropCaches.NONE);
+            a = new Args(HostRoot.of(root, env), dryRun, json, under == null ? null : cgroupPath(under), options);
         } catch (IllegalArgumentException e) {
-            err.println("hostkit cgroups reclaim: " + e.getMessage());
-            err.println(USAGE);
-            return 64;
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return execute(a, out, err, liveIds);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static int execute(Args a, PrintWriter out, PrintWriter err, Function<List<String>, DockerFacts.LiveIds> liveIds) {
         CgroupFs fs;
         MemoryCensus census;
         ReclaimPlan plan;
@@ -124,27 +193,6 @@ final class ReclaimCommand {
 
     /** Milliseconds of the census, and of everything after it up to a plan. */
     record Timings(long censusMillis, long planMillis) {
-    }
-
-    static Args parse(String[] argv, Map<String, String> env) {
-        boolean dryRun = false;
-        boolean json = false;
-        String root = null;
-        String under = null;
-        Reclaim.Options options = Reclaim.Options.DEFAULT;
-        for (int i = 0; i < argv.length; i++) {
-            switch (argv[i]) {
-                case "--dry-run" -> dryRun = true;
-                case "--json" -> json = true;
-                case "--drop-caches" -> options = options.withDropCaches(Reclaim.DropCaches.PAGE_CACHE);
-                case "--remove-orphans" -> options = options.withRemoveOrphans(true);
-                case "--step-timeout" -> options = options.withStepTimeout(duration(value(argv, ++i, "--step-timeout"), "--step-timeout"));
-                case "--under" -> under = cgroupPath(value(argv, ++i, "--under"));
-                case "--root" -> root = value(argv, ++i, "--root");
-                default -> throw new IllegalArgumentException("unknown option '" + argv[i] + "'");
-            }
-        }
-        return new Args(HostRoot.of(root, env), dryRun, json, under, options);
     }
 
     /** {@code 500ms}, {@code 10s}, {@code 2m} or plain seconds; more than zero. */
@@ -299,12 +347,5 @@ final class ReclaimCommand {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render the reclaim report as JSON", e);
         }
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 }
