@@ -11,6 +11,7 @@ hk_install_packages() {
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
   command -v strace >/dev/null 2>&1 || missing+=(strace)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)   # deploy/node-problem-detector/check.sh
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "scripts/test: missing ${missing[*]} and not root: install them, or integration tests will skip" >&2

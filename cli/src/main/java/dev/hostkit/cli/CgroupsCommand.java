@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
  * orphaned pod/container cgroups, risk and remedies. Exit status 0 ok, 1 warn, 2 critical, 64 bad usage,
  * 70 when the cgroups cannot be inspected at all.
  */
-@Command(name = "cgroups", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+@Command(name = "cgroups", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class, subcommands = ReclaimCommand.class,
         description = "Memory cgroup census, kmem verdict, top kmem users, orphaned pod and container cgroups.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {" 0:ok", " 1:warn", " 2:critical", "64:bad usage", "70:the memory cgroups cannot be inspected"})

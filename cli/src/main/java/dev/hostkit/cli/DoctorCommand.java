@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
@@ -22,7 +23,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code hostkit doctor}: prints the doctor's report and optionally writes its metrics for node_exporter. The exit
- * status is the host's health (0, 1, 2); a metrics file that cannot be written is its own status, 3.
+ * status is the host's health (0, 1, 2); a metrics file that cannot be written is its own status, 3. With
+ * {@code --check NAME --npd [--root DIR]}: one check as a node-problem-detector plugin ({@link NpdCheck}: 0 ok,
+ * 1 problem, 2 could not look).
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
         description = "Host health report: kernel and file handles, memory cgroups, macvlans, the guardian's state, Docker.",
@@ -56,8 +59,21 @@ final class DoctorCommand implements Callable<Integer> {
             description = "How long each check may take before it is reported as timed out (0.1..3600, default: ${DEFAULT-VALUE}).")
     double checkTimeout;
 
+    @Option(names = "--check", paramLabel = "NAME", description = "With --npd: run one check as a node-problem-detector plugin: "
+            + "MacvlanLost, MemcgIdPressure, DockerEngineDown or DockerSocketLeak.")
+    String check;
+
+    @Option(names = "--npd", description = "With --check: one line of at most 80 characters, exit 0 ok, 1 problem, 2 could not look (NPD's meaning).")
+    boolean npd;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "With --npd: where the host's / is (default: $HOSTKIT_ROOT, else /).")
+    String root;
+
     @Override
     public Integer call() {
+        if (npd || check != null || root != null) {
+            return npd();
+        }
         Duration deadline = Seconds.of(spec, "--check-timeout", checkTimeout, 0.1, 3600);
         DoctorReport report = Doctor.examine(Doctor.checks(stateDir, clientsHistory), deadline);
         PrintWriter out = spec.commandLine().getOut();
@@ -77,6 +93,23 @@ final class DoctorCommand implements Callable<Integer> {
             }
         }
         return report.exitStatus();
+    }
+
+    /** One check, one line on stdout, NPD's exit status ({@link NpdCheck}); a bad name is an answer too: NPD shows stdout. */
+    private int npd() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!npd || check == null || json || metricsFile != null) {
+            throw new ParameterException(spec.commandLine(), "--check NAME goes with --npd (and --root with both), without --json or --metrics-file");
+        }
+        NpdCheck.Answer a;
+        try {
+            a = NpdCheck.check(NpdCheck.Name.parse(check), HostRoot.of(root, System.getenv()), stateDir, System.getenv());
+        } catch (IllegalArgumentException e) {
+            a = new NpdCheck.Answer(NpdCheck.UNKNOWN, "hostkit doctor: " + e.getMessage());
+        }
+        out.println(a.line());
+        out.flush();
+        return a.status();
     }
 
     /** A file mode no one but the owner can write, e.g. 0644 or 0640. */
