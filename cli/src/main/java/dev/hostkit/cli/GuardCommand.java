@@ -4,6 +4,7 @@ import dev.hostkit.core.AtomicFiles;
 import dev.hostkit.guard.GuardEvent;
 import dev.hostkit.guard.MacvlanGuardian;
 import dev.hostkit.guard.NamespaceSource;
+import dev.hostkit.netlink.Announcement;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,21 +17,21 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE]
- * [--recreate-vlan-parents]}:
+ * [--recreate-vlan-parents] [--announce N]}:
  * the macvlan guardian as a daemon. One JSON line per event on stdout; runs until SIGTERM or SIGINT (then closes every
  * socket and exits 0), or with {@code --once} snapshots and reconciles once. Exit status: 0 fine, 1 a repair failed
  * ({@code --once}), 2 could not start, 64 bad usage.
  */
 public final class GuardCommand {
     static final String USAGE = "usage: hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] "
-            + "[--metrics-file FILE] [--netns PATH]... [--recreate-vlan-parents]";
+            + "[--metrics-file FILE] [--netns PATH]... [--recreate-vlan-parents] [--announce N]";
 
     private GuardCommand() {
     }
 
     /** Parsed command line. */
     record Options(Path stateDir, List<String> parents, Duration resync, boolean once, Path metricsFile, List<Path> namespaces,
-                   boolean recreateVlanParents) {
+                   boolean recreateVlanParents, int announce) {
     }
 
     /**
@@ -57,6 +58,7 @@ public final class GuardCommand {
         Duration resync = Duration.ofSeconds(3);
         boolean once = false;
         boolean recreateVlans = false;
+        int announce = Announcement.DEFAULT.count();
         Path metrics = null;
         List<Path> namespaces = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -78,6 +80,18 @@ public final class GuardCommand {
                 }
                 case "--once" -> once = true;
                 case "--recreate-vlan-parents" -> recreateVlans = true;
+                case "--announce" -> {
+                    String v = value(args, ++i, a);
+                    try {
+                        announce = Integer.parseInt(v);
+                        if (announce < 0 || announce > Announcement.MAX_COUNT) {
+                            throw new NumberFormatException();
+                        }
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--announce must be a count of rounds in 0.." + Announcement.MAX_COUNT
+                                + " (0: off), was '" + v + "'");
+                    }
+                }
                 case "--metrics-file" -> metrics = Path.of(value(args, ++i, a));
                 case "--netns" -> namespaces.add(Path.of(value(args, ++i, a)));
                 case "-h", "--help" -> throw new IllegalArgumentException("help requested");
@@ -87,7 +101,7 @@ public final class GuardCommand {
         if (stateDir == null) {
             throw new IllegalArgumentException("--state-dir is required");
         }
-        return new Options(stateDir, List.copyOf(parents), resync, once, metrics, List.copyOf(namespaces), recreateVlans);
+        return new Options(stateDir, List.copyOf(parents), resync, once, metrics, List.copyOf(namespaces), recreateVlans, announce);
     }
 
     private static String value(String[] args, int i, String option) {
@@ -102,6 +116,7 @@ public final class GuardCommand {
         boolean[] failed = {false};
         MacvlanGuardian.Builder b = MacvlanGuardian.builder().stateDir(o.stateDir()).parents(o.parents()).resync(o.resync())
                 .recreateVlanParents(o.recreateVlanParents())
+                .announce(o.announce() == 0 ? Announcement.OFF : Announcement.times(o.announce()))
                 .listener(e -> {
                     synchronized (printLock) {
                         if (e.type() == GuardEvent.Type.REPAIR_FAILED || e.type() == GuardEvent.Type.PARENT_RECREATE_FAILED) {

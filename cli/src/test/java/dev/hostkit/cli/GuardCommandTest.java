@@ -40,6 +40,16 @@ class GuardCommandTest {
         assertThat(Files.getAttribute(cwd, "unix:mode", LinkOption.NOFOLLOW_LINKS)).isEqualTo(before);
     }
 
+    @Test
+    void announceTakesACountOfRoundsWithZeroForOffAndRefusesOthersWithOneLine() {
+        assertThat(GuardCommand.parse(new String[] {"--state-dir", "/x"}).announce()).isEqualTo(3);
+        assertThat(GuardCommand.parse(new String[] {"--state-dir", "/x", "--announce", "0"}).announce()).isZero();
+        assertThat(GuardCommand.parse(new String[] {"--state-dir", "/x", "--announce", "5"}).announce()).isEqualTo(5);
+        Run r = run("--state-dir", tmp.toString(), "--announce", "-1");
+        assertThat(r.status).isEqualTo(64);
+        assertThat(r.stderr).startsWith("hostkit guard: --announce must be a count of rounds in 0..100 (0: off), was '-1'\n");
+    }
+
     private record Run(int status, String stderr) {
     }
 

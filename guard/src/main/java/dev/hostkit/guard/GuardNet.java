@@ -140,13 +140,13 @@ final class GuardNet {
         /**
          * Creates the macvlan directly inside {@code ns} under a temporary name and renames it there (left down).
          *
-         * @return the new link's index inside {@code ns}
+         * @return the new link as read inside {@code ns}
          * @throws NameTakenException when the final name exists in {@code ns}
          */
-        int createMacvlan(Ns ns, String name, String temporaryName, int parentIndex, MacAddress mac, int mtu, MacvlanMode mode) {
+        Link createMacvlan(Ns ns, String name, String temporaryName, int parentIndex, MacAddress mac, int mtu, MacvlanMode mode) {
             LinkSpec spec = LinkSpec.macvlan(name, parentIndex, mode).withMac(mac).withMtu(mtu).inNamespace(ns.namespace());
             try {
-                return nl.createLink(spec, temporaryName).index();
+                return nl.createLink(spec, temporaryName);
             } catch (NetlinkException e) {
                 if (e.errno() == Errno.EEXIST && e.operation().startsWith("rename")) {
                     throw new NameTakenException("'" + name + "' was taken by another link before the repair could rename to it; left alone", e);

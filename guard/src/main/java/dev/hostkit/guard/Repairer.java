@@ -4,6 +4,7 @@ import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
+import dev.hostkit.netlink.Announcement;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.internal.RtnlConstants;
@@ -30,27 +31,39 @@ final class Repairer {
         }
     }
 
+    /** What a repair left: the link's index and how many of its addresses are being announced. */
+    record Repaired(int index, int announced) {
+    }
+
     private final GuardContext ctx;
+    private final Announcer announcer;
 
     Repairer(GuardContext ctx) {
+        this(ctx, new Announcer(Announcement.OFF));
+    }
+
+    Repairer(GuardContext ctx, Announcer announcer) {
         this.ctx = ctx;
+        this.announcer = announcer;
     }
 
     /**
      * Creates the interface again: in one request under this guardian's temporary name directly inside the
      * namespace, renamed, addresses (IPv6 without DAD) before it comes up so the kernel's own link-local does not
-     * start a DAD round, up, then routes. Any failure deletes the new link.
+     * start a DAD round, up, then routes, then the first round of announcements. Any failure before the
+     * announcements deletes the new link.
      *
-     * @return the new ifindex
+     * @return the new ifindex and the addresses announced
      * @throws HostNamespaceException when {@code ns} is the host's own namespace
      * @throws GuardNet.NameTakenException when the name was taken meanwhile
      */
-    int recreate(GuardNet.Ns ns, InterfaceSnapshot s, int parentIndex) {
+    Repaired recreate(GuardNet.Ns ns, InterfaceSnapshot s, int parentIndex) {
         refuseHost(ns, s);
-        int index = ctx.host.createMacvlan(ns, s.name(), GuardNet.temporaryName(ctx.tempTag), parentIndex, s.mac(), s.mtu(), s.mode());
+        Link made = ctx.host.createMacvlan(ns, s.name(), GuardNet.temporaryName(ctx.tempTag), parentIndex, s.mac(), s.mtu(), s.mode());
+        int index = made.index();
+        List<Address> addrs;
         try {
-            restoreAddressesAndRoutes(ns, s, index, true);
-            return index;
+            addrs = restoreAddressesAndRoutes(ns, s, index, true);
         } catch (RuntimeException e) {
             RuntimeException left = ns.delete(index);
             if (left != null) {
@@ -60,16 +73,18 @@ final class Repairer {
             }
             throw e;
         }
+        return new Repaired(index, s.up() ? announcer.announce(ns.namespace(), made, addrs) : 0);
     }
 
-    /** Finishes a link recreated earlier (by a guardian that stopped half way): settings, addresses and routes. */
-    int complete(GuardNet.Ns ns, InterfaceSnapshot s, Link live) {
+    /** Finishes a link recreated earlier (by a guardian that stopped half way): settings, addresses, routes, announcements. */
+    Repaired complete(GuardNet.Ns ns, InterfaceSnapshot s, Link live) {
         refuseHost(ns, s);
         if (live.mtu() != s.mtu()) {
             ns.setMtu(live.index(), s.mtu());
         }
-        restoreAddressesAndRoutes(ns, s, live.index(), !live.isUp());
-        return live.index();
+        List<Address> addrs = restoreAddressesAndRoutes(ns, s, live.index(), !live.isUp());
+        boolean up = live.isUp() || s.up();
+        return new Repaired(live.index(), up ? announcer.announce(ns.namespace(), live, addrs) : 0);
     }
 
     // The last check before anything is written: by the identity of the namespace actually opened, not by any path.
@@ -80,7 +95,8 @@ final class Repairer {
         }
     }
 
-    private static void restoreAddressesAndRoutes(GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
+    /** Restores the snapshot's addresses (returned as sent: non-tentative, IPv6 without DAD) and routes. */
+    private static List<Address> restoreAddressesAndRoutes(GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
         List<Address> addrs = new ArrayList<>();
         for (Address a : s.addresses()) {
             int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
@@ -99,5 +115,6 @@ final class Repairer {
                     r.scope(), r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource()));
         }
         ns.addRoutes(routes);
+        return addrs;
     }
 }
