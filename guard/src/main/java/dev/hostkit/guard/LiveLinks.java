@@ -24,11 +24,16 @@ final class LiveLinks {
     private LiveLinks() {
     }
 
-    /** Macvlans on a host parent in scope, temporaries left out. */
+    /** Whether {@code l} is a kind the guardian keeps: a macvlan or an ipvlan. */
+    static boolean isGuardedKind(Link l) {
+        return l.kind() instanceof LinkKind.Macvlan || l.kind() instanceof LinkKind.Ipvlan;
+    }
+
+    /** Macvlans and ipvlans on a host parent in scope, temporaries left out. */
     static List<Link> guardable(GuardContext ctx, GuardNet.Ns ns, List<Link> links, GuardNet.HostLinks hostLinks) {
         List<Link> out = new ArrayList<>();
         for (Link l : links) {
-            if (l.kind() instanceof LinkKind.Macvlan && ns.parentInHost(l) && !GuardNet.TEMP_NAME.matcher(l.name()).matches()) {
+            if (isGuardedKind(l) && ns.parentInHost(l) && !GuardNet.TEMP_NAME.matcher(l.name()).matches()) {
                 String parent = hostLinks.nameOf(l.parentIndex());
                 if (parent != null && ctx.inScope(parent)) {
                     out.add(l);
@@ -41,7 +46,8 @@ final class LiveLinks {
     /** The link as the verdict sees it; {@code hostLinks} may be null when {@code l} has no host parent to name. */
     static Observation.LiveLink observed(GuardNet.Ns ns, Link l, GuardNet.HostLinks hostLinks) {
         String parent = ns.parentInHost(l) && hostLinks != null ? hostLinks.nameOf(l.parentIndex()) : null;
-        return new Observation.LiveLink(l.index(), l.mac(), l.kind().kindName(), l.macvlanMode().orElse(null), l.isUp(), parent);
+        return new Observation.LiveLink(l.index(), l.mac(), l.kind().kindName(), l.macvlanMode().orElse(null), l.isUp(), parent,
+                isGuardedKind(l) ? l.kind() : null);
     }
 
     static InterfaceSnapshot snapshotOf(NamespaceRef ref, Link l, GuardNet.HostLinks hostLinks, GuardNet.NsView view) {
@@ -61,7 +67,7 @@ final class LiveLinks {
                 routes.add(r);
             }
         }
-        return new InterfaceSnapshot(ref, l.index(), l.name(), l.mac(), l.mtu(), l.macvlanMode().orElseThrow(), l.isUp(),
+        return new InterfaceSnapshot(ref, l.index(), l.name(), l.mac(), l.mtu(), l.kind(), l.isUp(),
                 hostParentOf(l.parentIndex(), hostLinks), l.parentIndex(), addrs, routes, System.currentTimeMillis());
     }
 
@@ -80,12 +86,12 @@ final class LiveLinks {
 
     /**
      * Deletes this guardian's temporary links left from a repair it did not finish (it died in the middle): only
-     * macvlans named with this guardian's tag whose parent is a host link in scope. Another guardian's temporaries
+     * macvlans and ipvlans named with this guardian's tag whose parent is a host link in scope. Another guardian's temporaries
      * (another tag, or a parent outside this one's scope) may be its repair in flight and are left alone.
      */
     static void cleanTemporaries(GuardContext ctx, GuardNet.Ns ns, List<Link> links, GuardNet.HostLinks hostLinks) {
         for (Link l : links) {
-            if (l.kind() instanceof LinkKind.Macvlan && GuardNet.isTemporaryOf(ctx.tempTag, l.name()) && ns.parentInHost(l)) {
+            if (isGuardedKind(l) && GuardNet.isTemporaryOf(ctx.tempTag, l.name()) && ns.parentInHost(l)) {
                 String parent = hostLinks.nameOf(l.parentIndex());
                 if (parent != null && ctx.inScope(parent)) {
                     RuntimeException left = ns.delete(l.index());

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Puts one interface back into its namespace: recreates the link (MAC, MTU, mode, on its parent), its addresses and
+ * Puts one interface back into its namespace: recreates the link (macvlan: MAC, MTU, mode; ipvlan: MTU, mode, flag; on its parent), its addresses and
  * its routes, or finishes a link recreated half way. A failed recreation deletes the new link; when that delete fails
  * too, the error says what is left. Refuses, by identity, to act in the host's own namespace whatever led there.
  */
@@ -59,7 +59,7 @@ final class Repairer {
      */
     Repaired recreate(GuardNet.Ns ns, InterfaceSnapshot s, int parentIndex) {
         refuseHost(ns, s);
-        Link made = ctx.host.createMacvlan(ns, s.name(), GuardNet.temporaryName(ctx.tempTag), parentIndex, s.mac(), s.mtu(), s.mode());
+        Link made = ctx.host.createChild(ns, s, GuardNet.temporaryName(ctx.tempTag), parentIndex);
         int index = made.index();
         List<Address> addrs;
         try {

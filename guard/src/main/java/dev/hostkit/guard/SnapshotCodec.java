@@ -12,6 +12,9 @@ import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.Cidr;
 import dev.hostkit.netlink.LinkNames;
 import dev.hostkit.netlink.MacAddress;
+import dev.hostkit.netlink.IpvlanFlag;
+import dev.hostkit.netlink.IpvlanMode;
+import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.Scope;
@@ -89,8 +92,10 @@ final class SnapshotCodec {
             StateFileJson.Parent parent = s.parent() instanceof HostParent.Vlan v
                     ? new VlanParent(v.name(), v.lower(), v.id(), protocolName(v.protocol()), s.parentIndex())
                     : new ExistingParent(s.parent().name(), s.parentIndex());
-            ifs.add(new Interface(s.name(), s.ifindex(), s.mac().toString(), s.mtu(), s.mode().ipName(), s.up(), parent, s.takenAtMillis(),
-                    addrs, routes));
+            LinkKind.Ipvlan ipvlan = s.kind() instanceof LinkKind.Ipvlan i ? i : null;
+            ifs.add(new Interface(s.name(), s.ifindex(), s.mac().toString(), s.mtu(), ipvlan != null ? ipvlan.mode().ipName() : s.mode().ipName(),
+                    s.up(), parent, s.takenAtMillis(), addrs, routes, ipvlan != null ? "ipvlan" : null,
+                    ipvlan != null ? ipvlan.flag().ipName() : null));
         }
         return StateFileJson.write(new StateFile(VERSION, new Namespace(ns.device(), ns.inode(), ns.cookie(), ns.pid(), ns.path().toString()), ifs));
     }
@@ -149,7 +154,7 @@ final class SnapshotCodec {
             throw new BadStateException("field \"" + at + ".mac\": " + mac + " is " + what + "; a macvlan needs a unicast MAC", null);
         }
         int mtu = (int) range(i.mtu(), ETH_MIN_MTU, IP_MAX_MTU, at + ".mtu");
-        MacvlanMode mode = mode(required(i.mode(), at + ".mode"), at + ".mode");
+        LinkKind kind = kind(i, at);
         StateFileJson.Parent p = required(i.parent(), at + ".parent");
         HostParent parent = parent(p, at + ".parent");
         int parentIndex = (int) range(p.index(), 0, Integer.MAX_VALUE, at + ".parent.index");
@@ -189,7 +194,7 @@ final class SnapshotCodec {
             routes.add(value(rk, () -> new Route(family.equals("inet6") ? AddressFamily.INET6 : AddressFamily.INET, dst, prefix, gw, ifindex, table,
                     r.priority(), scope, protocol, type, flags, prefsrc)));
         }
-        return value(at, () -> new InterfaceSnapshot(ns, ifindex, name, mac, mtu, mode, i.up(), parent, parentIndex, addrs, routes, taken));
+        return value(at, () -> new InterfaceSnapshot(ns, ifindex, name, mac, mtu, kind, i.up(), parent, parentIndex, addrs, routes, taken));
     }
 
     private static HostParent parent(StateFileJson.Parent p, String at) throws BadStateException {
@@ -213,6 +218,36 @@ final class SnapshotCodec {
 
     private static String protocolName(VlanProtocol p) {
         return p == VlanProtocol.IEEE_802_1AD ? "802.1ad" : "802.1Q";
+    }
+
+    /** {@code kind} absent or macvlan: a macvlan mode, no flag; ipvlan: an ipvlan mode and flag. */
+    private static LinkKind kind(Interface i, String at) throws BadStateException {
+        String mode = required(i.mode(), at + ".mode");
+        if (i.kind() == null || i.kind().equals("macvlan")) {
+            if (i.flag() != null) {
+                throw new BadStateException("field \"" + at + ".flag\": a macvlan has no flag", null);
+            }
+            return new LinkKind.Macvlan(mode(mode, at + ".mode"));
+        }
+        if (!i.kind().equals("ipvlan")) {
+            throw new BadStateException("field \"" + at + ".kind\": must be macvlan or ipvlan, was '" + printable(i.kind()) + "'", null);
+        }
+        String flag = required(i.flag(), at + ".flag");
+        IpvlanMode m = null;
+        for (IpvlanMode c : IpvlanMode.values()) {
+            m = c.ipName().equals(mode) ? c : m;
+        }
+        if (m == null) {
+            throw new BadStateException("field \"" + at + ".mode\": not an ipvlan mode: '" + printable(mode) + "'", null);
+        }
+        IpvlanFlag f = null;
+        for (IpvlanFlag c : IpvlanFlag.values()) {
+            f = c.ipName().equals(flag) ? c : f;
+        }
+        if (f == null) {
+            throw new BadStateException("field \"" + at + ".flag\": not an ipvlan flag: '" + printable(flag) + "'", null);
+        }
+        return new LinkKind.Ipvlan(m, f);
     }
 
     private static MacvlanMode mode(String name, String at) throws BadStateException {

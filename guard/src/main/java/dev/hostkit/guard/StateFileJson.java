@@ -1,5 +1,6 @@
 package dev.hostkit.guard;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 import java.util.regex.Matcher;
@@ -39,9 +41,14 @@ final class StateFileJson {
     }
 
     /** {@link InterfaceSnapshot}'s fields; {@code taken} is {@code takenAtMillis}, the parent carries the parent index. */
+    /** {@code kind} and {@code flag} are written for an ipvlan only; a file without them (every earlier one) holds macvlans. */
     record Interface(String name, int ifindex, String mac, int mtu, String mode, boolean up, Parent parent, long taken,
-                     List<Addr> addresses, List<RouteEntry> routes) {
+                     List<Addr> addresses, List<RouteEntry> routes,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) String kind, @JsonInclude(JsonInclude.Include.NON_NULL) String flag) {
     }
+
+    /** The fields an interface may leave out (the reader is otherwise strict about missing ones). */
+    private static final List<String> OPTIONAL_INTERFACE_FIELDS = List.of("kind", "flag");
 
     /** {@link HostParent}, told apart by {@code kind}. */
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
@@ -98,6 +105,18 @@ final class StateFileJson {
             if (!version.canConvertToInt() || version.intValue() != SnapshotCodec.VERSION) {
                 throw new SnapshotCodec.BadStateException("field \"version\": unsupported state version " + version.asText()
                         + " (this guardian reads " + SnapshotCodec.VERSION + ")", null);
+            }
+            JsonNode ifs = tree.get("interfaces");
+            if (ifs != null && ifs.isArray()) {
+                for (JsonNode i : ifs) {
+                    if (i instanceof ObjectNode o) {
+                        OPTIONAL_INTERFACE_FIELDS.forEach(f -> {
+                            if (!o.has(f)) {
+                                o.putNull(f);
+                            }
+                        });
+                    }
+                }
             }
             return MAPPER.treeToValue(tree, StateFile.class);
         } catch (JsonProcessingException e) {

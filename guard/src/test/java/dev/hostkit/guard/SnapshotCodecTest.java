@@ -3,6 +3,8 @@ package dev.hostkit.guard;
 import dev.hostkit.guard.SnapshotCodec.BadStateException;
 import dev.hostkit.guard.SnapshotCodec.Decoded;
 import dev.hostkit.guard.SnapshotCodec.NamespaceState;
+import dev.hostkit.netlink.IpvlanFlag;
+import dev.hostkit.netlink.IpvlanMode;
 import dev.hostkit.netlink.MacAddress;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +26,35 @@ class SnapshotCodecTest {
         assertThat(d.refused()).isEmpty();
         assertThat(text).contains("\"mode\":\"bridge\"", "\"mac\":\"02:42:ac:11:00:02\"", "\"flags\":4", "\"label\":\"eth1\"", "\"table\":100",
                 "\"index\":5", "\"destination\":null");
+    }
+
+    @Test
+    void aMacvlanIsWrittenWithoutKindOrFlagAsEarlierVersionsWroteIt() {
+        assertThat(text).doesNotContain("\"kind\":\"macvlan\"", "\"flag\"");
+    }
+
+    @Test
+    void roundTripsIpvlansOfEveryModeAndFlag() throws Exception {
+        for (IpvlanMode mode : IpvlanMode.values()) {
+            for (IpvlanFlag flag : IpvlanFlag.values()) {
+                NamespaceState s = new NamespaceState(ns, List.of(Snapshots.ipvlan(ns, mode, flag)));
+                String t = SnapshotCodec.encode(s);
+                assertThat(t).contains("\"kind\":\"ipvlan\"", "\"mode\":\"" + mode.ipName() + "\"", "\"flag\":\"" + flag.ipName() + "\"");
+                Decoded d = SnapshotCodec.decode(t);
+                assertThat(d.state()).isEqualTo(s);
+                assertThat(d.refused()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aBadIpvlanKindModeOrFlagIsRefusedAloneNamingItsField() throws Exception {
+        String ipv = SnapshotCodec.encode(new NamespaceState(ns, List.of(Snapshots.ipvlan(ns, IpvlanMode.L3, IpvlanFlag.VEPA))));
+        refusedOne(ipv.replace("\"kind\":\"ipvlan\"", "\"kind\":\"bond\""), "field \"interfaces[0].kind\": must be macvlan or ipvlan, was 'bond'");
+        refusedOne(ipv.replace("\"mode\":\"l3\"", "\"mode\":\"bridge\""), "field \"interfaces[0].mode\": not an ipvlan mode: 'bridge'");
+        refusedOne(ipv.replace("\"flag\":\"vepa\"", "\"flag\":\"loud\""), "field \"interfaces[0].flag\": not an ipvlan flag: 'loud'");
+        refusedOne(ipv.replace(",\"flag\":\"vepa\"", ""), "field \"interfaces[0].flag\": missing");
+        refusedOne(text.replace("\"mode\":\"bridge\"", "\"mode\":\"bridge\",\"flag\":\"vepa\""), "field \"interfaces[0].flag\": a macvlan has no flag");
     }
 
     @Test
