@@ -336,6 +336,16 @@ final class GuardNet {
             }
         }
 
+        /** Replaces routes in one pipelined batch (multipath routes put back whole). */
+        void replaceRoutes(List<Route> routes) {
+            if (routes.isEmpty()) {
+                return;
+            }
+            Batch b = nl.batch();
+            routes.forEach(b::replaceRoute);
+            throwFirstReal(b.execute());
+        }
+
         private static void throwFirstReal(List<Batch.Result> results) {
             for (Batch.Result r : results) {
                 if (!r.ok() && r.error().errno() != Errno.EEXIST) {

@@ -5,9 +5,12 @@ import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.LinkNames;
 import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
+import dev.hostkit.netlink.NextHop;
 import dev.hostkit.netlink.Route;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -30,9 +33,12 @@ import java.util.Objects;
  * @param routes the routes out of the interface, in the order listed, any table; kernel-made routes (protocol kernel,
  *               local and broadcast types) are left out because the kernel makes them again with the addresses
  * @param takenAtMillis when it was observed (epoch millis)
+ * @param hopLinks the names of the other links the multipath routes' next hops leave through, by their index when
+ *                 observed: a restore maps each hop to the link by that name now (a guarded sibling gets a new index)
  */
 public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name, MacAddress mac, int mtu, LinkKind kind, boolean up,
-                                HostParent parent, int parentIndex, List<Address> addresses, List<Route> routes, long takenAtMillis) {
+                                HostParent parent, int parentIndex, List<Address> addresses, List<Route> routes, long takenAtMillis,
+                                Map<Integer, String> hopLinks) {
     /** Validates the fields and copies the lists. */
     public InterfaceSnapshot {
         Objects.requireNonNull(namespace, "namespace");
@@ -52,6 +58,28 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
         }
         addresses = List.copyOf(addresses);
         routes = List.copyOf(routes);
+        hopLinks = Map.copyOf(hopLinks);
+    }
+
+    /**
+     * A snapshot without multipath routes through other links.
+     *
+     * @param namespace the namespace identity
+     * @param ifindex the interface index
+     * @param name the name
+     * @param mac the MAC
+     * @param mtu the MTU
+     * @param kind macvlan or ipvlan, with its settings
+     * @param up administratively up
+     * @param parent the host parent
+     * @param parentIndex the parent's index
+     * @param addresses the addresses
+     * @param routes the routes
+     * @param takenAtMillis when it was observed
+     */
+    public InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name, MacAddress mac, int mtu, LinkKind kind, boolean up,
+                             HostParent parent, int parentIndex, List<Address> addresses, List<Route> routes, long takenAtMillis) {
+        this(namespace, ifindex, name, mac, mtu, kind, up, parent, parentIndex, addresses, routes, takenAtMillis, Map.of());
     }
 
     /**
@@ -94,12 +122,22 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
 
     /** The same interface observed later with the given (new) namespace path, index and time. */
     public InterfaceSnapshot withNamespace(NamespaceRef ns) {
-        return new InterfaceSnapshot(ns, ifindex, name, mac, mtu, kind, up, parent, parentIndex, addresses, routes, takenAtMillis);
+        return new InterfaceSnapshot(ns, ifindex, name, mac, mtu, kind, up, parent, parentIndex, addresses, routes, takenAtMillis, hopLinks);
     }
 
     /** The same settings recreated under a new index on a parent with a new index. */
     public InterfaceSnapshot recreated(int newIndex, int newParentIndex, long atMillis) {
-        return new InterfaceSnapshot(namespace, newIndex, name, mac, mtu, kind, up, parent, newParentIndex, addresses, routes, atMillis);
+        // A multipath route's own next hops name this link by index: they move with it (other hops go by hopLinks).
+        List<Route> moved = new ArrayList<>(routes.size());
+        for (Route r : routes) {
+            if (r.isMultipath() && newIndex != ifindex) {
+                List<NextHop> hops = new ArrayList<>();
+                r.nextHops().forEach(h -> hops.add(h.outputIndex() == ifindex ? h.withOutputIndex(newIndex) : h));
+                r = r.withNextHops(hops);
+            }
+            moved.add(r);
+        }
+        return new InterfaceSnapshot(namespace, newIndex, name, mac, mtu, kind, up, parent, newParentIndex, addresses, moved, atMillis, hopLinks);
     }
 
     /** True when the link settings (not addresses, routes, index or time) equal the other snapshot's. */
@@ -111,6 +149,7 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
     /** True when everything but the observation time equals the other snapshot (nothing new to persist). */
     public boolean sameContent(InterfaceSnapshot o) {
         return sameLinkSettings(o) && ifindex == o.ifindex && parentIndex == o.parentIndex && addresses.equals(o.addresses) && routes.equals(o.routes)
+                && hopLinks.equals(o.hopLinks)
                 && namespace.id().equals(o.namespace.id()) && namespace.cookie() == o.namespace.cookie();
     }
 }

@@ -5,13 +5,16 @@ import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkKind;
+import dev.hostkit.netlink.NextHop;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.core.internal.LibC;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns what the kernel shows inside a namespace into the guardian's values: which links are guardable, a link's
@@ -61,14 +64,30 @@ final class LiveLinks {
             }
         }
         List<Route> routes = new ArrayList<>();
+        Map<Integer, String> hopLinks = new HashMap<>();
         for (Route r : view.routes()) {
-            if (r.outputIndex() == l.index() && r.type() == Route.TYPE_UNICAST && r.protocol() != Route.PROTOCOL_KERNEL
+            if (r.usesLink(l.index()) && r.type() == Route.TYPE_UNICAST && r.protocol() != Route.PROTOCOL_KERNEL
                     && r.protocol() != RTPROT_RA) {
                 routes.add(r);
+                for (NextHop h : r.nextHops()) {
+                    String other = nameOf(view.links(), h.outputIndex());
+                    if (h.outputIndex() != l.index() && other != null) {
+                        hopLinks.put(h.outputIndex(), other);
+                    }
+                }
             }
         }
         return new InterfaceSnapshot(ref, l.index(), l.name(), l.mac(), l.mtu(), l.kind(), l.isUp(),
-                hostParentOf(l.parentIndex(), hostLinks), l.parentIndex(), addrs, routes, System.currentTimeMillis());
+                hostParentOf(l.parentIndex(), hostLinks), l.parentIndex(), addrs, routes, System.currentTimeMillis(), hopLinks);
+    }
+
+    private static String nameOf(List<Link> links, int index) {
+        for (Link k : links) {
+            if (k.index() == index) {
+                return k.name();
+            }
+        }
+        return null;
     }
 
     /** The parent as the host has it now: a VLAN with its lower device and id, or a link others bring back. */

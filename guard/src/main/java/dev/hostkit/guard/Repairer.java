@@ -6,6 +6,7 @@ import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Announcement;
 import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.NextHop;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.internal.RtnlConstants;
 
@@ -95,6 +96,28 @@ final class Repairer {
         }
     }
 
+    /**
+     * A multipath route's next hops mapped to the links now in the namespace: this link's to {@code index}, the others'
+     * by the name they had. {@code null} while a hop's link is missing (a guarded sibling not yet recreated): the
+     * sibling's own repair, whose snapshot holds the same route, puts it back once every hop's link exists.
+     */
+    private static List<NextHop> hopsNow(GuardNet.Ns ns, InterfaceSnapshot s, Route r, int index) {
+        List<NextHop> hops = new ArrayList<>();
+        for (NextHop h : r.nextHops()) {
+            if (h.outputIndex() == s.ifindex() || h.outputIndex() == 0) {
+                hops.add(h.outputIndex() == 0 ? h : h.withOutputIndex(index));
+                continue;
+            }
+            String name = s.hopLinks().get(h.outputIndex());
+            Link other = name == null ? null : ns.link(name).orElse(null);
+            if (other == null) {
+                return null;
+            }
+            hops.add(h.withOutputIndex(other.index()));
+        }
+        return hops;
+    }
+
     /** Restores the snapshot's addresses (returned as sent: non-tentative, IPv6 without DAD) and routes. */
     private static List<Address> restoreAddressesAndRoutes(GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
         List<Address> addrs = new ArrayList<>();
@@ -110,11 +133,23 @@ final class Repairer {
             ns.setUp(index);
         }
         List<Route> routes = new ArrayList<>();
+        List<Route> multipath = new ArrayList<>();
         for (Route r : s.routes()) {
-            routes.add(new Route(r.family(), r.destination(), r.destinationPrefix(), r.gateway(), index, r.table(), r.priority(),
-                    r.scope(), r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource()));
+            if (!r.isMultipath()) {
+                // A nexthop object (RTA_NH_ID) went with the device: the reported gateway and link are sent instead.
+                routes.add(new Route(r.family(), r.destination(), r.destinationPrefix(), r.gateway(), index, r.table(), r.priority(),
+                        r.scope(), r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource()));
+                continue;
+            }
+            List<NextHop> hops = hopsNow(ns, s, r, index);
+            if (hops != null) {
+                multipath.add(new Route(r.family(), r.destination(), r.destinationPrefix(), null, 0, r.table(), r.priority(), r.scope(),
+                        r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource(), hops, 0));
+            }
         }
         ns.addRoutes(routes);
+        // Replace, not add: IPv6 keeps the surviving hops of a route whose other hops' link went; the whole route is put back.
+        ns.replaceRoutes(multipath);
         return addrs;
     }
 }

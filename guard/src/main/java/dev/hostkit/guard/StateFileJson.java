@@ -70,8 +70,20 @@ final class StateFileJson {
 
     /** A route; {@code destination}, {@code gateway} and {@code prefsrc} are present but may be null. */
     record RouteEntry(String family, String destination, int prefix, String gateway, long table, int priority, int scope,
-                      int protocol, int type, long flags, String prefsrc) {
+                      int protocol, int type, long flags, String prefsrc,
+                      @JsonInclude(JsonInclude.Include.NON_NULL) List<Hop> nexthops,
+                      @JsonInclude(JsonInclude.Include.NON_NULL) Long nexthopId) {
     }
+
+    /**
+     * A multipath route's next hop: {@code index} is its link's index when observed, {@code device} that link's name
+     * (null when it was not found), {@code gateway} may be null.
+     */
+    record Hop(String gateway, int index, String device, int weight, long flags) {
+    }
+
+    /** The fields a route may leave out: written for multipath routes and nexthop objects only. */
+    private static final List<String> OPTIONAL_ROUTE_FIELDS = List.of("nexthops", "nexthopId");
 
     /** Refuses what the hand-written parser refused: no coercion, no floats for whole numbers, no duplicate keys. */
     static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
@@ -110,17 +122,29 @@ final class StateFileJson {
             if (ifs != null && ifs.isArray()) {
                 for (JsonNode i : ifs) {
                     if (i instanceof ObjectNode o) {
-                        OPTIONAL_INTERFACE_FIELDS.forEach(f -> {
-                            if (!o.has(f)) {
-                                o.putNull(f);
-                            }
-                        });
+                        fillOptional(o, OPTIONAL_INTERFACE_FIELDS);
+                        JsonNode routes = o.get("routes");
+                        if (routes != null && routes.isArray()) {
+                            routes.forEach(r -> {
+                                if (r instanceof ObjectNode ro) {
+                                    fillOptional(ro, OPTIONAL_ROUTE_FIELDS);
+                                }
+                            });
+                        }
                     }
                 }
             }
             return MAPPER.treeToValue(tree, StateFile.class);
         } catch (JsonProcessingException e) {
             throw new SnapshotCodec.BadStateException(describe(e), e);
+        }
+    }
+
+    private static void fillOptional(ObjectNode o, List<String> fields) {
+        for (String f : fields) {
+            if (!o.has(f)) {
+                o.putNull(f);
+            }
         }
     }
 
