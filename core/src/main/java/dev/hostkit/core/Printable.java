@@ -65,10 +65,31 @@ public final class Printable {
         return escape(s.substring(0, max)) + "... (" + s.length() + " characters)";
     }
 
-    // C0 controls, DEL, C1 controls; the bidi embeddings/overrides (U+202A..U+202E), isolates (U+2066..U+2069)
-    // and marks (U+200E, U+200F, U+061C), which reorder what a terminal shows.
-    private static boolean needsEscape(char c) {
+    /**
+     * A multi-line text (a report) with each line escaped and its line breaks kept.
+     *
+     * @param text any text
+     * @return the printable form, line by line
+     */
+    public static String escapeLines(String text) {
+        String[] lines = text.split("\n", -1);
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < lines.length; i++) {
+            b.append(i == 0 ? "" : "\n").append(escape(lines[i]));
+        }
+        return b.toString();
+    }
+
+    /**
+     * Whether {@link #escape} writes {@code c} out: C0 controls, DEL, C1 controls, and the bidirectional embeddings,
+     * overrides (U+202A..U+202E), isolates (U+2066..U+2069) and marks (U+200E, U+200F, U+061C), which reorder what a
+     * terminal shows, and the Unicode line and paragraph separators (U+2028, U+2029), which can forge a line.
+     *
+     * @param c a UTF-16 code unit
+     * @return true when it must not reach a terminal raw
+     */
+    public static boolean needsEscape(int c) {
         return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
-                || c == 0x200e || c == 0x200f || c == 0x061c;
+                || c == 0x200e || c == 0x200f || c == 0x061c || c == 0x2028 || c == 0x2029;
     }
 }

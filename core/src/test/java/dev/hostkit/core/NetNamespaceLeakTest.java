@@ -66,9 +66,9 @@ class NetNamespaceLeakTest {
         }
         String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertThat(log).contains("WARN dev.hostkit.core.internal.LeakWatch - hostkit: network namespace /proc/thread-self/ns/net "
-                + "was never closed; its fds are now closed. Opened at:");
+                + "was never closed; its fds are now closed. Opened at (reported once per place):");
         // The frames after "Opened at:" go from hostkit's own down to the code that opened it, with file and line.
-        List<String> frames = log.substring(log.indexOf("Opened at:")).lines().skip(1).map(String::strip)
+        List<String> frames = log.substring(log.indexOf("Opened at (reported once per place):")).lines().skip(1).map(String::strip)
                 .takeWhile(l -> !l.isEmpty() && !l.contains(" WARN ")).toList();
         assertThat(frames).contains("dev.hostkit.core.NetNamespace.current(NetNamespace.java:" + currentLine() + ")");
         assertThat(frames).anySatisfy(f -> assertThat(f).startsWith("dev.hostkit.core.NetNamespaceLeakTest.openAndDrop(NetNamespaceLeakTest.java:"));

@@ -73,11 +73,10 @@ public final class LeakWatch {
                 } catch (RuntimeException e) {
                     LOG.warn("hostkit: releasing a leaked {} failed", w.what, e);
                 }
-                String site = w.site();
-                if (WARNED_SITES.size() < MAX_WARNED_SITES && WARNED_SITES.add(w.what.split(" ", 2)[0] + "@" + site)) {
+                String frames = w.openedAt.stream().map(LeakWatch::frameText).collect(Collectors.joining("\n\t"));
+                if (WARNED_SITES.size() < MAX_WARNED_SITES && WARNED_SITES.add(w.what + "\n" + frames)) {
                     LOG.warn("hostkit: {} was never closed; its fds are now closed.{} Opened at (reported once per place):\n\t{}",
-                            w.what, w.advice.isEmpty() ? "" : " " + w.advice,
-                            w.openedAt.stream().map(LeakWatch::frameText).collect(Collectors.joining("\n\t")));
+                            w.what, w.advice.isEmpty() ? "" : " " + w.advice, frames);
                 }
             }
         }
@@ -91,7 +90,8 @@ public final class LeakWatch {
 
     // Frames are kept as they are and only turned into text for a warning.
     private static List<StackWalker.StackFrame> openedAt(Predicate<String> libraryClass) {
-        return WALKER.walk(s -> s.skip(2).dropWhile(f -> libraryClass.test(f.getClassName())).limit(SITE_FRAMES)
+        return WALKER.walk(s -> s.dropWhile(f -> f.getClassName().equals(LeakWatch.class.getName()))
+                .dropWhile(f -> libraryClass.test(f.getClassName())).limit(SITE_FRAMES)
                 .collect(Collectors.toList()));
     }
 
