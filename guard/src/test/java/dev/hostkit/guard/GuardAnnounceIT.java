@@ -53,6 +53,11 @@ class GuardAnnounceIT {
     }
 
     private List<String> repairAndCapture(TestNetns a, Announcement announce, List<GuardEvent> repaired) throws Exception {
+        return repairAndCapture(a, announce, repaired, false);
+    }
+
+    private List<String> repairAndCapture(TestNetns a, Announcement announce, List<GuardEvent> repaired, boolean closeAtOnce)
+            throws Exception {
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
             GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
             GuardTestNet.awaitDad(a.path());
@@ -69,6 +74,9 @@ class GuardAnnounceIT {
                     List<GuardEvent> pass = g.reconcileOnce();
                     assertThat(pass).extracting(GuardEvent::type).containsExactly(Type.REPAIRED);
                     repaired.addAll(pass);
+                    if (closeAtOnce) {
+                        g.close(); // the later rounds are cancelled and their socket closed
+                    }
                     return announcements(capture, mac, Duration.ofMillis(600));
                 }
             }
@@ -91,5 +99,14 @@ class GuardAnnounceIT {
         List<GuardEvent> repaired = new ArrayList<>();
         assertThat(repairAndCapture(a, Announcement.OFF, repaired)).isEmpty();
         assertThat(repaired.get(0).announced()).isZero();
+    }
+
+    @Test
+    void closingTheGuardianCancelsTheRoundsNotYetSent(TestNetns a) throws Exception {
+        List<GuardEvent> repaired = new ArrayList<>();
+        // Five rounds a second apart; the guardian closes right after the repair: only the first round goes out.
+        assertThat(repairAndCapture(a, new Announcement(5, Duration.ofSeconds(1)), repaired, true))
+                .containsExactlyInAnyOrder("arp 10.77.0.2", "na fd00:77::2");
+        assertThat(repaired.get(0).announced()).isEqualTo(2);
     }
 }
