@@ -3,7 +3,7 @@ package dev.hostkit.cli;
 import dev.hostkit.guard.GuardEvent;
 import dev.hostkit.guard.MacvlanGuardian;
 import dev.hostkit.guard.NamespaceSource;
-
+import dev.hostkit.netlink.Announcement;
 import dev.hostkit.netlink.LinkNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE]
- * [--recreate-vlan-parents]}:
+ * [--recreate-vlan-parents] [--announce N]}:
  * the macvlan guardian as a daemon. One JSON line per event on stdout; runs until SIGTERM or SIGINT (then closes every
  * socket and exits 0), or with {@code --once} snapshots and reconciles once. Exit status: 0 fine, 1 a repair failed
  * ({@code --once}), 2 could not start, 64 bad usage.
@@ -59,9 +59,13 @@ public final class GuardCommand implements Callable<Integer> {
     @Option(names = "--recreate-vlan-parents", description = "Make a lost VLAN parent again when its lower device returns.")
     boolean recreateVlanParents;
 
+    @Option(names = "--announce", paramLabel = "N", defaultValue = "3",
+            description = "Announce each repaired address N times, 100 ms apart (gratuitous ARP / unsolicited NA); 0 = off (default: ${DEFAULT-VALUE}).")
+    int announce;
+
     /** Parsed command line. */
     record Options(Path stateDir, List<String> parents, Duration resync, boolean once, Path metricsFile, List<Path> namespaces,
-                   boolean recreateVlanParents) {
+                   boolean recreateVlanParents, int announce) {
     }
 
     /**
@@ -85,7 +89,12 @@ public final class GuardCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--parent: " + e.getMessage());
             }
         }
-        Options o = new Options(stateDir, List.copyOf(checked), resync, once, metricsFile, List.copyOf(namespaces), recreateVlanParents);
+        if (announce < 0 || announce > Announcement.MAX_COUNT) {
+            throw new ParameterException(spec.commandLine(), "--announce must be a count of rounds in 0.." + Announcement.MAX_COUNT
+                    + " (0: off), was " + announce);
+        }
+        Options o = new Options(stateDir, List.copyOf(checked), resync, once, metricsFile, List.copyOf(namespaces), recreateVlanParents,
+                announce);
         return run(o, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
@@ -94,6 +103,7 @@ public final class GuardCommand implements Callable<Integer> {
         boolean[] failed = {false};
         MacvlanGuardian.Builder b = MacvlanGuardian.builder().stateDir(o.stateDir()).parents(o.parents()).resync(o.resync())
                 .recreateVlanParents(o.recreateVlanParents())
+                .announce(o.announce() == 0 ? Announcement.OFF : Announcement.times(o.announce()))
                 .listener(e -> {
                     synchronized (printLock) {
                         if (e.type() == GuardEvent.Type.REPAIR_FAILED || e.type() == GuardEvent.Type.PARENT_RECREATE_FAILED) {

@@ -40,6 +40,22 @@ class GuardCommandTest {
         assertThat(Files.getAttribute(cwd, "unix:mode", LinkOption.NOFOLLOW_LINKS)).isEqualTo(before);
     }
 
+    @Test
+    void announceTakesACountOfRoundsWithZeroForOffAndRefusesOthersWithOneLine() {
+        assertThat(announceOf("--state-dir", "/x")).isEqualTo(3);
+        assertThat(announceOf("--state-dir", "/x", "--announce", "0")).isZero();
+        assertThat(announceOf("--state-dir", "/x", "--announce", "5")).isEqualTo(5);
+        Run r = run("--state-dir", tmp.toString(), "--announce", "-1", "--once");
+        assertThat(r.status).isEqualTo(64);
+        assertThat(r.stderr).contains("--announce must be a count of rounds in 0..100 (0: off), was -1");
+    }
+
+    private static int announceOf(String... args) {
+        GuardCommand c = new GuardCommand();
+        new picocli.CommandLine(c).parseArgs(args);
+        return c.announce;
+    }
+
     private record Run(int status, String stderr) {
     }
 

@@ -251,7 +251,7 @@ final class GuardianStateCheck implements Doctor.Check {
             case LOST -> new Judged(s, v, Status.MISSING, "parent " + parent + " came back (index " + s.parentIndex() + " -> "
                     + ((Parent.At) seen.parent()).index() + ") but the interface was not recreated", true);
             case CONFLICT -> new Judged(s, v, Status.CONFLICT, "an interface named " + s.name() + " is there with another configuration ("
-                    + describe(now) + " instead of macvlan " + s.mode().name().toLowerCase(Locale.ROOT) + " " + s.mac() + " on " + parent + ")", parentPresent);
+                    + describe(now) + " instead of " + s.kindText() + " " + s.mac() + " on " + parent + ")", parentPresent);
             case NAMESPACE_GONE, NAMESPACE_REPLACED -> new Judged(s, v, Status.STALE, why, parentPresent);
             case UNKNOWN -> new Judged(s, v, Status.UNKNOWN, why == null ? "could not look" : why, parentPresent);
         };

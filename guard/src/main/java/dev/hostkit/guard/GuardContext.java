@@ -141,7 +141,12 @@ final class GuardContext {
     }
 
     void emit(List<GuardEvent> events, Type type, NamespaceRef ref, InterfaceSnapshot s, double millis, String reason) {
-        deliver(events, new GuardEvent(type, ref.inode(), ref.pid(), s.name(), s.parent().name(), millis, reason, System.currentTimeMillis()));
+        emit(events, type, ref, s, millis, reason, 0);
+    }
+
+    void emit(List<GuardEvent> events, Type type, NamespaceRef ref, InterfaceSnapshot s, double millis, String reason, int announced) {
+        deliver(events, new GuardEvent(type, ref.inode(), ref.pid(), s.name(), s.parent().name(), millis, reason, System.currentTimeMillis(),
+                announced));
     }
 
     /** Adds {@code e} to the pass's events (when a pass runs) and hands it to the listener. */

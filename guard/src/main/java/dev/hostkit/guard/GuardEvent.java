@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * One thing the guardian saw or did to one interface, as a structured record other tools can follow.
- * {@link #toJsonLine()} gives the daemon's one-line form with the keys event, netns, pid, interface, parent, millis, reason.
+ * {@link #toJsonLine()} gives the daemon's one-line form with the keys event, netns, pid, interface, parent, millis, reason,
+ * announced, at.
  *
  * @param type what happened
  * @param netnsInode the namespace inode
@@ -17,8 +18,11 @@ import java.util.Objects;
  * @param millis the repair's duration in milliseconds (fractions kept), 0 for other events
  * @param reason why (failures, conflicts, drops), empty otherwise
  * @param atMillis when it happened (epoch millis)
+ * @param announced for {@code REPAIRED}: how many of the interface's addresses are announced (gratuitous ARP or
+ *                  unsolicited NA, each as many times as configured); 0 otherwise
  */
-public record GuardEvent(Type type, long netnsInode, int pid, String iface, String parent, double millis, String reason, long atMillis) {
+public record GuardEvent(Type type, long netnsInode, int pid, String iface, String parent, double millis, String reason, long atMillis,
+                         int announced) {
     /** The kinds of events. */
     public enum Type {
         /** A new or changed interface was recorded. */
@@ -52,9 +56,28 @@ public record GuardEvent(Type type, long netnsInode, int pid, String iface, Stri
         iface = iface == null ? "" : iface;
         parent = parent == null ? "" : parent;
         reason = reason == null ? "" : reason;
+        if (announced < 0) {
+            throw new IllegalArgumentException("announced must not be negative, was " + announced);
+        }
     }
 
-    /** One line of JSON (no newline) with the keys event, netns, pid, interface, parent, millis, reason, at. */
+    /**
+     * An event that announced nothing.
+     *
+     * @param type what happened
+     * @param netnsInode the namespace inode
+     * @param pid a process in the namespace, 0 when none is known
+     * @param iface the interface name inside the namespace
+     * @param parent the host parent's name
+     * @param millis the repair's duration in milliseconds
+     * @param reason why, empty when nothing to say
+     * @param atMillis when it happened (epoch millis)
+     */
+    public GuardEvent(Type type, long netnsInode, int pid, String iface, String parent, double millis, String reason, long atMillis) {
+        this(type, netnsInode, pid, iface, parent, millis, reason, atMillis, 0);
+    }
+
+    /** One line of JSON (no newline) with the keys event, netns, pid, interface, parent, millis, reason, announced, at. */
     public String toJsonLine() {
         StringBuilder b = new StringBuilder(160);
         b.append("{\"event\":\"").append(type.label()).append("\",\"netns\":").append(netnsInode)
@@ -64,7 +87,7 @@ public record GuardEvent(Type type, long netnsInode, int pid, String iface, Stri
         quote(parent, b);
         b.append(",\"millis\":").append(String.format(Locale.ROOT, "%.3f", millis)).append(",\"reason\":");
         quote(reason, b);
-        b.append(",\"at\":").append(atMillis).append('}');
+        b.append(",\"announced\":").append(announced).append(",\"at\":").append(atMillis).append('}');
         return b.toString();
     }
 

@@ -9,9 +9,8 @@ import dev.hostkit.netlink.Batch;
 import dev.hostkit.netlink.EventGroup;
 import dev.hostkit.netlink.EventSubscription;
 import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.LinkSpec;
-import dev.hostkit.netlink.MacAddress;
-import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.NetlinkException;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.RtNetlink;
@@ -138,15 +137,19 @@ final class GuardNet {
         }
 
         /**
-         * Creates the macvlan directly inside {@code ns} under a temporary name and renames it there (left down).
+         * Creates the snapshot's macvlan (with its MAC) or ipvlan (its parent's MAC) directly inside {@code ns} under a
+         * temporary name and renames it there (left down).
          *
-         * @return the new link's index inside {@code ns}
+         * @return the new link as read inside {@code ns}
          * @throws NameTakenException when the final name exists in {@code ns}
          */
-        int createMacvlan(Ns ns, String name, String temporaryName, int parentIndex, MacAddress mac, int mtu, MacvlanMode mode) {
-            LinkSpec spec = LinkSpec.macvlan(name, parentIndex, mode).withMac(mac).withMtu(mtu).inNamespace(ns.namespace());
+        Link createChild(Ns ns, InterfaceSnapshot s, String temporaryName, int parentIndex) {
+            String name = s.name();
+            LinkSpec spec = s.kind() instanceof LinkKind.Ipvlan i
+                    ? LinkSpec.ipvlan(name, parentIndex, i.mode(), i.flag()).withMtu(s.mtu()).inNamespace(ns.namespace())
+                    : LinkSpec.macvlan(name, parentIndex, s.mode()).withMac(s.mac()).withMtu(s.mtu()).inNamespace(ns.namespace());
             try {
-                return nl.createLink(spec, temporaryName).index();
+                return nl.createLink(spec, temporaryName);
             } catch (NetlinkException e) {
                 if (e.errno() == Errno.EEXIST && e.operation().startsWith("rename")) {
                     throw new NameTakenException("'" + name + "' was taken by another link before the repair could rename to it; left alone", e);
@@ -331,6 +334,16 @@ final class GuardNet {
                 }
                 todo = again;
             }
+        }
+
+        /** Replaces routes in one pipelined batch (multipath routes put back whole). */
+        void replaceRoutes(List<Route> routes) {
+            if (routes.isEmpty()) {
+                return;
+            }
+            Batch b = nl.batch();
+            routes.forEach(b::replaceRoute);
+            throwFirstReal(b.execute());
         }
 
         private static void throwFirstReal(List<Batch.Result> results) {

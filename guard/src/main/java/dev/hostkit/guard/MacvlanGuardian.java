@@ -4,6 +4,7 @@ import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.guard.Guarded.Tracked;
 import dev.hostkit.guard.Observation.NamespaceStatus;
 import dev.hostkit.guard.SnapshotCodec.NamespaceState;
+import dev.hostkit.netlink.Announcement;
 import dev.hostkit.netlink.LinkNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,7 @@ public final class MacvlanGuardian implements AutoCloseable {
     private final SnapshotStore store;
     private final GuardContext ctx;
     private final Reconciler reconciler;
+    private final Announcer announcer;
     private final VlanParentKeeper vlans;
     private final HostLinkFastPath fastPath;
     private final List<String> stateProblems = new ArrayList<>();
@@ -90,7 +92,8 @@ public final class MacvlanGuardian implements AutoCloseable {
             store.close(); // releases the state directory's lock
             throw e;
         }
-        this.reconciler = new Reconciler(ctx, new Repairer(ctx));
+        this.announcer = new Announcer(b.announce);
+        this.reconciler = new Reconciler(ctx, new Repairer(ctx, announcer));
         this.vlans = new VlanParentKeeper(ctx, b.recreateVlanParents);
         this.fastPath = new HostLinkFastPath(ctx, reconciler, vlans);
         try {
@@ -367,6 +370,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         }
         ctx.workers.shutdown();
         awaitQuietly(ctx.workers);
+        announcer.close(); // after the repairs: none can start rounds any more
         ctx.writer.close();
         ctx.host.close();
         store.close();
@@ -400,6 +404,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         private GuardListener listener;
         private int threads = Math.max(4, Math.min(16, Runtime.getRuntime().availableProcessors() * 2));
         private boolean recreateVlanParents;
+        private Announcement announce = Announcement.DEFAULT;
 
         private Builder() {
         }
@@ -448,6 +453,20 @@ public final class MacvlanGuardian implements AutoCloseable {
          */
         public Builder recreateVlanParents(boolean on) {
             this.recreateVlanParents = on;
+            return this;
+        }
+
+        /**
+         * How each repaired interface's addresses are announced: gratuitous ARPs (IPv4) and unsolicited neighbour
+         * advertisements (IPv6) from inside its namespace, so switches and neighbours learn where it is at once
+         * (default {@link Announcement#DEFAULT}: 3 rounds, 100 ms apart; {@link Announcement#OFF} sends none). The first
+         * round goes right after the repair; the others do not hold it up.
+         *
+         * @param a count and spacing
+         * @return this
+         */
+        public Builder announce(Announcement a) {
+            this.announce = Objects.requireNonNull(a, "announcement");
             return this;
         }
 

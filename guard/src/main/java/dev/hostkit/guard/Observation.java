@@ -1,5 +1,6 @@
 package dev.hostkit.guard;
 
+import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
 
@@ -44,11 +45,32 @@ public record Observation(NamespaceStatus namespace, LiveLink link, Parent paren
      * @param up administratively up
      * @param hostParent the name of its parent in the host namespace, {@code null} when it has none there or the
      *                   parent index no longer resolves (the parent is being torn down)
+     * @param settings its macvlan or ipvlan kind with mode (and flag), {@code null} when it is neither
      */
-    public record LiveLink(int ifindex, MacAddress mac, String kind, MacvlanMode mode, boolean up, String hostParent) {
-        /** Validates the kind. */
+    public record LiveLink(int ifindex, MacAddress mac, String kind, MacvlanMode mode, boolean up, String hostParent, LinkKind settings) {
+        /** Validates the kind and fills the settings of a macvlan given by its mode alone. */
         public LiveLink {
             kind = kind == null ? "" : kind;
+            if (settings == null && mode != null) {
+                settings = new LinkKind.Macvlan(mode);
+            }
+            if (settings != null && !(settings instanceof LinkKind.Macvlan) && !(settings instanceof LinkKind.Ipvlan)) {
+                throw new IllegalArgumentException("settings are a macvlan's or an ipvlan's, not " + settings.kindName());
+            }
+        }
+
+        /**
+         * A link by its macvlan mode ({@code null}: neither macvlan nor ipvlan).
+         *
+         * @param ifindex its index
+         * @param mac its MAC
+         * @param kind its kind name
+         * @param mode its macvlan mode or null
+         * @param up administratively up
+         * @param hostParent its host parent's name or null
+         */
+        public LiveLink(int ifindex, MacAddress mac, String kind, MacvlanMode mode, boolean up, String hostParent) {
+            this(ifindex, mac, kind, mode, up, hostParent, null);
         }
     }
 

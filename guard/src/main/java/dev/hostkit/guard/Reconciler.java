@@ -321,7 +321,8 @@ final class Reconciler {
         }
         long start = System.nanoTime();
         try {
-            int index = v == Verdict.LOST ? repairer.recreate(ns, t.snap, parentIndex) : repairer.complete(ns, t.snap, live);
+            Repairer.Repaired done = v == Verdict.LOST ? repairer.recreate(ns, t.snap, parentIndex) : repairer.complete(ns, t.snap, live);
+            int index = done.index();
             int newParentIndex = v == Verdict.LOST ? parentIndex : live.parentIndex();
             double ms = (System.nanoTime() - start) / 1e6;
             t.snap = t.snap.recreated(index, newParentIndex, System.currentTimeMillis());
@@ -330,7 +331,7 @@ final class Reconciler {
             t.downSeen = false;
             ctx.counters.repairsOk.incrementAndGet();
             ctx.counters.lastRepairMillis = ms;
-            ctx.emit(events, Type.REPAIRED, g.ref, t.snap, ms, v == Verdict.RECREATED ? "completed a recreated link" : "");
+            ctx.emit(events, Type.REPAIRED, g.ref, t.snap, ms, v == Verdict.RECREATED ? "completed a recreated link" : "", done.announced());
             return true;
         } catch (Repairer.HostNamespaceException e) {
             ctx.refuseHost(g, events);

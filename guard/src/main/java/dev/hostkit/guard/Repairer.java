@@ -4,7 +4,9 @@ import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
+import dev.hostkit.netlink.Announcement;
 import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.NextHop;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.internal.RtnlConstants;
 
@@ -12,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Puts one interface back into its namespace: recreates the link (MAC, MTU, mode, on its parent), its addresses and
+ * Puts one interface back into its namespace: recreates the link (macvlan: MAC, MTU, mode; ipvlan: MTU, mode, flag; on its parent), its addresses and
  * its routes, or finishes a link recreated half way. A failed recreation deletes the new link; when that delete fails
  * too, the error says what is left. Refuses, by identity, to act in the host's own namespace whatever led there.
  */
@@ -30,27 +32,39 @@ final class Repairer {
         }
     }
 
+    /** What a repair left: the link's index and how many of its addresses are being announced. */
+    record Repaired(int index, int announced) {
+    }
+
     private final GuardContext ctx;
+    private final Announcer announcer;
 
     Repairer(GuardContext ctx) {
+        this(ctx, new Announcer(Announcement.OFF));
+    }
+
+    Repairer(GuardContext ctx, Announcer announcer) {
         this.ctx = ctx;
+        this.announcer = announcer;
     }
 
     /**
      * Creates the interface again: in one request under this guardian's temporary name directly inside the
      * namespace, renamed, addresses (IPv6 without DAD) before it comes up so the kernel's own link-local does not
-     * start a DAD round, up, then routes. Any failure deletes the new link.
+     * start a DAD round, up, then routes, then the first round of announcements. Any failure before the
+     * announcements deletes the new link.
      *
-     * @return the new ifindex
+     * @return the new ifindex and the addresses announced
      * @throws HostNamespaceException when {@code ns} is the host's own namespace
      * @throws GuardNet.NameTakenException when the name was taken meanwhile
      */
-    int recreate(GuardNet.Ns ns, InterfaceSnapshot s, int parentIndex) {
+    Repaired recreate(GuardNet.Ns ns, InterfaceSnapshot s, int parentIndex) {
         refuseHost(ns, s);
-        int index = ctx.host.createMacvlan(ns, s.name(), GuardNet.temporaryName(ctx.tempTag), parentIndex, s.mac(), s.mtu(), s.mode());
+        Link made = ctx.host.createChild(ns, s, GuardNet.temporaryName(ctx.tempTag), parentIndex);
+        int index = made.index();
+        List<Address> addrs;
         try {
-            restoreAddressesAndRoutes(ns, s, index, true);
-            return index;
+            addrs = restoreAddressesAndRoutes(ns, s, index, true);
         } catch (RuntimeException e) {
             RuntimeException left = ns.delete(index);
             if (left != null) {
@@ -60,16 +74,18 @@ final class Repairer {
             }
             throw e;
         }
+        return new Repaired(index, s.up() ? announcer.announce(ns.namespace(), made, addrs) : 0);
     }
 
-    /** Finishes a link recreated earlier (by a guardian that stopped half way): settings, addresses and routes. */
-    int complete(GuardNet.Ns ns, InterfaceSnapshot s, Link live) {
+    /** Finishes a link recreated earlier (by a guardian that stopped half way): settings, addresses, routes, announcements. */
+    Repaired complete(GuardNet.Ns ns, InterfaceSnapshot s, Link live) {
         refuseHost(ns, s);
         if (live.mtu() != s.mtu()) {
             ns.setMtu(live.index(), s.mtu());
         }
-        restoreAddressesAndRoutes(ns, s, live.index(), !live.isUp());
-        return live.index();
+        List<Address> addrs = restoreAddressesAndRoutes(ns, s, live.index(), !live.isUp());
+        boolean up = live.isUp() || s.up();
+        return new Repaired(live.index(), up ? announcer.announce(ns.namespace(), live, addrs) : 0);
     }
 
     // The last check before anything is written: by the identity of the namespace actually opened, not by any path.
@@ -80,7 +96,30 @@ final class Repairer {
         }
     }
 
-    private static void restoreAddressesAndRoutes(GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
+    /**
+     * A multipath route's next hops mapped to the links now in the namespace: this link's to {@code index}, the others'
+     * by the name they had. {@code null} while a hop's link is missing (a guarded sibling not yet recreated): the
+     * sibling's own repair, whose snapshot holds the same route, puts it back once every hop's link exists.
+     */
+    private static List<NextHop> hopsNow(GuardNet.Ns ns, InterfaceSnapshot s, Route r, int index) {
+        List<NextHop> hops = new ArrayList<>();
+        for (NextHop h : r.nextHops()) {
+            if (h.outputIndex() == s.ifindex() || h.outputIndex() == 0) {
+                hops.add(h.outputIndex() == 0 ? h : h.withOutputIndex(index));
+                continue;
+            }
+            String name = s.hopLinks().get(h.outputIndex());
+            Link other = name == null ? null : ns.link(name).orElse(null);
+            if (other == null) {
+                return null;
+            }
+            hops.add(h.withOutputIndex(other.index()));
+        }
+        return hops;
+    }
+
+    /** Restores the snapshot's addresses (returned as sent: non-tentative, IPv6 without DAD) and routes. */
+    private static List<Address> restoreAddressesAndRoutes(GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
         List<Address> addrs = new ArrayList<>();
         for (Address a : s.addresses()) {
             int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
@@ -94,10 +133,23 @@ final class Repairer {
             ns.setUp(index);
         }
         List<Route> routes = new ArrayList<>();
+        List<Route> multipath = new ArrayList<>();
         for (Route r : s.routes()) {
-            routes.add(new Route(r.family(), r.destination(), r.destinationPrefix(), r.gateway(), index, r.table(), r.priority(),
-                    r.scope(), r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource()));
+            if (!r.isMultipath()) {
+                // A nexthop object (RTA_NH_ID) went with the device: the reported gateway and link are sent instead.
+                routes.add(new Route(r.family(), r.destination(), r.destinationPrefix(), r.gateway(), index, r.table(), r.priority(),
+                        r.scope(), r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource()));
+                continue;
+            }
+            List<NextHop> hops = hopsNow(ns, s, r, index);
+            if (hops != null) {
+                multipath.add(new Route(r.family(), r.destination(), r.destinationPrefix(), null, 0, r.table(), r.priority(), r.scope(),
+                        r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource(), hops, 0));
+            }
         }
         ns.addRoutes(routes);
+        // Replace, not add: IPv6 keeps the surviving hops of a route whose other hops' link went; the whole route is put back.
+        ns.replaceRoutes(multipath);
+        return addrs;
     }
 }

@@ -2,6 +2,7 @@ package dev.hostkit.guard;
 
 import dev.hostkit.guard.StateFileJson.Addr;
 import dev.hostkit.guard.StateFileJson.ExistingParent;
+import dev.hostkit.guard.StateFileJson.Hop;
 import dev.hostkit.guard.StateFileJson.Interface;
 import dev.hostkit.guard.StateFileJson.Namespace;
 import dev.hostkit.guard.StateFileJson.RouteEntry;
@@ -12,7 +13,11 @@ import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.Cidr;
 import dev.hostkit.netlink.LinkNames;
 import dev.hostkit.netlink.MacAddress;
+import dev.hostkit.netlink.IpvlanFlag;
+import dev.hostkit.netlink.IpvlanMode;
+import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.MacvlanMode;
+import dev.hostkit.netlink.NextHop;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.Scope;
 import dev.hostkit.netlink.VlanProtocol;
@@ -83,14 +88,25 @@ final class SnapshotCodec {
             }
             List<RouteEntry> routes = new ArrayList<>();
             for (Route r : s.routes()) {
+                List<Hop> hops = null;
+                if (r.isMultipath()) {
+                    hops = new ArrayList<>();
+                    for (NextHop h : r.nextHops()) {
+                        String device = h.outputIndex() == s.ifindex() ? s.name() : s.hopLinks().get(h.outputIndex());
+                        hops.add(new Hop(text(h.gateway()), h.outputIndex(), device, h.weight(), Integer.toUnsignedLong(h.flags())));
+                    }
+                }
                 routes.add(new RouteEntry(r.family() == AddressFamily.INET6 ? "inet6" : "inet", text(r.destination()), r.destinationPrefix(),
-                        text(r.gateway()), r.table(), r.priority(), r.scope().value(), r.protocol(), r.type(), r.flags(), text(r.preferredSource())));
+                        text(r.gateway()), r.table(), r.priority(), r.scope().value(), r.protocol(), r.type(), r.flags(), text(r.preferredSource()),
+                        hops, r.nexthopId() == 0 ? null : Integer.toUnsignedLong(r.nexthopId())));
             }
             StateFileJson.Parent parent = s.parent() instanceof HostParent.Vlan v
                     ? new VlanParent(v.name(), v.lower(), v.id(), protocolName(v.protocol()), s.parentIndex())
                     : new ExistingParent(s.parent().name(), s.parentIndex());
-            ifs.add(new Interface(s.name(), s.ifindex(), s.mac().toString(), s.mtu(), s.mode().ipName(), s.up(), parent, s.takenAtMillis(),
-                    addrs, routes));
+            LinkKind.Ipvlan ipvlan = s.kind() instanceof LinkKind.Ipvlan i ? i : null;
+            ifs.add(new Interface(s.name(), s.ifindex(), s.mac().toString(), s.mtu(), ipvlan != null ? ipvlan.mode().ipName() : s.mode().ipName(),
+                    s.up(), parent, s.takenAtMillis(), addrs, routes, ipvlan != null ? "ipvlan" : null,
+                    ipvlan != null ? ipvlan.flag().ipName() : null));
         }
         return StateFileJson.write(new StateFile(VERSION, new Namespace(ns.device(), ns.inode(), ns.cookie(), ns.pid(), ns.path().toString()), ifs));
     }
@@ -149,7 +165,7 @@ final class SnapshotCodec {
             throw new BadStateException("field \"" + at + ".mac\": " + mac + " is " + what + "; a macvlan needs a unicast MAC", null);
         }
         int mtu = (int) range(i.mtu(), ETH_MIN_MTU, IP_MAX_MTU, at + ".mtu");
-        MacvlanMode mode = mode(required(i.mode(), at + ".mode"), at + ".mode");
+        LinkKind kind = kind(i, at);
         StateFileJson.Parent p = required(i.parent(), at + ".parent");
         HostParent parent = parent(p, at + ".parent");
         int parentIndex = (int) range(p.index(), 0, Integer.MAX_VALUE, at + ".parent.index");
@@ -169,6 +185,7 @@ final class SnapshotCodec {
             addrs.add(value(ak, () -> new Address(ifindex, address, prefix, peer, broadcast, scope, flags, a.label())));
         }
         List<Route> routes = new ArrayList<>();
+        Map<Integer, String> hopLinks = new LinkedHashMap<>();
         List<RouteEntry> routeEntries = required(i.routes(), at + ".routes");
         for (int k = 0; k < routeEntries.size(); k++) {
             String rk = at + ".routes[" + k + "]";
@@ -186,10 +203,34 @@ final class SnapshotCodec {
             int type = (int) range(r.type(), 0, 255, rk + ".type");
             int flags = (int) range(r.flags(), 0, Integer.MAX_VALUE, rk + ".flags");
             InetAddress prefsrc = ip(r.prefsrc(), true, rk + ".prefsrc");
-            routes.add(value(rk, () -> new Route(family.equals("inet6") ? AddressFamily.INET6 : AddressFamily.INET, dst, prefix, gw, ifindex, table,
-                    r.priority(), scope, protocol, type, flags, prefsrc)));
+            int nexthopId = r.nexthopId() == null ? 0 : (int) range(r.nexthopId(), 0, Integer.MAX_VALUE, rk + ".nexthopId");
+            AddressFamily af = family.equals("inet6") ? AddressFamily.INET6 : AddressFamily.INET;
+            if (r.nexthops() == null) {
+                routes.add(value(rk, () -> new Route(af, dst, prefix, gw, ifindex, table, r.priority(), scope, protocol, type, flags, prefsrc,
+                        List.of(), nexthopId)));
+                continue;
+            }
+            List<NextHop> hops = new ArrayList<>();
+            for (int h = 0; h < r.nexthops().size(); h++) {
+                String hk = rk + ".nexthops[" + h + "]";
+                Hop hop = required(r.nexthops().get(h), hk);
+                InetAddress hopGw = ip(hop.gateway(), true, hk + ".gateway");
+                int hopIndex = (int) range(hop.index(), 0, Integer.MAX_VALUE, hk + ".index");
+                int weight = (int) range(hop.weight(), NextHop.MIN_WEIGHT, NextHop.MAX_WEIGHT, hk + ".weight");
+                int hopFlags = (int) range(hop.flags(), 0, Integer.MAX_VALUE, hk + ".flags");
+                if (hop.device() != null && hopIndex != ifindex) {
+                    value(hk + ".device", () -> LinkNames.check(hop.device()));
+                    hopLinks.put(hopIndex, hop.device());
+                }
+                hops.add(value(hk, () -> new NextHop(hopGw, hopIndex, weight, hopFlags)));
+            }
+            if (hops.isEmpty()) {
+                throw new BadStateException("field \"" + rk + ".nexthops\": a multipath route needs at least one next hop", null);
+            }
+            routes.add(value(rk, () -> new Route(af, dst, prefix, gw, 0, table, r.priority(), scope, protocol, type, flags, prefsrc,
+                    hops, nexthopId)));
         }
-        return value(at, () -> new InterfaceSnapshot(ns, ifindex, name, mac, mtu, mode, i.up(), parent, parentIndex, addrs, routes, taken));
+        return value(at, () -> new InterfaceSnapshot(ns, ifindex, name, mac, mtu, kind, i.up(), parent, parentIndex, addrs, routes, taken, hopLinks));
     }
 
     private static HostParent parent(StateFileJson.Parent p, String at) throws BadStateException {
@@ -213,6 +254,36 @@ final class SnapshotCodec {
 
     private static String protocolName(VlanProtocol p) {
         return p == VlanProtocol.IEEE_802_1AD ? "802.1ad" : "802.1Q";
+    }
+
+    /** {@code kind} absent or macvlan: a macvlan mode, no flag; ipvlan: an ipvlan mode and flag. */
+    private static LinkKind kind(Interface i, String at) throws BadStateException {
+        String mode = required(i.mode(), at + ".mode");
+        if (i.kind() == null || i.kind().equals("macvlan")) {
+            if (i.flag() != null) {
+                throw new BadStateException("field \"" + at + ".flag\": a macvlan has no flag", null);
+            }
+            return new LinkKind.Macvlan(mode(mode, at + ".mode"));
+        }
+        if (!i.kind().equals("ipvlan")) {
+            throw new BadStateException("field \"" + at + ".kind\": must be macvlan or ipvlan, was '" + printable(i.kind()) + "'", null);
+        }
+        String flag = required(i.flag(), at + ".flag");
+        IpvlanMode m = null;
+        for (IpvlanMode c : IpvlanMode.values()) {
+            m = c.ipName().equals(mode) ? c : m;
+        }
+        if (m == null) {
+            throw new BadStateException("field \"" + at + ".mode\": not an ipvlan mode: '" + printable(mode) + "'", null);
+        }
+        IpvlanFlag f = null;
+        for (IpvlanFlag c : IpvlanFlag.values()) {
+            f = c.ipName().equals(flag) ? c : f;
+        }
+        if (f == null) {
+            throw new BadStateException("field \"" + at + ".flag\": not an ipvlan flag: '" + printable(flag) + "'", null);
+        }
+        return new LinkKind.Ipvlan(m, f);
     }
 
     private static MacvlanMode mode(String name, String at) throws BadStateException {

@@ -1,5 +1,6 @@
 package dev.hostkit.guard;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
 import java.util.regex.Matcher;
@@ -39,9 +41,14 @@ final class StateFileJson {
     }
 
     /** {@link InterfaceSnapshot}'s fields; {@code taken} is {@code takenAtMillis}, the parent carries the parent index. */
+    /** {@code kind} and {@code flag} are written for an ipvlan only; a file without them (every earlier one) holds macvlans. */
     record Interface(String name, int ifindex, String mac, int mtu, String mode, boolean up, Parent parent, long taken,
-                     List<Addr> addresses, List<RouteEntry> routes) {
+                     List<Addr> addresses, List<RouteEntry> routes,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) String kind, @JsonInclude(JsonInclude.Include.NON_NULL) String flag) {
     }
+
+    /** The fields an interface may leave out (the reader is otherwise strict about missing ones). */
+    private static final List<String> OPTIONAL_INTERFACE_FIELDS = List.of("kind", "flag");
 
     /** {@link HostParent}, told apart by {@code kind}. */
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
@@ -63,8 +70,20 @@ final class StateFileJson {
 
     /** A route; {@code destination}, {@code gateway} and {@code prefsrc} are present but may be null. */
     record RouteEntry(String family, String destination, int prefix, String gateway, long table, int priority, int scope,
-                      int protocol, int type, long flags, String prefsrc) {
+                      int protocol, int type, long flags, String prefsrc,
+                      @JsonInclude(JsonInclude.Include.NON_NULL) List<Hop> nexthops,
+                      @JsonInclude(JsonInclude.Include.NON_NULL) Long nexthopId) {
     }
+
+    /**
+     * A multipath route's next hop: {@code index} is its link's index when observed, {@code device} that link's name
+     * (null when it was not found), {@code gateway} may be null.
+     */
+    record Hop(String gateway, int index, String device, int weight, long flags) {
+    }
+
+    /** The fields a route may leave out: written for multipath routes and nexthop objects only. */
+    private static final List<String> OPTIONAL_ROUTE_FIELDS = List.of("nexthops", "nexthopId");
 
     /** Refuses what the hand-written parser refused: no coercion, no floats for whole numbers, no duplicate keys. */
     static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
@@ -99,9 +118,33 @@ final class StateFileJson {
                 throw new SnapshotCodec.BadStateException("field \"version\": unsupported state version " + version.asText()
                         + " (this guardian reads " + SnapshotCodec.VERSION + ")", null);
             }
+            JsonNode ifs = tree.get("interfaces");
+            if (ifs != null && ifs.isArray()) {
+                for (JsonNode i : ifs) {
+                    if (i instanceof ObjectNode o) {
+                        fillOptional(o, OPTIONAL_INTERFACE_FIELDS);
+                        JsonNode routes = o.get("routes");
+                        if (routes != null && routes.isArray()) {
+                            routes.forEach(r -> {
+                                if (r instanceof ObjectNode ro) {
+                                    fillOptional(ro, OPTIONAL_ROUTE_FIELDS);
+                                }
+                            });
+                        }
+                    }
+                }
+            }
             return MAPPER.treeToValue(tree, StateFile.class);
         } catch (JsonProcessingException e) {
             throw new SnapshotCodec.BadStateException(describe(e), e);
+        }
+    }
+
+    private static void fillOptional(ObjectNode o, List<String> fields) {
+        for (String f : fields) {
+            if (!o.has(f)) {
+                o.putNull(f);
+            }
         }
     }
 

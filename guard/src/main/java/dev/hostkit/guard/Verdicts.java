@@ -18,10 +18,11 @@ public final class Verdicts {
      *   <li>A missing link: parent unknown keeps, absent waits, back at a new index is lost (repair), still at the
      *       snapshot's index was deleted on purpose.</li>
      *   <li>The same link (same index): present, or settling while it looks half torn down (down once while the
-     *       snapshot says up, or its parent no longer resolves); a same-index link that is no longer a macvlan is a
-     *       conflict. A MAC or mode its owner changed on the same link is still the snapshot's link.</li>
-     *   <li>Another link by the name is the snapshot's recreated link only with the same MAC, mode and host parent;
-     *       anything else is a conflict (a same-MAC macvlan in another mode or on another parent included).</li>
+     *       snapshot says up, or its parent no longer resolves); a same-index link of another kind (macvlan, ipvlan,
+     *       other) is a conflict. A MAC or mode its owner changed on the same link is still the snapshot's link.</li>
+     *   <li>Another link by the name is the snapshot's recreated link only with the same kind, mode (and ipvlan flag),
+     *       host parent and, for a macvlan, MAC (an ipvlan has its parent's); anything else is a conflict (a same-MAC
+     *       macvlan in another mode or on another parent included).</li>
      * </ul>
      *
      * @param snap the snapshot
@@ -53,15 +54,17 @@ public final class Verdicts {
             return Verdict.WAITING_FOR_PARENT;
         }
         if (live.ifindex() == snap.ifindex()) {
-            if (live.mode() == null) {
-                return Verdict.CONFLICT; // one link cannot stop being a macvlan: this is someone else's
+            if (live.settings() == null || live.settings().getClass() != snap.kind().getClass()) {
+                return Verdict.CONFLICT; // one link cannot change its kind: this is someone else's
             }
             // A dying link is first set down, then loses its IPv6 addresses and routes, then disappears; a look in
             // between must not shrink the snapshot. A link that stays down over two looks was set down on purpose.
             boolean transitional = live.hostParent() == null || (snap.up() && !live.up() && !seen.downSeenBefore());
             return transitional ? Verdict.SETTLING : Verdict.PRESENT;
         }
-        if (live.mode() != snap.mode() || !snap.mac().equals(live.mac())) {
+        // An ipvlan shares its parent's MAC (a parent that came back may have another): its kind, mode, flag and
+        // parent identify it; a macvlan also needs its own MAC.
+        if (!snap.kind().equals(live.settings()) || (!snap.isIpvlan() && !snap.mac().equals(live.mac()))) {
             return Verdict.CONFLICT;
         }
         if (live.hostParent() == null) {

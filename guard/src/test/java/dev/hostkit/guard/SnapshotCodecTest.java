@@ -3,10 +3,16 @@ package dev.hostkit.guard;
 import dev.hostkit.guard.SnapshotCodec.BadStateException;
 import dev.hostkit.guard.SnapshotCodec.Decoded;
 import dev.hostkit.guard.SnapshotCodec.NamespaceState;
+import dev.hostkit.netlink.IpvlanFlag;
+import dev.hostkit.netlink.IpvlanMode;
+import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.MacAddress;
+import dev.hostkit.netlink.NextHop;
+import dev.hostkit.netlink.Route;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,6 +30,64 @@ class SnapshotCodecTest {
         assertThat(d.refused()).isEmpty();
         assertThat(text).contains("\"mode\":\"bridge\"", "\"mac\":\"02:42:ac:11:00:02\"", "\"flags\":4", "\"label\":\"eth1\"", "\"table\":100",
                 "\"index\":5", "\"destination\":null");
+    }
+
+    @Test
+    void aMacvlanIsWrittenWithoutKindOrFlagAsEarlierVersionsWroteIt() {
+        assertThat(text).doesNotContain("\"kind\":\"macvlan\"", "\"flag\"");
+    }
+
+    @Test
+    void roundTripsIpvlansOfEveryModeAndFlag() throws Exception {
+        for (IpvlanMode mode : IpvlanMode.values()) {
+            for (IpvlanFlag flag : IpvlanFlag.values()) {
+                NamespaceState s = new NamespaceState(ns, List.of(Snapshots.ipvlan(ns, mode, flag)));
+                String t = SnapshotCodec.encode(s);
+                assertThat(t).contains("\"kind\":\"ipvlan\"", "\"mode\":\"" + mode.ipName() + "\"", "\"flag\":\"" + flag.ipName() + "\"");
+                Decoded d = SnapshotCodec.decode(t);
+                assertThat(d.state()).isEqualTo(s);
+                assertThat(d.refused()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aBadIpvlanKindModeOrFlagIsRefusedAloneNamingItsField() throws Exception {
+        String ipv = SnapshotCodec.encode(new NamespaceState(ns, List.of(Snapshots.ipvlan(ns, IpvlanMode.L3, IpvlanFlag.VEPA))));
+        refusedOne(ipv.replace("\"kind\":\"ipvlan\"", "\"kind\":\"bond\""), "field \"interfaces[0].kind\": must be macvlan or ipvlan, was 'bond'");
+        refusedOne(ipv.replace("\"mode\":\"l3\"", "\"mode\":\"bridge\""), "field \"interfaces[0].mode\": not an ipvlan mode: 'bridge'");
+        refusedOne(ipv.replace("\"flag\":\"vepa\"", "\"flag\":\"loud\""), "field \"interfaces[0].flag\": not an ipvlan flag: 'loud'");
+        refusedOne(ipv.replace(",\"flag\":\"vepa\"", ""), "field \"interfaces[0].flag\": missing");
+        refusedOne(text.replace("\"mode\":\"bridge\"", "\"mode\":\"bridge\",\"flag\":\"vepa\""), "field \"interfaces[0].flag\": a macvlan has no flag");
+    }
+
+    /** eth1 (index 7) with a default route over itself and eth2 (index 8), and a route that used nexthop object 12. */
+    private InterfaceSnapshot multipath() {
+        InterfaceSnapshot s = Snapshots.eth1(ns);
+        Route mp = Route.defaultRoute(AddressFamily.INET).withNextHops(NextHop.via("10.9.0.1", 7),
+                NextHop.via("10.8.0.1", 8).withWeight(3).onlink());
+        Route nh = Route.to("10.50.0.0/16").via("10.9.0.1").dev(7).withNexthopId(12);
+        return new InterfaceSnapshot(ns, 7, "eth1", s.mac(), s.mtu(), s.kind(), true, s.parent(), 5, s.addresses(), List.of(mp, nh),
+                s.takenAtMillis(), Map.of(8, "eth2"));
+    }
+
+    @Test
+    void roundTripsMultipathRoutesWithTheirNextHopsLinkNamesAndNexthopId() throws Exception {
+        NamespaceState mp = new NamespaceState(ns, List.of(multipath()));
+        String t = SnapshotCodec.encode(mp);
+        assertThat(t).contains("\"nexthops\":[{\"gateway\":\"10.9.0.1\",\"index\":7,\"device\":\"eth1\",\"weight\":1,\"flags\":0},"
+                + "{\"gateway\":\"10.8.0.1\",\"index\":8,\"device\":\"eth2\",\"weight\":3,\"flags\":4}]", "\"nexthopId\":12");
+        assertThat(text).as("single-path routes are written as before").doesNotContain("nexthops", "nexthopId");
+        assertThat(SnapshotCodec.decode(t).state()).isEqualTo(mp);
+        refusedOne(t.replace("\"weight\":3", "\"weight\":257"), "field \"interfaces[0].routes[0].nexthops[1].weight\": 257 is out of range 1..256");
+        refusedOne(t.replace("\"device\":\"eth2\"", "\"device\":\"../x\""), "interfaces[0].routes[0].nexthops[1].device");
+    }
+
+    @Test
+    void aRecreatedInterfaceMovesItsOwnNextHopsAndKeepsItsSiblingsByName() {
+        InterfaceSnapshot moved = multipath().recreated(31, 9, 2L);
+        assertThat(moved.routes().get(0).nextHops()).extracting(NextHop::outputIndex).containsExactly(31, 8);
+        assertThat(moved.hopLinks()).containsExactly(Map.entry(8, "eth2"));
     }
 
     @Test

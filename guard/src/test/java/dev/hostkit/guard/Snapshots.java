@@ -4,6 +4,9 @@ import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
 import dev.hostkit.netlink.Cidr;
+import dev.hostkit.netlink.IpvlanFlag;
+import dev.hostkit.netlink.IpvlanMode;
+import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.Route;
@@ -33,8 +36,15 @@ final class Snapshots {
                 1_700_000_000_000L);
     }
 
+    /** {@link #eth1} as an ipvlan in {@code mode} with {@code flag} (the same addresses and routes). */
+    static InterfaceSnapshot ipvlan(NamespaceRef ns, IpvlanMode mode, IpvlanFlag flag) {
+        InterfaceSnapshot s = eth1(ns);
+        return new InterfaceSnapshot(ns, s.ifindex(), s.name(), s.mac(), s.mtu(), new LinkKind.Ipvlan(mode, flag), s.up(), s.parent(),
+                s.parentIndex(), s.addresses(), s.routes(), s.takenAtMillis());
+    }
+
     static InterfaceSnapshot named(InterfaceSnapshot s, String name) {
-        return new InterfaceSnapshot(s.namespace(), s.ifindex(), name, s.mac(), s.mtu(), s.mode(), s.up(), s.parent(), s.parentIndex(),
+        return new InterfaceSnapshot(s.namespace(), s.ifindex(), name, s.mac(), s.mtu(), s.kind(), s.up(), s.parent(), s.parentIndex(),
                 s.addresses(), s.routes(), s.takenAtMillis());
     }
 }

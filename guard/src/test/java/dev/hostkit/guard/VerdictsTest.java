@@ -3,6 +3,9 @@ package dev.hostkit.guard;
 import dev.hostkit.guard.Observation.LiveLink;
 import dev.hostkit.guard.Observation.NamespaceStatus;
 import dev.hostkit.guard.Observation.Parent;
+import dev.hostkit.netlink.IpvlanFlag;
+import dev.hostkit.netlink.IpvlanMode;
+import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
 import org.junit.jupiter.api.Test;
@@ -82,6 +85,47 @@ class VerdictsTest {
                         alive(link(31, MAC, MacvlanMode.BRIDGE, true, null), ABSENT), Verdict.SETTLING),
                 arguments("new index, another MAC: conflict", alive(link(31, OTHER_MAC, MacvlanMode.BRIDGE, true, "hkpar0"), BACK), Verdict.CONFLICT),
                 arguments("new index, a veth with the same MAC: conflict", alive(link(31, MAC, null, true, null), BACK), Verdict.CONFLICT));
+    }
+
+    /** An ipvlan l2 bridge eth1 at index 7 on hkpar0 (index 5); its MAC is the parent's and identifies nothing. */
+    private static final InterfaceSnapshot IPVLAN = new InterfaceSnapshot(SNAP.namespace(), 7, "eth1", MAC, 1500,
+            new LinkKind.Ipvlan(IpvlanMode.L2, IpvlanFlag.BRIDGE), true, SNAP.parent(), 5, List.of(), List.of(), 1L);
+
+    private static LiveLink ipvlan(int index, MacAddress mac, IpvlanMode mode, IpvlanFlag flag, boolean up, String hostParent) {
+        return new LiveLink(index, mac, "ipvlan", null, up, hostParent, new LinkKind.Ipvlan(mode, flag));
+    }
+
+    static Stream<Arguments> ipvlanTable() {
+        return Stream.of(
+                arguments("ipvlan missing, parent back at a new index: lost, repair", alive(null, BACK), Verdict.LOST),
+                arguments("ipvlan missing, parent kept its index: deleted on purpose", alive(null, STAYED), Verdict.DELETED_ON_PURPOSE),
+                arguments("ipvlan same link: present", alive(ipvlan(7, MAC, IpvlanMode.L2, IpvlanFlag.BRIDGE, true, "hkpar0"), BACK),
+                        Verdict.PRESENT),
+                arguments("ipvlan same link, mode changed by its owner: present",
+                        alive(ipvlan(7, MAC, IpvlanMode.L3, IpvlanFlag.BRIDGE, true, "hkpar0"), BACK), Verdict.PRESENT),
+                arguments("ipvlan same index, now a macvlan: conflict", alive(link(7, MAC, MacvlanMode.BRIDGE, true, "hkpar0"), BACK),
+                        Verdict.CONFLICT),
+                arguments("ipvlan new index with the returned parent's new MAC: recreated (the MAC is the parent's, not its identity)",
+                        alive(ipvlan(31, OTHER_MAC, IpvlanMode.L2, IpvlanFlag.BRIDGE, false, "hkpar0"), BACK), Verdict.RECREATED),
+                arguments("ipvlan new index in another mode: conflict",
+                        alive(ipvlan(31, MAC, IpvlanMode.L3S, IpvlanFlag.BRIDGE, true, "hkpar0"), BACK), Verdict.CONFLICT),
+                arguments("ipvlan new index with another flag: conflict",
+                        alive(ipvlan(31, MAC, IpvlanMode.L2, IpvlanFlag.PRIVATE, true, "hkpar0"), BACK), Verdict.CONFLICT),
+                arguments("ipvlan new index on another host parent: conflict",
+                        alive(ipvlan(31, MAC, IpvlanMode.L2, IpvlanFlag.BRIDGE, true, "other"), BACK), Verdict.CONFLICT),
+                arguments("ipvlan new index, parent unresolvable: settling",
+                        alive(ipvlan(31, MAC, IpvlanMode.L2, IpvlanFlag.BRIDGE, true, null), ABSENT), Verdict.SETTLING),
+                arguments("ipvlan snapshot, a same-MAC macvlan by the name: conflict",
+                        alive(link(31, MAC, MacvlanMode.BRIDGE, true, "hkpar0"), BACK), Verdict.CONFLICT),
+                arguments("macvlan snapshot, a same-MAC ipvlan by the name: conflict (checked with the macvlan snapshot)",
+                        alive(ipvlan(31, MAC, IpvlanMode.L2, IpvlanFlag.BRIDGE, true, "hkpar0"), BACK), Verdict.CONFLICT));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ipvlanTable")
+    void judgesIpvlans(String name, Observation seen, Verdict expected) {
+        InterfaceSnapshot snap = name.startsWith("macvlan snapshot") ? SNAP : IPVLAN;
+        assertThat(Verdicts.judge(snap, seen)).isEqualTo(expected);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,0 +1,146 @@
+package dev.hostkit.guard;
+
+import dev.hostkit.core.NetNamespace;
+import dev.hostkit.core.internal.Ticker;
+import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.Announcement;
+import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.NeighborAnnouncer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Tells the switch and the neighbours where a restored interface is: gratuitous ARPs and unsolicited neighbour
+ * advertisements for its addresses, the first round at once and the others on the shared ticker, so a repair never
+ * waits for the spacing. Each packet socket is closed after its last round, on a failed send, and on {@link #close()}.
+ */
+final class Announcer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MacvlanGuardian.class);
+
+    private final Announcement plan;
+    private final Set<Rounds> running = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    Announcer(Announcement plan) {
+        this.plan = plan;
+    }
+
+    /** The count and spacing. */
+    Announcement plan() {
+        return plan;
+    }
+
+    /**
+     * Sends the first round for {@code link}'s announceable addresses now and schedules the rest. A failure is
+     * logged, never thrown: the repair it follows has succeeded.
+     *
+     * @param ns the namespace the link lives in (may be closed right after this returns)
+     * @param link the link as read in {@code ns} (index, MAC, flags)
+     * @param addresses the link's addresses
+     * @return how many addresses are being announced (0 when off, nothing announceable, or sending failed)
+     */
+    int announce(NetNamespace ns, Link link, List<Address> addresses) {
+        if (plan.count() == 0 || closed) {
+            return 0;
+        }
+        NeighborAnnouncer a = null;
+        try {
+            a = NeighborAnnouncer.open(ns, link, addresses);
+            int n = a.announced().size();
+            if (n == 0) {
+                a.close();
+                return 0;
+            }
+            a.sendRound();
+            if (plan.count() > 1 && plan.spacing().isZero()) {
+                for (int i = 1; i < plan.count(); i++) {
+                    a.sendRound();
+                }
+            }
+            if (plan.count() == 1 || plan.spacing().isZero()) {
+                a.close();
+                return n;
+            }
+            Rounds r = new Rounds(a, link.name(), plan.count() - 1);
+            running.add(r);
+            r.schedule();
+            if (closed) {
+                r.finish(); // close() ran meanwhile and may have missed it
+            }
+            return n;
+        } catch (RuntimeException e) {
+            if (a != null) {
+                a.close();
+            }
+            log.warn("guardian: announcing the addresses of restored '{}' in {} failed: {}", link.name(), ns.path(), e.toString());
+            return 0;
+        }
+    }
+
+    /** How many announcements still have rounds to send (for tests). */
+    int inFlight() {
+        return running.size();
+    }
+
+    /** Stops every scheduled round and closes every socket. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Rounds r : running) {
+            r.finish();
+        }
+    }
+
+    /** The remaining rounds of one announcement, on the ticker. */
+    private final class Rounds {
+        private final NeighborAnnouncer announcer;
+        private final String name;
+        private int left;
+        private Ticker.Task task;
+        private boolean done;
+
+        Rounds(NeighborAnnouncer announcer, String name, int left) {
+            this.announcer = announcer;
+            this.name = name;
+            this.left = left;
+        }
+
+        synchronized void schedule() {
+            if (!done) {
+                task = Ticker.shared().every(plan.spacing(), "announce " + name, this::round);
+            }
+        }
+
+        synchronized void round() {
+            if (done) {
+                return;
+            }
+            try {
+                announcer.sendRound();
+            } catch (RuntimeException e) {
+                log.warn("guardian: announcing restored '{}' again failed; no more rounds: {}", name, e.toString());
+                finish();
+                return;
+            }
+            if (--left == 0) {
+                finish();
+            }
+        }
+
+        synchronized void finish() {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (task != null) {
+                task.close();
+            }
+            announcer.close();
+            running.remove(this);
+        }
+    }
+}
