@@ -1,36 +1,62 @@
 package dev.hostkit.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hostkit.cgroups.CgroupException;
+import dev.hostkit.cgroups.CgroupOwner;
 import dev.hostkit.doctor.CgroupsReport;
 import dev.hostkit.doctor.DockerFacts;
-import dev.hostkit.cgroups.CgroupFs;
-import dev.hostkit.cgroups.CgroupOwner;
-import dev.hostkit.cgroups.KmemVerdict;
-import dev.hostkit.cgroups.MemoryCensus;
-import dev.hostkit.cgroups.MkdirDiagnosis;
-import dev.hostkit.cgroups.OrphanCgroup;
-import dev.hostkit.docker.DockerException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code hostkit cgroups [--json] [--top N] [--root DIR]}: memory cgroup census, kmem verdict, top kmem users,
  * orphaned pod/container cgroups, risk and remedies. Exit status 0 ok, 1 warn, 2 critical, 64 bad usage,
  * 70 when the cgroups cannot be inspected at all.
  */
-final class CgroupsCommand {
-    private CgroupsCommand() {
+@Command(name = "cgroups", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+        description = "Memory cgroup census, kmem verdict, top kmem users, orphaned pod and container cgroups.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {" 0:ok", " 1:warn", " 2:critical", "64:bad usage", "70:the memory cgroups cannot be inspected"})
+final class CgroupsCommand implements Callable<Integer> {
+    static final int EX_CANNOT_INSPECT = 70;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print the report as one JSON object.")
+    boolean json;
+
+    @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "How many kmem users to list (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--root", paramLabel = "DIR", defaultValue = "/", description = "Where /proc and /sys are (a fixture tree; default: ${DEFAULT-VALUE}).")
+    Path root;
+
+    private final boolean liveGiven;
+    private final Set<String> livePodUids;
+    private final Set<String> liveContainerIds;
+
+    /** Judges orphans against this host's Docker Engine (when {@code --root} is {@code /}). */
+    CgroupsCommand() {
+        this(false, null, null);
     }
 
+    private CgroupsCommand(boolean liveGiven, Set<String> livePodUids, Set<String> liveContainerIds) {
+        this.liveGiven = liveGiven;
+        this.livePodUids = livePodUids;
+        this.liveContainerIds = liveContainerIds;
+    }
+
+    /** {@code hostkit cgroups ARGS...} on this host. */
     static int run(String[] args) {
-        return run(args, null, null);
+        return Hostkit.run("cgroups", new CgroupsCommand(), System.out, System.err, args);
     }
 
     /**
@@ -40,29 +66,17 @@ final class CgroupsCommand {
      * @param liveContainerIds containers that exist, or {@code null} when unknown
      */
     static int run(String[] args, Set<String> livePodUids, Set<String> liveContainerIds) {
-        boolean json = false;
-        int top = 10;
-        Path root = Path.of("/");
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--json" -> json = true;
-                    case "--top" -> top = Integer.parseInt(value(args, ++i, "--top"));
-                    case "--root" -> root = Path.of(value(args, ++i, "--root"));
-                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
-                }
-            }
-            if (top < 0) {
-                throw new IllegalArgumentException("--top must be 0 or more, got " + top);
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.println("hostkit cgroups: " + e.getMessage());
-            System.err.println("usage: hostkit cgroups [--json] [--top N] [--root DIR]");
-            return 64;
+        return Hostkit.run("cgroups", new CgroupsCommand(true, livePodUids, liveContainerIds), System.out, System.err, args);
+    }
+
+    @Override
+    public Integer call() {
+        if (top < 0) {
+            throw new ParameterException(spec.commandLine(), "--top must be 0 or more, got " + top);
         }
         CgroupsReport report;
         try {
-            if (livePodUids == null && liveContainerIds == null && root.equals(Path.of("/"))) {
+            if (!liveGiven && root.equals(Path.of("/"))) {
                 // This host: ask its Docker Engine who exists; without one, orphans stay unjudged (said in the report).
                 DockerFacts.LiveIds live = DockerFacts.liveIdsOrNull(new ArrayList<>());
                 report = live == null ? CgroupsReport.of(root, top, null, null, null)
@@ -71,17 +85,10 @@ final class CgroupsCommand {
                 report = CgroupsReport.of(root, top, livePodUids, liveContainerIds, null);
             }
         } catch (CgroupException e) {
-            System.err.println("hostkit cgroups: cannot inspect the memory cgroups: " + e.getMessage());
-            return 70;
+            spec.commandLine().getErr().println("hostkit cgroups: cannot inspect the memory cgroups: " + e.getMessage());
+            return EX_CANNOT_INSPECT;
         }
-        System.out.println(json ? CgroupsReport.toJson(report) : CgroupsReport.toText(report));
+        spec.commandLine().getOut().println(json ? CgroupsReport.toJson(report) : Printable.escapeLines(CgroupsReport.toText(report)));
         return report.exitStatus();
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 }

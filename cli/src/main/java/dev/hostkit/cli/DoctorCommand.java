@@ -1,57 +1,104 @@
 package dev.hostkit.cli;
 
-import dev.hostkit.core.AtomicFiles;
 import dev.hostkit.doctor.Doctor;
 import dev.hostkit.doctor.DoctorReport;
 import dev.hostkit.doctor.PrometheusText;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
- * {@code hostkit doctor [--json] [--metrics-file FILE] [--state-dir DIR]}: prints the doctor's report. Exit status
- * 0 healthy, 1 warnings, 2 critical.
+ * {@code hostkit doctor}: prints the doctor's report and optionally writes its metrics for node_exporter. The exit
+ * status is the host's health (0, 1, 2); a metrics file that cannot be written is its own status, 3.
  */
-final class DoctorCommand {
-    private DoctorCommand() {
-    }
+@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+        description = "Host health report: kernel and file handles, memory cgroups, macvlans, the guardian's state, Docker.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {" 0:healthy", " 1:warnings", " 2:critical", " 3:report printed, but the metrics file could not be written",
+            "64:bad usage"})
+final class DoctorCommand implements Callable<Integer> {
+    static final int EX_METRICS_FILE = 3;
 
-    static int run(String[] args) {
-        boolean json = false;
-        Path metricsFile = null;
-        Path stateDir = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--json" -> json = true;
-                case "--metrics-file" -> metricsFile = Path.of(value(args, ++i, "--metrics-file"));
-                case "--state-dir" -> stateDir = Path.of(value(args, ++i, "--state-dir"));
-                default -> {
-                    System.err.println("hostkit doctor: unknown option '" + args[i] + "'");
-                    return 64;
-                }
-            }
-        }
-        DoctorReport report = Doctor.examine(Doctor.checks(stateDir));
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print the report as one JSON object.")
+    boolean json;
+
+    @Option(names = "--metrics-file", paramLabel = "FILE", description = "Also write Prometheus text here, atomically (node_exporter's textfile collector).")
+    Path metricsFile;
+
+    @Option(names = "--metrics-mode", paramLabel = "MODE", defaultValue = "0644", converter = FileMode.Parser.class,
+            description = "Octal file mode of the metrics file (default: ${DEFAULT-VALUE}: node_exporter runs as another user); no group or other write.")
+    FileMode metricsMode;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "The guardian's state directory: adds the guardian section.")
+    Path stateDir;
+
+    @Option(names = "--check-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long each check may take before it is reported as timed out (0.1..3600, default: ${DEFAULT-VALUE}).")
+    double checkTimeout;
+
+    @Override
+    public Integer call() {
+        Duration deadline = Seconds.of(spec, "--check-timeout", checkTimeout, 0.1, 3600);
+        DoctorReport report = Doctor.examine(Doctor.checks(stateDir), deadline);
+        PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            System.out.println(Doctor.toJson(report));
+            out.println(Doctor.toJson(report));
         } else {
-            System.out.print(Doctor.toText(report));
+            // Facts come from Docker, cgroupfs and state files: nothing in them may drive the terminal.
+            out.print(Printable.escapeLines(Doctor.toText(report)));
         }
+        out.flush();
         if (metricsFile != null) {
             try {
-                AtomicFiles.write(metricsFile, PrometheusText.of(report.metrics()));
+                MetricsFiles.write(metricsFile, PrometheusText.of(report.metrics()), metricsMode.permissions());
             } catch (IOException e) {
-                System.err.println("hostkit doctor: cannot write metrics file " + metricsFile + ": " + e.getMessage());
-                return 2;
+                spec.commandLine().getErr().println("hostkit doctor: cannot write metrics file " + metricsFile + ": " + MetricsFiles.why(e));
+                return EX_METRICS_FILE;
             }
         }
         return report.exitStatus();
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
+    /** A file mode no one but the owner can write, e.g. 0644 or 0640. */
+    record FileMode(Set<PosixFilePermission> permissions) {
+        /** {@code 0644}, {@code 644} or {@code 0640}. */
+        static final class Parser implements ITypeConverter<FileMode> {
+            @Override
+            public FileMode convert(String value) {
+                int mode;
+                try {
+                    mode = Integer.parseInt(value, 8);
+                } catch (NumberFormatException e) {
+                    throw new TypeConversionException("'" + value + "' is not an octal file mode such as 0644");
+                }
+                if (mode < 0 || mode > 0777) {
+                    throw new TypeConversionException("'" + value + "' is not a file mode in 0000..0777");
+                }
+                if ((mode & 0022) != 0) {
+                    throw new TypeConversionException("'" + value + "' lets group or others write the metrics file");
+                }
+                StringBuilder rwx = new StringBuilder();
+                for (int shift = 6; shift >= 0; shift -= 3) {
+                    int bits = mode >> shift;
+                    rwx.append((bits & 4) != 0 ? 'r' : '-').append((bits & 2) != 0 ? 'w' : '-').append((bits & 1) != 0 ? 'x' : '-');
+                }
+                return new FileMode(PosixFilePermissions.fromString(rwx.toString()));
+            }
         }
-        return args[i];
     }
 }

@@ -1,16 +1,23 @@
 package dev.hostkit.cli;
 
-import dev.hostkit.core.AtomicFiles;
 import dev.hostkit.guard.GuardEvent;
 import dev.hostkit.guard.MacvlanGuardian;
 import dev.hostkit.guard.NamespaceSource;
 
+import dev.hostkit.netlink.LinkNames;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -21,12 +28,36 @@ import java.util.concurrent.TimeUnit;
  * socket and exits 0), or with {@code --once} snapshots and reconciles once. Exit status: 0 fine, 1 a repair failed
  * ({@code --once}), 2 could not start, 64 bad usage.
  */
-public final class GuardCommand {
-    static final String USAGE = "usage: hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] "
-            + "[--metrics-file FILE] [--netns PATH]... [--recreate-vlan-parents]";
+@Command(name = "guard", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+        description = {"The macvlan guardian: keeps containers' macvlan interfaces alive across the loss of their parent.",
+            "One JSON line per event on stdout; runs until SIGTERM or SIGINT, or once with --once."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {" 0:stopped by a signal, or --once with no failed repair", " 1:--once and a repair failed",
+            " 2:could not start", "64:bad usage"})
+public final class GuardCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    private GuardCommand() {
-    }
+    @Option(names = "--state-dir", paramLabel = "DIR", required = true, description = "Where the snapshots are kept (0700, the guardian's own).")
+    Path stateDir;
+
+    @Option(names = "--parent", paramLabel = "NAME", description = "Guard only macvlans on this parent (repeatable; default: all).")
+    List<String> parents = new ArrayList<>();
+
+    @Option(names = "--resync-seconds", paramLabel = "N", defaultValue = "3", description = "Full pass interval, 0.1..86400 (default: ${DEFAULT-VALUE}).")
+    double resyncSeconds;
+
+    @Option(names = "--once", description = "Snapshot and reconcile once, then exit.")
+    boolean once;
+
+    @Option(names = "--metrics-file", paramLabel = "FILE", description = "Write Prometheus text here after each pass.")
+    Path metricsFile;
+
+    @Option(names = "--netns", paramLabel = "PATH", description = "Watch only this namespace (repeatable; default: every namespace).")
+    List<Path> namespaces = new ArrayList<>();
+
+    @Option(names = "--recreate-vlan-parents", description = "Make a lost VLAN parent again when its lower device returns.")
+    boolean recreateVlanParents;
 
     /** Parsed command line. */
     record Options(Path stateDir, List<String> parents, Duration resync, boolean once, Path metricsFile, List<Path> namespaces,
@@ -40,64 +71,25 @@ public final class GuardCommand {
      * @return the exit status
      */
     public static int run(String[] args) {
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("hostkit guard: " + e.getMessage());
-            System.err.println(USAGE);
-            return 64;
-        }
-        return run(o, System.out);
+        return Hostkit.run("guard", new GuardCommand(), System.out, System.err, args);
     }
 
-    static Options parse(String[] args) {
-        Path stateDir = null;
-        List<String> parents = new ArrayList<>();
-        Duration resync = Duration.ofSeconds(3);
-        boolean once = false;
-        boolean recreateVlans = false;
-        Path metrics = null;
-        List<Path> namespaces = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--state-dir" -> stateDir = Path.of(value(args, ++i, a));
-                case "--parent" -> parents.add(dev.hostkit.netlink.LinkNames.check(value(args, ++i, a)));
-                case "--resync-seconds" -> {
-                    String v = value(args, ++i, a);
-                    try {
-                        double s = Double.parseDouble(v);
-                        if (!(s >= 0.1 && s <= 86_400)) {
-                            throw new NumberFormatException();
-                        }
-                        resync = Duration.ofMillis(Math.round(s * 1000));
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--resync-seconds must be a number of seconds in 0.1..86400, was '" + v + "'");
-                    }
-                }
-                case "--once" -> once = true;
-                case "--recreate-vlan-parents" -> recreateVlans = true;
-                case "--metrics-file" -> metrics = Path.of(value(args, ++i, a));
-                case "--netns" -> namespaces.add(Path.of(value(args, ++i, a)));
-                case "-h", "--help" -> throw new IllegalArgumentException("help requested");
-                default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+    @Override
+    public Integer call() {
+        Duration resync = Seconds.of(spec, "--resync-seconds", resyncSeconds, 0.1, 86_400);
+        List<String> checked = new ArrayList<>();
+        for (String p : parents) {
+            try {
+                checked.add(LinkNames.check(p));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--parent: " + e.getMessage());
             }
         }
-        if (stateDir == null) {
-            throw new IllegalArgumentException("--state-dir is required");
-        }
-        return new Options(stateDir, List.copyOf(parents), resync, once, metrics, List.copyOf(namespaces), recreateVlans);
+        Options o = new Options(stateDir, List.copyOf(checked), resync, once, metricsFile, List.copyOf(namespaces), recreateVlanParents);
+        return run(o, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length || args[i].startsWith("--")) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    static int run(Options o, PrintStream out) {
+    static int run(Options o, PrintWriter out, PrintWriter err) {
         Object printLock = new Object();
         boolean[] failed = {false};
         MacvlanGuardian.Builder b = MacvlanGuardian.builder().stateDir(o.stateDir()).parents(o.parents()).resync(o.resync())
@@ -118,16 +110,16 @@ public final class GuardCommand {
         try {
             guardian = b.build();
         } catch (IOException | RuntimeException e) {
-            System.err.println("hostkit guard: cannot start: " + e.getMessage());
+            err.println("hostkit guard: cannot start: " + e.getMessage());
             return 2;
         }
         try (guardian) {
             for (String p : guardian.stateProblems()) {
-                System.err.println("hostkit guard: ignored state file " + p);
+                err.println("hostkit guard: ignored state file " + p);
             }
             if (o.once()) {
                 guardian.reconcileOnce();
-                writeMetrics(guardian, o.metricsFile());
+                writeMetrics(guardian, o.metricsFile(), err);
                 synchronized (printLock) {
                     return failed[0] ? 1 : 0;
                 }
@@ -136,28 +128,28 @@ public final class GuardCommand {
             GuardSignals.onTermination(stop::countDown);
             guardian.start();
             while (!stop.await(o.resync().toMillis(), TimeUnit.MILLISECONDS)) {
-                writeMetrics(guardian, o.metricsFile());
+                writeMetrics(guardian, o.metricsFile(), err);
             }
             guardian.close();
-            writeMetrics(guardian, o.metricsFile());
+            writeMetrics(guardian, o.metricsFile(), err);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            System.err.println("hostkit guard: " + e.getMessage());
+            err.println("hostkit guard: " + e.getMessage());
             return 2;
         }
         // close() ran: every socket and thread is gone; the last counters include the final repairs.
         return 0;
     }
 
-    private static void writeMetrics(MacvlanGuardian g, Path file) {
+    private static void writeMetrics(MacvlanGuardian g, Path file, PrintWriter err) {
         if (file == null) {
             return;
         }
         try {
-            AtomicFiles.write(file, g.metrics().toPrometheusText());
+            MetricsFiles.write(file, g.metrics().toPrometheusText(), MetricsFiles.WORLD_READABLE);
         } catch (IOException e) {
-            System.err.println("hostkit guard: cannot write metrics file " + file + ": " + e.getMessage());
+            err.println("hostkit guard: cannot write metrics file " + file + ": " + MetricsFiles.why(e));
         }
     }
 }

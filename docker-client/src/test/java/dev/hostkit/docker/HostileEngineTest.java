@@ -1,5 +1,6 @@
 package dev.hostkit.docker;
 
+import dev.hostkit.testkit.TestJvm;
 import dev.hostkit.testkit.docker.FakeDockerEngine;
 import dev.hostkit.testkit.docker.Reply;
 import org.junit.jupiter.api.Test;
@@ -101,9 +102,7 @@ class HostileEngineTest {
 
     @Test
     void gigabyteBodyUnderSixtyFourMegabytesOfHeapEndsInCleanErrorsNotOutOfMemory() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                HugeBodyProbe.class.getName()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(TestJvm.command(List.of("-Xmx64m"), HugeBodyProbe.class)).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
         List<String> lines = out.lines().filter(l -> l.startsWith("probe: ")).toList();

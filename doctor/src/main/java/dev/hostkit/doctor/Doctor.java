@@ -14,8 +14,10 @@ import dev.hostkit.guard.NamespaceSource;
 import dev.hostkit.doctor.DoctorReport.Severity;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The host survey as a library: the standard checks, running them into one report, and its renderings. One call, no
@@ -63,11 +66,28 @@ public final class Doctor {
         return checks;
     }
 
+    /** How long a check may take when the caller does not say: a stuck engine or mount must not hide the rest. */
+    public static final Duration DEFAULT_CHECK_DEADLINE = Duration.ofSeconds(10);
+
+    /** {@link #examine(List, Duration)} with {@link #DEFAULT_CHECK_DEADLINE}. */
+    public static DoctorReport examine(List<Check> checks) {
+        return examine(checks, DEFAULT_CHECK_DEADLINE);
+    }
+
     /**
      * Runs the checks at once, each on its own thread into its own report (they wait on different things: the kernel,
      * cgroupfs, the Docker socket), and merges the reports in the checks' order, so the output does not depend on timing.
+     * A check still running when its deadline passes is reported as a blind spot ("timed out after N s") and left
+     * behind on its daemon thread; nothing it wrote is merged, so a half-filled section never shows.
+     *
+     * @param checks the checks, in report order
+     * @param deadline how long each check may take, counted from the common start
+     * @return the merged report
      */
-    public static DoctorReport examine(List<Check> checks) {
+    public static DoctorReport examine(List<Check> checks, Duration deadline) {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("check deadline must be positive, got " + deadline);
+        }
         List<DoctorReport> parts = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (Check check : checks) {
@@ -78,13 +98,23 @@ public final class Doctor {
             t.start();
             threads.add(t);
         }
+        long end = System.nanoTime() + deadline.toNanos();
         DoctorReport report = new DoctorReport();
         for (int i = 0; i < checks.size(); i++) {
+            Thread t = threads.get(i);
             try {
-                threads.get(i).join();
+                long left = end - System.nanoTime();
+                if (left > 0) {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 report.cannotSee(checks.get(i).area(), "interrupted");
+                continue;
+            }
+            if (t.isAlive()) {
+                t.interrupt();
+                report.cannotSee(checks.get(i).area(), "timed out after " + seconds(deadline) + " s");
                 continue;
             }
             report.addAll(parts.get(i));
@@ -97,6 +127,12 @@ public final class Doctor {
         }
         report.metric("hostkit_doctor_blind_spots", "Areas the doctor could not inspect.", report.cannotSee().size());
         return report;
+    }
+
+    /** 10, or 2.5: whole seconds without a fraction. */
+    private static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? Long.toString(ms / 1000) : BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString();
     }
 
     private static void runCheck(Check check, DoctorReport part) {

@@ -75,6 +75,27 @@ class DoctorTest {
     }
 
     @Test
+    void aCheckPastItsDeadlineIsReportedAsTimedOutAndTheRestIsPrinted() {
+        Doctor.Check stuck = new Doctor.Check() {
+            public String area() {
+                return "docker";
+            }
+
+            public void run(DoctorReport report) throws InterruptedException {
+                report.section("docker").put("half", "written");
+                new java.util.concurrent.CountDownLatch(1).await(); // an engine that never answers
+            }
+        };
+        long t = System.nanoTime();
+        DoctorReport r = Doctor.examine(List.of(finding("fast", 0), stuck), java.time.Duration.ofMillis(300));
+
+        assertThat((System.nanoTime() - t) / 1_000_000).isLessThan(5_000);
+        assertThat(r.cannotSee()).containsExactly("docker: timed out after 0.3 s");
+        assertThat(r.sections()).containsKey("fast").doesNotContainKey("docker");
+        assertThat(Doctor.toText(r)).contains("could not see\n  docker: timed out after 0.3 s");
+    }
+
+    @Test
     void metricsAreValidPrometheusTextWrittenAtomically(@TempDir Path dir) throws Exception {
         DoctorReport r = Doctor.examine(List.of(new HostCheck()));
         String text = PrometheusText.of(r.metrics());

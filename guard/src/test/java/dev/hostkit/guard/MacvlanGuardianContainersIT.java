@@ -7,6 +7,7 @@ import dev.hostkit.guard.GuardEvent.Type;
 import dev.hostkit.testkit.DockerEngine;
 import dev.hostkit.testkit.HostTest;
 import dev.hostkit.testkit.Sh;
+import dev.hostkit.testkit.TestJvm;
 import dev.hostkit.testkit.TestNames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -226,8 +227,7 @@ class MacvlanGuardianContainersIT {
             Random random = new Random(7);
             for (int round = 0; round < 4; round++) {
                 Path ready = state.resolveSibling(state.getFileName() + "-ready-" + round);
-                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp", System.getProperty("java.class.path"), GuardChild.class.getName(),
+                List<String> cmd = new ArrayList<>(TestJvm.command(List.of(), GuardChild.class,
                         state.toString(), parent.name(), ready.toString()));
                 boxes.forEach(b -> cmd.add(b.ns().toString()));
                 Process child = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)

@@ -1,6 +1,7 @@
 package dev.hostkit.guard;
 
 import dev.hostkit.core.internal.LibC;
+import dev.hostkit.testkit.TestJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,8 +120,8 @@ class StateDirectoryTest {
     @Test
     void aGuardianInAnotherProcessHoldsTheLockAgainstThisOne() throws Exception {
         Path dir = tmp.resolve("state");
-        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), LockHolder.class.getName(), dir.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process holder = new ProcessBuilder(TestJvm.command(List.of(), LockHolder.class, dir.toString()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
             assertThat(out.readLine()).isEqualTo("locked");

@@ -17,11 +17,13 @@ class StateWriterTest {
     @Test
     void aWriteThatFailsIsCountedNotLost() throws Exception {
         Path state = dir.resolve("state");
-        SnapshotStore store = new SnapshotStore(state);
         GuardCounters counters = new GuardCounters();
-        Files.delete(state); // the directory went away under the guardian
-        try (StateWriter w = new StateWriter(store, counters)) {
-            w.write(new NamespaceState(Snapshots.ns(5), List.of(Snapshots.eth1(Snapshots.ns(5)))), () -> true);
+        try (SnapshotStore store = new SnapshotStore(state)) {
+            Files.delete(state.resolve(StateDirectory.LOCK_FILE));
+            Files.delete(state); // the directory went away under the guardian
+            try (StateWriter w = new StateWriter(store, counters)) {
+                w.write(new NamespaceState(Snapshots.ns(5), List.of(Snapshots.eth1(Snapshots.ns(5)))), () -> true);
+            }
         }
         assertThat(counters.stateFileErrors.get()).isEqualTo(1);
     }
@@ -29,7 +31,7 @@ class StateWriterTest {
     @Test
     void aFailureThatIsNotIoIsCountedToo() throws Exception {
         GuardCounters counters = new GuardCounters();
-        try (StateWriter w = new StateWriter(new SnapshotStore(dir.resolve("state")), counters)) {
+        try (SnapshotStore store = new SnapshotStore(dir.resolve("state")); StateWriter w = new StateWriter(store, counters)) {
             w.write(new NamespaceState(Snapshots.ns(5), List.of()), () -> {
                 throw new IllegalStateException("a bug in the caller");
             });

@@ -29,13 +29,13 @@ import java.util.regex.Pattern;
  * exit: in a finally block and, for a kill, in a shutdown hook. Other engineers' {@code hk*} objects are not touched.
  *
  * <p>Usage (root, {@code eval $(scripts/dev-dockerd)} first, run from the repository top after building
- * {@code samples/target/hostkit.jar}): {@code java -cp benchmarks/target/classes:$(cat /tmp/bench-cp.txt)
+ * {@code cli/target/hostkit.jar}): {@code java -cp benchmarks/target/classes:$(cat /tmp/bench-cp.txt)
  * dev.hostkit.benchmarks.doctor.DoctorBenchmark [RUNS] [NAMESPACES] [CONTAINERS]}, the classpath from
  * {@code mvn -pl benchmarks dependency:build-classpath -Dmdep.outputFile=/tmp/bench-cp.txt}.
  */
 public final class DoctorBenchmark {
     /** The JVM options of {@code scripts/hostkit}: C1 only and the serial GC, for a short-lived command. */
-    private static final List<String> CLI_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=error:stderr");
+    static final List<String> CLI_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=error:stderr");
     private static final String DOCKER = "/usr/bin/docker";
 
     private DoctorBenchmark() {
@@ -52,13 +52,17 @@ public final class DoctorBenchmark {
             System.out.println(coldCall(Path.of(args[1])));
             return;
         }
+        if (args.length >= 3 && args[0].equals("--jars")) {
+            JarVsJar.main(Path.of(args[1]).toAbsolutePath(), Path.of(args[2]).toAbsolutePath(), Arrays.copyOfRange(args, 3, args.length));
+            return;
+        }
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 11;
         int namespaces = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int containers = args.length > 2 ? Integer.parseInt(args[2]) : 100;
-        Path jar = Path.of("samples/target/hostkit.jar").toAbsolutePath();
+        Path jar = Path.of("cli/target/hostkit.jar").toAbsolutePath();
         String image = System.getenv("HK_TEST_IMAGE");
         if (!Files.isRegularFile(jar) || System.getenv("DOCKER_HOST") == null || image == null) {
-            throw new IllegalStateException("run from the repository top, with samples/target/hostkit.jar built and "
+            throw new IllegalStateException("run from the repository top, with cli/target/hostkit.jar built and "
                     + "eval $(scripts/dev-dockerd) done (DOCKER_HOST, HK_TEST_IMAGE)");
         }
         Fixture fx = new Fixture(tag(), namespaces, containers, image);
@@ -158,7 +162,7 @@ public final class DoctorBenchmark {
         }
     }
 
-    private static String doctor(List<String> cmd) throws IOException, InterruptedException {
+    static String doctor(List<String> cmd) throws IOException, InterruptedException {
         Sh.Result r = Sh.run(cmd, null);
         if (r.exit() < 0 || r.exit() > 2) {
             throw new IllegalStateException(String.join(" ", cmd) + " exited " + r.exit() + ": " + r.err());
@@ -189,13 +193,13 @@ public final class DoctorBenchmark {
         System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f |%n", what, median(ms), s[0], s[s.length - 1]);
     }
 
-    private static double median(double[] ms) {
+    static double median(double[] ms) {
         double[] s = ms.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static String load() {
+    static String load() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         } catch (IOException e) {
@@ -203,7 +207,7 @@ public final class DoctorBenchmark {
         }
     }
 
-    private static String tag() {
+    static String tag() {
         return TestNames.next("d");
     }
 
