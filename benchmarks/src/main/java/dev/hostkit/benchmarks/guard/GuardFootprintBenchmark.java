@@ -27,6 +27,8 @@ import java.util.stream.Stream;
  * {@code deploy/systemd/hostkit-guard.service}, guarding 1 and 100 macvlans (one per throwaway namespace, on a veth
  * parent), measured from /proc: resident memory, threads (hostkit's own by name, and the JVM's), CPU time and
  * voluntary context switches (wake-ups) while idle, then the first repair after idling and 10 parent bounces.
+ * The daemon runs in a private "home" namespace holding the parent ({@code ip netns exec}): on a shared machine the
+ * host namespace sees other programs' links come and go all the time, which is not "nothing changes".
  *
  * <p>Run as root from the repository root, after {@code mvn -pl cli -am package}:
  * {@code java -cp ... dev.hostkit.benchmarks.guard.GuardFootprintBenchmark [idleSeconds] [sizes...]}.
@@ -51,9 +53,11 @@ public final class GuardFootprintBenchmark {
         List<String> made = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> cleanup(made), "hkbench-footprint-cleanup"));
         List<String> rows = new ArrayList<>();
-        try (RtNetlink host = RtNetlink.open()) {
+        String home = GuardRepairBenchmark.PARENT + "home";
+        Sh.run("ip", "netns", "add", home);
+        made.add("netns:" + home);
+        try (NetNamespace homeNs = NetNamespace.open(NetNamespace.NAMED_DIR.resolve(home)); RtNetlink host = RtNetlink.open(homeNs)) {
             GuardRepairBenchmark.loadParent(host);
-            made.add("link:" + GuardRepairBenchmark.PARENT);
             for (int n : sizes) {
                 List<Path> namespaces = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
@@ -63,7 +67,7 @@ public final class GuardFootprintBenchmark {
                     namespaces.add(NetNamespace.NAMED_DIR.resolve(name));
                     GuardRepairBenchmark.giveMacvlan(host, namespaces.get(i), i + 2);
                 }
-                rows.addAll(measure(host, jar, flags, n, idle));
+                rows.addAll(measure(host, home, jar, flags, n, idle));
                 for (Path p : namespaces) {
                     Sh.run("ip", "netns", "del", p.getFileName().toString());
                     made.remove("netns:" + p.getFileName());
@@ -79,10 +83,9 @@ public final class GuardFootprintBenchmark {
         rows.forEach(System.out::println);
     }
 
-    private static List<String> measure(RtNetlink host, Path jar, List<String> flags, int n, int idle) throws Exception {
+    private static List<String> measure(RtNetlink host, String home, Path jar, List<String> flags, int n, int idle) throws Exception {
         Path state = Files.createTempDirectory("hkbench-footprint");
-        List<String> cmd = new ArrayList<>();
-        cmd.add("java");
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, "java"));
         cmd.addAll(flags);
         cmd.addAll(List.of("-jar", jar.toString(), "guard", "--state-dir", state.toString(),
                 "--parent", GuardRepairBenchmark.PARENT, "--resync-seconds", String.valueOf(RESYNC_SECONDS)));
@@ -94,7 +97,7 @@ public final class GuardFootprintBenchmark {
         reader.start();
         List<String> rows = new ArrayList<>();
         try {
-            long pid = p.pid();
+            long pid = p.pid(); // ip netns exec execs java: same pid
             waitFor(() -> count(counts, "snapshot") >= n, "snapshots", 60);
             Thread.sleep(5_000); // start-up compilation settles
             Sample a = Sample.of(pid);
@@ -256,7 +259,9 @@ public final class GuardFootprintBenchmark {
     }
 
     private static void cleanup(List<String> made) {
-        for (String m : List.copyOf(made)) {
+        List<String> reversed = new ArrayList<>(made);
+        java.util.Collections.reverse(reversed); // the home namespace (and the parent in it) last
+        for (String m : reversed) {
             if (m.startsWith("netns:")) {
                 Sh.exec("ip", "netns", "del", m.substring(6));
             } else {
