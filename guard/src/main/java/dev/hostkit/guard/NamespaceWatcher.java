@@ -39,6 +39,9 @@ final class NamespaceWatcher implements AutoCloseable {
     private final Thread thread;
     // Signalled by watch/unwatch/close so that the poll picks up the new set of sockets; closed by close().
     private final int wakeFd;
+    // Guards wakeFd against a write after its close (the number could by then be another file's).
+    private final Object wakeLock = new Object();
+    private boolean wakeClosed;
     private volatile boolean closed;
 
     NamespaceWatcher(Consumer<NsId> onChange, Duration debounce) {
@@ -76,10 +79,15 @@ final class NamespaceWatcher implements AutoCloseable {
     }
 
     private void wakeUp() {
-        try {
-            LibC.write(wakeFd, new byte[] {1, 0, 0, 0, 0, 0, 0, 0}, 8);
-        } catch (LastErrorException e) {
-            // EAGAIN: already signalled; EBADF: closed, nothing to wake
+        synchronized (wakeLock) {
+            if (wakeClosed) {
+                return;
+            }
+            try {
+                LibC.write(wakeFd, new byte[] {1, 0, 0, 0, 0, 0, 0, 0}, 8);
+            } catch (LastErrorException e) {
+                // EAGAIN: already signalled
+            }
         }
     }
 
@@ -181,8 +189,11 @@ final class NamespaceWatcher implements AutoCloseable {
         closePending();
         watched.values().forEach(EventSubscription::close);
         watched.clear();
-        if (!thread.isAlive()) {
-            LibC.closeQuietly(wakeFd);
+        if (!thread.isAlive()) { // a thread still stuck in poll keeps it; it is a daemon thread of a closing guardian
+            synchronized (wakeLock) {
+                wakeClosed = true;
+                LibC.closeQuietly(wakeFd);
+            }
         }
     }
 }
