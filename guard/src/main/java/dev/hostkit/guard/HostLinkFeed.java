@@ -17,7 +17,6 @@ import java.util.function.BiConsumer;
  */
 final class HostLinkFeed implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MacvlanGuardian.class);
-    private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration RETRY = Duration.ofSeconds(1);
 
     private final GuardNet.Host host;
@@ -51,7 +50,8 @@ final class HostLinkFeed implements AutoCloseable {
                 if (s == null || s.isClosed()) {
                     throw new IllegalStateException("the host link subscription was closed underneath the guardian");
                 }
-                NetlinkEvent e = s.poll(POLL);
+                // No timeout: an idle daemon sleeps here until the kernel speaks; close() wakes it (the subscription's eventfd).
+                NetlinkEvent e = s.poll(null);
                 if (e instanceof NetlinkEvent.LinkEvent le && le.nsid() < 0) {
                     onLink.accept(le.link(), le.removed());
                 } else if (e instanceof NetlinkEvent.ResyncNeeded) {

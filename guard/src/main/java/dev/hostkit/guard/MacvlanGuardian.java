@@ -23,9 +23,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -52,6 +53,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class MacvlanGuardian implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MacvlanGuardian.class);
     /** Quiet time after a namespace's last event before it is re-snapshotted: one look after a burst. */
+    private static final Duration WORKER_KEEP_ALIVE = Duration.ofSeconds(1);
     private static final Duration WATCH_DEBOUNCE = Duration.ofMillis(100);
 
     private final Path stateDir;
@@ -76,7 +78,10 @@ public final class MacvlanGuardian implements AutoCloseable {
         this.source = b.source;
         this.store = new SnapshotStore(stateDir);
         GuardCounters counters = new GuardCounters();
-        ExecutorService workers = Executors.newFixedThreadPool(b.threads, named("hostkit-guard-repair-"));
+        // Threads on demand, gone after a second idle: an idle daemon holds none between passes.
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(b.threads, b.threads, WORKER_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), named("hostkit-guard-repair-"));
+        workers.allowCoreThreadTimeOut(true);
         StateWriter writer = new StateWriter(store, counters);
         GuardNet.Host h = null;
         try {
@@ -242,8 +247,18 @@ public final class MacvlanGuardian implements AutoCloseable {
             }
         }
         List<Future<?>> tasks = new ArrayList<>();
-        for (NamespaceSource.Candidate c : found.values()) {
+        List<NamespaceSource.Candidate> candidates = new ArrayList<>(found.values());
+        // The last namespace on this thread: a pass over one namespace wakes no other thread.
+        NamespaceSource.Candidate mine = candidates.isEmpty() ? null : candidates.remove(candidates.size() - 1);
+        for (NamespaceSource.Candidate c : candidates) {
             tasks.add(ctx.workers.submit(() -> reconciler.sync(c, hostLinks, events)));
+        }
+        if (mine != null) {
+            try {
+                reconciler.sync(mine, hostLinks, events);
+            } catch (RuntimeException e) {
+                log.warn("guardian: namespace pass failed", e);
+            }
         }
         for (Future<?> f : tasks) {
             try {

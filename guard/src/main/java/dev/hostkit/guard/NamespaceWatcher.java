@@ -1,6 +1,8 @@
 package dev.hostkit.guard;
 
+import com.sun.jna.LastErrorException;
 import dev.hostkit.core.NetNamespace.NsId;
+import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.EventSubscription;
 import dev.hostkit.netlink.NetlinkEvent;
 import org.slf4j.Logger;
@@ -22,21 +24,34 @@ import java.util.function.Consumer;
  * sockets) and reports a namespace as changed once its events have been quiet for a short debounce, so a burst (an
  * interface torn down with its addresses and routes) costs one re-snapshot, taken after the burst.
  * Subscriptions are opened by the caller and closed only by the watcher's thread, so none is closed under its poll.
+ * An idle watcher sleeps in poll(2) without a timeout (no periodic wake-ups): a new or dropped watch and close() wake
+ * it through its own eventfd; the only timeout is a pending debounce.
  */
 final class NamespaceWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NamespaceWatcher.class);
-    private static final Duration POLL = Duration.ofMillis(100);
+    // Pause after a failed poll before trying again.
+    private static final Duration RETRY = Duration.ofMillis(100);
 
     private final Map<NsId, EventSubscription> watched = new ConcurrentHashMap<>();
     private final Queue<EventSubscription> toClose = new ConcurrentLinkedQueue<>();
     private final Consumer<NsId> onChange;
     private final long debounceNanos;
     private final Thread thread;
+    // Signalled by watch/unwatch/close so that the poll picks up the new set of sockets; closed by close().
+    private final int wakeFd;
+    // Guards wakeFd against a write after its close (the number could by then be another file's).
+    private final Object wakeLock = new Object();
+    private boolean wakeClosed;
     private volatile boolean closed;
 
     NamespaceWatcher(Consumer<NsId> onChange, Duration debounce) {
         this.onChange = onChange;
         this.debounceNanos = debounce.toNanos();
+        try {
+            this.wakeFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        } catch (LastErrorException e) {
+            throw LibC.failure("eventfd", "the guardian's namespace watcher", e);
+        }
         this.thread = new Thread(this::run, "hostkit-guard-watch");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -51,6 +66,7 @@ final class NamespaceWatcher implements AutoCloseable {
         if (closed || watched.putIfAbsent(id, sub) != null) {
             toClose.add(sub);
         }
+        wakeUp();
     }
 
     /** Stops watching {@code id} (its namespace was dropped). */
@@ -58,7 +74,32 @@ final class NamespaceWatcher implements AutoCloseable {
         EventSubscription sub = watched.remove(id);
         if (sub != null) {
             toClose.add(sub);
+            wakeUp();
         }
+    }
+
+    private void wakeUp() {
+        synchronized (wakeLock) {
+            if (wakeClosed) {
+                return;
+            }
+            try {
+                LibC.write(wakeFd, new byte[] {1, 0, 0, 0, 0, 0, 0, 0}, 8);
+            } catch (LastErrorException e) {
+                // EAGAIN: already signalled
+            }
+        }
+    }
+
+    // Sleeps until a watched socket is readable, the wake fd is signalled, or the timeout passes (null: no timeout).
+    private List<EventSubscription> await(List<EventSubscription> subs, Duration timeout) {
+        List<EventSubscription> ready = EventSubscription.awaitAny(subs, timeout, wakeFd);
+        try {
+            LibC.read(wakeFd, new byte[8], 8);
+        } catch (LastErrorException e) {
+            // EAGAIN: not signalled
+        }
+        return ready;
     }
 
     private void run() {
@@ -75,10 +116,13 @@ final class NamespaceWatcher implements AutoCloseable {
             Map<EventSubscription, NsId> bySub = new IdentityHashMap<>();
             watched.forEach((id, sub) -> bySub.put(sub, id));
             try {
-                if (bySub.isEmpty()) {
-                    Thread.sleep(POLL.toMillis());
-                } else {
-                    for (EventSubscription sub : EventSubscription.awaitAny(new ArrayList<>(bySub.keySet()), POLL)) {
+                long now = System.nanoTime();
+                Duration timeout = null;
+                for (long since : quietSince.values()) {
+                    Duration left = Duration.ofNanos(Math.max(0, since + debounceNanos - now) + 999_999);
+                    timeout = timeout == null || left.compareTo(timeout) < 0 ? left : timeout;
+                }
+                    for (EventSubscription sub : await(new ArrayList<>(bySub.keySet()), timeout)) {
                         NsId id = bySub.get(sub);
                         List<NetlinkEvent> events;
                         try {
@@ -97,14 +141,11 @@ final class NamespaceWatcher implements AutoCloseable {
                             quietSince.put(id, System.nanoTime());
                         }
                     }
-                }
-            } catch (InterruptedException e) {
-                break;
             } catch (RuntimeException e) {
                 if (!closed) {
                     log.warn("guardian: watching namespaces failed; retrying", e);
                     try {
-                        Thread.sleep(POLL.toMillis());
+                        Thread.sleep(RETRY.toMillis());
                     } catch (InterruptedException ie) {
                         break;
                     }
@@ -138,6 +179,7 @@ final class NamespaceWatcher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        wakeUp();
         thread.interrupt();
         try {
             thread.join(5_000);
@@ -147,5 +189,11 @@ final class NamespaceWatcher implements AutoCloseable {
         closePending();
         watched.values().forEach(EventSubscription::close);
         watched.clear();
+        if (!thread.isAlive()) { // a thread still stuck in poll keeps it; it is a daemon thread of a closing guardian
+            synchronized (wakeLock) {
+                wakeClosed = true;
+                LibC.closeQuietly(wakeFd);
+            }
+        }
     }
 }

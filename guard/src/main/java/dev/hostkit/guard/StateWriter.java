@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -28,11 +29,14 @@ final class StateWriter implements AutoCloseable {
     StateWriter(SnapshotStore store, GuardCounters counters) {
         this.store = store;
         this.counters = counters;
-        this.writer = Executors.newSingleThreadExecutor(r -> {
+        // One thread at most (writes stay in order), made on demand and gone after a second idle.
+        ThreadPoolExecutor one = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "hostkit-guard-store");
             t.setDaemon(true);
             return t;
         });
+        one.allowCoreThreadTimeOut(true);
+        this.writer = one;
     }
 
     /** Writes {@code state} unless {@code stillCurrent} says its namespace was dropped meanwhile. */

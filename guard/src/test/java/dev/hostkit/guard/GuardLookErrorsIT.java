@@ -55,7 +55,8 @@ class GuardLookErrorsIT {
     private Map<Path, byte[]> stateFiles() throws Exception {
         Map<Path, byte[]> out = new TreeMap<>();
         try (Stream<Path> files = Files.list(state)) {
-            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) { // not guardian.lock
+            // The state files only: guardian.lock (the running guardian's flock, with its pid) is not state.
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
                 out.put(f.getFileName(), Files.readAllBytes(f));
             }
         }

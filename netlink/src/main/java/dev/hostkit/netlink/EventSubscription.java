@@ -183,6 +183,18 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
      * @return the subscriptions with events ready; empty on timeout
      */
     public static List<EventSubscription> awaitAny(Collection<EventSubscription> subscriptions, Duration timeout) {
+        return awaitAny(subscriptions, timeout, -1);
+    }
+
+    /**
+     * Like {@link #awaitAny(Collection, Duration)}, and also returns (with an empty list) when {@code wakeFd}, an
+     * eventfd or pipe the caller owns and drains, becomes readable: how a watcher sleeping without a timeout learns
+     * that its set of subscriptions changed.
+     *
+     * @param timeout how long to wait at most, or {@code null} to wait without limit
+     * @param wakeFd the caller's wake-up fd, or -1 for none
+     */
+    public static List<EventSubscription> awaitAny(Collection<EventSubscription> subscriptions, Duration timeout, int wakeFd) {
         List<EventSubscription> open = new ArrayList<>();
         List<EventSubscription> ready = new ArrayList<>();
         for (EventSubscription s : subscriptions) {
@@ -193,17 +205,22 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
                 }
             }
         }
-        if (!ready.isEmpty() || open.isEmpty()) {
+        if (!ready.isEmpty() || (open.isEmpty() && wakeFd < 0)) {
             return ready;
         }
-        int[] fds = new int[open.size() * 2];
+        int n = open.size() + (wakeFd >= 0 ? 1 : 0);
+        int[] fds = new int[n * 2];
         for (int i = 0; i < open.size(); i++) {
             fds[2 * i] = open.get(i).socket.pollableFd();
             fds[2 * i + 1] = LibC.POLLIN;
         }
-        long millis = Math.min(Integer.MAX_VALUE, Math.max(0, timeout.toMillis()));
+        if (wakeFd >= 0) {
+            fds[2 * open.size()] = wakeFd;
+            fds[2 * open.size() + 1] = LibC.POLLIN;
+        }
+        int millis = timeout == null ? -1 : (int) Math.min(Integer.MAX_VALUE, Math.max(0, timeout.toMillis()));
         try {
-            if (LibC.poll(fds, open.size(), (int) millis) <= 0) {
+            if (LibC.poll(fds, n, millis) <= 0) {
                 return ready;
             }
         } catch (LastErrorException e) {

@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class GuardRepairBenchmark {
     private static final String TAG = TestNames.next("g");
-    private static final String PARENT = TAG + "p";
+    static final String PARENT = TAG + "p";
     private static final String PEER = TAG + "q";
 
     private GuardRepairBenchmark() {
@@ -143,12 +143,13 @@ public final class GuardRepairBenchmark {
                 samples.get(samples.size() - 1), goal);
     }
 
-    private static void loadParent(RtNetlink host) {
+    static void loadParent(RtNetlink host) {
         host.createLink(LinkSpec.veth(PARENT, PEER, null).up());
         host.setUp(host.link(PEER).orElseThrow().index(), true);
     }
 
-    private static void giveMacvlan(RtNetlink host, Path nsPath, int i) throws Exception {
+    // Also used by GuardFootprintBenchmark: the same guarded interface in both.
+    static void giveMacvlan(RtNetlink host, Path nsPath, int i) throws Exception {
         try (NetNamespace ns = NetNamespace.open(nsPath)) {
             int parent = host.link(PARENT).orElseThrow().index();
             ns.run(() -> {
