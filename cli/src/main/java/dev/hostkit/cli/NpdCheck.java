@@ -9,6 +9,7 @@ import dev.hostkit.docker.DockerTimeoutException;
 import dev.hostkit.docker.DockerUnavailableException;
 import dev.hostkit.docker.Ping;
 import dev.hostkit.doctor.Doctor;
+import dev.hostkit.doctor.DockerSocketClients;
 import dev.hostkit.doctor.DoctorReport;
 
 import java.nio.file.Path;
@@ -77,12 +78,21 @@ final class NpdCheck {
                 case MacvlanLost -> macvlanLost(stateDir != null ? stateDir : root.resolve(GUARD_STATE_DIR));
                 case MemcgIdPressure -> memcgIdPressure(root);
                 case DockerEngineDown -> dockerEngineDown(dockerHost(root, env));
-                // The Docker-socket-clients survey is not in the doctor of this build yet.
-                case DockerSocketLeak -> new Answer(UNKNOWN, "DockerSocketLeak: not available in this build");
+                case DockerSocketLeak -> dockerSocketLeak(dockerHost(root, env));
             };
         } catch (RuntimeException e) {
             return new Answer(UNKNOWN, name + ": cannot look: " + e.getMessage());
         }
+    }
+
+    /** The doctor's Docker-socket-clients judgement: a process holding more than 32 connections is a problem. */
+    static Answer dockerSocketLeak(String host) {
+        DockerSocketClients.Verdict v = DockerSocketClients.check(host, DockerSocketClients.DEFAULT_THRESHOLD);
+        return new Answer(switch (v.status()) {
+            case OK -> OK;
+            case PROBLEM -> PROBLEM;
+            case UNKNOWN -> UNKNOWN;
+        }, v.message());
     }
 
     /** The guardian's snapshots against the host now, judged as the doctor's guardian section does. */
