@@ -10,6 +10,8 @@ module dev.hostkit.docker {
 
     exports dev.hostkit.docker;
     // Jackson binds the engine's JSON into these records.
-    opens dev.hostkit.docker to com.fasterxml.jackson.databind;
-    opens dev.hostkit.docker.internal to com.fasterxml.jackson.databind;
+    opens dev.hostkit.docker to
+            com.fasterxml.jackson.databind;
+    opens dev.hostkit.docker.internal to
+            com.fasterxml.jackson.databind;
 }

@@ -8,5 +8,6 @@ module dev.hostkit.guard {
 
     exports dev.hostkit.guard;
     // The state-file records are package-private; Jackson binds them.
-    opens dev.hostkit.guard to com.fasterxml.jackson.databind;
+    opens dev.hostkit.guard to
+            com.fasterxml.jackson.databind;
 }

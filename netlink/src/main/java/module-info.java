@@ -5,5 +5,6 @@ module dev.hostkit.netlink {
     requires org.slf4j;
 
     exports dev.hostkit.netlink;
-    exports dev.hostkit.netlink.internal to dev.hostkit.guard;
+    exports dev.hostkit.netlink.internal to
+            dev.hostkit.guard;
 }

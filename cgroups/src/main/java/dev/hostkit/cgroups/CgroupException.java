@@ -21,7 +21,9 @@ public class CgroupException extends RuntimeException {
      * @param cause the underlying exception, or {@code null}
      */
     public CgroupException(Path file, Errno errno, String why, Throwable cause) {
-        super(file + ": " + (errno == null ? why : errno.describe() + (why == null || why.isEmpty() ? "" : ": " + why)),
+        super(
+                file + ": "
+                        + (errno == null ? why : errno.describe() + (why == null || why.isEmpty() ? "" : ": " + why)),
                 cause);
         this.file = file;
         this.errno = errno;

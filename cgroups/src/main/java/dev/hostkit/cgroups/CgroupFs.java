@@ -9,10 +9,7 @@ import dev.hostkit.core.ProcFs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -33,7 +30,13 @@ public final class CgroupFs {
     private final MountInfo unified;
     private final boolean memoryOnUnified;
 
-    private CgroupFs(Path root, ProcFs proc, CgroupLayout layout, MountInfo memoryV1, MountInfo unified, boolean memoryOnUnified) {
+    private CgroupFs(
+            Path root,
+            ProcFs proc,
+            CgroupLayout layout,
+            MountInfo memoryV1,
+            MountInfo unified,
+            boolean memoryOnUnified) {
         this.root = root;
         this.proc = proc;
         this.layout = layout;
@@ -62,7 +65,11 @@ public final class CgroupFs {
         try {
             mounts = proc.mountInfo();
         } catch (UncheckedIOException e) {
-            throw new CgroupException(mountinfo, KernelFiles.errnoOf(e.getCause()), "cannot read the mount table (is " + root + " a host root?)", e);
+            throw new CgroupException(
+                    mountinfo,
+                    KernelFiles.errnoOf(e.getCause()),
+                    "cannot read the mount table (is " + root + " a host root?)",
+                    e);
         } catch (IllegalArgumentException e) {
             throw new CgroupException(mountinfo, null, e.getMessage(), e);
         }
@@ -73,7 +80,9 @@ public final class CgroupFs {
             if (m.fsType().equals("cgroup")) {
                 anyV1 = true;
                 // Prefer the mount that shows the whole hierarchy (root "/") over bind mounts of a subtree.
-                if (m.hasSuperOption("memory") && (memory == null || (!memory.root().equals("/") && m.root().equals("/")))) {
+                if (m.hasSuperOption("memory")
+                        && (memory == null
+                                || (!memory.root().equals("/") && m.root().equals("/")))) {
                     memory = m;
                 }
             } else if (m.fsType().equals("cgroup2") && v2 == null) {
@@ -81,8 +90,11 @@ public final class CgroupFs {
             }
         }
         if (!anyV1 && v2 == null) {
-            throw new CgroupException(mountinfo, null, "no cgroup or cgroup2 mount under " + root
-                    + ": not a cgroup host (or the wrong --root)", null);
+            throw new CgroupException(
+                    mountinfo,
+                    null,
+                    "no cgroup or cgroup2 mount under " + root + ": not a cgroup host (or the wrong --root)",
+                    null);
         }
         checkMountPoint(mountinfo, memory);
         checkMountPoint(mountinfo, v2);
@@ -91,7 +103,8 @@ public final class CgroupFs {
         if (v2 != null && memory == null) {
             // Absent means no memory controller; unreadable (EACCES) is an error, not "no memory hierarchy".
             String controllers = readOrNull(under(root, v2.mountPoint()), CGROUP_CONTROLLERS);
-            memoryOnUnified = controllers != null && List.of(controllers.strip().split("\\s+")).contains("memory");
+            memoryOnUnified = controllers != null
+                    && List.of(controllers.strip().split("\\s+")).contains("memory");
         }
         return new CgroupFs(root, proc, layout, memory, v2, memoryOnUnified);
     }
@@ -108,8 +121,12 @@ public final class CgroupFs {
     // resolve outside the root and is refused as garbage.
     private static void checkMountPoint(Path mountinfo, MountInfo m) {
         if (m != null && !canonical(m.mountPoint())) {
-            throw new CgroupException(mountinfo, null, "the " + m.fsType() + " mount point '" + m.mountPoint()
-                    + "' is not a canonical absolute path (it could lead outside the root): refused", null);
+            throw new CgroupException(
+                    mountinfo,
+                    null,
+                    "the " + m.fsType() + " mount point '" + m.mountPoint()
+                            + "' is not a canonical absolute path (it could lead outside the root): refused",
+                    null);
         }
     }
 
@@ -126,7 +143,8 @@ public final class CgroupFs {
     }
 
     static Path under(Path root, String absolute) {
-        Path p = root.resolve(absolute.startsWith("/") ? absolute.substring(1) : absolute).normalize();
+        Path p = root.resolve(absolute.startsWith("/") ? absolute.substring(1) : absolute)
+                .normalize();
         if (!p.startsWith(root.normalize())) {
             throw new IllegalArgumentException("'" + absolute + "' leads outside " + root);
         }
@@ -182,8 +200,11 @@ public final class CgroupFs {
         if (memoryOnUnified) {
             return under(root, unified.mountPoint());
         }
-        throw new CgroupException(proc.proc().resolve("self/mountinfo"), null,
-                "no memory controller is mounted (no v1 memory hierarchy, cgroup2 without memory)", null);
+        throw new CgroupException(
+                proc.proc().resolve("self/mountinfo"),
+                null,
+                "no memory controller is mounted (no v1 memory hierarchy, cgroup2 without memory)",
+                null);
     }
 
     /**
@@ -193,7 +214,9 @@ public final class CgroupFs {
      * @return the handle (the directory may not exist)
      */
     public MemoryCgroup memoryCgroup(String path) {
-        Path dir = path.equals("/") || path.isEmpty() ? memoryRoot() : memoryRoot().resolve(path.startsWith("/") ? path.substring(1) : path);
+        Path dir = path.equals("/") || path.isEmpty()
+                ? memoryRoot()
+                : memoryRoot().resolve(path.startsWith("/") ? path.substring(1) : path);
         String p = path.isEmpty() ? "/" : path.startsWith("/") ? path : "/" + path;
         return new MemoryCgroup(dir, p, memoryIsV2());
     }
@@ -225,7 +248,9 @@ public final class CgroupFs {
             if (f.length < 3) {
                 continue;
             }
-            boolean match = memoryIsV2() ? f[0].equals("0") && f[1].isEmpty() : List.of(f[1].split(",")).contains("memory");
+            boolean match = memoryIsV2()
+                    ? f[0].equals("0") && f[1].isEmpty()
+                    : List.of(f[1].split(",")).contains("memory");
             if (match) {
                 return Optional.of(memoryCgroup(f[2]));
             }
@@ -283,7 +308,8 @@ public final class CgroupFs {
                     int hierarchy = Integer.parseInt(f[1]);
                     long count = Long.parseLong(f[2]);
                     if (hierarchy < 0 || count < 0) {
-                        throw new CgroupParseException(file, line, "'memory HIERARCHY NUM_CGROUPS ENABLED' with counts of 0 or more");
+                        throw new CgroupParseException(
+                                file, line, "'memory HIERARCHY NUM_CGROUPS ENABLED' with counts of 0 or more");
                     }
                     return hierarchy == 0 ? OptionalLong.empty() : OptionalLong.of(count);
                 } catch (NumberFormatException e) {

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * @param containerId the container id (hex), or {@code null} for a pod-level cgroup
  * @param runtime the runtime the path names, {@link Runtime#UNKNOWN} when the layout does not say
  */
-public record CgroupOwner(String path, Driver driver, QosClass qos, String podUid, String containerId, Runtime runtime) {
+public record CgroupOwner(
+        String path, Driver driver, QosClass qos, String podUid, String containerId, Runtime runtime) {
 
     /** The cgroup driver whose naming the path follows. */
     public enum Driver {
@@ -48,9 +49,11 @@ public record CgroupOwner(String path, Driver driver, QosClass qos, String podUi
     }
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{12,64}");
-    private static final Pattern SCOPE = Pattern.compile("(docker|cri-containerd|crio-conmon|crio|containerd)-([0-9a-f]{12,64})\\.scope");
+    private static final Pattern SCOPE =
+            Pattern.compile("(docker|cri-containerd|crio-conmon|crio|containerd)-([0-9a-f]{12,64})\\.scope");
     private static final Pattern POD_DIR = Pattern.compile("pod([0-9a-fA-F-]{8,})");
-    private static final Pattern POD_SLICE = Pattern.compile("kubepods(?:-(burstable|besteffort))?-pod([0-9a-fA-F_]{8,})\\.slice");
+    private static final Pattern POD_SLICE =
+            Pattern.compile("kubepods(?:-(burstable|besteffort))?-pod([0-9a-fA-F_]{8,})\\.slice");
 
     /**
      * Parses a cgroup path.
@@ -103,12 +106,17 @@ public record CgroupOwner(String path, Driver driver, QosClass qos, String podUi
                 container = s;
                 runtime = Runtime.DOCKER;
                 driver = driver == null ? Driver.CGROUPFS : driver;
-            } else if (i > 0 && (seg[i - 1].equals("k8s.io") || seg[i - 1].equals("default") || seg[i - 1].equals("moby"))
-                    && ID.matcher(s).matches() && !inKubepods) {
+            } else if (i > 0
+                    && (seg[i - 1].equals("k8s.io") || seg[i - 1].equals("default") || seg[i - 1].equals("moby"))
+                    && ID.matcher(s).matches()
+                    && !inKubepods) {
                 container = s;
                 runtime = seg[i - 1].equals("moby") ? Runtime.DOCKER : Runtime.CONTAINERD;
                 driver = Driver.CGROUPFS;
-            } else if (inKubepods && pod != null && container == null && ID.matcher(s).matches()) {
+            } else if (inKubepods
+                    && pod != null
+                    && container == null
+                    && ID.matcher(s).matches()) {
                 container = s;
             }
         }

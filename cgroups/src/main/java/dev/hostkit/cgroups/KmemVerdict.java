@@ -9,7 +9,6 @@ import dev.hostkit.core.KernelVersion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -29,8 +28,14 @@ import java.util.OptionalLong;
  * @param known false when a fact the verdict needs could not be read (then {@code active} and {@code exposed} are
  *              false and {@code reason} or {@code exposure} says what was unreadable)
  */
-public record KmemVerdict(String scope, boolean active, String reason, boolean exposed, String exposure, List<String> evidence,
-                          boolean known) {
+public record KmemVerdict(
+        String scope,
+        boolean active,
+        String reason,
+        boolean exposed,
+        String exposure,
+        List<String> evidence,
+        boolean known) {
 
     /** Copies the evidence list. */
     public KmemVerdict {
@@ -38,7 +43,8 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
     }
 
     /** A verdict built from facts that were all read. */
-    public KmemVerdict(String scope, boolean active, String reason, boolean exposed, String exposure, List<String> evidence) {
+    public KmemVerdict(
+            String scope, boolean active, String reason, boolean exposed, String exposure, List<String> evidence) {
         this(scope, active, reason, exposed, exposure, evidence, true);
     }
 
@@ -50,8 +56,7 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
     }
 
     // The running kernel, or why it is not known.
-    private record Kernel(KernelVersion version, String unreadable) {
-    }
+    private record Kernel(KernelVersion version, String unreadable) {}
 
     /**
      * The host's verdict. On kernels before 4.6, where kmem accounting is switched on per cgroup by setting a kmem
@@ -68,15 +73,24 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
         boolean nokmem = no.set();
         List<String> ev = new ArrayList<>();
         ev.add("kernel " + (k == null ? kernel.unreadable() : k.release()));
-        ev.add(no.unknown() ? no.unreadable() : nokmem ? "booted with " + MemcgFiles.NOKMEM : "no " + MemcgFiles.NOKMEM + " on the kernel command line");
+        ev.add(
+                no.unknown()
+                        ? no.unreadable()
+                        : nokmem
+                                ? "booted with " + MemcgFiles.NOKMEM
+                                : "no " + MemcgFiles.NOKMEM + " on the kernel command line");
         boolean v2 = fs.memoryIsV2();
-        ev.add("memory controller on cgroup " + (v2 ? "v2" : "v1") + " (" + fs.layout().label() + " layout)");
+        ev.add("memory controller on cgroup " + (v2 ? "v2" : "v1") + " ("
+                + fs.layout().label() + " layout)");
         Slabinfo slab = v2 ? Slabinfo.ABSENT : slabinfo(fs.memoryRoot());
         ev.add("root memory.kmem.slabinfo: " + slab.text);
         long charging = 0;
         if (census != null) {
-            charging = census.cgroups().stream().filter(s -> !s.path().equals("/") && s.kmemUsage().orElse(0) > 0).count();
-            ev.add(charging + " of " + census.cgroups().size() + " cgroups " + (charging == 1 ? "charges" : "charge") + " kernel memory");
+            charging = census.cgroups().stream()
+                    .filter(s -> !s.path().equals("/") && s.kmemUsage().orElse(0) > 0)
+                    .count();
+            ev.add(charging + " of " + census.cgroups().size() + " cgroups " + (charging == 1 ? "charges" : "charge")
+                    + " kernel memory");
         }
         boolean active;
         String reason;
@@ -85,7 +99,8 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
         if (no.unknown() && nokmemMatters) {
             active = false;
             known = false;
-            reason = "unknown: " + no.unreadable() + ", so whether the kernel was booted with " + MemcgFiles.NOKMEM + " is not known";
+            reason = "unknown: " + no.unreadable() + ", so whether the kernel was booted with " + MemcgFiles.NOKMEM
+                    + " is not known";
         } else if (nokmem && nokmemMatters) {
             active = false;
             reason = "kernel booted with " + MemcgFiles.NOKMEM + ": kernel memory is not charged to memory cgroups";
@@ -95,21 +110,26 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
         } else if (k == null) {
             active = false;
             known = false;
-            reason = "unknown: " + kernel.unreadable() + ", and on cgroup v1 whether kernel memory is charged depends on it";
+            reason = "unknown: " + kernel.unreadable()
+                    + ", and on cgroup v1 whether kernel memory is charged depends on it";
         } else if (k.atLeast(4, 6)) {
             active = true;
-            reason = "since 4.6 every v1 memory cgroup charges kernel memory unless the kernel is booted with " + MemcgFiles.NOKMEM;
+            reason = "since 4.6 every v1 memory cgroup charges kernel memory unless the kernel is booted with "
+                    + MemcgFiles.NOKMEM;
         } else if (charging > 0) {
             active = true;
             reason = "before 4.6 kmem accounting is switched on per cgroup by setting memory.kmem.limit_in_bytes "
-                    + "(runc did, writing 1 then -1); " + (charging == 1 ? "1 cgroup charges" : charging + " cgroups charge") + " kernel memory";
+                    + "(runc did, writing 1 then -1); "
+                    + (charging == 1 ? "1 cgroup charges" : charging + " cgroups charge") + " kernel memory";
         } else if (census == null) {
             active = slab == Slabinfo.READABLE;
-            reason = active ? "the root's memory.kmem.slabinfo is readable: kmem accounting was switched on"
+            reason = active
+                    ? "the root's memory.kmem.slabinfo is readable: kmem accounting was switched on"
                     : "before 4.6 kmem accounting is off unless a kmem limit is set; no evidence that one was (census not taken)";
         } else {
             active = false;
-            reason = "before 4.6 kmem accounting is off unless a kmem limit is set, and no cgroup charges kernel memory";
+            reason =
+                    "before 4.6 kmem accounting is off unless a kmem limit is set, and no cgroup charges kernel memory";
         }
         boolean exposed;
         String exposure;
@@ -118,7 +138,8 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
             // The census stays cautious with an unknown kernel; a verdict does not call a host exposed without facts.
             exposed = false;
             known = false;
-            exposure = "unknown: " + kernel.unreadable() + ", and whether removed cgroups keep their memcg IDs depends on it";
+            exposure = "unknown: " + kernel.unreadable()
+                    + ", and whether removed cgroups keep their memcg IDs depends on it";
         } else if (ids == MemoryCensus.IdAccounting.DYING_HOLD_IDS && active) {
             exposed = true;
             exposure = "removed memory cgroups stay pinned by kmem caches and keep their memcg IDs on this kernel: "
@@ -159,7 +180,8 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
         } else if (no.unknown() && (k == null || k.atLeast(4, 6))) {
             active = false;
             known = false;
-            reason = "unknown: " + no.unreadable() + ", so whether the kernel was booted with " + MemcgFiles.NOKMEM + " is not known";
+            reason = "unknown: " + no.unreadable() + ", so whether the kernel was booted with " + MemcgFiles.NOKMEM
+                    + " is not known";
         } else if (nokmem && (k == null || k.atLeast(4, 6))) {
             active = false;
             reason = "kernel booted with " + MemcgFiles.NOKMEM;
@@ -169,7 +191,8 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
         } else if (k != null && k.atLeast(4, 6)) {
             active = true;
             reason = "accounted by default since 4.6; nothing charged yet";
-        } else if (stats instanceof MemoryStatsV1 v1 && v1.kmemLimit().isPresent()
+        } else if (stats instanceof MemoryStatsV1 v1
+                && v1.kmemLimit().isPresent()
                 && v1.kmemLimit().getAsLong() < MemcgFiles.V1_UNLIMITED_THRESHOLD) {
             active = true;
             reason = "a kmem limit of " + v1.kmemLimit().getAsLong() + " bytes is set";
@@ -178,14 +201,17 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
             Slabinfo slab = slabinfo(cg.dir());
             ev.add("memory.kmem.slabinfo: " + slab.text);
             active = slab == Slabinfo.READABLE;
-            reason = active ? "its memory.kmem.slabinfo is readable: accounting was switched on by a kmem limit write"
+            reason = active
+                    ? "its memory.kmem.slabinfo is readable: accounting was switched on by a kmem limit write"
                     : "before 4.6 accounting needs a kmem limit write, and there is no sign of one";
         }
         MemoryCensus.IdAccounting ids = MemoryCensus.IdAccounting.of(k);
         boolean exposed = k != null && active && ids == MemoryCensus.IdAccounting.DYING_HOLD_IDS;
-        String exposure = k == null ? "unknown: " + kernel.unreadable() + ", and whether a removed cgroup keeps its memcg ID depends on it"
-                : exposed ? "once removed it stays pinned by its kmem caches and keeps its memcg ID"
-                : "removing it does not leak a memcg ID";
+        String exposure = k == null
+                ? "unknown: " + kernel.unreadable() + ", and whether a removed cgroup keeps its memcg ID depends on it"
+                : exposed
+                        ? "once removed it stays pinned by its kmem caches and keeps its memcg ID"
+                        : "removing it does not leak a memcg ID";
         return new KmemVerdict(stats.path(), active, reason, exposed, exposure, ev, known && k != null);
     }
 
@@ -222,8 +248,10 @@ public record KmemVerdict(String scope, boolean active, String reason, boolean e
     }
 
     private enum Slabinfo {
-        READABLE("readable, lists caches"), EMPTY("empty (5.9+ no longer lists per-cgroup caches)"),
-        UNREADABLE("unreadable (EIO: kmem accounting off for this cgroup)"), ABSENT("absent");
+        READABLE("readable, lists caches"),
+        EMPTY("empty (5.9+ no longer lists per-cgroup caches)"),
+        UNREADABLE("unreadable (EIO: kmem accounting off for this cgroup)"),
+        ABSENT("absent");
 
         final String text;
 

@@ -38,10 +38,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param cgroups every cgroup's values, root first (full census only)
  * @param problems cgroups or files that could not be read, and counts that are only estimates
  */
-public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion kernel, long live, long dying,
-                           OptionalLong procCgroupsCount, IdAccounting idAccounting, long idsInUse, long idHeadroom,
-                           Risk risk, List<String> riskReasons, List<CgroupUsage> top, List<MemoryStats> cgroups,
-                           List<String> problems) {
+public record MemoryCensus(
+        CgroupLayout layout,
+        boolean memoryV2,
+        KernelVersion kernel,
+        long live,
+        long dying,
+        OptionalLong procCgroupsCount,
+        IdAccounting idAccounting,
+        long idsInUse,
+        long idHeadroom,
+        Risk risk,
+        List<String> riskReasons,
+        List<CgroupUsage> top,
+        List<MemoryStats> cgroups,
+        List<String> problems) {
 
     /** Copies the lists so the record stays immutable. */
     public MemoryCensus {
@@ -100,8 +111,9 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
         /** Rejects thresholds in the wrong order. */
         public Thresholds {
             if (criticalHeadroom > warnHeadroom || criticalDying < warnDying || criticalHeadroom < 0 || warnDying < 0) {
-                throw new IllegalArgumentException("thresholds out of order: critical headroom " + criticalHeadroom
-                        + " must be <= warn " + warnHeadroom + ", critical dying " + criticalDying + " >= warn " + warnDying);
+                throw new IllegalArgumentException(
+                        "thresholds out of order: critical headroom " + criticalHeadroom + " must be <= warn "
+                                + warnHeadroom + ", critical dying " + criticalDying + " >= warn " + warnDying);
             }
         }
     }
@@ -115,12 +127,14 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
      */
     public record Options(Thresholds thresholds, int top, int threads) {
         /** Default thresholds, top 10, one reader per CPU. */
-        public static final Options DEFAULT = new Options(Thresholds.DEFAULT, 10, Runtime.getRuntime().availableProcessors());
+        public static final Options DEFAULT =
+                new Options(Thresholds.DEFAULT, 10, Runtime.getRuntime().availableProcessors());
 
         /** Rejects a negative top or fewer than one thread. */
         public Options {
             if (top < 0 || threads < 1) {
-                throw new IllegalArgumentException("top must be >= 0 and threads >= 1, got top=" + top + " threads=" + threads);
+                throw new IllegalArgumentException(
+                        "top must be >= 0 and threads >= 1, got top=" + top + " threads=" + threads);
             }
         }
 
@@ -151,7 +165,11 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
      */
     public record CgroupUsage(String path, long usage, long kmemUsage, long tasks, CgroupOwner owner) {
         static CgroupUsage of(MemoryStats s) {
-            return new CgroupUsage(s.path(), s.usage().orElse(0), s.kmemUsage().orElse(0), s.tasks().orElse(0),
+            return new CgroupUsage(
+                    s.path(),
+                    s.usage().orElse(0),
+                    s.kmemUsage().orElse(0),
+                    s.tasks().orElse(0),
                     CgroupOwner.parse(s.path()).orElse(null));
         }
     }
@@ -197,7 +215,8 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
             throw new CgroupException(root, null, "the memory hierarchy's mount point is not a directory", null);
         }
         if (fs.memoryMountIsSubtree()) {
-            problems.add("the memory mount shows a subtree only (cgroup namespace or bind mount): dying is an upper bound");
+            problems.add(
+                    "the memory mount shows a subtree only (cgroup namespace or bind mount): dying is an upper bound");
         }
         KernelVersion kernel = fs.kernel();
         boolean v2 = fs.memoryIsV2();
@@ -247,8 +266,10 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
                 dying = Math.max(0, after.getAsLong() - live);
             } else {
                 dying = 0;
-                problems.add(countFailure != null ? countFailure + ": dying count unknown"
-                        : "no memory row in " + fs.proc().proc().resolve("cgroups") + ": dying count unknown");
+                problems.add(
+                        countFailure != null
+                                ? countFailure + ": dying count unknown"
+                                : "no memory row in " + fs.proc().proc().resolve("cgroups") + ": dying count unknown");
             }
         }
         IdAccounting accounting = IdAccounting.of(kernel);
@@ -260,8 +281,21 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
 
         List<String> reasons = new ArrayList<>();
         Risk risk = assess(options.thresholds(), accounting, headroom, dying, reasons);
-        return new MemoryCensus(fs.layout(), v2, kernel, live, dying, procCount, accounting, inUse, headroom, risk,
-                reasons, top, stats, problems);
+        return new MemoryCensus(
+                fs.layout(),
+                v2,
+                kernel,
+                live,
+                dying,
+                procCount,
+                accounting,
+                inUse,
+                headroom,
+                risk,
+                reasons,
+                top,
+                stats,
+                problems);
     }
 
     // {live, dying} memcgs of a v2 hierarchy from the root's cgroup.stat.
@@ -290,13 +324,16 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
         Risk risk = Risk.OK;
         if (headroom < t.criticalHeadroom()) {
             risk = Risk.CRITICAL;
-            reasons.add("only " + headroom + " memcg IDs left of " + MemcgFiles.MEM_CGROUP_ID_MAX + " (critical below " + t.criticalHeadroom() + ")");
+            reasons.add("only " + headroom + " memcg IDs left of " + MemcgFiles.MEM_CGROUP_ID_MAX + " (critical below "
+                    + t.criticalHeadroom() + ")");
         } else if (headroom < t.warnHeadroom()) {
             risk = Risk.WARN;
-            reasons.add(headroom + " memcg IDs left of " + MemcgFiles.MEM_CGROUP_ID_MAX + " (warn below " + t.warnHeadroom() + ")");
+            reasons.add(headroom + " memcg IDs left of " + MemcgFiles.MEM_CGROUP_ID_MAX + " (warn below "
+                    + t.warnHeadroom() + ")");
         }
         String why = accounting == IdAccounting.DYING_HOLD_IDS
-                ? "they hold memcg IDs on this kernel" : "they pin memory, though IDs are recycled on this kernel";
+                ? "they hold memcg IDs on this kernel"
+                : "they pin memory, though IDs are recycled on this kernel";
         if (dying >= t.criticalDying()) {
             risk = Risk.CRITICAL;
             reasons.add(dying + " dying memory cgroups (critical from " + t.criticalDying() + "): " + why);
@@ -307,7 +344,8 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
         return risk;
     }
 
-    private static List<MemoryStats> readAll(List<HierarchyWalk.Entry> dirs, boolean v2, int threads, List<String> problems) {
+    private static List<MemoryStats> readAll(
+            List<HierarchyWalk.Entry> dirs, boolean v2, int threads, List<String> problems) {
         MemoryStats[] out = new MemoryStats[dirs.size()];
         String[] errors = new String[dirs.size()];
         int n = Math.min(threads, Math.max(1, dirs.size() / 256));
@@ -322,7 +360,9 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
                         errors[i] = null;
                         try {
                             HierarchyWalk.Entry e = dirs.get(i);
-                            out[i] = new MemoryCgroup(e.dir(), e.path(), v2).read().orElse(null);
+                            out[i] = new MemoryCgroup(e.dir(), e.path(), v2)
+                                    .read()
+                                    .orElse(null);
                         } catch (CgroupException e) {
                             errors[i] = e.getMessage();
                         }
@@ -384,7 +424,9 @@ public record MemoryCensus(CgroupLayout layout, boolean memoryV2, KernelVersion 
         }
         return stats.stream()
                 .filter(s -> leaves.contains(s.path()) && s.kmemUsage().orElse(0) > 0)
-                .sorted(Comparator.comparingLong((MemoryStats s) -> s.kmemUsage().orElse(0)).reversed())
+                .sorted(Comparator.comparingLong(
+                                (MemoryStats s) -> s.kmemUsage().orElse(0))
+                        .reversed())
                 .limit(n)
                 .map(CgroupUsage::of)
                 .toList();

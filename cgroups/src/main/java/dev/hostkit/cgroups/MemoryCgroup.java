@@ -80,19 +80,32 @@ public final class MemoryCgroup {
         Map<String, Long> stat = KernelFiles.readKeyed(dir, STAT);
         Map<String, Long> oom = KernelFiles.readKeyed(dir, OOM_CONTROL);
         OptionalLong hierarchy = KernelFiles.readLong(dir, USE_HIERARCHY);
-        MemoryStatsV1.OomControl oomControl = oom == null ? null : new MemoryStatsV1.OomControl(
-                oom.getOrDefault("oom_kill_disable", 0L) != 0, oom.getOrDefault("under_oom", 0L) != 0,
-                oom.containsKey("oom_kill") ? OptionalLong.of(oom.get("oom_kill")) : OptionalLong.empty());
-        return new MemoryStatsV1(path,
-                KernelFiles.readLong(dir, USAGE), KernelFiles.readLong(dir, MAX_USAGE),
-                KernelFiles.readLong(dir, LIMIT), KernelFiles.readLong(dir, FAILCNT),
-                KernelFiles.readLong(dir, MEMSW_USAGE), KernelFiles.readLong(dir, MEMSW_MAX_USAGE),
-                KernelFiles.readLong(dir, MEMSW_LIMIT), KernelFiles.readLong(dir, MEMSW_FAILCNT),
-                KernelFiles.readLong(dir, KMEM_USAGE), KernelFiles.readLong(dir, KMEM_MAX_USAGE),
-                KernelFiles.readLong(dir, KMEM_LIMIT), KernelFiles.readLong(dir, KMEM_FAILCNT),
-                KernelFiles.readLong(dir, KMEM_TCP_USAGE), KernelFiles.readLong(dir, KMEM_TCP_MAX_USAGE),
-                KernelFiles.readLong(dir, KMEM_TCP_LIMIT), KernelFiles.readLong(dir, KMEM_TCP_FAILCNT),
-                stat == null ? Map.of() : stat, oomControl,
+        MemoryStatsV1.OomControl oomControl = oom == null
+                ? null
+                : new MemoryStatsV1.OomControl(
+                        oom.getOrDefault("oom_kill_disable", 0L) != 0,
+                        oom.getOrDefault("under_oom", 0L) != 0,
+                        oom.containsKey("oom_kill") ? OptionalLong.of(oom.get("oom_kill")) : OptionalLong.empty());
+        return new MemoryStatsV1(
+                path,
+                KernelFiles.readLong(dir, USAGE),
+                KernelFiles.readLong(dir, MAX_USAGE),
+                KernelFiles.readLong(dir, LIMIT),
+                KernelFiles.readLong(dir, FAILCNT),
+                KernelFiles.readLong(dir, MEMSW_USAGE),
+                KernelFiles.readLong(dir, MEMSW_MAX_USAGE),
+                KernelFiles.readLong(dir, MEMSW_LIMIT),
+                KernelFiles.readLong(dir, MEMSW_FAILCNT),
+                KernelFiles.readLong(dir, KMEM_USAGE),
+                KernelFiles.readLong(dir, KMEM_MAX_USAGE),
+                KernelFiles.readLong(dir, KMEM_LIMIT),
+                KernelFiles.readLong(dir, KMEM_FAILCNT),
+                KernelFiles.readLong(dir, KMEM_TCP_USAGE),
+                KernelFiles.readLong(dir, KMEM_TCP_MAX_USAGE),
+                KernelFiles.readLong(dir, KMEM_TCP_LIMIT),
+                KernelFiles.readLong(dir, KMEM_TCP_FAILCNT),
+                stat == null ? Map.of() : stat,
+                oomControl,
                 hierarchy.isPresent() ? hierarchy.getAsLong() != 0 : null,
                 KernelFiles.countLines(dir, TASKS));
     }
@@ -100,8 +113,13 @@ public final class MemoryCgroup {
     private MemoryStatsV2 readV2() {
         Map<String, Long> stat = KernelFiles.readKeyed(dir, STAT);
         Map<String, Long> events = KernelFiles.readKeyed(dir, EVENTS);
-        return new MemoryStatsV2(path, KernelFiles.readLong(dir, CURRENT), KernelFiles.readLong(dir, MAX),
-                KernelFiles.readLong(dir, HIGH), stat == null ? Map.of() : stat, events == null ? Map.of() : events,
+        return new MemoryStatsV2(
+                path,
+                KernelFiles.readLong(dir, CURRENT),
+                KernelFiles.readLong(dir, MAX),
+                KernelFiles.readLong(dir, HIGH),
+                stat == null ? Map.of() : stat,
+                events == null ? Map.of() : events,
                 KernelFiles.countLines(dir, CGROUP_PROCS));
     }
 

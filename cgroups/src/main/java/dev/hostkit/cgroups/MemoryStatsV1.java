@@ -31,12 +31,28 @@ import java.util.OptionalLong;
  * @param useHierarchy {@code memory.use_hierarchy}, or {@code null} when missing
  * @param tasks lines of {@code tasks}
  */
-public record MemoryStatsV1(String path, OptionalLong usage, OptionalLong maxUsage, OptionalLong limit, OptionalLong failcnt,
-                            OptionalLong memswUsage, OptionalLong memswMaxUsage, OptionalLong memswLimit,
-                            OptionalLong memswFailcnt, OptionalLong kmemUsage, OptionalLong kmemMaxUsage,
-                            OptionalLong kmemLimit, OptionalLong kmemFailcnt, OptionalLong kmemTcpUsage,
-                            OptionalLong kmemTcpMaxUsage, OptionalLong kmemTcpLimit, OptionalLong kmemTcpFailcnt,
-                            Map<String, Long> stat, OomControl oomControl, Boolean useHierarchy, OptionalLong tasks)
+public record MemoryStatsV1(
+        String path,
+        OptionalLong usage,
+        OptionalLong maxUsage,
+        OptionalLong limit,
+        OptionalLong failcnt,
+        OptionalLong memswUsage,
+        OptionalLong memswMaxUsage,
+        OptionalLong memswLimit,
+        OptionalLong memswFailcnt,
+        OptionalLong kmemUsage,
+        OptionalLong kmemMaxUsage,
+        OptionalLong kmemLimit,
+        OptionalLong kmemFailcnt,
+        OptionalLong kmemTcpUsage,
+        OptionalLong kmemTcpMaxUsage,
+        OptionalLong kmemTcpLimit,
+        OptionalLong kmemTcpFailcnt,
+        Map<String, Long> stat,
+        OomControl oomControl,
+        Boolean useHierarchy,
+        OptionalLong tasks)
         implements MemoryStats {
 
     /** Copies {@code stat}, keeping the file's order, so the record stays immutable. */
@@ -51,6 +67,5 @@ public record MemoryStatsV1(String path, OptionalLong usage, OptionalLong maxUsa
      * @param underOom {@code under_oom 1}: tasks are waiting for memory right now
      * @param oomKill {@code oom_kill} count (4.13+), empty on older kernels
      */
-    public record OomControl(boolean oomKillDisable, boolean underOom, OptionalLong oomKill) {
-    }
+    public record OomControl(boolean oomKillDisable, boolean underOom, OptionalLong oomKill) {}
 }

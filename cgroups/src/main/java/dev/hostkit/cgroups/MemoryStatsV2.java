@@ -1,8 +1,8 @@
 package dev.hostkit.cgroups;
 
-import java.util.List;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -18,8 +18,15 @@ import java.util.OptionalLong;
  * @param events {@code memory.events} (low, high, max, oom, oom_kill...), empty when missing
  * @param tasks lines of {@code cgroup.procs}
  */
-public record MemoryStatsV2(String path, OptionalLong usage, OptionalLong limit, OptionalLong high,
-                            Map<String, Long> stat, Map<String, Long> events, OptionalLong tasks) implements MemoryStats {
+public record MemoryStatsV2(
+        String path,
+        OptionalLong usage,
+        OptionalLong limit,
+        OptionalLong high,
+        Map<String, Long> stat,
+        Map<String, Long> events,
+        OptionalLong tasks)
+        implements MemoryStats {
     // memory.stat items that are kernel memory, for kernels older than 5.18's single "kernel" item.
     private static final List<String> KERNEL_ITEMS = List.of("slab", "kernel_stack", "pagetables", "percpu", "sock");
 

@@ -19,8 +19,8 @@ import java.util.List;
  * @param evidence the facts it rests on
  * @param remedies what to do, first thing first (empty when exhaustion is not the cause)
  */
-public record MkdirDiagnosis(Path path, Errno errno, boolean likely, String summary, List<String> evidence,
-                             List<String> remedies) {
+public record MkdirDiagnosis(
+        Path path, Errno errno, boolean likely, String summary, List<String> evidence, List<String> remedies) {
 
     /** Copies the lists. */
     public MkdirDiagnosis {
@@ -60,19 +60,33 @@ public record MkdirDiagnosis(Path path, Errno errno, boolean likely, String summ
         List<String> ev = new ArrayList<>();
         ev.add("kernel " + (k == null ? "unknown" : k.release()) + ": " + expectation(k));
         ev.add(census.live() + " live and " + census.dying() + " dying memory cgroups"
-                + census.procCgroupsCount().stream().mapToObj(n -> " (/proc/cgroups num_cgroups " + n + ")").findFirst().orElse(""));
-        ev.add(census.idsInUse() + " memcg IDs in use, " + census.idHeadroom() + " left of " + MemcgFiles.MEM_CGROUP_ID_MAX
-                + (census.idAccounting() == MemoryCensus.IdAccounting.DYING_HOLD_IDS ? " (dying cgroups hold IDs)" : " (IDs recycled on offline)"));
+                + census.procCgroupsCount().stream()
+                        .mapToObj(n -> " (/proc/cgroups num_cgroups " + n + ")")
+                        .findFirst()
+                        .orElse(""));
+        ev.add(census.idsInUse() + " memcg IDs in use, " + census.idHeadroom() + " left of "
+                + MemcgFiles.MEM_CGROUP_ID_MAX
+                + (census.idAccounting() == MemoryCensus.IdAccounting.DYING_HOLD_IDS
+                        ? " (dying cgroups hold IDs)"
+                        : " (IDs recycled on offline)"));
         KmemVerdict kmem = KmemVerdict.ofHost(fs, census.cgroups().isEmpty() ? null : census);
         ev.add("kmem accounting " + (kmem.active() ? "active" : "off") + ": " + kmem.reason());
 
-        boolean underMemory = path.toAbsolutePath().normalize().startsWith(fs.memoryRoot().toAbsolutePath().normalize());
+        boolean underMemory = path.toAbsolutePath()
+                .normalize()
+                .startsWith(fs.memoryRoot().toAbsolutePath().normalize());
         if (!underMemory) {
             ev.add(path + " is not under the memory hierarchy " + fs.memoryRoot());
         }
         if (errno != Errno.ENOSPC && errno != Errno.ENOMEM) {
-            return new MkdirDiagnosis(path, errno, false, "mkdir failed with " + errno.describe()
-                    + ": memcg exhaustion shows as ENOSPC or ENOMEM, so it is not the cause", ev, List.of());
+            return new MkdirDiagnosis(
+                    path,
+                    errno,
+                    false,
+                    "mkdir failed with " + errno.describe()
+                            + ": memcg exhaustion shows as ENOSPC or ENOMEM, so it is not the cause",
+                    ev,
+                    List.of());
         }
         boolean exhausted = census.idHeadroom() <= EXHAUSTED_HEADROOM;
         boolean errnoFits = errnoFits(k, errno);
@@ -84,17 +98,20 @@ public record MkdirDiagnosis(Path path, Errno errno, boolean likely, String summ
         if (likely) {
             summary = "Likely memcg exhaustion: only " + census.idHeadroom() + " memcg IDs are left, "
                     + (census.idAccounting() == MemoryCensus.IdAccounting.DYING_HOLD_IDS
-                    ? census.dying() + " of them held by removed cgroups the kernel has not freed yet."
-                    : "taken by " + census.live() + " live memory cgroups.");
+                            ? census.dying() + " of them held by removed cgroups the kernel has not freed yet."
+                            : "taken by " + census.live() + " live memory cgroups.");
         } else if (exhausted) {
-            summary = "memcg IDs are nearly exhausted (" + census.idHeadroom() + " left), but this kernel reports that with "
-                    + expectation(k) + ", not " + errno.name() + "; exhaustion is possible, check the other causes too.";
+            summary = "memcg IDs are nearly exhausted (" + census.idHeadroom()
+                    + " left), but this kernel reports that with " + expectation(k) + ", not " + errno.name()
+                    + "; exhaustion is possible, check the other causes too.";
             likely = errno == Errno.ENOMEM || errno == Errno.ENOSPC;
         } else if (errno == Errno.ENOMEM) {
-            summary = "Not memcg exhaustion (" + census.idHeadroom() + " IDs left): ENOMEM here means the kernel could not "
+            summary = "Not memcg exhaustion (" + census.idHeadroom()
+                    + " IDs left): ENOMEM here means the kernel could not "
                     + "allocate memory for the new cgroup, or a limit of the parent (pids, cgroup.max.descendants) was hit.";
         } else {
-            summary = "Not memcg exhaustion (" + census.idHeadroom() + " IDs left): ENOSPC comes from another limit, e.g. "
+            summary = "Not memcg exhaustion (" + census.idHeadroom()
+                    + " IDs left): ENOSPC comes from another limit, e.g. "
                     + "cgroup.max.descendants/max.depth or another controller's ID space.";
         }
         return new MkdirDiagnosis(path, errno, likely, summary, ev, likely ? remedies(census, kmem) : List.of());
@@ -119,7 +136,8 @@ public record MkdirDiagnosis(Path path, Errno errno, boolean likely, String summ
             return "ENOSPC when memcg IDs run out (dying cgroups hold IDs)";
         }
         if (!k.atLeast(5, 7)) {
-            return k.major() == 5 && k.minor() == 4 ? "ENOMEM, or ENOSPC on later 5.4.y, when memcg IDs run out"
+            return k.major() == 5 && k.minor() == 4
+                    ? "ENOMEM, or ENOSPC on later 5.4.y, when memcg IDs run out"
                     : "ENOMEM when memcg IDs run out";
         }
         return "ENOSPC when memcg IDs run out";
@@ -134,11 +152,14 @@ public record MkdirDiagnosis(Path path, Errno errno, boolean likely, String summ
      */
     public static List<String> remedies(MemoryCensus census, KmemVerdict kmem) {
         List<String> r = new ArrayList<>();
-        r.add("Reap dying memory cgroups: sync; echo 3 > /proc/sys/vm/drop_caches (frees the page cache and slab that pin "
-                + "them), then watch the memory row of /proc/cgroups fall");
+        r.add(
+                "Reap dying memory cgroups: sync; echo 3 > /proc/sys/vm/drop_caches (frees the page cache and slab that pin "
+                        + "them), then watch the memory row of /proc/cgroups fall");
         if (kmem.active()) {
-            r.add("Stop kmem accounting: boot with " + MemcgFiles.NOKMEM + " (4.6+ and kernels that backport it), build kubelet "
-                    + "with -tags=nokmem (Kubernetes 1.14+), and run runc >= 1.0.0-rc94, which ignores kernel memory settings");
+            r.add(
+                    "Stop kmem accounting: boot with " + MemcgFiles.NOKMEM
+                            + " (4.6+ and kernels that backport it), build kubelet "
+                            + "with -tags=nokmem (Kubernetes 1.14+), and run runc >= 1.0.0-rc94, which ignores kernel memory settings");
         }
         r.add("Reboot the node: IDs held by cgroups still pinned by kernel memory are only freed by a reboot"
                 + (census.idAccounting() == MemoryCensus.IdAccounting.DYING_HOLD_IDS ? " on this kernel" : ""));

@@ -45,8 +45,11 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
      * @param idsCover the runtimes whose containers {@code liveContainerIds} lists, or {@code null} for all of them
      * @return the orphans, largest memory usage first
      */
-    public static List<OrphanCgroup> find(MemoryCensus census, Set<String> livePodUids, Set<String> liveContainerIds,
-                                          Set<CgroupOwner.Runtime> idsCover) {
+    public static List<OrphanCgroup> find(
+            MemoryCensus census,
+            Set<String> livePodUids,
+            Set<String> liveContainerIds,
+            Set<CgroupOwner.Runtime> idsCover) {
         Set<String> pods = livePodUids == null ? null : normalize(livePodUids, false);
         Set<String> containers = liveContainerIds == null ? null : normalize(liveContainerIds, true);
         Map<String, Long> subtreeTasks = new HashMap<>();
@@ -72,13 +75,20 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
             String reason = null;
             if (pods != null && owner.podUid() != null && !pods.contains(owner.podUid())) {
                 reason = "pod " + owner.podUid() + " no longer exists";
-            } else if (containers != null && owner.containerId() != null && covered(owner, idsCover, pods != null)
+            } else if (containers != null
+                    && owner.containerId() != null
+                    && covered(owner, idsCover, pods != null)
                     && !containers.contains(owner.containerId().substring(0, 12))) {
                 reason = "container " + owner.containerId().substring(0, 12) + " no longer exists";
             }
             if (reason != null) {
                 orphanPaths.add(s.path());
-                out.add(new OrphanCgroup(s.path(), owner, reason, s.usage().orElse(0), s.kmemUsage().orElse(0),
+                out.add(new OrphanCgroup(
+                        s.path(),
+                        owner,
+                        reason,
+                        s.usage().orElse(0),
+                        s.kmemUsage().orElse(0),
                         subtreeTasks.getOrDefault(s.path(), 0L)));
             }
         }
@@ -90,7 +100,9 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
         if (idsCover == null) {
             return true;
         }
-        return owner.runtime() == CgroupOwner.Runtime.UNKNOWN ? podsJudged && owner.podUid() != null : idsCover.contains(owner.runtime());
+        return owner.runtime() == CgroupOwner.Runtime.UNKNOWN
+                ? podsJudged && owner.podUid() != null
+                : idsCover.contains(owner.runtime());
     }
 
     private static Set<String> normalize(Set<String> ids, boolean shortIds) {

@@ -15,8 +15,7 @@ import java.util.Set;
  * (slf4j, logger {@code dev.hostkit.cgroups.Reclaim}).
  */
 public final class Reclaim {
-    private Reclaim() {
-    }
+    private Reclaim() {}
 
     /** What {@code /proc/sys/vm/drop_caches} is asked to drop, if anything. */
     public enum DropCaches {
@@ -49,20 +48,29 @@ public final class Reclaim {
      * @param stepTimeout the time box of one write; a write that does not return in it is abandoned and reported
      * @param settleTimeout how long to wait after the last step for the dying count to stop falling (freeing is asynchronous)
      */
-    public record Options(DropCaches dropCaches, boolean removeOrphans, long reclaimBytesPerStep, int maxReclaimTargets,
-                          Duration stepTimeout, Duration settleTimeout) {
+    public record Options(
+            DropCaches dropCaches,
+            boolean removeOrphans,
+            long reclaimBytesPerStep,
+            int maxReclaimTargets,
+            Duration stepTimeout,
+            Duration settleTimeout) {
         /** No drop_caches, no removal, 256 MiB per memory.reclaim write, 100 targets, 10 s per step, 5 s to settle. */
-        public static final Options DEFAULT = new Options(DropCaches.NONE, false, 256L << 20, 100,
-                Duration.ofSeconds(10), Duration.ofSeconds(5));
+        public static final Options DEFAULT =
+                new Options(DropCaches.NONE, false, 256L << 20, 100, Duration.ofSeconds(10), Duration.ofSeconds(5));
 
         /** Rejects missing or out-of-range values before anything is planned. */
         public Options {
             if (dropCaches == null || stepTimeout == null || settleTimeout == null) {
                 throw new IllegalArgumentException("reclaim options need dropCaches, stepTimeout and settleTimeout");
             }
-            if (reclaimBytesPerStep < 4096 || maxReclaimTargets < 0 || stepTimeout.isNegative() || stepTimeout.isZero()
+            if (reclaimBytesPerStep < 4096
+                    || maxReclaimTargets < 0
+                    || stepTimeout.isNegative()
+                    || stepTimeout.isZero()
                     || settleTimeout.isNegative()) {
-                throw new IllegalArgumentException("reclaim options out of range: reclaimBytesPerStep " + reclaimBytesPerStep
+                throw new IllegalArgumentException("reclaim options out of range: reclaimBytesPerStep "
+                        + reclaimBytesPerStep
                         + " (>= 4096), maxReclaimTargets " + maxReclaimTargets + " (>= 0), stepTimeout " + stepTimeout
                         + " (> 0), settleTimeout " + settleTimeout + " (>= 0)");
             }
@@ -106,10 +114,11 @@ public final class Reclaim {
      * @return the steps, in order, and notes on what is left alone
      * @throws ReclaimException when the census is of another hierarchy than {@code fs}
      */
-    public static ReclaimPlan plan(CgroupFs fs, MemoryCensus census, Set<String> livePodUids, Set<String> liveContainerIds,
-                                   Options options) {
+    public static ReclaimPlan plan(
+            CgroupFs fs, MemoryCensus census, Set<String> livePodUids, Set<String> liveContainerIds, Options options) {
         List<OrphanCgroup> orphans = livePodUids == null && liveContainerIds == null
-                ? List.of() : OrphanCgroup.find(census, livePodUids, liveContainerIds);
+                ? List.of()
+                : OrphanCgroup.find(census, livePodUids, liveContainerIds);
         return ReclaimPlanner.plan(fs, census, orphans, livePodUids != null || liveContainerIds != null, options);
     }
 

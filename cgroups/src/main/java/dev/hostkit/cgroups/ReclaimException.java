@@ -17,7 +17,11 @@ public final class ReclaimException extends CgroupException {
      * @param why why it is refused, in words
      */
     public ReclaimException(Path file, ReclaimStep step, String why) {
-        super(file, null, (step == null ? "" : step.action().label() + " refused: ") + why + "; nothing was changed", null);
+        super(
+                file,
+                null,
+                (step == null ? "" : step.action().label() + " refused: ") + why + "; nothing was changed",
+                null);
         this.step = step;
     }
 

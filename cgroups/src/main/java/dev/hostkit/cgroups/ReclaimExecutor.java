@@ -50,8 +50,11 @@ final class ReclaimExecutor {
     ReclaimReport run() {
         long t0 = System.nanoTime();
         if (fs.memoryIsV2() != plan.memoryV2()) {
-            throw new ReclaimException(root, null, "the plan is for a " + version(plan.memoryV2())
-                    + " memory hierarchy, this host's is " + version(fs.memoryIsV2()));
+            throw new ReclaimException(
+                    root,
+                    null,
+                    "the plan is for a " + version(plan.memoryV2()) + " memory hierarchy, this host's is "
+                            + version(fs.memoryIsV2()));
         }
         Path realRoot;
         try {
@@ -74,7 +77,10 @@ final class ReclaimExecutor {
         try (TimeBox box = new TimeBox("hostkit-reclaim")) {
             for (int i = 0; i < plan.steps().size(); i++) {
                 ReclaimStep step = plan.steps().get(i);
-                String blocker = unfinished.stream().filter(u -> within(step.target(), u)).findFirst().orElse(null);
+                String blocker = unfinished.stream()
+                        .filter(u -> within(step.target(), u))
+                        .findFirst()
+                        .orElse(null);
                 StepResult r;
                 if (interrupted || Thread.currentThread().isInterrupted()) {
                     r = notRun(step, Outcome.INTERRUPTED, "not started: the caller was interrupted");
@@ -86,7 +92,7 @@ final class ReclaimExecutor {
                 switch (r.outcome()) {
                     case TIMED_OUT -> unfinished.add(step.target());
                     case INTERRUPTED -> interrupted = true;
-                    default -> { }
+                    default -> {}
                 }
                 wrote |= r.millis() > 0 || r.outcome() == Outcome.DONE || r.outcome() == Outcome.PARTIAL;
                 results.add(r);
@@ -95,7 +101,10 @@ final class ReclaimExecutor {
             interrupted |= Thread.currentThread().isInterrupted();
             stillRunning = box.stillRunning();
             if (!stillRunning.isEmpty()) {
-                LOG.warn("reclaim: {} abandoned worker(s) still inside a kernel write: {}", stillRunning.size(), stillRunning);
+                LOG.warn(
+                        "reclaim: {} abandoned worker(s) still inside a kernel write: {}",
+                        stillRunning.size(),
+                        stillRunning);
             }
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -122,7 +131,8 @@ final class ReclaimExecutor {
         if (cgroupStep) {
             List<String> tasks = tasks(step, target);
             if (!tasks.isEmpty()) {
-                String detail = "not touched: it has tasks now (" + String.join(", ", tasks.subList(0, Math.min(5, tasks.size())))
+                String detail = "not touched: it has tasks now ("
+                        + String.join(", ", tasks.subList(0, Math.min(5, tasks.size())))
                         + (tasks.size() > 5 ? ", ... " + tasks.size() + " in all" : "") + ")";
                 LOG.warn("reclaim: {} {} refused: {}", step.action().label(), step.target(), detail);
                 return notRun(step, Outcome.REFUSED, detail);
@@ -181,9 +191,15 @@ final class ReclaimExecutor {
         if (value == null) {
             LOG.info("reclaim: rmdir {} ({})", file, step.why());
         } else {
-            LOG.info("reclaim: {}writing '{}' to {}{} ({})", step.action() == Action.DROP_CACHES ? "sync(2), then " : "",
-                    value, file, step.action() == Action.FORCE_EMPTY
-                            ? " (again while the usage falls, at most " + FORCE_EMPTY_PASSES + " times)" : "", step.why());
+            LOG.info(
+                    "reclaim: {}writing '{}' to {}{} ({})",
+                    step.action() == Action.DROP_CACHES ? "sync(2), then " : "",
+                    value,
+                    file,
+                    step.action() == Action.FORCE_EMPTY
+                            ? " (again while the usage falls, at most " + FORCE_EMPTY_PASSES + " times)"
+                            : "",
+                    step.why());
         }
         long t0 = System.nanoTime();
         Outcome outcome;
@@ -194,7 +210,8 @@ final class ReclaimExecutor {
             detail = "done";
         } catch (TimeoutException e) {
             outcome = Outcome.TIMED_OUT;
-            detail = "no answer within the time box of " + plan.options().stepTimeout().toMillis()
+            detail = "no answer within the time box of "
+                    + plan.options().stepTimeout().toMillis()
                     + " ms: the worker was interrupted and abandoned; later steps on this cgroup are skipped";
         } catch (InterruptedException e) {
             outcome = Outcome.INTERRUPTED;
@@ -219,7 +236,8 @@ final class ReclaimExecutor {
         }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         OptionalLong usageAfter = cgroupStep && outcome != Outcome.TIMED_OUT && outcome != Outcome.INTERRUPTED
-                ? usage(target) : OptionalLong.empty();
+                ? usage(target)
+                : OptionalLong.empty();
         if (usageBefore.isPresent() && usageAfter.isPresent()) {
             detail += "; usage " + usageBefore.getAsLong() + " -> " + usageAfter.getAsLong() + " bytes";
         }
@@ -289,7 +307,8 @@ final class ReclaimExecutor {
         OptionalLong cached = OptionalLong.empty();
         OptionalLong slab = OptionalLong.empty();
         try {
-            for (String line : ProcFs.readKernelFile(fs.proc().proc().resolve(MemcgFiles.PROC_MEMINFO)).split("\n")) {
+            for (String line : ProcFs.readKernelFile(fs.proc().proc().resolve(MemcgFiles.PROC_MEMINFO))
+                    .split("\n")) {
                 if (line.startsWith("Cached:")) {
                     cached = kilobytes(line);
                 } else if (line.startsWith("SReclaimable:")) {

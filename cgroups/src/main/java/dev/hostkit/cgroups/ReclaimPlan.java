@@ -12,7 +12,8 @@ import java.util.List;
  * @param notes what was not planned and why (an orphan with tasks, a kernel without {@code memory.reclaim}, ...)
  * @param options the options the plan was made with (execute uses their time boxes)
  */
-public record ReclaimPlan(boolean memoryV2, long dyingBefore, List<ReclaimStep> steps, List<String> notes, Reclaim.Options options) {
+public record ReclaimPlan(
+        boolean memoryV2, long dyingBefore, List<ReclaimStep> steps, List<String> notes, Reclaim.Options options) {
 
     /** Copies the lists so the plan stays immutable. */
     public ReclaimPlan {

@@ -24,21 +24,24 @@ import java.util.Set;
  * cgroups whose {@code cgroup.stat} counts dying descendants.
  */
 final class ReclaimPlanner {
-    private ReclaimPlanner() {
-    }
+    private ReclaimPlanner() {}
 
-    static ReclaimPlan plan(CgroupFs fs, MemoryCensus census, List<OrphanCgroup> orphans, boolean orphansJudged,
-                            Reclaim.Options o) {
+    static ReclaimPlan plan(
+            CgroupFs fs, MemoryCensus census, List<OrphanCgroup> orphans, boolean orphansJudged, Reclaim.Options o) {
         boolean v2 = fs.memoryIsV2();
         if (census.memoryV2() != v2) {
-            throw new ReclaimException(fs.memoryRoot(), null, "the census is of the " + (census.memoryV2() ? "v2" : "v1")
-                    + " memory hierarchy, the host's is " + (v2 ? "v2" : "v1"));
+            throw new ReclaimException(
+                    fs.memoryRoot(),
+                    null,
+                    "the census is of the " + (census.memoryV2() ? "v2" : "v1") + " memory hierarchy, the host's is "
+                            + (v2 ? "v2" : "v1"));
         }
         List<ReclaimStep> steps = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         boolean reclaimable = v2 && hasMemoryReclaim(fs.kernel());
         if (v2 && !reclaimable) {
-            notes.add("memory.reclaim needs kernel 5.19 or later, this is " + fs.kernel() + ": only drop_caches can free dying cgroups");
+            notes.add("memory.reclaim needs kernel 5.19 or later, this is " + fs.kernel()
+                    + ": only drop_caches can free dying cgroups");
         }
 
         if (!orphansJudged) {
@@ -53,7 +56,10 @@ final class ReclaimPlanner {
         }
 
         if (o.dropCaches() != Reclaim.DropCaches.NONE) {
-            steps.add(new ReclaimStep(Action.DROP_CACHES, ReclaimStep.DROP_CACHES_TARGET, o.dropCaches().value(),
+            steps.add(new ReclaimStep(
+                    Action.DROP_CACHES,
+                    ReclaimStep.DROP_CACHES_TARGET,
+                    o.dropCaches().value(),
                     census.dying() + " dying memory cgroups; host-wide, asked for"));
         } else if (census.dying() > 0 && !v2) {
             notes.add(census.dying() + " dying memory cgroups stay until the memory charged to them is reclaimed: "
@@ -67,8 +73,14 @@ final class ReclaimPlanner {
         return k == null || k.atLeast(5, 19);
     }
 
-    private static void planOrphans(MemoryCensus census, List<OrphanCgroup> orphans, boolean v2, boolean reclaimable,
-                                    Reclaim.Options o, List<ReclaimStep> steps, List<String> notes) {
+    private static void planOrphans(
+            MemoryCensus census,
+            List<OrphanCgroup> orphans,
+            boolean v2,
+            boolean reclaimable,
+            Reclaim.Options o,
+            List<ReclaimStep> steps,
+            List<String> notes) {
         Set<String> orphanPaths = new HashSet<>();
         List<OrphanCgroup> usable = new ArrayList<>();
         for (OrphanCgroup orphan : orphans) {
@@ -101,14 +113,24 @@ final class ReclaimPlanner {
                 steps.add(new ReclaimStep(Action.FORCE_EMPTY, orphan.path(), 0, orphan.reason() + ", " + charged));
             } else if (orphan.usage() > 0 && reclaimable) {
                 long amount = Math.min(orphan.usage(), o.reclaimBytesPerStep());
-                steps.add(new ReclaimStep(Action.MEMORY_RECLAIM, orphan.path(), amount, orphan.reason() + ", " + charged
-                        + (amount < orphan.usage() ? " (this step asks for " + amount + ")" : "")));
+                steps.add(new ReclaimStep(
+                        Action.MEMORY_RECLAIM,
+                        orphan.path(),
+                        amount,
+                        orphan.reason() + ", " + charged
+                                + (amount < orphan.usage() ? " (this step asks for " + amount + ")" : "")));
             }
             if (o.removeOrphans()) {
                 List<String> dirs = subtrees.getOrDefault(orphan.path(), List.of(orphan.path()));
-                dirs.stream().sorted(Comparator.comparingInt(ReclaimPlanner::depth).reversed().thenComparing(Comparator.naturalOrder()))
-                        .forEach(d -> steps.add(new ReclaimStep(Action.REMOVE, d, 0, d.equals(orphan.path())
-                                ? orphan.reason() : "inside orphan " + orphan.path())));
+                dirs.stream()
+                        .sorted(Comparator.comparingInt(ReclaimPlanner::depth)
+                                .reversed()
+                                .thenComparing(Comparator.naturalOrder()))
+                        .forEach(d -> steps.add(new ReclaimStep(
+                                Action.REMOVE,
+                                d,
+                                0,
+                                d.equals(orphan.path()) ? orphan.reason() : "inside orphan " + orphan.path())));
             }
         }
         if (!o.removeOrphans() && !usable.isEmpty()) {
@@ -126,11 +148,9 @@ final class ReclaimPlanner {
         if (rootDying <= 0) {
             return;
         }
-        record Target(String path, long dying, long direct) {
-        }
+        record Target(String path, long dying, long direct) {}
         List<Target> targets = new ArrayList<>();
-        record Visit(Path dir, String path, long dying) {
-        }
+        record Visit(Path dir, String path, long dying) {}
         List<Visit> stack = new ArrayList<>();
         stack.add(new Visit(root, "/", rootDying));
         while (!stack.isEmpty()) {
@@ -149,8 +169,9 @@ final class ReclaimPlanner {
             long direct = dying - inChildren;
             if (direct > 0) {
                 if (path.equals("/")) {
-                    notes.add(direct + " dying cgroups directly under the root: memory.reclaim there would be host-wide; "
-                            + "drop_caches frees them");
+                    notes.add(
+                            direct + " dying cgroups directly under the root: memory.reclaim there would be host-wide; "
+                                    + "drop_caches frees them");
                 } else {
                     targets.add(new Target(path, dying, direct));
                 }
@@ -162,7 +183,10 @@ final class ReclaimPlanner {
                     + o.maxReclaimTargets() + " with the most are planned");
         }
         for (Target t : targets.subList(0, Math.min(targets.size(), o.maxReclaimTargets()))) {
-            steps.add(new ReclaimStep(Action.MEMORY_RECLAIM, t.path(), o.reclaimBytesPerStep(),
+            steps.add(new ReclaimStep(
+                    Action.MEMORY_RECLAIM,
+                    t.path(),
+                    o.reclaimBytesPerStep(),
                     t.direct() + " dying children (" + t.dying() + " dying descendants)"));
         }
     }
@@ -185,7 +209,8 @@ final class ReclaimPlanner {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
-                if (!MemcgFiles.isControlFile(p.getFileName().toString()) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (!MemcgFiles.isControlFile(p.getFileName().toString())
+                        && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     out.add(p);
                 }
             }

@@ -13,8 +13,8 @@ import java.util.OptionalLong;
  * @param millis wall time of the whole execution, settling included
  * @param workersStillRunning names of abandoned worker threads still inside a kernel write when execute returned
  */
-public record ReclaimReport(Snapshot before, Snapshot after, List<StepResult> steps, long millis,
-                            List<String> workersStillRunning) {
+public record ReclaimReport(
+        Snapshot before, Snapshot after, List<StepResult> steps, long millis, List<String> workersStillRunning) {
 
     /** Copies the lists. */
     public ReclaimReport {
@@ -31,9 +31,12 @@ public record ReclaimReport(Snapshot before, Snapshot after, List<StepResult> st
      * @param pageCacheBytes {@code Cached} of /proc/meminfo
      * @param slabReclaimableBytes {@code SReclaimable} of /proc/meminfo
      */
-    public record Snapshot(long live, long dying, OptionalLong procCgroupsCount, OptionalLong pageCacheBytes,
-                           OptionalLong slabReclaimableBytes) {
-    }
+    public record Snapshot(
+            long live,
+            long dying,
+            OptionalLong procCgroupsCount,
+            OptionalLong pageCacheBytes,
+            OptionalLong slabReclaimableBytes) {}
 
     /**
      * One executed (or skipped) step.
@@ -45,9 +48,13 @@ public record ReclaimReport(Snapshot before, Snapshot after, List<StepResult> st
      * @param usageBefore the target's usage just before the write (cgroup steps)
      * @param usageAfter the target's usage just after the write (cgroup steps that left it in place)
      */
-    public record StepResult(ReclaimStep step, Outcome outcome, long millis, String detail, OptionalLong usageBefore,
-                             OptionalLong usageAfter) {
-    }
+    public record StepResult(
+            ReclaimStep step,
+            Outcome outcome,
+            long millis,
+            String detail,
+            OptionalLong usageBefore,
+            OptionalLong usageAfter) {}
 
     /** How a step ended. */
     public enum Outcome {

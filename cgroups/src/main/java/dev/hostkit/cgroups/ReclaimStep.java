@@ -21,7 +21,8 @@ public record ReclaimStep(Action action, String target, long amount, String why)
     /** Rejects a missing action or target. */
     public ReclaimStep {
         if (action == null || target == null || target.isEmpty()) {
-            throw new IllegalArgumentException("a reclaim step needs an action and a target, got " + action + " on '" + target + "'");
+            throw new IllegalArgumentException(
+                    "a reclaim step needs an action and a target, got " + action + " on '" + target + "'");
         }
         why = why == null ? "" : why;
     }
@@ -56,6 +57,7 @@ public record ReclaimStep(Action action, String target, long amount, String why)
 
     @Override
     public String toString() {
-        return action.label() + " " + target + (amount != 0 ? " (" + amount + ")" : "") + (why.isEmpty() ? "" : ": " + why);
+        return action.label() + " " + target + (amount != 0 ? " (" + amount + ")" : "")
+                + (why.isEmpty() ? "" : ": " + why);
     }
 }

@@ -31,7 +31,8 @@ class BadInputTest {
     void rootWithoutProcIsATypedErrorNamingMountinfo() {
         assertThatThrownBy(() -> CgroupFs.at(dir))
                 .isInstanceOf(CgroupException.class)
-                .hasMessageContaining(dir.resolve("proc/self/mountinfo").toString()).hasMessageContaining("ENOENT");
+                .hasMessageContaining(dir.resolve("proc/self/mountinfo").toString())
+                .hasMessageContaining("ENOENT");
     }
 
     @Test
@@ -39,26 +40,35 @@ class BadInputTest {
         Path root = CgroupFixture.kernel("6.6.1").v2().build(dir);
         Files.writeString(root.resolve("sys/fs/cgroup/cgroup.controllers"), "cpu io pids\n");
         CgroupFs fs = CgroupFs.at(root);
-        assertThatThrownBy(fs::memoryRoot).isInstanceOf(CgroupException.class).hasMessageContaining("no memory controller");
+        assertThatThrownBy(fs::memoryRoot)
+                .isInstanceOf(CgroupException.class)
+                .hasMessageContaining("no memory controller");
     }
 
     @Test
     void garbageInAFileIsAParseErrorNamingFileAndValue() {
-        Path root = CgroupFixture.kernel("5.10.0").cgroup("/bad", m -> m.file("memory.usage_in_bytes", "12x4\n")).build(dir);
+        Path root = CgroupFixture.kernel("5.10.0")
+                .cgroup("/bad", m -> m.file("memory.usage_in_bytes", "12x4\n"))
+                .build(dir);
         MemoryCgroup cg = CgroupFs.at(root).memoryCgroup("/bad");
         assertThatThrownBy(cg::read)
                 .isInstanceOfSatisfying(CgroupParseException.class, e -> {
                     assertThat(e.value()).isEqualTo("12x4");
                     assertThat(e.file()).isEqualTo(cg.dir().resolve("memory.usage_in_bytes"));
                 })
-                .hasMessageContaining("memory.usage_in_bytes").hasMessageContaining("'12x4'");
+                .hasMessageContaining("memory.usage_in_bytes")
+                .hasMessageContaining("'12x4'");
     }
 
     @Test
     void garbledMemoryStatLineIsAParseError() {
-        Path root = CgroupFixture.kernel("5.10.0").cgroup("/bad", m -> m.file("memory.stat", "cache 1\nnonsense\n")).build(dir);
+        Path root = CgroupFixture.kernel("5.10.0")
+                .cgroup("/bad", m -> m.file("memory.stat", "cache 1\nnonsense\n"))
+                .build(dir);
         assertThatThrownBy(() -> CgroupFs.at(root).memoryCgroup("/bad").read())
-                .isInstanceOf(CgroupParseException.class).hasMessageContaining("memory.stat").hasMessageContaining("'nonsense'");
+                .isInstanceOf(CgroupParseException.class)
+                .hasMessageContaining("memory.stat")
+                .hasMessageContaining("'nonsense'");
     }
 
     @Test
@@ -70,15 +80,22 @@ class BadInputTest {
         MemoryCensus census = MemoryCensus.full(CgroupFs.at(root));
         assertThat(census.live()).isEqualTo(3);
         assertThat(census.cgroups()).extracting(MemoryStats::path).containsExactly("/", "/good");
-        assertThat(census.problems()).singleElement().asString().contains("bad/memory.kmem.usage_in_bytes").contains("'lots'");
+        assertThat(census.problems())
+                .singleElement()
+                .asString()
+                .contains("bad/memory.kmem.usage_in_bytes")
+                .contains("'lots'");
     }
 
     @Test
     void aFileInADirectoryPlaceIsATypedErrorWithErrno() throws Exception {
-        Path root = CgroupFixture.kernel("5.10.0").cgroup("/odd", m -> m.without("memory.failcnt")).build(dir);
+        Path root = CgroupFixture.kernel("5.10.0")
+                .cgroup("/odd", m -> m.without("memory.failcnt"))
+                .build(dir);
         Files.createDirectory(root.resolve("sys/fs/cgroup/memory/odd/memory.failcnt"));
         assertThatThrownBy(() -> CgroupFs.at(root).memoryCgroup("/odd").read())
-                .isInstanceOfSatisfying(CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EISDIR))
+                .isInstanceOfSatisfying(
+                        CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EISDIR))
                 .hasMessageContaining("odd/memory.failcnt");
     }
 
@@ -87,19 +104,28 @@ class BadInputTest {
         Path root = CgroupFixture.kernel("5.10.0").cgroup("/locked").build(dir);
         Path file = root.resolve("sys/fs/cgroup/memory/locked/memory.stat");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
-        assumeTrue(!Files.isReadable(file), "root reads mode-000 files; CgroupFsIT checks EACCES on a write-only kernel file");
+        assumeTrue(
+                !Files.isReadable(file),
+                "root reads mode-000 files; CgroupFsIT checks EACCES on a write-only kernel file");
         assertThatThrownBy(() -> CgroupFs.at(root).memoryCgroup("/locked").read())
-                .isInstanceOfSatisfying(CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EACCES))
+                .isInstanceOfSatisfying(
+                        CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EACCES))
                 .hasMessageContaining("locked/memory.stat");
     }
 
     @Test
     void missingFilesAreAbsentValues() {
         Path root = CgroupFixture.kernel("5.10.0")
-                .cgroup("/sparse", m -> m.without("memory.oom_control").without("memory.use_hierarchy").without("memory.stat")
-                        .without("tasks").without("memory.kmem.usage_in_bytes"))
+                .cgroup(
+                        "/sparse",
+                        m -> m.without("memory.oom_control")
+                                .without("memory.use_hierarchy")
+                                .without("memory.stat")
+                                .without("tasks")
+                                .without("memory.kmem.usage_in_bytes"))
                 .build(dir);
-        MemoryStatsV1 s = (MemoryStatsV1) CgroupFs.at(root).memoryCgroup("/sparse").read().orElseThrow();
+        MemoryStatsV1 s =
+                (MemoryStatsV1) CgroupFs.at(root).memoryCgroup("/sparse").read().orElseThrow();
         assertThat(s.oomControl()).isNull();
         assertThat(s.useHierarchy()).isNull();
         assertThat(s.stat()).isEmpty();
@@ -118,14 +144,18 @@ class BadInputTest {
     @Test
     void procCgroupsWithGarbageIsAParseError() throws Exception {
         Path root = CgroupFixture.kernel("5.10.0").build(dir);
-        Files.writeString(root.resolve("proc/cgroups"), "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t5\tmany\t1\n");
+        Files.writeString(
+                root.resolve("proc/cgroups"), "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t5\tmany\t1\n");
         assertThatThrownBy(() -> CgroupFs.at(root).procCgroupsMemoryCount())
-                .isInstanceOf(CgroupParseException.class).hasMessageContaining("proc/cgroups").hasMessageContaining("many");
+                .isInstanceOf(CgroupParseException.class)
+                .hasMessageContaining("proc/cgroups")
+                .hasMessageContaining("many");
     }
 
     @Test
     void thresholdsOutOfOrderAreRejected() {
-        assertThatThrownBy(() -> new MemoryCensus.Thresholds(100, 200, 1, 2)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new MemoryCensus.Thresholds(100, 200, 1, 2))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -133,7 +163,8 @@ class BadInputTest {
         Path root = CgroupFixture.kernel("3.10.0-1160.el7.x86_64").dying(100).build(dir);
         CgroupFs fs = CgroupFs.at(root);
         assertThat(MemoryCensus.counts(fs).risk()).isEqualTo(MemoryCensus.Risk.OK);
-        assertThat(MemoryCensus.counts(fs, new MemoryCensus.Thresholds(65_500, 1000, 50, 1000)).risk())
+        assertThat(MemoryCensus.counts(fs, new MemoryCensus.Thresholds(65_500, 1000, 50, 1000))
+                        .risk())
                 .isEqualTo(MemoryCensus.Risk.WARN);
     }
 }

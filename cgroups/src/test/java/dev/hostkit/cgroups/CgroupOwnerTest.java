@@ -14,9 +14,16 @@ class CgroupOwnerTest {
 
     @Test
     void kubeletCgroupfsBurstableContainer() {
-        CgroupOwner o = CgroupOwner.parse("/kubepods/burstable/pod" + UID + "/" + ID).orElseThrow();
-        assertThat(o).isEqualTo(new CgroupOwner("/kubepods/burstable/pod" + UID + "/" + ID, Driver.CGROUPFS,
-                QosClass.BURSTABLE, UID, ID, Runtime.UNKNOWN));
+        CgroupOwner o =
+                CgroupOwner.parse("/kubepods/burstable/pod" + UID + "/" + ID).orElseThrow();
+        assertThat(o)
+                .isEqualTo(new CgroupOwner(
+                        "/kubepods/burstable/pod" + UID + "/" + ID,
+                        Driver.CGROUPFS,
+                        QosClass.BURSTABLE,
+                        UID,
+                        ID,
+                        Runtime.UNKNOWN));
     }
 
     @Test
@@ -29,17 +36,34 @@ class CgroupOwnerTest {
 
     @Test
     void kubeletSystemdBestEffortWithEachRuntime() {
-        String pod = "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + UID.replace('-', '_') + ".slice/";
+        String pod =
+                "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + UID.replace('-', '_') + ".slice/";
         assertThat(CgroupOwner.parse(pod + "docker-" + ID + ".scope").orElseThrow())
-                .isEqualTo(new CgroupOwner(pod + "docker-" + ID + ".scope", Driver.SYSTEMD, QosClass.BEST_EFFORT, UID, ID, Runtime.DOCKER));
-        assertThat(CgroupOwner.parse(pod + "cri-containerd-" + ID + ".scope").orElseThrow().runtime()).isEqualTo(Runtime.CONTAINERD);
-        assertThat(CgroupOwner.parse(pod + "crio-" + ID + ".scope").orElseThrow().runtime()).isEqualTo(Runtime.CRIO);
-        assertThat(CgroupOwner.parse(pod + "crio-conmon-" + ID + ".scope").orElseThrow().runtime()).isEqualTo(Runtime.CRIO);
+                .isEqualTo(new CgroupOwner(
+                        pod + "docker-" + ID + ".scope",
+                        Driver.SYSTEMD,
+                        QosClass.BEST_EFFORT,
+                        UID,
+                        ID,
+                        Runtime.DOCKER));
+        assertThat(CgroupOwner.parse(pod + "cri-containerd-" + ID + ".scope")
+                        .orElseThrow()
+                        .runtime())
+                .isEqualTo(Runtime.CONTAINERD);
+        assertThat(CgroupOwner.parse(pod + "crio-" + ID + ".scope")
+                        .orElseThrow()
+                        .runtime())
+                .isEqualTo(Runtime.CRIO);
+        assertThat(CgroupOwner.parse(pod + "crio-conmon-" + ID + ".scope")
+                        .orElseThrow()
+                        .runtime())
+                .isEqualTo(Runtime.CRIO);
     }
 
     @Test
     void kubeletSystemdGuaranteedPod() {
-        CgroupOwner o = CgroupOwner.parse("/kubepods.slice/kubepods-pod" + UID.replace('-', '_') + ".slice").orElseThrow();
+        CgroupOwner o = CgroupOwner.parse("/kubepods.slice/kubepods-pod" + UID.replace('-', '_') + ".slice")
+                .orElseThrow();
         assertThat(o.qos()).isEqualTo(QosClass.GUARANTEED);
         assertThat(o.podUid()).isEqualTo(UID);
         assertThat(o.driver()).isEqualTo(Driver.SYSTEMD);
@@ -50,7 +74,8 @@ class CgroupOwnerTest {
         assertThat(CgroupOwner.parse("/docker/" + ID).orElseThrow())
                 .isEqualTo(new CgroupOwner("/docker/" + ID, Driver.CGROUPFS, null, null, ID, Runtime.DOCKER));
         assertThat(CgroupOwner.parse("/system.slice/docker-" + ID + ".scope").orElseThrow())
-                .isEqualTo(new CgroupOwner("/system.slice/docker-" + ID + ".scope", Driver.SYSTEMD, null, null, ID, Runtime.DOCKER));
+                .isEqualTo(new CgroupOwner(
+                        "/system.slice/docker-" + ID + ".scope", Driver.SYSTEMD, null, null, ID, Runtime.DOCKER));
     }
 
     @Test

@@ -26,7 +26,7 @@ class KernelLayoutsTest {
 
     @Test
     void kmemReasonCountsOneChargingCgroupInTheSingular() {
-        CgroupFs fs = CgroupFs.at(CgroupFixture.kernel310KmemNearlyFull().build(dir));   // one container charges kmem
+        CgroupFs fs = CgroupFs.at(CgroupFixture.kernel310KmemNearlyFull().build(dir)); // one container charges kmem
         KmemVerdict kmem = KmemVerdict.ofHost(fs, MemoryCensus.full(fs));
         assertThat(kmem.reason()).endsWith("; 1 cgroup charges kernel memory");
         assertThat(kmem.evidence()).anySatisfy(e -> assertThat(e).matches("1 of \\d+ cgroups charges kernel memory"));
@@ -49,37 +49,49 @@ class KernelLayoutsTest {
         assertThat(census.idAccounting()).isEqualTo(IdAccounting.DYING_HOLD_IDS);
         assertThat(census.idHeadroom()).isEqualTo(65_535 - 65_408);
         assertThat(census.risk()).isEqualTo(Risk.CRITICAL);
-        assertThat(census.top()).extracting(MemoryCensus.CgroupUsage::path)
-                .containsExactlyInAnyOrder("/kubepods/burstable/pod" + POD_A + "/" + C1, "/kubepods/besteffort/pod" + POD_B + "/" + C2);
+        assertThat(census.top())
+                .extracting(MemoryCensus.CgroupUsage::path)
+                .containsExactlyInAnyOrder(
+                        "/kubepods/burstable/pod" + POD_A + "/" + C1, "/kubepods/besteffort/pod" + POD_B + "/" + C2);
 
         KmemVerdict kmem = KmemVerdict.ofHost(fs, census);
         assertThat(kmem.active()).isTrue();
         assertThat(kmem.reason()).contains("before 4.6").contains("2 cgroups charge kernel memory");
         assertThat(kmem.exposed()).isTrue();
 
-        MemoryStats container = census.cgroup("/kubepods/burstable/pod" + POD_A + "/" + C1).orElseThrow();
+        MemoryStats container =
+                census.cgroup("/kubepods/burstable/pod" + POD_A + "/" + C1).orElseThrow();
         assertThat(KmemVerdict.ofCgroup(fs, container).active()).isTrue();
         MemoryStats pod = census.cgroup("/kubepods/burstable/pod" + POD_A).orElseThrow();
         KmemVerdict podVerdict = KmemVerdict.ofCgroup(fs, pod);
         assertThat(podVerdict.active()).isFalse();
         assertThat(podVerdict.reason()).contains("before 4.6");
 
-        MkdirDiagnosis d = MkdirDiagnosis.diagnose(fs, census, Errno.ENOSPC, fs.memoryRoot().resolve("kubepods/new"));
+        MkdirDiagnosis d = MkdirDiagnosis.diagnose(
+                fs, census, Errno.ENOSPC, fs.memoryRoot().resolve("kubepods/new"));
         assertThat(d.likely()).isTrue();
         assertThat(d.summary()).contains("127 memcg IDs are left").contains("held by removed cgroups");
         assertThat(d.remedies()).hasSize(3);
         assertThat(d.remedies().get(0)).contains("drop_caches");
-        assertThat(d.remedies().get(1)).contains("cgroup.memory=nokmem").contains("nokmem").contains("rc94");
+        assertThat(d.remedies().get(1))
+                .contains("cgroup.memory=nokmem")
+                .contains("nokmem")
+                .contains("rc94");
         assertThat(d.remedies().get(2)).contains("Reboot");
     }
 
     @Test
     void rhel7StatKeepsThe310FormatAndOomControlWithoutOomKill() {
-        Path root = CgroupFixture.kernel("3.10.0-1160.el7.x86_64").cgroup("/docker/" + C1, m -> m.kmem(0)).build(dir);
-        MemoryStatsV1 s = (MemoryStatsV1) CgroupFs.at(root).memoryCgroup("/docker/" + C1).read().orElseThrow();
+        Path root = CgroupFixture.kernel("3.10.0-1160.el7.x86_64")
+                .cgroup("/docker/" + C1, m -> m.kmem(0))
+                .build(dir);
+        MemoryStatsV1 s = (MemoryStatsV1)
+                CgroupFs.at(root).memoryCgroup("/docker/" + C1).read().orElseThrow();
         assertThat(s.limit()).hasValue(Long.MAX_VALUE); // 3.10 printed LONG_MAX, later kernels round to a page
         assertThat(s.oomControl().oomKill()).isEmpty();
-        assertThat(s.stat()).containsKeys("cache", "rss", "total_cache", "hierarchical_memory_limit").doesNotContainKey("shmem");
+        assertThat(s.stat())
+                .containsKeys("cache", "rss", "total_cache", "hierarchical_memory_limit")
+                .doesNotContainKey("shmem");
     }
 
     @Test
@@ -100,13 +112,16 @@ class KernelLayoutsTest {
         assertThat(host.active()).isTrue();
         assertThat(host.reason()).contains("since 4.6");
         assertThat(host.exposed()).isFalse();
-        assertThat(KmemVerdict.ofCgroup(fs, census.cgroup("/docker/" + C1).orElseThrow()).reason()).contains("by default since 4.6");
+        assertThat(KmemVerdict.ofCgroup(fs, census.cgroup("/docker/" + C1).orElseThrow())
+                        .reason())
+                .contains("by default since 4.6");
         MemoryStatsV1 s = (MemoryStatsV1) census.cgroup("/docker/" + C1).orElseThrow();
         assertThat(s.oomControl().oomKill()).hasValue(0);
         assertThat(s.stat()).containsKey("shmem");
 
         // A failed mkdir with plenty of IDs left is not memcg exhaustion.
-        MkdirDiagnosis d = MkdirDiagnosis.diagnose(fs, census, Errno.ENOMEM, fs.memoryRoot().resolve("docker/x"));
+        MkdirDiagnosis d = MkdirDiagnosis.diagnose(
+                fs, census, Errno.ENOMEM, fs.memoryRoot().resolve("docker/x"));
         assertThat(d.likely()).isFalse();
         assertThat(d.summary()).startsWith("Not memcg exhaustion");
         assertThat(d.remedies()).isEmpty();
@@ -117,15 +132,30 @@ class KernelLayoutsTest {
         Path root = CgroupFixture.kernel("4.19.0-21-amd64").build(dir);
         CgroupFs fs = CgroupFs.at(root);
         MemoryCensus full = MemoryCensus.counts(fs);
-        MemoryCensus nearlyFull = new MemoryCensus(full.layout(), false, full.kernel(), 65_500, 10, full.procCgroupsCount(),
-                IdAccounting.RECYCLED_ON_OFFLINE, 65_500, 35, Risk.CRITICAL, java.util.List.of(), java.util.List.of(),
-                java.util.List.of(), java.util.List.of());
-        MkdirDiagnosis enomem = MkdirDiagnosis.diagnose(fs, nearlyFull, Errno.ENOMEM, fs.memoryRoot().resolve("a"));
+        MemoryCensus nearlyFull = new MemoryCensus(
+                full.layout(),
+                false,
+                full.kernel(),
+                65_500,
+                10,
+                full.procCgroupsCount(),
+                IdAccounting.RECYCLED_ON_OFFLINE,
+                65_500,
+                35,
+                Risk.CRITICAL,
+                java.util.List.of(),
+                java.util.List.of(),
+                java.util.List.of(),
+                java.util.List.of());
+        MkdirDiagnosis enomem = MkdirDiagnosis.diagnose(
+                fs, nearlyFull, Errno.ENOMEM, fs.memoryRoot().resolve("a"));
         assertThat(enomem.likely()).isTrue();
         assertThat(enomem.summary()).contains("65500 live");
-        MkdirDiagnosis enospc = MkdirDiagnosis.diagnose(fs, nearlyFull, Errno.ENOSPC, fs.memoryRoot().resolve("a"));
+        MkdirDiagnosis enospc = MkdirDiagnosis.diagnose(
+                fs, nearlyFull, Errno.ENOSPC, fs.memoryRoot().resolve("a"));
         assertThat(enospc.evidence()).anySatisfy(e -> assertThat(e).contains("not what this kernel returns"));
-        MkdirDiagnosis eexist = MkdirDiagnosis.diagnose(fs, nearlyFull, Errno.EEXIST, fs.memoryRoot().resolve("a"));
+        MkdirDiagnosis eexist = MkdirDiagnosis.diagnose(
+                fs, nearlyFull, Errno.EEXIST, fs.memoryRoot().resolve("a"));
         assertThat(eexist.likely()).isFalse();
     }
 
@@ -141,14 +171,22 @@ class KernelLayoutsTest {
         assertThat(host.active()).isFalse();
         assertThat(host.reason()).contains("cgroup.memory=nokmem");
         assertThat(host.evidence()).anySatisfy(e -> assertThat(e).contains("empty (5.9+"));
-        assertThat(KmemVerdict.ofCgroup(fs, census.cgroup("/system.slice/docker-" + C1 + ".scope").orElseThrow()).active()).isFalse();
+        assertThat(KmemVerdict.ofCgroup(
+                                fs,
+                                census.cgroup("/system.slice/docker-" + C1 + ".scope")
+                                        .orElseThrow())
+                        .active())
+                .isFalse();
         assertThat(census.risk()).isEqualTo(Risk.OK);
     }
 
     @Test
     void kernel6154LacksKmemLimitFileWhichReadsAsAbsentNotAnError() {
-        Path root = CgroupFixture.kernel("6.1.54").cgroup("/docker/" + C1, m -> m.kmem(8192)).build(dir);
-        MemoryStatsV1 s = (MemoryStatsV1) CgroupFs.at(root).memoryCgroup("/docker/" + C1).read().orElseThrow();
+        Path root = CgroupFixture.kernel("6.1.54")
+                .cgroup("/docker/" + C1, m -> m.kmem(8192))
+                .build(dir);
+        MemoryStatsV1 s = (MemoryStatsV1)
+                CgroupFs.at(root).memoryCgroup("/docker/" + C1).read().orElseThrow();
         assertThat(s.kmemLimit()).isEmpty();
         assertThat(s.kmemUsage()).hasValue(8192);
         assertThat(s.stat()).containsKey("workingset_refault_file");
@@ -157,15 +195,19 @@ class KernelLayoutsTest {
     @Test
     void kernel66HasKmemLimitFileBackAsNoOp() {
         Path root = CgroupFixture.kernel("6.6.8").cgroup("/docker/" + C1).build(dir);
-        MemoryStatsV1 s = (MemoryStatsV1) CgroupFs.at(root).memoryCgroup("/docker/" + C1).read().orElseThrow();
+        MemoryStatsV1 s = (MemoryStatsV1)
+                CgroupFs.at(root).memoryCgroup("/docker/" + C1).read().orElseThrow();
         assertThat(s.kmemLimit()).hasValue(9223372036854771712L);
-        assertThat(s.limit().getAsLong()).isGreaterThanOrEqualTo(dev.hostkit.cgroups.internal.MemcgFiles.V1_UNLIMITED_THRESHOLD);
+        assertThat(s.limit().getAsLong())
+                .isGreaterThanOrEqualTo(dev.hostkit.cgroups.internal.MemcgFiles.V1_UNLIMITED_THRESHOLD);
     }
 
     @Test
     void missingSwapAccountingLeavesMemswValuesEmpty() {
-        Path root = CgroupFixture.kernel("5.10.0").noSwapAccounting().cgroup("/a").build(dir);
-        MemoryStatsV1 s = (MemoryStatsV1) CgroupFs.at(root).memoryCgroup("/a").read().orElseThrow();
+        Path root =
+                CgroupFixture.kernel("5.10.0").noSwapAccounting().cgroup("/a").build(dir);
+        MemoryStatsV1 s =
+                (MemoryStatsV1) CgroupFs.at(root).memoryCgroup("/a").read().orElseThrow();
         assertThat(s.memswUsage()).isEmpty();
         assertThat(s.memswLimit()).isEmpty();
         assertThat(s.usage()).isPresent();
@@ -173,7 +215,8 @@ class KernelLayoutsTest {
 
     @Test
     void cgroupV2CountsDyingFromCgroupStatAndReadsMemoryFiles() {
-        Path root = CgroupFixture.kernel("6.1.0-18-amd64").v2()
+        Path root = CgroupFixture.kernel("6.1.0-18-amd64")
+                .v2()
                 .containerDefaults(m -> m.usage(64 << 20).kmem(512 << 10).tasks(2))
                 .kubeletSystemdPod(Qos.BURSTABLE, ContainerRuntime.CONTAINERD, POD_A, C1)
                 .dying(42)
@@ -202,7 +245,11 @@ class KernelLayoutsTest {
 
     @Test
     void cgroupV2On613CountsMemoryCssesExactly() {
-        Path root = CgroupFixture.kernel("6.13.2").v2().cgroup("/a", m -> m.kmem(4096)).dying(7).build(dir);
+        Path root = CgroupFixture.kernel("6.13.2")
+                .v2()
+                .cgroup("/a", m -> m.kmem(4096))
+                .dying(7)
+                .build(dir);
         MemoryCensus full = MemoryCensus.full(CgroupFs.at(root));
         assertThat(full.live()).isEqualTo(2);
         assertThat(full.dying()).isEqualTo(7);
@@ -211,7 +258,10 @@ class KernelLayoutsTest {
 
     @Test
     void hybridLayoutUsesTheV1MemoryHierarchy() {
-        Path root = CgroupFixture.kernel("5.15.0-91-generic").hybrid().cgroup("/docker/" + C1).build(dir);
+        Path root = CgroupFixture.kernel("5.15.0-91-generic")
+                .hybrid()
+                .cgroup("/docker/" + C1)
+                .build(dir);
         CgroupFs fs = CgroupFs.at(root);
         assertThat(fs.layout()).isEqualTo(CgroupLayout.HYBRID);
         assertThat(fs.memoryIsV2()).isFalse();
@@ -224,13 +274,20 @@ class KernelLayoutsTest {
         Path root = CgroupFixture.kernel("4.19.0")
                 .kubeletCgroupfsPod(Qos.BURSTABLE, ContainerRuntime.DOCKER, POD_A, C1)
                 .kubeletSystemdPod(Qos.GUARANTEED, ContainerRuntime.DOCKER, POD_B, C2)
-                .cgroup("/docker/" + C2.substring(0, 8) + C1.substring(8), m -> m.tasks(4).usage(1 << 20))
+                .cgroup(
+                        "/docker/" + C2.substring(0, 8) + C1.substring(8),
+                        m -> m.tasks(4).usage(1 << 20))
                 .build(dir);
         MemoryCensus census = MemoryCensus.full(CgroupFs.at(root));
         var orphans = OrphanCgroup.find(census, Set.of(POD_B), Set.of(C2.substring(0, 12)));
-        assertThat(orphans).extracting(OrphanCgroup::path).containsExactlyInAnyOrder(
-                "/kubepods/burstable/pod" + POD_A, "/docker/" + C2.substring(0, 8) + C1.substring(8));
-        OrphanCgroup pod = orphans.stream().filter(o -> o.owner().podUid() != null).findFirst().orElseThrow();
+        assertThat(orphans)
+                .extracting(OrphanCgroup::path)
+                .containsExactlyInAnyOrder(
+                        "/kubepods/burstable/pod" + POD_A, "/docker/" + C2.substring(0, 8) + C1.substring(8));
+        OrphanCgroup pod = orphans.stream()
+                .filter(o -> o.owner().podUid() != null)
+                .findFirst()
+                .orElseThrow();
         assertThat(pod.reason()).contains("pod " + POD_A);
         assertThat(pod.tasks()).isEqualTo(1); // its container's task
         // Unknown live sets judge nothing.
@@ -240,8 +297,8 @@ class KernelLayoutsTest {
     @Test
     void containersOfRuntimesTheIdsDoNotCoverAreNeverOrphans() {
         Path root = CgroupFixture.kernel("5.15.0")
-                .kubeletSystemdPod(Qos.BURSTABLE, ContainerRuntime.CONTAINERD, POD_A, C1)   // kubelet on containerd
-                .cgroup("/docker/" + C2, m -> m.usage(1 << 20))                          // a Docker container, gone
+                .kubeletSystemdPod(Qos.BURSTABLE, ContainerRuntime.CONTAINERD, POD_A, C1) // kubelet on containerd
+                .cgroup("/docker/" + C2, m -> m.usage(1 << 20)) // a Docker container, gone
                 .build(dir);
         MemoryCensus census = MemoryCensus.full(CgroupFs.at(root));
         // The Docker Engine knows none of these: only its own gone container is an orphan; the containerd one is not
@@ -255,12 +312,14 @@ class KernelLayoutsTest {
     @Test
     void kubeletCgroupfsContainersAreJudgedWithTheirPods() {
         Path root = CgroupFixture.kernel("4.19.0")
-                .kubeletCgroupfsPod(Qos.BURSTABLE, ContainerRuntime.DOCKER, POD_A, C1)      // path does not name the runtime
+                .kubeletCgroupfsPod(Qos.BURSTABLE, ContainerRuntime.DOCKER, POD_A, C1) // path does not name the runtime
                 .build(dir);
         MemoryCensus census = MemoryCensus.full(CgroupFs.at(root));
         assertThat(OrphanCgroup.find(census, Set.of(POD_A), Set.of(), Set.of(CgroupOwner.Runtime.DOCKER)))
-                .extracting(OrphanCgroup::path).containsExactly("/kubepods/burstable/pod" + POD_A + "/" + C1);
-        assertThat(OrphanCgroup.find(census, null, Set.of(), Set.of(CgroupOwner.Runtime.DOCKER))).isEmpty();
+                .extracting(OrphanCgroup::path)
+                .containsExactly("/kubepods/burstable/pod" + POD_A + "/" + C1);
+        assertThat(OrphanCgroup.find(census, null, Set.of(), Set.of(CgroupOwner.Runtime.DOCKER)))
+                .isEmpty();
     }
 
     @Test
@@ -274,14 +333,20 @@ class KernelLayoutsTest {
         KmemVerdict kmem = KmemVerdict.ofHost(fs, census);
         assertThat(kmem.active()).isTrue();
         assertThat(kmem.exposed()).isTrue();
-        assertThat(census.top()).extracting(MemoryCensus.CgroupUsage::path)
-                .containsExactly("/kubepods/burstable/pod" + CgroupFixture.EL7_POD_UID + "/" + CgroupFixture.EL7_CONTAINER_ID);
+        assertThat(census.top())
+                .extracting(MemoryCensus.CgroupUsage::path)
+                .containsExactly(
+                        "/kubepods/burstable/pod" + CgroupFixture.EL7_POD_UID + "/" + CgroupFixture.EL7_CONTAINER_ID);
     }
 
     @Test
     void testkitPresetsHaveTheLayoutsTheyName() {
-        assertThat(CgroupFs.at(CgroupFixture.kernel419().build(dir.resolve("419"))).layout()).isEqualTo(CgroupLayout.V1);
-        assertThat(CgroupFs.at(CgroupFixture.kernel61V1().build(dir.resolve("61v1"))).layout()).isEqualTo(CgroupLayout.V1);
+        assertThat(CgroupFs.at(CgroupFixture.kernel419().build(dir.resolve("419")))
+                        .layout())
+                .isEqualTo(CgroupLayout.V1);
+        assertThat(CgroupFs.at(CgroupFixture.kernel61V1().build(dir.resolve("61v1")))
+                        .layout())
+                .isEqualTo(CgroupLayout.V1);
         CgroupFs v2 = CgroupFs.at(CgroupFixture.kernel61V2().build(dir.resolve("61v2")));
         assertThat(v2.layout()).isEqualTo(CgroupLayout.V2);
         assertThat(v2.memoryIsV2()).isTrue();
@@ -294,7 +359,14 @@ class KernelLayoutsTest {
 
     @Test
     void cgroupV2Before518SumsKmemFromSlabStacksAndPageTables() {
-        Path root = CgroupFixture.kernel("5.10.0-28-amd64").v2().cgroup("/a", m -> m.kmem(4096)).build(dir);
-        assertThat(MemoryCensus.full(CgroupFs.at(root)).cgroup("/a").orElseThrow().kmemUsage()).hasValue(4096);
+        Path root = CgroupFixture.kernel("5.10.0-28-amd64")
+                .v2()
+                .cgroup("/a", m -> m.kmem(4096))
+                .build(dir);
+        assertThat(MemoryCensus.full(CgroupFs.at(root))
+                        .cgroup("/a")
+                        .orElseThrow()
+                        .kmemUsage())
+                .hasValue(4096);
     }
 }

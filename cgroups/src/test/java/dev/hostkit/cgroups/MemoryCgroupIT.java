@@ -32,10 +32,12 @@ class MemoryCgroupIT {
         try (TestMemoryCgroups t = TestMemoryCgroups.create()) {
             Path child = t.child("app");
             Path data = t.file("pc");
-            Process p = t.startIn(child, "dd if=/dev/zero of=" + data + " bs=1M count=16 status=none && exec sleep 600");
+            Process p =
+                    t.startIn(child, "dd if=/dev/zero of=" + data + " bs=1M count=16 status=none && exec sleep 600");
             CgroupFs fs = CgroupFs.system();
             MemoryCgroup cg = fs.memoryCgroup(TestMemoryCgroups.pathOf(child));
-            // dd done and the shell exec'd into sleep: one task, 16 MiB of page cache (dd may still be exiting after its last write).
+            // dd done and the shell exec'd into sleep: one task, 16 MiB of page cache (dd may still be exiting after
+            // its last write).
             waitFor(() -> cg.read().orElseThrow().stat().getOrDefault("cache", 0L) >= 16L << 20
                     && cg.read().orElseThrow().tasks().orElse(0) == 1);
 
@@ -46,10 +48,13 @@ class MemoryCgroupIT {
                 long before = kernelLong(child, "memory.usage_in_bytes");
                 s = (MemoryStatsV1) cg.read().orElseThrow();
                 long after = kernelLong(child, "memory.usage_in_bytes");
-                equal = before == after && s.usage().getAsLong() == before
+                equal = before == after
+                        && s.usage().getAsLong() == before
                         && s.kmemUsage().getAsLong() == kernelLong(child, "memory.kmem.usage_in_bytes");
             }
-            assertThat(equal).as("usage and kmem usage equal the kernel's files").isTrue();
+            assertThat(equal)
+                    .as("usage and kmem usage equal the kernel's files")
+                    .isTrue();
             assertThat(s.usage().getAsLong()).isGreaterThanOrEqualTo(16L << 20);
             assertThat(s.stat().get("cache")).isGreaterThanOrEqualTo(16L << 20);
             assertThat(s.stat()).containsKeys("total_cache", "total_rss", "hierarchical_memory_limit");
@@ -59,7 +64,8 @@ class MemoryCgroupIT {
             assertThat(s.tasks()).hasValue(1);
             assertThat(s.useHierarchy()).isTrue();
             assertThat(s.oomControl().underOom()).isFalse();
-            assertThat(fs.memoryCgroupOf((int) p.pid())).hasValueSatisfying(c -> assertThat(c.path()).isEqualTo(cg.path()));
+            assertThat(fs.memoryCgroupOf((int) p.pid()))
+                    .hasValueSatisfying(c -> assertThat(c.path()).isEqualTo(cg.path()));
             assertThat(KmemVerdict.ofCgroup(fs, s).active()).isTrue();
 
             MemoryCensus census = MemoryCensus.full(fs);
@@ -109,8 +115,10 @@ class MemoryCgroupIT {
         try (TestMemoryCgroups t = TestMemoryCgroups.create()) {
             // memory.force_empty is write-only (mode 0200): root may open it, but the read fails with EINVAL.
             assertThatThrownBy(() -> KernelFiles.read(t.parent(), "memory.force_empty"))
-                    .isInstanceOfSatisfying(CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
-                    .hasMessageContaining(t.parent().resolve("memory.force_empty").toString());
+                    .isInstanceOfSatisfying(
+                            CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                    .hasMessageContaining(
+                            t.parent().resolve("memory.force_empty").toString());
         }
     }
 
@@ -123,15 +131,17 @@ class MemoryCgroupIT {
                 victims.add(t.child("v" + i));
             }
             List<MemoryCensus> censuses = new ArrayList<>();
-            Thread remover = new Thread(() -> {
-                for (Path v : victims) {
-                    try {
-                        t.rmdir(v);
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                }
-            }, "hk-test-remover");
+            Thread remover = new Thread(
+                    () -> {
+                        for (Path v : victims) {
+                            try {
+                                t.rmdir(v);
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        }
+                    },
+                    "hk-test-remover");
             remover.start();
             while (remover.isAlive()) {
                 censuses.add(MemoryCensus.full(fs, MemoryCensus.Options.DEFAULT.withThreads(1)));
@@ -142,8 +152,10 @@ class MemoryCgroupIT {
             for (MemoryCensus c : censuses) {
                 assertThat(c.problems()).noneMatch(p -> p.contains(ours));
             }
-            assertThat(censuses.get(censuses.size() - 1).cgroups()).extracting(MemoryStats::path)
-                    .contains(ours).noneMatch(p -> p.startsWith(ours + "/"));
+            assertThat(censuses.get(censuses.size() - 1).cgroups())
+                    .extracting(MemoryStats::path)
+                    .contains(ours)
+                    .noneMatch(p -> p.startsWith(ours + "/"));
         }
     }
 
@@ -184,11 +196,13 @@ class MemoryCgroupIT {
 
     @Test
     void containerUsageEqualsTheKernelFileAndAgreesWithDockerStats(DockerEngine docker) throws Exception {
-        String id = docker.run(TestNames.next("cgc"), "sh", "-c", "head -c 25165824 /dev/zero > /tmp/fill && exec sleep 600");
+        String id = docker.run(
+                TestNames.next("cgc"), "sh", "-c", "head -c 25165824 /dev/zero > /tmp/fill && exec sleep 600");
         try {
             CgroupFs fs = CgroupFs.system();
             MemoryCgroup cg = fs.memoryCgroupOf(docker.pid(id)).orElseThrow();
-            assertThat(CgroupOwner.parse(cg.path())).hasValueSatisfying(o -> assertThat(id).startsWith(o.containerId()));
+            assertThat(CgroupOwner.parse(cg.path()))
+                    .hasValueSatisfying(o -> assertThat(id).startsWith(o.containerId()));
             waitFor(() -> cg.read().orElseThrow().stat().getOrDefault("total_cache", 0L) >= 24L << 20);
 
             String failure = null;

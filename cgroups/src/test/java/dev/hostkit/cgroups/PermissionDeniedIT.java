@@ -38,14 +38,24 @@ class PermissionDeniedIT {
         List<String> classpath = new ArrayList<>();
         int n = 0;
         for (Class<?> c : List.of(CgroupException.class, ProcFs.class, ReadAsOtherUser.class)) {
-            Path from = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path from = Path.of(
+                    c.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path to = dir.resolve("cp" + n++ + (Files.isDirectory(from) ? "" : ".jar"));
             copy(from, to);
             classpath.add(to.toString());
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        String out = Sh.run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", java.toString(),
-                "-cp", String.join(":", classpath), ReadAsOtherUser.class.getName(), cg.toString()).strip();
+        String out = Sh.run(
+                        "setpriv",
+                        "--reuid=65534",
+                        "--regid=65534",
+                        "--clear-groups",
+                        java.toString(),
+                        "-cp",
+                        String.join(":", classpath),
+                        ReadAsOtherUser.class.getName(),
+                        cg.toString())
+                .strip();
 
         assertThat(out).startsWith("CgroupException|EACCES|" + stat + "|");
         assertThat(out).contains(stat + ": EACCES (Permission denied)");
@@ -59,28 +69,39 @@ class PermissionDeniedIT {
         Path root = dev.hostkit.testkit.cgroups.CgroupFixture.kernel("5.10.0").build(dir.resolve("host"));
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : s.toList()) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+                Files.setPosixFilePermissions(
+                        p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
             }
         }
         Path cmdline = root.resolve("proc/cmdline");
         Files.setPosixFilePermissions(cmdline, PosixFilePermissions.fromString("---------"));
         String out = runAsNobody("kmem", root.toString());
-        assertThat(out).isEqualTo("false|false|unknown: cannot read " + cmdline + " (EACCES), so whether the kernel was booted "
-                + "with cgroup.memory=nokmem is not known");
+        assertThat(out)
+                .isEqualTo("false|false|unknown: cannot read " + cmdline
+                        + " (EACCES), so whether the kernel was booted " + "with cgroup.memory=nokmem is not known");
     }
 
     private String runAsNobody(String... args) throws Exception {
         List<String> classpath = new ArrayList<>();
         int n = 0;
-        for (Class<?> c : List.of(CgroupException.class, ProcFs.class, ReadAsOtherUser.class, org.slf4j.LoggerFactory.class)) {
-            Path from = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+        for (Class<?> c :
+                List.of(CgroupException.class, ProcFs.class, ReadAsOtherUser.class, org.slf4j.LoggerFactory.class)) {
+            Path from = Path.of(
+                    c.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path to = dir.resolve("kcp" + n++ + (Files.isDirectory(from) ? "" : ".jar"));
             copy(from, to);
             classpath.add(to.toString());
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", java.toString(),
-                "-cp", String.join(":", classpath), ReadAsOtherUser.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                java.toString(),
+                "-cp",
+                String.join(":", classpath),
+                ReadAsOtherUser.class.getName()));
         cmd.addAll(List.of(args));
         return Sh.run(cmd.toArray(String[]::new)).strip();
     }

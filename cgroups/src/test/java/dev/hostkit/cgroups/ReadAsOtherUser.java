@@ -4,8 +4,7 @@ import java.nio.file.Path;
 
 /** Run by {@link PermissionDeniedIT} as an unprivileged user: reads one cgroup (or judges kmem) and prints what went wrong. */
 final class ReadAsOtherUser {
-    private ReadAsOtherUser() {
-    }
+    private ReadAsOtherUser() {}
 
     public static void main(String[] args) {
         if (args.length == 2 && args[0].equals("kmem")) {

@@ -110,7 +110,9 @@ final class TestMemoryCgroups implements AutoCloseable {
         // Anything still inside (a grandchild the shell forked) goes back to the root before rmdir.
         List<Path> all;
         try (Stream<Path> s = Files.walk(parent)) {
-            all = s.filter(Files::isDirectory).sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList();
+            all = s.filter(Files::isDirectory)
+                    .sorted(Comparator.comparingInt(Path::getNameCount).reversed())
+                    .toList();
         } catch (IOException e) {
             all = List.copyOf(made);
         }

@@ -33,8 +33,9 @@ class UnreadableIsNotAbsentTest {
         KmemVerdict v = KmemVerdict.ofHost(CgroupFs.at(root), null);
         assertThat(v.known()).isFalse();
         assertThat(v.active()).isFalse();
-        assertThat(v.reason()).isEqualTo("unknown: cannot read " + cmdline + " (EISDIR), so whether the kernel was booted with "
-                + "cgroup.memory=nokmem is not known");
+        assertThat(v.reason())
+                .isEqualTo("unknown: cannot read " + cmdline + " (EISDIR), so whether the kernel was booted with "
+                        + "cgroup.memory=nokmem is not known");
         assertThat(v.evidence()).contains("cannot read " + cmdline + " (EISDIR)");
     }
 
@@ -80,9 +81,12 @@ class UnreadableIsNotAbsentTest {
     @Test
     void mountPointClimbingOutOfTheRootIsRefused() {
         Path root = CgroupFixture.kernel("6.6.1").v2().build(dir);
-        CgroupFixture.kernel("6.6.1").v2()
-                .hostFile("proc/self/mountinfo", "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
-                        + "30 22 0:26 / /../../../../etc rw,nosuid - cgroup2 cgroup2 rw\n")
+        CgroupFixture.kernel("6.6.1")
+                .v2()
+                .hostFile(
+                        "proc/self/mountinfo",
+                        "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                                + "30 22 0:26 / /../../../../etc rw,nosuid - cgroup2 cgroup2 rw\n")
                 .build(dir.resolve("evil"));
         Path evil = dir.resolve("evil");
         assertThatThrownBy(() -> CgroupFs.at(evil))
@@ -95,9 +99,12 @@ class UnreadableIsNotAbsentTest {
     @Test
     void negativeNumCgroupsIsRefusedAsGarbage() throws Exception {
         Path root = CgroupFixture.kernel("5.10.0")
-                .hostFile("proc/cgroups", "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t5\t-3\t1\n").build(dir);
+                .hostFile("proc/cgroups", "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t5\t-3\t1\n")
+                .build(dir);
         assertThatThrownBy(() -> CgroupFs.at(root).procCgroupsMemoryCount())
-                .isInstanceOf(CgroupParseException.class).hasMessageContaining("proc/cgroups").hasMessageContaining("-3");
+                .isInstanceOf(CgroupParseException.class)
+                .hasMessageContaining("proc/cgroups")
+                .hasMessageContaining("-3");
     }
 
     @Test
@@ -105,12 +112,16 @@ class UnreadableIsNotAbsentTest {
         Path root = CgroupFixture.kernel("5.10.0").build(dir);
         replaceWithDirectory(root, "proc/cgroups");
         assertThatThrownBy(() -> CgroupFs.at(root).procCgroupsMemoryCount())
-                .isInstanceOfSatisfying(CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EISDIR))
+                .isInstanceOfSatisfying(
+                        CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EISDIR))
                 .hasMessageContaining("proc/cgroups");
         // A census does not throw for it: the problem is named and the live cgroups are still counted.
         MemoryCensus census = MemoryCensus.counts(CgroupFs.at(root));
-        assertThat(census.problems()).anySatisfy(p -> assertThat(p).contains("proc/cgroups").contains("EISDIR")
-                .endsWith(": dying count unknown"));
+        assertThat(census.problems())
+                .anySatisfy(p -> assertThat(p)
+                        .contains("proc/cgroups")
+                        .contains("EISDIR")
+                        .endsWith(": dying count unknown"));
         assertThat(census.live()).isPositive();
         Files.delete(root.resolve("proc/cgroups"));
         assertThat(CgroupFs.at(root).procCgroupsMemoryCount()).isEmpty();
@@ -121,7 +132,8 @@ class UnreadableIsNotAbsentTest {
         Path root = CgroupFixture.kernel("6.6.1").v2().build(dir);
         replaceWithDirectory(root, "sys/fs/cgroup/cgroup.controllers");
         assertThatThrownBy(() -> CgroupFs.at(root))
-                .isInstanceOfSatisfying(CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EISDIR))
+                .isInstanceOfSatisfying(
+                        CgroupException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EISDIR))
                 .hasMessageContaining("cgroup.controllers");
     }
 
@@ -130,7 +142,9 @@ class UnreadableIsNotAbsentTest {
         Path root = CgroupFixture.kernel("5.10.0").build(dir);
         replaceWithDirectory(root, "proc/4242/cgroup");
         CgroupFs fs = CgroupFs.at(root);
-        assertThatThrownBy(() -> fs.memoryCgroupOf(4242)).isInstanceOf(CgroupException.class).hasMessageContaining("4242/cgroup");
+        assertThatThrownBy(() -> fs.memoryCgroupOf(4242))
+                .isInstanceOf(CgroupException.class)
+                .hasMessageContaining("4242/cgroup");
         assertThat(fs.memoryCgroupOf(4243)).isEmpty();
     }
 }

@@ -1,8 +1,8 @@
 package dev.hostkit.cli;
 
-import dev.hostkit.core.Printable;
 import dev.hostkit.cgroups.CgroupException;
 import dev.hostkit.cgroups.CgroupOwner;
+import dev.hostkit.core.Printable;
 import dev.hostkit.doctor.CgroupsReport;
 import dev.hostkit.doctor.DockerFacts;
 import picocli.CommandLine.Command;
@@ -21,7 +21,11 @@ import java.util.concurrent.Callable;
  * orphaned pod/container cgroups, risk and remedies. Exit status 0 ok, 1 warn, 2 critical, 64 bad usage,
  * 70 when the cgroups cannot be inspected at all.
  */
-@Command(name = "cgroups", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class, subcommands = ReclaimCommand.class,
+@Command(
+        name = "cgroups",
+        mixinStandardHelpOptions = true,
+        versionProvider = Hostkit.Version.class,
+        subcommands = ReclaimCommand.class,
         description = "Memory cgroup census, kmem verdict, top kmem users, orphaned pod and container cgroups.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {" 0:ok", " 1:warn", " 2:critical", "64:bad usage", "70:the memory cgroups cannot be inspected"})
@@ -34,10 +38,18 @@ final class CgroupsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as one JSON object.")
     boolean json;
 
-    @Option(names = "--top", paramLabel = "N", defaultValue = "10", description = "How many kmem users to list (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--top",
+            paramLabel = "N",
+            defaultValue = "10",
+            description = "How many kmem users to list (default: ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--root", paramLabel = "DIR", defaultValue = "/", description = "Where /proc and /sys are (a fixture tree; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--root",
+            paramLabel = "DIR",
+            defaultValue = "/",
+            description = "Where /proc and /sys are (a fixture tree; default: ${DEFAULT-VALUE}).")
     Path root;
 
     private final boolean liveGiven;
@@ -67,7 +79,8 @@ final class CgroupsCommand implements Callable<Integer> {
      * @param liveContainerIds containers that exist, or {@code null} when unknown
      */
     static int run(String[] args, Set<String> livePodUids, Set<String> liveContainerIds) {
-        return Hostkit.run("cgroups", new CgroupsCommand(true, livePodUids, liveContainerIds), System.out, System.err, args);
+        return Hostkit.run(
+                "cgroups", new CgroupsCommand(true, livePodUids, liveContainerIds), System.out, System.err, args);
     }
 
     @Override
@@ -80,16 +93,22 @@ final class CgroupsCommand implements Callable<Integer> {
             if (!liveGiven && root.equals(Path.of("/"))) {
                 // This host: ask its Docker Engine who exists; without one, orphans stay unjudged (said in the report).
                 DockerFacts.LiveIds live = DockerFacts.liveIdsOrNull(new ArrayList<>());
-                report = live == null ? CgroupsReport.of(root, top, null, null, null)
-                        : CgroupsReport.of(root, top, live.podUids(), live.containerIds(), Set.of(CgroupOwner.Runtime.DOCKER));
+                report = live == null
+                        ? CgroupsReport.of(root, top, null, null, null)
+                        : CgroupsReport.of(
+                                root, top, live.podUids(), live.containerIds(), Set.of(CgroupOwner.Runtime.DOCKER));
             } else {
                 report = CgroupsReport.of(root, top, livePodUids, liveContainerIds, null);
             }
         } catch (CgroupException e) {
-            spec.commandLine().getErr().println("hostkit cgroups: cannot inspect the memory cgroups: " + e.getMessage());
+            spec.commandLine()
+                    .getErr()
+                    .println("hostkit cgroups: cannot inspect the memory cgroups: " + e.getMessage());
             return EX_CANNOT_INSPECT;
         }
-        spec.commandLine().getOut().println(json ? CgroupsReport.toJson(report) : Printable.escapeLines(CgroupsReport.toText(report)));
+        spec.commandLine()
+                .getOut()
+                .println(json ? CgroupsReport.toJson(report) : Printable.escapeLines(CgroupsReport.toText(report)));
         return report.exitStatus();
     }
 }

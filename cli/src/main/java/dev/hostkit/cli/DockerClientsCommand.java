@@ -1,7 +1,7 @@
 package dev.hostkit.cli;
 
-import dev.hostkit.core.Printable;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hostkit.core.Printable;
 import dev.hostkit.doctor.DockerSocketClients;
 import dev.hostkit.netlink.NetlinkException;
 import dev.hostkit.netlink.UnixSocketClients.ClientProcess;
@@ -23,7 +23,10 @@ import java.util.concurrent.Callable;
  * {@code hostkit docker clients [--json]}: every process connected to the engine's socket, most connections first,
  * from the kernel's socket table (no call to the engine). Process names and command lines are escaped for the terminal.
  */
-@Command(name = "clients", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+@Command(
+        name = "clients",
+        mixinStandardHelpOptions = true,
+        versionProvider = Hostkit.Version.class,
         description = "Every process connected to the engine's socket: connections, idle ones, container.")
 final class DockerClientsCommand implements Callable<Integer> {
     @Spec
@@ -32,10 +35,15 @@ final class DockerClientsCommand implements Callable<Integer> {
     @ParentCommand
     DockerCommand docker;
 
-    @Option(names = "--json", description = "One JSON object with a clients list (pid, comm, container, connections, idle, ...).")
+    @Option(
+            names = "--json",
+            description = "One JSON object with a clients list (pid, comm, container, connections, idle, ...).")
     boolean json;
 
-    @Option(names = {"-H", "--host"}, paramLabel = "unix:///path", description = "The engine's socket (default: DOCKER_HOST, else /var/run/docker.sock).")
+    @Option(
+            names = {"-H", "--host"},
+            paramLabel = "unix:///path",
+            description = "The engine's socket (default: DOCKER_HOST, else /var/run/docker.sock).")
     String host;
 
     @Override
@@ -70,9 +78,20 @@ final class DockerClientsCommand implements Callable<Integer> {
         rows.add(new String[] {"PID", "COMM", "CONTAINER", "CONNECTIONS", "IDLE", "COMMAND"});
         for (ClientProcess c : s.clients()) {
             String who = c.listenerOwner() ? " (engine)" : c.currentProcess() ? " (hostkit)" : "";
-            rows.add(new String[] {Integer.toString(c.process().pid()), Printable.escape(c.process().comm()) + who,
-                    c.process().containerId().isEmpty() ? "-" : c.process().containerId().substring(0, Math.min(12, c.process().containerId().length())),
-                    Integer.toString(c.connections()), Integer.toString(c.idle()), Printable.escape(c.process().commandLine())});
+            rows.add(new String[] {
+                Integer.toString(c.process().pid()),
+                Printable.escape(c.process().comm()) + who,
+                c.process().containerId().isEmpty()
+                        ? "-"
+                        : c.process()
+                                .containerId()
+                                .substring(
+                                        0,
+                                        Math.min(12, c.process().containerId().length())),
+                Integer.toString(c.connections()),
+                Integer.toString(c.idle()),
+                Printable.escape(c.process().commandLine())
+            });
         }
         int[] width = new int[5];
         for (String[] r : rows) {
@@ -81,8 +100,14 @@ final class DockerClientsCommand implements Callable<Integer> {
             }
         }
         StringBuilder b = new StringBuilder();
-        b.append(Printable.escape(s.socketPath().toString())).append(": ").append(s.connections()).append(" connections, ")
-                .append(s.clients().size()).append(" processes").append(s.unowned() > 0 ? ", " + s.unowned() + " unowned" : "").append('\n');
+        b.append(Printable.escape(s.socketPath().toString()))
+                .append(": ")
+                .append(s.connections())
+                .append(" connections, ")
+                .append(s.clients().size())
+                .append(" processes")
+                .append(s.unowned() > 0 ? ", " + s.unowned() + " unowned" : "")
+                .append('\n');
         for (String[] r : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < 6; i++) {

@@ -17,11 +17,19 @@ import java.util.concurrent.Callable;
  * {@code hostkit docker ps|events|clients}, all with {@code --host unix:///path} (here or after the subcommand; else
  * {@code DOCKER_HOST}, else the system socket). Exit status 0, 1 the engine refused, 64 bad usage, 69 engine unavailable.
  */
-@Command(name = "docker", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+@Command(
+        name = "docker",
+        mixinStandardHelpOptions = true,
+        versionProvider = Hostkit.Version.class,
         description = "The Docker Engine, through hostkit's client.",
         subcommands = {DockerPsCommand.class, DockerEventsCommand.class, DockerClientsCommand.class},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {" 0:done", " 1:the engine answered with an error", "64:bad usage", "69:the engine cannot be reached"})
+        exitCodeList = {
+            " 0:done",
+            " 1:the engine answered with an error",
+            "64:bad usage",
+            "69:the engine cannot be reached"
+        })
 public final class DockerCommand implements Callable<Integer> {
     static final int EX_UNAVAILABLE = Hostkit.EX_UNAVAILABLE;
 
@@ -33,7 +41,10 @@ public final class DockerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-H", "--host"}, paramLabel = "unix:///path", description = "The engine's socket (default: DOCKER_HOST, else /var/run/docker.sock).")
+    @Option(
+            names = {"-H", "--host"},
+            paramLabel = "unix:///path",
+            description = "The engine's socket (default: DOCKER_HOST, else /var/run/docker.sock).")
     String host;
 
     /**

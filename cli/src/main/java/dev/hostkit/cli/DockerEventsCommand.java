@@ -1,8 +1,8 @@
 package dev.hostkit.cli;
 
-import dev.hostkit.core.Printable;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hostkit.core.Printable;
 import dev.hostkit.docker.ContainerSummary;
 import dev.hostkit.docker.ContainerWatch;
 import dev.hostkit.docker.DockerClient;
@@ -24,7 +24,10 @@ import java.util.concurrent.Callable;
  * gapless {@link ContainerWatch}: a dropped connection or engine restart is retried and resumed, and a gap the engine
  * could not fill is printed, never hidden. What the engine sent is escaped before it reaches the terminal.
  */
-@Command(name = "events", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+@Command(
+        name = "events",
+        mixinStandardHelpOptions = true,
+        versionProvider = Hostkit.Version.class,
         description = "The containers, then the engine's events until interrupted; reconnects and reports gaps.")
 final class DockerEventsCommand implements Callable<Integer> {
     @Spec
@@ -36,16 +39,23 @@ final class DockerEventsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per line: snapshot, event or gap.")
     boolean json;
 
-    @Option(names = {"-H", "--host"}, paramLabel = "unix:///path", description = "The engine's socket (default: DOCKER_HOST, else /var/run/docker.sock).")
+    @Option(
+            names = {"-H", "--host"},
+            paramLabel = "unix:///path",
+            description = "The engine's socket (default: DOCKER_HOST, else /var/run/docker.sock).")
     String host;
 
-    @Option(names = "--max-events", paramLabel = "N", description = "Stop after N events (snapshots and gaps not counted); default: follow until interrupted.")
+    @Option(
+            names = "--max-events",
+            paramLabel = "N",
+            description = "Stop after N events (snapshots and gaps not counted); default: follow until interrupted.")
     Integer maxEvents;
 
     @Override
     public Integer call() {
         if (maxEvents != null && maxEvents < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-events must be at least 1, got " + maxEvents);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--max-events must be at least 1, got " + maxEvents);
         }
         return docker.withClient(spec, host, this::follow);
     }
@@ -60,8 +70,9 @@ final class DockerEventsCommand implements Callable<Integer> {
             int events = 0;
             for (WatchEvent e : watch) {
                 if (e instanceof WatchEvent.Disconnected d) {
-                    err.println("hostkit docker events: " + Printable.escape(d.cause().getMessage()) + "; retry " + d.attempt()
-                            + " in " + d.retryIn().toMillis() + " ms");
+                    err.println("hostkit docker events: "
+                            + Printable.escape(d.cause().getMessage()) + "; retry " + d.attempt() + " in "
+                            + d.retryIn().toMillis() + " ms");
                     err.flush();
                     continue;
                 }
@@ -83,10 +94,17 @@ final class DockerEventsCommand implements Callable<Integer> {
     /** One line per item: {@code snapshot N containers since T} (then a line per container), an event, or a gap. */
     static String toText(WatchEvent e) {
         if (e instanceof WatchEvent.Snapshot s) {
-            StringBuilder b = new StringBuilder("snapshot ").append(s.containers().size()).append(" containers since ").append(s.since());
+            StringBuilder b = new StringBuilder("snapshot ")
+                    .append(s.containers().size())
+                    .append(" containers since ")
+                    .append(s.since());
             for (ContainerSummary c : s.containers()) {
-                b.append("\n  ").append(Printable.escape(c.id().substring(0, Math.min(12, c.id().length())))).append(' ')
-                        .append(Printable.escape(c.state())).append(' ').append(Printable.escape(String.join(",", c.names())));
+                b.append("\n  ")
+                        .append(Printable.escape(c.id().substring(0, Math.min(12, c.id().length()))))
+                        .append(' ')
+                        .append(Printable.escape(c.state()))
+                        .append(' ')
+                        .append(Printable.escape(String.join(",", c.names())));
             }
             return b.toString();
         }
@@ -102,8 +120,8 @@ final class DockerEventsCommand implements Callable<Integer> {
     static String toText(Event e) {
         Instant at = Instant.ofEpochSecond(0, e.timeNanos());
         String name = e.attributes().getOrDefault("name", "");
-        return at + " " + Printable.escape(e.type()) + " " + Printable.escape(e.action()) + " " + Printable.escape(e.actorId())
-                + (name.isEmpty() ? "" : " (name=" + Printable.escape(name) + ")");
+        return at + " " + Printable.escape(e.type()) + " " + Printable.escape(e.action()) + " "
+                + Printable.escape(e.actorId()) + (name.isEmpty() ? "" : " (name=" + Printable.escape(name) + ")");
     }
 
     /** A snapshot ({@code kind} "snapshot", {@code since}, {@code containers}), an event or a gap as one JSON object. */
@@ -120,7 +138,10 @@ final class DockerEventsCommand implements Callable<Integer> {
                 c.names().forEach(one.putArray("Names")::add);
             }
         } else if (e instanceof WatchEvent.Gap g) {
-            n.put("kind", "gap").put("from", g.from().toString()).put("to", g.to().toString()).put("reason", g.reason());
+            n.put("kind", "gap")
+                    .put("from", g.from().toString())
+                    .put("to", g.to().toString())
+                    .put("reason", g.reason());
         } else {
             throw new IllegalArgumentException("not printed: " + e);
         }
@@ -130,7 +151,11 @@ final class DockerEventsCommand implements Callable<Integer> {
     /** An event in the engine's own key names, with {@code kind} "event". */
     static String toJson(Event ev) {
         ObjectNode n = DockerPsCommand.JSON.createObjectNode();
-        n.put("kind", "event").put("Type", ev.type()).put("Action", ev.action()).put("Id", ev.actorId()).put("TimeNano", ev.timeNanos());
+        n.put("kind", "event")
+                .put("Type", ev.type())
+                .put("Action", ev.action())
+                .put("Id", ev.actorId())
+                .put("TimeNano", ev.timeNanos());
         ObjectNode attrs = n.putObject("Attributes");
         ev.attributes().forEach(attrs::put);
         return DockerPsCommand.write(n);

@@ -1,9 +1,9 @@
 package dev.hostkit.cli;
 
-import dev.hostkit.core.Printable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hostkit.core.Printable;
 import dev.hostkit.docker.ContainerSummary;
 import dev.hostkit.docker.DockerClient;
 import dev.hostkit.docker.ListContainersRequest;
@@ -22,7 +22,10 @@ import java.util.concurrent.Callable;
  * {@code hostkit docker ps [--all] [--json]}: the engine's containers as a table, or one JSON object per line in the
  * engine's own key names. What the engine sent is escaped before it reaches the terminal.
  */
-@Command(name = "ps", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+@Command(
+        name = "ps",
+        mixinStandardHelpOptions = true,
+        versionProvider = Hostkit.Version.class,
         description = "List containers (running ones unless --all).")
 final class DockerPsCommand implements Callable<Integer> {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -37,13 +40,18 @@ final class DockerPsCommand implements Callable<Integer> {
     @ParentCommand
     DockerCommand docker;
 
-    @Option(names = {"-a", "--all"}, description = "Also stopped containers.")
+    @Option(
+            names = {"-a", "--all"},
+            description = "Also stopped containers.")
     boolean all;
 
     @Option(names = "--json", description = "One JSON object per container.")
     boolean json;
 
-    @Option(names = {"-H", "--host"}, paramLabel = "unix:///path", description = "The engine's socket (default: DOCKER_HOST, else /var/run/docker.sock).")
+    @Option(
+            names = {"-H", "--host"},
+            paramLabel = "unix:///path",
+            description = "The engine's socket (default: DOCKER_HOST, else /var/run/docker.sock).")
     String host;
 
     @Override
@@ -52,7 +60,8 @@ final class DockerPsCommand implements Callable<Integer> {
     }
 
     private int ps(DockerClient client) {
-        List<ContainerSummary> list = client.listContainers(ListContainersRequest.builder().all(all).build());
+        List<ContainerSummary> list =
+                client.listContainers(ListContainersRequest.builder().all(all).build());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             for (ContainerSummary c : list) {
@@ -63,9 +72,16 @@ final class DockerPsCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"CONTAINER ID", "IMAGE", "STATE", "STATUS", "NAMES"});
         for (ContainerSummary c : list) {
-            List<String> names = c.names().stream().map(n -> n.startsWith("/") ? n.substring(1) : n).toList();
-            rows.add(new String[] {c.id().substring(0, Math.min(12, c.id().length())), c.image(), c.state(), c.status(),
-                String.join(",", names)});
+            List<String> names = c.names().stream()
+                    .map(n -> n.startsWith("/") ? n.substring(1) : n)
+                    .toList();
+            rows.add(new String[] {
+                c.id().substring(0, Math.min(12, c.id().length())),
+                c.image(),
+                c.state(),
+                c.status(),
+                String.join(",", names)
+            });
         }
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {

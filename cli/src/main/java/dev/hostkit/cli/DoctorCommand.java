@@ -15,9 +15,9 @@ import picocli.CommandLine.TypeConversionException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -27,11 +27,20 @@ import java.util.concurrent.Callable;
  * {@code --check NAME --npd [--root DIR]}: one check as a node-problem-detector plugin ({@link NpdCheck}: 0 ok,
  * 1 problem, 2 could not look).
  */
-@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
-        description = "Host health report: kernel and file handles, memory cgroups, macvlans, the guardian's state, Docker.",
+@Command(
+        name = "doctor",
+        mixinStandardHelpOptions = true,
+        versionProvider = Hostkit.Version.class,
+        description =
+                "Host health report: kernel and file handles, memory cgroups, macvlans, the guardian's state, Docker.",
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {" 0:healthy", " 1:warnings", " 2:critical", " 3:report printed, but the metrics file could not be written",
-            "64:bad usage"})
+        exitCodeList = {
+            " 0:healthy",
+            " 1:warnings",
+            " 2:critical",
+            " 3:report printed, but the metrics file could not be written",
+            "64:bad usage"
+        })
 final class DoctorCommand implements Callable<Integer> {
     static final int EX_METRICS_FILE = 3;
 
@@ -41,32 +50,59 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as one JSON object.")
     boolean json;
 
-    @Option(names = "--metrics-file", paramLabel = "FILE", description = "Also write Prometheus text here, atomically (node_exporter's textfile collector).")
+    @Option(
+            names = "--metrics-file",
+            paramLabel = "FILE",
+            description = "Also write Prometheus text here, atomically (node_exporter's textfile collector).")
     Path metricsFile;
 
-    @Option(names = "--metrics-mode", paramLabel = "MODE", defaultValue = "0644", converter = FileMode.Parser.class,
-            description = "Octal file mode of the metrics file (default: ${DEFAULT-VALUE}: node_exporter runs as another user); no group or other write.")
+    @Option(
+            names = "--metrics-mode",
+            paramLabel = "MODE",
+            defaultValue = "0644",
+            converter = FileMode.Parser.class,
+            description =
+                    "Octal file mode of the metrics file (default: ${DEFAULT-VALUE}: node_exporter runs as another user); no group or other write.")
     FileMode metricsMode;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", description = "The guardian's state directory: adds the guardian section.")
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            description = "The guardian's state directory: adds the guardian section.")
     Path stateDir;
 
-    @Option(names = "--clients-history", paramLabel = "FILE",
-            description = "Keep the Docker socket clients' survey here between runs: adds growth per process and the age of the oldest connection.")
+    @Option(
+            names = "--clients-history",
+            paramLabel = "FILE",
+            description =
+                    "Keep the Docker socket clients' survey here between runs: adds growth per process and the age of the oldest connection.")
     Path clientsHistory;
 
-    @Option(names = "--check-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "How long each check may take before it is reported as timed out (0.1..3600, default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--check-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "10",
+            description =
+                    "How long each check may take before it is reported as timed out (0.1..3600, default: ${DEFAULT-VALUE}).")
     double checkTimeout;
 
-    @Option(names = "--check", paramLabel = "NAME", description = "With --npd: run one check as a node-problem-detector plugin: "
-            + "MacvlanLost, MemcgIdPressure, DockerEngineDown or DockerSocketLeak.")
+    @Option(
+            names = "--check",
+            paramLabel = "NAME",
+            description = "With --npd: run one check as a node-problem-detector plugin: "
+                    + "MacvlanLost, MemcgIdPressure, DockerEngineDown or DockerSocketLeak.")
     String check;
 
-    @Option(names = "--npd", description = "With --check: one line of at most 80 characters, exit 0 ok, 1 problem, 2 could not look (NPD's meaning).")
+    @Option(
+            names = "--npd",
+            description =
+                    "With --check: one line of at most 80 characters, exit 0 ok, 1 problem, 2 could not look (NPD's meaning).")
     boolean npd;
 
-    @Option(names = "--root", paramLabel = "DIR", description = "With --npd: where the host's / is (default: $HOSTKIT_ROOT, else /).")
+    @Option(
+            names = "--root",
+            paramLabel = "DIR",
+            description = "With --npd: where the host's / is (default: $HOSTKIT_ROOT, else /).")
     String root;
 
     @Override
@@ -88,7 +124,10 @@ final class DoctorCommand implements Callable<Integer> {
             try {
                 MetricsFiles.write(metricsFile, PrometheusText.of(report.metrics()), metricsMode.permissions());
             } catch (IOException e) {
-                spec.commandLine().getErr().println("hostkit doctor: cannot write metrics file " + metricsFile + ": " + MetricsFiles.why(e));
+                spec.commandLine()
+                        .getErr()
+                        .println("hostkit doctor: cannot write metrics file " + metricsFile + ": "
+                                + MetricsFiles.why(e));
                 return EX_METRICS_FILE;
             }
         }
@@ -99,11 +138,14 @@ final class DoctorCommand implements Callable<Integer> {
     private int npd() {
         PrintWriter out = spec.commandLine().getOut();
         if (!npd || check == null || json || metricsFile != null) {
-            throw new ParameterException(spec.commandLine(), "--check NAME goes with --npd (and --root with both), without --json or --metrics-file");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--check NAME goes with --npd (and --root with both), without --json or --metrics-file");
         }
         NpdCheck.Answer a;
         try {
-            a = NpdCheck.check(NpdCheck.Name.parse(check), HostRoot.of(root, System.getenv()), stateDir, System.getenv());
+            a = NpdCheck.check(
+                    NpdCheck.Name.parse(check), HostRoot.of(root, System.getenv()), stateDir, System.getenv());
         } catch (IllegalArgumentException e) {
             a = new NpdCheck.Answer(NpdCheck.UNKNOWN, "hostkit doctor: " + e.getMessage());
         }
@@ -133,7 +175,9 @@ final class DoctorCommand implements Callable<Integer> {
                 StringBuilder rwx = new StringBuilder();
                 for (int shift = 6; shift >= 0; shift -= 3) {
                     int bits = mode >> shift;
-                    rwx.append((bits & 4) != 0 ? 'r' : '-').append((bits & 2) != 0 ? 'w' : '-').append((bits & 1) != 0 ? 'x' : '-');
+                    rwx.append((bits & 4) != 0 ? 'r' : '-')
+                            .append((bits & 2) != 0 ? 'w' : '-')
+                            .append((bits & 1) != 0 ? 'x' : '-');
                 }
                 return new FileMode(PosixFilePermissions.fromString(rwx.toString()));
             }

@@ -28,23 +28,43 @@ import java.util.concurrent.TimeUnit;
  * socket and exits 0), or with {@code --once} snapshots and reconciles once. Exit status: 0 fine, 1 a repair failed
  * ({@code --once}), 2 could not start, 64 bad usage.
  */
-@Command(name = "guard", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
-        description = {"The macvlan guardian: keeps containers' macvlan interfaces alive across the loss of their parent.",
-            "One JSON line per event on stdout; runs until SIGTERM or SIGINT, or once with --once."},
+@Command(
+        name = "guard",
+        mixinStandardHelpOptions = true,
+        versionProvider = Hostkit.Version.class,
+        description = {
+            "The macvlan guardian: keeps containers' macvlan interfaces alive across the loss of their parent.",
+            "One JSON line per event on stdout; runs until SIGTERM or SIGINT, or once with --once."
+        },
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {" 0:stopped by a signal, or --once with no failed repair", " 1:--once and a repair failed",
-            " 2:could not start", "64:bad usage"})
+        exitCodeList = {
+            " 0:stopped by a signal, or --once with no failed repair",
+            " 1:--once and a repair failed",
+            " 2:could not start",
+            "64:bad usage"
+        })
 public final class GuardCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", required = true, description = "Where the snapshots are kept (0700, the guardian's own).")
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            required = true,
+            description = "Where the snapshots are kept (0700, the guardian's own).")
     Path stateDir;
 
-    @Option(names = "--parent", paramLabel = "NAME", description = "Guard only macvlans on this parent (repeatable; default: all).")
+    @Option(
+            names = "--parent",
+            paramLabel = "NAME",
+            description = "Guard only macvlans on this parent (repeatable; default: all).")
     List<String> parents = new ArrayList<>();
 
-    @Option(names = "--resync-seconds", paramLabel = "N", defaultValue = "3", description = "Full pass interval, 0.1..86400 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--resync-seconds",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "Full pass interval, 0.1..86400 (default: ${DEFAULT-VALUE}).")
     double resyncSeconds;
 
     @Option(names = "--once", description = "Snapshot and reconcile once, then exit.")
@@ -53,20 +73,35 @@ public final class GuardCommand implements Callable<Integer> {
     @Option(names = "--metrics-file", paramLabel = "FILE", description = "Write Prometheus text here after each pass.")
     Path metricsFile;
 
-    @Option(names = "--netns", paramLabel = "PATH", description = "Watch only this namespace (repeatable; default: every namespace).")
+    @Option(
+            names = "--netns",
+            paramLabel = "PATH",
+            description = "Watch only this namespace (repeatable; default: every namespace).")
     List<Path> namespaces = new ArrayList<>();
 
-    @Option(names = "--recreate-vlan-parents", description = "Make a lost VLAN parent again when its lower device returns.")
+    @Option(
+            names = "--recreate-vlan-parents",
+            description = "Make a lost VLAN parent again when its lower device returns.")
     boolean recreateVlanParents;
 
-    @Option(names = "--announce", paramLabel = "N", defaultValue = "3",
-            description = "Announce each repaired address N times, 100 ms apart (gratuitous ARP / unsolicited NA); 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--announce",
+            paramLabel = "N",
+            defaultValue = "3",
+            description =
+                    "Announce each repaired address N times, 100 ms apart (gratuitous ARP / unsolicited NA); 0 = off (default: ${DEFAULT-VALUE}).")
     int announce;
 
     /** Parsed command line. */
-    record Options(Path stateDir, List<String> parents, Duration resync, boolean once, Path metricsFile, List<Path> namespaces,
-                   boolean recreateVlanParents, int announce) {
-    }
+    record Options(
+            Path stateDir,
+            List<String> parents,
+            Duration resync,
+            boolean once,
+            Path metricsFile,
+            List<Path> namespaces,
+            boolean recreateVlanParents,
+            int announce) {}
 
     /**
      * Runs the command.
@@ -90,10 +125,19 @@ public final class GuardCommand implements Callable<Integer> {
             }
         }
         if (announce < 0 || announce > Announcement.MAX_COUNT) {
-            throw new ParameterException(spec.commandLine(), "--announce must be a count of rounds in 0.." + Announcement.MAX_COUNT
-                    + " (0: off), was " + announce);
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--announce must be a count of rounds in 0.." + Announcement.MAX_COUNT + " (0: off), was "
+                            + announce);
         }
-        Options o = new Options(stateDir, List.copyOf(checked), resync, once, metricsFile, List.copyOf(namespaces), recreateVlanParents,
+        Options o = new Options(
+                stateDir,
+                List.copyOf(checked),
+                resync,
+                once,
+                metricsFile,
+                List.copyOf(namespaces),
+                recreateVlanParents,
                 announce);
         return run(o, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
@@ -101,12 +145,16 @@ public final class GuardCommand implements Callable<Integer> {
     static int run(Options o, PrintWriter out, PrintWriter err) {
         Object printLock = new Object();
         boolean[] failed = {false};
-        MacvlanGuardian.Builder b = MacvlanGuardian.builder().stateDir(o.stateDir()).parents(o.parents()).resync(o.resync())
+        MacvlanGuardian.Builder b = MacvlanGuardian.builder()
+                .stateDir(o.stateDir())
+                .parents(o.parents())
+                .resync(o.resync())
                 .recreateVlanParents(o.recreateVlanParents())
                 .announce(o.announce() == 0 ? Announcement.OFF : Announcement.times(o.announce()))
                 .listener(e -> {
                     synchronized (printLock) {
-                        if (e.type() == GuardEvent.Type.REPAIR_FAILED || e.type() == GuardEvent.Type.PARENT_RECREATE_FAILED) {
+                        if (e.type() == GuardEvent.Type.REPAIR_FAILED
+                                || e.type() == GuardEvent.Type.PARENT_RECREATE_FAILED) {
                             failed[0] = true;
                         }
                         out.println(e.toJsonLine());

@@ -8,8 +8,7 @@ import sun.misc.Signal;
  * ({@code jdk.unsupported}); where it is missing, a shutdown hook runs the callback instead.
  */
 final class GuardSignals {
-    private GuardSignals() {
-    }
+    private GuardSignals() {}
 
     static void onTermination(Runnable callback) {
         try {

@@ -11,8 +11,7 @@ final class HostRoot {
     /** The environment variable naming the host root, as deploy/node-problem-detector/README.md sets it. */
     static final String ENV = "HOSTKIT_ROOT";
 
-    private HostRoot() {
-    }
+    private HostRoot() {}
 
     /**
      * The host root.

@@ -25,7 +25,10 @@ import java.util.concurrent.Callable;
  * The {@code hostkit} command: a host health report ({@code doctor}) and tools built on the library modules.
  * Usage errors print one line and a hint and exit 64; no error prints a stack trace unless {@code --debug} is given.
  */
-@Command(name = "hostkit", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
+@Command(
+        name = "hostkit",
+        mixinStandardHelpOptions = true,
+        versionProvider = Hostkit.Version.class,
         description = "Host health and container networking tools.",
         footer = {"", "Bash completion: source <(hostkit completion)"})
 public final class Hostkit implements Callable<Integer> {
@@ -95,7 +98,8 @@ public final class Hostkit implements Callable<Integer> {
             for (Map.Entry<String, Object> c : commands.entrySet()) {
                 cl.addSubcommand(c.getKey(), c.getValue());
             }
-            cl.setOut(o).setErr(e)
+            cl.setOut(o)
+                    .setErr(e)
                     // "@file" would read any file into the arguments, and echo it in an error: not for a root tool.
                     .setExpandAtFiles(false)
                     // "--state-dir --jsn" is a missing value, not a directory named "--jsn".
@@ -120,7 +124,9 @@ public final class Hostkit implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "which command? " + String.join(", ", spec.subcommands().keySet()));
+        throw new ParameterException(
+                spec.commandLine(),
+                "which command? " + String.join(", ", spec.subcommands().keySet()));
     }
 
     private static IParameterExceptionHandler usageError(boolean debug) {
@@ -138,8 +144,9 @@ public final class Hostkit implements Callable<Integer> {
 
     private static IExecutionExceptionHandler failure(boolean debug) {
         return (ex, cmd, parsed) -> {
-            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + Printable.escape(oneLine(ex))
-                    + (debug ? "" : " (--debug shows where)"));
+            cmd.getErr()
+                    .println(cmd.getCommandSpec().qualifiedName() + ": " + Printable.escape(oneLine(ex))
+                            + (debug ? "" : " (--debug shows where)"));
             if (debug) {
                 ex.printStackTrace(cmd.getErr());
             }
@@ -162,7 +169,8 @@ public final class Hostkit implements Callable<Integer> {
     /** An exception's message on one line; its type when it has none, or when it is not a usage error. */
     static String oneLine(Throwable t) {
         String m = t.getMessage();
-        String text = m == null || m.isBlank() ? t.getClass().getSimpleName()
+        String text = m == null || m.isBlank()
+                ? t.getClass().getSimpleName()
                 : t instanceof ParameterException ? m : t.getClass().getSimpleName() + ": " + m;
         return String.join("; ", text.strip().split("\\R+"));
     }

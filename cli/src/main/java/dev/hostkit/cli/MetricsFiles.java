@@ -19,8 +19,7 @@ final class MetricsFiles {
     /** 0644: node_exporter's textfile collector does not run as root. */
     static final Set<PosixFilePermission> WORLD_READABLE = AtomicFiles.WORLD_READABLE;
 
-    private MetricsFiles() {
-    }
+    private MetricsFiles() {}
 
     static void write(Path target, String content, Set<PosixFilePermission> mode) throws IOException {
         AtomicFiles.write(target, content.getBytes(StandardCharsets.UTF_8), mode);

@@ -8,8 +8,8 @@ import dev.hostkit.docker.DockerException;
 import dev.hostkit.docker.DockerTimeoutException;
 import dev.hostkit.docker.DockerUnavailableException;
 import dev.hostkit.docker.Ping;
-import dev.hostkit.doctor.Doctor;
 import dev.hostkit.doctor.DockerSocketClients;
+import dev.hostkit.doctor.Doctor;
 import dev.hostkit.doctor.DoctorReport;
 
 import java.nio.file.Path;
@@ -31,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 final class NpdCheck {
     /** NPD's default {@code max_output_length}; hostkit's configs keep it. */
     static final int MAX_LINE = 80;
+
     static final int OK = 0;
     static final int PROBLEM = 1;
     static final int UNKNOWN = 2;
@@ -38,11 +39,15 @@ final class NpdCheck {
     static final String GUARD_STATE_DIR = "var/lib/hostkit/guard";
     /** The Docker Engine's socket under the host root, when DOCKER_HOST does not say otherwise. */
     static final String DOCKER_SOCKET = "var/run/docker.sock";
+
     private static final Duration PING_DEADLINE = Duration.ofSeconds(3);
 
     /** The checks, named as the node conditions they set. */
     enum Name {
-        MacvlanLost, MemcgIdPressure, DockerEngineDown, DockerSocketLeak;
+        MacvlanLost,
+        MemcgIdPressure,
+        DockerEngineDown,
+        DockerSocketLeak;
 
         static Name parse(String s) {
             for (Name n : values()) {
@@ -63,8 +68,7 @@ final class NpdCheck {
         }
     }
 
-    private NpdCheck() {
-    }
+    private NpdCheck() {}
 
     /**
      * Runs one check.
@@ -88,23 +92,27 @@ final class NpdCheck {
     /** The doctor's Docker-socket-clients judgement: a process holding more than 32 connections is a problem. */
     static Answer dockerSocketLeak(String host) {
         DockerSocketClients.Verdict v = DockerSocketClients.check(host, DockerSocketClients.DEFAULT_THRESHOLD);
-        return new Answer(switch (v.status()) {
-            case OK -> OK;
-            case PROBLEM -> PROBLEM;
-            case UNKNOWN -> UNKNOWN;
-        }, v.message());
+        return new Answer(
+                switch (v.status()) {
+                    case OK -> OK;
+                    case PROBLEM -> PROBLEM;
+                    case UNKNOWN -> UNKNOWN;
+                },
+                v.message());
     }
 
     /** The guardian's snapshots against the host now, judged as the doctor's guardian section does. */
     @SuppressWarnings("unchecked")
     static Answer macvlanLost(Path stateDir) {
-        List<Doctor.Check> checks = Doctor.checks(stateDir).stream().filter(c -> c.area().equals("guardian")).toList();
+        List<Doctor.Check> checks = Doctor.checks(stateDir).stream()
+                .filter(c -> c.area().equals("guardian"))
+                .toList();
         DoctorReport r = Doctor.examine(checks);
         if (!r.cannotSee().isEmpty()) {
             return new Answer(UNKNOWN, r.cannotSee().get(0));
         }
-        List<Map<String, Object>> ifs = (List<Map<String, Object>>) r.sections().getOrDefault("guardian", Map.of())
-                .getOrDefault("interfaces", List.of());
+        List<Map<String, Object>> ifs = (List<Map<String, Object>>)
+                r.sections().getOrDefault("guardian", Map.of()).getOrDefault("interfaces", List.of());
         List<String> lost = new ArrayList<>();
         long present = 0;
         for (Map<String, Object> i : ifs) {
@@ -112,7 +120,8 @@ final class NpdCheck {
             if (status.equals("present")) {
                 present++;
             } else if (status.equals("missing")) {
-                lost.add(i.get("interface") + " missing in " + i.get("namespace") + " (parent " + i.get("parent") + " present)");
+                lost.add(i.get("interface") + " missing in " + i.get("namespace") + " (parent " + i.get("parent")
+                        + " present)");
             } else if (status.equals("waiting for parent")) {
                 lost.add(i.get("interface") + " in " + i.get("namespace") + " waits for parent " + i.get("parent"));
             }
@@ -150,19 +159,22 @@ final class NpdCheck {
     /** {@code HEAD /_ping} with a one-shot client, within {@link #PING_DEADLINE}. */
     static Answer dockerEngineDown(String host) {
         CompletableFuture<Answer> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                f.complete(ping(host));
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        }, "hostkit-npd-ping");
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        f.complete(ping(host));
+                    } catch (Throwable e) {
+                        f.completeExceptionally(e);
+                    }
+                },
+                "hostkit-npd-ping");
         t.setDaemon(true); // abandoned when the deadline passes; the process exits anyway
         t.start();
         try {
             return f.get(PING_DEADLINE.toMillis() + 500, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            return new Answer(PROBLEM, "Docker Engine did not answer /_ping within " + PING_DEADLINE.toSeconds() + " s");
+            return new Answer(
+                    PROBLEM, "Docker Engine did not answer /_ping within " + PING_DEADLINE.toSeconds() + " s");
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof DockerTimeoutException) {
@@ -170,7 +182,8 @@ final class NpdCheck {
             }
             if (c instanceof DockerUnavailableException u) {
                 // Permission denied: the engine may be fine, this process cannot tell.
-                boolean cannotLook = String.valueOf(u.getMessage()).toLowerCase(Locale.ROOT).contains("permission denied");
+                boolean cannotLook =
+                        String.valueOf(u.getMessage()).toLowerCase(Locale.ROOT).contains("permission denied");
                 return new Answer(cannotLook ? UNKNOWN : PROBLEM, "Docker Engine down: " + u.getMessage());
             }
             if (c instanceof DockerException d) {
@@ -184,7 +197,10 @@ final class NpdCheck {
     }
 
     private static Answer ping(String host) {
-        DockerClient.Builder b = DockerClient.builder().oneShot(true).connectTimeout(PING_DEADLINE).readTimeout(PING_DEADLINE);
+        DockerClient.Builder b = DockerClient.builder()
+                .oneShot(true)
+                .connectTimeout(PING_DEADLINE)
+                .readTimeout(PING_DEADLINE);
         if (host != null) {
             b.host(host);
         }

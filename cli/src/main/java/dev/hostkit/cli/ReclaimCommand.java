@@ -11,12 +11,10 @@ import dev.hostkit.cgroups.Reclaim;
 import dev.hostkit.cgroups.ReclaimException;
 import dev.hostkit.cgroups.ReclaimPlan;
 import dev.hostkit.cgroups.ReclaimReport;
-import dev.hostkit.cgroups.ReclaimReport.Outcome;
 import dev.hostkit.cgroups.ReclaimReport.Snapshot;
 import dev.hostkit.cgroups.ReclaimReport.StepResult;
 import dev.hostkit.cgroups.ReclaimStep;
 import dev.hostkit.doctor.DockerFacts;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,19 +44,28 @@ import java.util.regex.Pattern;
  * Exit status 0 every step done (or nothing to do), 1 a step was refused, failed, timed out or interrupted, 2 the
  * plan was refused before any write, 64 bad usage, 70 the cgroups cannot be inspected.
  */
-@Command(name = "reclaim", mixinStandardHelpOptions = true, versionProvider = Hostkit.Version.class,
-        description = "Free dying memory cgroups: force_empty (v1) or memory.reclaim (v2) on orphaned cgroups, drop_caches when asked.",
+@Command(
+        name = "reclaim",
+        mixinStandardHelpOptions = true,
+        versionProvider = Hostkit.Version.class,
+        description =
+                "Free dying memory cgroups: force_empty (v1) or memory.reclaim (v2) on orphaned cgroups, drop_caches when asked.",
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {" 0:every step done, or nothing to do", " 1:a step was refused, failed, timed out or interrupted",
-            " 2:the plan was refused before any write", "64:bad usage", "70:the memory cgroups cannot be inspected"})
+        exitCodeList = {
+            " 0:every step done, or nothing to do",
+            " 1:a step was refused, failed, timed out or interrupted",
+            " 2:the plan was refused before any write",
+            "64:bad usage",
+            "70:the memory cgroups cannot be inspected"
+        })
 final class ReclaimCommand implements Callable<Integer> {
-    static final String USAGE = "usage: hostkit cgroups reclaim [--dry-run] [--drop-caches] [--remove-orphans] [--json] "
-            + "[--step-timeout 10s] [--under CGROUP] [--root DIR]";
+    static final String USAGE =
+            "usage: hostkit cgroups reclaim [--dry-run] [--drop-caches] [--remove-orphans] [--json] "
+                    + "[--step-timeout 10s] [--under CGROUP] [--root DIR]";
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)?");
 
     /** Parsed options: the host root, what to do, how to print. */
-    record Args(Path root, boolean dryRun, boolean json, String under, Reclaim.Options options) {
-    }
+    record Args(Path root, boolean dryRun, boolean json, String under, Reclaim.Options options) {}
 
     @Spec
     CommandSpec spec;
@@ -66,22 +73,37 @@ final class ReclaimCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the plan and write nothing.")
     boolean dryRun;
 
-    @Option(names = "--json", description = "Print one JSON object (before.dying, after.dying, steps[] with action, target, millis).")
+    @Option(
+            names = "--json",
+            description = "Print one JSON object (before.dying, after.dying, steps[] with action, target, millis).")
     boolean json;
 
-    @Option(names = "--drop-caches", description = "Write 1 to /proc/sys/vm/drop_caches as the last step (host-wide; v1's only lever for dying cgroups).")
+    @Option(
+            names = "--drop-caches",
+            description =
+                    "Write 1 to /proc/sys/vm/drop_caches as the last step (host-wide; v1's only lever for dying cgroups).")
     boolean dropCaches;
 
     @Option(names = "--remove-orphans", description = "rmdir orphaned cgroups once emptied.")
     boolean removeOrphans;
 
-    @Option(names = "--step-timeout", paramLabel = "DURATION", defaultValue = "10s", description = "Time box of each write: 500ms, 10s, 2m (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--step-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "10s",
+            description = "Time box of each write: 500ms, 10s, 2m (default: ${DEFAULT-VALUE}).")
     String stepTimeout;
 
-    @Option(names = "--under", paramLabel = "CGROUP", description = "Only orphans below this cgroup path, e.g. /kubepods.")
+    @Option(
+            names = "--under",
+            paramLabel = "CGROUP",
+            description = "Only orphans below this cgroup path, e.g. /kubepods.")
     String under;
 
-    @Option(names = "--root", paramLabel = "DIR", description = "Where the host's / is (default: $HOSTKIT_ROOT, else /).")
+    @Option(
+            names = "--root",
+            paramLabel = "DIR",
+            description = "Where the host's / is (default: $HOSTKIT_ROOT, else /).")
     String root;
 
     private final Map<String, String> env;
@@ -102,15 +124,21 @@ final class ReclaimCommand implements Callable<Integer> {
     }
 
     /** {@code hostkit cgroups reclaim ARGS...} with its streams, environment and source of live ids (for tests). */
-    static int run(String[] argv, PrintStream out, PrintStream err, Map<String, String> env,
-                   Function<List<String>, DockerFacts.LiveIds> liveIds) {
+    static int run(
+            String[] argv,
+            PrintStream out,
+            PrintStream err,
+            Map<String, String> env,
+            Function<List<String>, DockerFacts.LiveIds> liveIds) {
         String[] all = new String[argv.length + 1];
         all[0] = "reclaim";
         System.arraycopy(argv, 0, all, 1, argv.length);
         CommandLine cgroups = new CommandLine(new CgroupsCommand(), new CommandLine.IFactory() {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
-                return cls == ReclaimCommand.class ? cls.cast(new ReclaimCommand(env, liveIds)) : CommandLine.defaultFactory().create(cls);
+                return cls == ReclaimCommand.class
+                        ? cls.cast(new ReclaimCommand(env, liveIds))
+                        : CommandLine.defaultFactory().create(cls);
             }
         });
         return Hostkit.run("cgroups", cgroups, out, err, all);
@@ -120,7 +148,8 @@ final class ReclaimCommand implements Callable<Integer> {
     public Integer call() {
         Args a;
         try {
-            Reclaim.Options options = Reclaim.Options.DEFAULT.withStepTimeout(duration(stepTimeout, "--step-timeout"))
+            Reclaim.Options options = Reclaim.Options.DEFAULT
+                    .withStepTimeout(duration(stepTimeout, "--step-timeout"))
                     .withRemoveOrphans(removeOrphans)
                     .withDropCaches(dropCaches ? Reclaim.DropCaches.PAGE_CACHE : Reclaim.DropCaches.NONE);
             a = new Args(HostRoot.of(root, env), dryRun, json, under == null ? null : cgroupPath(under), options);
@@ -137,7 +166,8 @@ final class ReclaimCommand implements Callable<Integer> {
         }
     }
 
-    private static int execute(Args a, PrintWriter out, PrintWriter err, Function<List<String>, DockerFacts.LiveIds> liveIds) {
+    private static int execute(
+            Args a, PrintWriter out, PrintWriter err, Function<List<String>, DockerFacts.LiveIds> liveIds) {
         CgroupFs fs;
         MemoryCensus census;
         ReclaimPlan plan;
@@ -157,9 +187,12 @@ final class ReclaimCommand implements Callable<Integer> {
                 }
                 plan = Reclaim.plan(fs, census, null, null, a.options());
             } else {
-                List<OrphanCgroup> orphans = OrphanCgroup.find(census, live.podUids(), live.containerIds(), Set.of(CgroupOwner.Runtime.DOCKER));
+                List<OrphanCgroup> orphans = OrphanCgroup.find(
+                        census, live.podUids(), live.containerIds(), Set.of(CgroupOwner.Runtime.DOCKER));
                 if (a.under() != null) {
-                    orphans = orphans.stream().filter(o -> isUnder(o.path(), a.under())).toList();
+                    orphans = orphans.stream()
+                            .filter(o -> isUnder(o.path(), a.under()))
+                            .toList();
                 }
                 plan = Reclaim.plan(fs, census, orphans, a.options());
             }
@@ -176,8 +209,11 @@ final class ReclaimCommand implements Callable<Integer> {
             Map<String, Object> m = planMap(plan, notes);
             m.put("censusMillis", timings.censusMillis());
             m.put("planMillis", timings.planMillis());
-            out.println(a.json() ? json(m) : planText(plan, notes) + " (census " + timings.censusMillis() + " ms, plan "
-                    + timings.planMillis() + " ms)");
+            out.println(
+                    a.json()
+                            ? json(m)
+                            : planText(plan, notes) + " (census " + timings.censusMillis() + " ms, plan "
+                                    + timings.planMillis() + " ms)");
             return 0;
         }
         ReclaimReport report;
@@ -192,8 +228,7 @@ final class ReclaimCommand implements Callable<Integer> {
     }
 
     /** Milliseconds of the census, and of everything after it up to a plan. */
-    record Timings(long censusMillis, long planMillis) {
-    }
+    record Timings(long censusMillis, long planMillis) {}
 
     /** {@code 500ms}, {@code 10s}, {@code 2m} or plain seconds; more than zero. */
     static Duration duration(String s, String option) {
@@ -202,7 +237,8 @@ final class ReclaimCommand implements Callable<Integer> {
             throw new IllegalArgumentException(option + " '" + s + "' is not a duration (e.g. 500ms, 10s, 2m)");
         }
         long n = Long.parseLong(m.group(1));
-        Duration d = m.group(2) == null || m.group(2).equals("s") ? Duration.ofSeconds(n)
+        Duration d = m.group(2) == null || m.group(2).equals("s")
+                ? Duration.ofSeconds(n)
                 : m.group(2).equals("ms") ? Duration.ofMillis(n) : Duration.ofMinutes(n);
         if (d.isZero()) {
             throw new IllegalArgumentException(option + " must be more than zero, got '" + s + "'");
@@ -212,8 +248,12 @@ final class ReclaimCommand implements Callable<Integer> {
 
     /** A cgroup path as the census names them: absolute, normalised, not the root. */
     private static String cgroupPath(String s) {
-        if (!s.startsWith("/") || s.equals("/") || !Path.of(s).normalize().toString().equals(s) || s.endsWith("/")) {
-            throw new IllegalArgumentException("--under '" + s + "' is not a cgroup path below the root (e.g. /kubepods)");
+        if (!s.startsWith("/")
+                || s.equals("/")
+                || !Path.of(s).normalize().toString().equals(s)
+                || s.endsWith("/")) {
+            throw new IllegalArgumentException(
+                    "--under '" + s + "' is not a cgroup path below the root (e.g. /kubepods)");
         }
         return s;
     }
@@ -228,7 +268,8 @@ final class ReclaimCommand implements Callable<Integer> {
             return plan;
         }
         List<ReclaimStep> steps = plan.steps().stream()
-                .filter(s -> s.action() == ReclaimStep.Action.DROP_CACHES || isUnder(s.target(), under)).toList();
+                .filter(s -> s.action() == ReclaimStep.Action.DROP_CACHES || isUnder(s.target(), under))
+                .toList();
         List<String> notes = new ArrayList<>(plan.notes());
         if (steps.size() < plan.steps().size()) {
             notes.add((plan.steps().size() - steps.size()) + " step(s) outside " + under + " left out (--under)");
@@ -237,16 +278,23 @@ final class ReclaimCommand implements Callable<Integer> {
     }
 
     private static List<StepResult> failed(ReclaimReport r) {
-        return r.steps().stream().filter(s -> switch (s.outcome()) {
-            case DONE, PARTIAL, SKIPPED -> false;
-            case REFUSED, TIMED_OUT, INTERRUPTED, FAILED -> true;
-        }).toList();
+        return r.steps().stream()
+                .filter(s -> switch (s.outcome()) {
+                    case DONE, PARTIAL, SKIPPED -> false;
+                    case REFUSED, TIMED_OUT, INTERRUPTED, FAILED -> true;
+                })
+                .toList();
     }
 
     private static String planText(ReclaimPlan plan, List<String> notes) {
         StringBuilder b = new StringBuilder();
-        b.append("plan        ").append(plan.steps().size()).append(" step(s) on memory ").append(plan.memoryV2() ? "v2" : "v1")
-                .append(", ").append(plan.dyingBefore()).append(" dying\n");
+        b.append("plan        ")
+                .append(plan.steps().size())
+                .append(" step(s) on memory ")
+                .append(plan.memoryV2() ? "v2" : "v1")
+                .append(", ")
+                .append(plan.dyingBefore())
+                .append(" dying\n");
         plan.steps().forEach(s -> b.append("  ").append(s).append('\n'));
         notes.forEach(n -> b.append("  note: ").append(n).append('\n'));
         b.append("dry run: nothing written");
@@ -257,10 +305,20 @@ final class ReclaimCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder();
         b.append("before      ").append(snapshotText(r.before())).append('\n');
         for (StepResult s : r.steps()) {
-            b.append("  ").append(s.step().action().label()).append(' ').append(s.step().target()).append(": ").append(s.outcome())
-                    .append(" in ").append(s.millis()).append(" ms");
+            b.append("  ")
+                    .append(s.step().action().label())
+                    .append(' ')
+                    .append(s.step().target())
+                    .append(": ")
+                    .append(s.outcome())
+                    .append(" in ")
+                    .append(s.millis())
+                    .append(" ms");
             if (s.usageBefore().isPresent()) {
-                b.append(", usage ").append(mib(s.usageBefore())).append(" -> ").append(s.usageAfter().isPresent() ? mib(s.usageAfter()) : "gone");
+                b.append(", usage ")
+                        .append(mib(s.usageBefore()))
+                        .append(" -> ")
+                        .append(s.usageAfter().isPresent() ? mib(s.usageAfter()) : "gone");
             }
             b.append(s.detail().isEmpty() ? "" : " (" + s.detail() + ")").append('\n');
         }
@@ -270,18 +328,23 @@ final class ReclaimCommand implements Callable<Integer> {
         notes.forEach(n -> b.append("  note: ").append(n).append('\n'));
         b.append("after       ").append(snapshotText(r.after())).append('\n');
         b.append("took        ").append(r.millis()).append(" ms");
-        r.workersStillRunning().forEach(w -> b.append("\nstill inside the kernel: ").append(w));
+        r.workersStillRunning()
+                .forEach(w -> b.append("\nstill inside the kernel: ").append(w));
         return b.toString();
     }
 
     private static String snapshotText(Snapshot s) {
         return s.live() + " live, " + s.dying() + " dying memory cgroups"
-                + (s.procCgroupsCount().isPresent() ? " (/proc/cgroups " + s.procCgroupsCount().getAsLong() + ")" : "")
+                + (s.procCgroupsCount().isPresent()
+                        ? " (/proc/cgroups " + s.procCgroupsCount().getAsLong() + ")"
+                        : "")
                 + ", page cache " + mib(s.pageCacheBytes()) + ", reclaimable slab " + mib(s.slabReclaimableBytes());
     }
 
     private static String mib(OptionalLong bytes) {
-        return bytes.isPresent() ? String.format(java.util.Locale.ROOT, "%.1f MiB", bytes.getAsLong() / 1048576.0) : "unknown";
+        return bytes.isPresent()
+                ? String.format(java.util.Locale.ROOT, "%.1f MiB", bytes.getAsLong() / 1048576.0)
+                : "unknown";
     }
 
     private static Map<String, Object> planMap(ReclaimPlan plan, List<String> notes) {
@@ -335,9 +398,15 @@ final class ReclaimCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("live", s.live());
         m.put("dying", s.dying());
-        m.put("procCgroups", s.procCgroupsCount().isPresent() ? s.procCgroupsCount().getAsLong() : null);
-        m.put("pageCacheBytes", s.pageCacheBytes().isPresent() ? s.pageCacheBytes().getAsLong() : null);
-        m.put("slabReclaimableBytes", s.slabReclaimableBytes().isPresent() ? s.slabReclaimableBytes().getAsLong() : null);
+        m.put(
+                "procCgroups",
+                s.procCgroupsCount().isPresent() ? s.procCgroupsCount().getAsLong() : null);
+        m.put(
+                "pageCacheBytes",
+                s.pageCacheBytes().isPresent() ? s.pageCacheBytes().getAsLong() : null);
+        m.put(
+                "slabReclaimableBytes",
+                s.slabReclaimableBytes().isPresent() ? s.slabReclaimableBytes().getAsLong() : null);
         return m;
     }
 

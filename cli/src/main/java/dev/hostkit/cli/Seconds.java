@@ -7,13 +7,14 @@ import java.time.Duration;
 
 /** A {@code --...-seconds} option's value as a duration, or a usage error (exit 64) naming the option and the bounds. */
 final class Seconds {
-    private Seconds() {
-    }
+    private Seconds() {}
 
     static Duration of(CommandSpec spec, String option, double seconds, double min, double max) {
         if (!(seconds >= min && seconds <= max)) {
-            throw new ParameterException(spec.commandLine(),
-                    option + " must be a number of seconds in " + plain(min) + ".." + plain(max) + ", was " + plain(seconds));
+            throw new ParameterException(
+                    spec.commandLine(),
+                    option + " must be a number of seconds in " + plain(min) + ".." + plain(max) + ", was "
+                            + plain(seconds));
         }
         return Duration.ofMillis(Math.round(seconds * 1000));
     }

@@ -10,8 +10,7 @@ import dev.hostkit.core.Printable;
  * controls) is written as a JSON unicode escape, on top of the C0 controls JSON always escapes.
  */
 final class TerminalJson {
-    private TerminalJson() {
-    }
+    private TerminalJson() {}
 
     static final CharacterEscapes ESCAPES = new CharacterEscapes() {
         private final int[] ascii = standardAsciiEscapesForJSON();

@@ -1,9 +1,8 @@
 package dev.hostkit.cli;
 
-import dev.hostkit.doctor.CgroupsReport;
-import dev.hostkit.doctor.DockerFacts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hostkit.doctor.CgroupsReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,9 +26,11 @@ class CgroupsCommandTest {
         Files.createDirectories(root.resolve("proc/sys/kernel"));
         Files.writeString(root.resolve("proc/sys/kernel/osrelease"), "3.10.0-1160.el7.x86_64\n");
         Files.writeString(root.resolve("proc/cmdline"), "ro quiet\n");
-        Files.writeString(root.resolve("proc/self/mountinfo"),
+        Files.writeString(
+                root.resolve("proc/self/mountinfo"),
                 "31 25 0:29 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:13 - cgroup cgroup rw,memory\n");
-        Files.writeString(root.resolve("proc/cgroups"), "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t5\t65003\t1\n");
+        Files.writeString(
+                root.resolve("proc/cgroups"), "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t5\t65003\t1\n");
         Path mem = root.resolve("sys/fs/cgroup/memory");
         Path container = Files.createDirectories(mem.resolve("kubepods/pod" + POD + "/" + CONTAINER));
         for (Path d : new Path[] {mem, mem.resolve("kubepods"), mem.resolve("kubepods/pod" + POD), container}) {
@@ -50,7 +51,8 @@ class CgroupsCommandTest {
         int status;
         System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
-            status = CgroupsCommand.run(new String[] {"--json", "--top", "5", "--root", root.toString()}, Set.of(), Set.of());
+            status = CgroupsCommand.run(
+                    new String[] {"--json", "--top", "5", "--root", root.toString()}, Set.of(), Set.of());
         } finally {
             System.setOut(saved);
         }
@@ -76,7 +78,10 @@ class CgroupsCommandTest {
         CgroupsReport r = CgroupsReport.of(root);
         assertThat(r.orphansJudged()).isFalse();
         assertThat(r.exitStatus()).isEqualTo(2);
-        assertThat(CgroupsReport.toText(r)).contains("5 live, 64998 dying").contains("CRITICAL").contains("EXPOSED");
+        assertThat(CgroupsReport.toText(r))
+                .contains("5 live, 64998 dying")
+                .contains("CRITICAL")
+                .contains("EXPOSED");
     }
 
     @Test

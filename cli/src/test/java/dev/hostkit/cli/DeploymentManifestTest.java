@@ -36,7 +36,9 @@ class DeploymentManifestTest {
         Map<String, Object> pod = at(ds, "spec", "template", "spec");
         assertThat((Map<String, Object>) at(ds, "spec", "selector", "matchLabels"))
                 .isEqualTo(at(ds, "spec", "template", "metadata", "labels"));
-        assertThat(pod).containsEntry("hostNetwork", true).containsEntry("hostPID", true)
+        assertThat(pod)
+                .containsEntry("hostNetwork", true)
+                .containsEntry("hostPID", true)
                 .containsEntry("automountServiceAccountToken", false);
 
         Set<String> volumes = new HashSet<>();
@@ -48,7 +50,9 @@ class DeploymentManifestTest {
         assertThat(containers).extracting(c -> c.get("name")).containsExactlyInAnyOrder("guardian", "doctor");
         for (Map<String, Object> c : containers) {
             Map<String, Object> sc = (Map<String, Object>) c.get("securityContext");
-            assertThat(sc).containsEntry("privileged", false).containsEntry("allowPrivilegeEscalation", false)
+            assertThat(sc)
+                    .containsEntry("privileged", false)
+                    .containsEntry("allowPrivilegeEscalation", false)
                     .containsEntry("readOnlyRootFilesystem", true);
             assertThat((List<String>) at(sc, "capabilities", "drop")).containsExactly("ALL");
             assertThat((List<String>) at(sc, "capabilities", "add")).isSubsetOf(ALLOWED_CAPS);
@@ -62,11 +66,19 @@ class DeploymentManifestTest {
             }
             assertThat((List<String>) c.get("command")).anyMatch(s -> s.contains("hostkit.jar"));
         }
-        Map<String, Object> guardian = containers.stream().filter(c -> c.get("name").equals("guardian")).findFirst().orElseThrow();
-        assertThat((List<String>) at(guardian, "securityContext", "capabilities", "add")).contains("NET_ADMIN", "SYS_ADMIN");
+        Map<String, Object> guardian = containers.stream()
+                .filter(c -> c.get("name").equals("guardian"))
+                .findFirst()
+                .orElseThrow();
+        assertThat((List<String>) at(guardian, "securityContext", "capabilities", "add"))
+                .contains("NET_ADMIN", "SYS_ADMIN");
         assertThat((List<String>) guardian.get("command")).contains("guard", "--state-dir", "--metrics-file");
-        Map<String, Object> doctor = containers.stream().filter(c -> c.get("name").equals("doctor")).findFirst().orElseThrow();
-        assertThat((List<String>) at(doctor, "securityContext", "capabilities", "add")).doesNotContain("NET_ADMIN");
+        Map<String, Object> doctor = containers.stream()
+                .filter(c -> c.get("name").equals("doctor"))
+                .findFirst()
+                .orElseThrow();
+        assertThat((List<String>) at(doctor, "securityContext", "capabilities", "add"))
+                .doesNotContain("NET_ADMIN");
     }
 
     @Test
@@ -78,7 +90,10 @@ class DeploymentManifestTest {
                 String explained = String.join("\n", lines.subList(Math.max(0, i - 4), i));
                 for (String cap : ALLOWED_CAPS) {
                     if (line.contains(cap)) {
-                        assertThat(explained).as("comment above line %d explains %s", i + 1, cap).contains("# ").contains(cap);
+                        assertThat(explained)
+                                .as("comment above line %d explains %s", i + 1, cap)
+                                .contains("# ")
+                                .contains(cap);
                     }
                 }
             }
@@ -88,7 +103,8 @@ class DeploymentManifestTest {
     @Test
     void systemdUnitsRunTheJarAndTheTimerRepeats() throws Exception {
         String guard = Files.readString(DEPLOY.resolve("systemd/hostkit-guard.service"));
-        assertThat(guard).contains("[Service]", "ExecStart=", "hostkit.jar guard", "--state-dir", "Restart=always", "[Install]");
+        assertThat(guard)
+                .contains("[Service]", "ExecStart=", "hostkit.jar guard", "--state-dir", "Restart=always", "[Install]");
         String doctor = Files.readString(DEPLOY.resolve("systemd/hostkit-doctor.service"));
         assertThat(doctor).contains("Type=oneshot", "hostkit.jar doctor", "SuccessExitStatus=1 2");
         String timer = Files.readString(DEPLOY.resolve("systemd/hostkit-doctor.timer"));

@@ -21,13 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code hostkit docker clients} on the private engine: this JVM holding 35 connections is listed exactly. */
 @HostTest(checkFdsAndThreads = false)
 class DockerClientsCommandIT {
-    private record Run(int status, String out, String err) {
-    }
+    private record Run(int status, String out, String err) {}
 
     private static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = DockerCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = DockerCommand.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -57,7 +59,10 @@ class DockerClientsCommandIT {
 
             Run text = run("--host", engine.host(), "clients");
             assertThat(text.status()).as(text.err()).isZero();
-            assertThat(text.out()).contains(engine.socket() + ": ").containsPattern("(?m)^" + ProcessHandle.current().pid() + "\\s+\\S+ \\(hostkit\\)\\s+-\\s+35\\s+35");
+            assertThat(text.out())
+                    .contains(engine.socket() + ": ")
+                    .containsPattern(
+                            "(?m)^" + ProcessHandle.current().pid() + "\\s+\\S+ \\(hostkit\\)\\s+-\\s+35\\s+35");
         } finally {
             for (SocketChannel c : held) {
                 c.close();
@@ -78,6 +83,7 @@ class DockerClientsCommandIT {
     void anAddressThatIsNotAUnixPathIsAUsageError() {
         Run r = run("clients", "--host", "tcp://127.0.0.1:2375");
         assertThat(r.status()).isEqualTo(64);
-        assertThat(r.err()).startsWith("hostkit docker clients: only unix:///absolute/path engine addresses are supported");
+        assertThat(r.err())
+                .startsWith("hostkit docker clients: only unix:///absolute/path engine addresses are supported");
     }
 }

@@ -1,9 +1,8 @@
 package dev.hostkit.cli;
 
-import dev.hostkit.doctor.CgroupsReport;
-import dev.hostkit.doctor.DockerFacts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hostkit.doctor.DockerFacts;
 import dev.hostkit.testkit.DockerEngine;
 import dev.hostkit.testkit.HostTest;
 import dev.hostkit.testkit.TestNames;
@@ -25,8 +24,10 @@ class DockerCommandIT {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int status = DockerCommand.run(new String[] {"ps", "--all", "--json", "--host", engine.host()},
-                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = DockerCommand.run(
+                    new String[] {"ps", "--all", "--json", "--host", engine.host()},
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
             assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isZero();
             List<JsonNode> rows = new ArrayList<>();
             for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
@@ -49,8 +50,10 @@ class DockerCommandIT {
         assertThat(s.apiVersion()).isEqualTo(engine.docker("version", "-f", "{{.Server.APIVersion}}"));
         assertThat(s.containers()).isEqualTo(s.running() + s.paused() + s.stopped());
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = DockerCommand.run(new String[] {"ps", "--host", "unix:///nonexistent/docker.sock"},
-                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status = DockerCommand.run(
+                new String[] {"ps", "--host", "unix:///nonexistent/docker.sock"},
+                new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(status).isEqualTo(DockerCommand.EX_UNAVAILABLE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("does not exist: is dockerd running?");
     }

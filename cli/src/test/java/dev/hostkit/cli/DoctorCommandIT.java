@@ -27,8 +27,7 @@ class DoctorCommandIT {
     private static final Path JAR = Path.of("target/hostkit.jar");
 
     /** What the process printed, returned and how long it took. */
-    record Run(int status, String out, String err, Duration took) {
-    }
+    record Run(int status, String out, String err, Duration took) {}
 
     @BeforeAll
     static void jarIsBuilt() {
@@ -36,8 +35,15 @@ class DoctorCommandIT {
     }
 
     private static Run doctor(FakeDockerEngine engine, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable",
-                "-Xlog:all=error:stderr", "-jar", JAR.toString(), "doctor"));
+        List<String> cmd = new ArrayList<>(List.of(
+                "java",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xlog:disable",
+                "-Xlog:all=error:stderr",
+                "-jar",
+                JAR.toString(),
+                "doctor"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("DOCKER_HOST", engine.host());
@@ -62,12 +68,20 @@ class DoctorCommandIT {
         try (FakeDockerEngine engine = FakeDockerEngine.start()
                 .on("GET", "/info", Reply.noAnswer())
                 .on("GET", "/containers/json", Reply.json(200, "[]"))) {
-            // Long enough for the other checks in a cold JVM on a loaded host, far shorter than the client's 60 s read timeout.
+            // Long enough for the other checks in a cold JVM on a loaded host, far shorter than the client's 60 s read
+            // timeout.
             Run r = doctor(engine, "--check-timeout", "10");
 
             assertThat(r.status()).as(r.err()).isBetween(0, 2);
-            assertThat(r.out()).contains("hostkit doctor", "\nhost\n", "\nmacvlan\n", "\nfindings\n", "could not see\n", "  docker: timed out after 10 s",
-                    "\nstatus: ");
+            assertThat(r.out())
+                    .contains(
+                            "hostkit doctor",
+                            "\nhost\n",
+                            "\nmacvlan\n",
+                            "\nfindings\n",
+                            "could not see\n",
+                            "  docker: timed out after 10 s",
+                            "\nstatus: ");
             assertThat(r.out()).doesNotContain("\ndocker\n");
             // The client alone would wait 60 s for the first byte and then say so: the deadline ended it.
             assertThat(r.took()).isLessThan(Duration.ofSeconds(60));
@@ -89,8 +103,10 @@ class DoctorCommandIT {
             assertThat(r.status()).as(r.err()).isBetween(0, 2);
             assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
 
-            Process cat = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat", file.toString())
-                    .redirectErrorStream(true).start();
+            Process cat = new ProcessBuilder(
+                            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat", file.toString())
+                    .redirectErrorStream(true)
+                    .start();
             String read = new String(cat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(cat.waitFor()).as(read).isZero();
             assertThat(read).contains("# TYPE hostkit_doctor_status gauge").isEqualTo(Files.readString(file));
@@ -119,7 +135,8 @@ class DoctorCommandIT {
             assertThat(r.status()).isEqualTo(3);
             assertThat(r.out()).contains("hostkit doctor", "\nstatus: ");
             assertThat(r.err().lines().toList()).hasSize(1);
-            assertThat(r.err()).startsWith("hostkit doctor: cannot write metrics file /proc/hk-no-such-dir/hostkit_doctor.prom: ");
+            assertThat(r.err())
+                    .startsWith("hostkit doctor: cannot write metrics file /proc/hk-no-such-dir/hostkit_doctor.prom: ");
         }
     }
 }

@@ -22,11 +22,22 @@ class GuardCommandTest {
     @Test
     void aSecondGuardianOnOneStateDirectoryExitsNonZeroWithOneLineNamingTheLock() throws Exception {
         Path dir = tmp.resolve("state");
-        try (MacvlanGuardian first = MacvlanGuardian.builder().stateDir(dir).namespaces(NamespaceSource.of(List.of())).build()) {
-            Run r = run("--state-dir", dir.toString(), "--once", "--netns", tmp.resolve("none").toString());
+        try (MacvlanGuardian first = MacvlanGuardian.builder()
+                .stateDir(dir)
+                .namespaces(NamespaceSource.of(List.of()))
+                .build()) {
+            Run r = run(
+                    "--state-dir",
+                    dir.toString(),
+                    "--once",
+                    "--netns",
+                    tmp.resolve("none").toString());
             assertThat(r.status).isEqualTo(2);
-            assertThat(r.stderr).isEqualTo("hostkit guard: cannot start: state directory " + dir + " is in use by another guardian (pid "
-                    + ProcessHandle.current().pid() + "): it holds the lock " + dir.resolve("guardian.lock") + "\n");
+            assertThat(r.stderr)
+                    .isEqualTo("hostkit guard: cannot start: state directory " + dir
+                            + " is in use by another guardian (pid "
+                            + ProcessHandle.current().pid() + "): it holds the lock " + dir.resolve("guardian.lock")
+                            + "\n");
         }
     }
 
@@ -36,8 +47,11 @@ class GuardCommandTest {
         Object before = Files.getAttribute(cwd, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         Run r = run("--state-dir", "", "--once");
         assertThat(r.status).isEqualTo(2);
-        assertThat(r.stderr).isEqualTo("hostkit guard: cannot start: state directory is an empty path; give the directory explicitly\n");
-        assertThat(Files.getAttribute(cwd, "unix:mode", LinkOption.NOFOLLOW_LINKS)).isEqualTo(before);
+        assertThat(r.stderr)
+                .isEqualTo(
+                        "hostkit guard: cannot start: state directory is an empty path; give the directory explicitly\n");
+        assertThat(Files.getAttribute(cwd, "unix:mode", LinkOption.NOFOLLOW_LINKS))
+                .isEqualTo(before);
     }
 
     @Test
@@ -56,8 +70,7 @@ class GuardCommandTest {
         return c.announce;
     }
 
-    private record Run(int status, String stderr) {
-    }
+    private record Run(int status, String stderr) {}
 
     private static synchronized Run run(String... args) {
         PrintStream saved = System.err;

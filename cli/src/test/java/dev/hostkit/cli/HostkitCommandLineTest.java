@@ -27,7 +27,10 @@ class HostkitCommandLineTest {
     static Run hostkit(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Hostkit.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        int status = Hostkit.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                args);
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -40,7 +43,9 @@ class HostkitCommandLineTest {
             System.arraycopy(words, 0, args, 0, words.length);
             args[words.length] = flag;
             Run r = hostkit(args);
-            assertThat(r.status()).as("hostkit %s %s: %s", command, flag, r.err()).isZero();
+            assertThat(r.status())
+                    .as("hostkit %s %s: %s", command, flag, r.err())
+                    .isZero();
             assertThat(r.err()).isEmpty();
             if (flag.startsWith("--h") || flag.equals("-h")) {
                 assertThat(r.out()).startsWith("Usage: hostkit" + (command.isEmpty() ? "" : " " + command));
@@ -54,43 +59,49 @@ class HostkitCommandLineTest {
     void helpCommandAndTheDoctorsHelpNameItsOptionsAndExitStatuses() {
         Run r = hostkit("help", "doctor");
         assertThat(r.status()).isZero();
-        assertThat(r.out()).contains("--state-dir=DIR", "--metrics-file=FILE", "--metrics-mode=MODE", "--check-timeout=SECONDS",
-                "3   report printed, but the metrics file could not be written");
+        assertThat(r.out())
+                .contains(
+                        "--state-dir=DIR",
+                        "--metrics-file=FILE",
+                        "--metrics-mode=MODE",
+                        "--check-timeout=SECONDS",
+                        "3   report printed, but the metrics file could not be written");
         assertThat(hostkit("--help").out()).contains("doctor", "cgroups", "docker", "guard", "completion");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "",
-        "bogus",
-        "doctor --state-dir",
-        "doctor --frobnicate",
-        "doctor extra",
-        "doctor --check-timeout abc",
-        "doctor --check-timeout 0",
-        "doctor --check-timeout=-1",
-        "doctor --metrics-mode 0666",
-        "doctor --metrics-mode rw",
-        "doctor --metrics-file --json",
-        "doctor @/etc/passwd",
-        "cgroups --top",
-        "cgroups --top x",
-        "cgroups --top=-1",
-        "cgroups --root",
-        "docker",
-        "docker bogus",
-        "docker --host",
-        "docker ps --host",
-        "docker ps --host=tcp://127.0.0.1:2375",
-        "docker ps --frobnicate",
-        "docker events --all",
-        "guard",
-        "guard --state-dir",
-        "guard --state-dir /nonexistent --resync-seconds x",
-        "guard --state-dir /nonexistent --resync-seconds 0",
-        "guard --state-dir=/nonexistent --parent=bad/name",
-        "completion extra",
-    })
+    @ValueSource(
+            strings = {
+                "",
+                "bogus",
+                "doctor --state-dir",
+                "doctor --frobnicate",
+                "doctor extra",
+                "doctor --check-timeout abc",
+                "doctor --check-timeout 0",
+                "doctor --check-timeout=-1",
+                "doctor --metrics-mode 0666",
+                "doctor --metrics-mode rw",
+                "doctor --metrics-file --json",
+                "doctor @/etc/passwd",
+                "cgroups --top",
+                "cgroups --top x",
+                "cgroups --top=-1",
+                "cgroups --root",
+                "docker",
+                "docker bogus",
+                "docker --host",
+                "docker ps --host",
+                "docker ps --host=tcp://127.0.0.1:2375",
+                "docker ps --frobnicate",
+                "docker events --all",
+                "guard",
+                "guard --state-dir",
+                "guard --state-dir /nonexistent --resync-seconds x",
+                "guard --state-dir /nonexistent --resync-seconds 0",
+                "guard --state-dir=/nonexistent --parent=bad/name",
+                "completion extra",
+            })
     void malformedInvocationsPrintOneLineAndAHintAndExit64(String command) {
         Run r = hostkit(command.isEmpty() ? new String[0] : command.split(" "));
         assertThat(r.status()).as("hostkit %s: %s", command, r.err()).isEqualTo(64);
@@ -106,9 +117,11 @@ class HostkitCommandLineTest {
                 .isEqualTo("hostkit doctor: Missing required parameter for option '--state-dir' (DIR)");
         assertThat(hostkit("bogus").errLines().get(0)).isEqualTo("hostkit: unknown command 'bogus'");
         assertThat(hostkit("cgroups", "--top", "x").errLines().get(0)).contains("'--top'", "'x' is not an int");
-        assertThat(hostkit("doctor", "--metrics-mode", "0666").errLines().get(0)).contains("lets group or others write");
+        assertThat(hostkit("doctor", "--metrics-mode", "0666").errLines().get(0))
+                .contains("lets group or others write");
         // "@file" is an argument like any other, never the content of a file
-        assertThat(hostkit("doctor", "@/etc/passwd").errLines().get(0)).isEqualTo("hostkit doctor: unexpected argument '@/etc/passwd'");
+        assertThat(hostkit("doctor", "@/etc/passwd").errLines().get(0))
+                .isEqualTo("hostkit doctor: unexpected argument '@/etc/passwd'");
     }
 
     @Test
@@ -125,7 +138,9 @@ class HostkitCommandLineTest {
         Run joined = hostkit("cgroups", "--top=3", "--root=/nonexistent-hk-root");
         assertThat(spaced.status()).as(spaced.err()).isEqualTo(70);
         assertThat(joined.status()).as(joined.err()).isEqualTo(70);
-        assertThat(joined.err()).isEqualTo(spaced.err()).startsWith("hostkit cgroups: cannot inspect the memory cgroups");
+        assertThat(joined.err())
+                .isEqualTo(spaced.err())
+                .startsWith("hostkit cgroups: cannot inspect the memory cgroups");
         // A socket that does not exist is "unavailable" (69) whichever way --host is given, and wherever.
         for (String[] args : List.of(
                 new String[] {"docker", "ps", "--host", "unix:///nonexistent-hk/docker.sock"},
@@ -143,7 +158,16 @@ class HostkitCommandLineTest {
     void completionPrintsABashScriptForEveryCommandAndOption() {
         Run r = hostkit("completion");
         assertThat(r.status()).isZero();
-        assertThat(r.out()).contains("complete -F", "doctor", "cgroups", "docker", "guard", "--state-dir", "--check-timeout",
-                "--resync-seconds", "events");
+        assertThat(r.out())
+                .contains(
+                        "complete -F",
+                        "doctor",
+                        "cgroups",
+                        "docker",
+                        "guard",
+                        "--state-dir",
+                        "--check-timeout",
+                        "--resync-seconds",
+                        "events");
     }
 }

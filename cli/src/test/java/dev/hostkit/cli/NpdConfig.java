@@ -19,15 +19,26 @@ import java.util.stream.Stream;
  * and filled with NPD's defaults (invoke_interval 30s, timeout 5s, max_output_length 80, concurrency 3) as NPD does.
  * Unknown keys are an error here (NPD would ignore a misspelled one silently).
  */
-record NpdConfig(String plugin, @JsonProperty("pluginConfig") PluginConfig pluginConfig, String source,
-                 @JsonProperty("metricsReporting") Boolean metricsReporting, List<Condition> conditions, List<Rule> rules) {
+record NpdConfig(
+        String plugin,
+        @JsonProperty("pluginConfig") PluginConfig pluginConfig,
+        String source,
+        @JsonProperty("metricsReporting") Boolean metricsReporting,
+        List<Condition> conditions,
+        List<Rule> rules) {
     static final Path DIR = Path.of("..", "deploy", "node-problem-detector");
     private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
-    record PluginConfig(@JsonProperty("invoke_interval") String invokeInterval, String timeout,
-                        @JsonProperty("max_output_length") Integer maxOutputLength, Integer concurrency,
-                        @JsonProperty("enable_message_change_based_condition_update") Boolean messageChangeUpdates,
-                        @JsonProperty("skip_initial_status") Boolean skipInitialStatus) {
+    record PluginConfig(
+            @JsonProperty("invoke_interval") String invokeInterval,
+            String timeout,
+            @JsonProperty("max_output_length") Integer maxOutputLength,
+            Integer concurrency,
+
+            @JsonProperty("enable_message_change_based_condition_update")
+            Boolean messageChangeUpdates,
+
+            @JsonProperty("skip_initial_status") Boolean skipInitialStatus) {
         Duration interval() {
             return invokeInterval == null ? Duration.ofSeconds(30) : goDuration(invokeInterval);
         }
@@ -41,8 +52,7 @@ record NpdConfig(String plugin, @JsonProperty("pluginConfig") PluginConfig plugi
         }
     }
 
-    record Condition(String type, String reason, String message) {
-    }
+    record Condition(String type, String reason, String message) {}
 
     record Rule(String type, String condition, String reason, String path, List<String> args, String timeout) {
         Duration timeout(PluginConfig pc) {
@@ -55,15 +65,15 @@ record NpdConfig(String plugin, @JsonProperty("pluginConfig") PluginConfig plugi
         ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         List<Loaded> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(DIR)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+            for (Path f :
+                    files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
                 out.add(new Loaded(f.getFileName().toString(), json.readValue(f.toFile(), NpdConfig.class)));
             }
         }
         return out;
     }
 
-    record Loaded(String file, NpdConfig config) {
-    }
+    record Loaded(String file, NpdConfig config) {}
 
     /** Go's time.ParseDuration for the forms configs use (sequences of number+unit). */
     static Duration goDuration(String s) {
@@ -75,14 +85,15 @@ record NpdConfig(String plugin, @JsonProperty("pluginConfig") PluginConfig plugi
                 break;
             }
             double n = Double.parseDouble(m.group(1));
-            nanos += n * switch (m.group(2)) {
-                case "ns" -> 1;
-                case "us", "µs" -> 1e3;
-                case "ms" -> 1e6;
-                case "s" -> 1e9;
-                case "m" -> 60e9;
-                default -> 3600e9;
-            };
+            nanos += n
+                    * switch (m.group(2)) {
+                        case "ns" -> 1;
+                        case "us", "µs" -> 1e3;
+                        case "ms" -> 1e6;
+                        case "s" -> 1e9;
+                        case "m" -> 60e9;
+                        default -> 3600e9;
+                    };
             end = m.end();
         }
         if (end != s.length() || s.isEmpty()) {

@@ -21,14 +21,23 @@ class NpdConfigTest {
             assertThat(c.plugin()).as(l.file()).isEqualTo("custom");
             assertThat(c.source()).as(l.file()).isNotBlank();
             assertThat(c.pluginConfig().maxOutput()).as(l.file()).isEqualTo(NpdCheck.MAX_LINE);
-            assertThat(c.pluginConfig().globalTimeout()).as(l.file()).isLessThan(c.pluginConfig().interval());
-            Set<String> defaults = c.conditions().stream().map(NpdConfig.Condition::type).collect(Collectors.toSet());
-            c.conditions().forEach(d -> assertThat(List.of(d.type(), d.reason(), d.message())).as(l.file()).allSatisfy(v -> assertThat(v).isNotBlank()));
+            assertThat(c.pluginConfig().globalTimeout())
+                    .as(l.file())
+                    .isLessThan(c.pluginConfig().interval());
+            Set<String> defaults =
+                    c.conditions().stream().map(NpdConfig.Condition::type).collect(Collectors.toSet());
+            c.conditions()
+                    .forEach(d -> assertThat(List.of(d.type(), d.reason(), d.message()))
+                            .as(l.file())
+                            .allSatisfy(v -> assertThat(v).isNotBlank()));
             assertThat(c.rules()).as(l.file()).isNotEmpty();
             for (NpdConfig.Rule r : c.rules()) {
                 assertThat(r.type()).isIn("permanent", "temporary");
-                // NPD refuses a rule whose timeout exceeds the plugin's, and a permanent rule without a default condition.
-                assertThat(r.timeout(c.pluginConfig())).as(l.file()).isLessThanOrEqualTo(c.pluginConfig().globalTimeout());
+                // NPD refuses a rule whose timeout exceeds the plugin's, and a permanent rule without a default
+                // condition.
+                assertThat(r.timeout(c.pluginConfig()))
+                        .as(l.file())
+                        .isLessThanOrEqualTo(c.pluginConfig().globalTimeout());
                 if (r.type().equals("permanent")) {
                     assertThat(defaults).as(l.file()).contains(r.condition());
                 }
@@ -36,10 +45,13 @@ class NpdConfigTest {
                 assertThat(r.path()).isEqualTo("/opt/hostkit/bin/hostkit");
                 assertThat(r.args()).containsExactly("doctor", "--check", r.condition(), "--npd");
                 NpdCheck.Name.parse(r.condition()); // a check hostkit has
-                assertThat(conditions.add(r.condition())).as("%s handled once", r.condition()).isTrue();
+                assertThat(conditions.add(r.condition()))
+                        .as("%s handled once", r.condition())
+                        .isTrue();
             }
         }
-        assertThat(conditions).containsExactlyInAnyOrder("MacvlanLost", "MemcgIdPressure", "DockerEngineDown", "DockerSocketLeak");
+        assertThat(conditions)
+                .containsExactlyInAnyOrder("MacvlanLost", "MemcgIdPressure", "DockerEngineDown", "DockerSocketLeak");
     }
 
     @Test

@@ -37,13 +37,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class NpdPluginsIT {
     private static final Path JAR = Path.of("target", "hostkit.jar");
     /** scripts/hostkit's JVM flags (the CDS archive aside: made on the first run of a jar). */
-    private static final List<String> JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=error:stderr");
+    private static final List<String> JVM =
+            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=error:stderr");
 
     @TempDir
     Path dir;
 
-    record Run(int status, String line, long millis) {
-    }
+    record Run(int status, String line, long millis) {}
 
     /** Runs every rule of every config with {@code env} added to this process's environment (DOCKER_HOST taken out). */
     private static Map<String, Run> runAll(Map<String, String> env) throws Exception {
@@ -56,7 +56,8 @@ class NpdPluginsIT {
                 argv.addAll(JVM);
                 argv.addAll(List.of("-jar", JAR.toString()));
                 argv.addAll(r.args());
-                ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                ProcessBuilder pb = new ProcessBuilder(argv)
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                         .redirectError(ProcessBuilder.Redirect.DISCARD);
                 pb.environment().remove("DOCKER_HOST");
                 pb.environment().remove(HostRoot.ENV);
@@ -66,8 +67,11 @@ class NpdPluginsIT {
                 byte[] out;
                 try {
                     out = p.getInputStream().readAllBytes();
-                    boolean done = p.waitFor(r.timeout(l.config().pluginConfig()).toMillis(), TimeUnit.MILLISECONDS);
-                    assertThat(done).as("%s answers within its %s timeout", r.condition(), r.timeout()).isTrue();
+                    boolean done =
+                            p.waitFor(r.timeout(l.config().pluginConfig()).toMillis(), TimeUnit.MILLISECONDS);
+                    assertThat(done)
+                            .as("%s answers within its %s timeout", r.condition(), r.timeout())
+                            .isTrue();
                 } finally {
                     p.destroyForcibly();
                 }
@@ -76,7 +80,9 @@ class NpdPluginsIT {
                 assertThat(text).as(r.condition()).endsWith("\n");
                 String line = text.substring(0, text.length() - 1);
                 assertThat(line).as(r.condition()).doesNotContain("\n").isNotBlank();
-                assertThat(out.length - 1).as("%s: %s", r.condition(), line).isLessThanOrEqualTo(l.config().pluginConfig().maxOutput());
+                assertThat(out.length - 1)
+                        .as("%s: %s", r.condition(), line)
+                        .isLessThanOrEqualTo(l.config().pluginConfig().maxOutput());
                 assertThat(p.exitValue()).as("%s: %s", r.condition(), line).isBetween(0, 2);
                 System.out.printf("[npd] %-17s exit %d in %4d ms: %s%n", r.condition(), p.exitValue(), ms, line);
                 runs.put(r.condition(), new Run(p.exitValue(), line, ms));
@@ -90,7 +96,9 @@ class NpdPluginsIT {
         Path root = Files.createDirectories(dir.resolve("host"));
         Files.createSymbolicLink(root.resolve("proc"), Path.of("/proc"));
         Files.createSymbolicLink(root.resolve("sys"), Path.of("/sys"));
-        Files.createDirectories(root.resolve("var/lib/hostkit/guard"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectories(
+                root.resolve("var/lib/hostkit/guard"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         if (engineSocket != null) {
             Files.createDirectories(root.resolve("var/run"));
             Files.createSymbolicLink(root.resolve(NpdCheck.DOCKER_SOCKET), engineSocket);
@@ -105,7 +113,9 @@ class NpdPluginsIT {
             return null;
         }
         Path s = Path.of(host.substring("unix://".length())).normalize();
-        return s.equals(Path.of("/var/run/docker.sock")) || s.equals(Path.of("/run/docker.sock")) || !Files.exists(s) ? null : s;
+        return s.equals(Path.of("/var/run/docker.sock")) || s.equals(Path.of("/run/docker.sock")) || !Files.exists(s)
+                ? null
+                : s;
     }
 
     @Test
@@ -116,16 +126,23 @@ class NpdPluginsIT {
         Sh.run("ip", "link", "add", name, "link", parent.hostName(), "type", "macvlan", "mode", "bridge");
         Sh.run("ip", "link", "set", name, "netns", ns.name());
         ns.exec("ip", "link", "set", name, "up");
-        try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(root.resolve(NpdCheck.GUARD_STATE_DIR)).parents(Set.of(parent.hostName()))
-                .namespaces(NamespaceSource.of(List.of(ns.path()))).build()) {
+        try (MacvlanGuardian g = MacvlanGuardian.builder()
+                .stateDir(root.resolve(NpdCheck.GUARD_STATE_DIR))
+                .parents(Set.of(parent.hostName()))
+                .namespaces(NamespaceSource.of(List.of(ns.path())))
+                .build()) {
             g.reconcileOnce();
             assertThat(g.snapshots()).hasSize(1);
         }
 
         Map<String, Run> healthy = runAll(Map.of(HostRoot.ENV, root.toString()));
 
-        assertThat(healthy.get("MacvlanLost")).extracting(Run::status, Run::line).containsExactly(0, "1 guarded macvlan(s) present");
-        assertThat(healthy.get("MemcgIdPressure").status()).as(healthy.get("MemcgIdPressure").line()).isZero();
+        assertThat(healthy.get("MacvlanLost"))
+                .extracting(Run::status, Run::line)
+                .containsExactly(0, "1 guarded macvlan(s) present");
+        assertThat(healthy.get("MemcgIdPressure").status())
+                .as(healthy.get("MemcgIdPressure").line())
+                .isZero();
         assertThat(healthy.get("MemcgIdPressure").line()).contains("memcg IDs left");
         if (engine != null) {
             assertThat(healthy.get("DockerEngineDown")).extracting(Run::status).isEqualTo(0);
@@ -134,13 +151,17 @@ class NpdPluginsIT {
             System.out.println("[npd] no private engine (DOCKER_HOST): DockerEngineDown seen only as down");
             assertThat(healthy.get("DockerEngineDown").status()).isEqualTo(1);
         }
-        assertThat(healthy.get("DockerSocketLeak").status()).as(healthy.get("DockerSocketLeak").line()).isZero();
+        assertThat(healthy.get("DockerSocketLeak").status())
+                .as(healthy.get("DockerSocketLeak").line())
+                .isZero();
 
         ns.exec("ip", "link", "del", name);
         Map<String, Run> lost = runAll(Map.of(HostRoot.ENV, root.toString()));
 
         assertThat(lost.get("MacvlanLost").status()).isEqualTo(1);
-        assertThat(lost.get("MacvlanLost").line()).startsWith(name + " missing in net:[").endsWith("(parent " + parent.hostName() + " present)");
+        assertThat(lost.get("MacvlanLost").line())
+                .startsWith(name + " missing in net:[")
+                .endsWith("(parent " + parent.hostName() + " present)");
         assertThat(lost.get("MemcgIdPressure").status()).isZero();
     }
 
@@ -153,8 +174,14 @@ class NpdPluginsIT {
 
         assertThat(runs.get("MemcgIdPressure").status()).isEqualTo(1);
         assertThat(runs.get("MemcgIdPressure").line()).startsWith("CRITICAL: ").contains("65495 dying");
-        assertThat(runs.get("MacvlanLost").status()).as("no guardian state under the root: cannot look").isEqualTo(2);
-        assertThat(runs.get("DockerEngineDown").status()).as("no engine socket under the root").isEqualTo(1);
-        assertThat(runs.get("DockerSocketLeak").status()).as("no engine socket under the root: cannot look").isEqualTo(2);
+        assertThat(runs.get("MacvlanLost").status())
+                .as("no guardian state under the root: cannot look")
+                .isEqualTo(2);
+        assertThat(runs.get("DockerEngineDown").status())
+                .as("no engine socket under the root")
+                .isEqualTo(1);
+        assertThat(runs.get("DockerSocketLeak").status())
+                .as("no engine socket under the root: cannot look")
+                .isEqualTo(2);
     }
 }

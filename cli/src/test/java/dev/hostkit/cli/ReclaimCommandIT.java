@@ -88,18 +88,27 @@ class ReclaimCommandIT {
     /** Charges {@code mib} MiB of page cache to {@code cgroup} (a shell joins it and runs dd; both exit). */
     private void charge(Path cgroup, int mib) {
         Path f = files.resolve(cgroup.getFileName() + ".data");
-        Sh.run("sh", "-c", "echo $$ > " + cgroup.resolve("cgroup.procs") + " && dd if=/dev/zero of=" + f + " bs=1M count=" + mib + " status=none");
+        Sh.run(
+                "sh",
+                "-c",
+                "echo $$ > " + cgroup.resolve("cgroup.procs") + " && dd if=/dev/zero of=" + f + " bs=1M count=" + mib
+                        + " status=none");
     }
 
     private static long usage(Path cgroup) throws IOException {
-        return Long.parseLong(ProcFs.readKernelFile(cgroup.resolve("memory.usage_in_bytes")).strip());
+        return Long.parseLong(
+                ProcFs.readKernelFile(cgroup.resolve("memory.usage_in_bytes")).strip());
     }
 
     private Result reclaim(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = ReclaimCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                Map.of(), whyNot -> new DockerFacts.LiveIds(Set.of(), null));
+        int status = ReclaimCommand.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of(),
+                whyNot -> new DockerFacts.LiveIds(Set.of(), null));
         return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -115,8 +124,12 @@ class ReclaimCommandIT {
         JsonNode j = r.json();
         assertThat(j.path("dryRun").asBoolean()).isTrue();
         assertThat(j.path("before").path("dying").isNumber()).isTrue();
-        assertThat(j.path("censusMillis").isIntegralNumber() && j.path("planMillis").isIntegralNumber()).isTrue();
-        assertThat(j.path("steps")).extracting(s -> s.path("action").asText() + " " + s.path("target").asText())
+        assertThat(j.path("censusMillis").isIntegralNumber()
+                        && j.path("planMillis").isIntegralNumber())
+                .isTrue();
+        assertThat(j.path("steps"))
+                .extracting(
+                        s -> s.path("action").asText() + " " + s.path("target").asText())
                 .containsExactly("force_empty " + cgroupPath(o), "remove " + cgroupPath(o));
         assertThat(Files.isDirectory(o)).isTrue();
         assertThat(usage(o)).isGreaterThanOrEqualTo(Math.min(before, 4L << 20) / 2);
@@ -138,7 +151,9 @@ class ReclaimCommandIT {
         System.out.println("[reclaim-cli] " + j);
         assertThat(j.path("before").path("dying").isNumber()).isTrue();
         assertThat(j.path("after").path("dying").isNumber()).isTrue();
-        assertThat(j.path("after").path("procCgroups").asLong()).isEqualTo(j.path("after").path("live").asLong() + j.path("after").path("dying").asLong());
+        assertThat(j.path("after").path("procCgroups").asLong())
+                .isEqualTo(j.path("after").path("live").asLong()
+                        + j.path("after").path("dying").asLong());
         assertThat(j.path("steps")).hasSize(2).allSatisfy(s -> {
             assertThat(s.path("target").asText()).isEqualTo(cgroupPath(o));
             assertThat(s.path("millis").isIntegralNumber()).isTrue();
@@ -153,9 +168,13 @@ class ReclaimCommandIT {
     @Test
     void aCgroupWithATaskIsLeftAloneAndSaidSo() throws Exception {
         Path busy = orphan();
-        Process sleeper = new ProcessBuilder("sh", "-c", "echo $$ > " + busy.resolve("cgroup.procs") + " && exec sleep 300").start();
+        Process sleeper = new ProcessBuilder(
+                        "sh", "-c", "echo $$ > " + busy.resolve("cgroup.procs") + " && exec sleep 300")
+                .start();
         sleepers.add(sleeper);
-        for (int i = 0; i < 200 && ProcFs.readKernelFile(busy.resolve("cgroup.procs")).isBlank(); i++) {
+        for (int i = 0;
+                i < 200 && ProcFs.readKernelFile(busy.resolve("cgroup.procs")).isBlank();
+                i++) {
             Thread.sleep(10);
         }
 
@@ -172,7 +191,13 @@ class ReclaimCommandIT {
     void badInputIsOneLineAndChangesNothing() throws Exception {
         Path o = orphan();
         for (String[] args : new String[][] {
-                {"--under", "/../etc"}, {"--under", "relative"}, {"--step-timeout", "0"}, {"--step-timeout", "ten"}, {"--bogus"}, {"--under"}}) {
+            {"--under", "/../etc"},
+            {"--under", "relative"},
+            {"--step-timeout", "0"},
+            {"--step-timeout", "ten"},
+            {"--bogus"},
+            {"--under"}
+        }) {
             Result r = reclaim(args);
             assertThat(r.status()).as(String.join(" ", args)).isEqualTo(64);
             assertThat(r.out()).isEmpty();

@@ -23,8 +23,7 @@ public final class AtomicFiles {
     /** {@code rw-------}: the owner's only (state that names other tenants' addresses). */
     public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     /**
      * Writes {@code content} as UTF-8 to {@code target} with mode 0644, creating missing parent directories.
@@ -47,9 +46,11 @@ public final class AtomicFiles {
     public static void write(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         // Created 0600 whatever the final mode: nobody reads a half-written temp file.
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        Path tmp = Files.createTempFile(
+                dir, "." + target.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
@@ -84,7 +85,10 @@ public final class AtomicFiles {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException e) {
-            throw new IOException("fsync of directory " + dir + " failed after " + done + ", so the change may not survive a crash: " + e, e);
+            throw new IOException(
+                    "fsync of directory " + dir + " failed after " + done + ", so the change may not survive a crash: "
+                            + e,
+                    e);
         }
     }
 }

@@ -16,9 +16,17 @@ import java.util.List;
  * @param source the mount source
  * @param superOptions per-superblock options, e.g. {@code rw,memory} for a memory cgroup v1 mount
  */
-public record MountInfo(int mountId, int parentId, String device, String root, String mountPoint,
-                        String mountOptions, List<String> optionalFields, String fsType, String source,
-                        String superOptions) {
+public record MountInfo(
+        int mountId,
+        int parentId,
+        String device,
+        String root,
+        String mountPoint,
+        String mountOptions,
+        List<String> optionalFields,
+        String fsType,
+        String source,
+        String superOptions) {
 
     /** True when {@code option} is one of the comma-separated super options (e.g. {@code memory}). */
     public boolean hasSuperOption(String option) {
@@ -48,8 +56,17 @@ public record MountInfo(int mountId, int parentId, String device, String root, S
             throw new IllegalArgumentException("malformed mountinfo line: '" + line + "'");
         }
         try {
-            return new MountInfo(Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2], unescape(f[3]),
-                    unescape(f[4]), f[5], List.of(f).subList(6, sep), f[sep + 1], unescape(f[sep + 2]), f[sep + 3]);
+            return new MountInfo(
+                    Integer.parseInt(f[0]),
+                    Integer.parseInt(f[1]),
+                    f[2],
+                    unescape(f[3]),
+                    unescape(f[4]),
+                    f[5],
+                    List.of(f).subList(6, sep),
+                    f[sep + 1],
+                    unescape(f[sep + 2]),
+                    f[sep + 3]);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed mountinfo line: '" + line + "'", e);
         }

@@ -32,7 +32,8 @@ public final class NetNamespace implements AutoCloseable {
         this.fd = open;
         this.id = id;
         // Dropped without close(): the fd is closed and the opening code named (the lambda must not capture this).
-        this.leakWatch = LeakWatch.watch(this, "network namespace " + path, () -> LibC.closeQuietly(open.getAndSet(-1)));
+        this.leakWatch =
+                LeakWatch.watch(this, "network namespace " + path, () -> LibC.closeQuietly(open.getAndSet(-1)));
     }
 
     /**
@@ -73,7 +74,9 @@ public final class NetNamespace implements AutoCloseable {
             // ENOTTY: not an nsfs file, or a kernel before 4.11 without NS_GET_NSTYPE (RHEL 7's 3.10, the hosts
             // of the kmem incident). There the fd's link text still tells: "net:[4026531956]" since 3.8.
             try {
-                return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString().startsWith("net:[");
+                return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd))
+                        .toString()
+                        .startsWith("net:[");
             } catch (IOException unreadable) {
                 return false;
             }
@@ -227,7 +230,9 @@ public final class NetNamespace implements AutoCloseable {
          * With a cookie unknown on either side only (device, inode) can be compared, which a reused inode fools.
          */
         public boolean sameNamespaceAs(Identity other) {
-            return other != null && device == other.device && inode == other.inode
+            return other != null
+                    && device == other.device
+                    && inode == other.inode
                     && (cookie == 0 || other.cookie == 0 || cookie == other.cookie);
         }
 

@@ -5,8 +5,7 @@ package dev.hostkit.core;
  * print on a terminal or in a one-line log: the result contains no control character and no bidirectional override.
  */
 public final class Printable {
-    private Printable() {
-    }
+    private Printable() {}
 
     /**
      * The string with every C0 control, DEL, C1 control and Unicode bidirectional control written out as an escape:
@@ -89,7 +88,14 @@ public final class Printable {
      * @return true when it must not reach a terminal raw
      */
     public static boolean needsEscape(int c) {
-        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
-                || c == 0x200e || c == 0x200f || c == 0x061c || c == 0x2028 || c == 0x2029;
+        return c < 0x20
+                || (c >= 0x7f && c <= 0x9f)
+                || (c >= 0x202a && c <= 0x202e)
+                || (c >= 0x2066 && c <= 0x2069)
+                || c == 0x200e
+                || c == 0x200f
+                || c == 0x061c
+                || c == 0x2028
+                || c == 0x2029;
     }
 }

@@ -127,7 +127,9 @@ public final class ProcFs {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc)) {
             for (Path p : entries) {
                 String name = p.getFileName().toString();
-                if (!name.isEmpty() && Character.isDigit(name.charAt(0)) && name.chars().allMatch(Character::isDigit)) {
+                if (!name.isEmpty()
+                        && Character.isDigit(name.charAt(0))
+                        && name.chars().allMatch(Character::isDigit)) {
                     pids.add(Integer.parseInt(name));
                 }
             }

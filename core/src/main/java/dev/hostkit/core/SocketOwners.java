@@ -61,7 +61,13 @@ public final class SocketOwners {
             List<Integer> pids = proc.pids();
             pids.sort(null); // lowest first, so a shared socket's first owners are the oldest processes
             for (int pid : pids) {
-                if (scanProcess(proc.proc().resolve(Integer.toString(pid)).resolve("fd").toString(), pid, dirents, link, owners, wanted)) {
+                if (scanProcess(
+                        proc.proc().resolve(Integer.toString(pid)).resolve("fd").toString(),
+                        pid,
+                        dirents,
+                        link,
+                        owners,
+                        wanted)) {
                     processes++;
                 }
                 if (wanted != null && owners.size() == wanted.size()) {
@@ -73,8 +79,8 @@ public final class SocketOwners {
     }
 
     // false when the process is gone or its fds are not ours to see (EACCES): it then holds nothing we can see.
-    private static boolean scanProcess(String fdDir, int pid, Memory dirents, byte[] link, Map<Long, Object> owners,
-                                       Set<Long> wanted) {
+    private static boolean scanProcess(
+            String fdDir, int pid, Memory dirents, byte[] link, Map<Long, Object> owners, Set<Long> wanted) {
         int dirfd;
         try {
             dirfd = LibC.open(fdDir, LibC.O_RDONLY | LibC.O_CLOEXEC);

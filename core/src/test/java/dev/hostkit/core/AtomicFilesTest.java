@@ -20,7 +20,8 @@ class AtomicFilesTest {
         AtomicFiles.write(f, "old".getBytes(StandardCharsets.UTF_8), AtomicFiles.WORLD_READABLE);
         AtomicFiles.write(f, "new".getBytes(StandardCharsets.UTF_8), AtomicFiles.OWNER_ONLY);
         assertThat(Files.readString(f)).isEqualTo("new");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                .isEqualTo("rw-------");
         try (var entries = Files.list(dir)) {
             assertThat(entries).containsExactly(f);
         }
@@ -30,7 +31,8 @@ class AtomicFilesTest {
     void textFilesAreReadableByEveryoneForCollectorsThatDoNotRunAsRoot() throws Exception {
         Path f = dir.resolve("sub/doctor.prom");
         AtomicFiles.write(f, "x 1\n");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-r--r--");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                .isEqualTo("rw-r--r--");
         assertThat(Files.readString(f)).isEqualTo("x 1\n");
     }
 

@@ -17,7 +17,10 @@ class ErrnoTest {
 
     @Test
     void everyNumberIsUnique() {
-        assertThat(java.util.Arrays.stream(Errno.values()).mapToInt(Errno::number).distinct().count())
+        assertThat(java.util.Arrays.stream(Errno.values())
+                        .mapToInt(Errno::number)
+                        .distinct()
+                        .count())
                 .isEqualTo(Errno.values().length);
     }
 

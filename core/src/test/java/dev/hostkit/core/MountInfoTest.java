@@ -35,8 +35,8 @@ class MountInfoTest {
     @Test
     void readsFromAFixtureRoot(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
         Files.createDirectories(root.resolve("proc/self"));
-        Files.writeString(root.resolve("proc/self/mountinfo"),
-                "30 1 0:26 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n");
+        Files.writeString(
+                root.resolve("proc/self/mountinfo"), "30 1 0:26 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n");
         Files.createDirectories(root.resolve("proc/sys/kernel"));
         Files.writeString(root.resolve("proc/sys/kernel/osrelease"), "3.10.0-1160.el7.x86_64\n");
         ProcFs fs = ProcFs.at(root);

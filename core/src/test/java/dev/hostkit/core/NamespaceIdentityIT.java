@@ -15,18 +15,25 @@ class NamespaceIdentityIT {
     @Test
     void sameInodeWithADifferentCookieIsADifferentNamespace() {
         NetNamespace.Identity old = new NetNamespace.Identity(4, 4026532301L, 1000);
-        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(4, 4026532301L, 1000))).isTrue();
-        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(4, 4026532301L, 1001))).as("reused inode").isFalse();
-        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(4, 4026532302L, 1000))).isFalse();
-        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(5, 4026532301L, 1000))).isFalse();
+        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(4, 4026532301L, 1000)))
+                .isTrue();
+        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(4, 4026532301L, 1001)))
+                .as("reused inode")
+                .isFalse();
+        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(4, 4026532302L, 1000)))
+                .isFalse();
+        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(5, 4026532301L, 1000)))
+                .isFalse();
         // Before 5.14 the cookie is unknown (0): only device and inode can be compared.
-        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(4, 4026532301L, 0))).isTrue();
+        assertThat(old.sameNamespaceAs(new NetNamespace.Identity(4, 4026532301L, 0)))
+                .isTrue();
         assertThat(old.sameNamespaceAs(null)).isFalse();
     }
 
     @Test
     void aNamespaceMadeOnAFreedInodeHasTheSameInodeButNotTheSameIdentity() throws Exception {
-        boolean root = Files.readString(Path.of("/proc/self/status")).lines()
+        boolean root = Files.readString(Path.of("/proc/self/status"))
+                .lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
         assumeTrue(root, "needs root to create network namespaces");
         String name = "hkid" + ProcessHandle.current().pid() % 100000;
@@ -46,7 +53,9 @@ class NamespaceIdentityIT {
                 if (next.inode() == first.inode() && next.device() == first.device()) {
                     assertThat(ns.id()).isEqualTo(new NetNamespace.NsId(first.device(), first.inode()));
                     assertThat(next.cookie()).isNotEqualTo(first.cookie());
-                    assertThat(next.sameNamespaceAs(first)).as("%s vs %s", next, first).isFalse();
+                    assertThat(next.sameNamespaceAs(first))
+                            .as("%s vs %s", next, first)
+                            .isFalse();
                     return;
                 }
             } finally {

@@ -26,7 +26,8 @@ class NetNamespaceIT {
 
     @BeforeEach
     void createNamespaceWithALink() throws Exception {
-        boolean root = Files.readString(Path.of("/proc/self/status")).lines()
+        boolean root = Files.readString(Path.of("/proc/self/status"))
+                .lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
         if (!root && "true".equals(System.getenv("CI"))) {
             throw new AssertionError("CI=true: NetNamespaceIT needs root");
@@ -75,13 +76,17 @@ class NetNamespaceIT {
 
     @Test
     void taskExceptionIsRethrownAndWorkerReturnsHome() {
-        try (NetNamespace ns = NetNamespace.named(name); NetNamespace home = NetNamespace.current()) {
+        try (NetNamespace ns = NetNamespace.named(name);
+                NetNamespace home = NetNamespace.current()) {
             assertThatThrownBy(() -> ns.run(() -> {
-                throw new IOException("boom inside");
-            })).isInstanceOf(IOException.class).hasMessage("boom inside");
+                        throw new IOException("boom inside");
+                    }))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("boom inside");
             // Every pooled worker is back home: a task on the pool without setns sees the host's links.
             for (int i = 0; i < 20; i++) {
-                assertThat(home.run(() -> NetNamespace.idOf(Path.of("/proc/thread-self/ns/net")))).isEqualTo(home.id());
+                assertThat(home.run(() -> NetNamespace.idOf(Path.of("/proc/thread-self/ns/net"))))
+                        .isEqualTo(home.id());
             }
         }
     }
@@ -131,12 +136,13 @@ class NetNamespaceIT {
     @Test
     void concurrentRunsFromManyThreadsEachSeeTheirNamespace() throws Exception {
         ExecutorService callers = Executors.newFixedThreadPool(16);
-        try (NetNamespace ns = NetNamespace.named(name); NetNamespace host = NetNamespace.current()) {
+        try (NetNamespace ns = NetNamespace.named(name);
+                NetNamespace host = NetNamespace.current()) {
             List<Future<Boolean>> results = new ArrayList<>();
             for (int i = 0; i < 400; i++) {
                 NetNamespace target = i % 2 == 0 ? ns : host;
-                results.add(callers.submit(() -> target.run(
-                        () -> NetNamespace.idOf(Path.of("/proc/thread-self/ns/net")).equals(target.id()))));
+                results.add(callers.submit(() -> target.run(() ->
+                        NetNamespace.idOf(Path.of("/proc/thread-self/ns/net")).equals(target.id()))));
             }
             for (Future<Boolean> r : results) {
                 assertThat(r.get()).isTrue();
@@ -172,13 +178,16 @@ class NetNamespaceIT {
         NetNamespace ns = NetNamespace.named(name);
         ns.close();
         ns.close();
-        assertThatThrownBy(() -> ns.run(() -> null)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> ns.run(() -> null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
     }
 
     @Test
     void sameNamespaceByPidAndPathHasSameIdentity() {
-        try (NetNamespace self = NetNamespace.ofPid((int) ProcessHandle.current().pid());
-             NetNamespace current = NetNamespace.current()) {
+        try (NetNamespace self =
+                        NetNamespace.ofPid((int) ProcessHandle.current().pid());
+                NetNamespace current = NetNamespace.current()) {
             assertThat(self.id()).isEqualTo(current.id());
         }
     }

@@ -39,12 +39,15 @@ class NetNamespaceLeakTest {
     private static int namespaceFds() throws java.io.IOException {
         try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
             return (int) fds.filter(fd -> {
-                try {
-                    return java.nio.file.Files.readSymbolicLink(fd).toString().startsWith("net:[");
-                } catch (java.io.IOException e) {
-                    return false; // closed while listing
-                }
-            }).count();
+                        try {
+                            return java.nio.file.Files.readSymbolicLink(fd)
+                                    .toString()
+                                    .startsWith("net:[");
+                        } catch (java.io.IOException e) {
+                            return false; // closed while listing
+                        }
+                    })
+                    .count();
         }
     }
 
@@ -65,18 +68,27 @@ class NetNamespaceLeakTest {
             System.setErr(err);
         }
         String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(log).contains("WARN dev.hostkit.core.internal.LeakWatch - hostkit: network namespace /proc/thread-self/ns/net "
-                + "was never closed; its fds are now closed. Opened at (reported once per place):");
+        assertThat(log)
+                .contains(
+                        "WARN dev.hostkit.core.internal.LeakWatch - hostkit: network namespace /proc/thread-self/ns/net "
+                                + "was never closed; its fds are now closed. Opened at (reported once per place):");
         // The frames after "Opened at:" go from hostkit's own down to the code that opened it, with file and line.
-        List<String> frames = log.substring(log.indexOf("Opened at (reported once per place):")).lines().skip(1).map(String::strip)
-                .takeWhile(l -> !l.isEmpty() && !l.contains(" WARN ")).toList();
+        List<String> frames = log.substring(log.indexOf("Opened at (reported once per place):"))
+                .lines()
+                .skip(1)
+                .map(String::strip)
+                .takeWhile(l -> !l.isEmpty() && !l.contains(" WARN "))
+                .toList();
         assertThat(frames).contains("dev.hostkit.core.NetNamespace.current(NetNamespace.java:" + currentLine() + ")");
-        assertThat(frames).anySatisfy(f -> assertThat(f).startsWith("dev.hostkit.core.NetNamespaceLeakTest.openAndDrop(NetNamespaceLeakTest.java:"));
+        assertThat(frames)
+                .anySatisfy(f -> assertThat(f)
+                        .startsWith("dev.hostkit.core.NetNamespaceLeakTest.openAndDrop(NetNamespaceLeakTest.java:"));
     }
 
     // The line of NetNamespace.current() that opens the namespace, as a stack frame shows it.
     private static int currentLine() throws Exception {
-        List<String> src = java.nio.file.Files.readAllLines(java.nio.file.Path.of("src/main/java/dev/hostkit/core/NetNamespace.java"));
+        List<String> src = java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("src/main/java/dev/hostkit/core/NetNamespace.java"));
         for (int i = 0; i < src.size(); i++) {
             if (src.get(i).contains("return open(Path.of(\"/proc/thread-self/ns/net\"));")) {
                 return i + 1;

@@ -21,7 +21,8 @@ class ProcFsTest {
         Files.createDirectories(root.resolve("proc"));
         assertThat(proc.cmdline()).isEmpty();
         Files.createDirectory(root.resolve("proc/cmdline")); // exists, cannot be read (EISDIR)
-        assertThatThrownBy(proc::cmdline).isInstanceOf(UncheckedIOException.class)
+        assertThatThrownBy(proc::cmdline)
+                .isInstanceOf(UncheckedIOException.class)
                 .hasMessageContaining(root.resolve("proc/cmdline").toString());
         Files.delete(root.resolve("proc/cmdline"));
         Files.writeString(root.resolve("proc/cmdline"), "ro quiet cgroup.memory=nokmem\n");

@@ -51,18 +51,22 @@ class SocketOwnersIT {
     void processesComingAndGoingDuringTheScanAreNeverAnError() throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         List<Throwable> failures = new ArrayList<>();
-        Thread churn = new Thread(() -> {
-            while (!stop.get()) {
-                try {
-                    // Short-lived children: their /proc/PID/fd appears and vanishes while the scan runs.
-                    new ProcessBuilder("sh", "-c", "sleep 0.01 & true").start().waitFor();
-                } catch (Exception e) {
-                    synchronized (failures) {
-                        failures.add(e);
+        Thread churn = new Thread(
+                () -> {
+                    while (!stop.get()) {
+                        try {
+                            // Short-lived children: their /proc/PID/fd appears and vanishes while the scan runs.
+                            new ProcessBuilder("sh", "-c", "sleep 0.01 & true")
+                                    .start()
+                                    .waitFor();
+                        } catch (Exception e) {
+                            synchronized (failures) {
+                                failures.add(e);
+                            }
+                        }
                     }
-                }
-            }
-        }, "hk-test-churn");
+                },
+                "hk-test-churn");
         churn.start();
         try {
             for (int i = 0; i < 10; i++) {

@@ -17,8 +17,16 @@ import java.util.Map;
  * @param labels labels
  * @param tty whether it has a TTY (logs are then not multiplexed)
  */
-public record ContainerConfig(String hostname, String user, List<String> env, List<String> cmd, List<String> entrypoint,
-                              String image, String workingDir, Map<String, String> labels, boolean tty) {
+public record ContainerConfig(
+        String hostname,
+        String user,
+        List<String> env,
+        List<String> cmd,
+        List<String> entrypoint,
+        String image,
+        String workingDir,
+        Map<String, String> labels,
+        boolean tty) {
     @Override
     public String toString() {
         return "ContainerConfig[hostname=" + hostname + ", user=" + user + ", env=" + Redaction.envNames(env)

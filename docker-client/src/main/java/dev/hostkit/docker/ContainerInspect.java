@@ -13,6 +13,12 @@ package dev.hostkit.docker;
  * @param networkMode {@code HostConfig.NetworkMode}
  * @param restartCount how often the engine restarted it
  */
-public record ContainerInspect(String id, String name, String image, String created, ContainerState state,
-                               ContainerConfig config, String networkMode, long restartCount) {
-}
+public record ContainerInspect(
+        String id,
+        String name,
+        String image,
+        String created,
+        ContainerState state,
+        ContainerConfig config,
+        String networkMode,
+        long restartCount) {}

@@ -17,6 +17,15 @@ package dev.hostkit.docker;
  * @param startedAt RFC 3339 start time
  * @param finishedAt RFC 3339 end time
  */
-public record ContainerState(String status, boolean running, boolean paused, boolean restarting, boolean oomKilled,
-                             boolean dead, int pid, long exitCode, String error, String startedAt, String finishedAt) {
-}
+public record ContainerState(
+        String status,
+        boolean running,
+        boolean paused,
+        boolean restarting,
+        boolean oomKilled,
+        boolean dead,
+        int pid,
+        long exitCode,
+        String error,
+        String startedAt,
+        String finishedAt) {}

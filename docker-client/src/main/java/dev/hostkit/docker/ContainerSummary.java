@@ -17,6 +17,13 @@ import java.util.Map;
  * @param status human text, e.g. {@code Up 3 minutes}
  * @param labels labels
  */
-public record ContainerSummary(String id, List<String> names, String image, String imageId, String command,
-                               long created, String state, String status, Map<String, String> labels) {
-}
+public record ContainerSummary(
+        String id,
+        List<String> names,
+        String image,
+        String imageId,
+        String command,
+        long created,
+        String state,
+        String status,
+        Map<String, String> labels) {}

@@ -102,7 +102,8 @@ public final class ContainerWatch implements AutoCloseable, Iterable<WatchEvent>
     // The list, after noting the engine's time: the follow replays from there, so nothing falls between.
     private void start() {
         Instant now = docker.engineTime();
-        List<ContainerSummary> list = docker.listContainers(ListContainersRequest.builder().all(true).build());
+        List<ContainerSummary> list =
+                docker.listContainers(ListContainersRequest.builder().all(true).build());
         open(now);
         started = true;
         ready.add(new WatchEvent.Snapshot(list, now));
@@ -124,14 +125,20 @@ public final class ContainerWatch implements AutoCloseable, Iterable<WatchEvent>
         }
         boolean proved = lastNanos >= 0
                 && replay.stream().anyMatch(e -> e.timeNanos() == lastNanos && deliveredAtLast.contains(Key.of(e)));
-        List<ContainerSummary> list = proved ? null : docker.listContainers(ListContainersRequest.builder().all(true).build());
+        List<ContainerSummary> list = proved
+                ? null
+                : docker.listContainers(
+                        ListContainersRequest.builder().all(true).build());
         String lost = describe(deliveredAtLast);
         open(now);
         if (!proved) {
-            ready.add(new WatchEvent.Gap(from, now, lastNanos >= 0
-                    ? "the engine no longer has the last delivered event (" + lost + "): it restarted "
-                    + "or dropped older events from its log"
-                    : "the connection dropped before any event was delivered, so continuity cannot be proved"));
+            ready.add(new WatchEvent.Gap(
+                    from,
+                    now,
+                    lastNanos >= 0
+                            ? "the engine no longer has the last delivered event (" + lost + "): it restarted "
+                                    + "or dropped older events from its log"
+                            : "the connection dropped before any event was delivered, so continuity cannot be proved"));
         }
         replay.forEach(this::offer);
         if (!proved) {
@@ -183,8 +190,10 @@ public final class ContainerWatch implements AutoCloseable, Iterable<WatchEvent>
     }
 
     private static boolean retryable(DockerException e) {
-        return e instanceof DockerUnavailableException || e instanceof DockerTimeoutException
-                || e instanceof DockerServerException || e.status() == 0;
+        return e instanceof DockerUnavailableException
+                || e instanceof DockerTimeoutException
+                || e instanceof DockerServerException
+                || e.status() == 0;
     }
 
     private Duration backoff(int attempt) {
@@ -206,7 +215,9 @@ public final class ContainerWatch implements AutoCloseable, Iterable<WatchEvent>
     }
 
     private static String describe(Set<Key> keys) {
-        return keys.stream().findFirst().map(k -> k.type() + " " + k.action() + " " + k.actorId() + " at " + instant(k.timeNanos()))
+        return keys.stream()
+                .findFirst()
+                .map(k -> k.type() + " " + k.action() + " " + k.actorId() + " at " + instant(k.timeNanos()))
                 .orElse("none");
     }
 
@@ -263,7 +274,8 @@ public final class ContainerWatch implements AutoCloseable, Iterable<WatchEvent>
     static Duration requireBackoff(Duration maxBackoff) {
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         if (maxBackoff.compareTo(FIRST_BACKOFF) < 0) {
-            throw new IllegalArgumentException("maxBackoff must be at least " + FIRST_BACKOFF.toMillis() + " ms, got " + maxBackoff);
+            throw new IllegalArgumentException(
+                    "maxBackoff must be at least " + FIRST_BACKOFF.toMillis() + " ms, got " + maxBackoff);
         }
         return maxBackoff;
     }

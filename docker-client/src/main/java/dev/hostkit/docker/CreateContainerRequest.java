@@ -23,9 +23,19 @@ import java.util.Map;
  * @param memoryBytes memory limit in bytes, 0 for none
  * @param autoRemove remove the container when it exits
  */
-public record CreateContainerRequest(String image, String name, List<String> cmd, List<String> entrypoint,
-                                     Map<String, String> env, Map<String, String> labels, String networkMode,
-                                     boolean tty, String user, String workingDir, long memoryBytes, boolean autoRemove) {
+public record CreateContainerRequest(
+        String image,
+        String name,
+        List<String> cmd,
+        List<String> entrypoint,
+        Map<String, String> env,
+        Map<String, String> labels,
+        String networkMode,
+        boolean tty,
+        String user,
+        String workingDir,
+        long memoryBytes,
+        boolean autoRemove) {
     /** Canonical constructor; copies the collections. */
     public CreateContainerRequest {
         if (image == null || image.isBlank()) {
@@ -44,7 +54,8 @@ public record CreateContainerRequest(String image, String name, List<String> cmd
 
     @Override
     public String toString() {
-        return "CreateContainerRequest[image=" + image + ", name=" + name + ", cmd=" + cmd + ", entrypoint=" + entrypoint
+        return "CreateContainerRequest[image=" + image + ", name=" + name + ", cmd=" + cmd + ", entrypoint="
+                + entrypoint
                 + ", env=" + env.keySet() + " (values redacted), labels=" + labels + ", networkMode=" + networkMode
                 + ", tty=" + tty + ", user=" + user + ", workingDir=" + workingDir + ", memoryBytes=" + memoryBytes
                 + ", autoRemove=" + autoRemove + "]";
@@ -137,8 +148,19 @@ public record CreateContainerRequest(String image, String name, List<String> cmd
 
         /** The request. */
         public CreateContainerRequest build() {
-            return new CreateContainerRequest(image, name, cmd, entrypoint, env, labels, networkMode, tty, user,
-                    workingDir, memoryBytes, autoRemove);
+            return new CreateContainerRequest(
+                    image,
+                    name,
+                    cmd,
+                    entrypoint,
+                    env,
+                    labels,
+                    networkMode,
+                    tty,
+                    user,
+                    workingDir,
+                    memoryBytes,
+                    autoRemove);
         }
     }
 }

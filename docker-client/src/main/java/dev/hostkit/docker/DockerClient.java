@@ -74,14 +74,30 @@ public final class DockerClient implements AutoCloseable {
         // from the leak watch, which finds the caller's frame.
         HttpEngine[] engineRef = new HttpEngine[1];
         Ticker.Task[] evictionRef = new Ticker.Task[1];
-        this.leak = LeakWatch.watch(this, "DockerClient for " + b.socket(),
-                "Create one client per engine and close it.", DockerClient::isLibraryFrame, () -> {
+        this.leak = LeakWatch.watch(
+                this,
+                "DockerClient for " + b.socket(),
+                "Create one client per engine and close it.",
+                DockerClient::isLibraryFrame,
+                () -> {
                     evictionRef[0].close();
                     engineRef[0].close();
                 });
-        this.engine = new HttpEngine(new HttpEngine.Settings(b.socket(), b.transport == Transport.JDK ? UnixTransport.JDK : UnixTransport.JNR,
-                b.poolSize, b.idleTimeout, b.connectTimeout, b.readTimeout, b.acquireTimeout, b.oneShot, b.userAgent,
-                b.callTimeout, b.maxListBytes, b.maxObjectBytes), leak.site());
+        this.engine = new HttpEngine(
+                new HttpEngine.Settings(
+                        b.socket(),
+                        b.transport == Transport.JDK ? UnixTransport.JDK : UnixTransport.JNR,
+                        b.poolSize,
+                        b.idleTimeout,
+                        b.connectTimeout,
+                        b.readTimeout,
+                        b.acquireTimeout,
+                        b.oneShot,
+                        b.userAgent,
+                        b.callTimeout,
+                        b.maxListBytes,
+                        b.maxObjectBytes),
+                leak.site());
         engineRef[0] = engine;
         this.api = b.apiVersion;
         this.eviction = Ticker.shared().every(EVICTION_PERIOD, "evict idle Docker connections", engine::evictIdle);
@@ -90,7 +106,8 @@ public final class DockerClient implements AutoCloseable {
 
     /** The client's own frames, skipped when naming where a client or stream was opened. */
     static boolean isLibraryFrame(String className) {
-        return className.startsWith("dev.hostkit.docker.internal.") || className.startsWith("dev.hostkit.docker.DockerClient")
+        return className.startsWith("dev.hostkit.docker.internal.")
+                || className.startsWith("dev.hostkit.docker.DockerClient")
                 || className.startsWith("dev.hostkit.docker.DockerStream");
     }
 
@@ -119,7 +136,10 @@ public final class DockerClient implements AutoCloseable {
     public Ping ping() {
         try {
             HttpEngine.Response r = engine.send(Call.of("HEAD", "/_ping"));
-            return new Ping(nz(r.header("API-Version")), nz(r.header("OSType")), "true".equals(r.header("Docker-Experimental")));
+            return new Ping(
+                    nz(r.header("API-Version")),
+                    nz(r.header("OSType")),
+                    "true".equals(r.header("Docker-Experimental")));
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -147,11 +167,16 @@ public final class DockerClient implements AutoCloseable {
     static String negotiate(String engineVersion) {
         String ev = engineVersion == null || engineVersion.isBlank() ? MIN_API_VERSION : engineVersion.strip();
         if (!ev.matches("\\d+\\.\\d+")) {
-            throw new DockerException("HEAD /_ping", 200, "the engine sent an unreadable API-Version header: " + ev, null);
+            throw new DockerException(
+                    "HEAD /_ping", 200, "the engine sent an unreadable API-Version header: " + ev, null);
         }
         if (compareVersions(ev, MIN_API_VERSION) < 0) {
-            throw new DockerException("HEAD /_ping", 200, "the engine speaks API " + ev + ", older than the oldest this client supports ("
-                    + MIN_API_VERSION + "): upgrade the Docker Engine", null);
+            throw new DockerException(
+                    "HEAD /_ping",
+                    200,
+                    "the engine speaks API " + ev + ", older than the oldest this client supports (" + MIN_API_VERSION
+                            + "): upgrade the Docker Engine",
+                    null);
         }
         return compareVersions(ev, MAX_API_VERSION) > 0 ? MAX_API_VERSION : ev;
     }
@@ -188,7 +213,8 @@ public final class DockerClient implements AutoCloseable {
 
     /** {@code GET /containers/{id}/json}; {@link DockerNotFoundException} when there is none. */
     public ContainerInspect inspectContainer(String idOrName) {
-        return Models.containerInspect(json(get("/containers/" + PathSegments.object("container", idOrName) + "/json")));
+        return Models.containerInspect(
+                json(get("/containers/" + PathSegments.object("container", idOrName) + "/json")));
     }
 
     /**
@@ -215,7 +241,8 @@ public final class DockerClient implements AutoCloseable {
             throw new IllegalArgumentException("ps arguments must not contain control characters: " + psArgs);
         }
         String q = psArgs.isBlank() ? "" : "?ps_args=" + PathSegments.encode(psArgs.strip());
-        return Models.containerTop(json(send(call("GET", "/containers/" + seg + "/top" + q).asList())));
+        return Models.containerTop(
+                json(send(call("GET", "/containers/" + seg + "/top" + q).asList())));
     }
 
     /**
@@ -247,7 +274,8 @@ public final class DockerClient implements AutoCloseable {
             host.put("Memory", r.memoryBytes());
         }
         host.put("AutoRemove", r.autoRemove());
-        String path = "/containers/create" + (r.name().isEmpty() ? "" : "?name=" + PathSegments.object("container", r.name()));
+        String path = "/containers/create"
+                + (r.name().isEmpty() ? "" : "?name=" + PathSegments.object("container", r.name()));
         JsonNode created = json(send(call("POST", path).withJson(Json.bytes(body))));
         return Json.text(created, "Id");
     }
@@ -260,7 +288,8 @@ public final class DockerClient implements AutoCloseable {
     /** Stops a container: SIGTERM, then SIGKILL after {@code timeout}. Already stopped is fine. */
     public void stopContainer(String id, Duration timeout) {
         send(call("POST", "/containers/" + PathSegments.object("container", id) + "/stop?t=" + timeout.toSeconds())
-                .withReadTimeout(config.readTimeout.plus(timeout)).withDeadline(config.callTimeout.plus(timeout)));
+                .withReadTimeout(config.readTimeout.plus(timeout))
+                .withDeadline(config.callTimeout.plus(timeout)));
     }
 
     /** Sends a signal, e.g. {@code SIGKILL} or {@code HUP}. */
@@ -274,7 +303,8 @@ public final class DockerClient implements AutoCloseable {
     /** Restarts a container, stopping it with {@code timeout} first. */
     public void restartContainer(String id, Duration timeout) {
         send(call("POST", "/containers/" + PathSegments.object("container", id) + "/restart?t=" + timeout.toSeconds())
-                .withReadTimeout(config.readTimeout.plus(timeout)).withDeadline(config.callTimeout.plus(timeout)));
+                .withReadTimeout(config.readTimeout.plus(timeout))
+                .withDeadline(config.callTimeout.plus(timeout)));
     }
 
     /**
@@ -284,7 +314,10 @@ public final class DockerClient implements AutoCloseable {
      * @param volumes also remove its anonymous volumes
      */
     public void removeContainer(String id, boolean force, boolean volumes) {
-        send(call("DELETE", "/containers/" + PathSegments.object("container", id) + "?force=" + (force ? 1 : 0) + "&v=" + (volumes ? 1 : 0)));
+        send(call(
+                "DELETE",
+                "/containers/" + PathSegments.object("container", id) + "?force=" + (force ? 1 : 0) + "&v="
+                        + (volumes ? 1 : 0)));
     }
 
     /**
@@ -295,7 +328,8 @@ public final class DockerClient implements AutoCloseable {
      * @throws DockerTimeoutException when it is still running after {@code timeout}
      */
     public int waitContainer(String id, Duration timeout) {
-        JsonNode r = json(send(call("POST", "/containers/" + PathSegments.object("container", id) + "/wait").withReadTimeout(timeout)
+        JsonNode r = json(send(call("POST", "/containers/" + PathSegments.object("container", id) + "/wait")
+                .withReadTimeout(timeout)
                 .withDeadline(config.callTimeout.plus(timeout))));
         return (int) Json.number(r, "StatusCode");
     }
@@ -375,13 +409,18 @@ public final class DockerClient implements AutoCloseable {
         if (!r.workingDir().isEmpty()) {
             body.put("WorkingDir", r.workingDir());
         }
-        String execId = Json.text(json(send(call("POST", "/containers/" + PathSegments.object("container", containerId) + "/exec")
-                .withJson(Json.bytes(body)))), "Id");
+        String execId = Json.text(
+                json(send(call("POST", "/containers/" + PathSegments.object("container", containerId) + "/exec")
+                        .withJson(Json.bytes(body)))),
+                "Id");
         String seg = PathSegments.object("exec", execId);
         ObjectNode start = Json.object().put("Detach", false).put("Tty", false);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        StreamHandle h = engine.open(call("POST", "/exec/" + seg + "/start").withJson(Json.bytes(start)).withReadTimeout(quietTimeout),
+        StreamHandle h = engine.open(
+                call("POST", "/exec/" + seg + "/start")
+                        .withJson(Json.bytes(start))
+                        .withReadTimeout(quietTimeout),
                 "exec in " + containerId);
         try (DockerStream<LogFrame> s = new DockerStream<>(this, h, new FrameDemultiplexer(h.body(), false)::next)) {
             for (LogFrame f : s) {
@@ -389,7 +428,10 @@ public final class DockerClient implements AutoCloseable {
             }
         }
         JsonNode info = json(get("/exec/" + seg + "/json"));
-        return new ExecResult((int) Json.number(info, "ExitCode"), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return new ExecResult(
+                (int) Json.number(info, "ExitCode"),
+                out.toString(StandardCharsets.UTF_8),
+                err.toString(StandardCharsets.UTF_8));
     }
 
     // ---- events
@@ -472,12 +514,18 @@ public final class DockerClient implements AutoCloseable {
      */
     public String importImage(InputStream tar, String repository, String tag) {
         PathSegments.image(repository + ":" + tag);
-        Call base = call("POST", "/images/create?fromSrc=-&repo=" + PathSegments.encode(repository) + "&tag=" + PathSegments.encode(tag));
+        Call base = call(
+                "POST",
+                "/images/create?fromSrc=-&repo=" + PathSegments.encode(repository) + "&tag="
+                        + PathSegments.encode(tag));
         // No total deadline: the upload takes as long as the caller's tar; each read waits at most the read timeout.
-        Call c = base.withTar(Objects.requireNonNull(tar, "tar")).withDeadline(Duration.ZERO).asList();
+        Call c = base.withTar(Objects.requireNonNull(tar, "tar"))
+                .withDeadline(Duration.ZERO)
+                .asList();
         HttpEngine.Response r = send(c);
         String id = "";
-        try (MappingIterator<JsonNode> it = Json.MAPPER.readerFor(JsonNode.class).readValues(r.body())) {
+        try (MappingIterator<JsonNode> it =
+                Json.MAPPER.readerFor(JsonNode.class).readValues(r.body())) {
             while (it.hasNextValue()) {
                 JsonNode n = it.nextValue();
                 if (n.hasNonNull("error")) {
@@ -537,8 +585,11 @@ public final class DockerClient implements AutoCloseable {
             return engine.send(c);
         } catch (DockerBadRequestException e) {
             if (e.engineMessage().contains("client version")) {
-                throw new DockerBadRequestException(e.call(), e.status(), e.engineMessage()
-                        + " (this client speaks API " + MIN_API_VERSION + " to " + MAX_API_VERSION + ", it used " + api + ")");
+                throw new DockerBadRequestException(
+                        e.call(),
+                        e.status(),
+                        e.engineMessage() + " (this client speaks API " + MIN_API_VERSION + " to " + MAX_API_VERSION
+                                + ", it used " + api + ")");
             }
             throw e;
         } finally {
@@ -659,7 +710,8 @@ public final class DockerClient implements AutoCloseable {
          */
         public Builder host(String host) {
             if (host == null || !host.startsWith("unix:///") || host.length() <= "unix:///".length()) {
-                throw new IllegalArgumentException("only unix:///absolute/path engine addresses are supported, got " + host);
+                throw new IllegalArgumentException(
+                        "only unix:///absolute/path engine addresses are supported, got " + host);
             }
             this.host = host;
             return this;

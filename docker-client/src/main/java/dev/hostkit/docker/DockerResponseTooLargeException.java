@@ -17,8 +17,14 @@ public class DockerResponseTooLargeException extends DockerException {
      * @param limit the limit in bytes
      */
     public DockerResponseTooLargeException(String call, long size, long limit) {
-        super(call, 0, (size >= 0 ? "the response body is " + size + " bytes" : "the response body is longer than " + limit + " bytes")
-                + ", over this client's limit of " + limit + " bytes for this call (raise it on the builder if the engine really has that much to say)",
+        super(
+                call,
+                0,
+                (size >= 0
+                                ? "the response body is " + size + " bytes"
+                                : "the response body is longer than " + limit + " bytes")
+                        + ", over this client's limit of " + limit
+                        + " bytes for this call (raise it on the builder if the engine really has that much to say)",
                 null);
         this.size = size;
         this.limit = limit;

@@ -1,8 +1,8 @@
 package dev.hostkit.docker;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.hostkit.docker.internal.MalformedResponseException;
 import dev.hostkit.core.internal.LeakWatch;
+import dev.hostkit.docker.internal.MalformedResponseException;
 import dev.hostkit.docker.internal.StreamHandle;
 
 import java.io.IOException;
@@ -33,8 +33,12 @@ public final class DockerStream<T> implements AutoCloseable, Iterable<T> {
         this.owner = owner;
         this.handle = handle;
         this.decoder = decoder;
-        this.leak = LeakWatch.watch(this, "DockerStream (" + handle.what() + ")", "Close streams with try-with-resources.",
-                DockerClient::isLibraryFrame, handle::close);
+        this.leak = LeakWatch.watch(
+                this,
+                "DockerStream (" + handle.what() + ")",
+                "Close streams with try-with-resources.",
+                DockerClient::isLibraryFrame,
+                handle::close);
         handle.openedAt(leak.site());
     }
 
@@ -60,8 +64,8 @@ public final class DockerStream<T> implements AutoCloseable, Iterable<T> {
             }
             close();
             if (e instanceof JsonProcessingException j) {
-                throw new MalformedResponseException(handle.call().toString(), "malformed JSON in the stream: "
-                        + j.getOriginalMessage(), e);
+                throw new MalformedResponseException(
+                        handle.call().toString(), "malformed JSON in the stream: " + j.getOriginalMessage(), e);
             }
             throw handle.engine().ioError(handle.call(), e);
         } catch (RuntimeException e) {

@@ -12,5 +12,4 @@ import java.util.Map;
  * @param attributes the actor's attributes (name, image, labels, exit code, ...)
  * @param timeNanos when, in nanoseconds since the epoch
  */
-public record Event(String type, String action, String actorId, Map<String, String> attributes, long timeNanos) {
-}
+public record Event(String type, String action, String actorId, Map<String, String> attributes, long timeNanos) {}

@@ -29,8 +29,7 @@ public record EventsRequest(Instant since, Instant until, Map<String, List<Strin
         private Instant until;
         private final Filters filters = new Filters();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Replay from this time. */
         public Builder since(Instant since) {

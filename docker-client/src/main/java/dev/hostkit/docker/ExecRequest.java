@@ -32,6 +32,7 @@ public record ExecRequest(List<String> cmd, Map<String, String> env, String user
 
     @Override
     public String toString() {
-        return "ExecRequest[cmd=" + cmd + ", env=" + env.keySet() + ", user=" + user + ", workingDir=" + workingDir + "]";
+        return "ExecRequest[cmd=" + cmd + ", env=" + env.keySet() + ", user=" + user + ", workingDir=" + workingDir
+                + "]";
     }
 }

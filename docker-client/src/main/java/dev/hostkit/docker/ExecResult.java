@@ -8,5 +8,4 @@ package dev.hostkit.docker;
  * @param stdout standard output
  * @param stderr standard error
  */
-public record ExecResult(int exitCode, String stdout, String stderr) {
-}
+public record ExecResult(int exitCode, String stdout, String stderr) {}

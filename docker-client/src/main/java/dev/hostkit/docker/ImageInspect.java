@@ -13,5 +13,5 @@ import java.util.List;
  * @param os operating system
  * @param architecture architecture
  */
-public record ImageInspect(String id, List<String> repoTags, String created, long size, String os, String architecture) {
-}
+public record ImageInspect(
+        String id, List<String> repoTags, String created, long size, String os, String architecture) {}

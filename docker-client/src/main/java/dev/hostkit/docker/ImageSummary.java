@@ -13,5 +13,4 @@ import java.util.Map;
  * @param size size in bytes
  * @param labels labels
  */
-public record ImageSummary(String id, List<String> repoTags, long created, long size, Map<String, String> labels) {
-}
+public record ImageSummary(String id, List<String> repoTags, long created, long size, Map<String, String> labels) {}

@@ -21,8 +21,20 @@ package dev.hostkit.docker;
  * @param memTotal memory in bytes
  * @param dockerRootDir the engine's data root
  */
-public record Info(String id, String name, String serverVersion, long containers, long containersRunning,
-                   long containersPaused, long containersStopped, long images, String driver, String cgroupDriver,
-                   String cgroupVersion, String kernelVersion, String operatingSystem, long cpus, long memTotal,
-                   String dockerRootDir) {
-}
+public record Info(
+        String id,
+        String name,
+        String serverVersion,
+        long containers,
+        long containersRunning,
+        long containersPaused,
+        long containersStopped,
+        long images,
+        String driver,
+        String cgroupDriver,
+        String cgroupVersion,
+        String kernelVersion,
+        String operatingSystem,
+        long cpus,
+        long memTotal,
+        String dockerRootDir) {}

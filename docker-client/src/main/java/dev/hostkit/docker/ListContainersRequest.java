@@ -29,8 +29,7 @@ public record ListContainersRequest(boolean all, Map<String, List<String>> filte
         private boolean all;
         private final Filters filters = new Filters();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Include stopped containers. */
         public Builder all(boolean all) {

@@ -38,8 +38,7 @@ public record LogsRequest(boolean stdout, boolean stderr, boolean follow, boolea
         private Instant since;
         private int tail = -1;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Include standard output (default true). */
         public Builder stdout(boolean on) {

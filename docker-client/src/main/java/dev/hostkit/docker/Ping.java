@@ -8,5 +8,4 @@ package dev.hostkit.docker;
  * @param osType {@code linux} or {@code windows}
  * @param experimental whether experimental features are on
  */
-public record Ping(String apiVersion, String osType, boolean experimental) {
-}
+public record Ping(String apiVersion, String osType, boolean experimental) {}

@@ -6,8 +6,7 @@ import java.util.List;
 
 /** Keeps environment values (often secrets) out of toString() and logs: names stay, values go. */
 final class Redaction {
-    private Redaction() {
-    }
+    private Redaction() {}
 
     static List<String> envNames(Collection<String> env) {
         List<String> out = new ArrayList<>();

@@ -16,9 +16,18 @@ package dev.hostkit.docker;
  * @param networkRxBytes bytes received over all interfaces
  * @param networkTxBytes bytes sent over all interfaces
  */
-public record Stats(String read, long cpuTotalUsage, long systemCpuUsage, long preCpuTotalUsage, long preSystemCpuUsage,
-                    long onlineCpus, long memoryUsage, long memoryLimit, long pids, long networkRxBytes,
-                    long networkTxBytes) {
+public record Stats(
+        String read,
+        long cpuTotalUsage,
+        long systemCpuUsage,
+        long preCpuTotalUsage,
+        long preSystemCpuUsage,
+        long onlineCpus,
+        long memoryUsage,
+        long memoryLimit,
+        long pids,
+        long networkRxBytes,
+        long networkTxBytes) {
     /** CPU use between the two samples in percent of one CPU times {@code onlineCpus} (as {@code docker stats}). */
     public double cpuPercent() {
         long cpu = cpuTotalUsage - preCpuTotalUsage;

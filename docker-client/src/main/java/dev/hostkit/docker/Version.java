@@ -13,6 +13,12 @@ package dev.hostkit.docker;
  * @param gitCommit build commit
  * @param goVersion Go release it was built with
  */
-public record Version(String version, String apiVersion, String minApiVersion, String os, String arch,
-                      String kernelVersion, String gitCommit, String goVersion) {
-}
+public record Version(
+        String version,
+        String apiVersion,
+        String minApiVersion,
+        String os,
+        String arch,
+        String kernelVersion,
+        String gitCommit,
+        String goVersion) {}

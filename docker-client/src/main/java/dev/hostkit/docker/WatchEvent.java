@@ -29,8 +29,7 @@ public sealed interface WatchEvent {
      *
      * @param event the event
      */
-    record Change(Event event) implements WatchEvent {
-    }
+    record Change(Event event) implements WatchEvent {}
 
     /**
      * Events between {@code from} and {@code to} may be lost: after a reconnect the engine no longer had the last event
@@ -41,8 +40,7 @@ public sealed interface WatchEvent {
      * @param to engine time up to which the watch could check
      * @param reason why the gap could not be closed
      */
-    record Gap(Instant from, Instant to, String reason) implements WatchEvent {
-    }
+    record Gap(Instant from, Instant to, String reason) implements WatchEvent {}
 
     /**
      * The connection to the engine failed; the watch retries after {@code retryIn} and resumes from the last event.
@@ -51,6 +49,5 @@ public sealed interface WatchEvent {
      * @param attempt how many attempts in a row failed (1 for the first)
      * @param retryIn the back-off before the next attempt
      */
-    record Disconnected(DockerException cause, int attempt, Duration retryIn) implements WatchEvent {
-    }
+    record Disconnected(DockerException cause, int attempt, Duration retryIn) implements WatchEvent {}
 }

@@ -26,22 +26,31 @@ class ConnectTimeoutTest {
 
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
-    void connectToAListenerWithAFullBacklogFailsAsTimeoutNamingSocketAndTimeout(DockerClient.Transport t) throws Exception {
+    void connectToAListenerWithAFullBacklogFailsAsTimeoutNamingSocketAndTimeout(DockerClient.Transport t)
+            throws Exception {
         Path dir = Files.createTempDirectory("hk-backlog");
         Path socket = dir.resolve("docker.sock");
         List<SocketChannel> queued = new ArrayList<>();
         try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             listener.bind(UnixDomainSocketAddress.of(socket), 1);
             fillBacklog(socket, queued);
-            try (DockerClient docker = DockerClient.builder().host("unix://" + socket).transport(t).apiVersion("1.41")
-                    .connectTimeout(Duration.ofMillis(300)).readTimeout(Duration.ofSeconds(2)).build()) {
+            try (DockerClient docker = DockerClient.builder()
+                    .host("unix://" + socket)
+                    .transport(t)
+                    .apiVersion("1.41")
+                    .connectTimeout(Duration.ofMillis(300))
+                    .readTimeout(Duration.ofSeconds(2))
+                    .build()) {
                 long start = System.nanoTime();
-                assertThatThrownBy(docker::version).isInstanceOf(DockerTimeoutException.class)
+                assertThatThrownBy(docker::version)
+                        .isInstanceOf(DockerTimeoutException.class)
                         .hasMessageContaining("GET /v1.41/version")
-                        .hasMessageContaining("could not connect to the engine at " + socket + " within 300 ms (connect timeout)");
+                        .hasMessageContaining(
+                                "could not connect to the engine at " + socket + " within 300 ms (connect timeout)");
                 // A hang guard, not a speed goal: without the timeout the connect would block for good.
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
-                System.out.printf("%s: connect timeout fired after %d ms%n", t, (System.nanoTime() - start) / 1_000_000);
+                System.out.printf(
+                        "%s: connect timeout fired after %d ms%n", t, (System.nanoTime() - start) / 1_000_000);
                 // The failed connect gave its pool slot back and left no socket behind.
                 assertThat(docker.openConnections()).isZero();
             }

@@ -25,14 +25,27 @@ class ContainerWatchIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the engine itself says happened, as {@code action id timeNano}. */
-    private static List<String> engineEvents(DockerEngine engine, String label, Instant since, Instant until) throws Exception {
+    private static List<String> engineEvents(DockerEngine engine, String label, Instant since, Instant until)
+            throws Exception {
         List<String> out = new ArrayList<>();
-        String text = engine.docker("events", "--since", epoch(since), "--until", epoch(until), "--filter", "type=container",
-                "--filter", "label=" + label, "--format", "{{json .}}");
+        String text = engine.docker(
+                "events",
+                "--since",
+                epoch(since),
+                "--until",
+                epoch(until),
+                "--filter",
+                "type=container",
+                "--filter",
+                "label=" + label,
+                "--format",
+                "{{json .}}");
         for (String line : text.split("\n")) {
             if (!line.isBlank()) {
                 JsonNode n = JSON.readTree(line);
-                out.add(n.get("Action").asText() + " " + n.get("Actor").get("ID").asText() + " " + n.get("timeNano").asLong());
+                out.add(n.get("Action").asText() + " "
+                        + n.get("Actor").get("ID").asText() + " "
+                        + n.get("timeNano").asLong());
             }
         }
         return out;
@@ -55,18 +68,20 @@ class ContainerWatchIT {
 
         Collector(ContainerWatch watch) {
             this.watch = watch;
-            thread = new Thread(() -> {
-                try {
-                    for (WatchEvent w : watch) {
-                        synchronized (seen) {
-                            seen.add(w);
-                            seen.notifyAll();
+            thread = new Thread(
+                    () -> {
+                        try {
+                            for (WatchEvent w : watch) {
+                                synchronized (seen) {
+                                    seen.add(w);
+                                    seen.notifyAll();
+                                }
+                            }
+                        } catch (Throwable t) {
+                            failure = t;
                         }
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                }
-            }, "hk-test-watch");
+                    },
+                    "hk-test-watch");
             thread.start();
         }
 
@@ -75,7 +90,9 @@ class ContainerWatchIT {
             synchronized (seen) {
                 while (seen.stream().noneMatch(what)) {
                     long left = end - System.nanoTime();
-                    assertThat(left).as("waiting for a watch event; seen so far: %s", seen).isPositive();
+                    assertThat(left)
+                            .as("waiting for a watch event; seen so far: %s", seen)
+                            .isPositive();
                     seen.wait(Math.max(1, left / 1_000_000));
                 }
             }
@@ -95,7 +112,9 @@ class ContainerWatchIT {
     }
 
     private static Predicate<WatchEvent> change(String action, String id) {
-        return w -> w instanceof WatchEvent.Change c && c.event().action().equals(action) && c.event().actorId().equals(id);
+        return w -> w instanceof WatchEvent.Change c
+                && c.event().action().equals(action)
+                && c.event().actorId().equals(id);
     }
 
     @Test
@@ -107,8 +126,12 @@ class ContainerWatchIT {
         String label = DockerEngine.LABEL + "=" + TestNames.RUN_PREFIX;
         List<String> made = new ArrayList<>();
         try (DockerClient docker = DockerClient.builder().host(engine.host()).build();
-             Collector c = new Collector(docker.watch(EventsRequest.builder().filter("type", "container")
-                     .filter("label", label).build(), Duration.ofMillis(500)))) {
+                Collector c = new Collector(docker.watch(
+                        EventsRequest.builder()
+                                .filter("type", "container")
+                                .filter("label", label)
+                                .build(),
+                        Duration.ofMillis(500)))) {
             try {
                 c.await(w -> w instanceof WatchEvent.Snapshot, Duration.ofSeconds(30));
                 Instant begin = ((WatchEvent.Snapshot) c.snapshot().get(0)).since();
@@ -125,7 +148,8 @@ class ContainerWatchIT {
                 made.add(b);
                 engine.docker("kill", b);
                 c.await(change("die", b), Duration.ofSeconds(60));
-                List<String> post = engineEvents(engine, label, restarted, Instant.now().plusSeconds(1));
+                List<String> post =
+                        engineEvents(engine, label, restarted, Instant.now().plusSeconds(1));
 
                 List<WatchEvent> seen = c.snapshot();
                 List<String> delivered = new ArrayList<>();
@@ -140,11 +164,15 @@ class ContainerWatchIT {
                         gapAt = delivered.size();
                     }
                 }
-                assertThat(new HashSet<>(delivered)).as("each delivered once: %s", delivered).hasSameSizeAs(delivered);
+                assertThat(new HashSet<>(delivered))
+                        .as("each delivered once: %s", delivered)
+                        .hasSameSizeAs(delivered);
                 assertThat(pre).isNotEmpty();
                 assertThat(post).isNotEmpty();
                 assertThat(delivered).containsAll(pre).containsAll(post);
-                assertThat(gapAt).as("the restart wiped the engine's log: reported as a gap; seen %s", seen).isGreaterThanOrEqualTo(0);
+                assertThat(gapAt)
+                        .as("the restart wiped the engine's log: reported as a gap; seen %s", seen)
+                        .isGreaterThanOrEqualTo(0);
                 Set<String> afterGap = new HashSet<>(delivered.subList(gapAt, delivered.size()));
                 assertThat(afterGap).containsAll(post);
                 assertThat(delivered.subList(0, gapAt)).containsAll(pre);

@@ -42,7 +42,9 @@ class DockerClientIT {
     }
 
     private static CreateContainerRequest.Builder labelled(String image, String name) {
-        return CreateContainerRequest.builder(image).name(name).networkMode("none")
+        return CreateContainerRequest.builder(image)
+                .name(name)
+                .networkMode("none")
                 .label(DockerEngine.LABEL, TestNames.RUN_PREFIX);
     }
 
@@ -66,18 +68,25 @@ class DockerClientIT {
         engine.docker("wait", b);
         try (DockerClient docker = client(engine)) {
             String label = DockerEngine.LABEL + "=" + TestNames.RUN_PREFIX;
-            List<ContainerSummary> ours = docker.listContainers(ListContainersRequest.builder().all(true).filter("label", label).build());
+            List<ContainerSummary> ours = docker.listContainers(ListContainersRequest.builder()
+                    .all(true)
+                    .filter("label", label)
+                    .build());
             Set<String> cli = new TreeSet<>();
-            for (String line : engine.docker("ps", "-a", "--no-trunc", "--filter", "label=" + label, "--format", "{{json .}}").split("\n")) {
+            for (String line : engine.docker(
+                            "ps", "-a", "--no-trunc", "--filter", "label=" + label, "--format", "{{json .}}")
+                    .split("\n")) {
                 JsonNode n = JSON.readTree(line);
-                cli.add(n.get("ID").asText() + " /" + n.get("Names").asText() + " " + n.get("Image").asText() + " " + n.get("State").asText());
+                cli.add(n.get("ID").asText() + " /" + n.get("Names").asText() + " "
+                        + n.get("Image").asText() + " " + n.get("State").asText());
             }
             Set<String> mine = new TreeSet<>();
             for (ContainerSummary c : ours) {
                 mine.add(c.id() + " " + String.join(",", c.names()) + " " + c.image() + " " + c.state());
             }
             assertThat(mine).isEqualTo(cli).hasSize(2);
-            List<ContainerSummary> running = docker.listContainers(ListContainersRequest.builder().filter("label", label).build());
+            List<ContainerSummary> running = docker.listContainers(
+                    ListContainersRequest.builder().filter("label", label).build());
             assertThat(running).extracting(ContainerSummary::id).containsExactly(a);
         } finally {
             engine.remove(a);
@@ -89,10 +98,15 @@ class DockerClientIT {
     void runsTheWholeContainerLifeCycleAsTheCliSeesIt(DockerEngine engine) throws Exception {
         String name = TestNames.next("life");
         try (DockerClient docker = client(engine);
-             DockerStream<Event> events = docker.events(EventsRequest.builder().since(Instant.now().minusSeconds(1))
-                     .filter("type", "container").filter("container", name).build())) {
-            String id = docker.createContainer(labelled(engine, name).env("SECRET_TOKEN", "hunter2")
-                    .cmd("sh", "-c", "echo out; echo err >&2; trap 'exit 7' TERM; while true; do sleep 0.1; done").build());
+                DockerStream<Event> events = docker.events(EventsRequest.builder()
+                        .since(Instant.now().minusSeconds(1))
+                        .filter("type", "container")
+                        .filter("container", name)
+                        .build())) {
+            String id = docker.createContainer(labelled(engine, name)
+                    .env("SECRET_TOKEN", "hunter2")
+                    .cmd("sh", "-c", "echo out; echo err >&2; trap 'exit 7' TERM; while true; do sleep 0.1; done")
+                    .build());
             try {
                 ContainerInspect created = docker.inspectContainer(id);
                 assertThat(created.state().status()).isEqualTo("created");
@@ -105,7 +119,13 @@ class DockerClientIT {
                 assertThat(running.name()).isEqualTo(engine.docker("inspect", "-f", "{{.Name}}", id));
                 assertThat(running.networkMode()).isEqualTo("none");
 
-                ExecResult ex = docker.exec(id, new ExecRequest(List.of("sh", "-c", "echo hi $X; echo oops >&2; exit 3"), Map.of("X", "there"), "", ""));
+                ExecResult ex = docker.exec(
+                        id,
+                        new ExecRequest(
+                                List.of("sh", "-c", "echo hi $X; echo oops >&2; exit 3"),
+                                Map.of("X", "there"),
+                                "",
+                                ""));
                 assertThat(ex).isEqualTo(new ExecResult(3, "hi there\n", "oops\n"));
 
                 ExecResult logs = waitForLogs(docker, id);
@@ -118,15 +138,18 @@ class DockerClientIT {
 
                 docker.stopContainer(id, Duration.ofSeconds(5));
                 assertThat(docker.waitContainer(id, Duration.ofSeconds(10))).isEqualTo(7);
-                assertThat(engine.docker("inspect", "-f", "{{.State.ExitCode}}", id)).isEqualTo("7");
+                assertThat(engine.docker("inspect", "-f", "{{.State.ExitCode}}", id))
+                        .isEqualTo("7");
                 docker.restartContainer(id, Duration.ofSeconds(1));
                 assertThat(docker.inspectContainer(id).state().running()).isTrue();
                 docker.killContainer(id, "SIGKILL");
                 assertThat(docker.waitContainer(id, Duration.ofSeconds(10))).isEqualTo(137);
-                assertThatThrownBy(() -> docker.killContainer(id, "KILL")).isInstanceOf(DockerConflictException.class)
+                assertThatThrownBy(() -> docker.killContainer(id, "KILL"))
+                        .isInstanceOf(DockerConflictException.class)
                         .hasMessageContaining("is not running");
                 docker.removeContainer(id, false, true);
-                assertThatThrownBy(() -> docker.inspectContainer(id)).isInstanceOf(DockerNotFoundException.class)
+                assertThatThrownBy(() -> docker.inspectContainer(id))
+                        .isInstanceOf(DockerNotFoundException.class)
                         .hasMessageContaining("No such container");
             } finally {
                 engine.remove(id);
@@ -158,11 +181,14 @@ class DockerClientIT {
     void ttyLogsAreRawAndFollowedLogsDeliverNewOutput(DockerEngine engine) throws Exception {
         String name = TestNames.next("tty");
         try (DockerClient docker = client(engine)) {
-            String id = docker.createContainer(labelled(engine, name).tty(true)
-                    .cmd("sh", "-c", "i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done").build());
+            String id = docker.createContainer(labelled(engine, name)
+                    .tty(true)
+                    .cmd("sh", "-c", "i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done")
+                    .build());
             try {
                 docker.startContainer(id);
-                try (DockerStream<LogFrame> logs = docker.logs(id, LogsRequest.builder().follow(true).build())) {
+                try (DockerStream<LogFrame> logs =
+                        docker.logs(id, LogsRequest.builder().follow(true).build())) {
                     StringBuilder seen = new StringBuilder();
                     for (LogFrame f : logs) {
                         assertThat(f.source()).isEqualTo(LogFrame.Source.STDOUT);
@@ -182,7 +208,8 @@ class DockerClientIT {
     @Test
     void streamsStatsOncePerSecond(DockerEngine engine) {
         String id = engine.run(TestNames.next("stat"));
-        try (DockerClient docker = client(engine); DockerStream<Stats> stats = docker.statsStream(id)) {
+        try (DockerClient docker = client(engine);
+                DockerStream<Stats> stats = docker.statsStream(id)) {
             Stats first = stats.next();
             Stats second = stats.next();
             assertThat(first.pids()).isPositive();
@@ -194,7 +221,8 @@ class DockerClientIT {
 
     @Test
     void importsAnImageFromATarStreamAndRunsIt(DockerEngine engine) throws Exception {
-        String donor = engine.docker("create", "--label", DockerEngine.LABEL + "=" + TestNames.RUN_PREFIX, engine.testImage(), "true");
+        String donor = engine.docker(
+                "create", "--label", DockerEngine.LABEL + "=" + TestNames.RUN_PREFIX, engine.testImage(), "true");
         Path tar = Files.createTempFile("hk-rootfs", ".tar");
         String repo = "hostkit-test/imported-" + TestNames.next("img").toLowerCase();
         try (DockerClient docker = client(engine)) {
@@ -205,9 +233,14 @@ class DockerClientIT {
             }
             try {
                 ImageInspect img = docker.inspectImage(repo + ":v1");
-                assertThat(img.id()).isEqualTo(imageId).isEqualTo(engine.docker("inspect", "-f", "{{.Id}}", repo + ":v1"));
-                assertThat(docker.listImages()).anySatisfy(i -> assertThat(i.repoTags()).contains(repo + ":v1"));
-                String c = docker.createContainer(labelled(repo + ":v1", TestNames.next("imp")).cmd("echo", "imported").build());
+                assertThat(img.id())
+                        .isEqualTo(imageId)
+                        .isEqualTo(engine.docker("inspect", "-f", "{{.Id}}", repo + ":v1"));
+                assertThat(docker.listImages())
+                        .anySatisfy(i -> assertThat(i.repoTags()).contains(repo + ":v1"));
+                String c = docker.createContainer(labelled(repo + ":v1", TestNames.next("imp"))
+                        .cmd("echo", "imported")
+                        .build());
                 try {
                     docker.startContainer(c);
                     assertThat(docker.waitContainer(c, Duration.ofSeconds(20))).isZero();
@@ -254,14 +287,19 @@ class DockerClientIT {
             for (int i = 1; i < cliNarrow.length; i++) {
                 cliRows.add(String.join(" ", cliNarrow[i].trim().split("\\s+")));
             }
-            assertThat(narrow.processes().stream().map(r -> String.join(" ", r)).toList()).isEqualTo(cliRows);
+            assertThat(narrow.processes().stream().map(r -> String.join(" ", r)).toList())
+                    .isEqualTo(cliRows);
             assertThat(narrow.column("COMMAND")).contains("sleep");
 
-            created = docker.createContainer(labelled(engine, TestNames.next("top")).cmd("true").build());
+            created = docker.createContainer(
+                    labelled(engine, TestNames.next("top")).cmd("true").build());
             String notRunning = created;
-            assertThatThrownBy(() -> docker.top(notRunning)).isInstanceOf(DockerConflictException.class)
+            assertThatThrownBy(() -> docker.top(notRunning))
+                    .isInstanceOf(DockerConflictException.class)
                     .hasMessageContaining("is not running");
-            assertThatThrownBy(() -> top.column("NOPE")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CMD");
+            assertThatThrownBy(() -> top.column("NOPE"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("CMD");
         } finally {
             engine.remove(id);
             if (created != null) {
@@ -273,9 +311,12 @@ class DockerClientIT {
     @Test
     void rejectsPathInjectionBeforeSendingAnything(DockerEngine engine) {
         try (DockerClient docker = client(engine)) {
-            assertThatThrownBy(() -> docker.inspectContainer("../../images/json")).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> docker.inspectImage("busybox/../../containers/json")).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> docker.removeContainer("a?force=1", true, true)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> docker.inspectContainer("../../images/json"))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> docker.inspectImage("busybox/../../containers/json"))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> docker.removeContainer("a?force=1", true, true))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 
@@ -283,11 +324,16 @@ class DockerClientIT {
     void typedErrorsQuoteTheEngine(DockerEngine engine) {
         String id = engine.run(TestNames.next("err"));
         try (DockerClient docker = client(engine)) {
-            assertThatThrownBy(() -> docker.removeContainer(id, false, false)).isInstanceOf(DockerConflictException.class)
+            assertThatThrownBy(() -> docker.removeContainer(id, false, false))
+                    .isInstanceOf(DockerConflictException.class)
                     .hasMessageContaining("DELETE /v1.41/containers/" + id + ": 409")
                     .hasMessageContaining("Stop the container before attempting removal");
-            assertThatThrownBy(() -> docker.createContainer(CreateContainerRequest.builder(engine.testImage()).name(TestNames.next("bad")).memoryBytes(1).build()))
-                    .isInstanceOf(DockerBadRequestException.class).hasMessageContaining("Minimum memory limit");
+            assertThatThrownBy(() -> docker.createContainer(CreateContainerRequest.builder(engine.testImage())
+                            .name(TestNames.next("bad"))
+                            .memoryBytes(1)
+                            .build()))
+                    .isInstanceOf(DockerBadRequestException.class)
+                    .hasMessageContaining("Minimum memory limit");
         } finally {
             engine.remove(id);
         }

@@ -18,16 +18,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class FaultsTest {
 
     private static DockerClient client(FakeDockerEngine fake, DockerClient.Transport t) {
-        return DockerClient.builder().host(fake.host()).transport(t).readTimeout(Duration.ofMillis(500)).build();
+        return DockerClient.builder()
+                .host(fake.host())
+                .transport(t)
+                .readTimeout(Duration.ofMillis(500))
+                .build();
     }
 
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void malformedJsonBecomesMalformedResponseNamingTheCallAndTheBody(DockerClient.Transport t) throws Exception {
-        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{\"Version\": \"20.10\", oops"));
-             DockerClient docker = client(fake, t)) {
-            assertThatThrownBy(docker::version).isInstanceOf(DockerException.class)
-                    .hasMessageContaining("not valid JSON").hasMessageContaining("oops")
+        try (FakeDockerEngine fake = FakeDockerEngine.start()
+                        .on("GET", "/version", Reply.json(200, "{\"Version\": \"20.10\", oops"));
+                DockerClient docker = client(fake, t)) {
+            assertThatThrownBy(docker::version)
+                    .isInstanceOf(DockerException.class)
+                    .hasMessageContaining("not valid JSON")
+                    .hasMessageContaining("oops")
                     .hasMessageMatching("(?s)GET /v1\\.\\d+/version.*");
             // The connection was read to its end and stays usable.
             assertThatThrownBy(docker::version).isInstanceOf(DockerException.class);
@@ -39,9 +46,10 @@ class FaultsTest {
     void connectionDroppedMidBodyIsUnavailableAndNextCallWorks(DockerClient.Transport t) throws Exception {
         String body = "{\"Version\":\"20.10.24\"}";
         try (FakeDockerEngine fake = FakeDockerEngine.start()
-                .on("GET", "/version", Reply.dropMidBody(200, body, 11), Reply.json(200, body));
-             DockerClient docker = client(fake, t)) {
-            assertThatThrownBy(docker::version).isInstanceOf(DockerUnavailableException.class)
+                        .on("GET", "/version", Reply.dropMidBody(200, body, 11), Reply.json(200, body));
+                DockerClient docker = client(fake, t)) {
+            assertThatThrownBy(docker::version)
+                    .isInstanceOf(DockerUnavailableException.class)
                     .hasMessageContaining("GET /v1.41/version");
             assertThat(docker.version().version()).isEqualTo("20.10.24");
         }
@@ -50,9 +58,11 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void serverThatNeverAnswersHitsTheReadTimeout(DockerClient.Transport t) throws Exception {
-        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/info", Reply.noAnswer()); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/info", Reply.noAnswer());
+                DockerClient docker = client(fake, t)) {
             long start = System.nanoTime();
-            assertThatThrownBy(docker::info).isInstanceOf(DockerTimeoutException.class)
+            assertThatThrownBy(docker::info)
+                    .isInstanceOf(DockerTimeoutException.class)
                     .hasMessageContaining("within 500 ms");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
         }
@@ -61,8 +71,9 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void idleConnectionClosedByServerIsReplacedForTheNextIdempotentCall(DockerClient.Transport t) throws Exception {
-        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{\"Version\":\"20.10.24\"}"));
-             DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake =
+                        FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{\"Version\":\"20.10.24\"}"));
+                DockerClient docker = client(fake, t)) {
             docker.version();
             assertThat(fake.closeIdleConnections()).isEqualTo(1);
             Thread.sleep(50);
@@ -75,12 +86,14 @@ class FaultsTest {
     @EnumSource(DockerClient.Transport.class)
     void serverErrorCarriesTheEngineMessageOrSaysThereWasNoBody(DockerClient.Transport t) throws Exception {
         try (FakeDockerEngine fake = FakeDockerEngine.start()
-                .on("GET", "/info", Reply.error(500, "devmapper: pool is full"))
-                .on("GET", "/version", Reply.status(500));
-             DockerClient docker = client(fake, t)) {
-            assertThatThrownBy(docker::info).isInstanceOf(DockerServerException.class)
+                        .on("GET", "/info", Reply.error(500, "devmapper: pool is full"))
+                        .on("GET", "/version", Reply.status(500));
+                DockerClient docker = client(fake, t)) {
+            assertThatThrownBy(docker::info)
+                    .isInstanceOf(DockerServerException.class)
                     .hasMessage("GET /v1.41/info: 500 devmapper: pool is full");
-            assertThatThrownBy(docker::version).isInstanceOf(DockerServerException.class)
+            assertThatThrownBy(docker::version)
+                    .isInstanceOf(DockerServerException.class)
                     .hasMessage("GET /v1.41/version: 500 (no body)");
         }
     }
@@ -88,8 +101,9 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void streamCloseFromAnotherThreadUnblocksTheReaderPromptly(DockerClient.Transport t) throws Exception {
-        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/events", Reply.stream()); // an idle event stream
-             DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake =
+                        FakeDockerEngine.start().on("GET", "/events", Reply.stream()); // an idle event stream
+                DockerClient docker = client(fake, t)) {
             DockerStream<Event> events = docker.events(EventsRequest.builder().build());
             AtomicReference<Object> got = new AtomicReference<>("nothing yet");
             CountDownLatch done = new CountDownLatch(1);
@@ -114,19 +128,28 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void engineOlderThanMinimumApiIsRefusedClearly(DockerClient.Transport t) throws Exception {
-        try (FakeDockerEngine fake = FakeDockerEngine.start().apiVersion("1.12"); DockerClient docker = client(fake, t)) {
-            assertThatThrownBy(docker::version).hasMessageContaining("API 1.12, older than the oldest this client supports (1.24)");
+        try (FakeDockerEngine fake = FakeDockerEngine.start().apiVersion("1.12");
+                DockerClient docker = client(fake, t)) {
+            assertThatThrownBy(docker::version)
+                    .hasMessageContaining("API 1.12, older than the oldest this client supports (1.24)");
         }
     }
 
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void engineNewerThanClientQuotesTheEnginesVersionMessage(DockerClient.Transport t) throws Exception {
-        try (FakeDockerEngine fake = FakeDockerEngine.start().apiVersion("1.52").on("GET", "/version", Reply.error(400,
-                "client version 1.43 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version"));
-             DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start()
+                        .apiVersion("1.52")
+                        .on(
+                                "GET",
+                                "/version",
+                                Reply.error(
+                                        400,
+                                        "client version 1.43 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version"));
+                DockerClient docker = client(fake, t)) {
             assertThat(docker.apiVersion()).isEqualTo("1.43");
-            assertThatThrownBy(docker::version).isInstanceOf(DockerBadRequestException.class)
+            assertThatThrownBy(docker::version)
+                    .isInstanceOf(DockerBadRequestException.class)
                     .hasMessageContaining("client version 1.43 is too old. Minimum supported API version is 1.44")
                     .hasMessageContaining("this client speaks API 1.24 to 1.43");
         }
@@ -136,8 +159,8 @@ class FaultsTest {
     @EnumSource(DockerClient.Transport.class)
     void redirectsAreNotFollowed(DockerClient.Transport t) throws Exception {
         try (FakeDockerEngine fake = FakeDockerEngine.start()
-                .on("GET", "/version", Reply.status(301).header("Location", "/v1.41/images/json"));
-             DockerClient docker = client(fake, t)) {
+                        .on("GET", "/version", Reply.status(301).header("Location", "/v1.41/images/json"));
+                DockerClient docker = client(fake, t)) {
             assertThatThrownBy(docker::version).isInstanceOf(DockerException.class);
             assertThat(fake.requestLines()).doesNotContain("GET /v1.41/images/json");
         }
@@ -148,18 +171,27 @@ class FaultsTest {
     void sendsUserAgent(DockerClient.Transport t) throws Exception {
         AtomicReference<String> ua = new AtomicReference<>();
         try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{}"));
-             DockerClient docker = DockerClient.builder().host(fake.host()).transport(t).userAgent("probe/1").build()) {
+                DockerClient docker = DockerClient.builder()
+                        .host(fake.host())
+                        .transport(t)
+                        .userAgent("probe/1")
+                        .build()) {
             docker.version();
             assertThat(fake.requestLines()).contains("HEAD /_ping", "GET /v1.41/version");
-            assertThat(fake.requests()).allSatisfy(r -> assertThat(r.header("User-Agent")).isEqualTo("probe/1"));
+            assertThat(fake.requests())
+                    .allSatisfy(r -> assertThat(r.header("User-Agent")).isEqualTo("probe/1"));
         }
     }
 
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void missingSocketIsUnavailableWithRemedy(DockerClient.Transport t) {
-        try (DockerClient docker = DockerClient.builder().host("unix:///nonexistent/hk/docker.sock").transport(t).build()) {
-            assertThatThrownBy(docker::ping).isInstanceOf(DockerUnavailableException.class)
+        try (DockerClient docker = DockerClient.builder()
+                .host("unix:///nonexistent/hk/docker.sock")
+                .transport(t)
+                .build()) {
+            assertThatThrownBy(docker::ping)
+                    .isInstanceOf(DockerUnavailableException.class)
                     .hasMessageContaining("/nonexistent/hk/docker.sock does not exist: is dockerd running?");
         }
     }
@@ -173,8 +205,10 @@ class FaultsTest {
         try (var s = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
             s.bind(java.net.UnixDomainSocketAddress.of(dead));
         }
-        try (DockerClient docker = DockerClient.builder().host("unix://" + dead).transport(t).build()) {
-            assertThatThrownBy(docker::ping).isInstanceOf(DockerUnavailableException.class)
+        try (DockerClient docker =
+                DockerClient.builder().host("unix://" + dead).transport(t).build()) {
+            assertThatThrownBy(docker::ping)
+                    .isInstanceOf(DockerUnavailableException.class)
                     .hasMessageContaining("nothing accepts connections on " + dead);
         } finally {
             java.nio.file.Files.deleteIfExists(dead);
@@ -185,15 +219,22 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void callsAfterCloseFailFast(DockerClient.Transport t) throws IOException {
-        DockerClient docker = DockerClient.builder().host("unix:///nonexistent/x.sock").transport(t).apiVersion("1.41").build();
+        DockerClient docker = DockerClient.builder()
+                .host("unix:///nonexistent/x.sock")
+                .transport(t)
+                .apiVersion("1.41")
+                .build();
         docker.close();
-        assertThatThrownBy(docker::info).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(docker::info)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
     }
 
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void streamDroppedWithoutCloseIsClosedAfterGc(DockerClient.Transport t) throws Exception {
-        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/events", Reply.stream()); DockerClient docker = client(fake, t)) {
+        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/events", Reply.stream());
+                DockerClient docker = client(fake, t)) {
             openAndDrop(docker);
             assertThat(docker.openConnections()).isEqualTo(1);
             for (int i = 0; i < 100 && docker.openConnections() > 0; i++) {
@@ -212,10 +253,15 @@ class FaultsTest {
     @EnumSource(DockerClient.Transport.class)
     void exhaustedPoolFailsFastNamingWhoHoldsTheConnections(DockerClient.Transport t) throws Exception {
         try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/events", Reply.stream());
-             DockerClient docker = DockerClient.builder().host(fake.host()).transport(t).poolSize(1)
-                .acquireTimeout(Duration.ofMillis(200)).build();
-             DockerStream<Event> held = docker.events(EventsRequest.builder().build())) {
-            assertThatThrownBy(docker::version).isInstanceOf(DockerTimeoutException.class)
+                DockerClient docker = DockerClient.builder()
+                        .host(fake.host())
+                        .transport(t)
+                        .poolSize(1)
+                        .acquireTimeout(Duration.ofMillis(200))
+                        .build();
+                DockerStream<Event> held = docker.events(EventsRequest.builder().build())) {
+            assertThatThrownBy(docker::version)
+                    .isInstanceOf(DockerTimeoutException.class)
                     .hasMessageContaining("1 of 1 connections are in use")
                     .hasMessageContaining("events opened at dev.hostkit.docker.FaultsTest");
             assertThat(held.isClosed()).isFalse();
@@ -225,9 +271,18 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
     void idleConnectionsAreClosedAfterTheIdleTimeoutAndOneShotKeepsNone(DockerClient.Transport t) throws Exception {
-        try (FakeDockerEngine fake = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{\"Version\":\"20.10.24\"}"));
-             DockerClient pooled = DockerClient.builder().host(fake.host()).transport(t).idleTimeout(Duration.ofMillis(300)).build();
-             DockerClient oneShot = DockerClient.builder().host(fake.host()).transport(t).oneShot(true).build()) {
+        try (FakeDockerEngine fake =
+                        FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{\"Version\":\"20.10.24\"}"));
+                DockerClient pooled = DockerClient.builder()
+                        .host(fake.host())
+                        .transport(t)
+                        .idleTimeout(Duration.ofMillis(300))
+                        .build();
+                DockerClient oneShot = DockerClient.builder()
+                        .host(fake.host())
+                        .transport(t)
+                        .oneShot(true)
+                        .build()) {
             pooled.version();
             assertThat(pooled.openConnections()).isEqualTo(1);
             for (int i = 0; i < 100 && pooled.openConnections() > 0; i++) {

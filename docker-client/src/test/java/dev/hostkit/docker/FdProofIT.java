@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,17 +53,19 @@ class FdProofIT {
         private final AtomicBoolean run = new AtomicBoolean(true);
         private final AtomicInteger max = new AtomicInteger();
         private final AtomicInteger maxSockets = new AtomicInteger();
-        private final Thread thread = new Thread(() -> {
-            while (run.get()) {
-                max.accumulateAndGet(ProcFs.openFdCount(), Math::max);
-                maxSockets.accumulateAndGet(socketFds(), Math::max);
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "fd-sampler");
+        private final Thread thread = new Thread(
+                () -> {
+                    while (run.get()) {
+                        max.accumulateAndGet(ProcFs.openFdCount(), Math::max);
+                        maxSockets.accumulateAndGet(socketFds(), Math::max);
+                        try {
+                            Thread.sleep(1);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "fd-sampler");
 
         FdSampler() {
             thread.start();
@@ -87,7 +88,8 @@ class FdProofIT {
 
     static int socketFds() {
         int n = 0;
-        try (java.nio.file.DirectoryStream<java.nio.file.Path> fds = java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/fd"))) {
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> fds =
+                java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/fd"))) {
             for (java.nio.file.Path fd : fds) {
                 try {
                     String target = java.nio.file.Files.readSymbolicLink(fd).toString();
@@ -115,12 +117,16 @@ class FdProofIT {
 
     @ParameterizedTest
     @EnumSource(DockerClient.Transport.class)
-    void requestsFrom16ThreadsWithErrorsNeverHoldMoreThanThePool(DockerClient.Transport transport, DockerEngine engine) throws Exception {
+    void requestsFrom16ThreadsWithErrorsNeverHoldMoreThanThePool(DockerClient.Transport transport, DockerEngine engine)
+            throws Exception {
         String running = engine.run(TestNames.next("fd"));
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
             // Load the classes of every path once: class loading opens class files (transient fds).
-            try (DockerClient warm = DockerClient.builder().host(engine.host()).transport(transport).build()) {
+            try (DockerClient warm = DockerClient.builder()
+                    .host(engine.host())
+                    .transport(transport)
+                    .build()) {
                 warm.ping();
                 warm.inspectContainer(running);
                 try {
@@ -142,7 +148,11 @@ class FdProofIT {
             int maxFds;
             int maxSockets;
             try (FdSampler sampler = new FdSampler();
-                 DockerClient docker = DockerClient.builder().host(engine.host()).transport(transport).poolSize(POOL).build()) {
+                    DockerClient docker = DockerClient.builder()
+                            .host(engine.host())
+                            .transport(transport)
+                            .poolSize(POOL)
+                            .build()) {
                 docker.ping();
                 AtomicInteger next = new AtomicInteger();
                 start = System.nanoTime();
@@ -164,7 +174,8 @@ class FdProofIT {
                             } catch (DockerConflictException e) {
                                 outcome = "409";
                             }
-                            outcomes.computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet();
+                            outcomes.computeIfAbsent(outcome, k -> new AtomicInteger())
+                                    .incrementAndGet();
                         }
                         return null;
                     }));
@@ -178,11 +189,25 @@ class FdProofIT {
                 maxSockets = sampler.maxSockets();
             }
             int after = settledFds();
-            System.out.printf("fd proof %s: %d requests from %d threads in %d ms (%.0f req/s), outcomes %s, fds baseline %d, max %d; "
+            System.out.printf(
+                    "fd proof %s: %d requests from %d threads in %d ms (%.0f req/s), outcomes %s, fds baseline %d, max %d; "
                             + "socket+epoll fds baseline %d, max %d (bound %d); after close %d%n",
-                    transport, REQUESTS, THREADS, elapsed / 1_000_000, REQUESTS / (elapsed / 1e9), outcomes, baseline, maxFds,
-                    baselineSockets, maxSockets, baselineSockets + POOL * fdsPerConnection(transport), after);
-            assertThat(outcomes.get("200").get() + outcomes.get("404").get() + outcomes.get("409").get()).isEqualTo(REQUESTS);
+                    transport,
+                    REQUESTS,
+                    THREADS,
+                    elapsed / 1_000_000,
+                    REQUESTS / (elapsed / 1e9),
+                    outcomes,
+                    baseline,
+                    maxFds,
+                    baselineSockets,
+                    maxSockets,
+                    baselineSockets + POOL * fdsPerConnection(transport),
+                    after);
+            assertThat(outcomes.get("200").get()
+                            + outcomes.get("404").get()
+                            + outcomes.get("409").get())
+                    .isEqualTo(REQUESTS);
             assertThat(outcomes.get("404").get()).isEqualTo(REQUESTS / 5);
             assertThat(maxSockets).isLessThanOrEqualTo(baselineSockets + POOL * fdsPerConnection(transport));
             assertThat(after).isLessThanOrEqualTo(baseline);
@@ -200,10 +225,16 @@ class FdProofIT {
         int baseline = settledFds();
         int maxFds;
         try (FdSampler sampler = new FdSampler();
-             DockerClient docker = DockerClient.builder().host(engine.host()).poolSize(POOL).build()) {
+                DockerClient docker = DockerClient.builder()
+                        .host(engine.host())
+                        .poolSize(POOL)
+                        .build()) {
             Instant since = Instant.now().minusSeconds(60);
             for (int i = 0; i < STREAMS; i++) {
-                try (DockerStream<Event> events = docker.events(EventsRequest.builder().since(since).filter("container", c).build())) {
+                try (DockerStream<Event> events = docker.events(EventsRequest.builder()
+                        .since(since)
+                        .filter("container", c)
+                        .build())) {
                     assertThat(events.next().actorId()).isEqualTo(c); // more events follow; the stream stays open
                 }
                 assertThat(docker.openConnections()).isLessThanOrEqualTo(POOL);
@@ -214,23 +245,29 @@ class FdProofIT {
             engine.remove(c);
         }
         int after = settledFds();
-        System.out.printf("fd proof: %d event streams opened, read once, closed: fds baseline %d, max %d, after close %d%n",
+        System.out.printf(
+                "fd proof: %d event streams opened, read once, closed: fds baseline %d, max %d, after close %d%n",
                 STREAMS, baseline, maxFds, after);
         assertThat(maxFds).isLessThanOrEqualTo(baseline + POOL);
         assertThat(after).isLessThanOrEqualTo(baseline);
     }
 
     @Test
-    void followedLogStreamsCancelledFromAnotherThreadUnblockAndReleaseConnections(DockerEngine engine) throws Exception {
+    void followedLogStreamsCancelledFromAnotherThreadUnblockAndReleaseConnections(DockerEngine engine)
+            throws Exception {
         String c = engine.run(TestNames.next("lg"), "sh", "-c", "echo start; sleep 3600");
         ExecutorService readers = Executors.newSingleThreadExecutor();
         int baseline = settledFds();
         List<Long> unblockMicros = new ArrayList<>();
         int maxFds;
         try (FdSampler sampler = new FdSampler();
-             DockerClient docker = DockerClient.builder().host(engine.host()).poolSize(POOL).build()) {
+                DockerClient docker = DockerClient.builder()
+                        .host(engine.host())
+                        .poolSize(POOL)
+                        .build()) {
             for (int i = 0; i < STREAMS; i++) {
-                DockerStream<LogFrame> logs = docker.logs(c, LogsRequest.builder().follow(true).tail(0).build());
+                DockerStream<LogFrame> logs = docker.logs(
+                        c, LogsRequest.builder().follow(true).tail(0).build());
                 CountDownLatch blocked = new CountDownLatch(1);
                 AtomicLong ended = new AtomicLong();
                 Future<LogFrame> reader = readers.submit(() -> {
@@ -255,9 +292,15 @@ class FdProofIT {
         }
         int after = settledFds();
         unblockMicros.sort(null);
-        System.out.printf("fd proof: %d followed log streams closed from another thread: reader unblocked after p50 %d us, p99 %d us, max %d us; fds baseline %d, max %d, after close %d%n",
-                STREAMS, unblockMicros.get(unblockMicros.size() / 2), unblockMicros.get(unblockMicros.size() * 99 / 100),
-                unblockMicros.get(unblockMicros.size() - 1), baseline, maxFds, after);
+        System.out.printf(
+                "fd proof: %d followed log streams closed from another thread: reader unblocked after p50 %d us, p99 %d us, max %d us; fds baseline %d, max %d, after close %d%n",
+                STREAMS,
+                unblockMicros.get(unblockMicros.size() / 2),
+                unblockMicros.get(unblockMicros.size() * 99 / 100),
+                unblockMicros.get(unblockMicros.size() - 1),
+                baseline,
+                maxFds,
+                after);
         assertThat(maxFds).isLessThanOrEqualTo(baseline + POOL);
         assertThat(after).isLessThanOrEqualTo(baseline);
     }
@@ -266,7 +309,8 @@ class FdProofIT {
     void engineRestartFailsCallsAsUnavailableThenTheSameClientRecovers(DockerEngine engine) throws Exception {
         String ctl = System.getenv("HK_DOCKERD_CTL");
         if (ctl == null) {
-            Prerequisites.unavailable("needs HK_DOCKERD_CTL (scripts/test or scripts/dev-dockerd) to restart the private engine");
+            Prerequisites.unavailable(
+                    "needs HK_DOCKERD_CTL (scripts/test or scripts/dev-dockerd) to restart the private engine");
         }
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         int baseline = settledFds();
@@ -276,7 +320,10 @@ class FdProofIT {
         AtomicBoolean stop = new AtomicBoolean();
         int maxFds;
         try (FdSampler sampler = new FdSampler();
-             DockerClient docker = DockerClient.builder().host(engine.host()).poolSize(POOL).build()) {
+                DockerClient docker = DockerClient.builder()
+                        .host(engine.host())
+                        .poolSize(POOL)
+                        .build()) {
             docker.ping();
             DockerStream<Event> events = docker.events(EventsRequest.builder().build());
             List<Future<?>> work = new ArrayList<>();
@@ -285,9 +332,11 @@ class FdProofIT {
                     while (!stop.get()) {
                         try {
                             docker.version();
-                            outcomes.computeIfAbsent("ok", k -> new AtomicInteger()).incrementAndGet();
+                            outcomes.computeIfAbsent("ok", k -> new AtomicInteger())
+                                    .incrementAndGet();
                         } catch (DockerUnavailableException e) {
-                            outcomes.computeIfAbsent("unavailable", k -> new AtomicInteger()).incrementAndGet();
+                            outcomes.computeIfAbsent("unavailable", k -> new AtomicInteger())
+                                    .incrementAndGet();
                             sleep(5);
                         } catch (RuntimeException e) {
                             unexpected.add(e);
@@ -328,7 +377,8 @@ class FdProofIT {
             pool.awaitTermination(10, TimeUnit.SECONDS);
         }
         int after = settledFds();
-        System.out.printf("fd proof: engine restart under 16 threads: outcomes %s, socket fds baseline %d, max %d; fds baseline %d, after close %d%n",
+        System.out.printf(
+                "fd proof: engine restart under 16 threads: outcomes %s, socket fds baseline %d, max %d; fds baseline %d, after close %d%n",
                 outcomes, baselineSockets, maxFds, baseline, after);
         assertThat(unexpected).isEmpty();
         assertThat(outcomes.get("unavailable").get()).isPositive();
@@ -344,8 +394,13 @@ class FdProofIT {
         try (FdSampler sampler = new FdSampler()) {
             for (int i = 0; i < POLLS; i++) {
                 // The incident's pattern: a new client (new transport) per poll, never closed.
-                DockerClient leaked = DockerClient.builder().host(engine.host()).apiVersion("1.41").build();
-                leaked.listContainers(ListContainersRequest.builder().filter("label", "hk-none=" + i).build());
+                DockerClient leaked = DockerClient.builder()
+                        .host(engine.host())
+                        .apiVersion("1.41")
+                        .build();
+                leaked.listContainers(ListContainersRequest.builder()
+                        .filter("label", "hk-none=" + i)
+                        .build());
             }
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (ProcFs.openFdCount() > baseline + POOL && System.nanoTime() < end) {
@@ -355,7 +410,8 @@ class FdProofIT {
             maxFds = sampler.max();
         }
         int after = settledFds();
-        System.out.printf("fd proof: %d polls with a fresh never-closed client in %d ms: fds baseline %d, max during %d, after GC %d%n",
+        System.out.printf(
+                "fd proof: %d polls with a fresh never-closed client in %d ms: fds baseline %d, max during %d, after GC %d%n",
                 POLLS, (System.nanoTime() - start) / 1_000_000, baseline, maxFds, after);
         assertThat(after).isLessThanOrEqualTo(baseline + POOL);
     }

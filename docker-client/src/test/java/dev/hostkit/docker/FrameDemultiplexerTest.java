@@ -16,7 +16,16 @@ class FrameDemultiplexerTest {
     private static byte[] frame(int stream, String text) {
         byte[] p = text.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.writeBytes(new byte[] {(byte) stream, 0, 0, 0, (byte) (p.length >>> 24), (byte) (p.length >>> 16), (byte) (p.length >>> 8), (byte) p.length});
+        b.writeBytes(new byte[] {
+            (byte) stream,
+            0,
+            0,
+            0,
+            (byte) (p.length >>> 24),
+            (byte) (p.length >>> 16),
+            (byte) (p.length >>> 8),
+            (byte) p.length
+        });
         b.writeBytes(p);
         return b.toByteArray();
     }
@@ -39,7 +48,8 @@ class FrameDemultiplexerTest {
 
     @Test
     void rawTtyStreamIsStdout() throws IOException {
-        FrameDemultiplexer d = new FrameDemultiplexer(new ByteArrayInputStream("hello\r\n".getBytes(StandardCharsets.UTF_8)), true);
+        FrameDemultiplexer d =
+                new FrameDemultiplexer(new ByteArrayInputStream("hello\r\n".getBytes(StandardCharsets.UTF_8)), true);
         LogFrame f = d.next();
         assertThat(f.source()).isEqualTo(LogFrame.Source.STDOUT);
         assertThat(f.text()).isEqualTo("hello\r\n");
@@ -51,7 +61,8 @@ class FrameDemultiplexerTest {
         byte[] f = frame(1, "abcdef");
         byte[] cut = java.util.Arrays.copyOf(f, f.length - 2);
         assertThatThrownBy(() -> new FrameDemultiplexer(new ByteArrayInputStream(cut), false).next())
-                .isInstanceOf(EOFException.class).hasMessageContaining("4 of 6 bytes");
+                .isInstanceOf(EOFException.class)
+                .hasMessageContaining("4 of 6 bytes");
         byte[] bad = frame(7, "x");
         assertThatThrownBy(() -> new FrameDemultiplexer(new ByteArrayInputStream(bad), false).next())
                 .hasMessageContaining("stream byte 7");

@@ -9,8 +9,7 @@ import dev.hostkit.testkit.DockerEngine;
 final class NativeWarmUp {
     private static boolean done;
 
-    private NativeWarmUp() {
-    }
+    private NativeWarmUp() {}
 
     static synchronized void once() {
         if (done) {
@@ -22,7 +21,10 @@ final class NativeWarmUp {
             return;
         }
         for (DockerClient.Transport t : DockerClient.Transport.values()) {
-            try (DockerClient docker = DockerClient.builder().host(DockerEngine.fromEnvironment().host()).transport(t).build()) {
+            try (DockerClient docker = DockerClient.builder()
+                    .host(DockerEngine.fromEnvironment().host())
+                    .transport(t)
+                    .build()) {
                 docker.ping();
             } catch (RuntimeException e) {
                 // The tests themselves report an unreachable engine.

@@ -24,23 +24,38 @@ class RedactionTest {
     private static final String SECRET = "hunter2-s3cr3t";
 
     private static ContainerConfig config() {
-        return new ContainerConfig("h", "root", List.of("DB_PASSWORD=" + SECRET, "PATH=/bin"), List.of("run"), List.of(), "img",
-                "/", Map.of("app", "web"), false);
+        return new ContainerConfig(
+                "h",
+                "root",
+                List.of("DB_PASSWORD=" + SECRET, "PATH=/bin"),
+                List.of("run"),
+                List.of(),
+                "img",
+                "/",
+                Map.of("app", "web"),
+                false);
     }
 
     private static Map<Class<?>, Object> samples() {
         ContainerState state = new ContainerState("running", true, false, false, false, false, 1, 0, "", "", "");
         return Map.of(
-                ContainerConfig.class, config(),
-                ContainerInspect.class, new ContainerInspect("abc", "/web", "sha256:1", "", state, config(), "bridge", 0),
-                CreateContainerRequest.class, CreateContainerRequest.builder("img").env("DB_PASSWORD", SECRET).build(),
-                ExecRequest.class, new ExecRequest(List.of("sh"), Map.of("DB_PASSWORD", SECRET), "", ""));
+                ContainerConfig.class,
+                config(),
+                ContainerInspect.class,
+                new ContainerInspect("abc", "/web", "sha256:1", "", state, config(), "bridge", 0),
+                CreateContainerRequest.class,
+                CreateContainerRequest.builder("img").env("DB_PASSWORD", SECRET).build(),
+                ExecRequest.class,
+                new ExecRequest(List.of("sh"), Map.of("DB_PASSWORD", SECRET), "", ""));
     }
 
     @Test
     void everyRecordCarryingAnEnvironmentKeepsItsValuesOutOfToString() {
-        samples().forEach((type, value) -> assertThat(value.toString()).as(type.getSimpleName())
-                .doesNotContain(SECRET).contains("DB_PASSWORD"));
+        samples()
+                .forEach((type, value) -> assertThat(value.toString())
+                        .as(type.getSimpleName())
+                        .doesNotContain(SECRET)
+                        .contains("DB_PASSWORD"));
     }
 
     @Test
@@ -69,13 +84,20 @@ class RedactionTest {
     }
 
     private static List<Class<?>> publicRecords() throws IOException, URISyntaxException, ClassNotFoundException {
-        Path dir = Path.of(DockerClient.class.getProtectionDomain().getCodeSource().getLocation().toURI()).resolve("dev/hostkit/docker");
+        Path dir = Path.of(DockerClient.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .resolve("dev/hostkit/docker");
         List<Class<?>> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.toList()) {
                 String n = f.getFileName().toString();
                 if (n.endsWith(".class")) {
-                    Class<?> c = Class.forName("dev.hostkit.docker." + n.substring(0, n.length() - 6), false,
+                    Class<?> c = Class.forName(
+                            "dev.hostkit.docker." + n.substring(0, n.length() - 6),
+                            false,
                             RedactionTest.class.getClassLoader());
                     if (c.isRecord()) {
                         out.add(c);

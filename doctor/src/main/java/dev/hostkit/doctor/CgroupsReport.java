@@ -27,8 +27,12 @@ import java.util.Set;
  * @param orphansJudged true when live pod or container ids were given, so orphans could be judged
  * @param remedies what to do when the risk is not ok (empty when ok)
  */
-public record CgroupsReport(MemoryCensus census, KmemVerdict kmem, List<OrphanCgroup> orphans, boolean orphansJudged,
-                     List<String> remedies) {
+public record CgroupsReport(
+        MemoryCensus census,
+        KmemVerdict kmem,
+        List<OrphanCgroup> orphans,
+        boolean orphansJudged,
+        List<String> remedies) {
     /** 0 ok, 1 warn, 2 critical, as the doctor counts. */
     public int exitStatus() {
         return switch (census.risk()) {
@@ -49,40 +53,71 @@ public record CgroupsReport(MemoryCensus census, KmemVerdict kmem, List<OrphanCg
      * @param idsCover the runtimes whose containers {@code liveContainerIds} lists (null: all)
      * @throws CgroupException when the root has no memory cgroup hierarchy
      */
-    public static CgroupsReport of(Path root, int top, Set<String> livePodUids, Set<String> liveContainerIds,
-                                Set<CgroupOwner.Runtime> idsCover) {
+    public static CgroupsReport of(
+            Path root,
+            int top,
+            Set<String> livePodUids,
+            Set<String> liveContainerIds,
+            Set<CgroupOwner.Runtime> idsCover) {
         CgroupFs fs = CgroupFs.at(root);
         MemoryCensus census = MemoryCensus.full(fs, MemoryCensus.Options.DEFAULT.withTop(top));
         KmemVerdict kmem = KmemVerdict.ofHost(fs, census);
         boolean judged = livePodUids != null || liveContainerIds != null;
-        List<OrphanCgroup> orphans = judged ? OrphanCgroup.find(census, livePodUids, liveContainerIds, idsCover) : List.of();
-        List<String> remedies = census.risk() == MemoryCensus.Risk.OK ? List.of() : MkdirDiagnosis.remedies(census, kmem);
+        List<OrphanCgroup> orphans =
+                judged ? OrphanCgroup.find(census, livePodUids, liveContainerIds, idsCover) : List.of();
+        List<String> remedies =
+                census.risk() == MemoryCensus.Risk.OK ? List.of() : MkdirDiagnosis.remedies(census, kmem);
         return new CgroupsReport(census, kmem, orphans, judged, remedies);
     }
 
     public static String toText(CgroupsReport r) {
         MemoryCensus c = r.census();
         StringBuilder b = new StringBuilder();
-        b.append("hierarchy   ").append(c.layout().label()).append(" (memory on ").append(c.memoryV2() ? "v2" : "v1")
-                .append("), kernel ").append(c.kernel() == null ? "unknown" : c.kernel().release()).append('\n');
-        b.append("memory      ").append(c.live()).append(" live, ").append(c.dying()).append(" dying");
-        c.procCgroupsCount().ifPresent(n -> b.append(" (/proc/cgroups ").append(n).append(')'));
+        b.append("hierarchy   ")
+                .append(c.layout().label())
+                .append(" (memory on ")
+                .append(c.memoryV2() ? "v2" : "v1")
+                .append("), kernel ")
+                .append(c.kernel() == null ? "unknown" : c.kernel().release())
+                .append('\n');
+        b.append("memory      ")
+                .append(c.live())
+                .append(" live, ")
+                .append(c.dying())
+                .append(" dying");
+        c.procCgroupsCount()
+                .ifPresent(n -> b.append(" (/proc/cgroups ").append(n).append(')'));
         b.append('\n');
-        b.append("memcg IDs   ").append(c.idHeadroom()).append(" left of 65535 (")
-                .append(c.idAccounting() == MemoryCensus.IdAccounting.DYING_HOLD_IDS ? "dying cgroups hold IDs" : "IDs recycled on offline")
+        b.append("memcg IDs   ")
+                .append(c.idHeadroom())
+                .append(" left of 65535 (")
+                .append(
+                        c.idAccounting() == MemoryCensus.IdAccounting.DYING_HOLD_IDS
+                                ? "dying cgroups hold IDs"
+                                : "IDs recycled on offline")
                 .append(")\n");
-        b.append("risk        ").append(c.risk().label().toUpperCase(java.util.Locale.ROOT)).append('\n');
+        b.append("risk        ")
+                .append(c.risk().label().toUpperCase(java.util.Locale.ROOT))
+                .append('\n');
         for (String reason : c.riskReasons()) {
             b.append("            - ").append(reason).append('\n');
         }
-        b.append("kmem        ").append(r.kmem().active() ? "active" : "inactive").append(": ").append(r.kmem().reason()).append('\n');
-        b.append("exposure    ").append(r.kmem().exposed() ? "EXPOSED: " : "not exposed: ").append(r.kmem().exposure()).append('\n');
+        b.append("kmem        ")
+                .append(r.kmem().active() ? "active" : "inactive")
+                .append(": ")
+                .append(r.kmem().reason())
+                .append('\n');
+        b.append("exposure    ")
+                .append(r.kmem().exposed() ? "EXPOSED: " : "not exposed: ")
+                .append(r.kmem().exposure())
+                .append('\n');
         b.append("top kmem\n");
         if (c.top().isEmpty()) {
             b.append("            (none)\n");
         }
         for (MemoryCensus.CgroupUsage u : c.top()) {
-            b.append(String.format("  %10s  %10s  %4d tasks  %s%n", mib(u.kmemUsage()), mib(u.usage()), u.tasks(), u.path()));
+            b.append(String.format(
+                    "  %10s  %10s  %4d tasks  %s%n", mib(u.kmemUsage()), mib(u.usage()), u.tasks(), u.path()));
         }
         b.append("orphans\n");
         if (!r.orphansJudged()) {
@@ -91,7 +126,9 @@ public record CgroupsReport(MemoryCensus census, KmemVerdict kmem, List<OrphanCg
             b.append("            (none)\n");
         }
         for (OrphanCgroup o : r.orphans()) {
-            b.append(String.format("  %10s  %10s  %4d tasks  %s  (%s)%n", mib(o.kmemUsage()), mib(o.usage()), o.tasks(), o.path(), o.reason()));
+            b.append(String.format(
+                    "  %10s  %10s  %4d tasks  %s  (%s)%n",
+                    mib(o.kmemUsage()), mib(o.usage()), o.tasks(), o.path(), o.reason()));
         }
         if (!r.remedies().isEmpty()) {
             b.append("remedies\n");
@@ -128,7 +165,9 @@ public record CgroupsReport(MemoryCensus census, KmemVerdict kmem, List<OrphanCg
         memory.put("version", c.memoryV2() ? "v2" : "v1");
         memory.put("live", c.live());
         memory.put("dying", c.dying());
-        memory.put("procCgroups", c.procCgroupsCount().isPresent() ? c.procCgroupsCount().getAsLong() : null);
+        memory.put(
+                "procCgroups",
+                c.procCgroupsCount().isPresent() ? c.procCgroupsCount().getAsLong() : null);
         memory.put("idsInUse", c.idsInUse());
         memory.put("idHeadroom", c.idHeadroom());
         memory.put("idAccounting", c.idAccounting().name().toLowerCase(java.util.Locale.ROOT));
@@ -158,7 +197,8 @@ public record CgroupsReport(MemoryCensus census, KmemVerdict kmem, List<OrphanCg
         return out;
     }
 
-    private static Map<String, Object> usage(String path, String reason, long usage, long kmemUsage, long tasks, CgroupOwner o) {
+    private static Map<String, Object> usage(
+            String path, String reason, long usage, long kmemUsage, long tasks, CgroupOwner o) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", path);
         if (reason != null) {

@@ -16,8 +16,7 @@ import java.util.Set;
  * judging orphaned cgroups). Each call uses a one-shot client, so no connection outlives it.
  */
 public final class DockerFacts {
-    private DockerFacts() {
-    }
+    private DockerFacts() {}
 
     /**
      * What the doctor reports about an engine.
@@ -29,8 +28,8 @@ public final class DockerFacts {
      * @param paused paused containers
      * @param stopped stopped containers
      */
-    public record EngineSummary(String version, String apiVersion, long containers, long running, long paused, long stopped) {
-    }
+    public record EngineSummary(
+            String version, String apiVersion, long containers, long running, long paused, long stopped) {}
 
     /**
      * The engine's version and container counts, with a one-shot client (no connection kept).
@@ -46,8 +45,13 @@ public final class DockerFacts {
         }
         try (DockerClient docker = b.build()) {
             Info info = docker.info();
-            return new EngineSummary(info.serverVersion(), docker.apiVersion(), info.containers(), info.containersRunning(),
-                    info.containersPaused(), info.containersStopped());
+            return new EngineSummary(
+                    info.serverVersion(),
+                    docker.apiVersion(),
+                    info.containers(),
+                    info.containersRunning(),
+                    info.containersPaused(),
+                    info.containersStopped());
         }
     }
 
@@ -61,8 +65,7 @@ public final class DockerFacts {
      * @param podUids the pods kubelet runs on this engine (from {@value #POD_UID_LABEL}), or {@code null} when it runs
      *                none here: kubelet then uses another runtime, and pods cannot be judged from Docker
      */
-    public record LiveIds(Set<String> containerIds, Set<String> podUids) {
-    }
+    public record LiveIds(Set<String> containerIds, Set<String> podUids) {}
 
     /**
      * The engine's containers (all of them) and the pods they belong to, with a one-shot client.
@@ -79,7 +82,8 @@ public final class DockerFacts {
         try (DockerClient docker = b.build()) {
             Set<String> ids = new HashSet<>();
             Set<String> pods = new HashSet<>();
-            for (ContainerSummary c : docker.listContainers(ListContainersRequest.builder().all(true).build())) {
+            for (ContainerSummary c : docker.listContainers(
+                    ListContainersRequest.builder().all(true).build())) {
                 ids.add(c.id());
                 String pod = c.labels().get(POD_UID_LABEL);
                 if (pod != null) {

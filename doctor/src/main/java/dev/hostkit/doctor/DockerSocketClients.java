@@ -26,16 +26,15 @@ public final class DockerSocketClients {
     public static final int DEFAULT_THRESHOLD = 32;
 
     /** What to do about a process that holds too many connections. */
-    public static final String REMEDY = "close responses; reuse one client; in Go set MaxIdleConns/IdleConnTimeout "
-            + "or disable keep-alive";
+    public static final String REMEDY =
+            "close responses; reuse one client; in Go set MaxIdleConns/IdleConnTimeout " + "or disable keep-alive";
 
     /** Node-problem-detector's limit for a custom plugin's message. */
     public static final int MESSAGE_LIMIT = 80;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private DockerSocketClients() {
-    }
+    private DockerSocketClients() {}
 
     /** The judgement of one survey. */
     public enum Status {
@@ -91,7 +90,9 @@ public final class DockerSocketClients {
 
     /** The processes holding more than {@code threshold} connections, most first. */
     public static List<ClientProcess> leaks(Survey survey, int threshold) {
-        return survey.clients().stream().filter(c -> c.connections() > threshold).toList();
+        return survey.clients().stream()
+                .filter(c -> c.connections() > threshold)
+                .toList();
     }
 
     /**
@@ -111,12 +112,16 @@ public final class DockerSocketClients {
         }
         List<ClientProcess> leaks = leaks(survey, threshold);
         if (leaks.isEmpty()) {
-            return new Verdict(Status.OK, fit(survey.clients().size() + " processes hold " + survey.connections()
-                    + " Docker socket connections, none more than " + threshold));
+            return new Verdict(
+                    Status.OK,
+                    fit(survey.clients().size() + " processes hold " + survey.connections()
+                            + " Docker socket connections, none more than " + threshold));
         }
         ClientProcess top = leaks.get(0);
         String more = leaks.size() > 1 ? "; " + (leaks.size() - 1) + " more" : "";
-        String container = top.process().containerId().isEmpty() ? "" : " in " + shortId(top.process().containerId());
+        String container = top.process().containerId().isEmpty()
+                ? ""
+                : " in " + shortId(top.process().containerId());
         String line = "pid " + top.process().pid() + " " + top.process().comm() + container + " holds "
                 + top.connections() + " Docker socket connections (>" + threshold + ")" + more;
         if (line.length() > MESSAGE_LIMIT) {
@@ -173,7 +178,9 @@ public final class DockerSocketClients {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("pid", c.process().pid());
         m.put("comm", c.process().comm());
-        m.put("container", c.process().containerId().isEmpty() ? null : c.process().containerId());
+        m.put(
+                "container",
+                c.process().containerId().isEmpty() ? null : c.process().containerId());
         m.put("connections", c.connections());
         m.put("idle", c.idle());
         m.put("oldestInode", c.oldestInode());

@@ -64,8 +64,7 @@ final class DockerSocketClientsCheck implements Doctor.Check {
         }
     }
 
-    private record Previous(SurveyHistory.Previous value, String note) {
-    }
+    private record Previous(SurveyHistory.Previous value, String note) {}
 
     private Previous previous(Path socket, Instant now) {
         if (history == null) {
@@ -86,7 +85,8 @@ final class DockerSocketClientsCheck implements Doctor.Check {
      * The section, findings and metrics of one survey, with growth and first sights when {@code previous} (may be
      * null) is an earlier survey of the same socket.
      */
-    static void fill(DoctorReport report, Survey survey, SurveyHistory.Previous previous, String historyNote, int threshold) {
+    static void fill(
+            DoctorReport report, Survey survey, SurveyHistory.Previous previous, String historyNote, int threshold) {
         Map<String, Growth> growth = new HashMap<>();
         if (previous != null) {
             for (Growth g : UnixSocketClients.growth(previous.survey(), survey)) {
@@ -118,39 +118,68 @@ final class DockerSocketClientsCheck implements Doctor.Check {
         }
         s.put("clients", clients);
         for (ClientProcess c : DockerSocketClients.leaks(survey, threshold)) {
-            report.finding(Severity.WARN, AREA, summary(c, survey, growth.get(key(c.process().pid(), c.process().startTicks()))),
+            report.finding(
+                    Severity.WARN,
+                    AREA,
+                    summary(
+                            c,
+                            survey,
+                            growth.get(key(c.process().pid(), c.process().startTicks()))),
                     DockerSocketClients.REMEDY);
         }
-        report.metric("hostkit_docker_socket_connections", "Client connections to the Docker engine's socket.", survey.connections());
-        report.metric("hostkit_docker_socket_client_processes", "Processes connected to the Docker engine's socket.",
+        report.metric(
+                "hostkit_docker_socket_connections",
+                "Client connections to the Docker engine's socket.",
+                survey.connections());
+        report.metric(
+                "hostkit_docker_socket_client_processes",
+                "Processes connected to the Docker engine's socket.",
                 survey.clients().size());
-        for (ClientProcess c : survey.clients().subList(0, Math.min(TOP, survey.clients().size()))) {
-            String labels = "pid=\"" + c.process().pid() + "\",comm=\"" + PrometheusText.label(c.process().comm())
-                    + "\",container=\"" + DockerSocketClients.shortId(c.process().containerId()) + "\"";
-            report.metric("hostkit_docker_socket_client_connections",
-                    "Connections to the Docker engine's socket held by each of the " + TOP + " biggest holders.", labels,
+        for (ClientProcess c :
+                survey.clients().subList(0, Math.min(TOP, survey.clients().size()))) {
+            String labels = "pid=\"" + c.process().pid() + "\",comm=\""
+                    + PrometheusText.label(c.process().comm()) + "\",container=\""
+                    + DockerSocketClients.shortId(c.process().containerId()) + "\"";
+            report.metric(
+                    "hostkit_docker_socket_client_connections",
+                    "Connections to the Docker engine's socket held by each of the " + TOP + " biggest holders.",
+                    labels,
                     c.connections());
             Growth g = growth.get(key(c.process().pid(), c.process().startTicks()));
             if (g != null) {
-                report.metric("hostkit_docker_socket_client_growth_per_minute",
-                        "Growth of the connections held by each of the " + TOP + " biggest holders since the previous survey.",
-                        labels, g.perMinute());
+                report.metric(
+                        "hostkit_docker_socket_client_growth_per_minute",
+                        "Growth of the connections held by each of the " + TOP
+                                + " biggest holders since the previous survey.",
+                        labels,
+                        g.perMinute());
             }
         }
     }
 
     /** The finding's one line: pid, comm, container, count, idle, and the growth when known. */
     static String summary(ClientProcess c, Survey survey, Growth g) {
-        StringBuilder b = new StringBuilder("pid ").append(c.process().pid()).append(" (")
+        StringBuilder b = new StringBuilder("pid ")
+                .append(c.process().pid())
+                .append(" (")
                 .append(Printable.escape(c.process().comm()));
         if (!c.process().containerId().isEmpty()) {
-            b.append(", container ").append(DockerSocketClients.shortId(c.process().containerId()));
+            b.append(", container ")
+                    .append(DockerSocketClients.shortId(c.process().containerId()));
         }
-        b.append(") holds ").append(c.connections()).append(" connections to ").append(survey.socketPath())
-                .append(" (").append(c.idle()).append(" idle)");
+        b.append(") holds ")
+                .append(c.connections())
+                .append(" connections to ")
+                .append(survey.socketPath())
+                .append(" (")
+                .append(c.idle())
+                .append(" idle)");
         if (g != null) {
-            b.append(String.format(java.util.Locale.ROOT, ", %+d since the previous survey (%.1f/min)",
-                    g.after() - g.before(), g.perMinute()));
+            b.append(String.format(
+                    java.util.Locale.ROOT,
+                    ", %+d since the previous survey (%.1f/min)",
+                    g.after() - g.before(),
+                    g.perMinute()));
         }
         return b.toString();
     }

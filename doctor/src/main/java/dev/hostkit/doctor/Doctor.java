@@ -2,16 +2,8 @@ package dev.hostkit.doctor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.hostkit.cgroups.CgroupOwner;
-import dev.hostkit.cgroups.OrphanCgroup;
-import dev.hostkit.core.KernelVersion;
-import dev.hostkit.core.NetNamespace;
-import dev.hostkit.core.ProcFs;
-import dev.hostkit.netlink.Link;
-import dev.hostkit.netlink.LinkKind;
-import dev.hostkit.netlink.RtNetlink;
-import dev.hostkit.guard.NamespaceSource;
 import dev.hostkit.doctor.DoctorReport.Severity;
+import dev.hostkit.guard.NamespaceSource;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -19,13 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,8 +32,7 @@ public final class Doctor {
         void run(DoctorReport report) throws Exception;
     }
 
-    private Doctor() {
-    }
+    private Doctor() {}
 
     /**
      * The standard checks of this host.
@@ -138,14 +125,19 @@ public final class Doctor {
             long n = report.findings().stream().filter(f -> f.severity() == s).count();
             report.metric("hostkit_doctor_findings", "Findings by severity.", "severity=\"" + s.label() + "\"", n);
         }
-        report.metric("hostkit_doctor_blind_spots", "Areas the doctor could not inspect.", report.cannotSee().size());
+        report.metric(
+                "hostkit_doctor_blind_spots",
+                "Areas the doctor could not inspect.",
+                report.cannotSee().size());
         return report;
     }
 
     /** 10, or 2.5: whole seconds without a fraction. */
     private static String seconds(Duration d) {
         long ms = d.toMillis();
-        return ms % 1000 == 0 ? Long.toString(ms / 1000) : BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString();
+        return ms % 1000 == 0
+                ? Long.toString(ms / 1000)
+                : BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString();
     }
 
     private static void runCheck(Check check, DoctorReport part) {
@@ -219,7 +211,9 @@ public final class Doctor {
         out.put("findings", findings);
         out.put("cannotSee", report.cannotSee());
         try {
-            return new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).writeValueAsString(out);
+            return new ObjectMapper()
+                    .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                    .writeValueAsString(out);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write the report as JSON", e);
         }
@@ -228,7 +222,8 @@ public final class Doctor {
     /** Whether this process runs with uid 0. */
     public static boolean isRoot() {
         try {
-            return Files.readString(Path.of("/proc/self/status")).lines()
+            return Files.readString(Path.of("/proc/self/status"))
+                    .lines()
                     .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
         } catch (IOException e) {
             return false;

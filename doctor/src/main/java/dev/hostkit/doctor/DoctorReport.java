@@ -12,7 +12,10 @@ import java.util.Map;
 public final class DoctorReport {
     /** How bad a finding is; the highest one decides the exit status (0, 1, 2). INFO is worth knowing, not a problem. */
     public enum Severity {
-        OK(0), INFO(0), WARN(1), CRITICAL(2);
+        OK(0),
+        INFO(0),
+        WARN(1),
+        CRITICAL(2);
 
         private final int exitStatus;
 
@@ -31,12 +34,10 @@ public final class DoctorReport {
     }
 
     /** One problem (or a clean bill), in plain words, with what to do about it. */
-    public record Finding(Severity severity, String area, String summary, String remedy) {
-    }
+    public record Finding(Severity severity, String area, String summary, String remedy) {}
 
     /** One Prometheus sample: name, help text, optional labels (already formatted) and value. */
-    public record Metric(String name, String help, String labels, double value) {
-    }
+    public record Metric(String name, String help, String labels, double value) {}
 
     private final Map<String, Map<String, Object>> sections = new LinkedHashMap<>();
     private final List<Finding> findings = new ArrayList<>();

@@ -7,8 +7,7 @@ import java.nio.file.Path;
  * benchmark): the same checks and JSON as {@code hostkit doctor --json}, without printing, metrics file or exit.
  */
 public final class DoctorSurvey {
-    private DoctorSurvey() {
-    }
+    private DoctorSurvey() {}
 
     /**
      * Runs every check once and returns the report.

@@ -1,8 +1,7 @@
 package dev.hostkit.doctor;
 
 import dev.hostkit.core.NetNamespace.NsId;
-import dev.hostkit.netlink.Link;
-import dev.hostkit.netlink.RtNetlink;
+import dev.hostkit.doctor.DoctorReport.Severity;
 import dev.hostkit.guard.GuardianState;
 import dev.hostkit.guard.HostParent;
 import dev.hostkit.guard.InterfaceSnapshot;
@@ -14,7 +13,8 @@ import dev.hostkit.guard.Observation.NamespaceStatus;
 import dev.hostkit.guard.Observation.Parent;
 import dev.hostkit.guard.Verdict;
 import dev.hostkit.guard.Verdicts;
-import dev.hostkit.doctor.DoctorReport.Severity;
+import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.RtNetlink;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,12 +59,10 @@ final class GuardianStateCheck implements Doctor.Check {
     }
 
     /** A state file the guardian would ignore, and why. */
-    record Problem(String file, String reason) {
-    }
+    record Problem(String file, String reason) {}
 
     /** What the state directory holds: snapshots that parsed, files that did not. */
-    record State(List<InterfaceSnapshot> snapshots, List<Problem> problems) {
-    }
+    record State(List<InterfaceSnapshot> snapshots, List<Problem> problems) {}
 
     /**
      * One snapshot judged against the host by the guardian's own rule ({@link Verdicts#judge}).
@@ -73,8 +71,7 @@ final class GuardianStateCheck implements Doctor.Check {
      * @param status where it stands, as the doctor reports it
      * @param parentPresent whether the host has a link of the parent's name now
      */
-    record Judged(InterfaceSnapshot snapshot, Verdict verdict, Status status, String detail, boolean parentPresent) {
-    }
+    record Judged(InterfaceSnapshot snapshot, Verdict verdict, Status status, String detail, boolean parentPresent) {}
 
     private final Path stateDir;
     private final NamespaceSource namespaces;
@@ -100,16 +97,23 @@ final class GuardianStateCheck implements Doctor.Check {
         Map<String, Object> section = report.section(AREA);
         section.put("stateDir", stateDir.toString());
         if (!Files.isDirectory(stateDir)) {
-            report.cannotSee(AREA, "state directory " + stateDir + (Files.exists(stateDir, LinkOption.NOFOLLOW_LINKS) ? " is not a directory"
-                    : " does not exist") + " (is the guardian run with another --state-dir?)");
+            report.cannotSee(
+                    AREA,
+                    "state directory " + stateDir
+                            + (Files.exists(stateDir, LinkOption.NOFOLLOW_LINKS)
+                                    ? " is not a directory"
+                                    : " does not exist")
+                            + " (is the guardian run with another --state-dir?)");
             return;
         }
         State state;
         try {
             state = read(stateDir);
         } catch (IOException e) {
-            report.cannotSee(AREA, "cannot read state directory " + stateDir + ": " + e.getMessage()
-                    + (Doctor.isRoot() ? "" : " (not root; the guardian keeps it 0700)"));
+            report.cannotSee(
+                    AREA,
+                    "cannot read state directory " + stateDir + ": " + e.getMessage()
+                            + (Doctor.isRoot() ? "" : " (not root; the guardian keeps it 0700)"));
             return;
         }
         List<Judged> verdicts = judgeAll(state.snapshots(), report);
@@ -123,12 +127,14 @@ final class GuardianStateCheck implements Doctor.Check {
     static State read(Path dir) throws IOException {
         GuardianState state = MacvlanGuardian.readState(dir);
         List<Problem> problems = state.problems().stream()
-                .map(p -> new Problem(p.file().getFileName().toString(), p.reason())).toList();
+                .map(p -> new Problem(p.file().getFileName().toString(), p.reason()))
+                .toList();
         return new State(state.snapshots(), problems);
     }
 
     /** Judges every snapshot: one look (one link dump) per namespace, one at the host. */
-    private List<Judged> judgeAll(List<InterfaceSnapshot> snapshots, DoctorReport report) throws InterruptedException, ExecutionException {
+    private List<Judged> judgeAll(List<InterfaceSnapshot> snapshots, DoctorReport report)
+            throws InterruptedException, ExecutionException {
         List<Judged> out = new ArrayList<>();
         if (snapshots.isEmpty()) {
             return out;
@@ -139,7 +145,9 @@ final class GuardianStateCheck implements Doctor.Check {
             live.putIfAbsent(c.id(), c);
         }
         Map<NsId, List<InterfaceSnapshot>> byNamespace = new LinkedHashMap<>();
-        snapshots.forEach(s -> byNamespace.computeIfAbsent(s.namespace().id(), k -> new ArrayList<>()).add(s));
+        snapshots.forEach(s -> byNamespace
+                .computeIfAbsent(s.namespace().id(), k -> new ArrayList<>())
+                .add(s));
         HostLinks host = new HostLinks(new HashMap<>(), new HashMap<>());
         try (RtNetlink rt = RtNetlink.open()) {
             rt.links().forEach(l -> {
@@ -147,7 +155,9 @@ final class GuardianStateCheck implements Doctor.Check {
                 host.byIndex().put(l.index(), l.name());
             });
         }
-        List<List<Judged>> judged = NamespaceLooks.each(new ArrayList<>(byNamespace.values()), group -> judgeNamespace(group, live, look.errors(), host, dumps));
+        List<List<Judged>> judged = NamespaceLooks.each(
+                new ArrayList<>(byNamespace.values()),
+                group -> judgeNamespace(group, live, look.errors(), host, dumps));
         int unreachable = 0;
         String why = null;
         for (List<Judged> vs : judged) {
@@ -160,19 +170,24 @@ final class GuardianStateCheck implements Doctor.Check {
             }
         }
         if (unreachable > 0) {
-            report.cannotSee(AREA, unreachable + " guarded interfaces' namespaces could not be looked at (" + why + ")"
-                    + (Doctor.isRoot() ? "" : "; run as root"));
+            report.cannotSee(
+                    AREA,
+                    unreachable + " guarded interfaces' namespaces could not be looked at (" + why + ")"
+                            + (Doctor.isRoot() ? "" : "; run as root"));
         }
         return out;
     }
 
     /** The host's links by name and by index, from one dump. */
-    record HostLinks(Map<String, Integer> byName, Map<Integer, String> byIndex) {
-    }
+    record HostLinks(Map<String, Integer> byName, Map<Integer, String> byIndex) {}
 
     /** Judges one namespace's snapshots with one look into it: identity, cookie, one link dump. */
-    private static List<Judged> judgeNamespace(List<InterfaceSnapshot> group, Map<NsId, NamespaceSource.Candidate> live,
-                                               List<NamespaceSource.LookError> lookErrors, HostLinks host, LinkDumps dumps) {
+    private static List<Judged> judgeNamespace(
+            List<InterfaceSnapshot> group,
+            Map<NsId, NamespaceSource.Candidate> live,
+            List<NamespaceSource.LookError> lookErrors,
+            HostLinks host,
+            LinkDumps dumps) {
         NamespaceRef ref = group.get(0).namespace();
         Path path = pathOf(ref, live);
         if (path == null) {
@@ -180,43 +195,72 @@ final class GuardianStateCheck implements Doctor.Check {
             // process the doctor cannot read) are said beside the verdict. The doctor forgets nothing either way.
             for (NamespaceSource.LookError e : lookErrors) {
                 if (e.path().equals(ref.path())) {
-                    return judgeEach(group, NamespaceStatus.UNKNOWN, "cannot read " + e.path() + ": " + e.detail(), host);
+                    return judgeEach(
+                            group, NamespaceStatus.UNKNOWN, "cannot read " + e.path() + ": " + e.detail(), host);
                 }
             }
-            return judgeEach(group, NamespaceStatus.GONE, "namespace is gone (no process or name refers to it"
-                    + (lookErrors.isEmpty() ? "" : "; " + lookErrors.size() + " other namespace file(s) could not be read, e.g. "
-                    + lookErrors.get(0).path() + ": " + lookErrors.get(0).detail()) + ")", host);
+            return judgeEach(
+                    group,
+                    NamespaceStatus.GONE,
+                    "namespace is gone (no process or name refers to it"
+                            + (lookErrors.isEmpty()
+                                    ? ""
+                                    : "; " + lookErrors.size() + " other namespace file(s) could not be read, e.g. "
+                                            + lookErrors.get(0).path() + ": "
+                                            + lookErrors.get(0).detail())
+                            + ")",
+                    host);
         }
         LinkDumps.Dump dump = dumps.of(ref.id(), path);
         if (!dump.ok()) {
             return judgeEach(group, NamespaceStatus.UNKNOWN, "cannot open the namespace: " + dump.failure(), host);
         }
         if (!ref.sameAs(ref.id(), dump.cookie())) {
-            return judgeEach(group, NamespaceStatus.REPLACED, "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)", host);
+            return judgeEach(
+                    group,
+                    NamespaceStatus.REPLACED,
+                    "namespace was replaced (same inode " + ref.inode() + ", new netns cookie)",
+                    host);
         }
         Map<String, Link> links = new HashMap<>();
         dump.links().forEach(l -> links.put(l.name(), l));
         List<Judged> out = new ArrayList<>(group.size());
         for (InterfaceSnapshot s : group) {
             Link l = links.get(s.name());
-            out.add(judge(s, new Observation(NamespaceStatus.SAME, l == null ? null : observed(l, dump.hostNsid(), host),
-                    Parent.ofIndex(host.byName().get(s.parent().name())), false), null));
+            out.add(judge(
+                    s,
+                    new Observation(
+                            NamespaceStatus.SAME,
+                            l == null ? null : observed(l, dump.hostNsid(), host),
+                            Parent.ofIndex(host.byName().get(s.parent().name())),
+                            false),
+                    null));
         }
         return out;
     }
 
-    private static List<Judged> judgeEach(List<InterfaceSnapshot> group, NamespaceStatus status, String why, HostLinks host) {
+    private static List<Judged> judgeEach(
+            List<InterfaceSnapshot> group, NamespaceStatus status, String why, HostLinks host) {
         List<Judged> out = new ArrayList<>(group.size());
         for (InterfaceSnapshot s : group) {
-            out.add(judge(s, new Observation(status, null, Parent.ofIndex(host.byName().get(s.parent().name())), false), why));
+            out.add(judge(
+                    s,
+                    new Observation(
+                            status,
+                            null,
+                            Parent.ofIndex(host.byName().get(s.parent().name())),
+                            false),
+                    why));
         }
         return out;
     }
 
     /** A live link as the verdict sees it; its parent is named only when it is a host link. */
     static Observation.LiveLink observed(Link l, int hostNsid, HostLinks host) {
-        String parent = hostNsid >= 0 && l.linkNetnsId() == hostNsid ? host.byIndex().get(l.parentIndex()) : null;
-        return new Observation.LiveLink(l.index(), l.mac(), l.kind().kindName(), l.macvlanMode().orElse(null), l.isUp(), parent);
+        String parent =
+                hostNsid >= 0 && l.linkNetnsId() == hostNsid ? host.byIndex().get(l.parentIndex()) : null;
+        return new Observation.LiveLink(
+                l.index(), l.mac(), l.kind().kindName(), l.macvlanMode().orElse(null), l.isUp(), parent);
     }
 
     /** Where the namespace is now: the path it was reached by if it still names it, else any path naming it; null when gone. */
@@ -242,27 +286,59 @@ final class GuardianStateCheck implements Doctor.Check {
         Observation.LiveLink now = seen.link();
         return switch (v) {
             case PRESENT -> new Judged(s, v, Status.PRESENT, "present", parentPresent);
-            case SETTLING -> new Judged(s, v, Status.PRESENT, "present, settling (set down, or its parent is being torn down)", parentPresent);
-            case RECREATED -> new Judged(s, v, Status.PRESENT, "present, recreated with index " + now.ifindex()
-                    + " (a guardian finishes its addresses and routes)", parentPresent);
-            case WAITING_FOR_PARENT -> new Judged(s, v, Status.WAITING_FOR_PARENT, "parent " + parent + " is gone", false);
-            case DELETED_ON_PURPOSE -> new Judged(s, v, Status.MISSING, "deleted while its parent " + parent + " stayed (index "
-                    + s.parentIndex() + ")", true);
-            case LOST -> new Judged(s, v, Status.MISSING, "parent " + parent + " came back (index " + s.parentIndex() + " -> "
-                    + ((Parent.At) seen.parent()).index() + ") but the interface was not recreated", true);
-            case CONFLICT -> new Judged(s, v, Status.CONFLICT, "an interface named " + s.name() + " is there with another configuration ("
-                    + describe(now) + " instead of " + s.kindText() + " " + s.mac() + " on " + parent + ")", parentPresent);
+            case SETTLING ->
+                new Judged(
+                        s,
+                        v,
+                        Status.PRESENT,
+                        "present, settling (set down, or its parent is being torn down)",
+                        parentPresent);
+            case RECREATED ->
+                new Judged(
+                        s,
+                        v,
+                        Status.PRESENT,
+                        "present, recreated with index " + now.ifindex()
+                                + " (a guardian finishes its addresses and routes)",
+                        parentPresent);
+            case WAITING_FOR_PARENT ->
+                new Judged(s, v, Status.WAITING_FOR_PARENT, "parent " + parent + " is gone", false);
+            case DELETED_ON_PURPOSE ->
+                new Judged(
+                        s,
+                        v,
+                        Status.MISSING,
+                        "deleted while its parent " + parent + " stayed (index " + s.parentIndex() + ")",
+                        true);
+            case LOST ->
+                new Judged(
+                        s,
+                        v,
+                        Status.MISSING,
+                        "parent " + parent + " came back (index " + s.parentIndex() + " -> "
+                                + ((Parent.At) seen.parent()).index() + ") but the interface was not recreated",
+                        true);
+            case CONFLICT ->
+                new Judged(
+                        s,
+                        v,
+                        Status.CONFLICT,
+                        "an interface named " + s.name() + " is there with another configuration (" + describe(now)
+                                + " instead of " + s.kindText() + " " + s.mac() + " on " + parent + ")",
+                        parentPresent);
             case NAMESPACE_GONE, NAMESPACE_REPLACED -> new Judged(s, v, Status.STALE, why, parentPresent);
             case UNKNOWN -> new Judged(s, v, Status.UNKNOWN, why == null ? "could not look" : why, parentPresent);
         };
     }
 
     private static String describe(Observation.LiveLink l) {
-        return (l.kind().isEmpty() ? "no kind" : l.kind()) + (l.mode() == null ? "" : " " + l.mode().name().toLowerCase(Locale.ROOT))
-                + ", MAC " + l.mac() + (l.hostParent() == null ? "" : " on " + l.hostParent());
+        return (l.kind().isEmpty() ? "no kind" : l.kind())
+                + (l.mode() == null ? "" : " " + l.mode().name().toLowerCase(Locale.ROOT)) + ", MAC " + l.mac()
+                + (l.hostParent() == null ? "" : " on " + l.hostParent());
     }
 
-    private void report(DoctorReport report, Map<String, Object> section, List<Judged> verdicts, List<Problem> problems) {
+    private void report(
+            DoctorReport report, Map<String, Object> section, List<Judged> verdicts, List<Problem> problems) {
         Map<Status, Integer> counts = new TreeMap<>();
         for (Status st : Status.values()) {
             counts.put(st, 0);
@@ -279,11 +355,13 @@ final class GuardianStateCheck implements Doctor.Check {
             m.put("parent", s.parent().name());
             m.put("parentPresent", v.parentPresent());
             m.put("namespaceAlive", v.status() != Status.STALE && v.status() != Status.UNKNOWN);
-            m.put("interfacePresent", switch (v.status()) {
-                case PRESENT, CONFLICT -> Boolean.TRUE;
-                case MISSING, WAITING_FOR_PARENT -> Boolean.FALSE;
-                case STALE, UNKNOWN -> null;
-            });
+            m.put(
+                    "interfacePresent",
+                    switch (v.status()) {
+                        case PRESENT, CONFLICT -> Boolean.TRUE;
+                        case MISSING, WAITING_FOR_PARENT -> Boolean.FALSE;
+                        case STALE, UNKNOWN -> null;
+                    });
             m.put("status", v.status().label());
             m.put("verdict", v.verdict().name().toLowerCase(Locale.ROOT).replace('_', ' '));
             m.put("detail", v.detail());
@@ -291,25 +369,42 @@ final class GuardianStateCheck implements Doctor.Check {
         }
         section.put("snapshots", verdicts.size());
         section.put("interfaces", interfaces);
-        section.put("stateFileProblems", problems.stream().map(p -> p.file() + ": " + p.reason()).toList());
-        counts.forEach((st, n) -> report.metric("hostkit_doctor_guard_interfaces", "Guarded interfaces in the guardian's state, by where they stand now.",
-                "status=\"" + st.name().toLowerCase(Locale.ROOT) + "\"", n));
-        report.metric("hostkit_doctor_guard_state_file_problems", "Guardian state files the guardian would ignore.", problems.size());
+        section.put(
+                "stateFileProblems",
+                problems.stream().map(p -> p.file() + ": " + p.reason()).toList());
+        counts.forEach((st, n) -> report.metric(
+                "hostkit_doctor_guard_interfaces",
+                "Guarded interfaces in the guardian's state, by where they stand now.",
+                "status=\"" + st.name().toLowerCase(Locale.ROOT) + "\"",
+                n));
+        report.metric(
+                "hostkit_doctor_guard_state_file_problems",
+                "Guardian state files the guardian would ignore.",
+                problems.size());
 
         for (Judged v : verdicts) {
             InterfaceSnapshot s = v.snapshot();
             String where = s.name() + " in " + where(s.namespace());
             if (v.status() == Status.MISSING) {
                 boolean parentStayed = v.verdict() == Verdict.DELETED_ON_PURPOSE;
-                report.finding(Severity.CRITICAL, AREA, where + " is missing while its parent " + s.parent().name()
-                        + " is present (" + v.detail() + "): the guardian is not running or is failing",
+                report.finding(
+                        Severity.CRITICAL,
+                        AREA,
+                        where + " is missing while its parent " + s.parent().name() + " is present (" + v.detail()
+                                + "): the guardian is not running or is failing",
                         parentStayed
-                                ? "start the guardian (hostkit guard --state-dir " + stateDir + ") and read its log; an interface deleted while its parent "
-                                + "stayed is taken as deleted on purpose and not recreated, so restart the container (or rerun its CNI ADD) if it still needs " + s.name()
-                                : "start the guardian (hostkit guard --state-dir " + stateDir + ") or read its log for repair failures; it recreates "
-                                + s.name() + " with MAC " + s.mac() + " on its next pass");
+                                ? "start the guardian (hostkit guard --state-dir " + stateDir
+                                        + ") and read its log; an interface deleted while its parent "
+                                        + "stayed is taken as deleted on purpose and not recreated, so restart the container (or rerun its CNI ADD) if it still needs "
+                                        + s.name()
+                                : "start the guardian (hostkit guard --state-dir " + stateDir
+                                        + ") or read its log for repair failures; it recreates " + s.name()
+                                        + " with MAC " + s.mac() + " on its next pass");
             } else if (v.status() == Status.CONFLICT) {
-                report.finding(Severity.WARN, AREA, where + ": " + v.detail() + "; the guardian leaves it alone",
+                report.finding(
+                        Severity.WARN,
+                        AREA,
+                        where + ": " + v.detail() + "; the guardian leaves it alone",
                         "if the container was reconfigured on purpose, nothing to do (the guardian re-snapshots it once it is a macvlan on a host parent); "
                                 + "otherwise find who replaced the interface");
             }
@@ -318,23 +413,40 @@ final class GuardianStateCheck implements Doctor.Check {
         Map<String, HostParent> parentOf = new HashMap<>();
         verdicts.stream().filter(v -> v.status() == Status.WAITING_FOR_PARENT).forEach(v -> {
             parentOf.put(v.snapshot().parent().name(), v.snapshot().parent());
-            waiting.computeIfAbsent(v.snapshot().parent().name(), k -> new ArrayList<>()).add(v.snapshot().name() + " in " + where(v.snapshot().namespace()));
+            waiting.computeIfAbsent(v.snapshot().parent().name(), k -> new ArrayList<>())
+                    .add(v.snapshot().name() + " in " + where(v.snapshot().namespace()));
         });
-        waiting.forEach((parent, names) -> report.finding(Severity.WARN, AREA, "parent " + parent + " is gone: " + names.size()
-                        + " guarded interface(s) wait for it (" + abbreviate(names) + ")",
+        waiting.forEach((parent, names) -> report.finding(
+                Severity.WARN,
+                AREA,
+                "parent " + parent + " is gone: " + names.size() + " guarded interface(s) wait for it ("
+                        + abbreviate(names) + ")",
                 (parentOf.get(parent) instanceof HostParent.Vlan v
-                        ? "bring " + v.lower() + " back, then the VLAN: ip link add link " + v.lower() + " name " + v.name() + " type vlan id "
-                                + v.id() + " && ip link set " + v.name() + " up (or run the guardian with --recreate-vlan-parents, which does this "
-                                + "when " + v.lower() + " returns)"
-                        : "bring " + parent + " back (NIC driver, cable, bond)")
-                        + "; keep the guardian running: it recreates them in their namespaces when " + parent + " returns"));
-        List<String> stale = verdicts.stream().filter(v -> v.status() == Status.STALE).map(v -> v.snapshot().name() + " in " + where(v.snapshot().namespace())).toList();
+                                ? "bring " + v.lower() + " back, then the VLAN: ip link add link " + v.lower()
+                                        + " name " + v.name() + " type vlan id "
+                                        + v.id() + " && ip link set " + v.name()
+                                        + " up (or run the guardian with --recreate-vlan-parents, which does this "
+                                        + "when " + v.lower() + " returns)"
+                                : "bring " + parent + " back (NIC driver, cable, bond)")
+                        + "; keep the guardian running: it recreates them in their namespaces when " + parent
+                        + " returns"));
+        List<String> stale = verdicts.stream()
+                .filter(v -> v.status() == Status.STALE)
+                .map(v -> v.snapshot().name() + " in " + where(v.snapshot().namespace()))
+                .toList();
         if (!stale.isEmpty()) {
-            report.finding(Severity.INFO, AREA, stale.size() + " snapshot(s) belong to namespaces that are gone or were replaced (" + abbreviate(stale) + ")",
+            report.finding(
+                    Severity.INFO,
+                    AREA,
+                    stale.size() + " snapshot(s) belong to namespaces that are gone or were replaced ("
+                            + abbreviate(stale) + ")",
                     "nothing to do: a running guardian drops them on its next pass; if they stay, the guardian is not running");
         }
         for (Problem p : problems) {
-            report.finding(Severity.WARN, AREA, "guardian state file " + p.file() + " is unusable: " + p.reason(),
+            report.finding(
+                    Severity.WARN,
+                    AREA,
+                    "guardian state file " + p.file() + " is unusable: " + p.reason(),
                     "the guardian ignores it, so the interfaces it described are not guarded until it snapshots them again on its next pass; "
                             + "move it out of " + stateDir + " (keep it for a bug report)");
         }
@@ -345,6 +457,8 @@ final class GuardianStateCheck implements Doctor.Check {
     }
 
     private static String abbreviate(List<String> items) {
-        return items.size() <= 5 ? String.join(", ", items) : String.join(", ", items.subList(0, 5)) + " and " + (items.size() - 5) + " more";
+        return items.size() <= 5
+                ? String.join(", ", items)
+                : String.join(", ", items.subList(0, 5)) + " and " + (items.size() - 5) + " more";
     }
 }

@@ -1,29 +1,16 @@
 package dev.hostkit.doctor;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.hostkit.cgroups.CgroupOwner;
-import dev.hostkit.cgroups.OrphanCgroup;
 import dev.hostkit.core.KernelVersion;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.ProcFs;
-import dev.hostkit.netlink.Link;
-import dev.hostkit.netlink.LinkKind;
-import dev.hostkit.netlink.RtNetlink;
-import dev.hostkit.guard.NamespaceSource;
 import dev.hostkit.doctor.DoctorReport.Severity;
+import dev.hostkit.guard.NamespaceSource;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 
 /** Kernel, privileges, network namespaces, file handles. */
 final class HostCheck implements Doctor.Check {
@@ -52,25 +39,36 @@ final class HostCheck implements Doctor.Check {
         }
         host.put("networkNamespaces", namespaces.size());
         host.put("hostkitOpenFds", ProcFs.openFdCount());
-        report.metric("hostkit_network_namespaces", "Distinct network namespaces of running processes.", namespaces.size());
+        report.metric(
+                "hostkit_network_namespaces", "Distinct network namespaces of running processes.", namespaces.size());
         if (!root && unreadable > 0) {
-            report.cannotSee("network namespaces", "not root: " + unreadable + " processes' namespaces could not be opened");
+            report.cannotSee(
+                    "network namespaces", "not root: " + unreadable + " processes' namespaces could not be opened");
         }
         fileHandles(report, host);
     }
 
     private static void fileHandles(DoctorReport report, Map<String, Object> host) {
         try {
-            String[] f = ProcFs.readKernelFile(Path.of("/proc/sys/fs/file-nr")).trim().split("\\s+");
+            String[] f = ProcFs.readKernelFile(Path.of("/proc/sys/fs/file-nr"))
+                    .trim()
+                    .split("\\s+");
             long allocated = Long.parseLong(f[0]);
             long max = Long.parseLong(f[2]);
             host.put("fileHandles", allocated + " of " + max);
-            report.metric("hostkit_file_handles_allocated", "System-wide allocated file handles (fs.file-nr).", allocated);
+            report.metric(
+                    "hostkit_file_handles_allocated", "System-wide allocated file handles (fs.file-nr).", allocated);
             if (max > 0 && allocated > max * 0.9) {
-                report.finding(Severity.CRITICAL, "host", "file handles nearly exhausted: " + allocated + " of " + max,
+                report.finding(
+                        Severity.CRITICAL,
+                        "host",
+                        "file handles nearly exhausted: " + allocated + " of " + max,
                         "find the process leaking fds (ls /proc/*/fd | wc -l per process) and restart it; raise fs.file-max only as a stopgap");
             } else if (max > 0 && allocated > max * 0.7) {
-                report.finding(Severity.WARN, "host", "file handles above 70%: " + allocated + " of " + max,
+                report.finding(
+                        Severity.WARN,
+                        "host",
+                        "file handles above 70%: " + allocated + " of " + max,
                         "look for a process whose fd count keeps growing (a leaking agent)");
             }
         } catch (IOException | RuntimeException e) {

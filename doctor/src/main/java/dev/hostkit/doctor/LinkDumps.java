@@ -57,13 +57,16 @@ final class LinkDumps {
     }
 
     private static Dump read(NsId id, Path path) {
-        try (NetNamespace ns = NetNamespace.open(path); RtNetlink rt = RtNetlink.open(ns); NetNamespace host = NetNamespace.current()) {
+        try (NetNamespace ns = NetNamespace.open(path);
+                RtNetlink rt = RtNetlink.open(ns);
+                NetNamespace host = NetNamespace.current()) {
             if (!ns.id().equals(id)) {
                 return new Dump(List.of(), 0, path + " names another namespace by now", -1);
             }
             return new Dump(rt.links(), cookieOf(rt), null, rt.nsidOf(host));
         } catch (NativeException e) {
-            return new Dump(List.of(), 0, e.getMessage(), -1); // the process exited, or its namespace is not ours to open
+            return new Dump(
+                    List.of(), 0, e.getMessage(), -1); // the process exited, or its namespace is not ours to open
         }
     }
 

@@ -1,28 +1,14 @@
 package dev.hostkit.doctor;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.hostkit.cgroups.CgroupOwner;
-import dev.hostkit.cgroups.OrphanCgroup;
-import dev.hostkit.core.KernelVersion;
-import dev.hostkit.core.NetNamespace;
-import dev.hostkit.core.ProcFs;
+import dev.hostkit.guard.NamespaceSource;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.RtNetlink;
-import dev.hostkit.guard.NamespaceSource;
-import dev.hostkit.doctor.DoctorReport.Severity;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -71,8 +57,9 @@ final class MacvlanCheck implements Doctor.Check {
                 }
                 // With a link-netnsid the parent lives in another namespace (the host's, for containers).
                 String parent = (l.linkNetnsId() >= 0 ? hostNames : local).get(l.parentIndex());
-                inventory.add("net:[" + c.id().inode() + "] " + (c.pid() > 0 ? "pid " + c.pid() : c.path().toString()) + " " + l.name()
-                        + " on " + (parent == null ? "#" + l.parentIndex() + " (not found)" : parent) + " mode " + m.mode());
+                inventory.add("net:[" + c.id().inode() + "] "
+                        + (c.pid() > 0 ? "pid " + c.pid() : c.path().toString()) + " " + l.name() + " on "
+                        + (parent == null ? "#" + l.parentIndex() + " (not found)" : parent) + " mode " + m.mode());
             }
         }
         s.put("namespacesInspected", inspected);
@@ -80,7 +67,8 @@ final class MacvlanCheck implements Doctor.Check {
         s.put("interfaces", inventory);
         report.metric("hostkit_macvlans", "Macvlan interfaces across all network namespaces.", inventory.size());
         if (!Doctor.isRoot() && unreadable > 0) {
-            report.cannotSee("macvlan", "not root: " + unreadable + " namespaces of other users' processes were not inspected");
+            report.cannotSee(
+                    "macvlan", "not root: " + unreadable + " namespaces of other users' processes were not inspected");
         }
     }
 }

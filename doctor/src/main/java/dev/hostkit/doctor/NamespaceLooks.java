@@ -22,8 +22,7 @@ final class NamespaceLooks {
         B at(A item) throws Exception;
     }
 
-    private NamespaceLooks() {
-    }
+    private NamespaceLooks() {}
 
     /**
      * Runs {@code look} on every item, {@link #AT_ONCE} at a time.

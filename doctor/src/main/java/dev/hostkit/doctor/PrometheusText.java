@@ -6,15 +6,22 @@ import java.util.Map;
 
 /** Prometheus text exposition format (version 0.0.4): HELP and TYPE once per metric name, then samples. */
 public final class PrometheusText {
-    private PrometheusText() {
-    }
+    private PrometheusText() {}
 
     public static String of(List<DoctorReport.Metric> metrics) {
         Map<String, StringBuilder> byName = new LinkedHashMap<>();
         for (DoctorReport.Metric m : metrics) {
-            StringBuilder b = byName.computeIfAbsent(m.name(), n -> new StringBuilder()
-                    .append("# HELP ").append(n).append(' ').append(m.help().replace("\\", "\\\\").replace("\n", "\\n")).append('\n')
-                    .append("# TYPE ").append(n).append(" gauge\n"));
+            StringBuilder b = byName.computeIfAbsent(
+                    m.name(),
+                    n -> new StringBuilder()
+                            .append("# HELP ")
+                            .append(n)
+                            .append(' ')
+                            .append(m.help().replace("\\", "\\\\").replace("\n", "\\n"))
+                            .append('\n')
+                            .append("# TYPE ")
+                            .append(n)
+                            .append(" gauge\n"));
             b.append(m.name());
             if (!m.labels().isEmpty()) {
                 b.append('{').append(m.labels()).append('}');

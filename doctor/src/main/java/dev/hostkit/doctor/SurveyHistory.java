@@ -35,11 +35,11 @@ final class SurveyHistory {
     static final int MAX_CLIENTS = 10_000;
     /** The kernel's highest pid_max (PID_MAX_LIMIT on 64-bit). */
     static final int PID_MAX_LIMIT = 4_194_304;
+
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private SurveyHistory() {
-    }
+    private SurveyHistory() {}
 
     /**
      * A process's oldest connection and when it was first seen.
@@ -49,8 +49,7 @@ final class SurveyHistory {
      * @param oldestInode its lowest client socket inode
      * @param since when a survey first saw that inode held by it
      */
-    record Seen(int pid, long startTicks, long oldestInode, Instant since) {
-    }
+    record Seen(int pid, long startTicks, long oldestInode, Instant since) {}
 
     /**
      * What the file held.
@@ -62,7 +61,8 @@ final class SurveyHistory {
         /** When {@code c}'s oldest connection was first seen: an earlier survey's time, or {@code now}. */
         Instant oldestSince(ClientProcess c, Instant now) {
             for (Seen s : seen) {
-                if (s.pid() == c.process().pid() && s.startTicks() == c.process().startTicks()
+                if (s.pid() == c.process().pid()
+                        && s.startTicks() == c.process().startTicks()
                         && s.oldestInode() == c.oldestInode()) {
                     return s.since().isBefore(now) ? s.since() : now;
                 }
@@ -144,7 +144,8 @@ final class SurveyHistory {
             long oldest = number(c, "oldestInode", 0, Long.MAX_VALUE, where);
             Instant since = instant(c, "oldestSince", now, where);
             total += connections;
-            list.add(new ClientProcess(new ProcessInfo(pid, start, comm, List.of(), ""), connections, 0, oldest, false, false));
+            list.add(new ClientProcess(
+                    new ProcessInfo(pid, start, comm, List.of(), ""), connections, 0, oldest, false, false));
             seen.add(new Seen(pid, start, oldest, since));
         }
         return new Previous(new Survey(socket, takenAt, List.of(), List.of(), total, list, 0), seen);
@@ -157,7 +158,8 @@ final class SurveyHistory {
         root.put("socket", survey.socketPath().toString());
         root.put("takenAt", survey.takenAt().toString());
         ArrayNode clients = root.putArray("clients");
-        for (ClientProcess c : survey.clients().subList(0, Math.min(MAX_CLIENTS, survey.clients().size()))) {
+        for (ClientProcess c : survey.clients()
+                .subList(0, Math.min(MAX_CLIENTS, survey.clients().size()))) {
             Instant since = previous == null ? survey.takenAt() : previous.oldestSince(c, survey.takenAt());
             clients.addObject()
                     .put("pid", c.process().pid())

@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @HostTest
 class DoctorMacvlanIT {
     @Test
-    void listsEachNamedNamespacesMacvlanWithItsHostParentAndMode(TestNetns a, TestNetns b, VethPair parent) throws Exception {
+    void listsEachNamedNamespacesMacvlanWithItsHostParentAndMode(TestNetns a, TestNetns b, VethPair parent)
+            throws Exception {
         String ma = TestNames.next("m");
         String mb = TestNames.next("m");
         Sh.run("ip", "link", "add", ma, "link", parent.hostName(), "type", "macvlan", "mode", "bridge");
@@ -26,13 +27,20 @@ class DoctorMacvlanIT {
         Sh.run("ip", "link", "add", mb, "link", parent.hostName(), "type", "macvlan", "mode", "private");
         Sh.run("ip", "link", "set", mb, "netns", b.name());
 
-        DoctorReport r = Doctor.examine(List.of(new MacvlanCheck(NamespaceSource.of(List.of(a.path(), b.path())), new LinkDumps())));
+        DoctorReport r = Doctor.examine(
+                List.of(new MacvlanCheck(NamespaceSource.of(List.of(a.path(), b.path())), new LinkDumps())));
 
         assertThat(r.cannotSee()).isEmpty();
-        assertThat(r.sections().get("macvlan")).containsEntry("namespacesInspected", 2).containsEntry("macvlans", 2);
-        assertThat(r.sections().get("macvlan").get("interfaces")).asList().containsExactly(
-                "net:[" + Files.readAttributes(a.path(), "unix:ino").get("ino") + "] " + a.path() + " " + ma + " on " + parent.hostName() + " mode BRIDGE",
-                "net:[" + Files.readAttributes(b.path(), "unix:ino").get("ino") + "] " + b.path() + " " + mb + " on " + parent.hostName() + " mode PRIVATE");
+        assertThat(r.sections().get("macvlan"))
+                .containsEntry("namespacesInspected", 2)
+                .containsEntry("macvlans", 2);
+        assertThat(r.sections().get("macvlan").get("interfaces"))
+                .asList()
+                .containsExactly(
+                        "net:[" + Files.readAttributes(a.path(), "unix:ino").get("ino") + "] " + a.path() + " " + ma
+                                + " on " + parent.hostName() + " mode BRIDGE",
+                        "net:[" + Files.readAttributes(b.path(), "unix:ino").get("ino") + "] " + b.path() + " " + mb
+                                + " on " + parent.hostName() + " mode PRIVATE");
         assertThat(PrometheusText.of(r.metrics())).contains("hostkit_macvlans 2");
     }
 

@@ -54,11 +54,15 @@ class DoctorOrphansIT {
                     entry = o;
                 }
             }
-            assertThat(entry.path("reason").asText()).isEqualTo("container " + goneId.substring(0, 12) + " no longer exists");
+            assertThat(entry.path("reason").asText())
+                    .isEqualTo("container " + goneId.substring(0, 12) + " no longer exists");
             assertThat(entry.path("tasks").asLong()).isZero();
             List<String> findings = new ArrayList<>();
             doctor.path("findings").forEach(f -> findings.add(f.toString()));
-            assertThat(findings).anySatisfy(f -> assertThat(f).contains("orphaned pod/container memory cgroup").contains("rmdir"));
+            assertThat(findings)
+                    .anySatisfy(f -> assertThat(f)
+                            .contains("orphaned pod/container memory cgroup")
+                            .contains("rmdir"));
         } finally {
             engine.remove(id);
             Files.deleteIfExists(orphan);

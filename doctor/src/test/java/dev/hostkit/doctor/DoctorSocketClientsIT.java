@@ -41,7 +41,9 @@ class DoctorSocketClientsIT {
             try (InputStream s = DoctorSocketClientsIT.class.getResourceAsStream("/leaky_client.py")) {
                 Files.write(script, s.readAllBytes());
             }
-            process = new ProcessBuilder("python3", script.toString(), socket.toString()).redirectErrorStream(true).start();
+            process = new ProcessBuilder("python3", script.toString(), socket.toString())
+                    .redirectErrorStream(true)
+                    .start();
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         }
@@ -67,22 +69,29 @@ class DoctorSocketClientsIT {
     }
 
     private static DoctorReport examine(DockerEngine engine, Path history) {
-        return Doctor.examine(List.of(new DockerSocketClientsCheck(engine.host(), history, DockerSocketClients.DEFAULT_THRESHOLD)));
+        return Doctor.examine(
+                List.of(new DockerSocketClientsCheck(engine.host(), history, DockerSocketClients.DEFAULT_THRESHOLD)));
     }
 
     private static List<Finding> findingsAbout(DoctorReport r, int pid) {
-        return r.findings().stream().filter(f -> f.summary().startsWith("pid " + pid + " ")).toList();
+        return r.findings().stream()
+                .filter(f -> f.summary().startsWith("pid " + pid + " "))
+                .toList();
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> entry(DoctorReport r, int pid) {
-        List<Map<String, Object>> clients = (List<Map<String, Object>>) r.section("dockerClients").get("clients");
-        return clients.stream().filter(c -> c.get("pid").equals(pid)).findFirst().orElse(null);
+        List<Map<String, Object>> clients =
+                (List<Map<String, Object>>) r.section("dockerClients").get("clients");
+        return clients.stream()
+                .filter(c -> c.get("pid").equals(pid))
+                .findFirst()
+                .orElse(null);
     }
 
     @Test
-    void namesTheLeakingChildWithPidCommAndCountShowsGrowthAndForgetsItAfterItExits(DockerEngine engine, @TempDir Path dir)
-            throws Exception {
+    void namesTheLeakingChildWithPidCommAndCountShowsGrowthAndForgetsItAfterItExits(
+            DockerEngine engine, @TempDir Path dir) throws Exception {
         Path history = dir.resolve("docker-clients.json");
         int pid;
         try (LeakyClient leaker = new LeakyClient(engine.socket())) {
@@ -93,26 +102,40 @@ class DoctorSocketClientsIT {
             assertThat(first.cannotSee()).isEmpty();
             assertThat(findingsAbout(first, pid)).singleElement().satisfies(f -> {
                 assertThat(f.severity()).isEqualTo(Severity.WARN);
-                assertThat(f.summary()).isEqualTo("pid " + pid + " (python3) holds 43 connections to " + engine.socket() + " (40 idle)");
-                assertThat(f.remedy()).isEqualTo("close responses; reuse one client; in Go set MaxIdleConns/IdleConnTimeout or disable keep-alive");
+                assertThat(f.summary())
+                        .isEqualTo(
+                                "pid " + pid + " (python3) holds 43 connections to " + engine.socket() + " (40 idle)");
+                assertThat(f.remedy())
+                        .isEqualTo(
+                                "close responses; reuse one client; in Go set MaxIdleConns/IdleConnTimeout or disable keep-alive");
             });
-            assertThat(entry(first, pid)).containsEntry("comm", "python3").containsEntry("connections", 43).containsEntry("idle", 40)
+            assertThat(entry(first, pid))
+                    .containsEntry("comm", "python3")
+                    .containsEntry("connections", 43)
+                    .containsEntry("idle", 40)
                     .containsEntry("perMinute", null);
-            assertThat(first.metrics()).anyMatch(m -> m.name().equals("hostkit_docker_socket_client_connections")
-                    && m.labels().startsWith("pid=\"" + pid + "\",comm=\"python3\"") && m.value() == 43);
-            assertThat(DockerSocketClients.judge(DockerSocketClients.survey(engine.socket()), 32).message())
+            assertThat(first.metrics())
+                    .anyMatch(m -> m.name().equals("hostkit_docker_socket_client_connections")
+                            && m.labels().startsWith("pid=\"" + pid + "\",comm=\"python3\"")
+                            && m.value() == 43);
+            assertThat(DockerSocketClients.judge(DockerSocketClients.survey(engine.socket()), 32)
+                            .message())
                     .isEqualTo("pid " + pid + " python3 holds 43 Docker socket connections (>32)");
             assertThat(Files.readString(history)).contains("\"pid\":" + pid);
 
             Thread.sleep(100);
             leaker.open(10, "idle");
             DoctorReport second = examine(engine, history);
-            assertThat(findingsAbout(second, pid)).singleElement().satisfies(f -> assertThat(f.summary())
-                    .startsWith("pid " + pid + " (python3) holds 53 connections to " + engine.socket() + " (50 idle), +10 since the previous survey ("));
+            assertThat(findingsAbout(second, pid))
+                    .singleElement()
+                    .satisfies(f -> assertThat(f.summary())
+                            .startsWith("pid " + pid + " (python3) holds 53 connections to " + engine.socket()
+                                    + " (50 idle), +10 since the previous survey ("));
             Map<String, Object> e = entry(second, pid);
             assertThat(e).containsEntry("connections", 53).containsEntry("before", 43);
             assertThat((Double) e.get("perMinute")).isPositive();
-            assertThat(e.get("oldestSeenSince")).as("the oldest connection was seen by the first run")
+            assertThat(e.get("oldestSeenSince"))
+                    .as("the oldest connection was seen by the first run")
                     .isEqualTo(second.section("dockerClients").get("previousSurvey"));
         }
         DoctorReport after = examine(engine, history);
@@ -126,19 +149,24 @@ class DoctorSocketClientsIT {
         Path missing = dir.resolve("no-engine.sock");
         DoctorReport r = Doctor.examine(List.of(new DockerSocketClientsCheck("unix://" + missing, null, 32)));
         assertThat(r.cannotSee()).containsExactly("dockerClients: socket " + missing + " does not exist");
-        assertThat(DockerSocketClients.check("unix://" + missing, 32).status()).isEqualTo(DockerSocketClients.Status.UNKNOWN);
+        assertThat(DockerSocketClients.check("unix://" + missing, 32).status())
+                .isEqualTo(DockerSocketClients.Status.UNKNOWN);
     }
 
     @Test
     void aCorruptHistoryIsIgnoredWithANoteAndReplaced(DockerEngine engine, @TempDir Path dir) throws Exception {
         Path history = dir.resolve("docker-clients.json");
-        Files.writeString(history, "{\"version\":1,\"socket\":\"" + engine.socket() + "\",\"takenAt\":\"yesterday\",\"clients\":[]}");
+        Files.writeString(
+                history,
+                "{\"version\":1,\"socket\":\"" + engine.socket() + "\",\"takenAt\":\"yesterday\",\"clients\":[]}");
         DoctorReport r = examine(engine, history);
         assertThat(r.cannotSee()).isEmpty();
         assertThat(r.section("dockerClients").get("historyNote"))
                 .isEqualTo("ignored " + history + ": takenAt: not an ISO-8601 instant");
         JsonNode written = new ObjectMapper().readTree(Files.readString(history));
         assertThat(written.path("socket").asText()).isEqualTo(engine.socket().toString());
-        assertThat(examine(engine, history).section("dockerClients")).containsKey("previousSurvey").doesNotContainKey("historyNote");
+        assertThat(examine(engine, history).section("dockerClients"))
+                .containsKey("previousSurvey")
+                .doesNotContainKey("historyNote");
     }
 }

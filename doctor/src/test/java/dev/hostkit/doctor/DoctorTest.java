@@ -1,7 +1,7 @@
 package dev.hostkit.doctor;
 
-import dev.hostkit.doctor.DoctorReport.Severity;
 import dev.hostkit.core.AtomicFiles;
+import dev.hostkit.doctor.DoctorReport.Severity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,7 +99,8 @@ class DoctorTest {
     void metricsAreValidPrometheusTextWrittenAtomically(@TempDir Path dir) throws Exception {
         DoctorReport r = Doctor.examine(List.of(new HostCheck()));
         String text = PrometheusText.of(r.metrics());
-        assertThat(text).contains("# TYPE hostkit_doctor_status gauge", "hostkit_doctor_findings{severity=\"critical\"} 0");
+        assertThat(text)
+                .contains("# TYPE hostkit_doctor_status gauge", "hostkit_doctor_findings{severity=\"critical\"} 0");
         for (String line : text.split("\n")) {
             assertThat(line).matches("# (HELP|TYPE) .*|[a-z_]+(\\{[a-z]+=\"[^\"]*\"\\})? -?[0-9.eE+-]+");
         }

@@ -1,7 +1,7 @@
 package dev.hostkit.doctor;
 
-import dev.hostkit.netlink.MacAddress;
-import dev.hostkit.netlink.MacvlanMode;
+import dev.hostkit.doctor.DoctorReport.Severity;
+import dev.hostkit.doctor.GuardianStateCheck.Status;
 import dev.hostkit.guard.HostParent;
 import dev.hostkit.guard.InterfaceSnapshot;
 import dev.hostkit.guard.NamespaceRef;
@@ -10,8 +10,8 @@ import dev.hostkit.guard.Observation;
 import dev.hostkit.guard.Observation.NamespaceStatus;
 import dev.hostkit.guard.Observation.Parent;
 import dev.hostkit.guard.Verdict;
-import dev.hostkit.doctor.DoctorReport.Severity;
-import dev.hostkit.doctor.GuardianStateCheck.Status;
+import dev.hostkit.netlink.MacAddress;
+import dev.hostkit.netlink.MacvlanMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +28,8 @@ class GuardianStateCheckTest {
     Path dir;
 
     /** A state file as the guardian writes it (schema version 1). */
-    static String stateFile(long device, long inode, String path, String iface, String mac, String parent, int parentIndex) {
+    static String stateFile(
+            long device, long inode, String path, String iface, String mac, String parent, int parentIndex) {
         return """
                 {"version":1,"namespace":{"device":%d,"inode":%d,"cookie":0,"pid":0,"path":"%s"},
                  "interfaces":[{"name":"%s","ifindex":5,"mac":"%s","mtu":1500,"mode":"bridge","up":true,
@@ -41,8 +42,19 @@ class GuardianStateCheckTest {
     }
 
     private static InterfaceSnapshot snapshot(String name, String mac, String parent, int parentIndex) {
-        return new InterfaceSnapshot(new NamespaceRef(4, 4026532999L, 0, 0, Path.of("/var/run/netns/hkx")), 5, name, MacAddress.parse(mac), 1500,
-                MacvlanMode.BRIDGE, true, new HostParent.Existing(parent), parentIndex, List.of(), List.of(), 0);
+        return new InterfaceSnapshot(
+                new NamespaceRef(4, 4026532999L, 0, 0, Path.of("/var/run/netns/hkx")),
+                5,
+                name,
+                MacAddress.parse(mac),
+                1500,
+                MacvlanMode.BRIDGE,
+                true,
+                new HostParent.Existing(parent),
+                parentIndex,
+                List.of(),
+                List.of(),
+                0);
     }
 
     private DoctorReport check() {
@@ -52,9 +64,13 @@ class GuardianStateCheckTest {
 
     @Test
     void readsSnapshotsAndNamesEveryUnusableFileWithoutChangingTheDirectory() throws Exception {
-        write("netns-4-4026532001.json", stateFile(4, 4026532001L, "/var/run/netns/hkgone", "eth1", "02:00:00:00:00:01", "hkp", 7));
+        write(
+                "netns-4-4026532001.json",
+                stateFile(4, 4026532001L, "/var/run/netns/hkgone", "eth1", "02:00:00:00:00:01", "hkp", 7));
         write("netns-4-4026532002.json", "{\"version\":1, \"namespace\": ");
-        write("netns-4-4026532003.json", stateFile(4, 4026532004L, "/var/run/netns/hkx", "eth1", "02:00:00:00:00:02", "hkp", 7));
+        write(
+                "netns-4-4026532003.json",
+                stateFile(4, 4026532004L, "/var/run/netns/hkx", "eth1", "02:00:00:00:00:02", "hkp", 7));
         write(".netns-4-4026532001.json12345.tmp", "half a write");
         write("notes.txt", "not ours");
         Files.createSymbolicLink(dir.resolve("netns-4-4026532005.json"), dir.resolve("notes.txt"));
@@ -63,21 +79,32 @@ class GuardianStateCheckTest {
 
         GuardianStateCheck.State state = GuardianStateCheck.read(dir);
 
-        assertThat(state.snapshots()).extracting(InterfaceSnapshot::name, s -> s.namespace().inode()).containsExactly(org.assertj.core.groups.Tuple.tuple("eth1", 4026532001L));
-        assertThat(state.problems()).extracting(GuardianStateCheck.Problem::file)
-                .containsExactly("netns-4-4026532002.json", "netns-4-4026532003.json", "netns-4-4026532005.json", "netns-4-4026532006.json");
+        assertThat(state.snapshots())
+                .extracting(InterfaceSnapshot::name, s -> s.namespace().inode())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("eth1", 4026532001L));
+        assertThat(state.problems())
+                .extracting(GuardianStateCheck.Problem::file)
+                .containsExactly(
+                        "netns-4-4026532002.json",
+                        "netns-4-4026532003.json",
+                        "netns-4-4026532005.json",
+                        "netns-4-4026532006.json");
         assertThat(state.problems().get(0).reason()).startsWith("not valid JSON");
         assertThat(state.problems().get(1).reason()).contains("belongs in netns-4-4026532004.json");
         assertThat(state.problems().get(2).reason()).isEqualTo("not a regular file");
-        assertThat(state.problems().get(3).reason()).isEqualTo("file of 1048577 bytes is larger than the limit of 1048576");
+        assertThat(state.problems().get(3).reason())
+                .isEqualTo("file of 1048577 bytes is larger than the limit of 1048576");
         // Read-only: the in-flight write is still there and the mode was not touched.
         assertThat(dir.resolve(".netns-4-4026532001.json12345.tmp")).exists();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwxr-xr-x");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+                .isEqualTo("rwxr-xr-x");
     }
 
     @Test
     void snapshotOfAGoneNamespaceIsStaleInformationAndLeavesTheStatusOk() throws Exception {
-        write("netns-4-4026532001.json", stateFile(4, 4026532001L, "/var/run/netns/hkgone", "eth1", "02:00:00:00:00:01", "hkp", 7));
+        write(
+                "netns-4-4026532001.json",
+                stateFile(4, 4026532001L, "/var/run/netns/hkgone", "eth1", "02:00:00:00:00:01", "hkp", 7));
 
         DoctorReport r = check();
 
@@ -89,15 +116,24 @@ class GuardianStateCheckTest {
             assertThat(f.remedy()).contains("drops them on its next pass");
         });
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> ifs = (List<Map<String, Object>>) r.sections().get("guardian").get("interfaces");
+        List<Map<String, Object>> ifs =
+                (List<Map<String, Object>>) r.sections().get("guardian").get("interfaces");
         assertThat(ifs).singleElement().satisfies(m -> {
-            assertThat(m).containsEntry("interface", "eth1").containsEntry("mac", "02:00:00:00:00:01").containsEntry("parent", "hkp")
-                    .containsEntry("namespace", "net:[4026532001]").containsEntry("namespaceAlive", false).containsEntry("status", "stale")
+            assertThat(m)
+                    .containsEntry("interface", "eth1")
+                    .containsEntry("mac", "02:00:00:00:00:01")
+                    .containsEntry("parent", "hkp")
+                    .containsEntry("namespace", "net:[4026532001]")
+                    .containsEntry("namespaceAlive", false)
+                    .containsEntry("status", "stale")
                     .containsEntry("parentPresent", false);
             assertThat(m.get("interfacePresent")).isNull();
         });
-        assertThat(PrometheusText.of(r.metrics())).contains("hostkit_doctor_guard_interfaces{status=\"stale\"} 1",
-                "hostkit_doctor_guard_interfaces{status=\"missing\"} 0", "hostkit_doctor_guard_state_file_problems 0");
+        assertThat(PrometheusText.of(r.metrics()))
+                .contains(
+                        "hostkit_doctor_guard_interfaces{status=\"stale\"} 1",
+                        "hostkit_doctor_guard_interfaces{status=\"missing\"} 0",
+                        "hostkit_doctor_guard_state_file_problems 0");
         assertThat(Doctor.toJson(r)).contains("\"guardian\":{\"stateDir\":\"" + dir, "\"status\":\"stale\"");
     }
 
@@ -110,7 +146,8 @@ class GuardianStateCheckTest {
         assertThat(r.exitStatus()).isEqualTo(1);
         assertThat(r.findings()).singleElement().satisfies(f -> {
             assertThat(f.severity()).isEqualTo(Severity.WARN);
-            assertThat(f.summary()).startsWith("guardian state file netns-4-4026532002.json is unusable: not valid JSON");
+            assertThat(f.summary())
+                    .startsWith("guardian state file netns-4-4026532002.json is unusable: not valid JSON");
             assertThat(f.remedy()).contains("move it out of " + dir);
         });
         assertThat(PrometheusText.of(r.metrics())).contains("hostkit_doctor_guard_state_file_problems 1");
@@ -118,10 +155,14 @@ class GuardianStateCheckTest {
 
     @Test
     void missingStateDirectoryIsSomethingTheDoctorCouldNotSee() {
-        DoctorReport r = Doctor.examine(List.of(new GuardianStateCheck(dir.resolve("absent"), List::of, new LinkDumps())));
+        DoctorReport r =
+                Doctor.examine(List.of(new GuardianStateCheck(dir.resolve("absent"), List::of, new LinkDumps())));
 
         assertThat(r.findings()).isEmpty();
-        assertThat(r.cannotSee()).singleElement().asString().startsWith("guardian: state directory " + dir.resolve("absent") + " does not exist");
+        assertThat(r.cannotSee())
+                .singleElement()
+                .asString()
+                .startsWith("guardian: state directory " + dir.resolve("absent") + " does not exist");
         assertThat(dir.resolve("absent")).doesNotExist();
     }
 
@@ -172,22 +213,32 @@ class GuardianStateCheckTest {
     void sameMacvlanIsPresentAndAnythingElseUnderItsNameIsAConflictAsTheGuardianJudgesIt() {
         InterfaceSnapshot s = snapshot("eth1", "02:00:00:00:00:01", "hkp", 7);
 
-        assertThat(GuardianStateCheck.judge(s, alive(macvlan(5, "02:00:00:00:00:01", MacvlanMode.BRIDGE, "hkp"), 7), null).status())
+        assertThat(GuardianStateCheck.judge(
+                                s, alive(macvlan(5, "02:00:00:00:00:01", MacvlanMode.BRIDGE, "hkp"), 7), null)
+                        .status())
                 .isEqualTo(Status.PRESENT);
-        GuardianStateCheck.Judged otherMac = GuardianStateCheck.judge(s, alive(macvlan(6, "02:00:00:00:00:09", MacvlanMode.BRIDGE, "hkp"), 7), null);
-        GuardianStateCheck.Judged veth = GuardianStateCheck.judge(s, alive(new Observation.LiveLink(6, MacAddress.parse("02:00:00:00:00:01"), "veth", null, true, null), 7), null);
+        GuardianStateCheck.Judged otherMac =
+                GuardianStateCheck.judge(s, alive(macvlan(6, "02:00:00:00:00:09", MacvlanMode.BRIDGE, "hkp"), 7), null);
+        GuardianStateCheck.Judged veth = GuardianStateCheck.judge(
+                s,
+                alive(new Observation.LiveLink(6, MacAddress.parse("02:00:00:00:00:01"), "veth", null, true, null), 7),
+                null);
         assertThat(otherMac.status()).isEqualTo(Status.CONFLICT);
-        assertThat(otherMac.detail()).contains("MAC 02:00:00:00:00:09 on hkp instead of macvlan bridge 02:00:00:00:00:01 on hkp");
+        assertThat(otherMac.detail())
+                .contains("MAC 02:00:00:00:00:09 on hkp instead of macvlan bridge 02:00:00:00:00:01 on hkp");
         assertThat(veth.status()).isEqualTo(Status.CONFLICT);
         // Where the old doctor said "present": a same-MAC macvlan in another mode under the name is someone else's.
-        GuardianStateCheck.Judged otherMode = GuardianStateCheck.judge(s, alive(macvlan(6, "02:00:00:00:00:01", MacvlanMode.VEPA, "hkp"), 7), null);
+        GuardianStateCheck.Judged otherMode =
+                GuardianStateCheck.judge(s, alive(macvlan(6, "02:00:00:00:00:01", MacvlanMode.VEPA, "hkp"), 7), null);
         assertThat(otherMode.status()).isEqualTo(Status.CONFLICT);
         assertThat(otherMode.detail()).contains("macvlan vepa, MAC 02:00:00:00:00:01 on hkp instead of macvlan bridge");
     }
 
     @Test
     void anUnreadableNamespaceIsUnknownNotStale() throws Exception {
-        write("netns-4-4026532001.json", stateFile(4, 4026532001L, "/var/run/netns/hkgone", "eth1", "02:00:00:00:00:01", "hkp", 7));
+        write(
+                "netns-4-4026532001.json",
+                stateFile(4, 4026532001L, "/var/run/netns/hkgone", "eth1", "02:00:00:00:00:01", "hkp", 7));
         NamespaceSource failing = new NamespaceSource() {
             @Override
             public List<NamespaceSource.Candidate> discover() {
@@ -196,16 +247,25 @@ class GuardianStateCheckTest {
 
             @Override
             public NamespaceSource.Look look() {
-                return new NamespaceSource.Look(List.of(), List.of(new NamespaceSource.LookError(Path.of("/var/run/netns/hkgone"), "EACCES", "Permission denied")));
+                return new NamespaceSource.Look(
+                        List.of(),
+                        List.of(new NamespaceSource.LookError(
+                                Path.of("/var/run/netns/hkgone"), "EACCES", "Permission denied")));
             }
         };
 
         DoctorReport r = Doctor.examine(List.of(new GuardianStateCheck(dir, failing, new LinkDumps())));
 
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> ifs = (List<Map<String, Object>>) r.sections().get("guardian").get("interfaces");
-        assertThat(ifs).singleElement().satisfies(m -> assertThat(m).containsEntry("status", "unknown").containsEntry("verdict", "unknown"));
-        assertThat(r.cannotSee()).singleElement().asString().contains("cannot read /var/run/netns/hkgone: Permission denied");
+        List<Map<String, Object>> ifs =
+                (List<Map<String, Object>>) r.sections().get("guardian").get("interfaces");
+        assertThat(ifs)
+                .singleElement()
+                .satisfies(m -> assertThat(m).containsEntry("status", "unknown").containsEntry("verdict", "unknown"));
+        assertThat(r.cannotSee())
+                .singleElement()
+                .asString()
+                .contains("cannot read /var/run/netns/hkgone: Permission denied");
         assertThat(r.findings()).isEmpty();
     }
 }

@@ -76,7 +76,11 @@ final class Announcer implements AutoCloseable {
             if (a != null) {
                 a.close();
             }
-            log.warn("guardian: announcing the addresses of restored '{}' in {} failed: {}", link.name(), ns.path(), e.toString());
+            log.warn(
+                    "guardian: announcing the addresses of restored '{}' in {} failed: {}",
+                    link.name(),
+                    ns.path(),
+                    e.toString());
             return 0;
         }
     }

@@ -17,8 +17,7 @@ import java.util.Set;
  * then and are not taken as hiding it now.
  */
 final class GoneEvidence {
-    private GoneEvidence() {
-    }
+    private GoneEvidence() {}
 
     /** The errors of one look, each as "path|reason|process start time", so a reused pid is a new error. */
     static Set<String> keys(NamespaceSource.Look look) {
@@ -60,7 +59,9 @@ final class GoneEvidence {
     // /proc/PID/ns/net -> the start time (field 22 of /proc/PID/stat, readable without ptrace rights), "?" otherwise.
     private static String startTimeOf(Path p) {
         Path pidDir = p.getParent() == null ? null : p.getParent().getParent();
-        if (pidDir == null || pidDir.getFileName() == null || !pidDir.getFileName().toString().matches("[0-9]+")) {
+        if (pidDir == null
+                || pidDir.getFileName() == null
+                || !pidDir.getFileName().toString().matches("[0-9]+")) {
             return "?";
         }
         try {

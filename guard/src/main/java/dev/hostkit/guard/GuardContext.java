@@ -36,8 +36,15 @@ final class GuardContext {
     volatile NamespaceWatcher watcher;
     volatile boolean closed;
 
-    GuardContext(Set<String> parents, GuardNet.Host host, String tempTag, GuardCounters counters, StateWriter writer,
-                 ExecutorService workers, GuardListener listener, Runnable requestPass) {
+    GuardContext(
+            Set<String> parents,
+            GuardNet.Host host,
+            String tempTag,
+            GuardCounters counters,
+            StateWriter writer,
+            ExecutorService workers,
+            GuardListener listener,
+            Runnable requestPass) {
         this.parents = parents;
         this.host = host;
         this.hostId = host.namespaceId();
@@ -115,11 +122,20 @@ final class GuardContext {
             return;
         }
         List<String> names = new ArrayList<>(g.ifaces.keySet());
-        log.error("guardian: refusing snapshots {} of {}: that is the host's own network namespace; the guardian never "
-                + "acts there (state file kept for inspection)", names, g.ref);
+        log.error(
+                "guardian: refusing snapshots {} of {}: that is the host's own network namespace; the guardian never "
+                        + "acts there (state file kept for inspection)",
+                names,
+                g.ref);
         for (Tracked t : g.ifaces.values()) {
-            emit(events, Type.REFUSED, g.ref, t.snap, 0, "'" + t.snap.name() + "' belongs to the host's own network namespace "
-                    + g.ref + ": the guardian never acts there");
+            emit(
+                    events,
+                    Type.REFUSED,
+                    g.ref,
+                    t.snap,
+                    0,
+                    "'" + t.snap.name() + "' belongs to the host's own network namespace " + g.ref
+                            + ": the guardian never acts there");
         }
         g.ifaces.clear();
         unwatch(g.ref.id());
@@ -144,9 +160,26 @@ final class GuardContext {
         emit(events, type, ref, s, millis, reason, 0);
     }
 
-    void emit(List<GuardEvent> events, Type type, NamespaceRef ref, InterfaceSnapshot s, double millis, String reason, int announced) {
-        deliver(events, new GuardEvent(type, ref.inode(), ref.pid(), s.name(), s.parent().name(), millis, reason, System.currentTimeMillis(),
-                announced));
+    void emit(
+            List<GuardEvent> events,
+            Type type,
+            NamespaceRef ref,
+            InterfaceSnapshot s,
+            double millis,
+            String reason,
+            int announced) {
+        deliver(
+                events,
+                new GuardEvent(
+                        type,
+                        ref.inode(),
+                        ref.pid(),
+                        s.name(),
+                        s.parent().name(),
+                        millis,
+                        reason,
+                        System.currentTimeMillis(),
+                        announced));
     }
 
     /** Adds {@code e} to the pass's events (when a pass runs) and hands it to the listener. */

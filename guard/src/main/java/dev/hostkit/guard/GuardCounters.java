@@ -48,8 +48,12 @@ final class GuardCounters {
     /** Logs that {@code where} is kept unseen for {@code reason}, once per namespace per distinct reason. */
     void sayOnce(NamespaceRef where, String reason, String detail) {
         if (lookErrorsSaid.add(where.id() + "|" + reason)) {
-            log.warn("guardian: cannot look at {} ({}): {}; its snapshots and state file are kept and it is looked at "
-                    + "again next pass", where, reason, detail);
+            log.warn(
+                    "guardian: cannot look at {} ({}): {}; its snapshots and state file are kept and it is looked at "
+                            + "again next pass",
+                    where,
+                    reason,
+                    detail);
         }
     }
 

@@ -21,8 +21,16 @@ import java.util.Objects;
  * @param announced for {@code REPAIRED}: how many of the interface's addresses are announced (gratuitous ARP or
  *                  unsolicited NA, each as many times as configured); 0 otherwise
  */
-public record GuardEvent(Type type, long netnsInode, int pid, String iface, String parent, double millis, String reason, long atMillis,
-                         int announced) {
+public record GuardEvent(
+        Type type,
+        long netnsInode,
+        int pid,
+        String iface,
+        String parent,
+        double millis,
+        String reason,
+        long atMillis,
+        int announced) {
     /** The kinds of events. */
     public enum Type {
         /** A new or changed interface was recorded. */
@@ -73,21 +81,40 @@ public record GuardEvent(Type type, long netnsInode, int pid, String iface, Stri
      * @param reason why, empty when nothing to say
      * @param atMillis when it happened (epoch millis)
      */
-    public GuardEvent(Type type, long netnsInode, int pid, String iface, String parent, double millis, String reason, long atMillis) {
+    public GuardEvent(
+            Type type,
+            long netnsInode,
+            int pid,
+            String iface,
+            String parent,
+            double millis,
+            String reason,
+            long atMillis) {
         this(type, netnsInode, pid, iface, parent, millis, reason, atMillis, 0);
     }
 
     /** One line of JSON (no newline) with the keys event, netns, pid, interface, parent, millis, reason, announced, at. */
     public String toJsonLine() {
         StringBuilder b = new StringBuilder(160);
-        b.append("{\"event\":\"").append(type.label()).append("\",\"netns\":").append(netnsInode)
-                .append(",\"pid\":").append(pid).append(",\"interface\":");
+        b.append("{\"event\":\"")
+                .append(type.label())
+                .append("\",\"netns\":")
+                .append(netnsInode)
+                .append(",\"pid\":")
+                .append(pid)
+                .append(",\"interface\":");
         quote(iface, b);
         b.append(",\"parent\":");
         quote(parent, b);
-        b.append(",\"millis\":").append(String.format(Locale.ROOT, "%.3f", millis)).append(",\"reason\":");
+        b.append(",\"millis\":")
+                .append(String.format(Locale.ROOT, "%.3f", millis))
+                .append(",\"reason\":");
         quote(reason, b);
-        b.append(",\"announced\":").append(announced).append(",\"at\":").append(atMillis).append('}');
+        b.append(",\"announced\":")
+                .append(announced)
+                .append(",\"at\":")
+                .append(atMillis)
+                .append('}');
         return b.toString();
     }
 

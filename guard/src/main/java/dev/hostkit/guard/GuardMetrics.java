@@ -21,17 +21,44 @@ import java.util.TreeMap;
  * @param lookErrors failed looks (a namespace or the host's links that could not be read) since start, by reason
  *                   (an errno name such as {@code EACCES}, or what failed); nothing is forgotten on them
  */
-public record GuardMetrics(long repairsOk, long repairsFailed, long conflicts, long dropped, long lost, int interfacesGuarded,
-                           int interfacesMissing, double lastRepairMillis, long stateFileErrors, Map<String, Long> lookErrors) {
+public record GuardMetrics(
+        long repairsOk,
+        long repairsFailed,
+        long conflicts,
+        long dropped,
+        long lost,
+        int interfacesGuarded,
+        int interfacesMissing,
+        double lastRepairMillis,
+        long stateFileErrors,
+        Map<String, Long> lookErrors) {
     /** Copies the map, sorted by reason. */
     public GuardMetrics {
         lookErrors = Collections.unmodifiableMap(new TreeMap<>(lookErrors));
     }
 
     /** The counters without look errors (as before they were counted). */
-    public GuardMetrics(long repairsOk, long repairsFailed, long conflicts, long dropped, long lost, int interfacesGuarded,
-                        int interfacesMissing, double lastRepairMillis, long stateFileErrors) {
-        this(repairsOk, repairsFailed, conflicts, dropped, lost, interfacesGuarded, interfacesMissing, lastRepairMillis, stateFileErrors, Map.of());
+    public GuardMetrics(
+            long repairsOk,
+            long repairsFailed,
+            long conflicts,
+            long dropped,
+            long lost,
+            int interfacesGuarded,
+            int interfacesMissing,
+            double lastRepairMillis,
+            long stateFileErrors) {
+        this(
+                repairsOk,
+                repairsFailed,
+                conflicts,
+                dropped,
+                lost,
+                interfacesGuarded,
+                interfacesMissing,
+                lastRepairMillis,
+                stateFileErrors,
+                Map.of());
     }
 
     /** All look errors since start, whatever the reason. */
@@ -42,17 +69,53 @@ public record GuardMetrics(long repairsOk, long repairsFailed, long conflicts, l
     /** The counters in Prometheus text exposition format 0.0.4. */
     public String toPrometheusText() {
         StringBuilder b = new StringBuilder(1024);
-        metric(b, "hostkit_guard_repairs_total", "counter", "Interfaces recreated, by result.",
-                "result=\"ok\"", repairsOk);
+        metric(
+                b,
+                "hostkit_guard_repairs_total",
+                "counter",
+                "Interfaces recreated, by result.",
+                "result=\"ok\"",
+                repairsOk);
         sample(b, "hostkit_guard_repairs_total", "result=\"failed\"", repairsFailed);
-        metric(b, "hostkit_guard_conflicts_total", "counter", "Interfaces left alone because the name has another configuration.", null, conflicts);
-        metric(b, "hostkit_guard_dropped_total", "counter", "Snapshots dropped because the namespace is gone or was replaced.", null, dropped);
+        metric(
+                b,
+                "hostkit_guard_conflicts_total",
+                "counter",
+                "Interfaces left alone because the name has another configuration.",
+                null,
+                conflicts);
+        metric(
+                b,
+                "hostkit_guard_dropped_total",
+                "counter",
+                "Snapshots dropped because the namespace is gone or was replaced.",
+                null,
+                dropped);
         metric(b, "hostkit_guard_lost_total", "counter", "Guarded interfaces seen disappearing.", null, lost);
         metric(b, "hostkit_guard_interfaces_guarded", "gauge", "Interfaces with a snapshot.", null, interfacesGuarded);
-        metric(b, "hostkit_guard_interfaces_missing", "gauge", "Guarded interfaces currently missing.", null, interfacesMissing);
-        metric(b, "hostkit_guard_last_repair_seconds", "gauge", "Duration of the last successful repair.", null, lastRepairMillis / 1000.0);
-        metric(b, "hostkit_guard_state_file_errors_total", "counter", "State files that could not be read or written.", null, stateFileErrors);
-        b.append("# HELP hostkit_guard_look_errors_total Looks that failed (nothing is forgotten on them), by reason.\n");
+        metric(
+                b,
+                "hostkit_guard_interfaces_missing",
+                "gauge",
+                "Guarded interfaces currently missing.",
+                null,
+                interfacesMissing);
+        metric(
+                b,
+                "hostkit_guard_last_repair_seconds",
+                "gauge",
+                "Duration of the last successful repair.",
+                null,
+                lastRepairMillis / 1000.0);
+        metric(
+                b,
+                "hostkit_guard_state_file_errors_total",
+                "counter",
+                "State files that could not be read or written.",
+                null,
+                stateFileErrors);
+        b.append(
+                "# HELP hostkit_guard_look_errors_total Looks that failed (nothing is forgotten on them), by reason.\n");
         b.append("# TYPE hostkit_guard_look_errors_total counter\n");
         lookErrors.forEach((reason, n) -> sample(b, "hostkit_guard_look_errors_total", "reason=\"" + reason + "\"", n));
         return b.toString();

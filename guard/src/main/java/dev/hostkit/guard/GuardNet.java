@@ -34,12 +34,12 @@ import java.util.regex.Pattern;
 final class GuardNet {
     /** Names {@link RtNetlink#createLink} gives a link before renaming it inside the target namespace. */
     static final Pattern TEMP_NAME = Pattern.compile("hkt[0-9a-f]{12}");
+
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Receive buffer per watched namespace: an overflow only costs a resync. */
     static final int WATCH_BUFFER = 128 * 1024;
 
-    private GuardNet() {
-    }
+    private GuardNet() {}
 
     /** The host's links by name and index, as of one dump. */
     static final class HostLinks {
@@ -87,7 +87,9 @@ final class GuardNet {
      * directories (one directory has one guardian: its lock says so).
      */
     static String tagFor(Path stateDir) {
-        return HexFormat.of().toHexDigits(stateDir.toAbsolutePath().normalize().toString().hashCode()).substring(2);
+        return HexFormat.of()
+                .toHexDigits(stateDir.toAbsolutePath().normalize().toString().hashCode())
+                .substring(2);
     }
 
     /** A temporary name {@code hkt<tag><6 random hex>}, 15 bytes, matching {@link #TEMP_NAME}. */
@@ -133,7 +135,8 @@ final class GuardNet {
 
         /** Creates a VLAN parent on its lower device, up. */
         void createVlan(HostParent.Vlan v, int lowerIndex) {
-            nl.createLink(LinkSpec.vlan(v.name(), lowerIndex, v.id(), v.protocol()).up());
+            nl.createLink(
+                    LinkSpec.vlan(v.name(), lowerIndex, v.id(), v.protocol()).up());
         }
 
         /**
@@ -146,13 +149,20 @@ final class GuardNet {
         Link createChild(Ns ns, InterfaceSnapshot s, String temporaryName, int parentIndex) {
             String name = s.name();
             LinkSpec spec = s.kind() instanceof LinkKind.Ipvlan i
-                    ? LinkSpec.ipvlan(name, parentIndex, i.mode(), i.flag()).withMtu(s.mtu()).inNamespace(ns.namespace())
-                    : LinkSpec.macvlan(name, parentIndex, s.mode()).withMac(s.mac()).withMtu(s.mtu()).inNamespace(ns.namespace());
+                    ? LinkSpec.ipvlan(name, parentIndex, i.mode(), i.flag())
+                            .withMtu(s.mtu())
+                            .inNamespace(ns.namespace())
+                    : LinkSpec.macvlan(name, parentIndex, s.mode())
+                            .withMac(s.mac())
+                            .withMtu(s.mtu())
+                            .inNamespace(ns.namespace());
             try {
                 return nl.createLink(spec, temporaryName);
             } catch (NetlinkException e) {
                 if (e.errno() == Errno.EEXIST && e.operation().startsWith("rename")) {
-                    throw new NameTakenException("'" + name + "' was taken by another link before the repair could rename to it; left alone", e);
+                    throw new NameTakenException(
+                            "'" + name + "' was taken by another link before the repair could rename to it; left alone",
+                            e);
                 }
                 throw e;
             }
@@ -180,7 +190,10 @@ final class GuardNet {
         try {
             ns = NetNamespace.open(path);
         } catch (NativeException e) {
-            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ESRCH || e.errno() == Errno.EINVAL || e.errno() == Errno.ENOTTY) {
+            if (e.errno() == Errno.ENOENT
+                    || e.errno() == Errno.ESRCH
+                    || e.errno() == Errno.EINVAL
+                    || e.errno() == Errno.ENOTTY) {
                 return null;
             }
             throw e;

@@ -52,7 +52,8 @@ final class HostLinkFastPath {
         if (before == null || before != link.index()) {
             for (Guarded g : ctx.guarded.values()) {
                 if (g.any(s -> s.parent().name().equals(link.name()))) {
-                    ctx.submit("repairs in " + g.ref + " after parent " + link.name() + " returned",
+                    ctx.submit(
+                            "repairs in " + g.ref + " after parent " + link.name() + " returned",
                             () -> reconciler.repairChildren(g, link.name(), link.index()));
                 }
             }

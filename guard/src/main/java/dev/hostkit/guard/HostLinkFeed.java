@@ -50,7 +50,8 @@ final class HostLinkFeed implements AutoCloseable {
                 if (s == null || s.isClosed()) {
                     throw new IllegalStateException("the host link subscription was closed underneath the guardian");
                 }
-                // No timeout: an idle daemon sleeps here until the kernel speaks; close() wakes it (the subscription's eventfd).
+                // No timeout: an idle daemon sleeps here until the kernel speaks; close() wakes it (the subscription's
+                // eventfd).
                 NetlinkEvent e = s.poll(null);
                 if (e instanceof NetlinkEvent.LinkEvent le && le.nsid() < 0) {
                     onLink.accept(le.link(), le.removed());
@@ -67,7 +68,9 @@ final class HostLinkFeed implements AutoCloseable {
     }
 
     private void renew(EventSubscription failed, RuntimeException why) {
-        log.warn("guardian: host link subscription failed ({}); subscribing again and running a full pass", why.toString());
+        log.warn(
+                "guardian: host link subscription failed ({}); subscribing again and running a full pass",
+                why.toString());
         if (failed != null) {
             failed.close();
         }

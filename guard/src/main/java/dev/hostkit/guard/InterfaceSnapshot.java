@@ -36,9 +36,20 @@ import java.util.Objects;
  * @param hopLinks the names of the other links the multipath routes' next hops leave through, by their index when
  *                 observed: a restore maps each hop to the link by that name now (a guarded sibling gets a new index)
  */
-public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name, MacAddress mac, int mtu, LinkKind kind, boolean up,
-                                HostParent parent, int parentIndex, List<Address> addresses, List<Route> routes, long takenAtMillis,
-                                Map<Integer, String> hopLinks) {
+public record InterfaceSnapshot(
+        NamespaceRef namespace,
+        int ifindex,
+        String name,
+        MacAddress mac,
+        int mtu,
+        LinkKind kind,
+        boolean up,
+        HostParent parent,
+        int parentIndex,
+        List<Address> addresses,
+        List<Route> routes,
+        long takenAtMillis,
+        Map<Integer, String> hopLinks) {
     /** Validates the fields and copies the lists. */
     public InterfaceSnapshot {
         Objects.requireNonNull(namespace, "namespace");
@@ -48,13 +59,15 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
         Objects.requireNonNull(mac, "mac");
         Objects.requireNonNull(kind, "kind");
         if (!(kind instanceof LinkKind.Macvlan) && !(kind instanceof LinkKind.Ipvlan)) {
-            throw new IllegalArgumentException("only macvlan and ipvlan interfaces are guarded, not " + kind.kindName());
+            throw new IllegalArgumentException(
+                    "only macvlan and ipvlan interfaces are guarded, not " + kind.kindName());
         }
         if (mtu < 68 || mtu > 65535) {
             throw new IllegalArgumentException("MTU out of range 68..65535: " + mtu);
         }
         if (ifindex < 0 || parentIndex < 0) {
-            throw new IllegalArgumentException("ifindex and parent index must not be negative: " + ifindex + ", " + parentIndex);
+            throw new IllegalArgumentException(
+                    "ifindex and parent index must not be negative: " + ifindex + ", " + parentIndex);
         }
         addresses = List.copyOf(addresses);
         routes = List.copyOf(routes);
@@ -77,9 +90,33 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
      * @param routes the routes
      * @param takenAtMillis when it was observed
      */
-    public InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name, MacAddress mac, int mtu, LinkKind kind, boolean up,
-                             HostParent parent, int parentIndex, List<Address> addresses, List<Route> routes, long takenAtMillis) {
-        this(namespace, ifindex, name, mac, mtu, kind, up, parent, parentIndex, addresses, routes, takenAtMillis, Map.of());
+    public InterfaceSnapshot(
+            NamespaceRef namespace,
+            int ifindex,
+            String name,
+            MacAddress mac,
+            int mtu,
+            LinkKind kind,
+            boolean up,
+            HostParent parent,
+            int parentIndex,
+            List<Address> addresses,
+            List<Route> routes,
+            long takenAtMillis) {
+        this(
+                namespace,
+                ifindex,
+                name,
+                mac,
+                mtu,
+                kind,
+                up,
+                parent,
+                parentIndex,
+                addresses,
+                routes,
+                takenAtMillis,
+                Map.of());
     }
 
     /**
@@ -98,10 +135,32 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
      * @param routes the routes
      * @param takenAtMillis when it was observed
      */
-    public InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name, MacAddress mac, int mtu, MacvlanMode mode, boolean up,
-                             HostParent parent, int parentIndex, List<Address> addresses, List<Route> routes, long takenAtMillis) {
-        this(namespace, ifindex, name, mac, mtu, new LinkKind.Macvlan(Objects.requireNonNull(mode, "mode")), up, parent, parentIndex,
-                addresses, routes, takenAtMillis);
+    public InterfaceSnapshot(
+            NamespaceRef namespace,
+            int ifindex,
+            String name,
+            MacAddress mac,
+            int mtu,
+            MacvlanMode mode,
+            boolean up,
+            HostParent parent,
+            int parentIndex,
+            List<Address> addresses,
+            List<Route> routes,
+            long takenAtMillis) {
+        this(
+                namespace,
+                ifindex,
+                name,
+                mac,
+                mtu,
+                new LinkKind.Macvlan(Objects.requireNonNull(mode, "mode")),
+                up,
+                parent,
+                parentIndex,
+                addresses,
+                routes,
+                takenAtMillis);
     }
 
     /** The macvlan mode, {@code null} for an ipvlan. */
@@ -116,13 +175,15 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
 
     /** The kind and its settings as {@code ip} names them: {@code macvlan bridge}, {@code ipvlan l2 bridge}. */
     public String kindText() {
-        return kind instanceof LinkKind.Ipvlan i ? "ipvlan " + i.mode().ipName() + " " + i.flag().ipName()
+        return kind instanceof LinkKind.Ipvlan i
+                ? "ipvlan " + i.mode().ipName() + " " + i.flag().ipName()
                 : "macvlan " + mode().ipName();
     }
 
     /** The same interface observed later with the given (new) namespace path, index and time. */
     public InterfaceSnapshot withNamespace(NamespaceRef ns) {
-        return new InterfaceSnapshot(ns, ifindex, name, mac, mtu, kind, up, parent, parentIndex, addresses, routes, takenAtMillis, hopLinks);
+        return new InterfaceSnapshot(
+                ns, ifindex, name, mac, mtu, kind, up, parent, parentIndex, addresses, routes, takenAtMillis, hopLinks);
     }
 
     /** The same settings recreated under a new index on a parent with a new index. */
@@ -137,19 +198,41 @@ public record InterfaceSnapshot(NamespaceRef namespace, int ifindex, String name
             }
             moved.add(r);
         }
-        return new InterfaceSnapshot(namespace, newIndex, name, mac, mtu, kind, up, parent, newParentIndex, addresses, moved, atMillis, hopLinks);
+        return new InterfaceSnapshot(
+                namespace,
+                newIndex,
+                name,
+                mac,
+                mtu,
+                kind,
+                up,
+                parent,
+                newParentIndex,
+                addresses,
+                moved,
+                atMillis,
+                hopLinks);
     }
 
     /** True when the link settings (not addresses, routes, index or time) equal the other snapshot's. */
     public boolean sameLinkSettings(InterfaceSnapshot o) {
-        return name.equals(o.name) && mac.equals(o.mac) && mtu == o.mtu && kind.equals(o.kind) && up == o.up
+        return name.equals(o.name)
+                && mac.equals(o.mac)
+                && mtu == o.mtu
+                && kind.equals(o.kind)
+                && up == o.up
                 && parent.equals(o.parent);
     }
 
     /** True when everything but the observation time equals the other snapshot (nothing new to persist). */
     public boolean sameContent(InterfaceSnapshot o) {
-        return sameLinkSettings(o) && ifindex == o.ifindex && parentIndex == o.parentIndex && addresses.equals(o.addresses) && routes.equals(o.routes)
+        return sameLinkSettings(o)
+                && ifindex == o.ifindex
+                && parentIndex == o.parentIndex
+                && addresses.equals(o.addresses)
+                && routes.equals(o.routes)
                 && hopLinks.equals(o.hopLinks)
-                && namespace.id().equals(o.namespace.id()) && namespace.cookie() == o.namespace.cookie();
+                && namespace.id().equals(o.namespace.id())
+                && namespace.cookie() == o.namespace.cookie();
     }
 }

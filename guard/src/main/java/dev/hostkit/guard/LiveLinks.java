@@ -7,7 +7,6 @@ import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkKind;
 import dev.hostkit.netlink.NextHop;
 import dev.hostkit.netlink.Route;
-import dev.hostkit.core.internal.LibC;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +23,7 @@ final class LiveLinks {
     private static final Logger log = LoggerFactory.getLogger(MacvlanGuardian.class);
     private static final int RTPROT_RA = 9;
 
-    private LiveLinks() {
-    }
+    private LiveLinks() {}
 
     /** Whether {@code l} is a kind the guardian keeps: a macvlan or an ipvlan. */
     static boolean isGuardedKind(Link l) {
@@ -36,7 +34,9 @@ final class LiveLinks {
     static List<Link> guardable(GuardContext ctx, GuardNet.Ns ns, List<Link> links, GuardNet.HostLinks hostLinks) {
         List<Link> out = new ArrayList<>();
         for (Link l : links) {
-            if (isGuardedKind(l) && ns.parentInHost(l) && !GuardNet.TEMP_NAME.matcher(l.name()).matches()) {
+            if (isGuardedKind(l)
+                    && ns.parentInHost(l)
+                    && !GuardNet.TEMP_NAME.matcher(l.name()).matches()) {
                 String parent = hostLinks.nameOf(l.parentIndex());
                 if (parent != null && ctx.inScope(parent)) {
                     out.add(l);
@@ -49,14 +49,21 @@ final class LiveLinks {
     /** The link as the verdict sees it; {@code hostLinks} may be null when {@code l} has no host parent to name. */
     static Observation.LiveLink observed(GuardNet.Ns ns, Link l, GuardNet.HostLinks hostLinks) {
         String parent = ns.parentInHost(l) && hostLinks != null ? hostLinks.nameOf(l.parentIndex()) : null;
-        return new Observation.LiveLink(l.index(), l.mac(), l.kind().kindName(), l.macvlanMode().orElse(null), l.isUp(), parent,
+        return new Observation.LiveLink(
+                l.index(),
+                l.mac(),
+                l.kind().kindName(),
+                l.macvlanMode().orElse(null),
+                l.isUp(),
+                parent,
                 isGuardedKind(l) ? l.kind() : null);
     }
 
     static InterfaceSnapshot snapshotOf(NamespaceRef ref, Link l, GuardNet.HostLinks hostLinks, GuardNet.NsView view) {
         List<Address> addrs = new ArrayList<>();
         for (Address a : view.addresses()) {
-            // IPv6 addresses without IFA_F_PERMANENT were learnt (SLAAC, privacy): router advertisements bring them back
+            // IPv6 addresses without IFA_F_PERMANENT were learnt (SLAAC, privacy): router advertisements bring them
+            // back
             // with their real lifetimes; restoring them would make them permanent.
             boolean learnt = a.family() == AddressFamily.INET6 && !a.has(AddressFlag.PERMANENT);
             if (a.linkIndex() == l.index() && !learnt) {
@@ -66,7 +73,9 @@ final class LiveLinks {
         List<Route> routes = new ArrayList<>();
         Map<Integer, String> hopLinks = new HashMap<>();
         for (Route r : view.routes()) {
-            if (r.usesLink(l.index()) && r.type() == Route.TYPE_UNICAST && r.protocol() != Route.PROTOCOL_KERNEL
+            if (r.usesLink(l.index())
+                    && r.type() == Route.TYPE_UNICAST
+                    && r.protocol() != Route.PROTOCOL_KERNEL
                     && r.protocol() != RTPROT_RA) {
                 routes.add(r);
                 for (NextHop h : r.nextHops()) {
@@ -77,8 +86,20 @@ final class LiveLinks {
                 }
             }
         }
-        return new InterfaceSnapshot(ref, l.index(), l.name(), l.mac(), l.mtu(), l.kind(), l.isUp(),
-                hostParentOf(l.parentIndex(), hostLinks), l.parentIndex(), addrs, routes, System.currentTimeMillis(), hopLinks);
+        return new InterfaceSnapshot(
+                ref,
+                l.index(),
+                l.name(),
+                l.mac(),
+                l.mtu(),
+                l.kind(),
+                l.isUp(),
+                hostParentOf(l.parentIndex(), hostLinks),
+                l.parentIndex(),
+                addrs,
+                routes,
+                System.currentTimeMillis(),
+                hopLinks);
     }
 
     private static String nameOf(List<Link> links, int index) {
@@ -115,7 +136,11 @@ final class LiveLinks {
                 if (parent != null && ctx.inScope(parent)) {
                     RuntimeException left = ns.delete(l.index());
                     if (left != null) {
-                        log.warn("guardian: cannot remove leftover temporary link {} in {}: {}", l.name(), ns.id(), left.toString());
+                        log.warn(
+                                "guardian: cannot remove leftover temporary link {} in {}: {}",
+                                l.name(),
+                                ns.id(),
+                                left.toString());
                     }
                 }
             }

@@ -54,6 +54,7 @@ public final class MacvlanGuardian implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MacvlanGuardian.class);
     /** Quiet time after a namespace's last event before it is re-snapshotted: one look after a burst. */
     private static final Duration WORKER_KEEP_ALIVE = Duration.ofSeconds(1);
+
     private static final Duration WATCH_DEBOUNCE = Duration.ofMillis(100);
 
     private final Path stateDir;
@@ -79,15 +80,27 @@ public final class MacvlanGuardian implements AutoCloseable {
         this.store = new SnapshotStore(stateDir);
         GuardCounters counters = new GuardCounters();
         // Threads on demand, gone after a second idle: an idle daemon holds none between passes.
-        ThreadPoolExecutor workers = new ThreadPoolExecutor(b.threads, b.threads, WORKER_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), named("hostkit-guard-repair-"));
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(
+                b.threads,
+                b.threads,
+                WORKER_KEEP_ALIVE.toMillis(),
+                TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(),
+                named("hostkit-guard-repair-"));
         workers.allowCoreThreadTimeOut(true);
         StateWriter writer = new StateWriter(store, counters);
         GuardNet.Host h = null;
         try {
             h = GuardNet.host();
-            this.ctx = new GuardContext(Set.copyOf(b.parents), h, GuardNet.tagFor(stateDir), counters, writer, workers,
-                    b.listener, this::requestPass);
+            this.ctx = new GuardContext(
+                    Set.copyOf(b.parents),
+                    h,
+                    GuardNet.tagFor(stateDir),
+                    counters,
+                    writer,
+                    workers,
+                    b.listener,
+                    this::requestPass);
         } catch (RuntimeException e) {
             workers.shutdownNow();
             writer.close();
@@ -235,11 +248,15 @@ public final class MacvlanGuardian implements AutoCloseable {
             } else if (!found.containsKey(ref.id())) {
                 g.withLock(() -> {
                     if (GoneEvidence.notFound(g, look, errorKeys) == NamespaceStatus.GONE) {
-                        reconciler.judgeNamespace(g, NamespaceStatus.GONE, "namespace is gone (no process or name refers to it)", events);
+                        reconciler.judgeNamespace(
+                                g, NamespaceStatus.GONE, "namespace is gone (no process or name refers to it)", events);
                     } else {
                         NamespaceSource.LookError first = look.errors().get(0);
-                        ctx.counters.sayOnce(ref, first.reason(), "not found while " + look.errors().size() + " namespace file(s) could not "
-                                + "be read (" + first.path() + ": " + first.detail() + ")");
+                        ctx.counters.sayOnce(
+                                ref,
+                                first.reason(),
+                                "not found while " + look.errors().size() + " namespace file(s) could not "
+                                        + "be read (" + first.path() + ": " + first.detail() + ")");
                     }
                 });
             } else {
@@ -280,8 +297,10 @@ public final class MacvlanGuardian implements AutoCloseable {
             return;
         }
         NamespaceRef ref = g.ref;
-        ctx.submit("a look at " + ref + " after its events", () -> reconciler.sync(new NamespaceSource.Candidate(ref.id(), ref.pid(), ref.path()),
-                ctx.host.links(), null));
+        ctx.submit(
+                "a look at " + ref + " after its events",
+                () -> reconciler.sync(
+                        new NamespaceSource.Candidate(ref.id(), ref.pid(), ref.path()), ctx.host.links(), null));
     }
 
     /** The counters now. */
@@ -300,8 +319,17 @@ public final class MacvlanGuardian implements AutoCloseable {
             }
         }
         GuardCounters c = ctx.counters;
-        return new GuardMetrics(c.repairsOk.get(), c.repairsFailed.get(), c.conflicts.get(), c.dropped.get(), c.lost.get(), total,
-                missing, c.lastRepairMillis, c.stateFileErrors.get(), c.lookErrors());
+        return new GuardMetrics(
+                c.repairsOk.get(),
+                c.repairsFailed.get(),
+                c.conflicts.get(),
+                c.dropped.get(),
+                c.lost.get(),
+                total,
+                missing,
+                c.lastRepairMillis,
+                c.stateFileErrors.get(),
+                c.lookErrors());
     }
 
     /** The current snapshots, one per guarded interface. */
@@ -338,7 +366,9 @@ public final class MacvlanGuardian implements AutoCloseable {
         for (NamespaceState st : loaded.states()) {
             snapshots.addAll(st.interfaces());
         }
-        snapshots.sort(Comparator.comparingLong((InterfaceSnapshot s) -> s.namespace().inode()).thenComparing(InterfaceSnapshot::name));
+        snapshots.sort(
+                Comparator.comparingLong((InterfaceSnapshot s) -> s.namespace().inode())
+                        .thenComparing(InterfaceSnapshot::name));
         List<StateFileProblem> problems = new ArrayList<>(loaded.problems());
         problems.sort(Comparator.comparing(StateFileProblem::file));
         return new GuardianState(stateDir.toAbsolutePath(), snapshots, problems);
@@ -421,8 +451,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         private boolean recreateVlanParents;
         private Announcement announce = Announcement.DEFAULT;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Where snapshots are kept (created 0700 when missing). @param dir the directory @return this */
         public Builder stateDir(Path dir) {

@@ -42,7 +42,9 @@ public record NamespaceRef(long device, long inode, long cookie, int pid, Path p
      * @return true when it is the same namespace
      */
     public boolean sameAs(NsId id, long cookie) {
-        return id.device() == device && id.inode() == inode && (this.cookie == 0 || cookie == 0 || this.cookie == cookie);
+        return id.device() == device
+                && id.inode() == inode
+                && (this.cookie == 0 || cookie == 0 || this.cookie == cookie);
     }
 
     /** The same namespace, reached through {@code pid} and {@code path} (a namespace outlives the process first seen). */

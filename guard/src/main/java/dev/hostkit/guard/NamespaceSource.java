@@ -10,8 +10,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,8 +34,7 @@ public interface NamespaceSource {
      * @param pid a process inside it (the lowest pid seen), 0 for a named or listed namespace without one
      * @param path the file to open it by
      */
-    record Candidate(NsId id, int pid, Path path) {
-    }
+    record Candidate(NsId id, int pid, Path path) {}
 
     /**
      * An entry that could not be read: the namespace it names, if any, is unknown, not gone.
@@ -44,8 +43,7 @@ public interface NamespaceSource {
      * @param reason a short, stable reason: the errno name ({@code EACCES}) or the exception's kind
      * @param detail the full message
      */
-    record LookError(Path path, String reason, String detail) {
-    }
+    record LookError(Path path, String reason, String detail) {}
 
     /**
      * One complete look: what was found, and what could not be read. Only a look without errors proves that a
@@ -209,7 +207,8 @@ public interface NamespaceSource {
 
     private static int pidOf(Path p) {
         // /proc/PID/ns/net
-        if (p.getNameCount() >= 4 && p.getName(p.getNameCount() - 1).toString().equals("net")
+        if (p.getNameCount() >= 4
+                && p.getName(p.getNameCount() - 1).toString().equals("net")
                 && p.getName(p.getNameCount() - 2).toString().equals("ns")) {
             String s = p.getName(p.getNameCount() - 3).toString();
             if (!s.isEmpty() && s.chars().allMatch(Character::isDigit) && s.length() < 10) {

@@ -122,25 +122,25 @@ final class NamespaceWatcher implements AutoCloseable {
                     Duration left = Duration.ofNanos(Math.max(0, since + debounceNanos - now) + 999_999);
                     timeout = timeout == null || left.compareTo(timeout) < 0 ? left : timeout;
                 }
-                    for (EventSubscription sub : await(new ArrayList<>(bySub.keySet()), timeout)) {
-                        NsId id = bySub.get(sub);
-                        List<NetlinkEvent> events;
-                        try {
-                            events = sub.drain();
-                        } catch (RuntimeException failed) {
-                            // This namespace's subscription is broken: drop it and look at the namespace now; the
-                            // look subscribes again. The other namespaces' watches go on.
-                            log.warn("guardian: watching {} failed ({}); subscribing again", id, failed.toString());
-                            if (watched.remove(id, sub)) {
-                                toClose.add(sub);
-                            }
-                            events = List.of();
-                            quietSince.put(id, System.nanoTime() - debounceNanos);
+                for (EventSubscription sub : await(new ArrayList<>(bySub.keySet()), timeout)) {
+                    NsId id = bySub.get(sub);
+                    List<NetlinkEvent> events;
+                    try {
+                        events = sub.drain();
+                    } catch (RuntimeException failed) {
+                        // This namespace's subscription is broken: drop it and look at the namespace now; the
+                        // look subscribes again. The other namespaces' watches go on.
+                        log.warn("guardian: watching {} failed ({}); subscribing again", id, failed.toString());
+                        if (watched.remove(id, sub)) {
+                            toClose.add(sub);
                         }
-                        if (!events.isEmpty() && id != null) {
-                            quietSince.put(id, System.nanoTime());
-                        }
+                        events = List.of();
+                        quietSince.put(id, System.nanoTime() - debounceNanos);
                     }
+                    if (!events.isEmpty() && id != null) {
+                        quietSince.put(id, System.nanoTime());
+                    }
+                }
             } catch (RuntimeException e) {
                 if (!closed) {
                     log.warn("guardian: watching namespaces failed; retrying", e);

@@ -47,7 +47,14 @@ public record Observation(NamespaceStatus namespace, LiveLink link, Parent paren
      *                   parent index no longer resolves (the parent is being torn down)
      * @param settings its macvlan or ipvlan kind with mode (and flag), {@code null} when it is neither
      */
-    public record LiveLink(int ifindex, MacAddress mac, String kind, MacvlanMode mode, boolean up, String hostParent, LinkKind settings) {
+    public record LiveLink(
+            int ifindex,
+            MacAddress mac,
+            String kind,
+            MacvlanMode mode,
+            boolean up,
+            String hostParent,
+            LinkKind settings) {
         /** Validates the kind and fills the settings of a macvlan given by its mode alone. */
         public LiveLink {
             kind = kind == null ? "" : kind;
@@ -55,7 +62,8 @@ public record Observation(NamespaceStatus namespace, LiveLink link, Parent paren
                 settings = new LinkKind.Macvlan(mode);
             }
             if (settings != null && !(settings instanceof LinkKind.Macvlan) && !(settings instanceof LinkKind.Ipvlan)) {
-                throw new IllegalArgumentException("settings are a macvlan's or an ipvlan's, not " + settings.kindName());
+                throw new IllegalArgumentException(
+                        "settings are a macvlan's or an ipvlan's, not " + settings.kindName());
             }
         }
 
@@ -87,12 +95,10 @@ public record Observation(NamespaceStatus namespace, LiveLink link, Parent paren
         }
 
         /** No host link has the name. */
-        record Absent() implements Parent {
-        }
+        record Absent() implements Parent {}
 
         /** The host's links could not be read. @param why what failed */
-        record Unknown(String why) implements Parent {
-        }
+        record Unknown(String why) implements Parent {}
 
         /** The parent by the index a successful host dump gives for its name: {@code null} (no such name) is absent. @param index the index or null @return the parent */
         static Parent ofIndex(Integer index) {

@@ -41,7 +41,8 @@ final class Reconciler {
         } else {
             // The namespace decides first, so every snapshot of it has the same verdict: ask with any one.
             Observation seen = new Observation(status, null, new Parent.Unknown("not looked at"), false);
-            forget = Verdicts.judge(g.ifaces.values().iterator().next().snap, seen).forgets();
+            forget = Verdicts.judge(g.ifaces.values().iterator().next().snap, seen)
+                    .forgets();
         }
         if (forget) {
             ctx.drop(g, why, events);
@@ -91,7 +92,8 @@ final class Reconciler {
         }
     }
 
-    private void syncNew(NamespaceSource.Candidate c, GuardNet.Ns ns, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
+    private void syncNew(
+            NamespaceSource.Candidate c, GuardNet.Ns ns, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
         GuardNet.NsView view = ns.view();
         List<Link> guardable = LiveLinks.guardable(ctx, ns, view.links(), hostLinks);
         if (guardable.isEmpty()) {
@@ -117,7 +119,12 @@ final class Reconciler {
         });
     }
 
-    private void syncKnown(Guarded g, NamespaceSource.Candidate c, GuardNet.Ns ns, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
+    private void syncKnown(
+            Guarded g,
+            NamespaceSource.Candidate c,
+            GuardNet.Ns ns,
+            GuardNet.HostLinks hostLinks,
+            List<GuardEvent> events) {
         if (ctx.guarded.get(g.ref.id()) != g) {
             return;
         }
@@ -127,12 +134,21 @@ final class Reconciler {
         }
         ctx.counters.lookSucceeded(g.ref.id());
         if (!g.ref.sameAs(c.id(), ns.cookie())) {
-            judgeNamespace(g, NamespaceStatus.REPLACED, "namespace was replaced (same inode " + c.id().inode() + ", new netns cookie)", events);
+            judgeNamespace(
+                    g,
+                    NamespaceStatus.REPLACED,
+                    "namespace was replaced (same inode " + c.id().inode() + ", new netns cookie)",
+                    events);
             return;
         }
         boolean changed = false;
         if (g.ref.pid() != c.pid() || !g.ref.path().equals(c.path()) || g.ref.cookie() == 0) {
-            g.ref = new NamespaceRef(g.ref.device(), g.ref.inode(), g.ref.cookie() == 0 ? ns.cookie() : g.ref.cookie(), c.pid(), c.path());
+            g.ref = new NamespaceRef(
+                    g.ref.device(),
+                    g.ref.inode(),
+                    g.ref.cookie() == 0 ? ns.cookie() : g.ref.cookie(),
+                    c.pid(),
+                    c.path());
             for (Tracked t : g.ifaces.values()) {
                 t.snap = t.snap.withNamespace(g.ref);
             }
@@ -149,7 +165,11 @@ final class Reconciler {
                 continue; // changing under our eyes; look again next pass
             }
             Parent parent = Parent.ofIndex(hostLinks.indexOf(t.snap.parent().name()));
-            Observation seen = new Observation(NamespaceStatus.SAME, live == null ? null : LiveLinks.observed(ns, live, hostLinks), parent, t.downSeen);
+            Observation seen = new Observation(
+                    NamespaceStatus.SAME,
+                    live == null ? null : LiveLinks.observed(ns, live, hostLinks),
+                    parent,
+                    t.downSeen);
             changed |= act(g, t, Verdicts.judge(t.snap, seen), ns, live, parent, hostLinks, view, events);
             if (ctx.guarded.get(g.ref.id()) != g) {
                 return; // dropped or refused: nothing more to do or write here
@@ -201,9 +221,13 @@ final class Reconciler {
                     if (live != null && hostLinks == null) {
                         hostLinks = ctx.host.links();
                     }
-                    Observation seen = new Observation(NamespaceStatus.SAME, live == null ? null : LiveLinks.observed(ns, live, hostLinks),
-                            new Parent.At(parentIndex), t.downSeen);
-                    changed |= act(g, t, Verdicts.judge(t.snap, seen), ns, live, new Parent.At(parentIndex), null, null, null);
+                    Observation seen = new Observation(
+                            NamespaceStatus.SAME,
+                            live == null ? null : LiveLinks.observed(ns, live, hostLinks),
+                            new Parent.At(parentIndex),
+                            t.downSeen);
+                    changed |= act(
+                            g, t, Verdicts.judge(t.snap, seen), ns, live, new Parent.At(parentIndex), null, null, null);
                     if (ctx.guarded.get(g.ref.id()) != g) {
                         return; // refused
                     }
@@ -212,7 +236,8 @@ final class Reconciler {
                     ctx.persist(g);
                 }
             } catch (RuntimeException e) {
-                ctx.counters.lookFailed(ref, NamespaceSource.reasonOf(e), "repairs after parent " + parent + " returned failed: " + e);
+                ctx.counters.lookFailed(
+                        ref, NamespaceSource.reasonOf(e), "repairs after parent " + parent + " returned failed: " + e);
                 ctx.requestPass();
             }
         });
@@ -234,8 +259,16 @@ final class Reconciler {
      *
      * @return true when the snapshot changed and should be persisted
      */
-    private boolean act(Guarded g, Tracked t, Verdict v, GuardNet.Ns ns, Link live, Parent parent,
-                        GuardNet.HostLinks hostLinks, GuardNet.NsView view, List<GuardEvent> events) {
+    private boolean act(
+            Guarded g,
+            Tracked t,
+            Verdict v,
+            GuardNet.Ns ns,
+            Link live,
+            Parent parent,
+            GuardNet.HostLinks hostLinks,
+            GuardNet.NsView view,
+            List<GuardEvent> events) {
         switch (v) {
             case NAMESPACE_GONE, NAMESPACE_REPLACED -> {
                 ctx.drop(g, "namespace is gone", events);
@@ -243,8 +276,11 @@ final class Reconciler {
             }
             case UNKNOWN -> {
                 String why = parent instanceof Parent.Unknown u ? u.why() : "unknown";
-                ctx.counters.lookFailed(g.ref, "host_links", "cannot read the host's links to find parent "
-                        + t.snap.parent().name() + " of '" + t.snap.name() + "': " + why);
+                ctx.counters.lookFailed(
+                        g.ref,
+                        "host_links",
+                        "cannot read the host's links to find parent "
+                                + t.snap.parent().name() + " of '" + t.snap.name() + "': " + why);
                 return false;
             }
             case SETTLING -> {
@@ -254,12 +290,15 @@ final class Reconciler {
                 return false;
             }
             case DELETED_ON_PURPOSE -> {
-                // The parent index used to decide may be stale (a queued event, a pass that began earlier). Read it again
-                // now, after the link was seen missing: the kernel unlists a parent before it deletes its macvlans, so a
+                // The parent index used to decide may be stale (a queued event, a pass that began earlier). Read it
+                // again
+                // now, after the link was seen missing: the kernel unlists a parent before it deletes its macvlans, so
+                // a
                 // parent still at the same index now really stayed while the link went. A failed read proves nothing.
                 Parent fresh;
                 try {
-                    fresh = Parent.ofIndex(ctx.host.links().indexOf(t.snap.parent().name()));
+                    fresh = Parent.ofIndex(
+                            ctx.host.links().indexOf(t.snap.parent().name()));
                 } catch (RuntimeException e) {
                     fresh = new Parent.Unknown(String.valueOf(e.getMessage()));
                 }
@@ -269,15 +308,27 @@ final class Reconciler {
                 }
                 g.ifaces.remove(t.snap.name());
                 ctx.counters.dropped.incrementAndGet();
-                ctx.emit(events, Type.DROPPED, g.ref, t.snap, 0, "'" + t.snap.name() + "' was deleted while its parent "
-                        + t.snap.parent().name() + " stayed: removed on purpose, not recreated");
+                ctx.emit(
+                        events,
+                        Type.DROPPED,
+                        g.ref,
+                        t.snap,
+                        0,
+                        "'" + t.snap.name() + "' was deleted while its parent "
+                                + t.snap.parent().name() + " stayed: removed on purpose, not recreated");
                 return true;
             }
             case WAITING_FOR_PARENT -> {
                 if (!t.missing) {
                     t.missing = true;
                     ctx.counters.lost.incrementAndGet();
-                    ctx.emit(events, Type.LOST, g.ref, t.snap, 0, "parent " + t.snap.parent().name() + " is absent");
+                    ctx.emit(
+                            events,
+                            Type.LOST,
+                            g.ref,
+                            t.snap,
+                            0,
+                            "parent " + t.snap.parent().name() + " is absent");
                 }
                 return false;
             }
@@ -285,8 +336,15 @@ final class Reconciler {
                 if (!t.conflict) {
                     t.conflict = true;
                     ctx.counters.conflicts.incrementAndGet();
-                    ctx.emit(events, Type.CONFLICT, g.ref, t.snap, 0, "'" + t.snap.name() + "' now exists with another configuration ("
-                            + (live == null ? "?" : live.kind().kindName() + " " + live.mac()) + "); left alone");
+                    ctx.emit(
+                            events,
+                            Type.CONFLICT,
+                            g.ref,
+                            t.snap,
+                            0,
+                            "'" + t.snap.name() + "' now exists with another configuration ("
+                                    + (live == null ? "?" : live.kind().kindName() + " " + live.mac())
+                                    + "); left alone");
                 }
                 return false;
             }
@@ -313,7 +371,8 @@ final class Reconciler {
         }
     }
 
-    private boolean repair(Guarded g, Tracked t, Verdict v, GuardNet.Ns ns, Link live, int parentIndex, List<GuardEvent> events) {
+    private boolean repair(
+            Guarded g, Tracked t, Verdict v, GuardNet.Ns ns, Link live, int parentIndex, List<GuardEvent> events) {
         if (!t.missing && v == Verdict.LOST) {
             t.missing = true;
             ctx.counters.lost.incrementAndGet();
@@ -321,7 +380,9 @@ final class Reconciler {
         }
         long start = System.nanoTime();
         try {
-            Repairer.Repaired done = v == Verdict.LOST ? repairer.recreate(ns, t.snap, parentIndex) : repairer.complete(ns, t.snap, live);
+            Repairer.Repaired done = v == Verdict.LOST
+                    ? repairer.recreate(ns, t.snap, parentIndex)
+                    : repairer.complete(ns, t.snap, live);
             int index = done.index();
             int newParentIndex = v == Verdict.LOST ? parentIndex : live.parentIndex();
             double ms = (System.nanoTime() - start) / 1e6;
@@ -331,7 +392,14 @@ final class Reconciler {
             t.downSeen = false;
             ctx.counters.repairsOk.incrementAndGet();
             ctx.counters.lastRepairMillis = ms;
-            ctx.emit(events, Type.REPAIRED, g.ref, t.snap, ms, v == Verdict.RECREATED ? "completed a recreated link" : "", done.announced());
+            ctx.emit(
+                    events,
+                    Type.REPAIRED,
+                    g.ref,
+                    t.snap,
+                    ms,
+                    v == Verdict.RECREATED ? "completed a recreated link" : "",
+                    done.announced());
             return true;
         } catch (Repairer.HostNamespaceException e) {
             ctx.refuseHost(g, events);
@@ -346,7 +414,13 @@ final class Reconciler {
                 return false; // the parent left again mid-repair: still lost, not a failure
             }
             ctx.counters.repairsFailed.incrementAndGet();
-            ctx.emit(events, Type.REPAIR_FAILED, g.ref, t.snap, (System.nanoTime() - start) / 1e6, String.valueOf(e.getMessage()));
+            ctx.emit(
+                    events,
+                    Type.REPAIR_FAILED,
+                    g.ref,
+                    t.snap,
+                    (System.nanoTime() - start) / 1e6,
+                    String.valueOf(e.getMessage()));
             return false;
         }
     }

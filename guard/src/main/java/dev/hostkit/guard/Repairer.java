@@ -1,6 +1,5 @@
 package dev.hostkit.guard;
 
-import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
@@ -20,8 +19,12 @@ import java.util.List;
  */
 final class Repairer {
     /** Address flags worth restoring; the rest describe the kernel's state of the address (tentative, deprecated, ...). */
-    private static final int RESTORABLE_ADDRESS_FLAGS = AddressFlag.mask(AddressFlag.NODAD, AddressFlag.HOMEADDRESS,
-            AddressFlag.MANAGETEMPADDR, AddressFlag.NOPREFIXROUTE, AddressFlag.MCAUTOJOIN);
+    private static final int RESTORABLE_ADDRESS_FLAGS = AddressFlag.mask(
+            AddressFlag.NODAD,
+            AddressFlag.HOMEADDRESS,
+            AddressFlag.MANAGETEMPADDR,
+            AddressFlag.NOPREFIXROUTE,
+            AddressFlag.MCAUTOJOIN);
 
     /** The namespace opened for a repair is the host's own: nothing was done. */
     static final class HostNamespaceException extends RuntimeException {
@@ -33,8 +36,7 @@ final class Repairer {
     }
 
     /** What a repair left: the link's index and how many of its addresses are being announced. */
-    record Repaired(int index, int announced) {
-    }
+    record Repaired(int index, int announced) {}
 
     private final GuardContext ctx;
     private final Announcer announcer;
@@ -69,8 +71,10 @@ final class Repairer {
             RuntimeException left = ns.delete(index);
             if (left != null) {
                 e.addSuppressed(left);
-                throw new IllegalStateException(e.getMessage() + "; rolling back failed too, '" + s.name() + "' (index " + index
-                        + ") is left half made in " + s.namespace() + ": " + left.getMessage(), e);
+                throw new IllegalStateException(
+                        e.getMessage() + "; rolling back failed too, '" + s.name() + "' (index " + index
+                                + ") is left half made in " + s.namespace() + ": " + left.getMessage(),
+                        e);
             }
             throw e;
         }
@@ -119,14 +123,16 @@ final class Repairer {
     }
 
     /** Restores the snapshot's addresses (returned as sent: non-tentative, IPv6 without DAD) and routes. */
-    private static List<Address> restoreAddressesAndRoutes(GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
+    private static List<Address> restoreAddressesAndRoutes(
+            GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
         List<Address> addrs = new ArrayList<>();
         for (Address a : s.addresses()) {
             int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
             if (a.family() == AddressFamily.INET6) {
                 flags |= AddressFlag.NODAD.bit(); // the address was ours already: no new duplicate-address wait
             }
-            addrs.add(new Address(index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label()));
+            addrs.add(new Address(
+                    index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label()));
         }
         ns.addAddresses(addrs);
         if (bringUp && s.up()) {
@@ -137,18 +143,43 @@ final class Repairer {
         for (Route r : s.routes()) {
             if (!r.isMultipath()) {
                 // A nexthop object (RTA_NH_ID) went with the device: the reported gateway and link are sent instead.
-                routes.add(new Route(r.family(), r.destination(), r.destinationPrefix(), r.gateway(), index, r.table(), r.priority(),
-                        r.scope(), r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource()));
+                routes.add(new Route(
+                        r.family(),
+                        r.destination(),
+                        r.destinationPrefix(),
+                        r.gateway(),
+                        index,
+                        r.table(),
+                        r.priority(),
+                        r.scope(),
+                        r.protocol(),
+                        r.type(),
+                        r.flags() & RtnlConstants.RTNH_F_ONLINK,
+                        r.preferredSource()));
                 continue;
             }
             List<NextHop> hops = hopsNow(ns, s, r, index);
             if (hops != null) {
-                multipath.add(new Route(r.family(), r.destination(), r.destinationPrefix(), null, 0, r.table(), r.priority(), r.scope(),
-                        r.protocol(), r.type(), r.flags() & RtnlConstants.RTNH_F_ONLINK, r.preferredSource(), hops, 0));
+                multipath.add(new Route(
+                        r.family(),
+                        r.destination(),
+                        r.destinationPrefix(),
+                        null,
+                        0,
+                        r.table(),
+                        r.priority(),
+                        r.scope(),
+                        r.protocol(),
+                        r.type(),
+                        r.flags() & RtnlConstants.RTNH_F_ONLINK,
+                        r.preferredSource(),
+                        hops,
+                        0));
             }
         }
         ns.addRoutes(routes);
-        // Replace, not add: IPv6 keeps the surviving hops of a route whose other hops' link went; the whole route is put back.
+        // Replace, not add: IPv6 keeps the surviving hops of a route whose other hops' link went; the whole route is
+        // put back.
         ns.replaceRoutes(multipath);
         return addrs;
     }

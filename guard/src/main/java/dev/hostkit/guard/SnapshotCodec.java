@@ -11,11 +11,11 @@ import dev.hostkit.guard.StateFileJson.VlanParent;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.Cidr;
-import dev.hostkit.netlink.LinkNames;
-import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.IpvlanFlag;
 import dev.hostkit.netlink.IpvlanMode;
 import dev.hostkit.netlink.LinkKind;
+import dev.hostkit.netlink.LinkNames;
+import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.NextHop;
 import dev.hostkit.netlink.Route;
@@ -38,11 +38,11 @@ final class SnapshotCodec {
     static final int VERSION = 1;
     /** {@code ETH_MIN_MTU} and {@code IP_MAX_MTU}: the MTU range the kernel lets a macvlan have. */
     static final int ETH_MIN_MTU = 68;
+
     static final int IP_MAX_MTU = 65535;
     private static final long MAX_U32 = 0xffff_ffffL;
 
-    private SnapshotCodec() {
-    }
+    private SnapshotCodec() {}
 
     /** A namespace's snapshots as they sit in one file. */
     record NamespaceState(NamespaceRef namespace, List<InterfaceSnapshot> interfaces) {
@@ -50,7 +50,8 @@ final class SnapshotCodec {
             interfaces = List.copyOf(interfaces);
             for (InterfaceSnapshot s : interfaces) {
                 if (!s.namespace().equals(namespace)) {
-                    throw new IllegalArgumentException("interface " + s.name() + " belongs to " + s.namespace() + ", not " + namespace);
+                    throw new IllegalArgumentException(
+                            "interface " + s.name() + " belongs to " + s.namespace() + ", not " + namespace);
                 }
             }
         }
@@ -83,8 +84,14 @@ final class SnapshotCodec {
         for (InterfaceSnapshot s : state.interfaces()) {
             List<Addr> addrs = new ArrayList<>();
             for (Address a : s.addresses()) {
-                addrs.add(new Addr(a.address().getHostAddress(), a.prefixLength(), text(a.peer()), text(a.broadcast()), a.scope().value(),
-                        Integer.toUnsignedLong(a.flags()), a.label()));
+                addrs.add(new Addr(
+                        a.address().getHostAddress(),
+                        a.prefixLength(),
+                        text(a.peer()),
+                        text(a.broadcast()),
+                        a.scope().value(),
+                        Integer.toUnsignedLong(a.flags()),
+                        a.label()));
             }
             List<RouteEntry> routes = new ArrayList<>();
             for (Route r : s.routes()) {
@@ -92,23 +99,59 @@ final class SnapshotCodec {
                 if (r.isMultipath()) {
                     hops = new ArrayList<>();
                     for (NextHop h : r.nextHops()) {
-                        String device = h.outputIndex() == s.ifindex() ? s.name() : s.hopLinks().get(h.outputIndex());
-                        hops.add(new Hop(text(h.gateway()), h.outputIndex(), device, h.weight(), Integer.toUnsignedLong(h.flags())));
+                        String device = h.outputIndex() == s.ifindex()
+                                ? s.name()
+                                : s.hopLinks().get(h.outputIndex());
+                        hops.add(new Hop(
+                                text(h.gateway()),
+                                h.outputIndex(),
+                                device,
+                                h.weight(),
+                                Integer.toUnsignedLong(h.flags())));
                     }
                 }
-                routes.add(new RouteEntry(r.family() == AddressFamily.INET6 ? "inet6" : "inet", text(r.destination()), r.destinationPrefix(),
-                        text(r.gateway()), r.table(), r.priority(), r.scope().value(), r.protocol(), r.type(), r.flags(), text(r.preferredSource()),
-                        hops, r.nexthopId() == 0 ? null : Integer.toUnsignedLong(r.nexthopId())));
+                routes.add(new RouteEntry(
+                        r.family() == AddressFamily.INET6 ? "inet6" : "inet",
+                        text(r.destination()),
+                        r.destinationPrefix(),
+                        text(r.gateway()),
+                        r.table(),
+                        r.priority(),
+                        r.scope().value(),
+                        r.protocol(),
+                        r.type(),
+                        r.flags(),
+                        text(r.preferredSource()),
+                        hops,
+                        r.nexthopId() == 0 ? null : Integer.toUnsignedLong(r.nexthopId())));
             }
             StateFileJson.Parent parent = s.parent() instanceof HostParent.Vlan v
                     ? new VlanParent(v.name(), v.lower(), v.id(), protocolName(v.protocol()), s.parentIndex())
                     : new ExistingParent(s.parent().name(), s.parentIndex());
             LinkKind.Ipvlan ipvlan = s.kind() instanceof LinkKind.Ipvlan i ? i : null;
-            ifs.add(new Interface(s.name(), s.ifindex(), s.mac().toString(), s.mtu(), ipvlan != null ? ipvlan.mode().ipName() : s.mode().ipName(),
-                    s.up(), parent, s.takenAtMillis(), addrs, routes, ipvlan != null ? "ipvlan" : null,
+            ifs.add(new Interface(
+                    s.name(),
+                    s.ifindex(),
+                    s.mac().toString(),
+                    s.mtu(),
+                    ipvlan != null ? ipvlan.mode().ipName() : s.mode().ipName(),
+                    s.up(),
+                    parent,
+                    s.takenAtMillis(),
+                    addrs,
+                    routes,
+                    ipvlan != null ? "ipvlan" : null,
                     ipvlan != null ? ipvlan.flag().ipName() : null));
         }
-        return StateFileJson.write(new StateFile(VERSION, new Namespace(ns.device(), ns.inode(), ns.cookie(), ns.pid(), ns.path().toString()), ifs));
+        return StateFileJson.write(new StateFile(
+                VERSION,
+                new Namespace(
+                        ns.device(),
+                        ns.inode(),
+                        ns.cookie(),
+                        ns.pid(),
+                        ns.path().toString()),
+                ifs));
     }
 
     /**
@@ -129,7 +172,9 @@ final class SnapshotCodec {
             try {
                 InterfaceSnapshot s = snapshot(ns, required(entries.get(i), at), at);
                 good.put(i, s);
-                positionsByName.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(i);
+                positionsByName
+                        .computeIfAbsent(s.name(), k -> new ArrayList<>())
+                        .add(i);
             } catch (BadStateException e) {
                 refused.add(e.getMessage());
             }
@@ -139,8 +184,9 @@ final class SnapshotCodec {
             if (e.getValue().size() > 1) {
                 for (int i : e.getValue()) {
                     good.remove(i);
-                    refused.add("field \"interfaces[" + i + "].name\": '" + printable(e.getKey()) + "' is used by " + e.getValue().size()
-                            + " interfaces in one namespace (entries " + e.getValue() + "); none of them is acted on");
+                    refused.add("field \"interfaces[" + i + "].name\": '" + printable(e.getKey()) + "' is used by "
+                            + e.getValue().size() + " interfaces in one namespace (entries " + e.getValue()
+                            + "); none of them is acted on");
                 }
             }
         }
@@ -161,8 +207,10 @@ final class SnapshotCodec {
         value(at + ".name", () -> LinkNames.check(name));
         MacAddress mac = value(at + ".mac", () -> MacAddress.parse(required(i.mac(), at + ".mac")));
         if (mac.isMulticast() || mac.isZero()) {
-            String what = mac.isZero() ? "all zeros" : mac.isBroadcast() ? "the broadcast address" : "a multicast address";
-            throw new BadStateException("field \"" + at + ".mac\": " + mac + " is " + what + "; a macvlan needs a unicast MAC", null);
+            String what =
+                    mac.isZero() ? "all zeros" : mac.isBroadcast() ? "the broadcast address" : "a multicast address";
+            throw new BadStateException(
+                    "field \"" + at + ".mac\": " + mac + " is " + what + "; a macvlan needs a unicast MAC", null);
         }
         int mtu = (int) range(i.mtu(), ETH_MIN_MTU, IP_MAX_MTU, at + ".mtu");
         LinkKind kind = kind(i, at);
@@ -192,7 +240,8 @@ final class SnapshotCodec {
             RouteEntry r = required(routeEntries.get(k), rk);
             String family = required(r.family(), rk + ".family");
             if (!family.equals("inet") && !family.equals("inet6")) {
-                throw new BadStateException("field \"" + rk + ".family\": must be inet or inet6, was '" + family + "'", null);
+                throw new BadStateException(
+                        "field \"" + rk + ".family\": must be inet or inet6, was '" + family + "'", null);
             }
             InetAddress dst = ip(r.destination(), true, rk + ".destination");
             int prefix = (int) range(r.prefix(), 0, 128, rk + ".prefix");
@@ -203,11 +252,27 @@ final class SnapshotCodec {
             int type = (int) range(r.type(), 0, 255, rk + ".type");
             int flags = (int) range(r.flags(), 0, Integer.MAX_VALUE, rk + ".flags");
             InetAddress prefsrc = ip(r.prefsrc(), true, rk + ".prefsrc");
-            int nexthopId = r.nexthopId() == null ? 0 : (int) range(r.nexthopId(), 0, Integer.MAX_VALUE, rk + ".nexthopId");
+            int nexthopId =
+                    r.nexthopId() == null ? 0 : (int) range(r.nexthopId(), 0, Integer.MAX_VALUE, rk + ".nexthopId");
             AddressFamily af = family.equals("inet6") ? AddressFamily.INET6 : AddressFamily.INET;
             if (r.nexthops() == null) {
-                routes.add(value(rk, () -> new Route(af, dst, prefix, gw, ifindex, table, r.priority(), scope, protocol, type, flags, prefsrc,
-                        List.of(), nexthopId)));
+                routes.add(value(
+                        rk,
+                        () -> new Route(
+                                af,
+                                dst,
+                                prefix,
+                                gw,
+                                ifindex,
+                                table,
+                                r.priority(),
+                                scope,
+                                protocol,
+                                type,
+                                flags,
+                                prefsrc,
+                                List.of(),
+                                nexthopId)));
                 continue;
             }
             List<NextHop> hops = new ArrayList<>();
@@ -225,12 +290,43 @@ final class SnapshotCodec {
                 hops.add(value(hk, () -> new NextHop(hopGw, hopIndex, weight, hopFlags)));
             }
             if (hops.isEmpty()) {
-                throw new BadStateException("field \"" + rk + ".nexthops\": a multipath route needs at least one next hop", null);
+                throw new BadStateException(
+                        "field \"" + rk + ".nexthops\": a multipath route needs at least one next hop", null);
             }
-            routes.add(value(rk, () -> new Route(af, dst, prefix, gw, 0, table, r.priority(), scope, protocol, type, flags, prefsrc,
-                    hops, nexthopId)));
+            routes.add(value(
+                    rk,
+                    () -> new Route(
+                            af,
+                            dst,
+                            prefix,
+                            gw,
+                            0,
+                            table,
+                            r.priority(),
+                            scope,
+                            protocol,
+                            type,
+                            flags,
+                            prefsrc,
+                            hops,
+                            nexthopId)));
         }
-        return value(at, () -> new InterfaceSnapshot(ns, ifindex, name, mac, mtu, kind, i.up(), parent, parentIndex, addrs, routes, taken, hopLinks));
+        return value(
+                at,
+                () -> new InterfaceSnapshot(
+                        ns,
+                        ifindex,
+                        name,
+                        mac,
+                        mtu,
+                        kind,
+                        i.up(),
+                        parent,
+                        parentIndex,
+                        addrs,
+                        routes,
+                        taken,
+                        hopLinks));
     }
 
     private static HostParent parent(StateFileJson.Parent p, String at) throws BadStateException {
@@ -239,7 +335,9 @@ final class SnapshotCodec {
             VlanProtocol proto = switch (protocol) {
                 case "802.1Q" -> VlanProtocol.IEEE_802_1Q;
                 case "802.1ad" -> VlanProtocol.IEEE_802_1AD;
-                default -> throw new BadStateException("field \"" + at + ".protocol\": unknown VLAN protocol '" + protocol + "'", null);
+                default ->
+                    throw new BadStateException(
+                            "field \"" + at + ".protocol\": unknown VLAN protocol '" + protocol + "'", null);
             };
             int id = (int) range(v.id(), 1, 4094, at + ".id");
             String name = required(v.name(), at + ".name");
@@ -266,7 +364,8 @@ final class SnapshotCodec {
             return new LinkKind.Macvlan(mode(mode, at + ".mode"));
         }
         if (!i.kind().equals("ipvlan")) {
-            throw new BadStateException("field \"" + at + ".kind\": must be macvlan or ipvlan, was '" + printable(i.kind()) + "'", null);
+            throw new BadStateException(
+                    "field \"" + at + ".kind\": must be macvlan or ipvlan, was '" + printable(i.kind()) + "'", null);
         }
         String flag = required(i.flag(), at + ".flag");
         IpvlanMode m = null;
@@ -274,14 +373,16 @@ final class SnapshotCodec {
             m = c.ipName().equals(mode) ? c : m;
         }
         if (m == null) {
-            throw new BadStateException("field \"" + at + ".mode\": not an ipvlan mode: '" + printable(mode) + "'", null);
+            throw new BadStateException(
+                    "field \"" + at + ".mode\": not an ipvlan mode: '" + printable(mode) + "'", null);
         }
         IpvlanFlag f = null;
         for (IpvlanFlag c : IpvlanFlag.values()) {
             f = c.ipName().equals(flag) ? c : f;
         }
         if (f == null) {
-            throw new BadStateException("field \"" + at + ".flag\": not an ipvlan flag: '" + printable(flag) + "'", null);
+            throw new BadStateException(
+                    "field \"" + at + ".flag\": not an ipvlan flag: '" + printable(flag) + "'", null);
         }
         return new LinkKind.Ipvlan(m, f);
     }

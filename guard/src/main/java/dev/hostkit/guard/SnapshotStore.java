@@ -40,8 +40,7 @@ final class SnapshotStore implements AutoCloseable {
     private final StateDirectory claim;
 
     /** What loading found: the states that parsed, and the files and interfaces refused. */
-    record Loaded(List<NamespaceState> states, List<StateFileProblem> problems) {
-    }
+    record Loaded(List<NamespaceState> states, List<StateFileProblem> problems) {}
 
     /**
      * The guardian's own store: checks the directory, creates it 0700 if missing, and locks it (see {@link StateDirectory}).
@@ -122,14 +121,21 @@ final class SnapshotStore implements AutoCloseable {
                 NamespaceState st = d.state();
                 NsId id = st.namespace().id();
                 if (!f.equals(fileOf(id))) {
-                    problems.add(new StateFileProblem(f, "holds namespace " + id + ", which belongs in " + fileOf(id).getFileName()));
+                    problems.add(new StateFileProblem(
+                            f,
+                            "holds namespace " + id + ", which belongs in "
+                                    + fileOf(id).getFileName()));
                     continue;
                 }
                 if (id.equals(ownNamespace)) {
-                    // By identity, not path: "/proc/self/ns/net" or any path may lead here. The cookie is not needed: a live
-                    // namespace's inode is not reused, and a file naming this inode with another cookie is stale anyway.
-                    problems.add(new StateFileProblem(f, "field \"namespace\": " + id + " is the guardian's own network namespace "
-                            + "(the host's); the guardian never acts on it"));
+                    // By identity, not path: "/proc/self/ns/net" or any path may lead here. The cookie is not needed: a
+                    // live
+                    // namespace's inode is not reused, and a file naming this inode with another cookie is stale
+                    // anyway.
+                    problems.add(new StateFileProblem(
+                            f,
+                            "field \"namespace\": " + id + " is the guardian's own network namespace "
+                                    + "(the host's); the guardian never acts on it"));
                     continue;
                 }
                 for (String r : d.refused()) {
@@ -157,13 +163,18 @@ final class SnapshotStore implements AutoCloseable {
         }
         long size = attrs.size();
         if (size > MAX_FILE_BYTES) {
-            throw new BadStateException("file of " + size + " bytes is larger than the limit of " + MAX_FILE_BYTES, null);
+            throw new BadStateException(
+                    "file of " + size + " bytes is larger than the limit of " + MAX_FILE_BYTES, null);
         }
         byte[] bytes = Files.readAllBytes(f);
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new BadStateException("not UTF-8 text", e);
         }
@@ -177,7 +188,10 @@ final class SnapshotStore implements AutoCloseable {
             delete(state.namespace().id());
             return;
         }
-        AtomicFiles.write(fileOf(state.namespace().id()), SnapshotCodec.encode(state).getBytes(StandardCharsets.UTF_8), AtomicFiles.OWNER_ONLY);
+        AtomicFiles.write(
+                fileOf(state.namespace().id()),
+                SnapshotCodec.encode(state).getBytes(StandardCharsets.UTF_8),
+                AtomicFiles.OWNER_ONLY);
     }
 
     /** Removes a namespace's file (its snapshots were dropped). */

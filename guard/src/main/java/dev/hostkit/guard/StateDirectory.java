@@ -25,6 +25,7 @@ import java.util.Map;
 final class StateDirectory implements AutoCloseable {
     /** The lock file inside the directory; it stays when released (removing it would race a guardian opening it). */
     static final String LOCK_FILE = "guardian.lock";
+
     private static final int S_IWGRP = 0020;
     private static final int S_IWOTH = 0002;
 
@@ -48,7 +49,8 @@ final class StateDirectory implements AutoCloseable {
         Path dir = checkPath(given);
         try {
             Files.createDirectories(dir.getParent());
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (FileAlreadyExistsException e) {
             // Checked below like any existing directory; a file or a link in its place is refused there.
         }
@@ -76,7 +78,8 @@ final class StateDirectory implements AutoCloseable {
 
     private static Path checkPath(Path given) throws StateDirectoryException {
         if (given.toString().isEmpty()) {
-            // Path.of("") is the working directory: an unset variable in a unit file must not make the guardian own "/".
+            // Path.of("") is the working directory: an unset variable in a unit file must not make the guardian own
+            // "/".
             throw new StateDirectoryException(given, "state directory is an empty path; give the directory explicitly");
         }
         return given.toAbsolutePath().normalize();
@@ -93,18 +96,24 @@ final class StateDirectory implements AutoCloseable {
         int mode = (Integer) unix.get("mode") & 07777;
         int me = LibC.geteuid();
         if (uid != me) {
-            throw new StateDirectoryException(dir, "state directory " + dir + " is owned by uid " + uid + ", not by this guardian's uid "
-                    + me + "; refusing it (its owner could feed the guardian state files)");
+            throw new StateDirectoryException(
+                    dir,
+                    "state directory " + dir + " is owned by uid " + uid + ", not by this guardian's uid " + me
+                            + "; refusing it (its owner could feed the guardian state files)");
         }
         if ((mode & (S_IWGRP | S_IWOTH)) != 0) {
-            throw new StateDirectoryException(dir, "state directory " + dir + " has mode " + String.format("%04o", mode) + ", writable by "
-                    + ((mode & S_IWOTH) != 0 ? "others" : "its group") + "; refusing it (make it 0700, or give a private directory)");
+            throw new StateDirectoryException(
+                    dir,
+                    "state directory " + dir + " has mode " + String.format("%04o", mode) + ", writable by "
+                            + ((mode & S_IWOTH) != 0 ? "others" : "its group")
+                            + "; refusing it (make it 0700, or give a private directory)");
         }
     }
 
     private static void checkKind(Path dir, BasicFileAttributes a) throws StateDirectoryException {
         if (a.isSymbolicLink()) {
-            throw new StateDirectoryException(dir, "state directory " + dir + " is a symbolic link; give the directory it points to");
+            throw new StateDirectoryException(
+                    dir, "state directory " + dir + " is a symbolic link; give the directory it points to");
         }
         if (!a.isDirectory()) {
             throw new StateDirectoryException(dir, "state directory " + dir + " is not a directory");
@@ -119,14 +128,18 @@ final class StateDirectory implements AutoCloseable {
         }
     }
 
-    // flock, not FileChannel.lock: an fcntl lock belongs to the process and is dropped when ANY of its fds on the file is
+    // flock, not FileChannel.lock: an fcntl lock belongs to the process and is dropped when ANY of its fds on the file
+    // is
     // closed (a second guardian or a reader in the same JVM would silently release it, and the JVM reports an
-    // overlap instead of the holder); flock belongs to this open file description only, and shows in /proc/locks as FLOCK.
+    // overlap instead of the holder); flock belongs to this open file description only, and shows in /proc/locks as
+    // FLOCK.
     private static StateDirectory lock(Path dir) throws IOException {
         Path lockFile = dir.resolve(LOCK_FILE);
         // NOFOLLOW: a symbolic link planted as the lock file is refused (ELOOP), not followed.
-        try (SeekableByteChannel c = Files.newByteChannel(lockFile, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+        try (SeekableByteChannel c = Files.newByteChannel(
+                lockFile,
+                java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
             // created (or already there); locked below through an fd of its own
         } catch (IOException e) {
             throw new IOException("cannot open the state directory's lock file " + lockFile + ": " + e, e);
@@ -135,22 +148,35 @@ final class StateDirectory implements AutoCloseable {
         try {
             fd = LibC.open(lockFile.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
         } catch (LastErrorException e) {
-            throw new IOException("cannot open the state directory's lock file " + lockFile + ": " + LibC.failure("open", lockFile.toString(), e).getMessage(), e);
+            throw new IOException(
+                    "cannot open the state directory's lock file " + lockFile + ": "
+                            + LibC.failure("open", lockFile.toString(), e).getMessage(),
+                    e);
         }
         try {
             LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB);
         } catch (LastErrorException e) {
             LibC.closeQuietly(fd);
             if (LibC.errno(e) == Errno.EAGAIN.number()) {
-                throw new StateDirectoryException(dir, "state directory " + dir + " is in use by another guardian" + holder(lockFile)
-                        + ": it holds the lock " + lockFile);
+                throw new StateDirectoryException(
+                        dir,
+                        "state directory " + dir + " is in use by another guardian" + holder(lockFile)
+                                + ": it holds the lock " + lockFile);
             }
-            throw new IOException("cannot lock " + lockFile + ": " + LibC.failure("flock", lockFile.toString(), e).getMessage(), e);
+            throw new IOException(
+                    "cannot lock " + lockFile + ": "
+                            + LibC.failure("flock", lockFile.toString(), e).getMessage(),
+                    e);
         }
         try {
             // For the message a second guardian prints; the lock, not this content, is what counts.
-            Files.writeString(lockFile, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+            Files.writeString(
+                    lockFile,
+                    ProcessHandle.current().pid() + "\n",
+                    StandardCharsets.US_ASCII,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING,
+                    LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             LibC.closeQuietly(fd);
             throw new IOException("cannot write the lock file " + lockFile + ": " + e, e);

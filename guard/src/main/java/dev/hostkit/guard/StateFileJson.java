@@ -29,58 +29,71 @@ import java.util.regex.Pattern;
  * refused with its path ({@code interfaces[0].mtu}); values are judged afterwards by {@link SnapshotCodec}.
  */
 final class StateFileJson {
-    private StateFileJson() {
-    }
+    private StateFileJson() {}
 
     /** The whole file. */
-    record StateFile(int version, Namespace namespace, List<Interface> interfaces) {
-    }
+    record StateFile(int version, Namespace namespace, List<Interface> interfaces) {}
 
     /** {@link NamespaceRef}'s fields. */
-    record Namespace(long device, long inode, long cookie, int pid, String path) {
-    }
+    record Namespace(long device, long inode, long cookie, int pid, String path) {}
 
     /** {@link InterfaceSnapshot}'s fields; {@code taken} is {@code takenAtMillis}, the parent carries the parent index. */
     /** {@code kind} and {@code flag} are written for an ipvlan only; a file without them (every earlier one) holds macvlans. */
-    record Interface(String name, int ifindex, String mac, int mtu, String mode, boolean up, Parent parent, long taken,
-                     List<Addr> addresses, List<RouteEntry> routes,
-                     @JsonInclude(JsonInclude.Include.NON_NULL) String kind, @JsonInclude(JsonInclude.Include.NON_NULL) String flag) {
-    }
+    record Interface(
+            String name,
+            int ifindex,
+            String mac,
+            int mtu,
+            String mode,
+            boolean up,
+            Parent parent,
+            long taken,
+            List<Addr> addresses,
+            List<RouteEntry> routes,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String kind,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String flag) {}
 
     /** The fields an interface may leave out (the reader is otherwise strict about missing ones). */
     private static final List<String> OPTIONAL_INTERFACE_FIELDS = List.of("kind", "flag");
 
     /** {@link HostParent}, told apart by {@code kind}. */
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
-    @JsonSubTypes({@JsonSubTypes.Type(value = ExistingParent.class, name = "existing"),
-            @JsonSubTypes.Type(value = VlanParent.class, name = "vlan")})
+    @JsonSubTypes({
+        @JsonSubTypes.Type(value = ExistingParent.class, name = "existing"),
+        @JsonSubTypes.Type(value = VlanParent.class, name = "vlan")
+    })
     sealed interface Parent permits ExistingParent, VlanParent {
         int index();
     }
 
-    record ExistingParent(String name, int index) implements Parent {
-    }
+    record ExistingParent(String name, int index) implements Parent {}
 
-    record VlanParent(String name, String lower, int id, String protocol, int index) implements Parent {
-    }
+    record VlanParent(String name, String lower, int id, String protocol, int index) implements Parent {}
 
     /** An address; {@code peer}, {@code broadcast} and {@code label} are present but may be null. */
-    record Addr(String address, int prefix, String peer, String broadcast, int scope, long flags, String label) {
-    }
+    record Addr(String address, int prefix, String peer, String broadcast, int scope, long flags, String label) {}
 
     /** A route; {@code destination}, {@code gateway} and {@code prefsrc} are present but may be null. */
-    record RouteEntry(String family, String destination, int prefix, String gateway, long table, int priority, int scope,
-                      int protocol, int type, long flags, String prefsrc,
-                      @JsonInclude(JsonInclude.Include.NON_NULL) List<Hop> nexthops,
-                      @JsonInclude(JsonInclude.Include.NON_NULL) Long nexthopId) {
-    }
+    record RouteEntry(
+            String family,
+            String destination,
+            int prefix,
+            String gateway,
+            long table,
+            int priority,
+            int scope,
+            int protocol,
+            int type,
+            long flags,
+            String prefsrc,
+            @JsonInclude(JsonInclude.Include.NON_NULL) List<Hop> nexthops,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long nexthopId) {}
 
     /**
      * A multipath route's next hop: {@code index} is its link's index when observed, {@code device} that link's name
      * (null when it was not found), {@code gateway} may be null.
      */
-    record Hop(String gateway, int index, String device, int weight, long flags) {
-    }
+    record Hop(String gateway, int index, String device, int weight, long flags) {}
 
     /** The fields a route may leave out: written for multipath routes and nexthop objects only. */
     private static final List<String> OPTIONAL_ROUTE_FIELDS = List.of("nexthops", "nexthopId");
@@ -88,8 +101,12 @@ final class StateFileJson {
     /** Refuses what the hand-written parser refused: no coercion, no floats for whole numbers, no duplicate keys. */
     static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build()).build())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES,
+                    .streamReadConstraints(
+                            StreamReadConstraints.builder().maxNestingDepth(16).build())
+                    .build())
+            .enable(
+                    DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+                            DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES,
                     DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -108,15 +125,20 @@ final class StateFileJson {
             // The version first: a newer guardian's file is "unsupported version", not a list of unknown fields.
             JsonNode tree = MAPPER.readTree(text);
             if (tree == null || !tree.isObject()) {
-                throw new SnapshotCodec.BadStateException("the document is " + (tree == null || tree.isMissingNode() ? "empty" : "not a JSON object"), null);
+                throw new SnapshotCodec.BadStateException(
+                        "the document is " + (tree == null || tree.isMissingNode() ? "empty" : "not a JSON object"),
+                        null);
             }
             JsonNode version = tree.get("version");
             if (version == null || !version.isIntegralNumber()) {
-                throw new SnapshotCodec.BadStateException("field \"version\": " + (version == null ? "missing" : "must be a whole number"), null);
+                throw new SnapshotCodec.BadStateException(
+                        "field \"version\": " + (version == null ? "missing" : "must be a whole number"), null);
             }
             if (!version.canConvertToInt() || version.intValue() != SnapshotCodec.VERSION) {
-                throw new SnapshotCodec.BadStateException("field \"version\": unsupported state version " + version.asText()
-                        + " (this guardian reads " + SnapshotCodec.VERSION + ")", null);
+                throw new SnapshotCodec.BadStateException(
+                        "field \"version\": unsupported state version " + version.asText() + " (this guardian reads "
+                                + SnapshotCodec.VERSION + ")",
+                        null);
             }
             JsonNode ifs = tree.get("interfaces");
             if (ifs != null && ifs.isArray()) {
@@ -191,10 +213,15 @@ final class StateFileJson {
     }
 
     private static String join(String where, String field) {
-        return where.equals("document") ? field : where.endsWith("." + field) || where.equals(field) ? where : where + "." + field;
+        return where.equals("document")
+                ? field
+                : where.endsWith("." + field) || where.equals(field) ? where : where + "." + field;
     }
 
     private static String at(JsonProcessingException e) {
-        return e.getLocation() == null || e.getLocation().getLineNr() < 1 ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        return e.getLocation() == null || e.getLocation().getLineNr() < 1
+                ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr() + ")";
     }
 }

@@ -8,8 +8,7 @@ import dev.hostkit.guard.Observation.Parent;
  * no state; the guardian acts on its answer and the doctor reports it, so the two can never disagree.
  */
 public final class Verdicts {
-    private Verdicts() {
-    }
+    private Verdicts() {}
 
     /**
      * Judges one snapshot against one observation.
@@ -54,7 +53,8 @@ public final class Verdicts {
             return Verdict.WAITING_FOR_PARENT;
         }
         if (live.ifindex() == snap.ifindex()) {
-            if (live.settings() == null || live.settings().getClass() != snap.kind().getClass()) {
+            if (live.settings() == null
+                    || live.settings().getClass() != snap.kind().getClass()) {
                 return Verdict.CONFLICT; // one link cannot change its kind: this is someone else's
             }
             // A dying link is first set down, then loses its IPv6 addresses and routes, then disappears; a look in
@@ -64,7 +64,8 @@ public final class Verdicts {
         }
         // An ipvlan shares its parent's MAC (a parent that came back may have another): its kind, mode, flag and
         // parent identify it; a macvlan also needs its own MAC.
-        if (!snap.kind().equals(live.settings()) || (!snap.isIpvlan() && !snap.mac().equals(live.mac()))) {
+        if (!snap.kind().equals(live.settings())
+                || (!snap.isIpvlan() && !snap.mac().equals(live.mac()))) {
             return Verdict.CONFLICT;
         }
         if (live.hostParent() == null) {

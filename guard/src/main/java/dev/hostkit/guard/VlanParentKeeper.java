@@ -44,9 +44,13 @@ final class VlanParentKeeper {
             }
             if (!recreate) {
                 if (hintGiven.add(v.name())) {
-                    log.warn("guardian: VLAN parent {} (VLAN {} on {}) is gone while {} is back, and nothing recreated it; its "
-                            + "macvlans wait for it (recreateVlanParents / --recreate-vlan-parents lets the guardian make it)",
-                            v.name(), v.id(), v.lower(), v.lower());
+                    log.warn(
+                            "guardian: VLAN parent {} (VLAN {} on {}) is gone while {} is back, and nothing recreated it; its "
+                                    + "macvlans wait for it (recreateVlanParents / --recreate-vlan-parents lets the guardian make it)",
+                            v.name(),
+                            v.id(),
+                            v.lower(),
+                            v.lower());
                 }
                 continue;
             }
@@ -54,7 +58,11 @@ final class VlanParentKeeper {
             try {
                 ctx.host.createVlan(v, lower);
                 made = true;
-                emit(events, Type.PARENT_RECREATED, v, (System.nanoTime() - t0) / 1e6,
+                emit(
+                        events,
+                        Type.PARENT_RECREATED,
+                        v,
+                        (System.nanoTime() - t0) / 1e6,
                         "VLAN " + v.id() + " (" + v.protocol() + ") recreated on " + v.lower());
             } catch (NetlinkException e) {
                 if (e.errno() == Errno.EEXIST) {
@@ -93,6 +101,7 @@ final class VlanParentKeeper {
         if (type == Type.PARENT_RECREATE_FAILED) {
             log.warn("guardian: recreating VLAN parent {} on {} failed: {}", v.name(), v.lower(), reason);
         }
-        ctx.deliver(events, new GuardEvent(type, 0, 0, v.name(), v.lower(), millis, reason, System.currentTimeMillis()));
+        ctx.deliver(
+                events, new GuardEvent(type, 0, 0, v.name(), v.lower(), millis, reason, System.currentTimeMillis()));
     }
 }

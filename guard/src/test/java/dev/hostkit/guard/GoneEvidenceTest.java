@@ -13,9 +13,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class GoneEvidenceTest {
     private static final Look COMPLETE = new Look(List.of(), List.of());
-    private static final Look PID1_UNREADABLE = new Look(List.of(), List.of(new LookError(Path.of("/nonexistent/1/ns/net"), "EACCES", "denied")));
-    private static final Look ANOTHER_UNREADABLE = new Look(List.of(), List.of(new LookError(Path.of("/nonexistent/1/ns/net"), "EACCES", "denied"),
-            new LookError(Path.of("/nonexistent/2/ns/net"), "EACCES", "denied")));
+    private static final Look PID1_UNREADABLE =
+            new Look(List.of(), List.of(new LookError(Path.of("/nonexistent/1/ns/net"), "EACCES", "denied")));
+    private static final Look ANOTHER_UNREADABLE = new Look(
+            List.of(),
+            List.of(
+                    new LookError(Path.of("/nonexistent/1/ns/net"), "EACCES", "denied"),
+                    new LookError(Path.of("/nonexistent/2/ns/net"), "EACCES", "denied")));
 
     private static NamespaceStatus notFound(Guarded g, Look look) {
         return GoneEvidence.notFound(g, look, GoneEvidence.keys(look));
@@ -40,7 +44,9 @@ class GoneEvidenceTest {
     void onlyErrorsThatWereThereWhenTheNamespaceWasLastFoundAreTolerated() {
         Guarded g = new Guarded(Snapshots.ns(5));
         GoneEvidence.found(g, GoneEvidence.keys(PID1_UNREADABLE));
-        assertThat(notFound(g, ANOTHER_UNREADABLE)).as("a new unreadable process may hold it").isEqualTo(NamespaceStatus.UNKNOWN);
+        assertThat(notFound(g, ANOTHER_UNREADABLE))
+                .as("a new unreadable process may hold it")
+                .isEqualTo(NamespaceStatus.UNKNOWN);
         assertThat(notFound(g, PID1_UNREADABLE)).isEqualTo(NamespaceStatus.GONE);
     }
 

@@ -45,32 +45,42 @@ class GuardAnnounceIT {
                 InetAddress target = InetAddress.getByAddress(Arrays.copyOfRange(f, 38, 42));
                 out.add("arp " + Cidr.text(sender) + (sender.equals(target) ? "" : " for " + Cidr.text(target)));
             } else if (type == 0x86dd && (f[20] & 0xff) == 58 && (f[54] & 0xff) == 136) {
-                assertThat(Arrays.copyOfRange(f, 80, 86)).as("target link-layer address").isEqualTo(mac.bytes());
+                assertThat(Arrays.copyOfRange(f, 80, 86))
+                        .as("target link-layer address")
+                        .isEqualTo(mac.bytes());
                 out.add("na " + Cidr.text(InetAddress.getByAddress(Arrays.copyOfRange(f, 62, 78))));
             }
         }
         return out;
     }
 
-    private List<String> repairAndCapture(TestNetns a, Announcement announce, List<GuardEvent> repaired) throws Exception {
+    private List<String> repairAndCapture(TestNetns a, Announcement announce, List<GuardEvent> repaired)
+            throws Exception {
         return repairAndCapture(a, announce, repaired, false);
     }
 
-    private List<String> repairAndCapture(TestNetns a, Announcement announce, List<GuardEvent> repaired, boolean closeAtOnce)
-            throws Exception {
+    private List<String> repairAndCapture(
+            TestNetns a, Announcement announce, List<GuardEvent> repaired, boolean closeAtOnce) throws Exception {
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
             GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
             GuardTestNet.awaitDad(a.path());
-            MacAddress mac = MacAddress.parse(GuardTestNet.in(a.path(), "ip", "-br", "link", "show", "eth1").strip().split("\\s+")[2]);
-            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
-                    .namespaces(NamespaceSource.of(List.of(a.path()))).announce(announce).build()) {
+            MacAddress mac = MacAddress.parse(GuardTestNet.in(a.path(), "ip", "-br", "link", "show", "eth1")
+                    .strip()
+                    .split("\\s+")[2]);
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(NamespaceSource.of(List.of(a.path())))
+                    .announce(announce)
+                    .build()) {
                 g.reconcileOnce();
                 parent.unload();
                 assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.LOST);
                 parent.load();
-                int peer = Integer.parseInt(Sh.run("cat", "/sys/class/net/" + parent.peer() + "/ifindex").strip());
+                int peer = Integer.parseInt(Sh.run("cat", "/sys/class/net/" + parent.peer() + "/ifindex")
+                        .strip());
                 try (NetNamespace host = NetNamespace.open(Path.of("/proc/self/ns/net"));
-                     PacketSocket capture = PacketSocket.openCapture(host, peer)) {
+                        PacketSocket capture = PacketSocket.openCapture(host, peer)) {
                     List<GuardEvent> pass = g.reconcileOnce();
                     assertThat(pass).extracting(GuardEvent::type).containsExactly(Type.REPAIRED);
                     repaired.addAll(pass);
@@ -84,12 +94,19 @@ class GuardAnnounceIT {
     }
 
     @Test
-    void announcesEachRestoredAddressTheConfiguredNumberOfTimesFromTheInterfacesMacAndNotItsLinkLocal(TestNetns a) throws Exception {
+    void announcesEachRestoredAddressTheConfiguredNumberOfTimesFromTheInterfacesMacAndNotItsLinkLocal(TestNetns a)
+            throws Exception {
         List<GuardEvent> repaired = new ArrayList<>();
         List<String> seen = repairAndCapture(a, new Announcement(3, Duration.ofMillis(50)), repaired);
         // eth1 has 10.77.0.2 and fd00:77::2, plus the kernel's fe80:: link-local: never announced.
-        assertThat(seen).containsExactlyInAnyOrder("arp 10.77.0.2", "arp 10.77.0.2", "arp 10.77.0.2",
-                "na fd00:77::2", "na fd00:77::2", "na fd00:77::2");
+        assertThat(seen)
+                .containsExactlyInAnyOrder(
+                        "arp 10.77.0.2",
+                        "arp 10.77.0.2",
+                        "arp 10.77.0.2",
+                        "na fd00:77::2",
+                        "na fd00:77::2",
+                        "na fd00:77::2");
         assertThat(repaired.get(0).announced()).isEqualTo(2);
         assertThat(repaired.get(0).toJsonLine()).contains("\"announced\":2");
     }

@@ -12,16 +12,19 @@ import java.util.Set;
  * Arguments: STATE_DIR PARENT READY_FILE NETNS_PATH...; writes READY_FILE once its first pass is done, then runs until killed.
  */
 public final class GuardChild {
-    private GuardChild() {
-    }
+    private GuardChild() {}
 
     public static void main(String[] args) throws Exception {
         List<Path> namespaces = new ArrayList<>();
         for (int i = 3; i < args.length; i++) {
             namespaces.add(Path.of(args[i]));
         }
-        MacvlanGuardian g = MacvlanGuardian.builder().stateDir(Path.of(args[0])).parents(Set.of(args[1]))
-                .namespaces(NamespaceSource.of(namespaces)).resync(Duration.ofSeconds(60)).build();
+        MacvlanGuardian g = MacvlanGuardian.builder()
+                .stateDir(Path.of(args[0]))
+                .parents(Set.of(args[1]))
+                .namespaces(NamespaceSource.of(namespaces))
+                .resync(Duration.ofSeconds(60))
+                .build();
         g.reconcileOnce();
         g.start();
         Thread.sleep(300); // let the first pass's state files reach the disk

@@ -48,7 +48,11 @@ class GuardLookErrorsIT {
             if (!failing.get()) {
                 return real.look();
             }
-            return new Look(List.of(), paths.stream().map(p -> new LookError(p, "EACCES", p + ": Permission denied")).toList());
+            return new Look(
+                    List.of(),
+                    paths.stream()
+                            .map(p -> new LookError(p, "EACCES", p + ": Permission denied"))
+                            .toList());
         }
     }
 
@@ -56,7 +60,8 @@ class GuardLookErrorsIT {
         Map<Path, byte[]> out = new TreeMap<>();
         try (Stream<Path> files = Files.list(state)) {
             // The state files only: guardian.lock (the running guardian's flock, with its pid) is not state.
-            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".json"))
+                    .toList()) {
                 out.put(f.getFileName(), Files.readAllBytes(f));
             }
         }
@@ -64,7 +69,8 @@ class GuardLookErrorsIT {
     }
 
     @Test
-    void keepsEverySnapshotAndStateFileThroughTenPassesOfLookErrorsThenRepairs(TestNetns a, TestNetns b) throws Exception {
+    void keepsEverySnapshotAndStateFileThroughTenPassesOfLookErrorsThenRepairs(TestNetns a, TestNetns b)
+            throws Exception {
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
             GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
             GuardTestNet.giveMacvlan(b.path(), parent.name(), 3, 1400);
@@ -72,9 +78,16 @@ class GuardLookErrorsIT {
             String beforeA = GuardTestNet.state(a.path(), "eth1");
             FlakySource source = new FlakySource(List.of(a.path(), b.path()));
             List<GuardEvent> events = new ArrayList<>();
-            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name())).namespaces(source).build()) {
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(source)
+                    .build()) {
                 events.addAll(g.reconcileOnce());
-                assertThat(events).extracting(GuardEvent::type).containsOnly(Type.SNAPSHOT).hasSize(2);
+                assertThat(events)
+                        .extracting(GuardEvent::type)
+                        .containsOnly(Type.SNAPSHOT)
+                        .hasSize(2);
                 g.close(); // flushes the writer
             }
             Map<Path, byte[]> files = stateFiles();
@@ -84,7 +97,11 @@ class GuardLookErrorsIT {
             parent.unload();
             parent.load();
             source.failing.set(true);
-            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name())).namespaces(source).build()) {
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(source)
+                    .build()) {
                 List<InterfaceSnapshot> snapshots = g.snapshots();
                 for (int pass = 0; pass < 10; pass++) {
                     events.addAll(g.reconcileOnce());
@@ -92,14 +109,18 @@ class GuardLookErrorsIT {
                 assertThat(events).extracting(GuardEvent::type).doesNotContain(Type.DROPPED, Type.REPAIRED, Type.LOST);
                 assertThat(g.snapshots()).containsExactlyInAnyOrderElementsOf(snapshots);
                 assertThat(g.metrics().lookErrors()).containsEntry("EACCES", 20L);
-                assertThat(g.metrics().toPrometheusText()).contains("hostkit_guard_look_errors_total{reason=\"EACCES\"} 20");
+                assertThat(g.metrics().toPrometheusText())
+                        .contains("hostkit_guard_look_errors_total{reason=\"EACCES\"} 20");
                 assertThat(g.metrics().dropped()).isZero();
                 assertThat(stateFiles()).usingRecursiveComparison().isEqualTo(files);
 
                 // Reads work again: the lost interfaces are put back.
                 source.failing.set(false);
-                assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsOnly(Type.LOST, Type.REPAIRED)
-                        .filteredOn(t -> t == Type.REPAIRED).hasSize(2);
+                assertThat(g.reconcileOnce())
+                        .extracting(GuardEvent::type)
+                        .containsOnly(Type.LOST, Type.REPAIRED)
+                        .filteredOn(t -> t == Type.REPAIRED)
+                        .hasSize(2);
             }
             assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(beforeA);
         }
@@ -112,12 +133,17 @@ class GuardLookErrorsIT {
             Path bPath = b.path();
             GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
             GuardTestNet.giveMacvlan(bPath, parent.name(), 3, 1500);
-            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
-                    .namespaces(NamespaceSource.of(List.of(a.path(), bPath))).build()) {
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(NamespaceSource.of(List.of(a.path(), bPath)))
+                    .build()) {
                 g.reconcileOnce();
                 b.close();
-                assertThat(g.reconcileOnce()).extracting(GuardEvent::type, GuardEvent::reason)
-                        .containsExactly(org.assertj.core.groups.Tuple.tuple(Type.DROPPED, "namespace is gone (no process or name refers to it)"));
+                assertThat(g.reconcileOnce())
+                        .extracting(GuardEvent::type, GuardEvent::reason)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                                Type.DROPPED, "namespace is gone (no process or name refers to it)"));
                 assertThat(g.metrics().lookErrors()).isEmpty();
             }
             assertThat(stateFiles()).hasSize(1);

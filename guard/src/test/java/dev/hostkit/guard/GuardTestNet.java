@@ -19,8 +19,7 @@ import java.util.TreeMap;
  * as {@code ip -j} reports it, reduced to what the guardian promises to restore.
  */
 final class GuardTestNet {
-    private GuardTestNet() {
-    }
+    private GuardTestNet() {}
 
     /** A host-side parent: a veth pair whose first end carries the macvlans. */
     record Parent(String name, String peer) implements AutoCloseable {
@@ -67,9 +66,29 @@ final class GuardTestNet {
      */
     static void giveMacvlan(Path ns, String parent, int host, int mtu) {
         String tmp = TestNames.next("mv");
-        Sh.run("ip", "link", "add", tmp, "link", parent, "mtu", Integer.toString(mtu), "type", "macvlan", "mode", "bridge");
+        Sh.run(
+                "ip",
+                "link",
+                "add",
+                tmp,
+                "link",
+                parent,
+                "mtu",
+                Integer.toString(mtu),
+                "type",
+                "macvlan",
+                "mode",
+                "bridge");
         try {
-            Sh.run("ip", "link", "set", tmp, "netns", ns.toString().startsWith("/proc/") ? ns.getName(1).toString() : ns.getFileName().toString());
+            Sh.run(
+                    "ip",
+                    "link",
+                    "set",
+                    tmp,
+                    "netns",
+                    ns.toString().startsWith("/proc/")
+                            ? ns.getName(1).toString()
+                            : ns.getFileName().toString());
         } catch (RuntimeException e) {
             Sh.exec("ip", "link", "del", tmp);
             throw e;
@@ -90,7 +109,15 @@ final class GuardTestNet {
         String tmp = TestNames.next("mv");
         Sh.run("ip", "link", "add", tmp, "link", parent, "mtu", "1300", "type", "macvlan", "mode", "private");
         try {
-            Sh.run("ip", "link", "set", tmp, "netns", ns.toString().startsWith("/proc/") ? ns.getName(1).toString() : ns.getFileName().toString());
+            Sh.run(
+                    "ip",
+                    "link",
+                    "set",
+                    tmp,
+                    "netns",
+                    ns.toString().startsWith("/proc/")
+                            ? ns.getName(1).toString()
+                            : ns.getFileName().toString());
         } catch (RuntimeException e) {
             Sh.exec("ip", "link", "del", tmp);
             throw e;
@@ -131,7 +158,9 @@ final class GuardTestNet {
         for (Object o : (List<?>) a.get("addr_info")) {
             Map<String, Object> m = new TreeMap<>();
             ((Map<?, ?>) o).forEach((k, v) -> m.put((String) k, v));
-            m.keySet().removeAll(List.of("valid_life_time", "preferred_life_time", "nodad", "tentative", "dadfailed", "optimistic"));
+            m.keySet()
+                    .removeAll(List.of(
+                            "valid_life_time", "preferred_life_time", "nodad", "tentative", "dadfailed", "optimistic"));
             addrs.add(write(m));
         }
         addrs.sort(null);

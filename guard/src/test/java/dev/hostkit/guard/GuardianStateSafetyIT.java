@@ -39,17 +39,37 @@ class GuardianStateSafetyIT {
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
             // What an attacker (or a confused tool) would write: the host's identity, a stale parent index, an address.
             NamespaceRef ref = new NamespaceRef(host.device(), host.inode(), 0, 1, Path.of("/proc/self/ns/net"));
-            InterfaceSnapshot s = new InterfaceSnapshot(ref, 40, name, MacAddress.parse("02:77:00:00:00:99"), 1500, MacvlanMode.BRIDGE, true,
-                    new HostParent.Existing(parent.name()), 1_000_000, List.of(Address.of(40, "10.77.0.99/24")), List.of(), 1L);
+            InterfaceSnapshot s = new InterfaceSnapshot(
+                    ref,
+                    40,
+                    name,
+                    MacAddress.parse("02:77:00:00:00:99"),
+                    1500,
+                    MacvlanMode.BRIDGE,
+                    true,
+                    new HostParent.Existing(parent.name()),
+                    1_000_000,
+                    List.of(Address.of(40, "10.77.0.99/24")),
+                    List.of(),
+                    1L);
             Path file = state.resolve("netns-" + host.device() + "-" + host.inode() + ".json");
             Files.writeString(file, SnapshotCodec.encode(new NamespaceState(ref, List.of(s))));
             Path log = Files.createTempFile("hkmonitor", ".log");
-            Process monitor = new ProcessBuilder("ip", "-o", "monitor", "link", "address", "route").redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
-            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
-                    .namespaces(NamespaceSource.of(List.of(Path.of("/proc/self/ns/net")))).resync(Duration.ofMillis(100))
-                    .listener(events::add).build()) {
-                assertThat(g.stateProblems()).singleElement().asString().contains(file.toString(), "the guardian's own network namespace");
+            Process monitor = new ProcessBuilder("ip", "-o", "monitor", "link", "address", "route")
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(NamespaceSource.of(List.of(Path.of("/proc/self/ns/net"))))
+                    .resync(Duration.ofMillis(100))
+                    .listener(events::add)
+                    .build()) {
+                assertThat(g.stateProblems())
+                        .singleElement()
+                        .asString()
+                        .contains(file.toString(), "the guardian's own network namespace");
                 assertThat(g.snapshots()).isEmpty();
                 g.start();
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
@@ -58,7 +78,9 @@ class GuardianStateSafetyIT {
                     Thread.sleep(50);
                     parent.load();
                     Thread.sleep(50);
-                    assertThat(Sh.exec("ip", "link", "show", name).ok()).as("%s in the host namespace", name).isFalse();
+                    assertThat(Sh.exec("ip", "link", "show", name).ok())
+                            .as("%s in the host namespace", name)
+                            .isFalse();
                 }
                 g.reconcileOnce();
                 assertThat(g.stateProblems()).hasSize(1);
@@ -80,22 +102,45 @@ class GuardianStateSafetyIT {
 
     @Test
     void aMulticastMacAndATwiceUsedNameInARealNamespaceAreRefusedOnceAndNeverRepaired(TestNetns a) throws Exception {
-        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create(); NetNamespace open = NetNamespace.open(a.path())) {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create();
+                NetNamespace open = NetNamespace.open(a.path())) {
             NamespaceRef ref = new NamespaceRef(open.id().device(), open.id().inode(), 0, 0, a.path());
-            InterfaceSnapshot multicast = new InterfaceSnapshot(ref, 5, "eth5", MacAddress.parse("02:00:00:00:00:05"), 1500,
-                    MacvlanMode.BRIDGE, true, new HostParent.Existing(parent.name()), 1_000_000, List.of(), List.of(), 1L);
+            InterfaceSnapshot multicast = new InterfaceSnapshot(
+                    ref,
+                    5,
+                    "eth5",
+                    MacAddress.parse("02:00:00:00:00:05"),
+                    1500,
+                    MacvlanMode.BRIDGE,
+                    true,
+                    new HostParent.Existing(parent.name()),
+                    1_000_000,
+                    List.of(),
+                    List.of(),
+                    1L);
             InterfaceSnapshot twice = Snapshots.named(multicast, "eth6");
-            String text = SnapshotCodec.encode(new NamespaceState(ref, List.of(multicast, twice, Snapshots.named(multicast, "eth7"))))
-                    .replace("\"name\":\"eth5\",\"ifindex\":5,\"mac\":\"02:00:00:00:00:05\"", "\"name\":\"eth5\",\"ifindex\":5,\"mac\":\"01:00:5e:00:00:05\"")
+            String text = SnapshotCodec.encode(
+                            new NamespaceState(ref, List.of(multicast, twice, Snapshots.named(multicast, "eth7"))))
+                    .replace(
+                            "\"name\":\"eth5\",\"ifindex\":5,\"mac\":\"02:00:00:00:00:05\"",
+                            "\"name\":\"eth5\",\"ifindex\":5,\"mac\":\"01:00:5e:00:00:05\"")
                     .replace("\"eth7\"", "\"eth6\"");
             Path file = state.resolve("netns-" + ref.device() + "-" + ref.inode() + ".json");
             Files.writeString(file, text);
-            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
-                    .namespaces(NamespaceSource.of(List.of(a.path()))).listener(events::add).build()) {
-                assertThat(g.stateProblems()).containsExactly(
-                        file + ": field \"interfaces[0].mac\": 01:00:5e:00:00:05 is a multicast address; a macvlan needs a unicast MAC",
-                        file + ": field \"interfaces[1].name\": 'eth6' is used by 2 interfaces in one namespace (entries [1, 2]); none of them is acted on",
-                        file + ": field \"interfaces[2].name\": 'eth6' is used by 2 interfaces in one namespace (entries [1, 2]); none of them is acted on");
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(NamespaceSource.of(List.of(a.path())))
+                    .listener(events::add)
+                    .build()) {
+                assertThat(g.stateProblems())
+                        .containsExactly(
+                                file
+                                        + ": field \"interfaces[0].mac\": 01:00:5e:00:00:05 is a multicast address; a macvlan needs a unicast MAC",
+                                file
+                                        + ": field \"interfaces[1].name\": 'eth6' is used by 2 interfaces in one namespace (entries [1, 2]); none of them is acted on",
+                                file
+                                        + ": field \"interfaces[2].name\": 'eth6' is used by 2 interfaces in one namespace (entries [1, 2]); none of them is acted on");
                 for (int i = 0; i < 5; i++) {
                     g.reconcileOnce();
                 }

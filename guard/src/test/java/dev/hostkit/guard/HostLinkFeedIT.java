@@ -33,15 +33,21 @@ class HostLinkFeedIT {
     }
 
     @Test
-    void aHostSubscriptionClosedUnderneathIsRenewedAndAReturningParentIsStillRepairedAtOnce(TestNetns a) throws Exception {
+    void aHostSubscriptionClosedUnderneathIsRenewedAndAReturningParentIsStillRepairedAtOnce(TestNetns a)
+            throws Exception {
         List<GuardEvent> events = new CopyOnWriteArrayList<>();
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
             GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
             GuardTestNet.awaitDad(a.path());
             String before = GuardTestNet.state(a.path(), "eth1");
             // No periodic pass during the test: only host link events can bring the repair.
-            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
-                    .namespaces(NamespaceSource.of(List.of(a.path()))).resync(Duration.ofMinutes(10)).listener(events::add).build()) {
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(NamespaceSource.of(List.of(a.path())))
+                    .resync(Duration.ofMinutes(10))
+                    .listener(events::add)
+                    .build()) {
                 g.start();
                 await("a snapshot", () -> events.stream().anyMatch(e -> e.type() == Type.SNAPSHOT));
                 EventSubscription first = g.hostLinkFeed().subscription();

@@ -38,9 +38,19 @@ class HostNamespaceRefusalIT {
     Path state;
 
     private static InterfaceSnapshot hostSnapshot(NamespaceRef ref, String name, String parent) {
-        return new InterfaceSnapshot(ref, 4242, name, MacAddress.parse("02:77:00:00:00:99"), 1500, MacvlanMode.BRIDGE, true,
-                new HostParent.Existing(parent), 1, List.of(Address.of(4242, "10.77.0.99/24")),
-                List.of(Route.to("192.168.177.0/24").via("10.77.0.1").dev(4242)), 0);
+        return new InterfaceSnapshot(
+                ref,
+                4242,
+                name,
+                MacAddress.parse("02:77:00:00:00:99"),
+                1500,
+                MacvlanMode.BRIDGE,
+                true,
+                new HostParent.Existing(parent),
+                1,
+                List.of(Address.of(4242, "10.77.0.99/24")),
+                List.of(Route.to("192.168.177.0/24").via("10.77.0.1").dev(4242)),
+                0);
     }
 
     private static NamespaceRef hostRef(long cookie) {
@@ -52,7 +62,9 @@ class HostNamespaceRefusalIT {
     void refusesTheHostNamespaceOnceWhileItsParentBouncesAndNothingAppearsThere() throws Exception {
         String name = TestNames.next("rel");
         List<GuardEvent> events = new CopyOnWriteArrayList<>();
-        Process monitor = new ProcessBuilder("ip", "-o", "monitor", "link", "address", "route").redirectErrorStream(true).start();
+        Process monitor = new ProcessBuilder("ip", "-o", "monitor", "link", "address", "route")
+                .redirectErrorStream(true)
+                .start();
         StringBuilder seen = new StringBuilder();
         Thread reader = new Thread(() -> {
             try (InputStream in = monitor.getInputStream()) {
@@ -72,8 +84,13 @@ class HostNamespaceRefusalIT {
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
             parentName = parent.name();
             Thread.sleep(200); // the monitor is listening
-            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
-                    .namespaces(NamespaceSource.of(List.of())).resync(Duration.ofMillis(100)).listener(events::add).build()) {
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(NamespaceSource.of(List.of()))
+                    .resync(Duration.ofMillis(100))
+                    .listener(events::add)
+                    .build()) {
                 g.adopt(new NamespaceState(hostRef(0), List.of(hostSnapshot(hostRef(0), name, parent.name()))));
                 g.start();
                 Thread bouncer = new Thread(() -> {
@@ -101,9 +118,17 @@ class HostNamespaceRefusalIT {
         synchronized (seen) {
             log = seen.toString();
         }
-        assertThat(log).as("the monitor saw the parent bounce").contains("Deleted").contains(parentName);
-        assertThat(log.lines().filter(l -> l.contains(name) || l.contains("10.77.0.99") || l.contains("192.168.177.")
-                || l.contains("02:77:00:00:00:99") || l.contains(" hkt"))).isEmpty();
+        assertThat(log)
+                .as("the monitor saw the parent bounce")
+                .contains("Deleted")
+                .contains(parentName);
+        assertThat(log.lines()
+                        .filter(l -> l.contains(name)
+                                || l.contains("10.77.0.99")
+                                || l.contains("192.168.177.")
+                                || l.contains("02:77:00:00:00:99")
+                                || l.contains(" hkt")))
+                .isEmpty();
         assertThat(events).filteredOn(e -> e.type() != Type.REFUSED).isEmpty();
         assertThat(events).singleElement().satisfies(e -> {
             assertThat(e.iface()).isEqualTo(name);
@@ -113,17 +138,23 @@ class HostNamespaceRefusalIT {
 
     @Test
     void theRepairerRefusesTheHostNamespaceByIdentityWhateverThePath() throws Exception {
-        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create(); GuardNet.Host host = GuardNet.host()) {
-            GuardContext ctx = new GuardContext(Set.of(), host, "abcdef", new GuardCounters(), null, null, null, () -> { });
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create();
+                GuardNet.Host host = GuardNet.host()) {
+            GuardContext ctx =
+                    new GuardContext(Set.of(), host, "abcdef", new GuardCounters(), null, null, null, () -> {});
             Repairer repairer = new Repairer(ctx);
             String name = TestNames.next("rel");
             int parentIndex = host.links().indexOf(parent.name());
             // Not by path: /proc/PID/ns/net and /proc/thread-self/ns/net lead there too.
-            for (Path path : List.of(Path.of("/proc/self/ns/net"), Path.of("/proc/" + ProcessHandle.current().pid() + "/ns/net"),
+            for (Path path : List.of(
+                    Path.of("/proc/self/ns/net"),
+                    Path.of("/proc/" + ProcessHandle.current().pid() + "/ns/net"),
                     Path.of("/proc/thread-self/ns/net"))) {
                 try (GuardNet.Ns ns = GuardNet.open(path, host.namespace())) {
-                    assertThatThrownBy(() -> repairer.recreate(ns, hostSnapshot(hostRef(0), name, parent.name()), parentIndex))
-                            .isInstanceOf(Repairer.HostNamespaceException.class).hasMessageContaining(name);
+                    assertThatThrownBy(() ->
+                                    repairer.recreate(ns, hostSnapshot(hostRef(0), name, parent.name()), parentIndex))
+                            .isInstanceOf(Repairer.HostNamespaceException.class)
+                            .hasMessageContaining(name);
                 }
             }
             assertThat(Sh.exec("ip", "link", "show", name).ok()).isFalse();

@@ -6,9 +6,9 @@ import dev.hostkit.testkit.Sh;
 import dev.hostkit.testkit.TestNames;
 import dev.hostkit.testkit.TestNetns;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -29,12 +29,16 @@ class IpvlanGuardianIT {
 
     private static void giveIpvlan(Path ns, String parent, String mode, String flag) {
         String tmp = TestNames.next("iv");
-        Sh.Result made = Sh.exec("ip", "link", "add", tmp, "link", parent, "mtu", "1400", "type", "ipvlan", "mode", mode, flag);
+        Sh.Result made =
+                Sh.exec("ip", "link", "add", tmp, "link", parent, "mtu", "1400", "type", "ipvlan", "mode", mode, flag);
         if (!made.ok()) {
             String why = made.stderr().strip();
             // Only the kernel's refusal of the kind is a reason to skip; anything else fails.
-            assertThat(why).as("ip link add type ipvlan failed").containsAnyOf("Unknown device type", "Operation not supported");
-            Assumptions.abort("skipped: this kernel has no ipvlan (" + why + "); the snapshot and restore logic is unit-tested");
+            assertThat(why)
+                    .as("ip link add type ipvlan failed")
+                    .containsAnyOf("Unknown device type", "Operation not supported");
+            Assumptions.abort(
+                    "skipped: this kernel has no ipvlan (" + why + "); the snapshot and restore logic is unit-tested");
         }
         try {
             Sh.run("ip", "link", "set", tmp, "netns", ns.getFileName().toString());
@@ -53,22 +57,29 @@ class IpvlanGuardianIT {
     /** {@code ip -j -d} of eth1 and its addresses and routes, without the MAC (the parent's, new after a reload). */
     private static String stateWithoutMac(Path ns) {
         return GuardTestNet.state(ns, "eth1").replaceFirst("\"address\":\"[0-9a-f:]+\",", "")
-                + GuardTestNet.in(ns, "ip", "-d", "-o", "link", "show", "eth1").replaceAll("^\\d+: ", "")
-                        .replaceAll("link/ether \\S+ brd \\S+", "").replaceAll("(index|numtxqueues|numrxqueues|gso|tso|gro|parentbus|parentdev)\\S* \\S+", "");
+                + GuardTestNet.in(ns, "ip", "-d", "-o", "link", "show", "eth1")
+                        .replaceAll("^\\d+: ", "")
+                        .replaceAll("link/ether \\S+ brd \\S+", "")
+                        .replaceAll("(index|numtxqueues|numrxqueues|gso|tso|gro|parentbus|parentdev)\\S* \\S+", "");
     }
 
     @ParameterizedTest(name = "ipvlan {0} {1}")
     @CsvSource({"l2, bridge", "l3, private", "l3s, vepa"})
-    void restoresAnIpvlanLostWithItsParentFromTheStateFileOfARestartedGuardian(String mode, String flag, TestNetns a) throws Exception {
+    void restoresAnIpvlanLostWithItsParentFromTheStateFileOfARestartedGuardian(String mode, String flag, TestNetns a)
+            throws Exception {
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
             giveIpvlan(a.path(), parent.name(), mode, flag);
             GuardTestNet.awaitDad(a.path());
             String before = stateWithoutMac(a.path());
-            MacvlanGuardian.Builder b = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
+            MacvlanGuardian.Builder b = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
                     .namespaces(NamespaceSource.of(List.of(a.path())));
             try (MacvlanGuardian g = b.build()) {
                 assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.SNAPSHOT);
-                assertThat(g.snapshots()).singleElement().satisfies(s -> assertThat(s.kindText()).isEqualTo("ipvlan " + mode + " " + flag));
+                assertThat(g.snapshots())
+                        .singleElement()
+                        .satisfies(s -> assertThat(s.kindText()).isEqualTo("ipvlan " + mode + " " + flag));
             }
             parent.unload(); // the guardian is down while the parent goes and comes back
             try (MacvlanGuardian g = b.build()) {

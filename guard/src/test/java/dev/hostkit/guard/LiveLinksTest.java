@@ -28,12 +28,26 @@ class LiveLinksTest {
     private static final MacAddress PARENT_MAC = MacAddress.parse("02:00:00:00:00:05");
 
     private static Link link(int index, String name, int parent, MacAddress mac, LinkKind kind) {
-        return new Link(index, name, IFF_UP, OperState.UP, 1400, mac, parent, parent == 0 ? -1 : 0, 0, kind, RawAttributes.EMPTY);
+        return new Link(
+                index,
+                name,
+                IFF_UP,
+                OperState.UP,
+                1400,
+                mac,
+                parent,
+                parent == 0 ? -1 : 0,
+                0,
+                kind,
+                RawAttributes.EMPTY);
     }
 
     static Stream<Arguments> kinds() {
         return Stream.of(
-                arguments(new LinkKind.Macvlan(MacvlanMode.BRIDGE), MacAddress.parse("02:42:ac:11:00:02"), "macvlan bridge"),
+                arguments(
+                        new LinkKind.Macvlan(MacvlanMode.BRIDGE),
+                        MacAddress.parse("02:42:ac:11:00:02"),
+                        "macvlan bridge"),
                 arguments(new LinkKind.Ipvlan(IpvlanMode.L2, IpvlanFlag.BRIDGE), PARENT_MAC, "ipvlan l2 bridge"),
                 arguments(new LinkKind.Ipvlan(IpvlanMode.L3, IpvlanFlag.PRIVATE), PARENT_MAC, "ipvlan l3 private"),
                 arguments(new LinkKind.Ipvlan(IpvlanMode.L3S, IpvlanFlag.VEPA), PARENT_MAC, "ipvlan l3s vepa"));
@@ -41,14 +55,19 @@ class LiveLinksTest {
 
     @ParameterizedTest(name = "{2}")
     @MethodSource("kinds")
-    void snapshotsKindModeFlagAddressesAndRoutesOfAGuardedChild(LinkKind kind, MacAddress mac, String text) throws Exception {
-        GuardNet.HostLinks host = new GuardNet.HostLinks(List.of(link(5, "hkpar0", 0, PARENT_MAC, new LinkKind.Generic("veth"))));
+    void snapshotsKindModeFlagAddressesAndRoutesOfAGuardedChild(LinkKind kind, MacAddress mac, String text)
+            throws Exception {
+        GuardNet.HostLinks host =
+                new GuardNet.HostLinks(List.of(link(5, "hkpar0", 0, PARENT_MAC, new LinkKind.Generic("veth"))));
         Link eth1 = link(7, "eth1", 5, mac, kind);
         Link lo = link(1, "lo", 0, null, LinkKind.Generic.NONE);
-        List<Address> addrs = List.of(Address.of(7, "10.9.0.2/24").withFlags(AddressFlag.PERMANENT),
-                Address.of(7, "fd00:9::2/64").withFlags(AddressFlag.PERMANENT), Address.of(7, "fd00:9::99/64"), // learnt: left out
+        List<Address> addrs = List.of(
+                Address.of(7, "10.9.0.2/24").withFlags(AddressFlag.PERMANENT),
+                Address.of(7, "fd00:9::2/64").withFlags(AddressFlag.PERMANENT),
+                Address.of(7, "fd00:9::99/64"), // learnt: left out
                 Address.of(1, "127.0.0.1/8"));
-        List<Route> routes = List.of(Route.defaultRoute(AddressFamily.INET).via("10.9.0.1").dev(7),
+        List<Route> routes = List.of(
+                Route.defaultRoute(AddressFamily.INET).via("10.9.0.1").dev(7),
                 Route.to("10.9.0.0/24").dev(7).withProtocol(Route.PROTOCOL_KERNEL), // made by the kernel: left out
                 Route.to("10.8.0.0/16").via("10.9.0.1").dev(1));
         GuardNet.NsView view = new GuardNet.NsView(List.of(lo, eth1), addrs, routes, List.of(lo, eth1));

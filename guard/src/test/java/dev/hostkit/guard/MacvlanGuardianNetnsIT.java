@@ -25,9 +25,14 @@ class MacvlanGuardianNetnsIT {
     private final List<GuardEvent> events = new CopyOnWriteArrayList<>();
 
     private MacvlanGuardian guardian(GuardTestNet.Parent parent, TestNetns... namespaces) throws Exception {
-        return MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
-                .namespaces(NamespaceSource.of(java.util.Arrays.stream(namespaces).map(TestNetns::path).toList()))
-                .resync(Duration.ofMillis(300)).listener(events::add).build();
+        return MacvlanGuardian.builder()
+                .stateDir(state)
+                .parents(Set.of(parent.name()))
+                .namespaces(NamespaceSource.of(
+                        java.util.Arrays.stream(namespaces).map(TestNetns::path).toList()))
+                .resync(Duration.ofMillis(300))
+                .listener(events::add)
+                .build();
     }
 
     private void await(String what, Predicate<List<GuardEvent>> until) throws InterruptedException {
@@ -63,12 +68,17 @@ class MacvlanGuardianNetnsIT {
 
                 assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(beforeA);
                 assertThat(GuardTestNet.state(b.path(), "eth1")).isEqualTo(beforeB);
-                assertThat(a.exec("busybox", "ping", "-c", "1", "-W", "2", "10.77.0.3")).contains("1 packets received");
-                assertThat(a.exec("busybox", "ping", "-6", "-c", "1", "-W", "2", "fd00:77::3")).contains("1 packets received");
-                assertThat(events).filteredOn(e -> e.type() == Type.REPAIR_FAILED).isEmpty();
+                assertThat(a.exec("busybox", "ping", "-c", "1", "-W", "2", "10.77.0.3"))
+                        .contains("1 packets received");
+                assertThat(a.exec("busybox", "ping", "-6", "-c", "1", "-W", "2", "fd00:77::3"))
+                        .contains("1 packets received");
+                assertThat(events)
+                        .filteredOn(e -> e.type() == Type.REPAIR_FAILED)
+                        .isEmpty();
                 assertThat(g.metrics().repairsOk()).isEqualTo(2);
             }
-            assertThat(a.exec("ip", "-o", "link").lines().filter(l -> l.contains("hkt"))).isEmpty();
+            assertThat(a.exec("ip", "-o", "link").lines().filter(l -> l.contains("hkt")))
+                    .isEmpty();
         }
     }
 
@@ -108,7 +118,8 @@ class MacvlanGuardianNetnsIT {
                 assertThat(g.snapshots()).hasSize(1);
             }
             try (var files = Files.list(state)) {
-                assertThat(files.filter(f -> f.getFileName().toString().endsWith(".json"))).hasSize(1);
+                assertThat(files.filter(f -> f.getFileName().toString().endsWith(".json")))
+                        .hasSize(1);
             }
         }
     }
@@ -144,9 +155,22 @@ class MacvlanGuardianNetnsIT {
             parent.unload();
             parent.load();
             // What a guardian killed after the create and rename leaves: the link, down, with no addresses or routes;
-            // and a temporary-named link (with this guardian's tag) from one killed before its rename. Beside it, another
+            // and a temporary-named link (with this guardian's tag) from one killed before its rename. Beside it,
+            // another
             // guardian's temporary (another tag): its repair may be in flight, so it stays.
-            Sh.run("ip", "link", "add", "hkttmp1", "link", parent.name(), "address", mac, "type", "macvlan", "mode", "bridge");
+            Sh.run(
+                    "ip",
+                    "link",
+                    "add",
+                    "hkttmp1",
+                    "link",
+                    parent.name(),
+                    "address",
+                    mac,
+                    "type",
+                    "macvlan",
+                    "mode",
+                    "bridge");
             Sh.run("ip", "link", "set", "hkttmp1", "netns", a.name());
             a.exec("ip", "link", "set", "hkttmp1", "name", "eth1");
             String mine = GuardNet.temporaryName(GuardNet.tagFor(state));
@@ -166,7 +190,10 @@ class MacvlanGuardianNetnsIT {
                 try (MacvlanGuardian g = guardian(parent, a)) {
                     assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.REPAIRED);
                 }
-                assertThat(a.exec("ip", "-o", "link").lines().filter(l -> l.contains("hkt")).map(l -> l.split("[:@]")[1].strip()))
+                assertThat(a.exec("ip", "-o", "link")
+                                .lines()
+                                .filter(l -> l.contains("hkt"))
+                                .map(l -> l.split("[:@]")[1].strip()))
                         .containsExactlyInAnyOrder(theirs, outOfScope);
             }
             assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(before);
@@ -178,16 +205,25 @@ class MacvlanGuardianNetnsIT {
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
             GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
             // A resync period longer than the test: only namespace events can bring the change to the snapshot.
-            try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(parent.name()))
-                    .namespaces(NamespaceSource.of(List.of(a.path()))).resync(Duration.ofMinutes(10)).listener(events::add).build()) {
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(NamespaceSource.of(List.of(a.path())))
+                    .resync(Duration.ofMinutes(10))
+                    .listener(events::add)
+                    .build()) {
                 g.start();
                 await("the first snapshot", e -> count(e, Type.SNAPSHOT) >= 1);
                 a.exec("ip", "addr", "add", "10.88.0.5/16", "dev", "eth1");
                 a.exec("ip", "route", "add", "10.200.0.0/16", "via", "10.88.0.1", "table", "7");
                 a.exec("ip", "link", "set", "eth1", "mtu", "1450");
-                await("a snapshot with the new address, route and MTU", e -> g.snapshots().stream().anyMatch(s -> s.mtu() == 1450
-                        && s.addresses().stream().anyMatch(x -> x.cidr().equals("10.88.0.5/16"))
-                        && s.routes().stream().anyMatch(r -> r.table() == 7)));
+                await(
+                        "a snapshot with the new address, route and MTU",
+                        e -> g.snapshots().stream()
+                                .anyMatch(s -> s.mtu() == 1450
+                                        && s.addresses().stream()
+                                                .anyMatch(x -> x.cidr().equals("10.88.0.5/16"))
+                                        && s.routes().stream().anyMatch(r -> r.table() == 7)));
                 GuardTestNet.awaitDad(a.path());
                 String before = GuardTestNet.state(a.path(), "eth1");
 
@@ -226,9 +262,12 @@ class MacvlanGuardianNetnsIT {
                     await("24 repairs", e -> count(e, Type.REPAIRED) >= repairedBefore + 24);
                 }
                 for (int i = 0; i < paths.length; i++) {
-                    assertThat(GuardTestNet.state(paths[i], "eth1") + GuardTestNet.state(paths[i], "eth2")).isEqualTo(before.get(i));
+                    assertThat(GuardTestNet.state(paths[i], "eth1") + GuardTestNet.state(paths[i], "eth2"))
+                            .isEqualTo(before.get(i));
                 }
-                assertThat(events).filteredOn(e -> e.type() == Type.REPAIR_FAILED || e.type() == Type.CONFLICT).isEmpty();
+                assertThat(events)
+                        .filteredOn(e -> e.type() == Type.REPAIR_FAILED || e.type() == Type.CONFLICT)
+                        .isEmpty();
                 assertThat(g.metrics().interfacesGuarded()).isEqualTo(24);
                 // Flat while running: once the debounced re-snapshots are done, every repair's fds are closed again.
                 await("fds back to " + fds, e -> dev.hostkit.core.ProcFs.openFdCount() <= fds);
@@ -248,13 +287,17 @@ class MacvlanGuardianNetnsIT {
                 await("two snapshots", e -> count(e, Type.SNAPSHOT) >= 2);
                 a.exec("ip", "link", "del", "eth1"); // what a CNI DEL does before the pod's namespace goes
                 await("the deletion noticed", e -> count(e, Type.DROPPED) >= 1);
-                assertThat(events).filteredOn(e -> e.type() == Type.DROPPED).singleElement()
+                assertThat(events)
+                        .filteredOn(e -> e.type() == Type.DROPPED)
+                        .singleElement()
                         .satisfies(e -> assertThat(e.reason()).contains("on purpose"));
                 parent.unload();
                 parent.load();
                 await("b repaired", e -> count(e, Type.REPAIRED) >= 1);
                 Thread.sleep(500); // a resync period: still nothing for a
-                assertThat(Sh.exec("ip", "netns", "exec", a.name(), "ip", "link", "show", "eth1").ok()).isFalse();
+                assertThat(Sh.exec("ip", "netns", "exec", a.name(), "ip", "link", "show", "eth1")
+                                .ok())
+                        .isFalse();
                 assertThat(g.snapshots()).extracting(InterfaceSnapshot::name).containsExactly("eth1");
                 assertThat(count(events, Type.REPAIRED)).isEqualTo(1);
             }
@@ -276,10 +319,17 @@ class MacvlanGuardianNetnsIT {
                 a.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
                 parent.unload();
                 parent.load();
-                await("b repaired and a failed", e -> count(e, Type.REPAIRED) >= 1 && count(e, Type.REPAIR_FAILED) >= 1);
-                assertThat(events).filteredOn(e -> e.type() == Type.REPAIRED).singleElement()
-                        .satisfies(e -> assertThat(e.netnsInode()).isEqualTo(NamespaceSource.statId(b.path()).inode()));
-                assertThat(events).filteredOn(e -> e.type() == Type.REPAIR_FAILED).first()
+                await(
+                        "b repaired and a failed",
+                        e -> count(e, Type.REPAIRED) >= 1 && count(e, Type.REPAIR_FAILED) >= 1);
+                assertThat(events)
+                        .filteredOn(e -> e.type() == Type.REPAIRED)
+                        .singleElement()
+                        .satisfies(e -> assertThat(e.netnsInode())
+                                .isEqualTo(NamespaceSource.statId(b.path()).inode()));
+                assertThat(events)
+                        .filteredOn(e -> e.type() == Type.REPAIR_FAILED)
+                        .first()
                         .satisfies(e -> assertThat(e.reason()).contains("fd00:77::2"));
                 assertThat(GuardTestNet.state(b.path(), "eth1")).isEqualTo(beforeB);
                 // Rolled back: no half-made eth1, no temporary link stays (a retry every pass may be in flight at any

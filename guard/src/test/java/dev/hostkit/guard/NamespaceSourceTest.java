@@ -28,11 +28,16 @@ class NamespaceSourceTest {
         Files.createDirectories(root.resolve("proc/99")); // exited while we looked: no ns/net
         Files.createDirectories(root.resolve("proc/self"));
 
-        List<NamespaceSource.Candidate> found = NamespaceSource.processes(ProcFs.at(root)).discover();
+        List<NamespaceSource.Candidate> found =
+                NamespaceSource.processes(ProcFs.at(root)).discover();
 
         assertThat(found).extracting(NamespaceSource.Candidate::pid).containsExactlyInAnyOrder(12, 40);
         assertThat(found).extracting(NamespaceSource.Candidate::id).doesNotHaveDuplicates();
-        assertThat(found).filteredOn(c -> c.pid() == 40).first().extracting(NamespaceSource.Candidate::path).isEqualTo(b);
+        assertThat(found)
+                .filteredOn(c -> c.pid() == 40)
+                .first()
+                .extracting(NamespaceSource.Candidate::path)
+                .isEqualTo(b);
     }
 
     @Test
@@ -42,13 +47,16 @@ class NamespaceSourceTest {
         Files.createLink(named.resolve("web"), a);
         Files.writeString(named.resolve("db"), "db");
 
-        List<NamespaceSource.Candidate> found = NamespaceSource.union(NamespaceSource.named(named),
-                NamespaceSource.processes(ProcFs.at(root))).discover();
+        List<NamespaceSource.Candidate> found = NamespaceSource.union(
+                        NamespaceSource.named(named), NamespaceSource.processes(ProcFs.at(root)))
+                .discover();
 
         assertThat(found).hasSize(2);
         assertThat(found).extracting(c -> c.path().getFileName().toString()).containsExactlyInAnyOrder("web", "db");
-        assertThat(NamespaceSource.of(List.of(a, root.resolve("missing"))).discover()).singleElement()
-                .extracting(NamespaceSource.Candidate::pid).isEqualTo(300);
+        assertThat(NamespaceSource.of(List.of(a, root.resolve("missing"))).discover())
+                .singleElement()
+                .extracting(NamespaceSource.Candidate::pid)
+                .isEqualTo(300);
         assertThat(NamespaceSource.named(root.resolve("nope")).discover()).isEmpty();
     }
 }

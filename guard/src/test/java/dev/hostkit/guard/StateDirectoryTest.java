@@ -98,7 +98,8 @@ class StateDirectoryTest {
         Path dir = mkdir("planted", 0700);
         Path victim = Files.writeString(tmp.resolve("victim"), "keep");
         Files.createSymbolicLink(dir.resolve(StateDirectory.LOCK_FILE), victim);
-        assertThat(catchThrowable(() -> new SnapshotStore(dir))).hasMessageContaining("lock file " + dir.resolve(StateDirectory.LOCK_FILE));
+        assertThat(catchThrowable(() -> new SnapshotStore(dir)))
+                .hasMessageContaining("lock file " + dir.resolve(StateDirectory.LOCK_FILE));
         assertThat(Files.readString(victim)).isEqualTo("keep");
     }
 
@@ -107,8 +108,10 @@ class StateDirectoryTest {
         Path dir = tmp.resolve("state");
         Path lock = dir.resolve(StateDirectory.LOCK_FILE);
         try (SnapshotStore first = new SnapshotStore(dir)) {
-            refused(dir, "state directory " + dir + " is in use by another guardian (pid " + ProcessHandle.current().pid()
-                    + "): it holds the lock " + lock);
+            refused(
+                    dir,
+                    "state directory " + dir + " is in use by another guardian (pid "
+                            + ProcessHandle.current().pid() + "): it holds the lock " + lock);
             // The doctor's read beside a live guardian takes no lock and is not refused.
             assertThat(MacvlanGuardian.readState(dir).problems()).isEmpty();
         }
@@ -121,11 +124,16 @@ class StateDirectoryTest {
     void aGuardianInAnotherProcessHoldsTheLockAgainstThisOne() throws Exception {
         Path dir = tmp.resolve("state");
         Process holder = new ProcessBuilder(TestJvm.command(List.of(), LockHolder.class, dir.toString()))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
             assertThat(out.readLine()).isEqualTo("locked");
-            refused(dir, "is in use by another guardian (pid " + holder.pid() + "): it holds the lock " + dir.resolve(StateDirectory.LOCK_FILE));
+            refused(
+                    dir,
+                    "is in use by another guardian (pid " + holder.pid() + "): it holds the lock "
+                            + dir.resolve(StateDirectory.LOCK_FILE));
         } finally {
             holder.getOutputStream().close();
             if (!holder.waitFor(20, TimeUnit.SECONDS)) {
@@ -145,7 +153,9 @@ class StateDirectoryTest {
     private Path mkdir(String name, int mode) throws Exception {
         Path dir = Files.createDirectory(tmp.resolve(name));
         // chmod(1), not setPosixFilePermissions: the sticky bit is part of what is tested.
-        Process p = new ProcessBuilder(List.of("chmod", Integer.toOctalString(mode), dir.toString())).inheritIO().start();
+        Process p = new ProcessBuilder(List.of("chmod", Integer.toOctalString(mode), dir.toString()))
+                .inheritIO()
+                .start();
         assertThat(p.waitFor()).isZero();
         return dir;
     }

@@ -32,15 +32,49 @@ class StateFileCompatibilityTest {
     Path tmp;
 
     static List<NamespaceState> written() {
-        InterfaceSnapshot v1 = new InterfaceSnapshot(VLANS, 9, "eth1", MacAddress.parse("02:42:ac:11:00:09"), 9000, MacvlanMode.PASSTHRU, true,
-                new HostParent.Vlan("hkvl0.3", "hkvl0", 3, VlanProtocol.IEEE_802_1Q), 12, List.of(Address.of(9, "10.3.0.9/24")), List.of(),
+        InterfaceSnapshot v1 = new InterfaceSnapshot(
+                VLANS,
+                9,
+                "eth1",
+                MacAddress.parse("02:42:ac:11:00:09"),
+                9000,
+                MacvlanMode.PASSTHRU,
+                true,
+                new HostParent.Vlan("hkvl0.3", "hkvl0", 3, VlanProtocol.IEEE_802_1Q),
+                12,
+                List.of(Address.of(9, "10.3.0.9/24")),
+                List.of(),
                 1_700_000_000_123L);
-        InterfaceSnapshot v2 = new InterfaceSnapshot(VLANS, 10, "eth2", MacAddress.parse("02:42:ac:11:00:0a"), 1500, MacvlanMode.VEPA, false,
-                new HostParent.Vlan("hkvl1.4094", "hkvl1", 4094, VlanProtocol.IEEE_802_1AD), 13, List.of(), List.of(), 1_700_000_000_456L);
+        InterfaceSnapshot v2 = new InterfaceSnapshot(
+                VLANS,
+                10,
+                "eth2",
+                MacAddress.parse("02:42:ac:11:00:0a"),
+                1500,
+                MacvlanMode.VEPA,
+                false,
+                new HostParent.Vlan("hkvl1.4094", "hkvl1", 4094, VlanProtocol.IEEE_802_1AD),
+                13,
+                List.of(),
+                List.of(),
+                1_700_000_000_456L);
         // Cookie unknown (kernel before 5.14), no pid (a named namespace), the smallest MTU, no addresses or routes.
-        InterfaceSnapshot oldest = new InterfaceSnapshot(OLDEST, 0, "net0", MacAddress.parse("0a:00:00:00:00:01"), 68, MacvlanMode.PRIVATE,
-                false, new HostParent.Existing("hkpar9"), 0, List.of(), List.of(), 0);
-        return List.of(new NamespaceState(EXISTING, List.of(Snapshots.eth1(EXISTING))), new NamespaceState(VLANS, List.of(v1, v2)),
+        InterfaceSnapshot oldest = new InterfaceSnapshot(
+                OLDEST,
+                0,
+                "net0",
+                MacAddress.parse("0a:00:00:00:00:01"),
+                68,
+                MacvlanMode.PRIVATE,
+                false,
+                new HostParent.Existing("hkpar9"),
+                0,
+                List.of(),
+                List.of(),
+                0);
+        return List.of(
+                new NamespaceState(EXISTING, List.of(Snapshots.eth1(EXISTING))),
+                new NamespaceState(VLANS, List.of(v1, v2)),
                 new NamespaceState(OLDEST, List.of(oldest)));
     }
 
@@ -57,9 +91,22 @@ class StateFileCompatibilityTest {
 
     @Test
     void aHandEditedFileInAnyKeyOrderWithUpperCaseAndShortFormsStillReads() throws Exception {
-        InterfaceSnapshot eth4 = new InterfaceSnapshot(HAND, 4, "eth4", MacAddress.parse("0a:bc:de:f0:12:34"), 1400, MacvlanMode.SOURCE, true,
-                new HostParent.Existing("hkpar4"), 3, List.of(Address.of(4, "fd00:4::2/64").withFlags(dev.hostkit.netlink.AddressFlag.PERMANENT)),
-                List.of(Route.to("fd00:5::/48").via("fd00:4::1").dev(4).withMetric(100).withProtocol(Route.PROTOCOL_STATIC)),
+        InterfaceSnapshot eth4 = new InterfaceSnapshot(
+                HAND,
+                4,
+                "eth4",
+                MacAddress.parse("0a:bc:de:f0:12:34"),
+                1400,
+                MacvlanMode.SOURCE,
+                true,
+                new HostParent.Existing("hkpar4"),
+                3,
+                List.of(Address.of(4, "fd00:4::2/64").withFlags(dev.hostkit.netlink.AddressFlag.PERMANENT)),
+                List.of(Route.to("fd00:5::/48")
+                        .via("fd00:4::1")
+                        .dev(4)
+                        .withMetric(100)
+                        .withProtocol(Route.PROTOCOL_STATIC)),
                 1_600_000_000_000L);
         Decoded d = SnapshotCodec.decode(resource(HAND));
         assertThat(d.refused()).isEmpty();
@@ -75,7 +122,9 @@ class StateFileCompatibilityTest {
         try (SnapshotStore store = new SnapshotStore(dir)) {
             SnapshotStore.Loaded loaded = store.load();
             assertThat(loaded.problems()).isEmpty();
-            assertThat(loaded.states()).extracting(s -> s.namespace().inode()).containsExactly(4026532901L, 4026532902L, 4026532903L, 4026532904L);
+            assertThat(loaded.states())
+                    .extracting(s -> s.namespace().inode())
+                    .containsExactly(4026532901L, 4026532902L, 4026532903L, 4026532904L);
         }
     }
 

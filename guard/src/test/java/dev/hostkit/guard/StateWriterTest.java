@@ -31,7 +31,8 @@ class StateWriterTest {
     @Test
     void aFailureThatIsNotIoIsCountedToo() throws Exception {
         GuardCounters counters = new GuardCounters();
-        try (SnapshotStore store = new SnapshotStore(dir.resolve("state")); StateWriter w = new StateWriter(store, counters)) {
+        try (SnapshotStore store = new SnapshotStore(dir.resolve("state"));
+                StateWriter w = new StateWriter(store, counters)) {
             w.write(new NamespaceState(Snapshots.ns(5), List.of()), () -> {
                 throw new IllegalStateException("a bug in the caller");
             });
@@ -47,7 +48,8 @@ class StateWriterTest {
         assertThat(GuardNet.tagFor(dir.resolve("x/.."))).isEqualTo(tag);
         assertThat(mine).hasSize(15).matches(GuardNet.TEMP_NAME.pattern());
         assertThat(GuardNet.isTemporaryOf(tag, mine)).isTrue();
-        assertThat(GuardNet.isTemporaryOf(GuardNet.tagFor(dir.resolve("other")), mine)).isFalse();
+        assertThat(GuardNet.isTemporaryOf(GuardNet.tagFor(dir.resolve("other")), mine))
+                .isFalse();
         assertThat(GuardNet.isTemporaryOf(tag, "eth1")).isFalse();
     }
 }

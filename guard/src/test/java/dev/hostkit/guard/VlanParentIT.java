@@ -1,11 +1,11 @@
 package dev.hostkit.guard;
 
 import dev.hostkit.core.NetNamespace;
+import dev.hostkit.guard.GuardEvent.Type;
+import dev.hostkit.guard.SnapshotCodec.NamespaceState;
 import dev.hostkit.netlink.MacAddress;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.VlanProtocol;
-import dev.hostkit.guard.GuardEvent.Type;
-import dev.hostkit.guard.SnapshotCodec.NamespaceState;
 import dev.hostkit.testkit.HostTest;
 import dev.hostkit.testkit.Sh;
 import dev.hostkit.testkit.TestNames;
@@ -35,7 +35,8 @@ class VlanParentIT {
     void guardianRecreatesAVlanParentOnItsReturnedLowerDeviceThenRepairsItsMacvlan(TestNetns ns) throws Exception {
         try (GuardTestNet.Parent lower = GuardTestNet.Parent.create()) {
             String vlan = TestNames.next("vl");
-            Sh.Result probe = Sh.exec("ip", "link", "add", "link", lower.name(), "name", vlan, "type", "vlan", "id", "3");
+            Sh.Result probe =
+                    Sh.exec("ip", "link", "add", "link", lower.name(), "name", vlan, "type", "vlan", "id", "3");
             if (!probe.ok()) {
                 guardianReportsTheKernelsRefusal(ns, lower, vlan, probe);
                 return;
@@ -45,9 +46,10 @@ class VlanParentIT {
             String before = GuardTestNet.state(ns.path(), "eth1");
             try (MacvlanGuardian g = guardian(ns, true)) {
                 assertThat(g.reconcileOnce()).extracting(GuardEvent::type).containsExactly(Type.SNAPSHOT);
-                assertThat(g.snapshots().get(0).parent()).isEqualTo(new HostParent.Vlan(vlan, lower.name(), 3, VlanProtocol.IEEE_802_1Q));
+                assertThat(g.snapshots().get(0).parent())
+                        .isEqualTo(new HostParent.Vlan(vlan, lower.name(), 3, VlanProtocol.IEEE_802_1Q));
                 lower.unload(); // the VLAN and the macvlan go with it
-                lower.load();   // the NIC is back; its VLAN is not
+                lower.load(); // the NIC is back; its VLAN is not
                 List<GuardEvent> pass = g.reconcileOnce();
                 assertThat(pass).extracting(GuardEvent::type).contains(Type.PARENT_RECREATED, Type.REPAIRED);
                 assertThat(Sh.run("ip", "-d", "link", "show", vlan)).contains("vlan protocol 802.1Q id 3");
@@ -60,7 +62,8 @@ class VlanParentIT {
 
     // No 802.1Q here: a guardian that knows a macvlan on a (now absent) VLAN parent asks for the VLAN on the lower
     // device, the kernel refuses with EOPNOTSUPP, and that is reported as PARENT_RECREATE_FAILED naming the errno.
-    private void guardianReportsTheKernelsRefusal(TestNetns ns, GuardTestNet.Parent lower, String vlan, Sh.Result probe) throws Exception {
+    private void guardianReportsTheKernelsRefusal(TestNetns ns, GuardTestNet.Parent lower, String vlan, Sh.Result probe)
+            throws Exception {
         // iproute2 words the kernel's EOPNOTSUPP for an unknown link kind as "Unknown device type"; the guardian's own
         // event below must name EOPNOTSUPP, the only acceptable reason to skip.
         assertThat(probe.stderr()).containsAnyOf("Unknown device type", "Operation not supported");
@@ -69,8 +72,19 @@ class VlanParentIT {
             id = open.id();
         }
         NamespaceRef ref = new NamespaceRef(id.device(), id.inode(), 0, 0, ns.path());
-        InterfaceSnapshot eth1 = new InterfaceSnapshot(ref, 2, "eth1", MacAddress.parse("02:42:0a:4d:00:02"), 1500, MacvlanMode.BRIDGE,
-                true, new HostParent.Vlan(vlan, lower.name(), 3, VlanProtocol.IEEE_802_1Q), 7, List.of(), List.of(), 1L);
+        InterfaceSnapshot eth1 = new InterfaceSnapshot(
+                ref,
+                2,
+                "eth1",
+                MacAddress.parse("02:42:0a:4d:00:02"),
+                1500,
+                MacvlanMode.BRIDGE,
+                true,
+                new HostParent.Vlan(vlan, lower.name(), 3, VlanProtocol.IEEE_802_1Q),
+                7,
+                List.of(),
+                List.of(),
+                1L);
         try (SnapshotStore store = new SnapshotStore(state)) {
             store.write(new NamespaceState(ref, List.of(eth1)));
         }
@@ -88,12 +102,17 @@ class VlanParentIT {
             assertThat(failed.reason()).contains("EOPNOTSUPP");
         }
         assertThat(Sh.exec("ip", "link", "show", vlan).ok()).isFalse();
-        Assumptions.abort("this kernel has no 802.1Q VLAN support (ip link add ... type vlan: EOPNOTSUPP); the guardian's "
-                + "VLAN request was sent and refused with EOPNOTSUPP as expected; the live recreate-and-repair part needs 802.1Q");
+        Assumptions.abort(
+                "this kernel has no 802.1Q VLAN support (ip link add ... type vlan: EOPNOTSUPP); the guardian's "
+                        + "VLAN request was sent and refused with EOPNOTSUPP as expected; the live recreate-and-repair part needs 802.1Q");
     }
 
     private MacvlanGuardian guardian(TestNetns ns, boolean recreateVlans) throws Exception {
-        return MacvlanGuardian.builder().stateDir(state).namespaces(NamespaceSource.of(List.of(ns.path())))
-                .resync(Duration.ofMillis(300)).recreateVlanParents(recreateVlans).build();
+        return MacvlanGuardian.builder()
+                .stateDir(state)
+                .namespaces(NamespaceSource.of(List.of(ns.path())))
+                .resync(Duration.ofMillis(300))
+                .recreateVlanParents(recreateVlans)
+                .build();
     }
 }

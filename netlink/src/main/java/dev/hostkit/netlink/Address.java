@@ -17,18 +17,27 @@ import java.util.Objects;
  * @param flags {@code IFA_F_*} bits (see {@link AddressFlag})
  * @param label the IPv4 label ({@code IFA_LABEL}), or {@code null}
  */
-public record Address(int linkIndex, InetAddress address, int prefixLength, InetAddress peer, InetAddress broadcast,
-                      Scope scope, int flags, String label) {
+public record Address(
+        int linkIndex,
+        InetAddress address,
+        int prefixLength,
+        InetAddress peer,
+        InetAddress broadcast,
+        Scope scope,
+        int flags,
+        String label) {
     /** @throws IllegalArgumentException for a prefix out of range, mixed families or a bad label */
     public Address {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(scope, "scope");
         int max = address instanceof Inet4Address ? 32 : 128;
         if (prefixLength < 0 || prefixLength > max) {
-            throw new IllegalArgumentException("prefix length of " + address.getHostAddress() + " must be in 0.." + max + ", was " + prefixLength);
+            throw new IllegalArgumentException(
+                    "prefix length of " + address.getHostAddress() + " must be in 0.." + max + ", was " + prefixLength);
         }
         if (peer != null && peer.getClass() != address.getClass()) {
-            throw new IllegalArgumentException("peer " + peer.getHostAddress() + " is not of the family of " + address.getHostAddress());
+            throw new IllegalArgumentException(
+                    "peer " + peer.getHostAddress() + " is not of the family of " + address.getHostAddress());
         }
         if (broadcast != null && !(broadcast instanceof Inet4Address && address instanceof Inet4Address)) {
             throw new IllegalArgumentException("a broadcast address is IPv4 only");

@@ -27,7 +27,8 @@ public record Announcement(int count, Duration spacing) {
             throw new IllegalArgumentException("announcement count must be in 0.." + MAX_COUNT + ", was " + count);
         }
         if (spacing.isNegative() || spacing.compareTo(MAX_SPACING) > 0) {
-            throw new IllegalArgumentException("announcement spacing must be in 0.." + MAX_SPACING.toMillis() + " ms, was " + spacing.toMillis() + " ms");
+            throw new IllegalArgumentException("announcement spacing must be in 0.." + MAX_SPACING.toMillis()
+                    + " ms, was " + spacing.toMillis() + " ms");
         }
     }
 

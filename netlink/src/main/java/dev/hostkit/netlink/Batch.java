@@ -48,7 +48,8 @@ public final class Batch {
      */
     public Batch createLink(LinkSpec spec) {
         if (spec.namespace() != null) {
-            throw new IllegalArgumentException("a batch creates links in its own namespace; use RtNetlink.createLink for '" + spec.name() + "'");
+            throw new IllegalArgumentException(
+                    "a batch creates links in its own namespace; use RtNetlink.createLink for '" + spec.name() + "'");
         }
         requests.add(Requests.createLink(spec, spec.name(), -1, spec.bringUp()));
         return this;

@@ -65,7 +65,8 @@ public record Cidr(InetAddress address, int prefixLength) {
                 for (int i = 0; i < 4; i++) {
                     int octet = Integer.parseInt(parts[i]);
                     if (octet > 255) {
-                        throw new IllegalArgumentException("not an IP address literal: '" + whole + "' (octet " + octet + ")");
+                        throw new IllegalArgumentException(
+                                "not an IP address literal: '" + whole + "' (octet " + octet + ")");
                     }
                     b[i] = (byte) octet;
                 }

@@ -46,19 +46,25 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
     private volatile boolean closed;
     private Thread thread;
     // Tests inject a receive failure here; runs before every receive.
-    volatile Runnable receiveFault = () -> { };
+    volatile Runnable receiveFault = () -> {};
 
     private EventSubscription(NetlinkSocket socket, String where) {
         this.socket = socket;
         this.where = where;
     }
 
-    static EventSubscription open(NetNamespace ns, String where, Set<EventGroup> groups, Consumer<NetlinkEvent> listener) {
+    static EventSubscription open(
+            NetNamespace ns, String where, Set<EventGroup> groups, Consumer<NetlinkEvent> listener) {
         return open(ns, where, groups, listener, DEFAULT_RECEIVE_BUFFER, false);
     }
 
-    static EventSubscription open(NetNamespace ns, String where, Set<EventGroup> groups, Consumer<NetlinkEvent> listener,
-                                  int receiveBuffer, boolean allNamespaces) {
+    static EventSubscription open(
+            NetNamespace ns,
+            String where,
+            Set<EventGroup> groups,
+            Consumer<NetlinkEvent> listener,
+            int receiveBuffer,
+            boolean allNamespaces) {
         if (groups.isEmpty()) {
             throw new IllegalArgumentException("subscribe to at least one event group");
         }
@@ -74,7 +80,10 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
         try {
             socket.enableWakeUp();
             if (allNamespaces && !socket.listenAllNsid()) {
-                throw new NetlinkException("listen to all namespaces", where, Errno.ENOPROTOOPT.number(),
+                throw new NetlinkException(
+                        "listen to all namespaces",
+                        where,
+                        Errno.ENOPROTOOPT.number(),
                         "the kernel refused NETLINK_LISTEN_ALL_NSID");
             }
         } catch (RuntimeException e) {
@@ -99,7 +108,10 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
                 if (closed) {
                     return;
                 }
-                LOG.error("netlink event subscription in {} failed and is closed; its listener is told: {}", where, failure.toString());
+                LOG.error(
+                        "netlink event subscription in {} failed and is closed; its listener is told: {}",
+                        where,
+                        failure.toString());
                 close();
                 hand(listener, new NetlinkEvent.Failed(failure, -1));
                 return;
@@ -194,7 +206,8 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
      * @param timeout how long to wait at most, or {@code null} to wait without limit
      * @param wakeFd the caller's wake-up fd, or -1 for none
      */
-    public static List<EventSubscription> awaitAny(Collection<EventSubscription> subscriptions, Duration timeout, int wakeFd) {
+    public static List<EventSubscription> awaitAny(
+            Collection<EventSubscription> subscriptions, Duration timeout, int wakeFd) {
         List<EventSubscription> open = new ArrayList<>();
         List<EventSubscription> ready = new ArrayList<>();
         for (EventSubscription s : subscriptions) {
@@ -281,8 +294,10 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
     private NetlinkEvent decode(ByteBuffer b, int off, int len, int nsid) {
         int type = MessageParser.type(b, off);
         return switch (type) {
-            case RTM_NEWLINK, RTM_DELLINK -> new NetlinkEvent.LinkEvent(type == RTM_DELLINK, parser.link(b, off, len), nsid);
-            case RTM_NEWADDR, RTM_DELADDR -> new NetlinkEvent.AddressEvent(type == RTM_DELADDR, parser.address(b, off, len), nsid);
+            case RTM_NEWLINK, RTM_DELLINK ->
+                new NetlinkEvent.LinkEvent(type == RTM_DELLINK, parser.link(b, off, len), nsid);
+            case RTM_NEWADDR, RTM_DELADDR ->
+                new NetlinkEvent.AddressEvent(type == RTM_DELADDR, parser.address(b, off, len), nsid);
             case RTM_NEWROUTE, RTM_DELROUTE -> {
                 Route r = parser.route(b, off, len);
                 yield r == null ? null : new NetlinkEvent.RouteEvent(type == RTM_DELROUTE, r, nsid);

@@ -20,8 +20,18 @@ import java.util.Objects;
  * @param kind the kind with its typed data
  * @param otherAttributes attributes hostkit did not interpret, raw
  */
-public record Link(int index, String name, int flags, OperState operState, int mtu, MacAddress mac,
-                   int parentIndex, int linkNetnsId, int masterIndex, LinkKind kind, RawAttributes otherAttributes) {
+public record Link(
+        int index,
+        String name,
+        int flags,
+        OperState operState,
+        int mtu,
+        MacAddress mac,
+        int parentIndex,
+        int linkNetnsId,
+        int masterIndex,
+        LinkKind kind,
+        RawAttributes otherAttributes) {
     /** @throws NullPointerException for a null name, state, kind or attributes */
     public Link {
         Objects.requireNonNull(name, "name");

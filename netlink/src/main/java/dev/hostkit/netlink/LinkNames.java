@@ -10,8 +10,7 @@ public final class LinkNames {
     /** {@code IFNAMSIZ - 1}: the longest name in bytes. */
     public static final int MAX_BYTES = 15;
 
-    private LinkNames() {
-    }
+    private LinkNames() {}
 
     /**
      * Checks {@code name} and returns it.
@@ -26,7 +25,8 @@ public final class LinkNames {
         }
         int bytes = name.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_BYTES) {
-            throw new IllegalArgumentException("interface name '" + name + "' is " + bytes + " bytes, at most " + MAX_BYTES + " allowed");
+            throw new IllegalArgumentException(
+                    "interface name '" + name + "' is " + bytes + " bytes, at most " + MAX_BYTES + " allowed");
         }
         if (name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException("interface name '" + name + "' is reserved");
@@ -35,7 +35,8 @@ public final class LinkNames {
             char c = name.charAt(i);
             if (c == '/' || c == ':' || c == 0 || Character.isWhitespace(c)) {
                 throw new IllegalArgumentException("interface name '" + name + "' contains "
-                        + (Character.isWhitespace(c) || c == 0 ? "whitespace" : "'" + c + "'") + ", which the kernel refuses");
+                        + (Character.isWhitespace(c) || c == 0 ? "whitespace" : "'" + c + "'")
+                        + ", which the kernel refuses");
             }
         }
         return name;

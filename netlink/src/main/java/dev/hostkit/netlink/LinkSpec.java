@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param bringUp whether the link is brought up on create
  * @param namespace where the link is created, or {@code null} for the handle's namespace; not closed by hostkit
  */
-public record LinkSpec(String name, LinkKind kind, int parentIndex, int mtu, MacAddress mac, boolean bringUp, NetNamespace namespace) {
+public record LinkSpec(
+        String name, LinkKind kind, int parentIndex, int mtu, MacAddress mac, boolean bringUp, NetNamespace namespace) {
     /** Smallest MTU accepted here (the IPv4 minimum). */
     public static final int MIN_MTU = 68;
     /** Largest MTU accepted here (the loopback maximum). */
@@ -27,14 +28,17 @@ public record LinkSpec(String name, LinkKind kind, int parentIndex, int mtu, Mac
     public LinkSpec {
         LinkNames.check(name);
         Objects.requireNonNull(kind, "kind");
-        if ((kind instanceof LinkKind.Macvlan || kind instanceof LinkKind.Ipvlan || kind instanceof LinkKind.Vlan) && parentIndex <= 0) {
-            throw new IllegalArgumentException(kind.kindName() + " link '" + name + "' needs a parent link (index > 0), was " + parentIndex);
+        if ((kind instanceof LinkKind.Macvlan || kind instanceof LinkKind.Ipvlan || kind instanceof LinkKind.Vlan)
+                && parentIndex <= 0) {
+            throw new IllegalArgumentException(
+                    kind.kindName() + " link '" + name + "' needs a parent link (index > 0), was " + parentIndex);
         }
         if (parentIndex < 0) {
             throw new IllegalArgumentException("parent index must not be negative, was " + parentIndex);
         }
         if (kind instanceof LinkKind.Ipvlan && mac != null) {
-            throw new IllegalArgumentException("ipvlan link '" + name + "' shares its parent's MAC; it cannot be given " + mac);
+            throw new IllegalArgumentException(
+                    "ipvlan link '" + name + "' shares its parent's MAC; it cannot be given " + mac);
         }
         if (kind instanceof LinkKind.Veth v) {
             if (v.peerName() == null) {
@@ -42,7 +46,8 @@ public record LinkSpec(String name, LinkKind kind, int parentIndex, int mtu, Mac
             }
             LinkNames.check(v.peerName());
             if (v.peerNamespace() != null && v.peerNamespace().isClosed()) {
-                throw new IllegalArgumentException("peer namespace of veth '" + name + "' is closed: " + v.peerNamespace().path());
+                throw new IllegalArgumentException("peer namespace of veth '" + name + "' is closed: "
+                        + v.peerNamespace().path());
             }
         }
         if (kind instanceof LinkKind.Generic g && g.kind().isEmpty()) {
@@ -56,7 +61,8 @@ public record LinkSpec(String name, LinkKind kind, int parentIndex, int mtu, Mac
 
     static void checkMtu(int mtu, String name) {
         if (mtu != 0 && (mtu < MIN_MTU || mtu > MAX_MTU)) {
-            throw new IllegalArgumentException("MTU of '" + name + "' must be in " + MIN_MTU + ".." + MAX_MTU + ", was " + mtu);
+            throw new IllegalArgumentException(
+                    "MTU of '" + name + "' must be in " + MIN_MTU + ".." + MAX_MTU + ", was " + mtu);
         }
     }
 

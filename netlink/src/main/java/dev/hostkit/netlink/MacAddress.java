@@ -25,18 +25,21 @@ public record MacAddress(long value) {
      */
     public static MacAddress parse(String text) {
         if (text == null || text.length() != 17) {
-            throw new IllegalArgumentException("malformed MAC address '" + text + "': expected six hex pairs like 02:00:00:00:00:01");
+            throw new IllegalArgumentException(
+                    "malformed MAC address '" + text + "': expected six hex pairs like 02:00:00:00:00:01");
         }
         long v = 0;
         for (int i = 0; i < 6; i++) {
             int at = i * 3;
             if (i < 5 && text.charAt(at + 2) != ':') {
-                throw new IllegalArgumentException("malformed MAC address '" + text + "': expected ':' at position " + (at + 2));
+                throw new IllegalArgumentException(
+                        "malformed MAC address '" + text + "': expected ':' at position " + (at + 2));
             }
             int hi = Character.digit(text.charAt(at), 16);
             int lo = Character.digit(text.charAt(at + 1), 16);
             if (hi < 0 || lo < 0) {
-                throw new IllegalArgumentException("malformed MAC address '" + text + "': '" + text.substring(at, at + 2) + "' is not hex");
+                throw new IllegalArgumentException(
+                        "malformed MAC address '" + text + "': '" + text.substring(at, at + 2) + "' is not hex");
             }
             v = (v << 8) | (hi << 4) | lo;
         }

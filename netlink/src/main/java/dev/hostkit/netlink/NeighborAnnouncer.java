@@ -58,15 +58,16 @@ public final class NeighborAnnouncer implements AutoCloseable {
      */
     public static NeighborAnnouncer open(NetNamespace ns, Link link, List<Address> addresses) {
         if (ns == null || ns.isClosed()) {
-            throw new IllegalArgumentException("cannot announce from a closed namespace" + (ns == null ? "" : ": " + ns.path()));
+            throw new IllegalArgumentException(
+                    "cannot announce from a closed namespace" + (ns == null ? "" : ": " + ns.path()));
         }
         Objects.requireNonNull(link, "link");
         Objects.requireNonNull(addresses, "addresses");
         List<Address> chosen = new ArrayList<>();
         for (Address a : addresses) {
             if (a.linkIndex() != link.index()) {
-                throw new IllegalArgumentException("address " + a.cidr() + " is on link index " + a.linkIndex() + ", not on "
-                        + link.name() + " (index " + link.index() + ")");
+                throw new IllegalArgumentException("address " + a.cidr() + " is on link index " + a.linkIndex()
+                        + ", not on " + link.name() + " (index " + link.index() + ")");
             }
             if (isAnnounceable(link, a)) {
                 chosen.add(a);
@@ -80,11 +81,13 @@ public final class NeighborAnnouncer implements AutoCloseable {
         }
         List<byte[]> frames = new ArrayList<>(chosen.size());
         for (Address a : chosen) {
-            frames.add(a.address() instanceof Inet4Address v4
-                    ? NeighborFrames.gratuitousArp(link.mac(), v4)
-                    : NeighborFrames.unsolicitedNeighborAdvertisement(link.mac(), (Inet6Address) a.address()));
+            frames.add(
+                    a.address() instanceof Inet4Address v4
+                            ? NeighborFrames.gratuitousArp(link.mac(), v4)
+                            : NeighborFrames.unsolicitedNeighborAdvertisement(link.mac(), (Inet6Address) a.address()));
         }
-        return new NeighborAnnouncer(PacketSocket.openSender(ns), link.index(), List.copyOf(chosen), List.copyOf(frames));
+        return new NeighborAnnouncer(
+                PacketSocket.openSender(ns), link.index(), List.copyOf(chosen), List.copyOf(frames));
     }
 
     /**
@@ -96,11 +99,16 @@ public final class NeighborAnnouncer implements AutoCloseable {
      */
     public static boolean isAnnounceable(Link link, Address address) {
         InetAddress ip = address.address();
-        if ((link.flags() & IFF_NOARP) != 0 || ip.isLinkLocalAddress() || ip.isLoopbackAddress() || ip.isMulticastAddress()
+        if ((link.flags() & IFF_NOARP) != 0
+                || ip.isLinkLocalAddress()
+                || ip.isLoopbackAddress()
+                || ip.isMulticastAddress()
                 || ip.isAnyLocalAddress()) {
             return false;
         }
-        return !address.has(AddressFlag.TENTATIVE) && !address.has(AddressFlag.OPTIMISTIC) && !address.has(AddressFlag.DADFAILED);
+        return !address.has(AddressFlag.TENTATIVE)
+                && !address.has(AddressFlag.OPTIMISTIC)
+                && !address.has(AddressFlag.DADFAILED);
     }
 
     /**

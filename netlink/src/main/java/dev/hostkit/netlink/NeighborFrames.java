@@ -38,8 +38,7 @@ final class NeighborFrames {
     /** 33:33 followed by the group's last four bytes (RFC 2464). */
     private static final byte[] ALL_NODES_MAC = {0x33, 0x33, 0, 0, 0, 1};
 
-    private NeighborFrames() {
-    }
+    private NeighborFrames() {}
 
     /**
      * Gratuitous ARP: broadcast ARP request whose sender and target IP are both {@code ip}, sender MAC
@@ -50,7 +49,11 @@ final class NeighborFrames {
         byte[] a = ip.getAddress();
         ByteBuffer b = ByteBuffer.allocate(ARP_FRAME_LEN);
         b.put(BROADCAST).put(m).putShort((short) ETH_P_ARP);
-        b.putShort((short) ARPHRD_ETHER).putShort((short) ETH_P_IP).put((byte) 6).put((byte) 4).putShort((short) ARPOP_REQUEST);
+        b.putShort((short) ARPHRD_ETHER)
+                .putShort((short) ETH_P_IP)
+                .put((byte) 6)
+                .put((byte) 4)
+                .putShort((short) ARPOP_REQUEST);
         b.put(m).put(a).put(new byte[6]).put(a);
         return b.array();
     }
@@ -64,7 +67,10 @@ final class NeighborFrames {
         byte[] a = ip.getAddress();
         ByteBuffer b = ByteBuffer.allocate(NA_FRAME_LEN);
         b.put(ALL_NODES_MAC).put(m).putShort((short) ETH_P_IPV6);
-        b.putInt(0x6000_0000).putShort((short) NA_LEN).put((byte) IPPROTO_ICMPV6).put((byte) ND_HOP_LIMIT);
+        b.putInt(0x6000_0000)
+                .putShort((short) NA_LEN)
+                .put((byte) IPPROTO_ICMPV6)
+                .put((byte) ND_HOP_LIMIT);
         b.put(a).put(ALL_NODES); // the source is the address itself, as the kernel's own unsolicited NA
         int icmp = b.position();
         b.put((byte) NDISC_NEIGHBOUR_ADVERTISEMENT).put((byte) 0).putShort((short) 0);

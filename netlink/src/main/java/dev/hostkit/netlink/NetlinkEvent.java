@@ -19,8 +19,7 @@ public sealed interface NetlinkEvent {
      * @param link the link as the kernel reported it
      * @param nsid see {@link NetlinkEvent#nsid()}
      */
-    record LinkEvent(boolean removed, Link link, int nsid) implements NetlinkEvent {
-    }
+    record LinkEvent(boolean removed, Link link, int nsid) implements NetlinkEvent {}
 
     /**
      * An address was added or removed.
@@ -29,8 +28,7 @@ public sealed interface NetlinkEvent {
      * @param address the address
      * @param nsid see {@link NetlinkEvent#nsid()}
      */
-    record AddressEvent(boolean removed, Address address, int nsid) implements NetlinkEvent {
-    }
+    record AddressEvent(boolean removed, Address address, int nsid) implements NetlinkEvent {}
 
     /**
      * A route was added or removed.
@@ -39,8 +37,7 @@ public sealed interface NetlinkEvent {
      * @param route the route
      * @param nsid see {@link NetlinkEvent#nsid()}
      */
-    record RouteEvent(boolean removed, Route route, int nsid) implements NetlinkEvent {
-    }
+    record RouteEvent(boolean removed, Route route, int nsid) implements NetlinkEvent {}
 
     /**
      * The kernel dropped notifications ({@code ENOBUFS}): the subscriber's picture is stale and must be
@@ -48,8 +45,7 @@ public sealed interface NetlinkEvent {
      *
      * @param nsid always -1: a drop concerns the whole subscription
      */
-    record ResyncNeeded(int nsid) implements NetlinkEvent {
-    }
+    record ResyncNeeded(int nsid) implements NetlinkEvent {}
 
     /**
      * The subscription's listener thread could not read (a receive error other than dropped notifications): the
@@ -58,6 +54,5 @@ public sealed interface NetlinkEvent {
      * @param cause what failed, naming the namespace
      * @param nsid always -1: a failure concerns the whole subscription
      */
-    record Failed(RuntimeException cause, int nsid) implements NetlinkEvent {
-    }
+    record Failed(RuntimeException cause, int nsid) implements NetlinkEvent {}
 }

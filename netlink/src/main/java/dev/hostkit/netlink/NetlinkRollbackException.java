@@ -12,9 +12,13 @@ public final class NetlinkRollbackException extends NetlinkException {
     private final String leftBehind;
 
     NetlinkRollbackException(String operation, String leftBehind, RuntimeException failure, RuntimeException undo) {
-        super("roll back " + operation, leftBehind, undo instanceof NativeException n ? n.errnoNumber() : 0,
+        super(
+                "roll back " + operation,
+                leftBehind,
+                undo instanceof NativeException n ? n.errnoNumber() : 0,
                 "it is left behind (delete it by hand); the change had failed with: " + failure.getMessage()
-                        + (undo instanceof NativeException ? "" : "; the undo failed with: " + undo), failure);
+                        + (undo instanceof NativeException ? "" : "; the undo failed with: " + undo),
+                failure);
         this.leftBehind = leftBehind;
         addSuppressed(undo);
     }

@@ -27,7 +27,8 @@ public record NextHop(InetAddress gateway, int outputIndex, int weight, int flag
             throw new IllegalArgumentException("next hop output index must not be negative, was " + outputIndex);
         }
         if (weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
-            throw new IllegalArgumentException("next hop weight must be in " + MIN_WEIGHT + ".." + MAX_WEIGHT + ", was " + weight);
+            throw new IllegalArgumentException(
+                    "next hop weight must be in " + MIN_WEIGHT + ".." + MAX_WEIGHT + ", was " + weight);
         }
         if (gateway == null && outputIndex == 0) {
             throw new IllegalArgumentException("a next hop needs a gateway or an output link");
@@ -82,7 +83,7 @@ public record NextHop(InetAddress gateway, int outputIndex, int weight, int flag
 
     @Override
     public String toString() {
-        return "nexthop" + (gateway != null ? " via " + Cidr.text(gateway) : "") + (outputIndex != 0 ? " dev " + outputIndex : "")
-                + " weight " + weight + (isOnlink() ? " onlink" : "");
+        return "nexthop" + (gateway != null ? " via " + Cidr.text(gateway) : "")
+                + (outputIndex != 0 ? " dev " + outputIndex : "") + " weight " + weight + (isOnlink() ? " onlink" : "");
     }
 }

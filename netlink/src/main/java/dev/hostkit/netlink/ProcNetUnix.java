@@ -17,8 +17,7 @@ import static dev.hostkit.netlink.internal.SockDiagConstants.SS_CONNECTED;
  * {@code /proc/net/unix}. The file has no peers, queues, uids or file identities: those fields are 0 or -1.
  */
 public final class ProcNetUnix {
-    private ProcNetUnix() {
-    }
+    private ProcNetUnix() {}
 
     /**
      * Reads {@code proc/net/unix} under {@code proc}.
@@ -55,14 +54,16 @@ public final class ProcNetUnix {
     static UnixSocket parse(String line) {
         String[] f = line.strip().split("\\s+", 8);
         if (f.length < 7 || !f[0].endsWith(":")) {
-            throw new IllegalArgumentException("expected 'Num: RefCount Protocol Flags Type St Inode [Path]', got '" + line + "'");
+            throw new IllegalArgumentException(
+                    "expected 'Num: RefCount Protocol Flags Type St Inode [Path]', got '" + line + "'");
         }
         try {
             int flags = Integer.parseUnsignedInt(f[3], 16);
             int type = Integer.parseInt(f[4], 16);
             int st = Integer.parseInt(f[5], 16);
             long inode = Long.parseLong(f[6]);
-            UnixSocket.State state = (flags & SO_ACCEPTCON) != 0 ? UnixSocket.State.LISTEN
+            UnixSocket.State state = (flags & SO_ACCEPTCON) != 0
+                    ? UnixSocket.State.LISTEN
                     : st == SS_CONNECTED ? UnixSocket.State.ESTABLISHED : UnixSocket.State.CLOSE;
             String name = f.length == 8 ? f[7] : "";
             return new UnixSocket(inode, UnixDiagParser.type(type, 0), state, name, 0, 0, 0, 0, 0, -1, List.of());

@@ -15,30 +15,34 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
  * which header, family struct and attributes each change needs. Stateless.
  */
 final class Requests {
-    private Requests() {
-    }
+    private Requests() {}
 
     /** {@code RTM_NEWLINK} with create flags: the link named {@code name}, optionally created in {@code nsFd}. */
     static Request createLink(LinkSpec spec, String name, int nsFd, boolean up) {
         String target = name + (spec.parentIndex() > 0 ? " on parent index " + spec.parentIndex() : "");
-        return new Request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, m -> {
-            // Attribute order and encoding follow what `ip link add` sends, so requests compare byte for byte.
-            m.ifinfomsg(0, 0, 0, up ? IFF_UP : 0, up ? IFF_UP : 0);
-            if (spec.parentIndex() > 0) {
-                m.attrU32(IFLA_LINK, spec.parentIndex());
-            }
-            m.attrString(IFLA_IFNAME, name);
-            if (spec.mtu() > 0) {
-                m.attrU32(IFLA_MTU, spec.mtu());
-            }
-            if (spec.mac() != null) {
-                m.attrBytes(IFLA_ADDRESS, spec.mac().bytes());
-            }
-            if (nsFd >= 0) {
-                m.attrU32(IFLA_NET_NS_FD, nsFd);
-            }
-            linkInfo(m, spec.kind());
-        }, "create " + spec.kind().kindName(), target);
+        return new Request(
+                RTM_NEWLINK,
+                NLM_F_CREATE | NLM_F_EXCL,
+                m -> {
+                    // Attribute order and encoding follow what `ip link add` sends, so requests compare byte for byte.
+                    m.ifinfomsg(0, 0, 0, up ? IFF_UP : 0, up ? IFF_UP : 0);
+                    if (spec.parentIndex() > 0) {
+                        m.attrU32(IFLA_LINK, spec.parentIndex());
+                    }
+                    m.attrString(IFLA_IFNAME, name);
+                    if (spec.mtu() > 0) {
+                        m.attrU32(IFLA_MTU, spec.mtu());
+                    }
+                    if (spec.mac() != null) {
+                        m.attrBytes(IFLA_ADDRESS, spec.mac().bytes());
+                    }
+                    if (nsFd >= 0) {
+                        m.attrU32(IFLA_NET_NS_FD, nsFd);
+                    }
+                    linkInfo(m, spec.kind());
+                },
+                "create " + spec.kind().kindName(),
+                target);
     }
 
     static void linkInfo(MessageBuilder m, LinkKind kind) {
@@ -75,11 +79,17 @@ final class Requests {
     }
 
     /** {@code RTM_NEWLINK} on an existing link (no create flags): whatever {@code attrs} writes. */
-    static Request changeLink(int index, int flags, int change, MessageBuilderStep attrs, String operation, String target) {
-        return new Request(RTM_NEWLINK, 0, m -> {
-            m.ifinfomsg(0, 0, index, flags, change);
-            attrs.write(m);
-        }, operation, target);
+    static Request changeLink(
+            int index, int flags, int change, MessageBuilderStep attrs, String operation, String target) {
+        return new Request(
+                RTM_NEWLINK,
+                0,
+                m -> {
+                    m.ifinfomsg(0, 0, index, flags, change);
+                    attrs.write(m);
+                },
+                operation,
+                target);
     }
 
     /** Writes attributes. */
@@ -89,7 +99,8 @@ final class Requests {
     }
 
     static Request setUp(int index, boolean up) {
-        return changeLink(index, up ? IFF_UP : 0, IFF_UP, m -> { }, up ? "set link up" : "set link down", "index " + index);
+        return changeLink(
+                index, up ? IFF_UP : 0, IFF_UP, m -> {}, up ? "set link up" : "set link down", "index " + index);
     }
 
     static Request deleteLink(int index, String target) {
@@ -97,33 +108,52 @@ final class Requests {
     }
 
     static Request deleteLinkByName(String name) {
-        return new Request(RTM_DELLINK, 0, m -> {
-            m.ifinfomsg(0, 0, 0, 0, 0);
-            m.attrString(IFLA_IFNAME, name);
-        }, "delete link", name);
+        return new Request(
+                RTM_DELLINK,
+                0,
+                m -> {
+                    m.ifinfomsg(0, 0, 0, 0, 0);
+                    m.attrString(IFLA_IFNAME, name);
+                },
+                "delete link",
+                name);
     }
 
     static Request address(boolean add, Address a) {
         int type = add ? RTM_NEWADDR : RTM_DELADDR;
         int flags = add ? NLM_F_CREATE | NLM_F_EXCL : 0;
-        return new Request(type, flags, m -> {
-            m.ifaddrmsg(a.family().number(), a.prefixLength(), a.flags() & 0xff, a.scope().value(), a.linkIndex());
-            m.attrBytes(IFA_LOCAL, a.address().getAddress());
-            m.attrBytes(IFA_ADDRESS, (a.peer() != null ? a.peer() : a.address()).getAddress());
-            if (a.broadcast() != null) {
-                m.attrBytes(IFA_BROADCAST, a.broadcast().getAddress());
-            }
-            if (a.label() != null) {
-                m.attrString(IFA_LABEL, a.label());
-            }
-            if (add && a.flags() != 0) {
-                m.attrU32(IFA_FLAGS, a.flags());
-            }
-        }, add ? "add address" : "delete address", a.cidr() + " on index " + a.linkIndex());
+        return new Request(
+                type,
+                flags,
+                m -> {
+                    m.ifaddrmsg(
+                            a.family().number(),
+                            a.prefixLength(),
+                            a.flags() & 0xff,
+                            a.scope().value(),
+                            a.linkIndex());
+                    m.attrBytes(IFA_LOCAL, a.address().getAddress());
+                    m.attrBytes(IFA_ADDRESS, (a.peer() != null ? a.peer() : a.address()).getAddress());
+                    if (a.broadcast() != null) {
+                        m.attrBytes(IFA_BROADCAST, a.broadcast().getAddress());
+                    }
+                    if (a.label() != null) {
+                        m.attrString(IFA_LABEL, a.label());
+                    }
+                    if (add && a.flags() != 0) {
+                        m.attrU32(IFA_FLAGS, a.flags());
+                    }
+                },
+                add ? "add address" : "delete address",
+                a.cidr() + " on index " + a.linkIndex());
     }
 
     /** How a route request treats an existing route. */
-    enum RouteOp { ADD, REPLACE, DELETE }
+    enum RouteOp {
+        ADD,
+        REPLACE,
+        DELETE
+    }
 
     static Request route(RouteOp op, Route r) {
         int type = op == RouteOp.DELETE ? RTM_DELROUTE : RTM_NEWROUTE;
@@ -135,43 +165,60 @@ final class Requests {
         int scope;
         if (op == RouteOp.DELETE) {
             scope = RT_SCOPE_NOWHERE; // matches any scope
-        } else if (r.scope().equals(Scope.UNIVERSE) && r.gateway() == null && r.type() == RTN_UNICAST && r.outputIndex() != 0) {
+        } else if (r.scope().equals(Scope.UNIVERSE)
+                && r.gateway() == null
+                && r.type() == RTN_UNICAST
+                && r.outputIndex() != 0) {
             scope = RT_SCOPE_LINK; // as ip does for a directly connected route
         } else {
             scope = r.scope().value();
         }
         int protocol = op == RouteOp.DELETE ? 0 : r.protocol();
-        return new Request(type, flags, m -> {
-            m.rtmsg(r.family().number(), r.destinationPrefix(), 0, 0, r.table() < 256 ? r.table() : 0, protocol, scope, r.type(), r.flags());
-            if (r.destination() != null) {
-                m.attrBytes(RTA_DST, r.destination().getAddress());
-            }
-            // A nexthop object stands for the gateways and links; the kernel refuses both at once.
-            boolean object = r.nexthopId() != 0;
-            if (r.gateway() != null && !object) {
-                gateway(m, r.family(), r.gateway());
-            }
-            if (r.outputIndex() != 0 && !object) {
-                m.attrU32(RTA_OIF, r.outputIndex());
-            }
-            if (r.priority() != 0) {
-                m.attrU32(RTA_PRIORITY, r.priority());
-            }
-            if (r.preferredSource() != null) {
-                m.attrBytes(RTA_PREFSRC, r.preferredSource().getAddress());
-            }
-            if (r.isMultipath() && !object) {
-                multipath(m, r);
-            }
-            if (r.nexthopId() != 0) {
-                m.attrU32(RTA_NH_ID, r.nexthopId());
-            }
-            m.attrU32(RTA_TABLE, r.table());
-        }, switch (op) {
-            case ADD -> "add route";
-            case REPLACE -> "replace route";
-            case DELETE -> "delete route";
-        }, r.destinationText() + (r.family() == AddressFamily.INET ? "" : " (IPv6)") + " table " + r.table());
+        return new Request(
+                type,
+                flags,
+                m -> {
+                    m.rtmsg(
+                            r.family().number(),
+                            r.destinationPrefix(),
+                            0,
+                            0,
+                            r.table() < 256 ? r.table() : 0,
+                            protocol,
+                            scope,
+                            r.type(),
+                            r.flags());
+                    if (r.destination() != null) {
+                        m.attrBytes(RTA_DST, r.destination().getAddress());
+                    }
+                    // A nexthop object stands for the gateways and links; the kernel refuses both at once.
+                    boolean object = r.nexthopId() != 0;
+                    if (r.gateway() != null && !object) {
+                        gateway(m, r.family(), r.gateway());
+                    }
+                    if (r.outputIndex() != 0 && !object) {
+                        m.attrU32(RTA_OIF, r.outputIndex());
+                    }
+                    if (r.priority() != 0) {
+                        m.attrU32(RTA_PRIORITY, r.priority());
+                    }
+                    if (r.preferredSource() != null) {
+                        m.attrBytes(RTA_PREFSRC, r.preferredSource().getAddress());
+                    }
+                    if (r.isMultipath() && !object) {
+                        multipath(m, r);
+                    }
+                    if (r.nexthopId() != 0) {
+                        m.attrU32(RTA_NH_ID, r.nexthopId());
+                    }
+                    m.attrU32(RTA_TABLE, r.table());
+                },
+                switch (op) {
+                    case ADD -> "add route";
+                    case REPLACE -> "replace route";
+                    case DELETE -> "delete route";
+                },
+                r.destinationText() + (r.family() == AddressFamily.INET ? "" : " (IPv6)") + " table " + r.table());
     }
 
     /** {@code RTA_MULTIPATH}: one {@code struct rtnexthop} per hop with its gateway inside, laid out as {@code ip} does. */

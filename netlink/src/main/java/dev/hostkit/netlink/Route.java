@@ -35,9 +35,21 @@ import java.util.Objects;
  * @param nextHops the next hops of a multipath route ({@code RTA_MULTIPATH}), empty for a single-path route
  * @param nexthopId the kernel nexthop object ({@code RTA_NH_ID}), 0 when none
  */
-public record Route(AddressFamily family, InetAddress destination, int destinationPrefix, InetAddress gateway, int outputIndex,
-                    int table, int priority, Scope scope, int protocol, int type, int flags, InetAddress preferredSource,
-                    List<NextHop> nextHops, int nexthopId) {
+public record Route(
+        AddressFamily family,
+        InetAddress destination,
+        int destinationPrefix,
+        InetAddress gateway,
+        int outputIndex,
+        int table,
+        int priority,
+        Scope scope,
+        int protocol,
+        int type,
+        int flags,
+        InetAddress preferredSource,
+        List<NextHop> nextHops,
+        int nexthopId) {
     /** The main table. */
     public static final int TABLE_MAIN = RtnlConstants.RT_TABLE_MAIN;
     /** Protocol {@code kernel}: routes the kernel made. */
@@ -56,16 +68,19 @@ public record Route(AddressFamily family, InetAddress destination, int destinati
         nextHops = List.copyOf(Objects.requireNonNull(nextHops, "nextHops"));
         int max = family.maxPrefixLength();
         if (destinationPrefix < 0 || destinationPrefix > max || (destination == null && destinationPrefix != 0)) {
-            throw new IllegalArgumentException("destination prefix must be in 0.." + max + " (0 for default), was " + destinationPrefix);
+            throw new IllegalArgumentException(
+                    "destination prefix must be in 0.." + max + " (0 for default), was " + destinationPrefix);
         }
         checkFamily(family, destination, "destination");
         checkGateway(family, gateway);
         checkFamily(family, preferredSource, "preferred source");
         if (table < 0 || protocol < 0 || protocol > 255 || type < 0 || type > 255 || outputIndex < 0 || nexthopId < 0) {
-            throw new IllegalArgumentException("table, protocol, type, output index and nexthop id must not be negative (protocol/type <= 255)");
+            throw new IllegalArgumentException(
+                    "table, protocol, type, output index and nexthop id must not be negative (protocol/type <= 255)");
         }
         if (!nextHops.isEmpty() && (gateway != null || outputIndex != 0)) {
-            throw new IllegalArgumentException("a multipath route has its gateways and links in its next hops, not beside them");
+            throw new IllegalArgumentException(
+                    "a multipath route has its gateways and links in its next hops, not beside them");
         }
         for (NextHop h : nextHops) {
             checkGateway(family, h.gateway());
@@ -73,10 +88,34 @@ public record Route(AddressFamily family, InetAddress destination, int destinati
     }
 
     /** A single-path route without a nexthop object: the same as the canonical constructor with no next hops and id 0. */
-    public Route(AddressFamily family, InetAddress destination, int destinationPrefix, InetAddress gateway, int outputIndex,
-                 int table, int priority, Scope scope, int protocol, int type, int flags, InetAddress preferredSource) {
-        this(family, destination, destinationPrefix, gateway, outputIndex, table, priority, scope, protocol, type, flags,
-                preferredSource, List.of(), 0);
+    public Route(
+            AddressFamily family,
+            InetAddress destination,
+            int destinationPrefix,
+            InetAddress gateway,
+            int outputIndex,
+            int table,
+            int priority,
+            Scope scope,
+            int protocol,
+            int type,
+            int flags,
+            InetAddress preferredSource) {
+        this(
+                family,
+                destination,
+                destinationPrefix,
+                gateway,
+                outputIndex,
+                table,
+                priority,
+                scope,
+                protocol,
+                type,
+                flags,
+                preferredSource,
+                List.of(),
+                0);
     }
 
     private static void checkFamily(AddressFamily family, InetAddress a, String what) {
@@ -101,8 +140,19 @@ public record Route(AddressFamily family, InetAddress destination, int destinati
      */
     public static Route to(String cidr) {
         Cidr c = Cidr.parse(cidr);
-        return new Route(AddressFamily.of(c.address()), c.address(), c.prefixLength(), null, 0, TABLE_MAIN, 0, Scope.UNIVERSE,
-                PROTOCOL_BOOT, TYPE_UNICAST, 0, null);
+        return new Route(
+                AddressFamily.of(c.address()),
+                c.address(),
+                c.prefixLength(),
+                null,
+                0,
+                TABLE_MAIN,
+                0,
+                Scope.UNIVERSE,
+                PROTOCOL_BOOT,
+                TYPE_UNICAST,
+                0,
+                null);
     }
 
     /**
@@ -117,43 +167,154 @@ public record Route(AddressFamily family, InetAddress destination, int destinati
 
     /** Via a gateway. @param gw literal address @return a copy */
     public Route via(String gw) {
-        return new Route(family, destination, destinationPrefix, Cidr.address(gw), outputIndex, table, priority, scope, protocol, type, flags, preferredSource, nextHops, nexthopId);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                Cidr.address(gw),
+                outputIndex,
+                table,
+                priority,
+                scope,
+                protocol,
+                type,
+                flags,
+                preferredSource,
+                nextHops,
+                nexthopId);
     }
 
     /** Out of a link. @param index the ifindex @return a copy */
     public Route dev(int index) {
-        return new Route(family, destination, destinationPrefix, gateway, index, table, priority, scope, protocol, type, flags, preferredSource, nextHops, nexthopId);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                gateway,
+                index,
+                table,
+                priority,
+                scope,
+                protocol,
+                type,
+                flags,
+                preferredSource,
+                nextHops,
+                nexthopId);
     }
 
     /** In a table. @param t table number @return a copy */
     public Route withTable(int t) {
-        return new Route(family, destination, destinationPrefix, gateway, outputIndex, t, priority, scope, protocol, type, flags, preferredSource, nextHops, nexthopId);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                gateway,
+                outputIndex,
+                t,
+                priority,
+                scope,
+                protocol,
+                type,
+                flags,
+                preferredSource,
+                nextHops,
+                nexthopId);
     }
 
     /** With a metric. @param metric the priority @return a copy */
     public Route withMetric(int metric) {
-        return new Route(family, destination, destinationPrefix, gateway, outputIndex, table, metric, scope, protocol, type, flags, preferredSource, nextHops, nexthopId);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                gateway,
+                outputIndex,
+                table,
+                metric,
+                scope,
+                protocol,
+                type,
+                flags,
+                preferredSource,
+                nextHops,
+                nexthopId);
     }
 
     /** With a scope. @param s the scope @return a copy */
     public Route withScope(Scope s) {
-        return new Route(family, destination, destinationPrefix, gateway, outputIndex, table, priority, s, protocol, type, flags, preferredSource, nextHops, nexthopId);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                gateway,
+                outputIndex,
+                table,
+                priority,
+                s,
+                protocol,
+                type,
+                flags,
+                preferredSource,
+                nextHops,
+                nexthopId);
     }
 
     /** With a protocol. @param p {@code RTPROT_*} @return a copy */
     public Route withProtocol(int p) {
-        return new Route(family, destination, destinationPrefix, gateway, outputIndex, table, priority, scope, p, type, flags, preferredSource, nextHops, nexthopId);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                gateway,
+                outputIndex,
+                table,
+                priority,
+                scope,
+                p,
+                type,
+                flags,
+                preferredSource,
+                nextHops,
+                nexthopId);
     }
 
     /** With a preferred source. @param src literal address @return a copy */
     public Route withPreferredSource(String src) {
-        return new Route(family, destination, destinationPrefix, gateway, outputIndex, table, priority, scope, protocol, type, flags, Cidr.address(src), nextHops, nexthopId);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                gateway,
+                outputIndex,
+                table,
+                priority,
+                scope,
+                protocol,
+                type,
+                flags,
+                Cidr.address(src),
+                nextHops,
+                nexthopId);
     }
 
     /** Marked onlink: the gateway is on the link even if no prefix says so. @return a copy */
     public Route onlink() {
-        return new Route(family, destination, destinationPrefix, gateway, outputIndex, table, priority, scope, protocol, type,
-                flags | RtnlConstants.RTNH_F_ONLINK, preferredSource, nextHops, nexthopId);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                gateway,
+                outputIndex,
+                table,
+                priority,
+                scope,
+                protocol,
+                type,
+                flags | RtnlConstants.RTNH_F_ONLINK,
+                preferredSource,
+                nextHops,
+                nexthopId);
     }
 
     /**
@@ -166,8 +327,21 @@ public record Route(AddressFamily family, InetAddress destination, int destinati
         if (hops.isEmpty()) {
             throw new IllegalArgumentException("a multipath route needs at least one next hop");
         }
-        return new Route(family, destination, destinationPrefix, null, 0, table, priority, scope, protocol, type, flags,
-                preferredSource, hops, nexthopId);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                null,
+                0,
+                table,
+                priority,
+                scope,
+                protocol,
+                type,
+                flags,
+                preferredSource,
+                hops,
+                nexthopId);
     }
 
     /** A multipath route over these next hops. @param hops the next hops @return a copy */
@@ -177,8 +351,21 @@ public record Route(AddressFamily family, InetAddress destination, int destinati
 
     /** Using kernel nexthop object {@code id}, or none for 0. @param id the object's id @return a copy */
     public Route withNexthopId(int id) {
-        return new Route(family, destination, destinationPrefix, gateway, outputIndex, table, priority, scope, protocol, type, flags,
-                preferredSource, nextHops, id);
+        return new Route(
+                family,
+                destination,
+                destinationPrefix,
+                gateway,
+                outputIndex,
+                table,
+                priority,
+                scope,
+                protocol,
+                type,
+                flags,
+                preferredSource,
+                nextHops,
+                id);
     }
 
     /** Whether this route has several next hops ({@code RTA_MULTIPATH}). */
@@ -214,7 +401,9 @@ public record Route(AddressFamily family, InetAddress destination, int destinati
         if (destination == null) {
             return "default";
         }
-        return destinationPrefix == family.maxPrefixLength() ? Cidr.text(destination) : Cidr.text(destination) + "/" + destinationPrefix;
+        return destinationPrefix == family.maxPrefixLength()
+                ? Cidr.text(destination)
+                : Cidr.text(destination) + "/" + destinationPrefix;
     }
 
     @Override

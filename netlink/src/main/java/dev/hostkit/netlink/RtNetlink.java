@@ -65,7 +65,8 @@ public final class RtNetlink implements AutoCloseable {
      */
     public static RtNetlink open(NetNamespace ns) {
         if (ns == null || ns.isClosed()) {
-            throw new IllegalArgumentException("cannot open rtnetlink in a closed namespace" + (ns == null ? "" : ": " + ns.path()));
+            throw new IllegalArgumentException(
+                    "cannot open rtnetlink in a closed namespace" + (ns == null ? "" : ": " + ns.path()));
         }
         // Reopening through /proc/self/fd gives an independent fd on the same namespace.
         NetNamespace own = NetNamespace.open(Path.of("/proc/self/fd/" + ns.fd()));
@@ -121,10 +122,15 @@ public final class RtNetlink implements AutoCloseable {
         }
         int fd = other.fd();
         try {
-            return channel.get(RTM_GETNSID, m -> {
-                m.rtgenmsg(0);
-                m.attrU32(NETNSA_FD, fd);
-            }, MessageParser::nsid, "get nsid", other.path().toString());
+            return channel.get(
+                    RTM_GETNSID,
+                    m -> {
+                        m.rtgenmsg(0);
+                        m.attrU32(NETNSA_FD, fd);
+                    },
+                    MessageParser::nsid,
+                    "get nsid",
+                    other.path().toString());
         } finally {
             Reference.reachabilityFence(other); // its fd travels in the request
         }
@@ -144,11 +150,16 @@ public final class RtNetlink implements AutoCloseable {
         }
         int fd = other.fd();
         try {
-            channel.ack(new RtnlChannel.Request(RTM_NEWNSID, 0, m -> {
-                m.rtgenmsg(0);
-                m.attrU32(NETNSA_FD, fd);
-                m.attrU32(NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED);
-            }, "assign nsid", other.path().toString()));
+            channel.ack(new RtnlChannel.Request(
+                    RTM_NEWNSID,
+                    0,
+                    m -> {
+                        m.rtgenmsg(0);
+                        m.attrU32(NETNSA_FD, fd);
+                        m.attrU32(NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED);
+                    },
+                    "assign nsid",
+                    other.path().toString()));
         } catch (NetlinkException e) {
             if (e.errno() != Errno.EEXIST) { // someone else assigned one meanwhile
                 throw e;
@@ -174,10 +185,17 @@ public final class RtNetlink implements AutoCloseable {
      * @param restart called before a retried dump
      */
     public void dumpLinks(Consumer<Link> sink, Runnable restart) {
-        channel.dump(RTM_GETLINK, m -> {
-            m.ifinfomsg(0, 0, 0, 0, 0);
-            m.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-        }, MessageParser::link, sink, restart, "list links", where());
+        channel.dump(
+                RTM_GETLINK,
+                m -> {
+                    m.ifinfomsg(0, 0, 0, 0, 0);
+                    m.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+                },
+                MessageParser::link,
+                sink,
+                restart,
+                "list links",
+                where());
     }
 
     /**
@@ -206,13 +224,18 @@ public final class RtNetlink implements AutoCloseable {
 
     private Optional<Link> getLink(int index, String name) {
         try {
-            return Optional.of(channel.get(RTM_GETLINK, m -> {
-                m.ifinfomsg(0, 0, index, 0, 0);
-                if (name != null) {
-                    m.attrString(IFLA_IFNAME, name);
-                }
-                m.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-            }, MessageParser::link, "get link", name != null ? name : "index " + index));
+            return Optional.of(channel.get(
+                    RTM_GETLINK,
+                    m -> {
+                        m.ifinfomsg(0, 0, index, 0, 0);
+                        if (name != null) {
+                            m.attrString(IFLA_IFNAME, name);
+                        }
+                        m.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+                    },
+                    MessageParser::link,
+                    "get link",
+                    name != null ? name : "index " + index));
         } catch (NetlinkException e) {
             if (e.errno() == Errno.ENODEV) {
                 return Optional.empty();
@@ -255,14 +278,19 @@ public final class RtNetlink implements AutoCloseable {
 
     /** The steps of {@link #createLink}; tests inject a failure after any of them to prove the rollback. */
     enum CreateStep {
-        OPEN_TARGET_SOCKET, CREATE, FIND, RENAME, READ_BACK, ROLLBACK;
+        OPEN_TARGET_SOCKET,
+        CREATE,
+        FIND,
+        RENAME,
+        READ_BACK,
+        ROLLBACK;
 
         /** Called after each step (and before the rollback's delete); throws to simulate a failure there. */
         interface Hook {
             void after(CreateStep step);
         }
 
-        static final Hook NO_FAULTS = step -> { };
+        static final Hook NO_FAULTS = step -> {};
     }
 
     Link createLink(LinkSpec spec, CreateStep.Hook faults) {
@@ -286,12 +314,21 @@ public final class RtNetlink implements AutoCloseable {
             int index = 0;
             try {
                 faults.after(CreateStep.CREATE);
-                Link made = inside.getLink(0, temp).orElseThrow(() ->
-                        new NetlinkException("create " + spec.kind().kindName(), temp, Errno.ENODEV.number(), "not found in the target namespace after creation"));
+                Link made = inside.getLink(0, temp)
+                        .orElseThrow(() -> new NetlinkException(
+                                "create " + spec.kind().kindName(),
+                                temp,
+                                Errno.ENODEV.number(),
+                                "not found in the target namespace after creation"));
                 index = made.index();
                 faults.after(CreateStep.FIND);
-                inside.channel.ack(Requests.changeLink(index, spec.bringUp() ? IFF_UP : 0, spec.bringUp() ? IFF_UP : 0,
-                        m -> m.attrString(IFLA_IFNAME, spec.name()), "rename " + temp + " to " + spec.name(), "in " + target.path()));
+                inside.channel.ack(Requests.changeLink(
+                        index,
+                        spec.bringUp() ? IFF_UP : 0,
+                        spec.bringUp() ? IFF_UP : 0,
+                        m -> m.attrString(IFLA_IFNAME, spec.name()),
+                        "rename " + temp + " to " + spec.name(),
+                        "in " + target.path()));
                 faults.after(CreateStep.RENAME);
                 Link result = inside.requireLink(index, "read back " + spec.name());
                 faults.after(CreateStep.READ_BACK);
@@ -309,8 +346,12 @@ public final class RtNetlink implements AutoCloseable {
         int index = 0;
         try {
             faults.after(CreateStep.CREATE);
-            Link made = getLink(0, spec.name()).orElseThrow(() ->
-                    new NetlinkException("create " + spec.kind().kindName(), spec.name(), Errno.ENODEV.number(), "link vanished right after creation"));
+            Link made = getLink(0, spec.name())
+                    .orElseThrow(() -> new NetlinkException(
+                            "create " + spec.kind().kindName(),
+                            spec.name(),
+                            Errno.ENODEV.number(),
+                            "link vanished right after creation"));
             index = made.index();
             faults.after(CreateStep.READ_BACK);
             return made;
@@ -321,16 +362,19 @@ public final class RtNetlink implements AutoCloseable {
 
     // Deletes the half-made link (by index when known, else by the name it was created with) and
     // returns the failure to throw: the original one, or one that says what the failed delete left.
-    private RuntimeException rollBack(RuntimeException failure, int index, String createdAs, String where, CreateStep.Hook faults) {
+    private RuntimeException rollBack(
+            RuntimeException failure, int index, String createdAs, String where, CreateStep.Hook faults) {
         try {
             faults.after(CreateStep.ROLLBACK);
-            channel.ack(index > 0 ? Requests.deleteLink(index, "index " + index) : Requests.deleteLinkByName(createdAs));
+            channel.ack(
+                    index > 0 ? Requests.deleteLink(index, "index " + index) : Requests.deleteLinkByName(createdAs));
             return failure;
         } catch (RuntimeException cleanup) {
             if (cleanup instanceof NetlinkException n && n.errno() == Errno.ENODEV) {
                 return failure; // already gone: nothing is left
             }
-            String left = (index > 0 ? "link index " + index + " (created as " + createdAs + ")" : "link " + createdAs) + " in " + where;
+            String left = (index > 0 ? "link index " + index + " (created as " + createdAs + ")" : "link " + createdAs)
+                    + " in " + where;
             String op = failure instanceof NativeException n ? n.operation() : "create link";
             return new NetlinkRollbackException(op, left, failure, cleanup);
         }
@@ -379,9 +423,11 @@ public final class RtNetlink implements AutoCloseable {
      */
     public void setMtu(int index, int mtu) {
         if (mtu < LinkSpec.MIN_MTU || mtu > LinkSpec.MAX_MTU) {
-            throw new IllegalArgumentException("MTU must be in " + LinkSpec.MIN_MTU + ".." + LinkSpec.MAX_MTU + ", was " + mtu);
+            throw new IllegalArgumentException(
+                    "MTU must be in " + LinkSpec.MIN_MTU + ".." + LinkSpec.MAX_MTU + ", was " + mtu);
         }
-        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrU32(IFLA_MTU, mtu), "set mtu " + mtu, "index " + index));
+        channel.ack(
+                Requests.changeLink(index, 0, 0, m -> m.attrU32(IFLA_MTU, mtu), "set mtu " + mtu, "index " + index));
     }
 
     /**
@@ -394,7 +440,8 @@ public final class RtNetlink implements AutoCloseable {
         if (mac == null) {
             throw new IllegalArgumentException("MAC address is null");
         }
-        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrBytes(IFLA_ADDRESS, mac.bytes()), "set address " + mac, "index " + index));
+        channel.ack(Requests.changeLink(
+                index, 0, 0, m -> m.attrBytes(IFLA_ADDRESS, mac.bytes()), "set address " + mac, "index " + index));
     }
 
     /**
@@ -405,7 +452,8 @@ public final class RtNetlink implements AutoCloseable {
      */
     public void rename(int index, String newName) {
         LinkNames.check(newName);
-        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrString(IFLA_IFNAME, newName), "rename to " + newName, "index " + index));
+        channel.ack(Requests.changeLink(
+                index, 0, 0, m -> m.attrString(IFLA_IFNAME, newName), "rename to " + newName, "index " + index));
     }
 
     /**
@@ -420,7 +468,13 @@ public final class RtNetlink implements AutoCloseable {
         }
         int fd = target.fd();
         try {
-            channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrU32(IFLA_NET_NS_FD, fd), "move link", "index " + index + " to " + target.path()));
+            channel.ack(Requests.changeLink(
+                    index,
+                    0,
+                    0,
+                    m -> m.attrU32(IFLA_NET_NS_FD, fd),
+                    "move link",
+                    "index " + index + " to " + target.path()));
         } finally {
             Reference.reachabilityFence(target); // its fd travels in the request
         }
@@ -436,7 +490,8 @@ public final class RtNetlink implements AutoCloseable {
         if (pid <= 0) {
             throw new IllegalArgumentException("pid must be positive, was " + pid);
         }
-        channel.ack(Requests.changeLink(index, 0, 0, m -> m.attrU32(IFLA_NET_NS_PID, pid), "move link", "index " + index + " to pid " + pid));
+        channel.ack(Requests.changeLink(
+                index, 0, 0, m -> m.attrU32(IFLA_NET_NS_PID, pid), "move link", "index " + index + " to pid " + pid));
     }
 
     // ---------------------------------------------------------------- addresses
@@ -455,11 +510,18 @@ public final class RtNetlink implements AutoCloseable {
     public List<Address> addresses(int linkIndex) {
         List<Address> out = new ArrayList<>();
         int filter = channel.strictCheck() ? linkIndex : 0;
-        channel.dump(RTM_GETADDR, m -> m.ifaddrmsg(0, 0, 0, 0, filter), MessageParser::address, a -> {
-            if (linkIndex == 0 || a.linkIndex() == linkIndex) {
-                out.add(a);
-            }
-        }, out::clear, "list addresses", linkIndex == 0 ? where() : "index " + linkIndex);
+        channel.dump(
+                RTM_GETADDR,
+                m -> m.ifaddrmsg(0, 0, 0, 0, filter),
+                MessageParser::address,
+                a -> {
+                    if (linkIndex == 0 || a.linkIndex() == linkIndex) {
+                        out.add(a);
+                    }
+                },
+                out::clear,
+                "list addresses",
+                linkIndex == 0 ? where() : "index " + linkIndex);
         return out;
     }
 
@@ -498,16 +560,23 @@ public final class RtNetlink implements AutoCloseable {
     public List<Route> routes(int table) {
         List<Route> out = new ArrayList<>();
         boolean filter = channel.strictCheck() && table != 0;
-        channel.dump(RTM_GETROUTE, m -> {
-            m.rtmsg(0, 0, 0, 0, filter && table < 256 ? table : 0, 0, 0, 0, 0);
-            if (filter) {
-                m.attrU32(RTA_TABLE, table);
-            }
-        }, MessageParser::route, r -> {
-            if (table == 0 || r.table() == table) {
-                out.add(r);
-            }
-        }, out::clear, "list routes", table == 0 ? where() : "table " + table);
+        channel.dump(
+                RTM_GETROUTE,
+                m -> {
+                    m.rtmsg(0, 0, 0, 0, filter && table < 256 ? table : 0, 0, 0, 0, 0);
+                    if (filter) {
+                        m.attrU32(RTA_TABLE, table);
+                    }
+                },
+                MessageParser::route,
+                r -> {
+                    if (table == 0 || r.table() == table) {
+                        out.add(r);
+                    }
+                },
+                out::clear,
+                "list routes",
+                table == 0 ? where() : "table " + table);
         return out;
     }
 

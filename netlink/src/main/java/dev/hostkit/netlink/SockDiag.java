@@ -50,7 +50,8 @@ public final class SockDiag implements AutoCloseable {
      */
     public static SockDiag open(NetNamespace ns) {
         if (ns == null || ns.isClosed()) {
-            throw new IllegalArgumentException("cannot open sock_diag in a closed namespace" + (ns == null ? "" : ": " + ns.path()));
+            throw new IllegalArgumentException(
+                    "cannot open sock_diag in a closed namespace" + (ns == null ? "" : ": " + ns.path()));
         }
         return new SockDiag(ns.run(SockDiag::openChannel), "namespace " + ns.path());
     }
@@ -60,7 +61,10 @@ public final class SockDiag implements AutoCloseable {
             return RtnlChannel.open(NETLINK_SOCK_DIAG);
         } catch (NativeException e) {
             if (e.errno() == Errno.EPROTONOSUPPORT) {
-                throw new SockDiagUnavailableException("open", "NETLINK_SOCK_DIAG", e.errnoNumber(),
+                throw new SockDiagUnavailableException(
+                        "open",
+                        "NETLINK_SOCK_DIAG",
+                        e.errnoNumber(),
                         "this kernel has no sock_diag (CONFIG_INET_DIAG/sock_diag); read /proc/net/unix instead (no peers)");
             }
             throw e;
@@ -78,12 +82,20 @@ public final class SockDiag implements AutoCloseable {
     public List<UnixSocket> unixSockets() {
         List<UnixSocket> out = new ArrayList<>(1024);
         try {
-            channel.dump(SOCK_DIAG_BY_FAMILY, m -> UnixDiagParser.request(m, UnixDiagParser.SHOW),
-                    (p, b, off, len) -> UnixDiagParser.unixSocket(b, off, len), out::add, out::clear,
-                    "dump unix sockets", label);
+            channel.dump(
+                    SOCK_DIAG_BY_FAMILY,
+                    m -> UnixDiagParser.request(m, UnixDiagParser.SHOW),
+                    (p, b, off, len) -> UnixDiagParser.unixSocket(b, off, len),
+                    out::add,
+                    out::clear,
+                    "dump unix sockets",
+                    label);
         } catch (NetlinkException e) {
             if (e.errno() == Errno.ENOENT && !(e instanceof SockDiagUnavailableException)) {
-                throw new SockDiagUnavailableException(e.operation(), e.target(), e.errnoNumber(),
+                throw new SockDiagUnavailableException(
+                        e.operation(),
+                        e.target(),
+                        e.errnoNumber(),
                         "this kernel has no unix_diag (CONFIG_UNIX_DIAG; try `modprobe unix_diag`); "
                                 + "ProcNetUnix lists the sockets without peers");
             }

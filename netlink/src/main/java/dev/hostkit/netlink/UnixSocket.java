@@ -21,8 +21,18 @@ import java.util.List;
  * @param pendingConnections for a listener: the inodes of the client sockets waiting in its accept queue
  *                           ({@code UNIX_DIAG_ICONS})
  */
-public record UnixSocket(long inode, Type type, State state, String name, long fileDevice, long fileInode,
-                         long peerInode, int receiveQueue, int sendQueue, long uid, List<Long> pendingConnections) {
+public record UnixSocket(
+        long inode,
+        Type type,
+        State state,
+        String name,
+        long fileDevice,
+        long fileInode,
+        long peerInode,
+        int receiveQueue,
+        int sendQueue,
+        long uid,
+        List<Long> pendingConnections) {
 
     /** Canonical constructor; copies the pending list. */
     public UnixSocket {

@@ -26,8 +26,7 @@ import java.util.Set;
  * {@link #survey(SockDiag, ProcFs, Path)}, which takes the dump and the {@code /proc} scan once each.
  */
 public final class UnixSocketClients {
-    private UnixSocketClients() {
-    }
+    private UnixSocketClients() {}
 
     /**
      * One process connected to the socket.
@@ -42,9 +41,13 @@ public final class UnixSocketClients {
      * @param listenerOwner whether it also holds the listening socket (the engine connecting to itself)
      * @param currentProcess whether it is the process that took the survey (hostkit's own connections)
      */
-    public record ClientProcess(ProcessInfo process, int connections, int idle, long oldestInode,
-                                boolean listenerOwner, boolean currentProcess) {
-    }
+    public record ClientProcess(
+            ProcessInfo process,
+            int connections,
+            int idle,
+            long oldestInode,
+            boolean listenerOwner,
+            boolean currentProcess) {}
 
     /**
      * The clients of one socket at one moment.
@@ -58,8 +61,14 @@ public final class UnixSocketClients {
      *                counts for each one seen holding it (the {@code /proc} scan stops once every socket has an owner)
      * @param unowned connections whose client end no visible process holds (another pid namespace, or just closed)
      */
-    public record Survey(Path socketPath, Instant takenAt, List<Long> listeners, List<Integer> listenerPids,
-                         int connections, List<ClientProcess> clients, int unowned) {
+    public record Survey(
+            Path socketPath,
+            Instant takenAt,
+            List<Long> listeners,
+            List<Integer> listenerPids,
+            int connections,
+            List<ClientProcess> clients,
+            int unowned) {
         /** Canonical constructor; copies the lists. */
         public Survey {
             listeners = List.copyOf(listeners);
@@ -69,7 +78,9 @@ public final class UnixSocketClients {
 
         /** The entry of {@code pid} with this start time, if it was connected. */
         public Optional<ClientProcess> client(int pid, long startTicks) {
-            return clients.stream().filter(c -> c.process().pid() == pid && c.process().startTicks() == startTicks).findFirst();
+            return clients.stream()
+                    .filter(c -> c.process().pid() == pid && c.process().startTicks() == startTicks)
+                    .findFirst();
         }
     }
 
@@ -82,8 +93,7 @@ public final class UnixSocketClients {
      * @param after connections in the later survey
      * @param perMinute {@code (after - before)} per minute of time between the surveys
      */
-    public record Growth(ProcessInfo process, int before, int after, double perMinute) {
-    }
+    public record Growth(ProcessInfo process, int before, int after, double perMinute) {}
 
     /**
      * Surveys the clients of the socket at {@code socketPath} (symlinks followed): one sock_diag dump, one
@@ -119,8 +129,8 @@ public final class UnixSocketClients {
      * listener's {@code UNIX_DIAG_ICONS}. The engine's own ends are never counted as clients. Owners are looked up in
      * {@code owners} and described from {@code proc} (a process gone by then counts as unowned).
      */
-    public static Survey survey(Path socketPath, FileId file, List<UnixSocket> sockets, SocketOwners owners,
-                                ProcFs proc, Instant at) {
+    public static Survey survey(
+            Path socketPath, FileId file, List<UnixSocket> sockets, SocketOwners owners, ProcFs proc, Instant at) {
         List<Long> listeners = new ArrayList<>(1);
         // client inode -> idle (from the engine's accepted end: the client's queues mirror it)
         Map<Long, Boolean> clientIdle = new LinkedHashMap<>();
@@ -165,10 +175,16 @@ public final class UnixSocketClients {
                 unowned += e.getValue()[0];
                 continue;
             }
-            clients.add(new ClientProcess(p.get(), e.getValue()[0], e.getValue()[1], oldest.get(e.getKey()),
-                    listenerPids.contains(e.getKey()), p.get().isCurrentProcess()));
+            clients.add(new ClientProcess(
+                    p.get(),
+                    e.getValue()[0],
+                    e.getValue()[1],
+                    oldest.get(e.getKey()),
+                    listenerPids.contains(e.getKey()),
+                    p.get().isCurrentProcess()));
         }
-        clients.sort(Comparator.comparingInt(ClientProcess::connections).reversed()
+        clients.sort(Comparator.comparingInt(ClientProcess::connections)
+                .reversed()
                 .thenComparingInt(c -> c.process().pid()));
         List<Integer> lp = new ArrayList<>(listenerPids);
         lp.sort(null);
@@ -184,16 +200,20 @@ public final class UnixSocketClients {
     public static List<Growth> growth(Survey before, Survey after) {
         Duration between = Duration.between(before.takenAt(), after.takenAt());
         if (between.isNegative() || between.isZero()) {
-            throw new IllegalArgumentException("the second survey (" + after.takenAt() + ") is not later than the first ("
-                    + before.takenAt() + ")");
+            throw new IllegalArgumentException("the second survey (" + after.takenAt()
+                    + ") is not later than the first (" + before.takenAt() + ")");
         }
         double minutes = between.toNanos() / 60e9;
         List<Growth> out = new ArrayList<>(after.clients().size());
         for (ClientProcess c : after.clients()) {
-            int was = before.client(c.process().pid(), c.process().startTicks()).map(ClientProcess::connections).orElse(0);
+            int was = before.client(c.process().pid(), c.process().startTicks())
+                    .map(ClientProcess::connections)
+                    .orElse(0);
             out.add(new Growth(c.process(), was, c.connections(), (c.connections() - was) / minutes));
         }
-        out.sort(Comparator.comparingDouble(Growth::perMinute).reversed().thenComparingInt(g -> g.process().pid()));
+        out.sort(Comparator.comparingDouble(Growth::perMinute)
+                .reversed()
+                .thenComparingInt(g -> g.process().pid()));
         return out;
     }
 
@@ -215,7 +235,8 @@ public final class UnixSocketClients {
                 Map<String, Object> a = Files.readAttributes(path, "unix:ino,dev,mode");
                 int mode = (Integer) a.get("mode");
                 if ((mode & 0xf000) != 0xc000) { // S_IFSOCK
-                    throw new IllegalArgumentException("socket " + path + " is not a socket (mode " + Integer.toOctalString(mode) + ")");
+                    throw new IllegalArgumentException(
+                            "socket " + path + " is not a socket (mode " + Integer.toOctalString(mode) + ")");
                 }
                 return new FileId(kernelDev((Long) a.get("dev")), (Long) a.get("ino"));
             } catch (NoSuchFileException e) {
@@ -237,5 +258,4 @@ public final class UnixSocketClients {
             return (major << 20) | (minor & 0xfffff);
         }
     }
-
 }

@@ -21,7 +21,9 @@ class AddressesAndRoutesIT {
         try (RtNetlink rt = rtIn(ns)) {
             int idx = rt.link("hkd0").orElseThrow().index();
             rt.setUp(idx, true);
-            rt.addAddress(Address.of(idx, "10.77.0.2/24").withBroadcast(Cidr.address("10.77.0.255")).withLabel("hkd0:web"));
+            rt.addAddress(Address.of(idx, "10.77.0.2/24")
+                    .withBroadcast(Cidr.address("10.77.0.255"))
+                    .withLabel("hkd0:web"));
             rt.addAddress(Address.of(idx, "fd77::2/64").withFlags(AddressFlag.NODAD));
             rt.addAddress(Address.of(idx, "10.78.0.1/32").withScope(Scope.LINK));
 
@@ -29,9 +31,13 @@ class AddressesAndRoutesIT {
             JsonNode ip = ipJson(ns, "addr", "show", "dev", "hkd0");
             List<String> ipSeen = new ArrayList<>();
             for (JsonNode info : ip.get(0).path("addr_info")) {
-                ipSeen.add(info.path("local").asText() + "/" + info.path("prefixlen").asInt() + " " + info.path("scope").asText()
+                ipSeen.add(info.path("local").asText() + "/"
+                        + info.path("prefixlen").asInt() + " "
+                        + info.path("scope").asText()
                         + (info.has("label") ? " " + info.path("label").asText() : "")
-                        + (info.has("broadcast") ? " brd " + info.path("broadcast").asText() : ""));
+                        + (info.has("broadcast")
+                                ? " brd " + info.path("broadcast").asText()
+                                : ""));
             }
             List<String> ours = new ArrayList<>();
             for (Address a : mine) {
@@ -39,13 +45,17 @@ class AddressesAndRoutesIT {
                         + (a.broadcast() != null ? " brd " + a.broadcast().getHostAddress() : ""));
             }
             assertThat(ours).containsExactlyInAnyOrderElementsOf(ipSeen);
-            Address v6 = mine.stream().filter(a -> a.family() == AddressFamily.INET6 && a.cidr().startsWith("fd77")).findFirst().orElseThrow();
+            Address v6 = mine.stream()
+                    .filter(a -> a.family() == AddressFamily.INET6 && a.cidr().startsWith("fd77"))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(v6.has(AddressFlag.NODAD)).isTrue();
             assertThat(v6.has(AddressFlag.PERMANENT)).isTrue();
 
             assertThatThrownBy(() -> rt.addAddress(Address.of(idx, "10.77.0.2/24")))
                     .isInstanceOf(NetlinkException.class)
-                    .satisfies(e -> assertThat(((NetlinkException) e).errno().name()).isEqualTo("EEXIST"));
+                    .satisfies(e ->
+                            assertThat(((NetlinkException) e).errno().name()).isEqualTo("EEXIST"));
 
             rt.deleteAddress(Address.of(idx, "10.77.0.2/24"));
             rt.deleteAddress(Address.of(idx, "fd77::2/64"));
@@ -63,10 +73,18 @@ class AddressesAndRoutesIT {
             rt.addAddress(Address.of(idx, "10.88.0.2/24"));
             rt.addAddress(Address.of(idx, "fd88::2/64").withFlags(AddressFlag.NODAD));
             rt.addRoute(Route.defaultRoute(AddressFamily.INET).via("10.88.0.1").dev(idx));
-            rt.addRoute(Route.to("10.99.0.0/16").via("10.88.0.1").dev(idx).withMetric(50).withPreferredSource("10.88.0.2"));
+            rt.addRoute(Route.to("10.99.0.0/16")
+                    .via("10.88.0.1")
+                    .dev(idx)
+                    .withMetric(50)
+                    .withPreferredSource("10.88.0.2"));
             rt.addRoute(Route.to("10.98.0.0/16").dev(idx));
             rt.addRoute(Route.to("192.0.2.0/24").via("198.51.100.1").dev(idx).onlink());
-            rt.addRoute(Route.to("10.97.0.0/16").via("10.88.0.1").dev(idx).withTable(100).withProtocol(Route.PROTOCOL_STATIC));
+            rt.addRoute(Route.to("10.97.0.0/16")
+                    .via("10.88.0.1")
+                    .dev(idx)
+                    .withTable(100)
+                    .withProtocol(Route.PROTOCOL_STATIC));
             rt.addRoute(Route.to("fd99::/64").via("fd88::1").dev(idx));
             rt.replaceRoute(Route.to("10.99.0.0/16").via("10.88.0.3").dev(idx).withMetric(50));
 
@@ -78,9 +96,12 @@ class AddressesAndRoutesIT {
             }
             List<String> ipSeen = new ArrayList<>();
             for (JsonNode r : ipJson(ns, "route", "show")) {
-                ipSeen.add(r.path("dst").asText() + " via " + r.path("gateway").asText("-") + " dev " + r.path("dev").asText()
-                        + " proto " + r.path("protocol").asText("boot") + " scope " + r.path("scope").asText("global")
-                        + " metric " + r.path("metric").asInt(0) + " src " + r.path("prefsrc").asText("-")
+                ipSeen.add(r.path("dst").asText() + " via " + r.path("gateway").asText("-") + " dev "
+                        + r.path("dev").asText()
+                        + " proto " + r.path("protocol").asText("boot") + " scope "
+                        + r.path("scope").asText("global")
+                        + " metric " + r.path("metric").asInt(0) + " src "
+                        + r.path("prefsrc").asText("-")
                         + (r.path("flags").toString().contains("onlink") ? " onlink" : ""));
             }
             assertThat(ours).containsExactlyInAnyOrderElementsOf(ipSeen);
@@ -89,14 +110,18 @@ class AddressesAndRoutesIT {
                 assertThat(r.protocol()).isEqualTo(Route.PROTOCOL_STATIC);
             });
             assertThat(rt.routes()).anyMatch(r -> r.table() == 255); // local table included in the full dump
-            assertThat(rt.routes(Route.TABLE_MAIN)).anyMatch(r -> r.destinationText().equals("fd99::/64") && r.gateway() != null);
+            assertThat(rt.routes(Route.TABLE_MAIN))
+                    .anyMatch(r -> r.destinationText().equals("fd99::/64") && r.gateway() != null);
 
             rt.deleteRoute(Route.to("10.99.0.0/16").withMetric(50));
             rt.deleteRoute(Route.defaultRoute(AddressFamily.INET));
-            assertThat(rt.routes(Route.TABLE_MAIN)).extracting(Route::destinationText).doesNotContain("10.99.0.0/16", "default");
+            assertThat(rt.routes(Route.TABLE_MAIN))
+                    .extracting(Route::destinationText)
+                    .doesNotContain("10.99.0.0/16", "default");
             assertThatThrownBy(() -> rt.deleteRoute(Route.to("10.55.0.0/16")))
                     .isInstanceOf(NetlinkException.class)
-                    .satisfies(e -> assertThat(((NetlinkException) e).errno().name()).isEqualTo("ESRCH"));
+                    .satisfies(e ->
+                            assertThat(((NetlinkException) e).errno().name()).isEqualTo("ESRCH"));
         }
     }
 
@@ -108,9 +133,11 @@ class AddressesAndRoutesIT {
             case 4 -> "static";
             default -> Integer.toString(r.protocol());
         };
-        return r.destinationText() + " via " + (r.gateway() == null ? "-" : r.gateway().getHostAddress()) + " dev " + dev
+        return r.destinationText() + " via "
+                + (r.gateway() == null ? "-" : r.gateway().getHostAddress()) + " dev " + dev
                 + " proto " + proto + " scope " + r.scope().ipName() + " metric " + r.priority()
-                + " src " + (r.preferredSource() == null ? "-" : r.preferredSource().getHostAddress())
+                + " src "
+                + (r.preferredSource() == null ? "-" : r.preferredSource().getHostAddress())
                 + (r.isOnlink() ? " onlink" : "");
     }
 }

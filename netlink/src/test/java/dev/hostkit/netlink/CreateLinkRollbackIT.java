@@ -37,40 +37,55 @@ class CreateLinkRollbackIT {
     }
 
     @ParameterizedTest
-    @EnumSource(value = RtNetlink.CreateStep.class, names = {"OPEN_TARGET_SOCKET", "CREATE", "FIND", "RENAME", "READ_BACK"})
-    void failureAfterAnyStepLeavesNoLinkInEitherNamespace(RtNetlink.CreateStep failAt, TestNetns host, TestNetns container) {
+    @EnumSource(
+            value = RtNetlink.CreateStep.class,
+            names = {"OPEN_TARGET_SOCKET", "CREATE", "FIND", "RENAME", "READ_BACK"})
+    void failureAfterAnyStepLeavesNoLinkInEitherNamespace(
+            RtNetlink.CreateStep failAt, TestNetns host, TestNetns container) {
         host.exec("ip", "link", "add", "hkp0", "type", "veth", "peer", "name", "hkp1");
         host.exec("ip", "link", "set", "hkp0", "up");
         String name = TestNames.next("mv");
-        try (NetNamespace target = container.open(); RtNetlink rt = LinksIT.rtIn(host); RtNetlink inside = RtNetlink.open(target)) {
+        try (NetNamespace target = container.open();
+                RtNetlink rt = LinksIT.rtIn(host);
+                RtNetlink inside = RtNetlink.open(target)) {
             Set<String> hostBefore = links(rt);
             Set<String> containerBefore = links(inside);
             int parent = rt.link("hkp0").orElseThrow().index();
-            LinkSpec spec = LinkSpec.macvlan(name, parent, MacvlanMode.BRIDGE).up().inNamespace(target);
+            LinkSpec spec =
+                    LinkSpec.macvlan(name, parent, MacvlanMode.BRIDGE).up().inNamespace(target);
             assertThatThrownBy(() -> rt.createLink(spec, step -> {
-                if (step == failAt) {
-                    throw new Injected(step);
-                }
-            })).isInstanceOf(Injected.class);
-            assertThat(links(rt)).as("host namespace after a failure after %s", failAt).isEqualTo(hostBefore);
-            assertThat(links(inside)).as("target namespace after a failure after %s", failAt).isEqualTo(containerBefore);
+                        if (step == failAt) {
+                            throw new Injected(step);
+                        }
+                    }))
+                    .isInstanceOf(Injected.class);
+            assertThat(links(rt))
+                    .as("host namespace after a failure after %s", failAt)
+                    .isEqualTo(hostBefore);
+            assertThat(links(inside))
+                    .as("target namespace after a failure after %s", failAt)
+                    .isEqualTo(containerBefore);
             // And the same call without faults works: nothing half-made is in the way.
             assertThat(rt.createLink(spec).name()).isEqualTo(name);
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = RtNetlink.CreateStep.class, names = {"CREATE", "READ_BACK"})
+    @EnumSource(
+            value = RtNetlink.CreateStep.class,
+            names = {"CREATE", "READ_BACK"})
     void failureAfterCreatingInTheHandlesOwnNamespaceLeavesNoLink(RtNetlink.CreateStep failAt, TestNetns host) {
         host.exec("ip", "link", "add", "hkp0", "type", "veth", "peer", "name", "hkp1");
         try (RtNetlink rt = LinksIT.rtIn(host)) {
             Set<String> before = links(rt);
             int parent = rt.link("hkp0").orElseThrow().index();
-            assertThatThrownBy(() -> rt.createLink(LinkSpec.macvlan(TestNames.next("mv"), parent, MacvlanMode.BRIDGE), step -> {
-                if (step == failAt) {
-                    throw new Injected(step);
-                }
-            })).isInstanceOf(Injected.class);
+            assertThatThrownBy(() ->
+                            rt.createLink(LinkSpec.macvlan(TestNames.next("mv"), parent, MacvlanMode.BRIDGE), step -> {
+                                if (step == failAt) {
+                                    throw new Injected(step);
+                                }
+                            }))
+                    .isInstanceOf(Injected.class);
             assertThat(links(rt)).isEqualTo(before);
         }
     }
@@ -79,7 +94,9 @@ class CreateLinkRollbackIT {
     void failedRollbackSaysSoAndNamesTheRenamedLinkLeftBehind(TestNetns host, TestNetns container) {
         host.exec("ip", "link", "add", "hkp0", "type", "veth", "peer", "name", "hkp1");
         String name = TestNames.next("mv");
-        try (NetNamespace target = container.open(); RtNetlink rt = LinksIT.rtIn(host); RtNetlink inside = RtNetlink.open(target)) {
+        try (NetNamespace target = container.open();
+                RtNetlink rt = LinksIT.rtIn(host);
+                RtNetlink inside = RtNetlink.open(target)) {
             int parent = rt.link("hkp0").orElseThrow().index();
             LinkSpec spec = LinkSpec.macvlan(name, parent, MacvlanMode.BRIDGE).inNamespace(target);
             Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> rt.createLink(spec, step -> {
@@ -90,13 +107,17 @@ class CreateLinkRollbackIT {
                     throw new NetlinkException("delete link", "injected", dev.hostkit.core.Errno.EPERM.number(), null);
                 }
             }));
-            Link left = inside.link(name).orElseThrow(() -> new AssertionError("the renamed link should be left: " + thrown));
-            assertThat(thrown).isInstanceOf(NetlinkRollbackException.class)
+            Link left = inside.link(name)
+                    .orElseThrow(() -> new AssertionError("the renamed link should be left: " + thrown));
+            assertThat(thrown)
+                    .isInstanceOf(NetlinkRollbackException.class)
                     .hasMessageContaining("EPERM")
-                    .hasMessageContaining("it is left behind (delete it by hand); the change had failed with: injected failure after RENAME")
+                    .hasMessageContaining(
+                            "it is left behind (delete it by hand); the change had failed with: injected failure after RENAME")
                     .hasCauseInstanceOf(Injected.class);
             assertThat(((NetlinkRollbackException) thrown).leftBehind())
-                    .matches("link index " + left.index() + " \\(created as hkt[0-9a-f]{12}\\) in namespace " + java.util.regex.Pattern.quote(target.path().toString()));
+                    .matches("link index " + left.index() + " \\(created as hkt[0-9a-f]{12}\\) in namespace "
+                            + java.util.regex.Pattern.quote(target.path().toString()));
             inside.deleteLink(left.index());
             assertThat(List.copyOf(links(inside))).noneMatch(l -> l.endsWith(":" + name));
         }

@@ -16,19 +16,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DumpConsistencyIT {
     @Test
     void dumpsTakenWhileLinksChangeAreNeverHalfOrDuplicated(TestNetns ns) throws Exception {
-        try (RtNetlink rt = rtIn(ns); RtNetlink churn = rtIn(ns)) {
+        try (RtNetlink rt = rtIn(ns);
+                RtNetlink churn = rtIn(ns)) {
             Batch stable = rt.batch();
             for (int i = 0; i < 300; i++) { // several dump parts, so a change can land between them
                 stable.createLink(LinkSpec.veth("hks" + i, "hkt" + i, null));
             }
             stable.executeOrThrow();
             AtomicBoolean stop = new AtomicBoolean();
-            Thread changer = new Thread(() -> {
-                for (int i = 0; !stop.get() && i < 2_000; i++) {
-                    churn.createLink(LinkSpec.veth("hkc0", "hkc1", null));
-                    churn.deleteLink("hkc0");
-                }
-            }, "hk-test-churn");
+            Thread changer = new Thread(
+                    () -> {
+                        for (int i = 0; !stop.get() && i < 2_000; i++) {
+                            churn.createLink(LinkSpec.veth("hkc0", "hkc1", null));
+                            churn.deleteLink("hkc0");
+                        }
+                    },
+                    "hk-test-churn");
             long retriedBefore = dev.hostkit.netlink.internal.RtnlChannel.interruptedDumps();
             changer.start();
             try {
@@ -36,7 +39,9 @@ class DumpConsistencyIT {
                     List<Link> links = rt.links();
                     Set<String> names = new HashSet<>();
                     for (Link l : links) {
-                        assertThat(names.add(l.name())).as("%s listed twice", l.name()).isTrue();
+                        assertThat(names.add(l.name()))
+                                .as("%s listed twice", l.name())
+                                .isTrue();
                     }
                     for (int i = 0; i < 300; i++) {
                         assertThat(names).contains("hks" + i, "hkt" + i);

@@ -35,8 +35,12 @@ class DumpInterruptionIT {
                 restarts.incrementAndGet();
                 got.clear();
             });
-            assertThat(restarts).as("the sink was told to start over after each interruption").hasValue(2);
-            assertThat(RtnlChannel.interruptedDumps() - retriedBefore).as("interruptions counted").isEqualTo(2);
+            assertThat(restarts)
+                    .as("the sink was told to start over after each interruption")
+                    .hasValue(2);
+            assertThat(RtnlChannel.interruptedDumps() - retriedBefore)
+                    .as("interruptions counted")
+                    .isEqualTo(2);
             assertThat(got).containsExactlyElementsOf(expected);
         }
     }
@@ -45,8 +49,10 @@ class DumpInterruptionIT {
     void dumpInterruptedEveryTimeGivesUpWithEintrNeverHalfAList(TestNetns ns) {
         try (RtNetlink rt = rtIn(ns)) {
             rt.channel().forceDumpInterruptions(RtnlChannel.DUMP_ATTEMPTS);
-            assertThatThrownBy(rt::links).isInstanceOf(NetlinkException.class)
-                    .hasMessageContaining("EINTR").hasMessageContaining("interrupted by concurrent changes 5 times in a row");
+            assertThatThrownBy(rt::links)
+                    .isInstanceOf(NetlinkException.class)
+                    .hasMessageContaining("EINTR")
+                    .hasMessageContaining("interrupted by concurrent changes 5 times in a row");
             assertThat(rt.links()).extracting(Link::name).contains("lo"); // the channel works afterwards
         }
     }

@@ -21,26 +21,36 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class EventSubscriptionFailureIT {
 
     @Test
-    void listenerThreadThatCannotReadClosesTheSubscriptionAndHandsTheFailureToTheListener(TestNetns ns) throws Exception {
+    void listenerThreadThatCannotReadClosesTheSubscriptionAndHandsTheFailureToTheListener(TestNetns ns)
+            throws Exception {
         List<NetlinkEvent> heard = new CopyOnWriteArrayList<>();
         CountDownLatch failed = new CountDownLatch(1);
         try (RtNetlink rt = rtIn(ns);
-             EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.LINK), e -> {
-                 heard.add(e);
-                 if (e instanceof NetlinkEvent.Failed) {
-                     failed.countDown();
-                 }
-             })) {
+                EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.LINK), e -> {
+                    heard.add(e);
+                    if (e instanceof NetlinkEvent.Failed) {
+                        failed.countDown();
+                    }
+                })) {
             sub.receiveFault = () -> {
                 throw new NetlinkException("receive events", "injected", Errno.EIO.number(), null);
             };
             ns.exec("ip", "link", "add", "hkf0", "type", "veth", "peer", "name", "hkf1");
-            assertThat(failed.await(10, TimeUnit.SECONDS)).as("the listener heard of the failure").isTrue();
-            assertThat(heard).last().isInstanceOfSatisfying(NetlinkEvent.Failed.class, f ->
-                    assertThat(f.cause()).hasMessageContaining("receive events(injected): EIO"));
+            assertThat(failed.await(10, TimeUnit.SECONDS))
+                    .as("the listener heard of the failure")
+                    .isTrue();
+            assertThat(heard)
+                    .last()
+                    .isInstanceOfSatisfying(
+                            NetlinkEvent.Failed.class,
+                            f -> assertThat(f.cause()).hasMessageContaining("receive events(injected): EIO"));
             assertThat(sub.isClosed()).isTrue();
             // The listener thread ended (the extension's thread check would also catch it left running).
-            for (int i = 0; i < 100 && Thread.getAllStackTraces().keySet().stream().anyMatch(EventSubscriptionFailureIT::listenerThread); i++) {
+            for (int i = 0;
+                    i < 100
+                            && Thread.getAllStackTraces().keySet().stream()
+                                    .anyMatch(EventSubscriptionFailureIT::listenerThread);
+                    i++) {
                 Thread.sleep(50);
             }
             assertThat(Thread.getAllStackTraces().keySet()).noneMatch(EventSubscriptionFailureIT::listenerThread);
@@ -53,12 +63,14 @@ class EventSubscriptionFailureIT {
 
     @Test
     void pollThrowsTheFailureToItsCaller(TestNetns ns) {
-        try (RtNetlink rt = rtIn(ns); EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.LINK))) {
+        try (RtNetlink rt = rtIn(ns);
+                EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.LINK))) {
             sub.receiveFault = () -> {
                 throw new NetlinkException("receive events", "injected", Errno.EIO.number(), null);
             };
             ns.exec("ip", "link", "add", "hkf0", "type", "veth", "peer", "name", "hkf1");
-            assertThatThrownBy(() -> sub.poll(Duration.ofSeconds(10))).isInstanceOf(NetlinkException.class)
+            assertThatThrownBy(() -> sub.poll(Duration.ofSeconds(10)))
+                    .isInstanceOf(NetlinkException.class)
                     .hasMessageContaining("EIO");
         }
     }

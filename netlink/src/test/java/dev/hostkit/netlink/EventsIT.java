@@ -21,7 +21,7 @@ class EventsIT {
     @Test
     void seesCreateRenameAddressAndDeleteMadeByIpInOrder(TestNetns ns) {
         try (RtNetlink rt = rtIn(ns);
-             EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.LINK, EventGroup.IPV4_ADDRESS))) {
+                EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.LINK, EventGroup.IPV4_ADDRESS))) {
             ns.exec("ip", "link", "add", "hke0", "type", "veth", "peer", "name", "hke1");
             ns.exec("ip", "link", "set", "hke0", "name", "hke9");
             ns.exec("ip", "addr", "add", "10.66.0.1/24", "dev", "hke9");
@@ -35,7 +35,9 @@ class EventsIT {
                     if (seen.isEmpty() || !seen.get(seen.size() - 1).equals(what)) {
                         seen.add(what);
                     }
-                } else if (e instanceof NetlinkEvent.AddressEvent ae && !ae.removed() && ae.address().cidr().equals("10.66.0.1/24")) {
+                } else if (e instanceof NetlinkEvent.AddressEvent ae
+                        && !ae.removed()
+                        && ae.address().cidr().equals("10.66.0.1/24")) {
                     seen.add("addr " + ae.address().cidr());
                 }
             }
@@ -50,7 +52,8 @@ class EventsIT {
         ns.exec("ip", "link", "add", "hkq0", "type", "veth", "peer", "name", "hkq1");
         ns.exec("ip", "link", "set", "hkq0", "up");
         try (RtNetlink rt = rtIn(ns);
-             EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.IPV4_ROUTE, EventGroup.IPV4_ADDRESS, EventGroup.IPV6_ROUTE))) {
+                EventSubscription sub = rt.subscribe(
+                        EnumSet.of(EventGroup.IPV4_ROUTE, EventGroup.IPV4_ADDRESS, EventGroup.IPV6_ROUTE))) {
             ns.exec("ip", "addr", "add", "10.67.0.1/24", "dev", "hkq0");
             ns.exec("ip", "route", "add", "10.68.0.0/16", "via", "10.67.0.254");
             ns.exec("ip", "route", "del", "10.68.0.0/16");
@@ -59,20 +62,28 @@ class EventsIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!seen.contains("-addr 10.67.0.1/24") && System.nanoTime() < deadline) {
                 NetlinkEvent e = sub.poll(Duration.ofMillis(500));
-                if (e instanceof NetlinkEvent.RouteEvent re && re.route().destinationText().equals("10.68.0.0/16")) {
-                    seen.add((re.removed() ? "-" : "+") + "route " + re.route().destinationText() + " via " + re.route().gateway().getHostAddress());
-                } else if (e instanceof NetlinkEvent.AddressEvent ae && ae.address().cidr().equals("10.67.0.1/24")) {
+                if (e instanceof NetlinkEvent.RouteEvent re
+                        && re.route().destinationText().equals("10.68.0.0/16")) {
+                    seen.add((re.removed() ? "-" : "+") + "route " + re.route().destinationText() + " via "
+                            + re.route().gateway().getHostAddress());
+                } else if (e instanceof NetlinkEvent.AddressEvent ae
+                        && ae.address().cidr().equals("10.67.0.1/24")) {
                     seen.add((ae.removed() ? "-" : "+") + "addr " + ae.address().cidr());
                 }
             }
-            assertThat(seen).containsExactly("+addr 10.67.0.1/24", "+route 10.68.0.0/16 via 10.67.0.254",
-                    "-route 10.68.0.0/16 via 10.67.0.254", "-addr 10.67.0.1/24");
+            assertThat(seen)
+                    .containsExactly(
+                            "+addr 10.67.0.1/24",
+                            "+route 10.68.0.0/16 via 10.67.0.254",
+                            "-route 10.68.0.0/16 via 10.67.0.254",
+                            "-addr 10.67.0.1/24");
         }
     }
 
     @Test
     void floodBeyondTheSocketBufferYieldsResyncAndTheSubscriptionKeepsWorking(TestNetns ns) {
-        try (RtNetlink rt = rtIn(ns); EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.LINK), 8192)) {
+        try (RtNetlink rt = rtIn(ns);
+                EventSubscription sub = rt.subscribe(EnumSet.of(EventGroup.LINK), 8192)) {
             Batch flood = rt.batch();
             for (int i = 0; i < 100; i++) {
                 flood.createLink(LinkSpec.veth("hkf" + i, "hkg" + i, null));
@@ -90,7 +101,9 @@ class EventsIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!sawDelete && System.nanoTime() < deadline) {
                 e = sub.poll(Duration.ofMillis(500));
-                sawDelete = e instanceof NetlinkEvent.LinkEvent le && le.removed() && le.link().name().equals("hkf0");
+                sawDelete = e instanceof NetlinkEvent.LinkEvent le
+                        && le.removed()
+                        && le.link().name().equals("hkf0");
             }
             assertThat(sawDelete).isTrue();
         }
@@ -98,22 +111,28 @@ class EventsIT {
 
     @Test
     void oneThreadWatchesManyNamespacesThroughAwaitAny(TestNetns a, TestNetns b) {
-        try (RtNetlink ra = rtIn(a); RtNetlink rb = rtIn(b);
-             EventSubscription sa = ra.subscribe(EnumSet.of(EventGroup.LINK));
-             EventSubscription sb = rb.subscribe(EnumSet.of(EventGroup.LINK))) {
-            assertThat(EventSubscription.awaitAny(List.of(sa, sb), Duration.ofMillis(50))).isEmpty();
+        try (RtNetlink ra = rtIn(a);
+                RtNetlink rb = rtIn(b);
+                EventSubscription sa = ra.subscribe(EnumSet.of(EventGroup.LINK));
+                EventSubscription sb = rb.subscribe(EnumSet.of(EventGroup.LINK))) {
+            assertThat(EventSubscription.awaitAny(List.of(sa, sb), Duration.ofMillis(50)))
+                    .isEmpty();
             b.exec("ip", "link", "add", "hkw0", "type", "veth", "peer", "name", "hkw1");
             List<EventSubscription> ready = EventSubscription.awaitAny(List.of(sa, sb), Duration.ofSeconds(10));
             assertThat(ready).containsExactly(sb);
-            assertThat(sb.drain()).anyMatch(e -> e instanceof NetlinkEvent.LinkEvent le && le.link().name().equals("hkw0"));
+            assertThat(sb.drain())
+                    .anyMatch(e -> e instanceof NetlinkEvent.LinkEvent le
+                            && le.link().name().equals("hkw0"));
             assertThat(sa.drain()).isEmpty();
         }
     }
 
     @Test
     void oneSocketHearsEveryNamespaceWithAnNsidAndSaysWhichOne(TestNetns host, TestNetns container) {
-        try (RtNetlink rt = rtIn(host); dev.hostkit.core.NetNamespace c = container.open();
-             EventSubscription all = rt.subscribeAllNamespaces(EnumSet.of(EventGroup.LINK, EventGroup.IPV4_ADDRESS), 1 << 20)) {
+        try (RtNetlink rt = rtIn(host);
+                dev.hostkit.core.NetNamespace c = container.open();
+                EventSubscription all =
+                        rt.subscribeAllNamespaces(EnumSet.of(EventGroup.LINK, EventGroup.IPV4_ADDRESS), 1 << 20)) {
             int nsid = rt.assignNsid(c);
             container.exec("ip", "link", "add", "hkn0", "type", "veth", "peer", "name", "hkn1");
             host.exec("ip", "link", "add", "hko0", "type", "veth", "peer", "name", "hko1");
@@ -124,7 +143,8 @@ class EventsIT {
                 NetlinkEvent e = all.poll(Duration.ofMillis(500));
                 if (e instanceof NetlinkEvent.LinkEvent le && le.link().name().equals("hkn0")) {
                     containerSeen = le.nsid();
-                } else if (e instanceof NetlinkEvent.LinkEvent le && le.link().name().equals("hko0")) {
+                } else if (e instanceof NetlinkEvent.LinkEvent le
+                        && le.link().name().equals("hko0")) {
                     hostSeen = le.nsid();
                 }
             }

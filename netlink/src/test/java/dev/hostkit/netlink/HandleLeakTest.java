@@ -29,7 +29,9 @@ class HandleLeakTest {
             LeakWatch.drain();
             left = handleFds() - baseline;
         }
-        assertThat(left).as("socket and namespace fds left by 1,000 dropped handles").isLessThanOrEqualTo(0);
+        assertThat(left)
+                .as("socket and namespace fds left by 1,000 dropped handles")
+                .isLessThanOrEqualTo(0);
         // Each handle holds a socket and a namespace: both are released and reported.
         assertThat(LeakWatch.leaksReported() - reportedBefore).isEqualTo(2_000);
     }
@@ -38,13 +40,14 @@ class HandleLeakTest {
     private static int handleFds() throws IOException {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             return (int) fds.filter(fd -> {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    return target.startsWith("socket:[") || target.startsWith("net:[");
-                } catch (IOException e) {
-                    return false; // closed while listing
-                }
-            }).count();
+                        try {
+                            String target = Files.readSymbolicLink(fd).toString();
+                            return target.startsWith("socket:[") || target.startsWith("net:[");
+                        } catch (IOException e) {
+                            return false; // closed while listing
+                        }
+                    })
+                    .count();
         }
     }
 }

@@ -18,19 +18,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 @HostTest
 class IpvlanIT {
     @Test
-    void createsIpvlansInsideAnotherNamespaceAndReadsModeAndFlagBack(TestNetns host, TestNetns container) throws Exception {
+    void createsIpvlansInsideAnotherNamespaceAndReadsModeAndFlagBack(TestNetns host, TestNetns container)
+            throws Exception {
         host.exec("ip", "link", "add", "hkip0", "type", "veth", "peer", "name", "hkip1");
-        try (NetNamespace target = container.open(); RtNetlink rt = rtIn(host)) {
+        try (NetNamespace target = container.open();
+                RtNetlink rt = rtIn(host)) {
             Link parent = rt.link("hkip0").orElseThrow();
             Link l2;
             try {
-                l2 = rt.createLink(LinkSpec.ipvlan("eth1", parent.index(), IpvlanMode.L2, IpvlanFlag.BRIDGE).up().inNamespace(target));
+                l2 = rt.createLink(LinkSpec.ipvlan("eth1", parent.index(), IpvlanMode.L2, IpvlanFlag.BRIDGE)
+                        .up()
+                        .inNamespace(target));
             } catch (NetlinkException e) {
                 // Only a kernel without ipvlan (ip: "Unknown device type") is a reason to skip; anything else fails.
                 if (e.errno() != Errno.EOPNOTSUPP) {
                     throw e;
                 }
-                Assumptions.abort("skipped: this kernel has no ipvlan (" + e.getMessage() + "); requests proven by bytes in IpvlanRequestBytesTest");
+                Assumptions.abort("skipped: this kernel has no ipvlan (" + e.getMessage()
+                        + "); requests proven by bytes in IpvlanRequestBytesTest");
                 return;
             }
             assertThat(l2.kind()).isEqualTo(new LinkKind.Ipvlan(IpvlanMode.L2, IpvlanFlag.BRIDGE));
@@ -38,14 +43,23 @@ class IpvlanIT {
             assertThat(l2.isUp()).isTrue();
             JsonNode ip = byName(ipJson(container, "-d", "link", "show"), "eth1");
             assertSameAsIp(l2, ip);
-            assertThat(ip.path("linkinfo").path("info_data").path("mode").asText()).isEqualTo("l2");
+            assertThat(ip.path("linkinfo").path("info_data").path("mode").asText())
+                    .isEqualTo("l2");
 
-            Link l3 = rt.createLink(LinkSpec.ipvlan("eth2", parent.index(), IpvlanMode.L3, IpvlanFlag.PRIVATE).inNamespace(target));
+            Link l3 = rt.createLink(LinkSpec.ipvlan("eth2", parent.index(), IpvlanMode.L3, IpvlanFlag.PRIVATE)
+                    .inNamespace(target));
             assertThat(l3.kind()).isEqualTo(new LinkKind.Ipvlan(IpvlanMode.L3, IpvlanFlag.PRIVATE));
-            assertThat(byName(ipJson(container, "-d", "link", "show"), "eth2").path("linkinfo").path("info_data").path("mode").asText())
+            assertThat(byName(ipJson(container, "-d", "link", "show"), "eth2")
+                            .path("linkinfo")
+                            .path("info_data")
+                            .path("mode")
+                            .asText())
                     .isEqualTo("l3");
             try (RtNetlink inside = RtNetlink.open(target)) {
-                assertThat(inside.links()).extracting(Link::name).contains("eth1", "eth2").noneMatch(n -> n.startsWith("hkt"));
+                assertThat(inside.links())
+                        .extracting(Link::name)
+                        .contains("eth1", "eth2")
+                        .noneMatch(n -> n.startsWith("hkt"));
             }
         }
     }

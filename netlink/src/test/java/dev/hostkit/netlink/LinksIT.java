@@ -42,24 +42,36 @@ class LinksIT {
 
     /** Field-by-field comparison of one link with what {@code ip -j -d link show} prints. */
     static void assertSameAsIp(Link link, JsonNode ip) {
-        assertThat(link.index()).as("ifindex of %s", link.name()).isEqualTo(ip.path("ifindex").asInt());
+        assertThat(link.index())
+                .as("ifindex of %s", link.name())
+                .isEqualTo(ip.path("ifindex").asInt());
         assertThat(link.name()).isEqualTo(ip.path("ifname").asText());
-        assertThat(link.mtu()).as("mtu of %s", link.name()).isEqualTo(ip.path("mtu").asInt());
+        assertThat(link.mtu())
+                .as("mtu of %s", link.name())
+                .isEqualTo(ip.path("mtu").asInt());
         if (link.mac() != null) {
-            assertThat(link.mac().toString()).as("mac of %s", link.name()).isEqualTo(ip.path("address").asText());
+            assertThat(link.mac().toString())
+                    .as("mac of %s", link.name())
+                    .isEqualTo(ip.path("address").asText());
         }
         List<String> flags = new ArrayList<>();
         ip.path("flags").forEach(f -> flags.add(f.asText()));
         assertThat(link.isUp()).as("UP flag of %s", link.name()).isEqualTo(flags.contains("UP"));
         assertThat(link.hasCarrier()).as("LOWER_UP of %s", link.name()).isEqualTo(flags.contains("LOWER_UP"));
-        assertThat(link.operState().name()).as("operstate of %s", link.name()).isEqualTo(ip.path("operstate").asText());
+        assertThat(link.operState().name())
+                .as("operstate of %s", link.name())
+                .isEqualTo(ip.path("operstate").asText());
         String kind = ip.path("linkinfo").path("info_kind").asText("");
         assertThat(link.kind().kindName()).as("kind of %s", link.name()).isEqualTo(kind);
         if (link.kind() instanceof LinkKind.Macvlan m) {
-            assertThat(m.mode().ipName()).isEqualTo(ip.path("linkinfo").path("info_data").path("mode").asText());
+            assertThat(m.mode().ipName())
+                    .isEqualTo(
+                            ip.path("linkinfo").path("info_data").path("mode").asText());
         }
         if (ip.has("link_netnsid")) {
-            assertThat(link.linkNetnsId()).as("link-netnsid of %s", link.name()).isEqualTo(ip.path("link_netnsid").asInt());
+            assertThat(link.linkNetnsId())
+                    .as("link-netnsid of %s", link.name())
+                    .isEqualTo(ip.path("link_netnsid").asInt());
         } else {
             assertThat(link.linkNetnsId()).isEqualTo(-1);
         }
@@ -89,18 +101,21 @@ class LinksIT {
         }
     }
 
-
     @Test
-    void createsMacvlanInsideAnotherNamespaceUnderItsFinalNameAndUp(TestNetns host, TestNetns container) throws Exception {
+    void createsMacvlanInsideAnotherNamespaceUnderItsFinalNameAndUp(TestNetns host, TestNetns container)
+            throws Exception {
         host.exec("ip", "link", "add", "hkp0", "type", "veth", "peer", "name", "hkp1");
         host.exec("ip", "link", "set", "hkp0", "up");
         String name = TestNames.next("mv");
         try (NetNamespace target = container.open();
-             RtNetlink rt = rtIn(host)) {
+                RtNetlink rt = rtIn(host)) {
             int parent = rt.link("hkp0").orElseThrow().index();
             MacAddress mac = MacAddress.parse("02:42:ac:11:00:07");
             Link made = rt.createLink(LinkSpec.macvlan(name, parent, MacvlanMode.BRIDGE)
-                    .withMtu(1400).withMac(mac).up().inNamespace(target));
+                    .withMtu(1400)
+                    .withMac(mac)
+                    .up()
+                    .inNamespace(target));
             assertThat(made.name()).isEqualTo(name);
             assertThat(made.isUp()).isTrue();
             assertThat(made.mtu()).isEqualTo(1400);
@@ -108,12 +123,16 @@ class LinksIT {
             assertThat(made.kind()).isEqualTo(new LinkKind.Macvlan(MacvlanMode.BRIDGE));
             assertThat(made.linkNetnsId()).isGreaterThanOrEqualTo(0);
             assertSameAsIp(made, byName(ipJson(container, "-d", "link", "show"), name));
-            try (RtNetlink inside = RtNetlink.open(target); NetNamespace hostNs = host.open()) {
-                assertThat(inside.nsidOf(hostNs)).as("the container's nsid for the parent's namespace").isEqualTo(made.linkNetnsId());
+            try (RtNetlink inside = RtNetlink.open(target);
+                    NetNamespace hostNs = host.open()) {
+                assertThat(inside.nsidOf(hostNs))
+                        .as("the container's nsid for the parent's namespace")
+                        .isEqualTo(made.linkNetnsId());
                 assertThat(inside.namespaceCookie()).isNotEqualTo(rt.namespaceCookie());
             }
             // Nothing was left behind in the parent's namespace.
-            assertThat(rt.links()).noneMatch(l -> l.name().startsWith("hkt") || l.name().equals(name));
+            assertThat(rt.links())
+                    .noneMatch(l -> l.name().startsWith("hkt") || l.name().equals(name));
         }
     }
 
@@ -121,14 +140,19 @@ class LinksIT {
     void removesTheHalfMadeLinkWhenTheRenameInsideTheTargetFails(TestNetns host, TestNetns container) throws Exception {
         host.exec("ip", "link", "add", "hkp0", "type", "veth", "peer", "name", "hkp1");
         container.exec("ip", "link", "add", "hktaken", "type", "veth", "peer", "name", "hktaken2");
-        try (NetNamespace target = container.open(); RtNetlink rt = rtIn(host)) {
+        try (NetNamespace target = container.open();
+                RtNetlink rt = rtIn(host)) {
             int parent = rt.link("hkp0").orElseThrow().index();
-            assertThatThrownBy(() -> rt.createLink(LinkSpec.macvlan("hktaken", parent, MacvlanMode.BRIDGE).inNamespace(target)))
+            assertThatThrownBy(() -> rt.createLink(LinkSpec.macvlan("hktaken", parent, MacvlanMode.BRIDGE)
+                            .inNamespace(target)))
                     .isInstanceOf(NetlinkException.class)
-                    .satisfies(e -> assertThat(((NetlinkException) e).errno().name()).isEqualTo("EEXIST"))
+                    .satisfies(e ->
+                            assertThat(((NetlinkException) e).errno().name()).isEqualTo("EEXIST"))
                     .hasMessageContaining("rename");
             try (RtNetlink inside = RtNetlink.open(target)) {
-                assertThat(inside.links()).extracting(Link::name).noneMatch(n -> n.startsWith("hkt") && !n.startsWith("hktaken"));
+                assertThat(inside.links())
+                        .extracting(Link::name)
+                        .noneMatch(n -> n.startsWith("hkt") && !n.startsWith("hktaken"));
             }
         }
     }
@@ -136,7 +160,8 @@ class LinksIT {
     @Test
     void changesStateMtuMacNameAndNamespaceOfALink(TestNetns ns, TestNetns other) throws Exception {
         ns.exec("ip", "link", "add", "hka0", "type", "veth", "peer", "name", "hka1");
-        try (RtNetlink rt = rtIn(ns); NetNamespace otherNs = other.open()) {
+        try (RtNetlink rt = rtIn(ns);
+                NetNamespace otherNs = other.open()) {
             int idx = rt.link("hka0").orElseThrow().index();
             rt.setMtu(idx, 1280);
             rt.setMac(idx, MacAddress.parse("02:00:00:00:00:aa"));
@@ -165,7 +190,8 @@ class LinksIT {
     void movesALinkIntoTheNamespaceOfAProcess(TestNetns ns, TestNetns other) throws Exception {
         ns.exec("ip", "link", "add", "hkpid0", "type", "veth", "peer", "name", "hkpid1");
         Process sleeper = new ProcessBuilder("ip", "netns", "exec", other.name(), "sleep", "60").start();
-        try (RtNetlink rt = rtIn(ns); NetNamespace target = other.open()) {
+        try (RtNetlink rt = rtIn(ns);
+                NetNamespace target = other.open()) {
             java.nio.file.Path nsOfPid = java.nio.file.Path.of("/proc", Long.toString(sleeper.pid()), "ns", "net");
             for (int i = 0; i < 200 && !NetNamespace.idOf(nsOfPid).equals(target.id()); i++) {
                 Thread.sleep(10); // until `ip netns exec` has entered the namespace
@@ -183,7 +209,8 @@ class LinksIT {
 
     @Test
     void assignsAndLooksUpNsidsOfOtherNamespaces(TestNetns a, TestNetns b) {
-        try (RtNetlink rt = rtIn(a); NetNamespace other = b.open()) {
+        try (RtNetlink rt = rtIn(a);
+                NetNamespace other = b.open()) {
             assertThat(rt.nsidOf(other)).isEqualTo(-1);
             int id = rt.assignNsid(other);
             assertThat(id).isGreaterThanOrEqualTo(0);
@@ -199,10 +226,12 @@ class LinksIT {
             assertThatThrownBy(() -> rt.createLink(LinkSpec.macvlan("hkbad0", 99999, MacvlanMode.BRIDGE)))
                     .isInstanceOf(NetlinkException.class)
                     .hasMessageStartingWith("create macvlan(hkbad0 on parent index 99999): ")
-                    .satisfies(e -> assertThat(((NetlinkException) e).errno().name()).isIn("ENODEV", "EINVAL"));
+                    .satisfies(e ->
+                            assertThat(((NetlinkException) e).errno().name()).isIn("ENODEV", "EINVAL"));
             assertThatThrownBy(() -> rt.deleteLink("hkmissing"))
                     .isInstanceOf(NetlinkException.class)
-                    .satisfies(e -> assertThat(((NetlinkException) e).errno().name()).isEqualTo("ENODEV"));
+                    .satisfies(e ->
+                            assertThat(((NetlinkException) e).errno().name()).isEqualTo("ENODEV"));
         }
     }
 }

@@ -83,15 +83,20 @@ public class MultipathAndIpvlanParserTest {
     @Test
     void ipvlanWithoutDataGetsTheKernelDefaultsL3AndBridge() {
         ByteBuffer b = ipvlanLinkMessage(0, 0, false);
-        assertThat(parser.link(b, 0, b.limit()).kind()).isEqualTo(new LinkKind.Ipvlan(IpvlanMode.L3, IpvlanFlag.BRIDGE));
+        assertThat(parser.link(b, 0, b.limit()).kind())
+                .isEqualTo(new LinkKind.Ipvlan(IpvlanMode.L3, IpvlanFlag.BRIDGE));
     }
 
     @Test
     void ipvlanWithUnknownModeOrBothPrivateAndVepaIsAParseError() {
         ByteBuffer bad = ipvlanLinkMessage(7, 0, true);
-        assertThatThrownBy(() -> parser.link(bad, 0, bad.limit())).isInstanceOf(NetlinkParseException.class).hasMessageContaining("ipvlan mode 7");
+        assertThatThrownBy(() -> parser.link(bad, 0, bad.limit()))
+                .isInstanceOf(NetlinkParseException.class)
+                .hasMessageContaining("ipvlan mode 7");
         ByteBuffer both = ipvlanLinkMessage(0, 3, true);
-        assertThatThrownBy(() -> parser.link(both, 0, both.limit())).isInstanceOf(NetlinkParseException.class).hasMessageContaining("ipvlan flags 0x3");
+        assertThatThrownBy(() -> parser.link(both, 0, both.limit()))
+                .isInstanceOf(NetlinkParseException.class)
+                .hasMessageContaining("ipvlan flags 0x3");
     }
 
     @Test
@@ -101,9 +106,10 @@ public class MultipathAndIpvlanParserTest {
         assertThat(r.family()).isEqualTo(AddressFamily.INET);
         assertThat(r.gateway()).isNull();
         assertThat(r.outputIndex()).isZero();
-        assertThat(r.nextHops()).containsExactly(
-                new NextHop(Cidr.address("10.1.0.1"), 3, 1, 0),
-                new NextHop(Cidr.address("10.2.0.1"), 5, 3, RTNH_F_ONLINK));
+        assertThat(r.nextHops())
+                .containsExactly(
+                        new NextHop(Cidr.address("10.1.0.1"), 3, 1, 0),
+                        new NextHop(Cidr.address("10.2.0.1"), 5, 3, RTNH_F_ONLINK));
         assertThat(r.usesLink(5)).isTrue();
         assertThat(r.usesLink(4)).isFalse();
     }
@@ -132,7 +138,8 @@ public class MultipathAndIpvlanParserTest {
         assertThat(v6.nextHops().get(0).isDown()).isTrue();
         assertThat(v6.nextHops().get(1)).isEqualTo(new NextHop(Cidr.address("fd02::1"), 5, 2, 0));
 
-        Route via = Route.to("10.9.0.0/16").withNextHops(new NextHop(Cidr.address("fe80::1"), 3, 1, 0), NextHop.via("10.2.0.1", 5));
+        Route via = Route.to("10.9.0.0/16")
+                .withNextHops(new NextHop(Cidr.address("fe80::1"), 3, 1, 0), NextHop.via("10.2.0.1", 5));
         assertThat(route(request(via))).isEqualTo(via);
     }
 
@@ -149,8 +156,13 @@ public class MultipathAndIpvlanParserTest {
     @Test
     void roundTripsMultipathRoutesOfBothFamilies() {
         List<Route> routes = List.of(
-                Route.defaultRoute(AddressFamily.INET).withNextHops(NextHop.via("10.1.0.1", 3), NextHop.via("10.2.0.1", 5).withWeight(256).onlink()),
-                Route.to("fd00:9::/64").withMetric(0).withNextHops(NextHop.via("fd01::1", 3).withWeight(2), NextHop.dev(5)));
+                Route.defaultRoute(AddressFamily.INET)
+                        .withNextHops(
+                                NextHop.via("10.1.0.1", 3),
+                                NextHop.via("10.2.0.1", 5).withWeight(256).onlink()),
+                Route.to("fd00:9::/64")
+                        .withMetric(0)
+                        .withNextHops(NextHop.via("fd01::1", 3).withWeight(2), NextHop.dev(5)));
         for (Route r : routes) {
             assertThat(route(request(r))).isEqualTo(r);
         }
@@ -161,10 +173,14 @@ public class MultipathAndIpvlanParserTest {
         ByteBuffer b = ipv4MultipathRouteMessage();
         int mp = 16 + 12 + 8; // nlmsghdr, rtmsg, RTA_TABLE
         b.putShort(mp + 4, (short) 200); // first rtnh_len beyond RTA_MULTIPATH
-        assertThatThrownBy(() -> route(b)).isInstanceOf(NetlinkParseException.class).hasMessageContaining("rtnh_len 200");
+        assertThatThrownBy(() -> route(b))
+                .isInstanceOf(NetlinkParseException.class)
+                .hasMessageContaining("rtnh_len 200");
         ByteBuffer c = ipv4MultipathRouteMessage();
         c.putShort(mp + 4, (short) 4); // shorter than struct rtnexthop
-        assertThatThrownBy(() -> route(c)).isInstanceOf(NetlinkParseException.class).hasMessageContaining("rtnh_len 4");
+        assertThatThrownBy(() -> route(c))
+                .isInstanceOf(NetlinkParseException.class)
+                .hasMessageContaining("rtnh_len 4");
         ByteBuffer d = ipv4MultipathRouteMessage();
         d.putShort(mp + 4 + 8, (short) 6); // RTA_GATEWAY of 2 bytes
         assertThatThrownBy(() -> route(d)).isInstanceOf(NetlinkParseException.class);

@@ -36,8 +36,7 @@ class SockDiagIT {
     private static final Pattern SS_LINE = Pattern.compile(
             "^(u_str|u_dgr|u_seq)\\s+(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+(.*?)\\s+(\\d+)\\s+(\\S+)\\s+(\\d+)\\s*$");
 
-    record SsSocket(String netid, String state, long inode, long peer, String local) {
-    }
+    record SsSocket(String netid, String state, long inode, long peer, String local) {}
 
     static Map<Long, SsSocket> ss() {
         Map<Long, SsSocket> out = new HashMap<>();
@@ -47,8 +46,14 @@ class SockDiagIT {
             }
             Matcher m = SS_LINE.matcher(line);
             assertThat(m.matches()).as("ss line %s", line).isTrue();
-            out.put(Long.parseLong(m.group(6)), new SsSocket(m.group(1), m.group(2), Long.parseLong(m.group(6)),
-                    Long.parseLong(m.group(8)), m.group(5)));
+            out.put(
+                    Long.parseLong(m.group(6)),
+                    new SsSocket(
+                            m.group(1),
+                            m.group(2),
+                            Long.parseLong(m.group(6)),
+                            Long.parseLong(m.group(8)),
+                            m.group(5)));
         }
         return out;
     }
@@ -59,16 +64,16 @@ class SockDiagIT {
         Path path = dir.resolve("s.sock");
         // A listener with an accepted connection and one waiting in the backlog, so every kind of entry is present.
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-             SocketChannel a = SocketChannel.open(StandardProtocolFamily.UNIX);
-             SocketChannel b = SocketChannel.open(StandardProtocolFamily.UNIX);
-             SockDiag diag = SockDiag.open()) {
+                SocketChannel a = SocketChannel.open(StandardProtocolFamily.UNIX);
+                SocketChannel b = SocketChannel.open(StandardProtocolFamily.UNIX);
+                SockDiag diag = SockDiag.open()) {
             server.bind(UnixDomainSocketAddress.of(path));
             a.connect(UnixDomainSocketAddress.of(path));
             try (SocketChannel accepted = server.accept()) {
                 b.connect(UnixDomainSocketAddress.of(path));
                 Map<Long, SsSocket> before = ss();
-                Map<Long, UnixSocket> ours = diag.unixSockets().stream()
-                        .collect(Collectors.toMap(UnixSocket::inode, Function.identity()));
+                Map<Long, UnixSocket> ours =
+                        diag.unixSockets().stream().collect(Collectors.toMap(UnixSocket::inode, Function.identity()));
                 Map<Long, SsSocket> after = ss();
                 int compared = 0;
                 for (SsSocket s : before.values()) {
@@ -78,18 +83,24 @@ class SockDiagIT {
                     UnixSocket u = ours.get(s.inode());
                     assertThat(u).as("ss lists %s", s).isNotNull();
                     assertThat(u.peerInode()).as("peer of %s", s).isEqualTo(s.peer());
-                    assertThat(u.name().isEmpty() ? "*" : u.name()).as("name of %s", s).isEqualTo(s.local());
+                    assertThat(u.name().isEmpty() ? "*" : u.name())
+                            .as("name of %s", s)
+                            .isEqualTo(s.local());
                     assertThat(netid(u.type())).isEqualTo(s.netid());
                     assertThat(ssState(u.state())).as("state of %s", s).isEqualTo(s.state());
                     compared++;
                 }
                 assertThat(compared).isGreaterThanOrEqualTo(4);
                 UnixSocket listener = ours.values().stream()
-                        .filter(u -> u.state() == UnixSocket.State.LISTEN && u.name().equals(path.toString()))
-                        .findFirst().orElseThrow();
+                        .filter(u ->
+                                u.state() == UnixSocket.State.LISTEN && u.name().equals(path.toString()))
+                        .findFirst()
+                        .orElseThrow();
                 assertThat(listener.boundToPath()).isTrue();
                 assertThat(listener.uid()).isEqualTo(0);
-                assertThat(listener.receiveQueue()).as("connections waiting to be accepted").isEqualTo(1);
+                assertThat(listener.receiveQueue())
+                        .as("connections waiting to be accepted")
+                        .isEqualTo(1);
                 assertThat(listener.pendingConnections()).hasSize(1);
                 UnixSocket waiting = ours.get(listener.pendingConnections().get(0));
                 assertThat(waiting).as("the waiting client's socket").isNotNull();
@@ -106,20 +117,28 @@ class SockDiagIT {
         Path dir = Files.createTempDirectory("hk-sockdiag");
         Path path = dir.resolve("q.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-             SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
-             SockDiag diag = SockDiag.open()) {
+                SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
+                SockDiag diag = SockDiag.open()) {
             server.bind(UnixDomainSocketAddress.of(path));
             client.connect(UnixDomainSocketAddress.of(path));
             try (SocketChannel accepted = server.accept()) {
                 client.write(java.nio.ByteBuffer.wrap(new byte[100]));
                 List<UnixSocket> all = diag.unixSockets();
-                UnixSocket serverEnd = all.stream().filter(u -> u.state() == UnixSocket.State.ESTABLISHED
-                        && u.name().equals(path.toString())).findFirst().orElseThrow();
-                UnixSocket clientEnd = all.stream().filter(u -> u.inode() == serverEnd.peerInode()).findFirst().orElseThrow();
+                UnixSocket serverEnd = all.stream()
+                        .filter(u -> u.state() == UnixSocket.State.ESTABLISHED
+                                && u.name().equals(path.toString()))
+                        .findFirst()
+                        .orElseThrow();
+                UnixSocket clientEnd = all.stream()
+                        .filter(u -> u.inode() == serverEnd.peerInode())
+                        .findFirst()
+                        .orElseThrow();
                 assertThat(clientEnd.peerInode()).isEqualTo(serverEnd.inode());
                 assertThat(serverEnd.receiveQueue()).isEqualTo(100);
                 assertThat(serverEnd.idle()).isFalse();
-                assertThat(clientEnd.sendQueue()).as("bytes in flight, with the kernel's accounting").isPositive();
+                assertThat(clientEnd.sendQueue())
+                        .as("bytes in flight, with the kernel's accounting")
+                        .isPositive();
                 assertThat(clientEnd.name()).isEmpty();
             }
         } finally {
@@ -134,7 +153,8 @@ class SockDiagIT {
         try (SockDiag diag = SockDiag.open()) {
             host = diag.unixSockets().stream().map(UnixSocket::inode).collect(Collectors.toSet());
         }
-        try (NetNamespace n = ns.open(); SockDiag diag = SockDiag.open(n)) {
+        try (NetNamespace n = ns.open();
+                SockDiag diag = SockDiag.open(n)) {
             List<UnixSocket> inside = diag.unixSockets();
             assertThat(inside).extracting(UnixSocket::inode).doesNotContainAnyElementsOf(host);
         }
@@ -143,11 +163,11 @@ class SockDiagIT {
     @Test
     void procNetUnixListsTheSameSocketsWithoutPeers() {
         try (SockDiag diag = SockDiag.open()) {
-            Map<Long, UnixSocket> dump = diag.unixSockets().stream()
-                    .collect(Collectors.toMap(UnixSocket::inode, Function.identity()));
+            Map<Long, UnixSocket> dump =
+                    diag.unixSockets().stream().collect(Collectors.toMap(UnixSocket::inode, Function.identity()));
             List<UnixSocket> proc = ProcNetUnix.read(ProcFs.system());
-            Map<Long, UnixSocket> again = diag.unixSockets().stream()
-                    .collect(Collectors.toMap(UnixSocket::inode, Function.identity()));
+            Map<Long, UnixSocket> again =
+                    diag.unixSockets().stream().collect(Collectors.toMap(UnixSocket::inode, Function.identity()));
             int compared = 0;
             for (UnixSocket p : proc) {
                 UnixSocket d = dump.get(p.inode());
@@ -167,26 +187,39 @@ class SockDiagIT {
 
     @Test
     void listsTenThousandSocketsOfAnotherProcess() throws Exception {
-        Process child = new ProcessBuilder("python3", "-c", String.join("\n",
-                "import resource, socket, sys",
-                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
-                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
-                "pairs = [socket.socketpair() for _ in range(5000)]",
-                "print('ready', flush=True)",
-                "sys.stdin.read()")).redirectErrorStream(true).start();
+        Process child = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        String.join(
+                                "\n",
+                                "import resource, socket, sys",
+                                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
+                                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
+                                "pairs = [socket.socketpair() for _ in range(5000)]",
+                                "print('ready', flush=True)",
+                                "sys.stdin.read()"))
+                .redirectErrorStream(true)
+                .start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             assertThat(out.readLine()).isEqualTo("ready");
             try (SockDiag diag = SockDiag.open()) {
                 List<UnixSocket> all = diag.unixSockets();
                 Set<Long> inodes = new HashSet<>();
-                all.forEach(s -> assertThat(inodes.add(s.inode())).as("listed twice: %s", s).isTrue());
-                long paired = all.stream().filter(s -> s.state() == UnixSocket.State.ESTABLISHED && s.peerInode() != 0
-                        && inodes.contains(s.peerInode())).count();
+                all.forEach(s -> assertThat(inodes.add(s.inode()))
+                        .as("listed twice: %s", s)
+                        .isTrue());
+                long paired = all.stream()
+                        .filter(s -> s.state() == UnixSocket.State.ESTABLISHED
+                                && s.peerInode() != 0
+                                && inodes.contains(s.peerInode()))
+                        .count();
                 assertThat(paired).isGreaterThanOrEqualTo(10_000);
                 // Every pair points both ways.
                 Map<Long, Long> peer = all.stream().collect(Collectors.toMap(UnixSocket::inode, UnixSocket::peerInode));
-                all.stream().filter(s -> s.peerInode() != 0 && peer.containsKey(s.peerInode()))
+                all.stream()
+                        .filter(s -> s.peerInode() != 0 && peer.containsKey(s.peerInode()))
                         .forEach(s -> assertThat(peer.get(s.peerInode())).isEqualTo(s.inode()));
             }
         } finally {
@@ -201,7 +234,8 @@ class SockDiagIT {
     void aClosedNamespaceIsRefusedBeforeAnythingOpens(TestNetns ns) {
         NetNamespace n = ns.open();
         n.close();
-        assertThatThrownBy(() -> SockDiag.open(n)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> SockDiag.open(n))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("closed namespace");
     }
 

@@ -23,15 +23,21 @@ class UnixDiagParserTest {
         byte[] bytes = new byte[b.remaining()];
         b.get(bytes);
         // nlmsghdr(40 bytes, SOCK_DIAG_BY_FAMILY, REQUEST|DUMP, seq 7) + unix_diag_req(AF_UNIX, all states, show 0x5f)
-        assertThat(HexFormat.of().formatHex(bytes)).isEqualTo(
-                "28000000" + "1400" + "0103" + "07000000" + "00000000"
-                        + "01000000" + "ffffffff" + "00000000" + "5f000000" + "00000000" + "00000000");
+        assertThat(HexFormat.of().formatHex(bytes))
+                .isEqualTo("28000000" + "1400" + "0103" + "07000000" + "00000000" + "01000000" + "ffffffff" + "00000000"
+                        + "5f000000" + "00000000" + "00000000");
     }
 
     private static ByteBuffer message(byte type, byte state, int inode, byte[]... attrs) {
         ByteBuffer b = ByteBuffer.allocate(512).order(ByteOrder.nativeOrder());
         b.putInt(0).putShort((short) 20).putShort((short) 2).putInt(1).putInt(0);
-        b.put((byte) 1).put(type).put(state).put((byte) 0).putInt(inode).putInt(0).putInt(0);
+        b.put((byte) 1)
+                .put(type)
+                .put(state)
+                .put((byte) 0)
+                .putInt(inode)
+                .putInt(0)
+                .putInt(0);
         for (byte[] a : attrs) {
             b.put(a);
         }
@@ -57,12 +63,30 @@ class UnixDiagParserTest {
 
     @Test
     void decodesEveryAttribute() {
-        ByteBuffer b = message((byte) 1, (byte) 10, 0xfffffff0,
-                attr(0, "/run/x.sock\0".getBytes()), attr(1, u32s(99, (8 << 20) | 1)), attr(2, u32s(0)),
-                attr(3, u32s(5, 6)), attr(4, u32s(2, 4096)), attr(7, u32s(1000)));
+        ByteBuffer b = message(
+                (byte) 1,
+                (byte) 10,
+                0xfffffff0,
+                attr(0, "/run/x.sock\0".getBytes()),
+                attr(1, u32s(99, (8 << 20) | 1)),
+                attr(2, u32s(0)),
+                attr(3, u32s(5, 6)),
+                attr(4, u32s(2, 4096)),
+                attr(7, u32s(1000)));
         UnixSocket s = UnixDiagParser.unixSocket(b, 0, b.limit());
-        assertThat(s).isEqualTo(new UnixSocket(0xfffffff0L, UnixSocket.Type.STREAM, UnixSocket.State.LISTEN,
-                "/run/x.sock", (8 << 20) | 1, 99, 0, 2, 4096, 1000, List.of(5L, 6L)));
+        assertThat(s)
+                .isEqualTo(new UnixSocket(
+                        0xfffffff0L,
+                        UnixSocket.Type.STREAM,
+                        UnixSocket.State.LISTEN,
+                        "/run/x.sock",
+                        (8 << 20) | 1,
+                        99,
+                        0,
+                        2,
+                        4096,
+                        1000,
+                        List.of(5L, 6L)));
     }
 
     @Test
@@ -77,22 +101,27 @@ class UnixDiagParserTest {
     @Test
     void truncatedOrLyingInputIsAParseErrorNotACrash() {
         ByteBuffer shortMsg = message((byte) 1, (byte) 1, 5);
-        assertThatThrownBy(() -> UnixDiagParser.unixSocket(shortMsg, 0, 20)).isInstanceOf(NetlinkParseException.class)
+        assertThatThrownBy(() -> UnixDiagParser.unixSocket(shortMsg, 0, 20))
+                .isInstanceOf(NetlinkParseException.class)
                 .hasMessageContaining("unix_diag_msg does not fit");
         ByteBuffer longAttr = message((byte) 1, (byte) 1, 5, new byte[] {(byte) 200, 0, 2, 0, 0, 0, 0, 0});
         assertThatThrownBy(() -> UnixDiagParser.unixSocket(longAttr, 0, longAttr.limit()))
-                .isInstanceOf(NetlinkParseException.class).hasMessageContaining("rtattr length 200");
+                .isInstanceOf(NetlinkParseException.class)
+                .hasMessageContaining("rtattr length 200");
         ByteBuffer shortPeer = message((byte) 1, (byte) 1, 5, attr(2, new byte[] {1, 2}));
         assertThatThrownBy(() -> UnixDiagParser.unixSocket(shortPeer, 0, shortPeer.limit()))
-                .isInstanceOf(NetlinkParseException.class).hasMessageContaining("UNIX_DIAG_PEER shorter than 4 bytes");
+                .isInstanceOf(NetlinkParseException.class)
+                .hasMessageContaining("UNIX_DIAG_PEER shorter than 4 bytes");
         ByteBuffer badType = message((byte) 9, (byte) 1, 5);
         assertThatThrownBy(() -> UnixDiagParser.unixSocket(badType, 0, badType.limit()))
-                .isInstanceOf(NetlinkParseException.class).hasMessageContaining("unix socket type 9");
+                .isInstanceOf(NetlinkParseException.class)
+                .hasMessageContaining("unix socket type 9");
     }
 
     @Test
     void procNetUnixLinesParseWithSpacesInPaths() {
-        UnixSocket listen = ProcNetUnix.parse("0000000000000000: 00000002 00000000 00010000 0001 01 46269 /tmp/a b.sock");
+        UnixSocket listen =
+                ProcNetUnix.parse("0000000000000000: 00000002 00000000 00010000 0001 01 46269 /tmp/a b.sock");
         assertThat(listen.state()).isEqualTo(UnixSocket.State.LISTEN);
         assertThat(listen.name()).isEqualTo("/tmp/a b.sock");
         assertThat(listen.inode()).isEqualTo(46269);
@@ -102,10 +131,12 @@ class UnixDiagParserTest {
         UnixSocket dgram = ProcNetUnix.parse("0000000000000000: 00000002 00000000 00000000 0002 01 10 @abs");
         assertThat(dgram.type()).isEqualTo(UnixSocket.Type.DGRAM);
         assertThat(dgram.state()).isEqualTo(UnixSocket.State.CLOSE);
-        assertThatThrownBy(() -> ProcNetUnix.parse("garbage")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ProcNetUnix.parse("garbage"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("garbage");
         assertThatThrownBy(() -> ProcNetUnix.parse("0: 2 0 0 0009 01 10"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("type 9");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("type 9");
     }
 
     @Test

@@ -12,8 +12,8 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +37,9 @@ class UnixSocketClientsIT {
             try (InputStream s = UnixSocketClientsIT.class.getResourceAsStream("/leaky_client.py")) {
                 Files.write(script, s.readAllBytes());
             }
-            process = new ProcessBuilder("python3", script.toString(), socket.toString()).redirectErrorStream(true).start();
+            process = new ProcessBuilder("python3", script.toString(), socket.toString())
+                    .redirectErrorStream(true)
+                    .start();
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         }
@@ -70,8 +72,8 @@ class UnixSocketClientsIT {
     void namesTheLeakingProcessWithItsCountAndGrowthAndForgetsItAfterItExits(DockerEngine engine) throws Exception {
         Path socket = engine.socket();
         try (SockDiag diag = SockDiag.open();
-             SocketChannel mine1 = SocketChannel.open(UnixDomainSocketAddress.of(socket));
-             SocketChannel mine2 = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                SocketChannel mine1 = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                SocketChannel mine2 = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             int leakerPid;
             UnixSocketClients.Survey first;
             try (LeakyClient leaker = new LeakyClient(socket)) {
@@ -83,7 +85,9 @@ class UnixSocketClientsIT {
                 assertThat(first.listeners()).hasSize(1);
                 assertThat(first.listenerPids()).isNotEmpty();
                 for (int pid : first.listenerPids()) {
-                    assertThat(Files.readString(Path.of("/proc/" + pid + "/comm")).strip()).isEqualTo("dockerd");
+                    assertThat(Files.readString(Path.of("/proc/" + pid + "/comm"))
+                                    .strip())
+                            .isEqualTo("dockerd");
                 }
                 UnixSocketClients.ClientProcess leak = entry(first, leakerPid).orElseThrow();
                 assertThat(leak.process().comm()).isEqualTo("python3");
@@ -92,15 +96,22 @@ class UnixSocketClientsIT {
                 assertThat(leak.idle()).as("three hold an unread answer").isEqualTo(40);
                 assertThat(leak.currentProcess()).isFalse();
                 assertThat(leak.listenerOwner()).isFalse();
-                assertThat(first.clients().get(0).process().pid()).as("most connections first").isEqualTo(leakerPid);
+                assertThat(first.clients().get(0).process().pid())
+                        .as("most connections first")
+                        .isEqualTo(leakerPid);
 
                 UnixSocketClients.ClientProcess self = first.clients().stream()
-                        .filter(UnixSocketClients.ClientProcess::currentProcess).findFirst().orElseThrow();
-                assertThat(self.process().pid()).isEqualTo(ProcessHandle.current().pid());
+                        .filter(UnixSocketClients.ClientProcess::currentProcess)
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(self.process().pid())
+                        .isEqualTo(ProcessHandle.current().pid());
                 assertThat(self.connections()).isEqualTo(2);
                 assertThat(self.idle()).isEqualTo(2);
                 // The engine's own (accepted) ends are never clients.
-                assertThat(first.clients()).noneMatch(c -> first.listenerPids().contains(c.process().pid()));
+                assertThat(first.clients())
+                        .noneMatch(
+                                c -> first.listenerPids().contains(c.process().pid()));
 
                 Thread.sleep(50);
                 leaker.open(10, "idle");
@@ -112,7 +123,8 @@ class UnixSocketClientsIT {
                 assertThat(g.before()).isEqualTo(43);
                 assertThat(g.after()).isEqualTo(53);
                 assertThat(g.perMinute()).isPositive();
-                assertThat(growth).filteredOn(x -> x.process().pid() != leakerPid)
+                assertThat(growth)
+                        .filteredOn(x -> x.process().pid() != leakerPid)
                         .allSatisfy(x -> assertThat(x.after()).isEqualTo(x.before()));
             }
             UnixSocketClients.Survey after = UnixSocketClients.survey(diag, ProcFs.system(), socket);

@@ -19,17 +19,38 @@ class UnixSocketClientsTest {
     private static final Path SOCK = Path.of("/run/docker.sock");
 
     private static UnixSocket listener(long inode, List<Long> pending) {
-        return new UnixSocket(inode, UnixSocket.Type.STREAM, UnixSocket.State.LISTEN, SOCK.toString(), 7, 500, 0,
-                pending.size(), 4096, 0, pending);
+        return new UnixSocket(
+                inode,
+                UnixSocket.Type.STREAM,
+                UnixSocket.State.LISTEN,
+                SOCK.toString(),
+                7,
+                500,
+                0,
+                pending.size(),
+                4096,
+                0,
+                pending);
     }
 
     private static UnixSocket accepted(long inode, long peer, int rq, int wq) {
-        return new UnixSocket(inode, UnixSocket.Type.STREAM, UnixSocket.State.ESTABLISHED, SOCK.toString(), 7, 500, peer,
-                rq, wq, 0, List.of());
+        return new UnixSocket(
+                inode,
+                UnixSocket.Type.STREAM,
+                UnixSocket.State.ESTABLISHED,
+                SOCK.toString(),
+                7,
+                500,
+                peer,
+                rq,
+                wq,
+                0,
+                List.of());
     }
 
     private static UnixSocket client(long inode, long peer) {
-        return new UnixSocket(inode, UnixSocket.Type.STREAM, UnixSocket.State.ESTABLISHED, "", 0, 0, peer, 0, 0, 1000, List.of());
+        return new UnixSocket(
+                inode, UnixSocket.Type.STREAM, UnixSocket.State.ESTABLISHED, "", 0, 0, peer, 0, 0, 1000, List.of());
     }
 
     private static void process(Path root, int pid, String comm, long... sockets) throws Exception {
@@ -41,7 +62,9 @@ class UnixSocketClientsTest {
         Files.writeString(dir.resolve("comm"), comm + "\n");
         Files.write(dir.resolve("cmdline"), (comm + "\0").getBytes());
         Files.writeString(dir.resolve("cgroup"), "0::/\n");
-        Files.writeString(dir.resolve("stat"), pid + " (" + comm + ") S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 " + pid * 10 + " 0\n");
+        Files.writeString(
+                dir.resolve("stat"),
+                pid + " (" + comm + ") S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 " + pid * 10 + " 0\n");
     }
 
     @Test
@@ -51,11 +74,21 @@ class UnixSocketClientsTest {
         process(root, 100, "dockerd", 1, 11, 12, 13, 14);
         process(root, 200, "leaky-agent", 21, 22, 23, 30, 31);
         process(root, 300, "slow", 24);
-        List<UnixSocket> dump = List.of(listener(1, List.of(24L)), accepted(11, 21, 0, 0), accepted(12, 22, 0, 0),
-                accepted(13, 23, 0, 2304), accepted(14, 25, 0, 0), client(21, 11), client(22, 12), client(23, 13),
-                client(24, 0), client(30, 31), client(31, 30));
+        List<UnixSocket> dump = List.of(
+                listener(1, List.of(24L)),
+                accepted(11, 21, 0, 0),
+                accepted(12, 22, 0, 0),
+                accepted(13, 23, 0, 2304),
+                accepted(14, 25, 0, 0),
+                client(21, 11),
+                client(22, 12),
+                client(23, 13),
+                client(24, 0),
+                client(30, 31),
+                client(31, 30));
         ProcFs proc = ProcFs.at(root);
-        UnixSocketClients.Survey s = UnixSocketClients.survey(SOCK, ENGINE, dump, SocketOwners.scan(proc), proc, Instant.EPOCH);
+        UnixSocketClients.Survey s =
+                UnixSocketClients.survey(SOCK, ENGINE, dump, SocketOwners.scan(proc), proc, Instant.EPOCH);
 
         assertThat(s.listeners()).containsExactly(1L);
         assertThat(s.listenerPids()).containsExactly(100);
@@ -79,13 +112,13 @@ class UnixSocketClientsTest {
         process(root, 200, "agent", 21, 22);
         ProcFs proc = ProcFs.at(root);
         List<UnixSocket> before = List.of(listener(1, List.of()), accepted(11, 21, 0, 0), accepted(12, 22, 0, 0));
-        UnixSocketClients.Survey first = UnixSocketClients.survey(SOCK, ENGINE, before, SocketOwners.scan(proc), proc,
-                Instant.parse("2026-01-01T00:00:00Z"));
+        UnixSocketClients.Survey first = UnixSocketClients.survey(
+                SOCK, ENGINE, before, SocketOwners.scan(proc), proc, Instant.parse("2026-01-01T00:00:00Z"));
         Files.createSymbolicLink(root.resolve("proc/200/fd/9"), Path.of("socket:[23]"));
-        List<UnixSocket> after = List.of(listener(1, List.of()), accepted(11, 21, 0, 0), accepted(12, 22, 0, 0),
-                accepted(13, 23, 0, 0));
-        UnixSocketClients.Survey second = UnixSocketClients.survey(SOCK, ENGINE, after, SocketOwners.scan(proc), proc,
-                Instant.parse("2026-01-01T00:00:30Z"));
+        List<UnixSocket> after =
+                List.of(listener(1, List.of()), accepted(11, 21, 0, 0), accepted(12, 22, 0, 0), accepted(13, 23, 0, 0));
+        UnixSocketClients.Survey second = UnixSocketClients.survey(
+                SOCK, ENGINE, after, SocketOwners.scan(proc), proc, Instant.parse("2026-01-01T00:00:30Z"));
         List<UnixSocketClients.Growth> g = UnixSocketClients.growth(first, second);
         assertThat(g).hasSize(1);
         assertThat(g.get(0).before()).isEqualTo(2);
@@ -93,12 +126,14 @@ class UnixSocketClientsTest {
         assertThat(g.get(0).perMinute()).isEqualTo(2.0);
 
         // Same pid, different start time: a new process.
-        Files.writeString(root.resolve("proc/200/stat"), "200 (agent) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99999 0\n");
-        UnixSocketClients.Survey third = UnixSocketClients.survey(SOCK, ENGINE, after, SocketOwners.scan(proc), proc,
-                Instant.parse("2026-01-01T00:01:00Z"));
+        Files.writeString(
+                root.resolve("proc/200/stat"), "200 (agent) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99999 0\n");
+        UnixSocketClients.Survey third = UnixSocketClients.survey(
+                SOCK, ENGINE, after, SocketOwners.scan(proc), proc, Instant.parse("2026-01-01T00:01:00Z"));
         assertThat(UnixSocketClients.growth(second, third).get(0).before()).isZero();
 
-        assertThatThrownBy(() -> UnixSocketClients.growth(second, first)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> UnixSocketClients.growth(second, first))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not later");
     }
 }

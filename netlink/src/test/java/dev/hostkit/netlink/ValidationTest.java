@@ -19,7 +19,8 @@ class ValidationTest {
         assertThatThrownBy(() -> LinkNames.check("..")).hasMessageContaining("reserved");
         assertThatThrownBy(() -> LinkNames.check("éééééééé")).hasMessageContaining("16 bytes");
         assertThat(LinkNames.check("abcdefghijklmno")).hasSize(15);
-        assertThatThrownBy(() -> LinkSpec.macvlan("bad name", 2, MacvlanMode.BRIDGE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> LinkSpec.macvlan("bad name", 2, MacvlanMode.BRIDGE))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LinkSpec.veth("hk0", "bad/peer", null)).hasMessageContaining("'/'");
     }
 
@@ -34,7 +35,8 @@ class ValidationTest {
 
     @Test
     void refusesMalformedMacAddresses() {
-        assertThatThrownBy(() -> MacAddress.parse("02:00:00:00:00")).hasMessageContaining("malformed MAC address '02:00:00:00:00'");
+        assertThatThrownBy(() -> MacAddress.parse("02:00:00:00:00"))
+                .hasMessageContaining("malformed MAC address '02:00:00:00:00'");
         assertThatThrownBy(() -> MacAddress.parse("02-00-00-00-00-01")).hasMessageContaining("expected ':'");
         assertThatThrownBy(() -> MacAddress.parse("0g:00:00:00:00:01")).hasMessageContaining("'0g' is not hex");
         assertThatThrownBy(() -> MacAddress.parse(null)).isInstanceOf(IllegalArgumentException.class);
@@ -47,26 +49,35 @@ class ValidationTest {
 
     @Test
     void refusesVlanIdsOutside1To4094() {
-        assertThatThrownBy(() -> LinkSpec.vlan("hkv", 2, 0, VlanProtocol.IEEE_802_1Q)).hasMessageContaining("1..4094, was 0");
-        assertThatThrownBy(() -> LinkSpec.vlan("hkv", 2, 4095, VlanProtocol.IEEE_802_1Q)).hasMessageContaining("was 4095");
-        assertThat(LinkSpec.vlan("hkv", 2, 4094, VlanProtocol.IEEE_802_1AD).kind()).isEqualTo(new LinkKind.Vlan(4094, VlanProtocol.IEEE_802_1AD));
+        assertThatThrownBy(() -> LinkSpec.vlan("hkv", 2, 0, VlanProtocol.IEEE_802_1Q))
+                .hasMessageContaining("1..4094, was 0");
+        assertThatThrownBy(() -> LinkSpec.vlan("hkv", 2, 4095, VlanProtocol.IEEE_802_1Q))
+                .hasMessageContaining("was 4095");
+        assertThat(LinkSpec.vlan("hkv", 2, 4094, VlanProtocol.IEEE_802_1AD).kind())
+                .isEqualTo(new LinkKind.Vlan(4094, VlanProtocol.IEEE_802_1AD));
     }
 
     @Test
     void refusesMacvlanAndVlanWithoutParent() {
-        assertThatThrownBy(() -> LinkSpec.macvlan("hk0", 0, MacvlanMode.BRIDGE)).hasMessageContaining("macvlan link 'hk0' needs a parent link");
-        assertThatThrownBy(() -> LinkSpec.vlan("hk0", -3, 5, VlanProtocol.IEEE_802_1Q)).hasMessageContaining("needs a parent");
+        assertThatThrownBy(() -> LinkSpec.macvlan("hk0", 0, MacvlanMode.BRIDGE))
+                .hasMessageContaining("macvlan link 'hk0' needs a parent link");
+        assertThatThrownBy(() -> LinkSpec.vlan("hk0", -3, 5, VlanProtocol.IEEE_802_1Q))
+                .hasMessageContaining("needs a parent");
         assertThatThrownBy(() -> LinkSpec.veth("hk0", null, null)).hasMessageContaining("needs a peer name");
-        assertThatThrownBy(() -> new LinkSpec("hk0", LinkKind.Generic.NONE, 0, 0, null, false, null)).hasMessageContaining("needs a kind");
+        assertThatThrownBy(() -> new LinkSpec("hk0", LinkKind.Generic.NONE, 0, 0, null, false, null))
+                .hasMessageContaining("needs a kind");
     }
 
     @Test
     void refusesAClosedNamespace() {
         NetNamespace ns = NetNamespace.current();
         ns.close();
-        assertThatThrownBy(() -> LinkSpec.macvlan("hk0", 2, MacvlanMode.BRIDGE).inNamespace(ns)).hasMessageContaining("is closed");
+        assertThatThrownBy(() -> LinkSpec.macvlan("hk0", 2, MacvlanMode.BRIDGE).inNamespace(ns))
+                .hasMessageContaining("is closed");
         assertThatThrownBy(() -> LinkSpec.veth("hk0", "hk1", ns)).hasMessageContaining("is closed");
-        assertThatThrownBy(() -> RtNetlink.open(ns)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("closed namespace");
+        assertThatThrownBy(() -> RtNetlink.open(ns))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("closed namespace");
     }
 
     @Test
@@ -76,10 +87,17 @@ class ValidationTest {
         assertThatThrownBy(() -> Address.of(1, "example.com")).hasMessageContaining("not an IP address literal");
         assertThatThrownBy(() -> Address.of(0, "10.0.0.1/24")).hasMessageContaining("link index");
         assertThatThrownBy(() -> Address.of(1, "fd00::1/129")).hasMessageContaining("0..128");
-        assertThatThrownBy(() -> Address.of(1, "10.0.0.1/24").withLabel("a-label-of-16-by")).hasMessageContaining("1..15 bytes");
-        assertThatThrownBy(() -> Route.to("fd00::/8").via("10.0.0.1")).hasMessageContaining("not of the route's family");
-        assertThat(Route.to("10.0.0.0/8").via("fe80::1").gateway()).as("IPv4 via IPv6 (RFC 5549, RTA_VIA)").isEqualTo(Cidr.address("fe80::1"));
-        assertThatThrownBy(() -> Route.to("10.0.0.0/8").via("10.0.0.1").withNextHops(NextHop.via("10.0.0.2", 3)).dev(4))
+        assertThatThrownBy(() -> Address.of(1, "10.0.0.1/24").withLabel("a-label-of-16-by"))
+                .hasMessageContaining("1..15 bytes");
+        assertThatThrownBy(() -> Route.to("fd00::/8").via("10.0.0.1"))
+                .hasMessageContaining("not of the route's family");
+        assertThat(Route.to("10.0.0.0/8").via("fe80::1").gateway())
+                .as("IPv4 via IPv6 (RFC 5549, RTA_VIA)")
+                .isEqualTo(Cidr.address("fe80::1"));
+        assertThatThrownBy(() -> Route.to("10.0.0.0/8")
+                        .via("10.0.0.1")
+                        .withNextHops(NextHop.via("10.0.0.2", 3))
+                        .dev(4))
                 .hasMessageContaining("in its next hops");
         assertThatThrownBy(() -> NextHop.via("10.0.0.1", 3).withWeight(257)).hasMessageContaining("1..256");
         assertThatThrownBy(() -> new NextHop(null, 0, 1, 0)).hasMessageContaining("gateway or an output link");

@@ -35,7 +35,11 @@ class VlanIT {
             LinksIT.assertSameAsIp(q, byName(ipJson(ns, "-d", "link", "show"), "hkvp.3"));
             Link ad = rt.createLink(LinkSpec.vlan("hkvp.4", parent, 4, VlanProtocol.IEEE_802_1AD));
             assertThat(ad.kind()).isEqualTo(new LinkKind.Vlan(4, VlanProtocol.IEEE_802_1AD));
-            assertThat(byName(ipJson(ns, "-d", "link", "show"), "hkvp.4").path("linkinfo").path("info_data").path("protocol").asText())
+            assertThat(byName(ipJson(ns, "-d", "link", "show"), "hkvp.4")
+                            .path("linkinfo")
+                            .path("info_data")
+                            .path("protocol")
+                            .asText())
                     .isEqualTo("802.1ad");
         }
     }

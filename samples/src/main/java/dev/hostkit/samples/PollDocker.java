@@ -15,8 +15,7 @@ import java.util.List;
  * <p>{@code PollDocker [POLLS [DOCKER_HOST]]}: DOCKER_HOST defaults to the environment's, then /var/run/docker.sock.
  */
 public final class PollDocker {
-    private PollDocker() {
-    }
+    private PollDocker() {}
 
     public static void main(String[] args) {
         int polls = args.length > 0 ? Integer.parseInt(args[0]) : 100;
@@ -26,16 +25,17 @@ public final class PollDocker {
         }
         int atStart = ProcFs.openFdCount();
         int afterFirst = 0;
-        try (DockerClient docker = builder.build()) {        // one client for every poll
+        try (DockerClient docker = builder.build()) { // one client for every poll
             for (int i = 1; i <= polls; i++) {
                 List<ContainerSummary> running = docker.listContainers(ListContainersRequest.RUNNING);
                 if (i == 1) {
-                    afterFirst = ProcFs.openFdCount();          // the pooled connection is open now
+                    afterFirst = ProcFs.openFdCount(); // the pooled connection is open now
                     System.out.println("poll 1: " + running.size() + " running");
                 }
             }
-            System.out.println("fds after poll 1: " + afterFirst + ", after poll " + polls + ": " + ProcFs.openFdCount());
-        }                                                     // close(): the pool's connections are closed
+            System.out.println(
+                    "fds after poll 1: " + afterFirst + ", after poll " + polls + ": " + ProcFs.openFdCount());
+        } // close(): the pool's connections are closed
         System.out.println("fds at start: " + atStart + ", after close: " + ProcFs.openFdCount());
     }
 }

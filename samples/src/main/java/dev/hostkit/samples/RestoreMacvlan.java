@@ -16,8 +16,7 @@ import java.util.Set;
  * parent returns repairs from the snapshots. Without NETNS_PATHs it looks at every named and every process's namespace.
  */
 public final class RestoreMacvlan {
-    private RestoreMacvlan() {
-    }
+    private RestoreMacvlan() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
@@ -25,21 +24,22 @@ public final class RestoreMacvlan {
             System.exit(64);
         }
         NamespaceSource namespaces = args.length > 2
-                ? NamespaceSource.of(Arrays.stream(args, 2, args.length).map(Path::of).toList())
+                ? NamespaceSource.of(
+                        Arrays.stream(args, 2, args.length).map(Path::of).toList())
                 : NamespaceSource.hostDefault();
         try (MacvlanGuardian guardian = MacvlanGuardian.builder()
-                .stateDir(Path.of(args[0]))              // snapshots outlive this process: the parent may be gone now
+                .stateDir(Path.of(args[0])) // snapshots outlive this process: the parent may be gone now
                 .parents(Set.of(args[1]))
                 .namespaces(namespaces)
-                .listener(e -> System.out.println(e.type() + " " + e.iface() + " on " + e.parent()
-                        + " in net:[" + e.netnsInode() + "]" + (e.reason().isEmpty() ? "" : ": " + e.reason())))
+                .listener(e -> System.out.println(e.type() + " " + e.iface() + " on " + e.parent() + " in net:["
+                        + e.netnsInode() + "]" + (e.reason().isEmpty() ? "" : ": " + e.reason())))
                 .build()) {
             guardian.stateProblems().forEach(p -> System.err.println("state file skipped: " + p));
-            guardian.start();                            // a returning parent now triggers its repairs at once
-            guardian.reconcileOnce();                    // and one full pass now: snapshot new, repair missing
+            guardian.start(); // a returning parent now triggers its repairs at once
+            guardian.reconcileOnce(); // and one full pass now: snapshot new, repair missing
             GuardMetrics m = guardian.metrics();
             System.out.println(m.interfacesGuarded() + " guarded, " + m.interfacesMissing() + " missing, "
                     + m.repairsOk() + " repaired, " + m.repairsFailed() + " failed");
-        }                                                // close(): threads stopped, state flushed, sockets closed
+        } // close(): threads stopped, state flushed, sockets closed
     }
 }

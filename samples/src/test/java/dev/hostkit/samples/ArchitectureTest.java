@@ -45,10 +45,26 @@ class ArchitectureTest {
 
     /** Package roots of each module. */
     private static final Map<String, String> PACKAGE = Map.of(
-            "core", "dev.hostkit.core", "testkit", "dev.hostkit.testkit", "netlink", "dev.hostkit.netlink",
-            "cgroups", "dev.hostkit.cgroups", "docker-client", "dev.hostkit.docker", "guard", "dev.hostkit.guard",
-            "doctor", "dev.hostkit.doctor", "cli", "dev.hostkit.cli", "samples", "dev.hostkit.samples",
-            "benchmarks", "dev.hostkit.benchmarks");
+            "core",
+            "dev.hostkit.core",
+            "testkit",
+            "dev.hostkit.testkit",
+            "netlink",
+            "dev.hostkit.netlink",
+            "cgroups",
+            "dev.hostkit.cgroups",
+            "docker-client",
+            "dev.hostkit.docker",
+            "guard",
+            "dev.hostkit.guard",
+            "doctor",
+            "dev.hostkit.doctor",
+            "cli",
+            "dev.hostkit.cli",
+            "samples",
+            "dev.hostkit.samples",
+            "benchmarks",
+            "dev.hostkit.benchmarks");
 
     private static final Path TOP = Path.of("..").toAbsolutePath().normalize();
     private static final Map<String, JavaClasses> CLASSES = new java.util.HashMap<>();
@@ -63,7 +79,9 @@ class ArchitectureTest {
         }
         // Everything but this module and the benchmarks (built after it when not in the reactor) must be there.
         for (String module : ALLOWED.keySet()) {
-            assertThat(CLASSES).as("compiled classes of %s (build the reactor first)", module).containsKey(module);
+            assertThat(CLASSES)
+                    .as("compiled classes of %s (build the reactor first)", module)
+                    .containsKey(module);
         }
     }
 
@@ -100,7 +118,8 @@ class ArchitectureTest {
                 }
             }
         });
-        assertThat(violations).as("uses of another module's internal package (samples and benchmarks use public API only)")
+        assertThat(violations)
+                .as("uses of another module's internal package (samples and benchmarks use public API only)")
                 .isEmpty();
     }
 
@@ -119,8 +138,11 @@ class ArchitectureTest {
                     Matcher m = imp.matcher(Files.readString(f));
                     while (m.find()) {
                         String target = moduleOf(m.group(1));
-                        if (target != null && !target.equals(module)
-                                && !INTERNAL_USERS.getOrDefault(target, Set.of()).contains(module)) {
+                        if (target != null
+                                && !target.equals(module)
+                                && !INTERNAL_USERS
+                                        .getOrDefault(target, Set.of())
+                                        .contains(module)) {
                             violations.add(TOP.relativize(f) + " imports " + m.group(1));
                         }
                     }
@@ -132,7 +154,8 @@ class ArchitectureTest {
 
     @Test
     void pomsDeclareOnlyTheAllowedHostkitModules() throws IOException {
-        Pattern dep = Pattern.compile("<artifactId>hostkit-([a-z-]+)</artifactId>(?:(?!</dependency>).)*</dependency>", Pattern.DOTALL);
+        Pattern dep = Pattern.compile(
+                "<artifactId>hostkit-([a-z-]+)</artifactId>(?:(?!</dependency>).)*</dependency>", Pattern.DOTALL);
         List<String> violations = new ArrayList<>();
         for (Map.Entry<String, Set<String>> e : ALLOWED.entrySet()) {
             String pom = Files.readString(TOP.resolve(e.getKey()).resolve("pom.xml"));
@@ -154,7 +177,9 @@ class ArchitectureTest {
         // A module may not reach itself through what it is allowed to use.
         Set<String> seen = new TreeSet<>();
         for (String module : ALLOWED.keySet()) {
-            assertThat(reaches(module, module, new TreeSet<>())).as("%s reaches itself", module).isFalse();
+            assertThat(reaches(module, module, new TreeSet<>()))
+                    .as("%s reaches itself", module)
+                    .isFalse();
             seen.add(module);
         }
         assertThat(seen).hasSize(ALLOWED.size());
@@ -177,7 +202,8 @@ class ArchitectureTest {
         String best = null;
         for (Map.Entry<String, String> e : PACKAGE.entrySet()) {
             String root = e.getValue();
-            if ((pkg.equals(root) || pkg.startsWith(root + ".")) && (best == null || root.length() > PACKAGE.get(best).length())) {
+            if ((pkg.equals(root) || pkg.startsWith(root + "."))
+                    && (best == null || root.length() > PACKAGE.get(best).length())) {
                 best = e.getKey();
             }
         }

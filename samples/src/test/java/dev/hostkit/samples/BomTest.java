@@ -27,11 +27,14 @@ class BomTest {
         Element root = pom(ROOT.resolve("pom.xml"));
         Element bom = pom(ROOT.resolve("bom/pom.xml"));
 
-        assertThat(child(bom, "parent")).as("hostkit-bom must not inherit hostkit-parent").isNull();
+        assertThat(child(bom, "parent"))
+                .as("hostkit-bom must not inherit hostkit-parent")
+                .isNull();
         assertThat(text(bom, "groupId")).isEqualTo(text(root, "groupId"));
         assertThat(text(bom, "version")).as("bom version = project version").isEqualTo(text(root, "version"));
         assertThat(text(child(bom, "properties"), "jackson.version"))
-                .as("bom's Jackson = root pom's jackson.version").isEqualTo(text(child(root, "properties"), "jackson.version"));
+                .as("bom's Jackson = root pom's jackson.version")
+                .isEqualTo(text(child(root, "properties"), "jackson.version"));
         assertThat(children(child(root, "modules"), "module")).contains("bom");
     }
 
@@ -40,13 +43,16 @@ class BomTest {
         Element bom = pom(ROOT.resolve("bom/pom.xml"));
         List<String> managed = new ArrayList<>();
         for (Element d : elements(child(child(bom, "dependencyManagement"), "dependencies"), "dependency")) {
-            managed.add(text(d, "groupId") + ":" + text(d, "artifactId") + (d.getElementsByTagName("scope").getLength() > 0
-                    ? " (" + text(d, "scope") + ")" : ""));
+            managed.add(text(d, "groupId") + ":" + text(d, "artifactId")
+                    + (d.getElementsByTagName("scope").getLength() > 0 ? " (" + text(d, "scope") + ")" : ""));
         }
         List<String> modules = new ArrayList<>();
         for (String m : children(child(pom(ROOT.resolve("pom.xml")), "modules"), "module")) {
             String artifact = text(pom(ROOT.resolve(m).resolve("pom.xml")), "artifactId");
-            if (!m.equals("bom") && !m.equals("samples") && !m.equals("benchmarks") && Files.exists(ROOT.resolve(m).resolve("src/main"))) {
+            if (!m.equals("bom")
+                    && !m.equals("samples")
+                    && !m.equals("benchmarks")
+                    && Files.exists(ROOT.resolve(m).resolve("src/main"))) {
                 modules.add("dev.hostkit:" + artifact);
             }
         }
@@ -89,6 +95,8 @@ class BomTest {
     }
 
     private static List<String> children(Element parent, String name) {
-        return elements(parent, name).stream().map(e -> e.getTextContent().strip()).toList();
+        return elements(parent, name).stream()
+                .map(e -> e.getTextContent().strip())
+                .toList();
     }
 }

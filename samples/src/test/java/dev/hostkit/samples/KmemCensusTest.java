@@ -21,7 +21,8 @@ class KmemCensusTest {
 
         assertThat(run.status()).isZero();
         assertThat(run.stdout())
-                .contains("kernel 3.10.0-1160.el7.x86_64, v1: 5 live, 65400 dying memory cgroups, 130 memcg IDs left, risk critical")
+                .contains(
+                        "kernel 3.10.0-1160.el7.x86_64, v1: 5 live, 65400 dying memory cgroups, 130 memcg IDs left, risk critical")
                 .contains("kmem accounting active: before 4.6 kmem accounting is switched on per cgroup")
                 .contains("; 1 cgroup charges kernel memory")
                 .contains("exposed: removed memory cgroups stay pinned")
@@ -31,7 +32,9 @@ class KmemCensusTest {
 
     @Test
     void cgroupV2HostIsNotExposedAndItsEnospcIsSomethingElse() throws Exception {
-        Path root = CgroupFixture.kernel61V2().dockerContainer("9f8e7d6c5b4a39281706f5e4d3c2b1a0").build(dir);
+        Path root = CgroupFixture.kernel61V2()
+                .dockerContainer("9f8e7d6c5b4a39281706f5e4d3c2b1a0")
+                .build(dir);
 
         SampleRun run = SampleRun.of(KmemCensus.class, root.toString());
 

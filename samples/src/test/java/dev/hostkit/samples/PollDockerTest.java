@@ -24,12 +24,18 @@ class PollDockerTest {
             assertThat(run.stdout()).contains("poll 1: 2 running");
             Matcher fds = FDS.matcher(run.stdout());
             assertThat(fds.find()).as(run.stdout()).isTrue();
-            assertThat(Integer.parseInt(fds.group(3))).as("fds after the last poll").isLessThanOrEqualTo(Integer.parseInt(fds.group(1)));
+            assertThat(Integer.parseInt(fds.group(3)))
+                    .as("fds after the last poll")
+                    .isLessThanOrEqualTo(Integer.parseInt(fds.group(1)));
             Matcher closed = CLOSED.matcher(run.stdout());
             assertThat(closed.find()).as(run.stdout()).isTrue();
-            assertThat(Integer.parseInt(closed.group(2))).as("fds after close").isLessThan(Integer.parseInt(fds.group(3)));
+            assertThat(Integer.parseInt(closed.group(2)))
+                    .as("fds after close")
+                    .isLessThan(Integer.parseInt(fds.group(3)));
             assertThat(engine.connectionsAccepted()).isEqualTo(1);
-            assertThat(engine.requestLines()).filteredOn(l -> l.endsWith("/containers/json")).hasSize(200);
+            assertThat(engine.requestLines())
+                    .filteredOn(l -> l.endsWith("/containers/json"))
+                    .hasSize(200);
         }
     }
 }

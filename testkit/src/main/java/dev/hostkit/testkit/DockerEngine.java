@@ -31,6 +31,7 @@ import java.util.List;
 public final class DockerEngine {
     /** The label put on every container a test makes. */
     public static final String LABEL = "dev.hostkit.test";
+
     private static final String SYSTEM_SOCKET = "/var/run/docker.sock";
 
     private final Path socket;
@@ -53,11 +54,13 @@ public final class DockerEngine {
                     + (host == null ? "no DOCKER_HOST" : "DOCKER_HOST=" + host));
         }
         Path socket = Path.of(host.substring("unix://".length()));
-        if (socket.normalize().toString().equals(SYSTEM_SOCKET) || socket.normalize().toString().equals("/run/docker.sock")) {
+        if (socket.normalize().toString().equals(SYSTEM_SOCKET)
+                || socket.normalize().toString().equals("/run/docker.sock")) {
             Prerequisites.unavailable("refusing the system Docker socket " + socket + ": tests use a private engine");
         }
         if (!Files.exists(socket)) {
-            Prerequisites.unavailable("DOCKER_HOST socket " + socket + " does not exist (is the private dockerd running?)");
+            Prerequisites.unavailable(
+                    "DOCKER_HOST socket " + socket + " does not exist (is the private dockerd running?)");
         }
         Prerequisites.requireCommand("docker");
         return new DockerEngine(socket, System.getenv().getOrDefault("HK_TEST_IMAGE", "hostkit-test/busybox:latest"));
@@ -112,8 +115,16 @@ public final class DockerEngine {
      * @return the container id
      */
     public String run(String name, String... command) {
-        List<String> cmd = new ArrayList<>(List.of("run", "-d", "--name", name, "--network", "none",
-                "--label", LABEL + "=" + TestNames.RUN_PREFIX, image));
+        List<String> cmd = new ArrayList<>(List.of(
+                "run",
+                "-d",
+                "--name",
+                name,
+                "--network",
+                "none",
+                "--label",
+                LABEL + "=" + TestNames.RUN_PREFIX,
+                image));
         cmd.addAll(command.length == 0 ? List.of("sleep", "3600") : Arrays.asList(command));
         return docker(cmd.toArray(String[]::new));
     }

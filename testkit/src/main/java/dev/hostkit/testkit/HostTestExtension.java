@@ -41,17 +41,27 @@ import java.util.stream.Collectors;
  * }
  * }</pre>
  */
-public final class HostTestExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+public final class HostTestExtension
+        implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(HostTestExtension.class);
     // Threads a JVM starts on its own or that hostkit pools on purpose (idle namespace workers retire after 30 s).
     private static final List<String> IGNORED_THREAD_PREFIXES = List.of(
-            "hostkit-netns-", "hostkit-testkit-drain", "JNA Cleaner", "process reaper", "Common-Cleaner", "Attach Listener",
-            "ForkJoinPool", "surefire", "junit", "Notification Thread", "Signal Dispatcher", "Finalizer",
+            "hostkit-netns-",
+            "hostkit-testkit-drain",
+            "JNA Cleaner",
+            "process reaper",
+            "Common-Cleaner",
+            "Attach Listener",
+            "ForkJoinPool",
+            "surefire",
+            "junit",
+            "Notification Thread",
+            "Signal Dispatcher",
+            "Finalizer",
             "Reference Handler");
 
     // fds: number -> what /proc/self/fd says it is (socket:[1234], pipe:[5678], anon_inode:[eventpoll], a path).
-    private record Baseline(Map<Integer, String> fds, Set<String> threads) {
-    }
+    private record Baseline(Map<Integer, String> fds, Set<String> threads) {}
 
     // Process-wide, once-only state (JNA's native library and cleaner, hostkit's namespace pool and its
     // home-namespace fd) is created before the first baseline so that it is not mistaken for a leak.
@@ -72,7 +82,8 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
         store.put("resources", new ArrayDeque<AutoCloseable>());
         // Prerequisites are checked here, not while resolving parameters: JUnit turns an abort during
         // parameter resolution into an error, while an abort here is a proper skip.
-        List<Class<?>> wanted = context.getTestMethod().map(m -> List.of(m.getParameterTypes())).orElse(List.of());
+        List<Class<?>> wanted =
+                context.getTestMethod().map(m -> List.of(m.getParameterTypes())).orElse(List.of());
         if (wanted.contains(DockerEngine.class)) {
             store.put("engine", DockerEngine.fromEnvironment());
         }
@@ -167,7 +178,8 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
 
     // Names what is open now that was not before: a new fd number, or a number reused for another file.
     static String fdLeak(Map<Integer, String> before, Map<Integer, String> now) {
-        List<String> opened = now.entrySet().stream().sorted(Map.Entry.comparingByKey())
+        List<String> opened = now.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
                 .filter(e -> !e.getValue().equals(before.get(e.getKey())))
                 .map(e -> "fd " + e.getKey() + " " + e.getValue())
                 .toList();
@@ -230,7 +242,14 @@ public final class HostTestExtension implements BeforeAllCallback, BeforeEachCal
         }
         String host = System.getenv("DOCKER_HOST");
         if (host != null && host.startsWith("unix://") && Sh.which("docker") != null) {
-            Sh.Result ps = Sh.exec("docker", "-H", host, "ps", "-aq", "--filter", "label=" + DockerEngine.LABEL + "=" + TestNames.RUN_PREFIX);
+            Sh.Result ps = Sh.exec(
+                    "docker",
+                    "-H",
+                    host,
+                    "ps",
+                    "-aq",
+                    "--filter",
+                    "label=" + DockerEngine.LABEL + "=" + TestNames.RUN_PREFIX);
             for (String id : ps.stdout().split("\\s+")) {
                 if (!id.isBlank()) {
                     found.add("container " + id);

@@ -21,8 +21,7 @@ import java.nio.file.Path;
  * }</pre>
  */
 public final class Prerequisites {
-    private Prerequisites() {
-    }
+    private Prerequisites() {}
 
     /** True when running under CI ({@code CI=true}), where missing prerequisites fail the run. */
     public static boolean strict() {

@@ -20,8 +20,7 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class Sh {
-    private Sh() {
-    }
+    private Sh() {}
 
     /**
      * The result of a command.
@@ -47,7 +46,8 @@ public final class Sh {
     public static String run(String... command) {
         Result r = exec(command);
         if (!r.ok()) {
-            throw new IllegalStateException(String.join(" ", command) + " exited " + r.exitCode() + ": " + r.stderr().strip());
+            throw new IllegalStateException(String.join(" ", command) + " exited " + r.exitCode() + ": "
+                    + r.stderr().strip());
         }
         return r.stdout();
     }
@@ -94,22 +94,25 @@ public final class Sh {
     }
 
     private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        }, r -> {
-            Thread t = new Thread(r, "hostkit-testkit-drain");
-            t.setDaemon(true);
-            t.start();
-        });
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (in) {
+                        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        return "";
+                    }
+                },
+                r -> {
+                    Thread t = new Thread(r, "hostkit-testkit-drain");
+                    t.setDaemon(true);
+                    t.start();
+                });
     }
 
     /** The absolute path of {@code command} on the PATH, or {@code null}. */
     public static Path which(String command) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        String path =
+                System.getenv().getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         List<String> dirs = new ArrayList<>(List.of(path.split(":")));
         dirs.addAll(List.of("/usr/sbin", "/sbin"));
         for (String dir : dirs) {

@@ -17,8 +17,7 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class TestJvm {
-    private TestJvm() {
-    }
+    private TestJvm() {}
 
     /** This JVM's class path and module path, joined as one class path. */
     public static String classPath() {

@@ -17,10 +17,10 @@ public final class TestNames {
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
     /** {@code hk} plus three random characters, shared by everything this JVM creates. */
     public static final String RUN_PREFIX = "hk" + randomTag(3);
+
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
-    private TestNames() {
-    }
+    private TestNames() {}
 
     private static String randomTag(int n) {
         SecureRandom r = new SecureRandom();

@@ -43,13 +43,15 @@ class HostTestCatchesLeaksIT {
     static class Leaky {
         @Test
         void leaksAThread() {
-            Thread t = new Thread(() -> {
-                try {
-                    RELEASE.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "hk-leaked-thread");
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            RELEASE.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    },
+                    "hk-leaked-thread");
             t.setDaemon(true);
             t.start();
         }
@@ -77,23 +79,32 @@ class HostTestCatchesLeaksIT {
 
     private static Event run(String method) {
         java.lang.reflect.Method m = java.util.Arrays.stream(Leaky.class.getDeclaredMethods())
-                .filter(x -> x.getName().equals(method)).findFirst().orElseThrow();
-        EngineExecutionResults r = EngineTestKit.engine("junit-jupiter").configurationParameter(LAUNCHED, "true")
-                .selectors(selectMethod(Leaky.class, m)).execute();
+                .filter(x -> x.getName().equals(method))
+                .findFirst()
+                .orElseThrow();
+        EngineExecutionResults r = EngineTestKit.engine("junit-jupiter")
+                .configurationParameter(LAUNCHED, "true")
+                .selectors(selectMethod(Leaky.class, m))
+                .execute();
         List<Event> finished = r.testEvents().finished().list();
         assertThat(finished).hasSize(1);
         return finished.get(0);
     }
 
     private static String failure(Event e) {
-        return e.getPayload(org.junit.platform.engine.TestExecutionResult.class).orElseThrow().getThrowable()
-                .map(Throwable::getMessage).orElse("(passed)");
+        return e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                .orElseThrow()
+                .getThrowable()
+                .map(Throwable::getMessage)
+                .orElse("(passed)");
     }
 
     @Test
     void aLeakedThreadFailsTheTestNamingTheThread() {
         try {
-            assertThat(failure(run("leaksAThread"))).startsWith("test left resources behind: ").contains("threads [hk-leaked-thread]");
+            assertThat(failure(run("leaksAThread")))
+                    .startsWith("test left resources behind: ")
+                    .contains("threads [hk-leaked-thread]");
         } finally {
             RELEASE.countDown();
         }
@@ -102,7 +113,11 @@ class HostTestCatchesLeaksIT {
     @Test
     void aLeakedFdFailsTheTest() throws IOException {
         try {
-            assertThat(failure(run("leaksAnFd"))).startsWith("test left resources behind: ").contains("1 fd(s) more than before the test").contains("open now and not before: fd").contains("/status");
+            assertThat(failure(run("leaksAnFd")))
+                    .startsWith("test left resources behind: ")
+                    .contains("1 fd(s) more than before the test")
+                    .contains("open now and not before: fd")
+                    .contains("/status");
         } finally {
             leakedStream.close();
         }
@@ -111,14 +126,18 @@ class HostTestCatchesLeaksIT {
     @Test
     void aLeakedLinkFailsTheTestAndIsRemoved() {
         Prerequisites.requireRoot();
-        assertThat(failure(run("leaksALink"))).startsWith("test left resources behind: ").contains("link " + TestNames.RUN_PREFIX);
+        assertThat(failure(run("leaksALink")))
+                .startsWith("test left resources behind: ")
+                .contains("link " + TestNames.RUN_PREFIX);
         assertThat(Sh.run("ip", "-o", "link", "show")).doesNotContain(TestNames.RUN_PREFIX);
     }
 
     @Test
     void aLeakedNamespaceFailsTheTestAndIsRemoved() {
         Prerequisites.requireRoot();
-        assertThat(failure(run("leaksANamespace"))).startsWith("test left resources behind: ").contains("netns " + TestNames.RUN_PREFIX);
+        assertThat(failure(run("leaksANamespace")))
+                .startsWith("test left resources behind: ")
+                .contains("netns " + TestNames.RUN_PREFIX);
         assertThat(Sh.run("ip", "netns", "list")).doesNotContain(TestNames.RUN_PREFIX);
     }
 

@@ -22,11 +22,12 @@ class HostTestExtensionTest {
         Path file = Files.writeString(dir.resolve("kept-open"), "x");
         Map<Integer, String> before = HostTestExtension.openFds();
         try (FileChannel f = FileChannel.open(file);
-             ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             Map<Integer, String> now = HostTestExtension.openFds();
             assertThat(now.values()).contains(file.toString()).anyMatch(t -> t.matches("socket:\\[\\d+]"));
             assertThat(HostTestExtension.fdLeak(before, now))
-                    .startsWith("2 fd(s) more than before the test (" + before.size() + " -> " + (before.size() + 2) + ")")
+                    .startsWith(
+                            "2 fd(s) more than before the test (" + before.size() + " -> " + (before.size() + 2) + ")")
                     .contains(file.toString())
                     .containsPattern("fd \\d+ socket:\\[\\d+]");
         }
@@ -38,6 +39,7 @@ class HostTestExtensionTest {
         Map<Integer, String> before = Map.of(3, "/dev/null", 4, "pipe:[77]");
         Map<Integer, String> now = Map.of(3, "/dev/null", 4, "socket:[1234]", 5, "/tmp/hk-x");
         assertThat(HostTestExtension.fdLeak(before, now))
-                .isEqualTo("1 fd(s) more than before the test (2 -> 3), open now and not before: fd 4 socket:[1234], fd 5 /tmp/hk-x");
+                .isEqualTo(
+                        "1 fd(s) more than before the test (2 -> 3), open now and not before: fd 4 socket:[1234], fd 5 /tmp/hk-x");
     }
 }

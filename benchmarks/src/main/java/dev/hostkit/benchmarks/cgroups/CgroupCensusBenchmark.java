@@ -2,7 +2,6 @@ package dev.hostkit.benchmarks.cgroups;
 
 import dev.hostkit.cgroups.CgroupFs;
 import dev.hostkit.cgroups.MemoryCensus;
-
 import dev.hostkit.testkit.TestNames;
 
 import java.io.IOException;
@@ -22,15 +21,29 @@ import java.util.Locale;
  */
 public final class CgroupCensusBenchmark {
     // The files MemoryCgroup.read() reads for a v1 cgroup; the baseline cats exactly these.
-    static final List<String> V1_FILES = List.of("memory.usage_in_bytes", "memory.max_usage_in_bytes", "memory.limit_in_bytes",
-            "memory.failcnt", "memory.memsw.usage_in_bytes", "memory.memsw.max_usage_in_bytes", "memory.memsw.limit_in_bytes",
-            "memory.memsw.failcnt", "memory.kmem.usage_in_bytes", "memory.kmem.max_usage_in_bytes", "memory.kmem.limit_in_bytes",
-            "memory.kmem.failcnt", "memory.kmem.tcp.usage_in_bytes", "memory.kmem.tcp.max_usage_in_bytes",
-            "memory.kmem.tcp.limit_in_bytes", "memory.kmem.tcp.failcnt", "memory.stat", "memory.oom_control",
-            "memory.use_hierarchy", "tasks");
+    static final List<String> V1_FILES = List.of(
+            "memory.usage_in_bytes",
+            "memory.max_usage_in_bytes",
+            "memory.limit_in_bytes",
+            "memory.failcnt",
+            "memory.memsw.usage_in_bytes",
+            "memory.memsw.max_usage_in_bytes",
+            "memory.memsw.limit_in_bytes",
+            "memory.memsw.failcnt",
+            "memory.kmem.usage_in_bytes",
+            "memory.kmem.max_usage_in_bytes",
+            "memory.kmem.limit_in_bytes",
+            "memory.kmem.failcnt",
+            "memory.kmem.tcp.usage_in_bytes",
+            "memory.kmem.tcp.max_usage_in_bytes",
+            "memory.kmem.tcp.limit_in_bytes",
+            "memory.kmem.tcp.failcnt",
+            "memory.stat",
+            "memory.oom_control",
+            "memory.use_hierarchy",
+            "tasks");
 
-    private CgroupCensusBenchmark() {
-    }
+    private CgroupCensusBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int pods = args.length > 0 ? Integer.parseInt(args[0]) : 100;
@@ -50,7 +63,11 @@ public final class CgroupCensusBenchmark {
                     made.add(Files.createDirectory(pod.resolve("c" + c)));
                 }
             }
-            System.out.printf(Locale.ROOT, "created %d memory cgroups under %s in %.1f s%n", made.size() - 1, parent,
+            System.out.printf(
+                    Locale.ROOT,
+                    "created %d memory cgroups under %s in %.1f s%n",
+                    made.size() - 1,
+                    parent,
                     (System.nanoTime() - t0) / 1e9);
             CgroupFs fs = CgroupFs.system();
             String root = fs.memoryRoot().toString();
@@ -63,24 +80,40 @@ public final class CgroupCensusBenchmark {
             String fullBaseline = "find " + root + " \\(" + files + " \\) -print0 | xargs -0 cat > /dev/null";
 
             MemoryCensus first = MemoryCensus.counts(fs);
-            System.out.printf(Locale.ROOT, "census: live %d, dying %d, headroom %d, risk %s%n", first.live(), first.dying(),
-                    first.idHeadroom(), first.risk().label());
+            System.out.printf(
+                    Locale.ROOT,
+                    "census: live %d, dying %d, headroom %d, risk %s%n",
+                    first.live(),
+                    first.dying(),
+                    first.idHeadroom(),
+                    first.risk().label());
             double coldFull = time(() -> MemoryCensus.full(fs));
 
             double[] counts = measure(() -> MemoryCensus.counts(fs), 5, 20);
             double[] countsBase = measure(() -> sh(countsBaseline), 2, 10);
             double[] full = measure(() -> MemoryCensus.full(fs), 2, 10);
             double[] fullBase = measure(() -> sh(fullBaseline), 2, 10);
-            double[] fullOneThread = measure(() -> MemoryCensus.full(fs, MemoryCensus.Options.DEFAULT.withThreads(1)), 1, 5);
+            double[] fullOneThread =
+                    measure(() -> MemoryCensus.full(fs, MemoryCensus.Options.DEFAULT.withThreads(1)), 1, 5);
 
             MemoryCensus check = MemoryCensus.full(fs);
-            System.out.printf(Locale.ROOT, "full census read %d cgroups, %d problems%n", check.cgroups().size(), check.problems().size());
-            System.out.printf(Locale.ROOT, "cpus %d, kernel %s%n", Runtime.getRuntime().availableProcessors(), fs.kernel());
+            System.out.printf(
+                    Locale.ROOT,
+                    "full census read %d cgroups, %d problems%n",
+                    check.cgroups().size(),
+                    check.problems().size());
+            System.out.printf(
+                    Locale.ROOT, "cpus %d, kernel %s%n", Runtime.getRuntime().availableProcessors(), fs.kernel());
             System.out.println();
-            System.out.println("| measurement (" + (made.size() - 1) + " cgroups) | hostkit median (ms) | baseline median (ms) | ratio hostkit/baseline | goal |");
+            System.out.println("| measurement (" + (made.size() - 1)
+                    + " cgroups) | hostkit median (ms) | baseline median (ms) | ratio hostkit/baseline | goal |");
             System.out.println("|---|---:|---:|---:|---|");
             row("(a) counts: live, dying, headroom", counts, countsBase, "< 100 ms");
-            row("(b) full census, " + (Runtime.getRuntime().availableProcessors()) + " reader threads", full, fullBase, "<= 1.0x");
+            row(
+                    "(b) full census, " + (Runtime.getRuntime().availableProcessors()) + " reader threads",
+                    full,
+                    fullBase,
+                    "<= 1.0x");
             row("(b) full census, 1 reader thread", fullOneThread, fullBase, "(for reference)");
             System.out.printf(Locale.ROOT, "%nfirst (cold JVM) full census: %.1f ms%n", coldFull);
             System.out.println("baseline (a): " + countsBaseline);
@@ -92,8 +125,16 @@ public final class CgroupCensusBenchmark {
     }
 
     private static void row(String what, double[] ours, double[] base, String goal) {
-        System.out.printf(Locale.ROOT, "| %s | %.1f (min %.1f) | %.1f (min %.1f) | %.2fx | %s |%n", what, median(ours), ours[0],
-                median(base), base[0], median(ours) / median(base), goal);
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.1f (min %.1f) | %.1f (min %.1f) | %.2fx | %s |%n",
+                what,
+                median(ours),
+                ours[0],
+                median(base),
+                base[0],
+                median(ours) / median(base),
+                goal);
     }
 
     interface Task {
@@ -123,8 +164,10 @@ public final class CgroupCensusBenchmark {
     }
 
     private static void sh(String script) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-c", script).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder("sh", "-c", script)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("baseline failed: " + script);
         }

@@ -4,7 +4,6 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import dev.hostkit.core.ProcFs;
 import dev.hostkit.docker.CreateContainerRequest;
 import dev.hostkit.docker.ListContainersRequest;
 
@@ -39,8 +38,7 @@ public final class DockerClientBenchmark {
     private static final int[] THREADS = {1, 16};
     private static final String[] OPS = {"list", "ping"};
 
-    private DockerClientBenchmark() {
-    }
+    private DockerClientBenchmark() {}
 
     /** A way of making one request; one instance is shared by all threads of a cell. */
     interface Peer extends AutoCloseable {
@@ -54,21 +52,30 @@ public final class DockerClientBenchmark {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 4;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         String host = System.getenv("DOCKER_HOST");
-        if (host == null || !host.startsWith("unix://") || host.contains("/var/run/docker.sock") || host.equals("unix:///run/docker.sock")) {
-            throw new IllegalStateException("set DOCKER_HOST=unix:///path to a private engine (eval $(scripts/dev-dockerd))");
+        if (host == null
+                || !host.startsWith("unix://")
+                || host.contains("/var/run/docker.sock")
+                || host.equals("unix:///run/docker.sock")) {
+            throw new IllegalStateException(
+                    "set DOCKER_HOST=unix:///path to a private engine (eval $(scripts/dev-dockerd))");
         }
         String image = System.getenv().getOrDefault("HK_TEST_IMAGE", "hostkit-test/busybox:latest");
         List<String> containers = new ArrayList<>();
-        try (dev.hostkit.docker.DockerClient setup = dev.hostkit.docker.DockerClient.builder().host(host).build()) {
+        try (dev.hostkit.docker.DockerClient setup =
+                dev.hostkit.docker.DockerClient.builder().host(host).build()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> removeAll(host)));
             for (int i = 0; i < 20; i++) {
-                String id = setup.createContainer(CreateContainerRequest.builder(image).networkMode("none")
-                        .label(LABEL, "1").cmd("sleep", "3600").build());
+                String id = setup.createContainer(CreateContainerRequest.builder(image)
+                        .networkMode("none")
+                        .label(LABEL, "1")
+                        .cmd("sleep", "3600")
+                        .build());
                 setup.startContainer(id);
                 containers.add(id);
             }
             int running = setup.listContainers(ListContainersRequest.RUNNING).size();
-            System.out.printf("engine %s, %d running containers, %d s per cell, %d rounds%n",
+            System.out.printf(
+                    "engine %s, %d running containers, %d s per cell, %d rounds%n",
                     setup.version().version(), running, seconds, rounds);
         }
         Map<String, List<Result>> results = new LinkedHashMap<>();
@@ -78,9 +85,19 @@ public final class DockerClientBenchmark {
                 for (int threads : THREADS) {
                     for (String peer : List.of("floor", "hostkit-jdk", "hostkit-jnr", "docker-java")) {
                         Result r = cell(peer, op, threads, seconds, host, fdBaseline);
-                        results.computeIfAbsent(op + "/" + threads + "/" + peer, k -> new ArrayList<>()).add(r);
-                        System.out.printf(Locale.ROOT, "round %d %-5s %2d threads %-12s %9.0f req/s  p50 %7.1f us  p99 %8.1f us  max socket fds +%d%n",
-                                round + 1, op, threads, peer, r.throughput, r.p50, r.p99, r.maxFds);
+                        results.computeIfAbsent(op + "/" + threads + "/" + peer, k -> new ArrayList<>())
+                                .add(r);
+                        System.out.printf(
+                                Locale.ROOT,
+                                "round %d %-5s %2d threads %-12s %9.0f req/s  p50 %7.1f us  p99 %8.1f us  max socket fds +%d%n",
+                                round + 1,
+                                op,
+                                threads,
+                                peer,
+                                r.throughput,
+                                r.p50,
+                                r.p99,
+                                r.maxFds);
                     }
                 }
             }
@@ -88,14 +105,18 @@ public final class DockerClientBenchmark {
         System.out.println();
         // The host is shared: a build elsewhere slows every peer of a round alike, so the ratio to the
         // floor is taken within each round (the floor ran seconds before) and its median reported.
-        System.out.println("| call | threads | peer | req/s (median of rounds) | p50 us | p99 us | max socket fds | vs floor (median of per-round ratios) | per-round ratios |");
+        System.out.println(
+                "| call | threads | peer | req/s (median of rounds) | p50 us | p99 us | max socket fds | vs floor (median of per-round ratios) | per-round ratios |");
         System.out.println("|---|---:|---|---:|---:|---:|---:|---:|---|");
         for (String op : OPS) {
             for (int threads : THREADS) {
                 List<Result> floor = results.get(op + "/" + threads + "/floor");
                 for (String peer : List.of("floor", "hostkit-jdk", "hostkit-jnr", "docker-java")) {
                     List<Result> rs = results.get(op + "/" + threads + "/" + peer);
-                    Result m = rs.stream().sorted((a, b) -> Double.compare(a.throughput, b.throughput)).toList().get(rs.size() / 2);
+                    Result m = rs.stream()
+                            .sorted((a, b) -> Double.compare(a.throughput, b.throughput))
+                            .toList()
+                            .get(rs.size() / 2);
                     double[] ratios = new double[rs.size()];
                     for (int i = 0; i < rs.size(); i++) {
                         ratios[i] = rs.get(i).throughput / floor.get(i).throughput;
@@ -106,8 +127,18 @@ public final class DockerClientBenchmark {
                     }
                     double[] sorted = ratios.clone();
                     Arrays.sort(sorted);
-                    System.out.printf(Locale.ROOT, "| %s | %d | %s | %.0f | %.0f | %.0f | %d | %.2f | %s |%n", op, threads, peer,
-                            m.throughput, m.p50, m.p99, rs.stream().mapToInt(r -> r.maxFds).max().orElse(0), sorted[sorted.length / 2], each);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "| %s | %d | %s | %.0f | %.0f | %.0f | %d | %.2f | %s |%n",
+                            op,
+                            threads,
+                            peer,
+                            m.throughput,
+                            m.p50,
+                            m.p99,
+                            rs.stream().mapToInt(r -> r.maxFds).max().orElse(0),
+                            sorted[sorted.length / 2],
+                            each);
                 }
             }
         }
@@ -127,16 +158,20 @@ public final class DockerClientBenchmark {
         removeAll(host);
     }
 
-    record Result(double throughput, double p50, double p99, int maxFds) {
-    }
+    record Result(double throughput, double p50, double p99, int maxFds) {}
 
     private static Peer peer(String name, String host, int threads) {
         int pool = Math.max(8, threads);
         return switch (name) {
             case "floor" -> new FloorPeer(host);
             case "hostkit-jdk", "hostkit-jnr" -> {
-                dev.hostkit.docker.DockerClient c = dev.hostkit.docker.DockerClient.builder().host(host).poolSize(pool)
-                        .transport(name.endsWith("jdk") ? dev.hostkit.docker.DockerClient.Transport.JDK : dev.hostkit.docker.DockerClient.Transport.JNR)
+                dev.hostkit.docker.DockerClient c = dev.hostkit.docker.DockerClient.builder()
+                        .host(host)
+                        .poolSize(pool)
+                        .transport(
+                                name.endsWith("jdk")
+                                        ? dev.hostkit.docker.DockerClient.Transport.JDK
+                                        : dev.hostkit.docker.DockerClient.Transport.JNR)
                         .build();
                 yield new Peer() {
                     @Override
@@ -151,14 +186,22 @@ public final class DockerClientBenchmark {
                 };
             }
             case "docker-java" -> {
-                var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
-                var http = new ZerodepDockerHttpClient.Builder().dockerHost(config.getDockerHost()).maxConnections(pool)
-                        .connectionTimeout(Duration.ofSeconds(5)).responseTimeout(Duration.ofSeconds(60)).build();
+                var config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                        .withDockerHost(host)
+                        .build();
+                var http = new ZerodepDockerHttpClient.Builder()
+                        .dockerHost(config.getDockerHost())
+                        .maxConnections(pool)
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .responseTimeout(Duration.ofSeconds(60))
+                        .build();
                 DockerClient c = DockerClientImpl.getInstance(config, http);
                 yield new Peer() {
                     @Override
                     public Runnable op(String op) {
-                        return op.equals("ping") ? () -> c.pingCmd().exec() : () -> c.listContainersCmd().exec();
+                        return op.equals("ping")
+                                ? () -> c.pingCmd().exec()
+                                : () -> c.listContainersCmd().exec();
                     }
 
                     @Override
@@ -175,7 +218,8 @@ public final class DockerClientBenchmark {
         };
     }
 
-    private static Result cell(String peerName, String op, int threads, int seconds, String host, int fdBaseline) throws Exception {
+    private static Result cell(String peerName, String op, int threads, int seconds, String host, int fdBaseline)
+            throws Exception {
         try (Peer peer = peer(peerName, host, threads)) {
             // Warm-up: a second of the same work.
             run(peer, op, threads, 1, null);
@@ -199,8 +243,13 @@ public final class DockerClientBenchmark {
             double secs = (System.nanoTime() - start) / 1e9;
             sampling.set(false);
             sampler.join();
-            long[] all = lat.stream().flatMapToLong(Arrays::stream).filter(v -> v > 0).sorted().toArray();
-            return new Result(n / secs, all[all.length / 2] / 1000.0, all[(int) (all.length * 0.99)] / 1000.0, maxFds.get());
+            long[] all = lat.stream()
+                    .flatMapToLong(Arrays::stream)
+                    .filter(v -> v > 0)
+                    .sorted()
+                    .toArray();
+            return new Result(
+                    n / secs, all[all.length / 2] / 1000.0, all[(int) (all.length * 0.99)] / 1000.0, maxFds.get());
         }
     }
 
@@ -266,8 +315,14 @@ public final class DockerClientBenchmark {
 
     private static void removeAll(String host) {
         try {
-            new ProcessBuilder("sh", "-c", "ids=$(docker -H " + host + " ps -aq --filter label=" + LABEL
-                    + "); [ -z \"$ids\" ] || docker -H " + host + " rm -f $ids >/dev/null").inheritIO().start().waitFor();
+            new ProcessBuilder(
+                            "sh",
+                            "-c",
+                            "ids=$(docker -H " + host + " ps -aq --filter label=" + LABEL
+                                    + "); [ -z \"$ids\" ] || docker -H " + host + " rm -f $ids >/dev/null")
+                    .inheritIO()
+                    .start()
+                    .waitFor();
         } catch (IOException | InterruptedException e) {
             System.err.println("cleanup failed: " + e);
         }
@@ -293,7 +348,8 @@ public final class DockerClientBenchmark {
                 open.add(ch);
             }
             byte[] req = ((op.equals("ping") ? "GET /_ping" : "GET /v1.41/containers/json")
-                    + " HTTP/1.1\r\nHost: docker\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                            + " HTTP/1.1\r\nHost: docker\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
             ByteBuffer in = ByteBuffer.allocate(1 << 20);
             return () -> {
                 try {
@@ -321,7 +377,8 @@ public final class DockerClientBenchmark {
             int cl = h.indexOf("content-length:");
             if (cl >= 0) {
                 int eol = h.indexOf("\r\n", cl);
-                int len = Integer.parseInt(h.substring(cl + 15, eol < 0 ? h.length() : eol).strip());
+                int len = Integer.parseInt(
+                        h.substring(cl + 15, eol < 0 ? h.length() : eol).strip());
                 return n >= head + 4 + len;
             }
             return n >= 5 && new String(a, n - 5, 5, StandardCharsets.ISO_8859_1).equals("0\r\n\r\n");

@@ -1,7 +1,6 @@
 package dev.hostkit.benchmarks.doctor;
 
 import dev.hostkit.doctor.DoctorSurvey;
-
 import dev.hostkit.testkit.TestNames;
 
 import java.io.IOException;
@@ -35,11 +34,12 @@ import java.util.regex.Pattern;
  */
 public final class DoctorBenchmark {
     /** The JVM options of {@code scripts/hostkit}: C1 only and the serial GC, for a short-lived command. */
-    static final List<String> CLI_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=error:stderr");
+    static final List<String> CLI_JVM =
+            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=error:stderr");
+
     private static final String DOCKER = "/usr/bin/docker";
 
-    private DoctorBenchmark() {
-    }
+    private DoctorBenchmark() {}
 
     /**
      * Runs the benchmark and prints a Markdown table.
@@ -53,7 +53,10 @@ public final class DoctorBenchmark {
             return;
         }
         if (args.length >= 3 && args[0].equals("--jars")) {
-            JarVsJar.main(Path.of(args[1]).toAbsolutePath(), Path.of(args[2]).toAbsolutePath(), Arrays.copyOfRange(args, 3, args.length));
+            JarVsJar.main(
+                    Path.of(args[1]).toAbsolutePath(),
+                    Path.of(args[2]).toAbsolutePath(),
+                    Arrays.copyOfRange(args, 3, args.length));
             return;
         }
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 11;
@@ -71,7 +74,12 @@ public final class DoctorBenchmark {
         try {
             long t0 = System.nanoTime();
             fx.setUp(jar);
-            System.err.printf(Locale.ROOT, "set-up of %d namespaces and %d containers: %.1f s%n", namespaces, containers, (System.nanoTime() - t0) / 1e9);
+            System.err.printf(
+                    Locale.ROOT,
+                    "set-up of %d namespaces and %d containers: %.1f s%n",
+                    namespaces,
+                    containers,
+                    (System.nanoTime() - t0) / 1e9);
             // 100 containers just started: let the engine and the kernel settle before anything is timed.
             Thread.sleep(5_000);
             measure(fx, jar, runs);
@@ -109,18 +117,42 @@ public final class DoctorBenchmark {
             Files.delete(jsa);
             List<String> dump = new ArrayList<>(List.of("java"));
             dump.addAll(CLI_JVM);
-            dump.addAll(List.of("-XX:ArchiveClassesAtExit=" + jsa, "-jar", jar.toString(), "doctor", "--json", "--state-dir", fx.stateDir().toString()));
+            dump.addAll(List.of(
+                    "-XX:ArchiveClassesAtExit=" + jsa,
+                    "-jar",
+                    jar.toString(),
+                    "doctor",
+                    "--json",
+                    "--state-dir",
+                    fx.stateDir().toString()));
             fx.ensureRunning();
             fx.checkSaw(doctor(dump));
             List<String> withCds = new ArrayList<>(List.of("java"));
             withCds.addAll(CLI_JVM);
-            withCds.addAll(List.of("-XX:SharedArchiveFile=" + jsa, "-jar", jar.toString(), "doctor", "--json", "--state-dir", fx.stateDir().toString()));
+            withCds.addAll(List.of(
+                    "-XX:SharedArchiveFile=" + jsa,
+                    "-jar",
+                    jar.toString(),
+                    "doctor",
+                    "--json",
+                    "--state-dir",
+                    fx.stateDir().toString()));
             List<String> noCds = new ArrayList<>(List.of("java"));
             noCds.addAll(CLI_JVM);
-            noCds.addAll(List.of("-jar", jar.toString(), "doctor", "--json", "--state-dir", fx.stateDir().toString()));
+            noCds.addAll(List.of(
+                    "-jar",
+                    jar.toString(),
+                    "doctor",
+                    "--json",
+                    "--state-dir",
+                    fx.stateDir().toString()));
             List<String> coldCall = new ArrayList<>(List.of("java"));
             coldCall.addAll(CLI_JVM);
-            coldCall.addAll(List.of("-cp", System.getProperty("java.class.path"), DoctorBenchmark.class.getName(), "--cold-call",
+            coldCall.addAll(List.of(
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    DoctorBenchmark.class.getName(),
+                    "--cold-call",
                     fx.stateDir().toString()));
             double[] cold = new double[runs];
             double[] process = new double[runs];
@@ -133,7 +165,8 @@ public final class DoctorBenchmark {
             // Interleaved, so that load from other work on the host falls on every column alike.
             for (int i = 0; i < runs; i++) {
                 fx.ensureRunning();
-                cold[i] = Double.parseDouble(Sh.run(coldCall, null).check().out().trim());
+                cold[i] =
+                        Double.parseDouble(Sh.run(coldCall, null).check().out().trim());
                 long t = System.nanoTime();
                 DoctorSurvey.json(fx.stateDir());
                 warm[i] = (System.nanoTime() - t) / 1e6;
@@ -170,11 +203,25 @@ public final class DoctorBenchmark {
         return r.out();
     }
 
-    private static void print(Fixture fx, int runs, double[] cold, double[] warm, double[] process, double[] processNoCds,
-                              double[] shellNamed, double[] shellFull) {
-        System.out.printf(Locale.ROOT, "%d named namespaces with a macvlan each, %d running containers; %d runs per row, %d CPUs, load %s%n%n",
-                fx.namespaces, fx.containers, runs, Runtime.getRuntime().availableProcessors(), load());
-        System.out.println("| survey (doctor with --state-dir: N guarded interfaces) | median (ms) | min (ms) | max (ms) |");
+    private static void print(
+            Fixture fx,
+            int runs,
+            double[] cold,
+            double[] warm,
+            double[] process,
+            double[] processNoCds,
+            double[] shellNamed,
+            double[] shellFull) {
+        System.out.printf(
+                Locale.ROOT,
+                "%d named namespaces with a macvlan each, %d running containers; %d runs per row, %d CPUs, load %s%n%n",
+                fx.namespaces,
+                fx.containers,
+                runs,
+                Runtime.getRuntime().availableProcessors(),
+                load());
+        System.out.println(
+                "| survey (doctor with --state-dir: N guarded interfaces) | median (ms) | min (ms) | max (ms) |");
         System.out.println("|---|---:|---:|---:|");
         row("doctor in-process, first (cold) call in a fresh JVM (C1, no CDS)", cold);
         row("doctor in-process, warm", warm);
@@ -183,8 +230,11 @@ public final class DoctorBenchmark {
         row("shell: named namespaces' macvlans, docker ps, /proc", shellNamed);
         row("shell: the same plus every container's namespace (nsenter)", shellFull);
         System.out.println();
-        System.out.printf(Locale.ROOT, "ratio doctor process (CDS) / shell named-only: %.2f; / shell with containers: %.2f%n",
-                median(process) / median(shellNamed), median(process) / median(shellFull));
+        System.out.printf(
+                Locale.ROOT,
+                "ratio doctor process (CDS) / shell named-only: %.2f; / shell with containers: %.2f%n",
+                median(process) / median(shellNamed),
+                median(process) / median(shellFull));
     }
 
     private static void row(String what, double[] ms) {
@@ -235,13 +285,28 @@ public final class DoctorBenchmark {
         }
 
         void setUp(Path jar) throws Exception {
-            Sh.run(List.of("ip", "link", "add", parent(), "type", "veth", "peer", "name", tag + "q"), null).check();
+            Sh.run(List.of("ip", "link", "add", parent(), "type", "veth", "peer", "name", tag + "q"), null)
+                    .check();
             Sh.run(List.of("ip", "link", "set", parent(), "up"), null).check();
             StringBuilder batch = new StringBuilder();
             for (int i = 0; i < namespaces; i++) {
                 batch.append("netns add ").append(tag).append('n').append(i).append('\n');
-                batch.append("link add ").append(tag).append('m').append(i).append(" link ").append(parent()).append(" type macvlan mode bridge\n");
-                batch.append("link set ").append(tag).append('m').append(i).append(" netns ").append(tag).append('n').append(i).append('\n');
+                batch.append("link add ")
+                        .append(tag)
+                        .append('m')
+                        .append(i)
+                        .append(" link ")
+                        .append(parent())
+                        .append(" type macvlan mode bridge\n");
+                batch.append("link set ")
+                        .append(tag)
+                        .append('m')
+                        .append(i)
+                        .append(" netns ")
+                        .append(tag)
+                        .append('n')
+                        .append(i)
+                        .append('\n');
             }
             Sh.run(List.of("ip", "-batch", "-"), batch.toString()).check();
             // docker run is mostly waiting on the engine: several at once keep the set-up short.
@@ -249,8 +314,19 @@ public final class DoctorBenchmark {
             try {
                 List<Future<Sh.Result>> runs = new ArrayList<>();
                 for (int i = 0; i < containers; i++) {
-                    List<String> cmd = List.of(DOCKER, "run", "-d", "--name", tag + "c" + i, "--network", "none",
-                            "--label", "hostkit.benchmark=" + tag, image, "sleep", "3600");
+                    List<String> cmd = List.of(
+                            DOCKER,
+                            "run",
+                            "-d",
+                            "--name",
+                            tag + "c" + i,
+                            "--network",
+                            "none",
+                            "--label",
+                            "hostkit.benchmark=" + tag,
+                            image,
+                            "sleep",
+                            "3600");
                     runs.add(pool.submit(() -> Sh.run(cmd, null)));
                 }
                 for (Future<Sh.Result> f : runs) {
@@ -260,7 +336,19 @@ public final class DoctorBenchmark {
                 pool.shutdown();
             }
             // One pass of a real guardian over our parent: the doctor then judges 100 snapshots as well.
-            Sh.run(List.of("java", "-jar", jar.toString(), "guard", "--state-dir", stateDir().toString(), "--parent", parent(), "--once"), null).check();
+            Sh.run(
+                            List.of(
+                                    "java",
+                                    "-jar",
+                                    jar.toString(),
+                                    "guard",
+                                    "--state-dir",
+                                    stateDir().toString(),
+                                    "--parent",
+                                    parent(),
+                                    "--once"),
+                            null)
+                    .check();
         }
 
         /** Fails unless a doctor report saw every macvlan and every container of the fixture. */
@@ -288,8 +376,19 @@ public final class DoctorBenchmark {
          */
         void ensureRunning() throws IOException, InterruptedException {
             ensureEngine();
-            String stopped = Sh.run(List.of(DOCKER, "ps", "-aq", "--filter", "label=hostkit.benchmark=" + tag, "--filter", "status=exited"), null)
-                    .check().out().trim();
+            String stopped = Sh.run(
+                            List.of(
+                                    DOCKER,
+                                    "ps",
+                                    "-aq",
+                                    "--filter",
+                                    "label=hostkit.benchmark=" + tag,
+                                    "--filter",
+                                    "status=exited"),
+                            null)
+                    .check()
+                    .out()
+                    .trim();
             if (!stopped.isEmpty()) {
                 List<String> start = new ArrayList<>(List.of(DOCKER, "start"));
                 start.addAll(Arrays.asList(stopped.split("\\s+")));
@@ -320,8 +419,10 @@ public final class DoctorBenchmark {
          */
         String shellSurvey(boolean withContainers) {
             String s = "uname -r; cat /proc/sys/fs/file-nr; ip -all netns exec ip -j -d link show type macvlan; "
-                    + DOCKER + " version --format '{{json .}}'; " + DOCKER + " ps -a --format '{{json .}}'; cat /proc/cgroups; "
-                    + "cat /sys/fs/cgroup/memory/memory.kmem.usage_in_bytes 2>/dev/null; cat " + stateDir() + "/netns-*.json; ";
+                    + DOCKER + " version --format '{{json .}}'; " + DOCKER
+                    + " ps -a --format '{{json .}}'; cat /proc/cgroups; "
+                    + "cat /sys/fs/cgroup/memory/memory.kmem.usage_in_bytes 2>/dev/null; cat " + stateDir()
+                    + "/netns-*.json; ";
             if (withContainers) {
                 s += "for pid in $(" + DOCKER + " ps -q | xargs " + DOCKER + " inspect -f '{{.State.Pid}}'); do "
                         + "nsenter -t $pid -n ip -j -d link show type macvlan; done; ";
@@ -341,7 +442,9 @@ public final class DoctorBenchmark {
         synchronized void cleanUp() {
             try {
                 ensureEngine();
-                String ids = Sh.run(List.of(DOCKER, "ps", "-aq", "--filter", "label=hostkit.benchmark=" + tag), null).out().trim();
+                String ids = Sh.run(List.of(DOCKER, "ps", "-aq", "--filter", "label=hostkit.benchmark=" + tag), null)
+                        .out()
+                        .trim();
                 if (!ids.isEmpty()) {
                     List<String> rm = new ArrayList<>(List.of(DOCKER, "rm", "-f", "-v"));
                     rm.addAll(Arrays.asList(ids.split("\\s+")));
@@ -353,14 +456,16 @@ public final class DoctorBenchmark {
             try {
                 StringBuilder batch = new StringBuilder();
                 try (DirectoryStream<Path> named = Files.newDirectoryStream(Path.of("/var/run/netns"), tag + "*")) {
-                    named.forEach(p -> batch.append("netns del ").append(p.getFileName()).append('\n'));
+                    named.forEach(p ->
+                            batch.append("netns del ").append(p.getFileName()).append('\n'));
                 } catch (IOException e) {
                     // no named namespaces at all
                 }
                 if (batch.length() > 0) {
                     Sh.run(List.of("ip", "-batch", "-"), batch.toString());
                 }
-                for (String line : Sh.run(List.of("ip", "-o", "link", "show"), null).out().split("\n")) {
+                for (String line :
+                        Sh.run(List.of("ip", "-o", "link", "show"), null).out().split("\n")) {
                     String[] f = line.split(":\\s+", 3);
                     if (f.length > 1 && f[1].startsWith(tag)) {
                         Sh.run(List.of("ip", "link", "del", f[1].split("@")[0]), null);
@@ -382,8 +487,7 @@ public final class DoctorBenchmark {
 
     /** Runs a command to its end, collecting its output. */
     static final class Sh {
-        private Sh() {
-        }
+        private Sh() {}
 
         /** What a command did. */
         record Result(List<String> cmd, int exit, String out, String err) {

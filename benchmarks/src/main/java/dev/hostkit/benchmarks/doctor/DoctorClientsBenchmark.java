@@ -37,8 +37,7 @@ public final class DoctorClientsBenchmark {
     private static final String DOCKER = "/usr/bin/docker";
     private static final String AREA = "dockerClients";
 
-    private DoctorClientsBenchmark() {
-    }
+    private DoctorClientsBenchmark() {}
 
     /**
      * Runs the benchmark and prints a Markdown table.
@@ -78,8 +77,10 @@ public final class DoctorClientsBenchmark {
     private static void measure(int runs, int containers, int connections, int leakerPid) {
         String loadBefore = load();
         List<Doctor.Check> with = Doctor.checks(null);
-        List<Doctor.Check> without = with.stream().filter(c -> !c.area().equals(AREA)).toList();
-        List<Doctor.Check> alone = with.stream().filter(c -> c.area().equals(AREA)).toList();
+        List<Doctor.Check> without =
+                with.stream().filter(c -> !c.area().equals(AREA)).toList();
+        List<Doctor.Check> alone =
+                with.stream().filter(c -> c.area().equals(AREA)).toList();
         String expected = "pid " + leakerPid + " (python3) holds " + connections + " connections";
         for (int i = 0; i < 10; i++) {
             check(Doctor.examine(with), containers, expected);
@@ -102,18 +103,28 @@ public final class DoctorClientsBenchmark {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%d running containers, one python3 client holding %d connections to the engine socket; "
-                + "%d runs per row, interleaved (order rotating) after 10 warm-up rounds; %d CPUs, load average %s before, %s after%n%n", containers, connections, runs,
-                Runtime.getRuntime().availableProcessors(), loadBefore, load());
-        System.out.println("| doctor in-process, warm (no --state-dir) | wall median (ms) | wall min | wall max | CPU median (ms) | CPU min | CPU max |");
+        System.out.printf(
+                Locale.ROOT,
+                "%d running containers, one python3 client holding %d connections to the engine socket; "
+                        + "%d runs per row, interleaved (order rotating) after 10 warm-up rounds; %d CPUs, load average %s before, %s after%n%n",
+                containers,
+                connections,
+                runs,
+                Runtime.getRuntime().availableProcessors(),
+                loadBefore,
+                load());
+        System.out.println(
+                "| doctor in-process, warm (no --state-dir) | wall median (ms) | wall min | wall max | CPU median (ms) | CPU min | CPU max |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|");
         row("without the dockerClients section", wall[0], cpu[0]);
         row("with the dockerClients section", wall[1], cpu[1]);
         row("the dockerClients check alone", wall[2], cpu[2]);
-        System.out.printf(Locale.ROOT, "%nratio with / without: wall %.2f, CPU %.2f%n", median(wall[1]) / median(wall[0]),
+        System.out.printf(
+                Locale.ROOT,
+                "%nratio with / without: wall %.2f, CPU %.2f%n",
+                median(wall[1]) / median(wall[0]),
                 median(cpu[1]) / median(cpu[0]));
     }
-
 
     /** Fails unless the report saw the containers and named the leaking client with its exact count. */
     private static void check(DoctorReport report, int containers, String expected) {
@@ -124,13 +135,14 @@ public final class DoctorClientsBenchmark {
                     + ": " + report.cannotSee());
         }
         if (report.findings().stream().noneMatch(f -> f.summary().startsWith(expected))) {
-            throw new IllegalStateException("no finding '" + expected + "': " + report.findings() + " " + report.cannotSee()
-                    + " " + report.sections().get(AREA));
+            throw new IllegalStateException("no finding '" + expected + "': " + report.findings() + " "
+                    + report.cannotSee() + " " + report.sections().get(AREA));
         }
     }
 
     private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void startContainers(String tag, int containers, String image) throws Exception {
@@ -138,8 +150,19 @@ public final class DoctorClientsBenchmark {
         try {
             List<Future<DoctorBenchmark.Sh.Result>> runs = new ArrayList<>();
             for (int i = 0; i < containers; i++) {
-                List<String> cmd = List.of(DOCKER, "run", "-d", "--name", tag + "c" + i, "--network", "none",
-                        "--label", "hostkit.benchmark=" + tag, image, "sleep", "3600");
+                List<String> cmd = List.of(
+                        DOCKER,
+                        "run",
+                        "-d",
+                        "--name",
+                        tag + "c" + i,
+                        "--network",
+                        "none",
+                        "--label",
+                        "hostkit.benchmark=" + tag,
+                        image,
+                        "sleep",
+                        "3600");
                 runs.add(pool.submit(() -> DoctorBenchmark.Sh.run(cmd, null)));
             }
             for (Future<DoctorBenchmark.Sh.Result> f : runs) {
@@ -152,17 +175,24 @@ public final class DoctorClientsBenchmark {
 
     /** A python child holding {@code connections} idle connections to the socket until it is killed. */
     private static Process leak(Path socket, int connections) throws IOException {
-        Process p = new ProcessBuilder("python3", "-c", String.join("\n",
-                "import resource, socket, sys",
-                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
-                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
-                "held = []",
-                "for _ in range(" + connections + "):",
-                "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
-                "    s.connect(sys.argv[1])",
-                "    held.append(s)",
-                "print('ready', flush=True)",
-                "sys.stdin.read()"), socket.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        String.join(
+                                "\n",
+                                "import resource, socket, sys",
+                                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
+                                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
+                                "held = []",
+                                "for _ in range(" + connections + "):",
+                                "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+                                "    s.connect(sys.argv[1])",
+                                "    held.append(s)",
+                                "print('ready', flush=True)",
+                                "sys.stdin.read()"),
+                        socket.toString())
+                .redirectErrorStream(true)
+                .start();
         String ready = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
         if (!"ready".equals(ready)) {
             p.destroyForcibly();
@@ -182,7 +212,10 @@ public final class DoctorClientsBenchmark {
         }
         leaker.clear();
         try {
-            String ids = DoctorBenchmark.Sh.run(List.of(DOCKER, "ps", "-aq", "--filter", "label=hostkit.benchmark=" + tag), null).out().trim();
+            String ids = DoctorBenchmark.Sh.run(
+                            List.of(DOCKER, "ps", "-aq", "--filter", "label=hostkit.benchmark=" + tag), null)
+                    .out()
+                    .trim();
             if (!ids.isEmpty()) {
                 List<String> rm = new ArrayList<>(List.of(DOCKER, "rm", "-f", "-v"));
                 rm.addAll(Arrays.asList(ids.split("\\s+")));
@@ -194,8 +227,16 @@ public final class DoctorClientsBenchmark {
     }
 
     private static void row(String what, double[] wall, double[] cpu) {
-        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n", what, median(wall), min(wall), max(wall),
-                median(cpu), min(cpu), max(cpu));
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
+                what,
+                median(wall),
+                min(wall),
+                max(wall),
+                median(cpu),
+                min(cpu),
+                max(cpu));
     }
 
     private static double median(double[] ms) {

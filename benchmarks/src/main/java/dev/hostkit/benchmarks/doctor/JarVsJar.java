@@ -19,19 +19,24 @@ import java.util.Locale;
 final class JarVsJar {
     // Options only the new jar knows, e.g. -Dhostkit.newArgs="--check-timeout 120" so a loaded host's slow checks are
     // not cut short by the new per-check deadline (it changes when the doctor gives up, not what it does).
-    private static final List<String> EXTRA_NEW = System.getProperty("hostkit.newArgs", "").isBlank() ? List.of()
-            : List.of(System.getProperty("hostkit.newArgs").trim().split("\\s+"));
+    private static final List<String> EXTRA_NEW =
+            System.getProperty("hostkit.newArgs", "").isBlank()
+                    ? List.of()
+                    : List.of(System.getProperty("hostkit.newArgs").trim().split("\\s+"));
 
-    private JarVsJar() {
-    }
+    private JarVsJar() {}
 
     static void main(Path oldJar, Path newJar, String[] rest) throws Throwable {
         int runs = rest.length > 0 ? Integer.parseInt(rest[0]) : 21;
         int namespaces = rest.length > 1 ? Integer.parseInt(rest[1]) : 100;
         int containers = rest.length > 2 ? Integer.parseInt(rest[2]) : 100;
         String image = System.getenv("HK_TEST_IMAGE");
-        if (!Files.isRegularFile(oldJar) || !Files.isRegularFile(newJar) || System.getenv("DOCKER_HOST") == null || image == null) {
-            throw new IllegalStateException("both jars must exist, and eval $(scripts/dev-dockerd) done (DOCKER_HOST, HK_TEST_IMAGE)");
+        if (!Files.isRegularFile(oldJar)
+                || !Files.isRegularFile(newJar)
+                || System.getenv("DOCKER_HOST") == null
+                || image == null) {
+            throw new IllegalStateException(
+                    "both jars must exist, and eval $(scripts/dev-dockerd) done (DOCKER_HOST, HK_TEST_IMAGE)");
         }
         DoctorBenchmark.Fixture fx = new DoctorBenchmark.Fixture(DoctorBenchmark.tag(), namespaces, containers, image);
         Thread hook = new Thread(fx::cleanUp, "doctor-benchmark-cleanup");
@@ -46,7 +51,8 @@ final class JarVsJar {
                 Path jsa = dir.resolve(j + ".jsa");
                 fx.ensureRunning();
                 List<String> extra = j == 1 ? EXTRA_NEW : List.of();
-                fx.checkSaw(DoctorBenchmark.doctor(java(jars[j], "-XX:ArchiveClassesAtExit=" + jsa, fx.stateDir(), extra)));
+                fx.checkSaw(
+                        DoctorBenchmark.doctor(java(jars[j], "-XX:ArchiveClassesAtExit=" + jsa, fx.stateDir(), extra)));
                 cmds.add(java(jars[j], "-XX:SharedArchiveFile=" + jsa, fx.stateDir(), extra));
             }
             double[][] wall = new double[2][runs];
@@ -55,35 +61,53 @@ final class JarVsJar {
                 fx.ensureRunning();
                 for (int k = 0; k < 2; k++) {
                     int j = (i + k) % 2; // old first in even rounds, new first in odd ones
-                    List<String> timed = new ArrayList<>(List.of("bash", "-c", "\"$@\"; s=$?; times >&2; exit $s", "_"));
+                    List<String> timed =
+                            new ArrayList<>(List.of("bash", "-c", "\"$@\"; s=$?; times >&2; exit $s", "_"));
                     timed.addAll(cmds.get(j));
                     long t = System.nanoTime();
                     DoctorBenchmark.Sh.Result r = DoctorBenchmark.Sh.run(timed, null);
                     wall[j][i] = (System.nanoTime() - t) / 1e6;
                     if (r.exit() < 0 || r.exit() > 2 || !fx.saw(r.out())) {
-                        throw new IllegalStateException(jars[j] + " did not survey the fixture (exit " + r.exit() + "): " + r.err());
+                        throw new IllegalStateException(
+                                jars[j] + " did not survey the fixture (exit " + r.exit() + "): " + r.err());
                     }
                     cpu[j][i] = childCpuMillis(r.err());
                 }
             }
-            System.out.printf(Locale.ROOT, "%d named namespaces with a macvlan each, %d running containers; %d runs per row, "
-                    + "interleaved; %d CPUs, load %s%n%n", namespaces, containers, runs, Runtime.getRuntime().availableProcessors(),
+            System.out.printf(
+                    Locale.ROOT,
+                    "%d named namespaces with a macvlan each, %d running containers; %d runs per row, "
+                            + "interleaved; %d CPUs, load %s%n%n",
+                    namespaces,
+                    containers,
+                    runs,
+                    Runtime.getRuntime().availableProcessors(),
                     DoctorBenchmark.load());
-            System.out.println("| `java -jar hostkit.jar doctor --json` (CDS + C1, as scripts/hostkit) | wall median (ms) | wall min | wall max | CPU median (ms) |");
+            System.out.println(
+                    "| `java -jar hostkit.jar doctor --json` (CDS + C1, as scripts/hostkit) | wall median (ms) | wall min | wall max | CPU median (ms) |");
             System.out.println("|---|---:|---:|---:|---:|");
             String[] names = {"before: " + oldJar, "after: " + newJar};
             for (int j = 0; j < 2; j++) {
                 double[] w = wall[j].clone();
                 Arrays.sort(w);
-                System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f |%n", names[j], DoctorBenchmark.median(wall[j]), w[0],
-                        w[w.length - 1], DoctorBenchmark.median(cpu[j]));
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %s | %.1f | %.1f | %.1f | %.1f |%n",
+                        names[j],
+                        DoctorBenchmark.median(wall[j]),
+                        w[0],
+                        w[w.length - 1],
+                        DoctorBenchmark.median(cpu[j]));
             }
             double[] ratio = new double[runs];
             for (int i = 0; i < runs; i++) {
                 ratio[i] = wall[1][i] / wall[0][i];
             }
-            System.out.printf(Locale.ROOT, "%nratio after/before: wall medians %.3f, median of per-round ratios %.3f, CPU medians %.3f%n",
-                    DoctorBenchmark.median(wall[1]) / DoctorBenchmark.median(wall[0]), DoctorBenchmark.median(ratio),
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nratio after/before: wall medians %.3f, median of per-round ratios %.3f, CPU medians %.3f%n",
+                    DoctorBenchmark.median(wall[1]) / DoctorBenchmark.median(wall[0]),
+                    DoctorBenchmark.median(ratio),
                     DoctorBenchmark.median(cpu[1]) / DoctorBenchmark.median(cpu[0]));
         } finally {
             fx.cleanUp();

@@ -16,8 +16,7 @@ import java.util.Map;
  * Usage: NpdPluginBenchmark JAR JSA ROUNDS STATE_DIR (DOCKER_HOST must name a private engine).
  */
 public final class NpdPluginBenchmark {
-    private NpdPluginBenchmark() {
-    }
+    private NpdPluginBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path jar = Path.of(args[0]);
@@ -34,8 +33,12 @@ public final class NpdPluginBenchmark {
         }
         commands.put("doctor --json (full survey)", List.of("doctor", "--json"));
         commands.put("help (JVM and jar start, nothing checked)", List.of("help"));
-        List<String> jvm = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=error:stderr"));
+        List<String> jvm = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xlog:disable",
+                "-Xlog:all=error:stderr"));
         if (Files.exists(jsa)) {
             jvm.add("-XX:SharedArchiveFile=" + jsa);
         }
@@ -54,7 +57,9 @@ public final class NpdPluginBenchmark {
                 argv.addAll(e.getValue());
                 long[] c0 = childTicks();
                 long t0 = System.nanoTime();
-                Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                Process p = new ProcessBuilder(argv)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
                 String out = new String(p.getInputStream().readAllBytes());
                 int status = p.waitFor();
                 double ms = (System.nanoTime() - t0) / 1e6;
@@ -63,18 +68,27 @@ public final class NpdPluginBenchmark {
                     wall.get(e.getKey())[r] = ms;
                     cpu.get(e.getKey())[r] = (c1[0] - c0[0] + c1[1] - c0[1]) * 10.0; // USER_HZ 100
                 }
-                lastLine.put(e.getKey(), "exit " + status + ": " + out.lines().findFirst().orElse(""));
+                lastLine.put(
+                        e.getKey(),
+                        "exit " + status + ": " + out.lines().findFirst().orElse(""));
             }
         }
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).strip();
         System.out.println("| command | median wall (ms) | min wall (ms) | median CPU (ms) | last answer |");
         System.out.println("|---|---:|---:|---:|---|");
         for (String k : commands.keySet()) {
-            System.out.printf("| %s | %.0f | %.0f | %.0f | %s |%n", k, median(wall.get(k)), Arrays.stream(wall.get(k)).min().orElse(0),
-                    median(cpu.get(k)), k.startsWith("doctor") ? lastLine.get(k).replaceAll(":.*", "") : lastLine.get(k).replace("|", "/"));
+            System.out.printf(
+                    "| %s | %.0f | %.0f | %.0f | %s |%n",
+                    k,
+                    median(wall.get(k)),
+                    Arrays.stream(wall.get(k)).min().orElse(0),
+                    median(cpu.get(k)),
+                    k.startsWith("doctor")
+                            ? lastLine.get(k).replaceAll(":.*", "")
+                            : lastLine.get(k).replace("|", "/"));
         }
-        System.out.println("load average before: " + loadBefore + "; after: " + loadAfter + "; rounds: " + rounds + "; CDS archive: "
-                + (Files.exists(jsa) ? jsa : "none"));
+        System.out.println("load average before: " + loadBefore + "; after: " + loadAfter + "; rounds: " + rounds
+                + "; CDS archive: " + (Files.exists(jsa) ? jsa : "none"));
     }
 
     /** cutime and cstime of this process (children waited for), in clock ticks. */

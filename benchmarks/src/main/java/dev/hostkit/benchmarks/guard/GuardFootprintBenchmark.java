@@ -34,29 +34,40 @@ import java.util.stream.Stream;
  * {@code java -cp ... dev.hostkit.benchmarks.guard.GuardFootprintBenchmark [idleSeconds] [sizes...]}.
  */
 public final class GuardFootprintBenchmark {
-    private static final Pattern EVENT = Pattern.compile("\"event\":\"([a-z_]+)\".*\"millis\":([0-9.]+).*\"at\":([0-9]+)");
-    private static final long CLK_TCK = Long.parseLong(Sh.run("getconf", "CLK_TCK").strip());
+    private static final Pattern EVENT =
+            Pattern.compile("\"event\":\"([a-z_]+)\".*\"millis\":([0-9.]+).*\"at\":([0-9]+)");
+    private static final long CLK_TCK =
+            Long.parseLong(Sh.run("getconf", "CLK_TCK").strip());
     private static final int RESYNC_SECONDS = 3;
     private static final int BOUNCES = 10;
 
-    private GuardFootprintBenchmark() {
-    }
+    private GuardFootprintBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int idle = args.length > 0 ? Integer.parseInt(args[0]) : 60;
-        int[] sizes = args.length > 1 ? Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).toArray() : new int[]{1, 100};
+        int[] sizes = args.length > 1
+                ? Arrays.stream(args, 1, args.length)
+                        .mapToInt(Integer::parseInt)
+                        .toArray()
+                : new int[] {1, 100};
         Path jar = Path.of("cli/target/hostkit.jar").toAbsolutePath();
         List<String> flags = unitFlags(Path.of("deploy/systemd/hostkit-guard.service"));
-        System.out.printf(Locale.ROOT, "kernel %s, %d CPUs; JVM flags from the unit file: %s; idle window %d s, resync %d s%n",
-                Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(), Runtime.getRuntime().availableProcessors(),
-                String.join(" ", flags), idle, RESYNC_SECONDS);
+        System.out.printf(
+                Locale.ROOT,
+                "kernel %s, %d CPUs; JVM flags from the unit file: %s; idle window %d s, resync %d s%n",
+                Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
+                Runtime.getRuntime().availableProcessors(),
+                String.join(" ", flags),
+                idle,
+                RESYNC_SECONDS);
         List<String> made = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> cleanup(made), "hkbench-footprint-cleanup"));
         List<String> rows = new ArrayList<>();
         String home = GuardRepairBenchmark.PARENT + "home";
         Sh.run("ip", "netns", "add", home);
         made.add("netns:" + home);
-        try (NetNamespace homeNs = NetNamespace.open(NetNamespace.NAMED_DIR.resolve(home)); RtNetlink host = RtNetlink.open(homeNs)) {
+        try (NetNamespace homeNs = NetNamespace.open(NetNamespace.NAMED_DIR.resolve(home));
+                RtNetlink host = RtNetlink.open(homeNs)) {
             GuardRepairBenchmark.loadParent(host);
             for (int n : sizes) {
                 List<Path> namespaces = new ArrayList<>();
@@ -78,18 +89,30 @@ public final class GuardFootprintBenchmark {
             made.clear();
         }
         System.out.println();
-        System.out.println("| interfaces | state | load avg | RSS (MB) | threads (hostkit's) | CPU (% of a core) | wake-ups per resync (hostkit's) | repairs |");
+        System.out.println(
+                "| interfaces | state | load avg | RSS (MB) | threads (hostkit's) | CPU (% of a core) | wake-ups per resync (hostkit's) | repairs |");
         System.out.println("|---:|---|---|---:|---:|---:|---:|---|");
         rows.forEach(System.out::println);
     }
 
-    private static List<String> measure(RtNetlink host, String home, Path jar, List<String> flags, int n, int idle) throws Exception {
+    private static List<String> measure(RtNetlink host, String home, Path jar, List<String> flags, int n, int idle)
+            throws Exception {
         Path state = Files.createTempDirectory("hkbench-footprint");
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, "java"));
         cmd.addAll(flags);
-        cmd.addAll(List.of("-jar", jar.toString(), "guard", "--state-dir", state.toString(),
-                "--parent", GuardRepairBenchmark.PARENT, "--resync-seconds", String.valueOf(RESYNC_SECONDS)));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        cmd.addAll(List.of(
+                "-jar",
+                jar.toString(),
+                "guard",
+                "--state-dir",
+                state.toString(),
+                "--parent",
+                GuardRepairBenchmark.PARENT,
+                "--resync-seconds",
+                String.valueOf(RESYNC_SECONDS)));
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         Map<String, AtomicInteger> counts = new TreeMap<>();
         ConcurrentLinkedQueue<double[]> repairs = new ConcurrentLinkedQueue<>(); // {daemon's millis, at epoch millis}
         Thread reader = new Thread(() -> read(p, counts, repairs), "hkbench-footprint-stdout");
@@ -129,11 +152,16 @@ public final class GuardFootprintBenchmark {
             steady.sort(null);
             List<Double> steadyIn = new ArrayList<>(inDaemon.subList(1, inDaemon.size()));
             steadyIn.sort(null);
-            String repairText = String.format(Locale.ROOT,
+            String repairText = String.format(
+                    Locale.ROOT,
                     "first after idling: %.1f ms end to end (daemon's median repair %.1f ms); later: median %.1f ms (daemon's %.1f ms); "
                             + "kernel (system time) share %.0f%%; max threads %d",
-                    endToEnd.get(0), inDaemon.get(0), steady.get(steady.size() / 2), steadyIn.get(steadyIn.size() / 2),
-                    100.0 * (d.stime - c.stime) / Math.max(1, d.utime + d.stime - c.utime - c.stime), maxThreads);
+                    endToEnd.get(0),
+                    inDaemon.get(0),
+                    steady.get(steady.size() / 2),
+                    steadyIn.get(steadyIn.size() / 2),
+                    100.0 * (d.stime - c.stime) / Math.max(1, d.utime + d.stime - c.utime - c.stime),
+                    maxThreads);
             rows.add(row(n, BOUNCES + " bounces", c, d, repairText));
             System.out.println("threads at the end: " + d.threads);
         } finally {
@@ -154,10 +182,23 @@ public final class GuardFootprintBenchmark {
         double seconds = (b.nanos - a.nanos) / 1e9;
         double cpu = 100.0 * (b.utime + b.stime - a.utime - a.stime) / CLK_TCK / seconds;
         double periods = seconds / RESYNC_SECONDS;
-        long own = b.threads.keySet().stream().filter(GuardFootprintBenchmark::hostkits).count();
-        return String.format(Locale.ROOT, "| %d | %s | %s | %.1f (peak %.1f) | %d (%d) | %.3f | %.1f (%.1f) | %s |", n, what, b.load,
-                b.rssKb / 1024.0, b.hwmKb / 1024.0, b.threads.size(), own, cpu,
-                (b.switches() - a.switches()) / periods, (b.switches(true) - a.switches(true)) / periods, repairs);
+        long own = b.threads.keySet().stream()
+                .filter(GuardFootprintBenchmark::hostkits)
+                .count();
+        return String.format(
+                Locale.ROOT,
+                "| %d | %s | %s | %.1f (peak %.1f) | %d (%d) | %.3f | %.1f (%.1f) | %s |",
+                n,
+                what,
+                b.load,
+                b.rssKb / 1024.0,
+                b.hwmKb / 1024.0,
+                b.threads.size(),
+                own,
+                cpu,
+                (b.switches() - a.switches()) / periods,
+                (b.switches(true) - a.switches(true)) / periods,
+                repairs);
     }
 
     private static boolean hostkits(String threadName) {
@@ -165,7 +206,8 @@ public final class GuardFootprintBenchmark {
     }
 
     // Per thread (name#tid): voluntary context switches, i.e. the times it went to sleep and was woken again.
-    private record Sample(long nanos, long utime, long stime, long rssKb, long hwmKb, Map<String, Long> threads, String load) {
+    private record Sample(
+            long nanos, long utime, long stime, long rssKb, long hwmKb, Map<String, Long> threads, String load) {
         static Sample of(long pid) throws IOException {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -174,16 +216,26 @@ public final class GuardFootprintBenchmark {
                 for (Path t : tasks.toList()) {
                     try {
                         String name = Files.readString(t.resolve("comm")).strip();
-                        threads.put(name + "#" + t.getFileName(), field(Files.readString(t.resolve("status")), "voluntary_ctxt_switches"));
+                        threads.put(
+                                name + "#" + t.getFileName(),
+                                field(Files.readString(t.resolve("status")), "voluntary_ctxt_switches"));
                     } catch (IOException gone) {
                         // the thread ended while being read
                     }
                 }
             }
             String status = Files.readString(Path.of("/proc/" + pid + "/status"));
-            String load = String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
-            return new Sample(System.nanoTime(), Long.parseLong(f[11]), Long.parseLong(f[12]), field(status, "VmRSS"),
-                    field(status, "VmHWM"), threads, load);
+            String load = String.join(
+                    " ",
+                    Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
+            return new Sample(
+                    System.nanoTime(),
+                    Long.parseLong(f[11]),
+                    Long.parseLong(f[12]),
+                    field(status, "VmRSS"),
+                    field(status, "VmHWM"),
+                    threads,
+                    load);
         }
 
         long switches() {
@@ -191,13 +243,17 @@ public final class GuardFootprintBenchmark {
         }
 
         long switches(boolean hostkitsOnly) {
-            return threads.entrySet().stream().filter(e -> !hostkitsOnly || hostkits(e.getKey())).mapToLong(Map.Entry::getValue).sum();
+            return threads.entrySet().stream()
+                    .filter(e -> !hostkitsOnly || hostkits(e.getKey()))
+                    .mapToLong(Map.Entry::getValue)
+                    .sum();
         }
 
         private static long field(String status, String key) {
             for (String line : status.split("\n")) {
                 if (line.startsWith(key + ":")) {
-                    return Long.parseLong(line.substring(key.length() + 1).strip().split("\\s+")[0]);
+                    return Long.parseLong(
+                            line.substring(key.length() + 1).strip().split("\\s+")[0]);
                 }
             }
             throw new IllegalStateException("no " + key + " in /proc status");
@@ -210,12 +266,13 @@ public final class GuardFootprintBenchmark {
                 Matcher m = EVENT.matcher(line);
                 if (m.find()) {
                     if (m.group(1).equals("repaired")) {
-                        repairs.add(new double[]{Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3))});
+                        repairs.add(new double[] {Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3))});
                     } else if (m.group(1).equals("repair_failed")) {
                         System.err.println(line);
                     }
                     synchronized (counts) {
-                        counts.computeIfAbsent(m.group(1), k -> new AtomicInteger()).incrementAndGet();
+                        counts.computeIfAbsent(m.group(1), k -> new AtomicInteger())
+                                .incrementAndGet();
                     }
                 }
             }
@@ -236,9 +293,11 @@ public final class GuardFootprintBenchmark {
         String exec = Files.readString(unit).replace("\\\n", " ");
         for (String line : exec.split("\n")) {
             if (line.startsWith("ExecStart=")) {
-                List<String> words = List.of(line.substring("ExecStart=".length()).trim().split("\\s+"));
+                List<String> words =
+                        List.of(line.substring("ExecStart=".length()).trim().split("\\s+"));
                 return words.subList(1, words.indexOf("-jar")).stream()
-                        .filter(w -> !w.startsWith("-XX:SharedArchiveFile")).toList(); // the unit's archive lives under /opt
+                        .filter(w -> !w.startsWith("-XX:SharedArchiveFile"))
+                        .toList(); // the unit's archive lives under /opt
             }
         }
         throw new IllegalStateException("no ExecStart= in " + unit);

@@ -1,8 +1,9 @@
 package dev.hostkit.benchmarks.guard;
 
 import dev.hostkit.core.NetNamespace;
-import dev.hostkit.testkit.Sh;
-import dev.hostkit.testkit.TestNames;
+import dev.hostkit.guard.GuardEvent;
+import dev.hostkit.guard.MacvlanGuardian;
+import dev.hostkit.guard.NamespaceSource;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.AddressFamily;
 import dev.hostkit.netlink.AddressFlag;
@@ -11,11 +12,9 @@ import dev.hostkit.netlink.LinkSpec;
 import dev.hostkit.netlink.MacvlanMode;
 import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.RtNetlink;
-import dev.hostkit.guard.GuardEvent;
-import dev.hostkit.guard.MacvlanGuardian;
-import dev.hostkit.guard.NamespaceSource;
+import dev.hostkit.testkit.Sh;
+import dev.hostkit.testkit.TestNames;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,21 +39,24 @@ public final class GuardRepairBenchmark {
     static final String PARENT = TAG + "p";
     private static final String PEER = TAG + "q";
 
-    private GuardRepairBenchmark() {
-    }
+    private GuardRepairBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 21;
         List<String> made = new ArrayList<>();
         Thread cleanup = new Thread(() -> cleanup(made), "hkbench-guard-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
-        System.out.printf(Locale.ROOT, "kernel %s, %d CPUs, %d rounds per size%n",
-                Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(), Runtime.getRuntime().availableProcessors(), rounds);
+        System.out.printf(
+                Locale.ROOT,
+                "kernel %s, %d CPUs, %d rounds per size%n",
+                Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
+                Runtime.getRuntime().availableProcessors(),
+                rounds);
         List<String> rows = new ArrayList<>();
         try (RtNetlink host = RtNetlink.open()) {
             loadParent(host);
             made.add("link:" + PARENT);
-            for (int n : new int[]{1, 10, 100}) {
+            for (int n : new int[] {1, 10, 100}) {
                 List<Path> namespaces = new ArrayList<>();
                 for (int i = namespaces.size(); i < n; i++) {
                     String name = TAG + "n" + i;
@@ -88,8 +90,11 @@ public final class GuardRepairBenchmark {
         AtomicLong lastRepairNanos = new AtomicLong();
         Path state = Files.createTempDirectory("hkbench-guard");
         List<Double> samples = new ArrayList<>();
-        try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(state).parents(Set.of(PARENT))
-                .namespaces(NamespaceSource.of(namespaces)).resync(Duration.ofMinutes(10))
+        try (MacvlanGuardian g = MacvlanGuardian.builder()
+                .stateDir(state)
+                .parents(Set.of(PARENT))
+                .namespaces(NamespaceSource.of(namespaces))
+                .resync(Duration.ofMinutes(10))
                 .listener(e -> {
                     if (e.type() == GuardEvent.Type.REPAIRED) {
                         lastRepairNanos.set(System.nanoTime());
@@ -100,10 +105,12 @@ public final class GuardRepairBenchmark {
                         failed.incrementAndGet();
                         System.err.println(e.toJsonLine());
                     }
-                }).build()) {
+                })
+                .build()) {
             g.reconcileOnce();
             if (g.snapshots().size() != n) {
-                throw new IllegalStateException("expected " + n + " snapshots, got " + g.snapshots().size());
+                throw new IllegalStateException(
+                        "expected " + n + " snapshots, got " + g.snapshots().size());
             }
             g.start();
             int warmup = Math.max(5, 30 / n);
@@ -118,11 +125,15 @@ public final class GuardRepairBenchmark {
                 if (r >= warmup) {
                     samples.add((lastRepairNanos.get() - t0) / 1e6);
                 }
-                try (NetNamespace ns = NetNamespace.open(namespaces.get(n - 1)); RtNetlink in = RtNetlink.open(ns)) {
+                try (NetNamespace ns = NetNamespace.open(namespaces.get(n - 1));
+                        RtNetlink in = RtNetlink.open(ns)) {
                     Link l = in.link("eth1").orElseThrow(() -> new IllegalStateException("eth1 missing after repair"));
-                    long routes = in.routes().stream().filter(x -> x.outputIndex() == l.index() && x.protocol() != Route.PROTOCOL_KERNEL).count();
+                    long routes = in.routes().stream()
+                            .filter(x -> x.outputIndex() == l.index() && x.protocol() != Route.PROTOCOL_KERNEL)
+                            .count();
                     if (routes != 3 || in.addresses(l.index()).size() < 2) {
-                        throw new IllegalStateException("repair incomplete: " + routes + " routes, " + in.addresses(l.index()));
+                        throw new IllegalStateException(
+                                "repair incomplete: " + routes + " routes, " + in.addresses(l.index()));
                     }
                 }
             }
@@ -137,10 +148,19 @@ public final class GuardRepairBenchmark {
         samples.sort(null);
         double median = samples.get(samples.size() / 2);
         double p90 = samples.get((int) Math.min(samples.size() - 1, Math.round(samples.size() * 0.9)));
-        String goal = n == 1 ? "<= 5 ms: " + (median <= 5 ? "met" : "missed") : n == 100 ? "<= 300 ms: " + (median <= 300 ? "met" : "missed") : "";
+        String goal = n == 1
+                ? "<= 5 ms: " + (median <= 5 ? "met" : "missed")
+                : n == 100 ? "<= 300 ms: " + (median <= 300 ? "met" : "missed") : "";
         System.out.printf(Locale.ROOT, "n=%d median %.2f ms (failed repairs: %d)%n", n, median, failed.get());
-        return String.format(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %.2f | %s |", n, median, p90, samples.get(0),
-                samples.get(samples.size() - 1), goal);
+        return String.format(
+                Locale.ROOT,
+                "| %d | %.2f | %.2f | %.2f | %.2f | %s |",
+                n,
+                median,
+                p90,
+                samples.get(0),
+                samples.get(samples.size() - 1),
+                goal);
     }
 
     static void loadParent(RtNetlink host) {
@@ -156,15 +176,27 @@ public final class GuardRepairBenchmark {
                 Files.writeString(Path.of("/proc/sys/net/ipv6/conf/all/disable_ipv6"), "0");
                 return null;
             });
-            Link mv = host.createLink(LinkSpec.macvlan("eth1", parent, MacvlanMode.BRIDGE).up().inNamespace(ns));
+            Link mv = host.createLink(
+                    LinkSpec.macvlan("eth1", parent, MacvlanMode.BRIDGE).up().inNamespace(ns));
             try (RtNetlink in = RtNetlink.open(ns)) {
                 String v4 = "10." + (i / 250) + "." + (i % 250) + ".2";
-                in.batch().addAddress(Address.of(mv.index(), v4 + "/8"))
-                        .addAddress(Address.of(mv.index(), "fd00:77::" + Integer.toHexString(i) + "/64").withFlags(AddressFlag.NODAD))
+                in.batch()
+                        .addAddress(Address.of(mv.index(), v4 + "/8"))
+                        .addAddress(Address.of(mv.index(), "fd00:77::" + Integer.toHexString(i) + "/64")
+                                .withFlags(AddressFlag.NODAD))
                         .executeOrThrow();
-                in.batch().addRoute(Route.defaultRoute(AddressFamily.INET).via("10.0.0.1").dev(mv.index()))
-                        .addRoute(Route.defaultRoute(AddressFamily.INET6).via("fd00:77::1").dev(mv.index()))
-                        .addRoute(Route.to("192.168.77.0/24").via("10.99.0.1").dev(mv.index()).onlink().withTable(100))
+                in.batch()
+                        .addRoute(Route.defaultRoute(AddressFamily.INET)
+                                .via("10.0.0.1")
+                                .dev(mv.index()))
+                        .addRoute(Route.defaultRoute(AddressFamily.INET6)
+                                .via("fd00:77::1")
+                                .dev(mv.index()))
+                        .addRoute(Route.to("192.168.77.0/24")
+                                .via("10.99.0.1")
+                                .dev(mv.index())
+                                .onlink()
+                                .withTable(100))
                         .executeOrThrow();
             }
         }
@@ -184,16 +216,33 @@ public final class GuardRepairBenchmark {
             for (int r = 0; r < rounds + 2; r++) {
                 long t0 = System.nanoTime();
                 sh("docker", "-H", dockerHost, "rm", "-f", name);
-                sh("docker", "-H", dockerHost, "run", "-d", "--name", name, "--network", "none", image, "sleep", "3600");
-                String pid = sh("docker", "-H", dockerHost, "inspect", "-f", "{{.State.Pid}}", name).strip();
+                sh(
+                        "docker",
+                        "-H",
+                        dockerHost,
+                        "run",
+                        "-d",
+                        "--name",
+                        name,
+                        "--network",
+                        "none",
+                        image,
+                        "sleep",
+                        "3600");
+                String pid = sh("docker", "-H", dockerHost, "inspect", "-f", "{{.State.Pid}}", name)
+                        .strip();
                 String tmp = TAG + "m";
                 sh("ip", "link", "add", tmp, "link", PARENT, "type", "macvlan", "mode", "bridge");
                 sh("ip", "link", "set", tmp, "netns", pid);
                 String[] in = {"nsenter", "-t", pid, "-n"};
-                sh(cat(in, "sh", "-c", "sysctl -qw net.ipv6.conf.all.disable_ipv6=0; ip link set " + tmp + " name eth1 && "
-                        + "ip addr add 10.0.0.2/8 dev eth1 && ip -6 addr add fd00:77::2/64 dev eth1 nodad && ip link set eth1 up && "
-                        + "ip route add default via 10.0.0.1 && ip -6 route add default via fd00:77::1 && "
-                        + "ip route add 192.168.77.0/24 via 10.99.0.1 dev eth1 onlink table 100"));
+                sh(cat(
+                        in,
+                        "sh",
+                        "-c",
+                        "sysctl -qw net.ipv6.conf.all.disable_ipv6=0; ip link set " + tmp + " name eth1 && "
+                                + "ip addr add 10.0.0.2/8 dev eth1 && ip -6 addr add fd00:77::2/64 dev eth1 nodad && ip link set eth1 up && "
+                                + "ip route add default via 10.0.0.1 && ip -6 route add default via fd00:77::1 && "
+                                + "ip route add 192.168.77.0/24 via 10.99.0.1 dev eth1 onlink table 100"));
                 if (r >= 2) {
                     samples.add((System.nanoTime() - t0) / 1e6);
                 }
@@ -202,8 +251,12 @@ public final class GuardRepairBenchmark {
             exec("docker", "-H", dockerHost, "rm", "-f", name);
         }
         samples.sort(null);
-        return String.format(Locale.ROOT, "recreate one container (docker rm -f + docker run + network setup): median %.1f ms, min %.1f ms (%d rounds)",
-                samples.get(samples.size() / 2), samples.get(0), samples.size());
+        return String.format(
+                Locale.ROOT,
+                "recreate one container (docker rm -f + docker run + network setup): median %.1f ms, min %.1f ms (%d rounds)",
+                samples.get(samples.size() / 2),
+                samples.get(0),
+                samples.size());
     }
 
     private static String[] cat(String[] a, String... b) {

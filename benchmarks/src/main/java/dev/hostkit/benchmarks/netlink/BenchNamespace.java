@@ -39,7 +39,8 @@ final class BenchNamespace implements AutoCloseable {
     void createMacvlans(int n) {
         Batch b = rt.batch();
         for (int i = 0; i < n; i++) {
-            b.createLink(LinkSpec.macvlan("hkm" + i, parentIndex, MacvlanMode.BRIDGE).up());
+            b.createLink(
+                    LinkSpec.macvlan("hkm" + i, parentIndex, MacvlanMode.BRIDGE).up());
         }
         b.executeOrThrow();
     }
@@ -61,7 +62,8 @@ final class BenchNamespace implements AutoCloseable {
      * allocation goal), counted by a second handle on the same namespace.
      */
     long kernelBytesPerLinkDump() {
-        try (NetNamespace handle = ns.open(); RtNetlink counter = RtNetlink.open(handle)) {
+        try (NetNamespace handle = ns.open();
+                RtNetlink counter = RtNetlink.open(handle)) {
             long before = counter.receivedBytes();
             counter.links();
             return counter.receivedBytes() - before;

@@ -42,7 +42,8 @@ public class LinkDumpAllocationBenchmark {
         ns = new BenchNamespace("j");
         ns.createMacvlans(links);
         System.out.println();
-        System.out.println("# kernel bytes per dump of " + ns.rt.links().size() + " links: " + ns.kernelBytesPerLinkDump());
+        System.out.println(
+                "# kernel bytes per dump of " + ns.rt.links().size() + " links: " + ns.kernelBytesPerLinkDump());
     }
 
     /** Removes the namespace. */
@@ -60,6 +61,6 @@ public class LinkDumpAllocationBenchmark {
     /** {@code RtNetlink.dumpLinks}: the same records streamed, no list. */
     @Benchmark
     public void dumpStreaming(Blackhole bh) {
-        ns.rt.dumpLinks(bh::consume, () -> { });
+        ns.rt.dumpLinks(bh::consume, () -> {});
     }
 }

@@ -29,17 +29,20 @@ import java.util.Map;
 public final class NetlinkVsIproute2Benchmark {
     private static final long TICK_NANOS = 1_000_000_000L / 100; // USER_HZ
 
-    private NetlinkVsIproute2Benchmark() {
-    }
+    private NetlinkVsIproute2Benchmark() {}
 
     /** Wall time and CPU time (user, system) of one measured run, in milliseconds. */
-    record Sample(double wallMs, double userMs, double sysMs) {
-    }
+    record Sample(double wallMs, double userMs, double sysMs) {}
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
-        System.out.printf(Locale.ROOT, "kernel %s, %d links, %d rounds%n", Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(), n, rounds);
+        System.out.printf(
+                Locale.ROOT,
+                "kernel %s, %d links, %d rounds%n",
+                Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
+                n,
+                rounds);
         try (BenchNamespace ns = new BenchNamespace("c")) {
             Path addBoth = batchFile(n, true, ns.name);
             Path addThenUp = batchFile(n, false, ns.name);
@@ -68,12 +71,18 @@ public final class NetlinkVsIproute2Benchmark {
             report("hostkit Batch (pipelined, created up)", hk);
             report("ip -batch: link add ... up; addr add", ip2);
             report("ip -batch: link add; link set up; addr add", ip3);
-            System.out.printf(Locale.ROOT, "ratio hostkit/ip (wall): %.2f vs 'add ... up', %.2f vs 'add; set up'%n",
-                    median(hk, Sample::wallMs) / median(ip2, Sample::wallMs), median(hk, Sample::wallMs) / median(ip3, Sample::wallMs));
+            System.out.printf(
+                    Locale.ROOT,
+                    "ratio hostkit/ip (wall): %.2f vs 'add ... up', %.2f vs 'add; set up'%n",
+                    median(hk, Sample::wallMs) / median(ip2, Sample::wallMs),
+                    median(hk, Sample::wallMs) / median(ip3, Sample::wallMs));
             double floor = hk.stream().mapToDouble(Sample::sysMs).average().orElse(0);
             double fastestIp = Math.min(median(ip2, Sample::wallMs), median(ip3, Sample::wallMs));
-            System.out.printf(Locale.ROOT, "kernel floor (hostkit's system time): %.1f ms = %.2f of the faster ip variant's wall%n",
-                    floor, floor / fastestIp);
+            System.out.printf(
+                    Locale.ROOT,
+                    "kernel floor (hostkit's system time): %.1f ms = %.2f of the faster ip variant's wall%n",
+                    floor,
+                    floor / fastestIp);
 
             ns.createMacvlans(n);
             dumpComparison(ns, n, rounds);
@@ -82,10 +91,15 @@ public final class NetlinkVsIproute2Benchmark {
     }
 
     private static void check(BenchNamespace ns, int n) {
-        long made = ns.rt.links().stream().filter(l -> l.kind() instanceof LinkKind.Macvlan && l.isUp()).count();
-        long addrs = ns.rt.addresses().stream().filter(a -> a.cidr().startsWith("10.5")).count();
+        long made = ns.rt.links().stream()
+                .filter(l -> l.kind() instanceof LinkKind.Macvlan && l.isUp())
+                .count();
+        long addrs = ns.rt.addresses().stream()
+                .filter(a -> a.cidr().startsWith("10.5"))
+                .count();
         if (made != n || addrs != n) {
-            throw new IllegalStateException("expected " + n + " macvlans up with addresses, found " + made + " links and " + addrs + " addresses");
+            throw new IllegalStateException("expected " + n + " macvlans up with addresses, found " + made
+                    + " links and " + addrs + " addresses");
         }
     }
 
@@ -96,12 +110,20 @@ public final class NetlinkVsIproute2Benchmark {
     private static Path batchFile(int n, boolean upOnAdd, String ns) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {
-            sb.append("link add link ").append(BenchNamespace.PARENT).append(" name hkm").append(i)
-                    .append(upOnAdd ? " up" : "").append(" type macvlan mode bridge\n");
+            sb.append("link add link ")
+                    .append(BenchNamespace.PARENT)
+                    .append(" name hkm")
+                    .append(i)
+                    .append(upOnAdd ? " up" : "")
+                    .append(" type macvlan mode bridge\n");
             if (!upOnAdd) {
                 sb.append("link set hkm").append(i).append(" up\n");
             }
-            sb.append("address add ").append(cidr(i)).append(" dev hkm").append(i).append('\n');
+            sb.append("address add ")
+                    .append(cidr(i))
+                    .append(" dev hkm")
+                    .append(i)
+                    .append('\n');
         }
         Path f = Files.createTempFile("hkbench-" + ns, ".batch");
         f.toFile().deleteOnExit();
@@ -114,7 +136,8 @@ public final class NetlinkVsIproute2Benchmark {
         long t0 = System.nanoTime();
         Batch links = ns.rt.batch();
         for (int i = 0; i < n; i++) {
-            links.createLink(LinkSpec.macvlan("hkm" + i, ns.parentIndex, MacvlanMode.BRIDGE).up());
+            links.createLink(LinkSpec.macvlan("hkm" + i, ns.parentIndex, MacvlanMode.BRIDGE)
+                    .up());
         }
         links.executeOrThrow();
         Map<String, Integer> index = new HashMap<>();
@@ -129,7 +152,8 @@ public final class NetlinkVsIproute2Benchmark {
         long wall = System.nanoTime() - t0;
         long[] after = threadTicks();
         check(ns, n);
-        return new Sample(wall / 1e6, (after[0] - before[0]) * TICK_NANOS / 1e6, (after[1] - before[1]) * TICK_NANOS / 1e6);
+        return new Sample(
+                wall / 1e6, (after[0] - before[0]) * TICK_NANOS / 1e6, (after[1] - before[1]) * TICK_NANOS / 1e6);
     }
 
     /** Runs {@code ip -n NS -batch FILE} under /usr/bin/time: wall, user and system time of the ip process. */
@@ -140,12 +164,16 @@ public final class NetlinkVsIproute2Benchmark {
     static Sample timed(String... cmd) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>(List.of("/usr/bin/time", "-f", "HKTIME %e %U %S"));
         full.addAll(Arrays.asList(cmd));
-        Process p = new ProcessBuilder(full).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(full)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         long t0 = System.nanoTime();
         String err = new String(p.getErrorStream().readAllBytes());
         int rc = p.waitFor();
         long wall = System.nanoTime() - t0;
-        String line = err.lines().filter(l -> l.startsWith("HKTIME")).findFirst()
+        String line = err.lines()
+                .filter(l -> l.startsWith("HKTIME"))
+                .findFirst()
                 .orElseThrow(() -> new IOException(String.join(" ", cmd) + ": " + err));
         if (rc != 0) {
             throw new IOException(String.join(" ", cmd) + " exited " + rc + ": " + err);
@@ -168,7 +196,8 @@ public final class NetlinkVsIproute2Benchmark {
             long wall = System.nanoTime() - t0;
             long[] after = threadTicks();
             count += links.size();
-            hk.add(new Sample(wall / 1e6, (after[0] - before[0]) * TICK_NANOS / 1e6, (after[1] - before[1]) * TICK_NANOS / 1e6));
+            hk.add(new Sample(
+                    wall / 1e6, (after[0] - before[0]) * TICK_NANOS / 1e6, (after[1] - before[1]) * TICK_NANOS / 1e6));
         }
         timed("ip", "-n", ns.name, "-j", "-d", "link", "show");
         List<Sample> ip = new ArrayList<>();
@@ -179,15 +208,23 @@ public final class NetlinkVsIproute2Benchmark {
         System.out.println("dump " + (n + 3) + " links with details (median; " + count + " links read in all):");
         report("hostkit RtNetlink.links()", hk);
         report("ip -j -d link show", ip);
-        System.out.printf(Locale.ROOT, "ratio hostkit/ip (wall): %.2f%n", median(hk, Sample::wallMs) / median(ip, Sample::wallMs));
+        System.out.printf(
+                Locale.ROOT,
+                "ratio hostkit/ip (wall): %.2f%n",
+                median(hk, Sample::wallMs) / median(ip, Sample::wallMs));
     }
 
     // CPU times come in 10 ms clock ticks, so they are reported as the mean over all runs, not a median.
     private static void report(String what, List<Sample> samples) {
-        System.out.printf(Locale.ROOT, "  %-45s wall %8.2f ms (min %8.2f)  user %7.2f ms  sys %7.2f ms (CPU: mean of %d runs)%n", what,
-                median(samples, Sample::wallMs), samples.stream().mapToDouble(Sample::wallMs).min().orElse(0),
+        System.out.printf(
+                Locale.ROOT,
+                "  %-45s wall %8.2f ms (min %8.2f)  user %7.2f ms  sys %7.2f ms (CPU: mean of %d runs)%n",
+                what,
+                median(samples, Sample::wallMs),
+                samples.stream().mapToDouble(Sample::wallMs).min().orElse(0),
                 samples.stream().mapToDouble(Sample::userMs).average().orElse(0),
-                samples.stream().mapToDouble(Sample::sysMs).average().orElse(0), samples.size());
+                samples.stream().mapToDouble(Sample::sysMs).average().orElse(0),
+                samples.size());
     }
 
     static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {

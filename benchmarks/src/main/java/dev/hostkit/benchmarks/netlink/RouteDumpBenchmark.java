@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import static dev.hostkit.testkit.Sh.run;
 import static dev.hostkit.benchmarks.netlink.NetlinkVsIproute2Benchmark.median;
 import static dev.hostkit.benchmarks.netlink.NetlinkVsIproute2Benchmark.timed;
+import static dev.hostkit.testkit.Sh.run;
 
 /**
  * What multipath parsing costs: a dump of N single-path routes (table 100) against N two-next-hop routes
@@ -24,8 +24,7 @@ import static dev.hostkit.benchmarks.netlink.NetlinkVsIproute2Benchmark.timed;
 public final class RouteDumpBenchmark {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
-    private RouteDumpBenchmark() {
-    }
+    private RouteDumpBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
@@ -40,19 +39,32 @@ public final class RouteDumpBenchmark {
             StringBuilder batch = new StringBuilder();
             for (int i = 0; i < n; i++) {
                 String host = (i / 250) + "." + (i % 250 + 1);
-                batch.append("route add 10.100.").append(host).append("/32 via 10.1.0.1 dev ").append(BenchNamespace.PARENT).append(" table 100\n");
-                batch.append("route add 10.200.").append(host).append("/32 table 101 nexthop via 10.1.0.1 dev ").append(BenchNamespace.PARENT)
+                batch.append("route add 10.100.")
+                        .append(host)
+                        .append("/32 via 10.1.0.1 dev ")
+                        .append(BenchNamespace.PARENT)
+                        .append(" table 100\n");
+                batch.append("route add 10.200.")
+                        .append(host)
+                        .append("/32 table 101 nexthop via 10.1.0.1 dev ")
+                        .append(BenchNamespace.PARENT)
                         .append(" nexthop via 10.2.0.1 dev hkbr weight 2\n");
             }
             Path f = Files.createTempFile("hkbench-routes", ".batch");
             f.toFile().deleteOnExit();
             Files.writeString(f, batch);
             run("ip", "-n", ns.name, "-batch", f.toString());
-            if (ns.rt.routes(100).size() != n || ns.rt.routes(101).stream().filter(Route::isMultipath).count() != n) {
-                throw new IllegalStateException("expected " + n + " routes in table 100 and " + n + " multipath routes in table 101");
+            if (ns.rt.routes(100).size() != n
+                    || ns.rt.routes(101).stream().filter(Route::isMultipath).count() != n) {
+                throw new IllegalStateException(
+                        "expected " + n + " routes in table 100 and " + n + " multipath routes in table 101");
             }
-            System.out.printf(Locale.ROOT, "kernel %s, %d routes per table, %d rounds%n",
-                    Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(), n, rounds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "kernel %s, %d routes per table, %d rounds%n",
+                    Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
+                    n,
+                    rounds);
             double[] hk = new double[2];
             double[] ip = new double[2];
             // Warm-up of both tables, then the rounds alternate so JIT state and host load hit both alike.
@@ -68,7 +80,8 @@ public final class RouteDumpBenchmark {
                 long wall = System.nanoTime() - t0;
                 long cpu = CPU.getCurrentThreadCpuTime() - c0;
                 if (got.size() != n) {
-                    throw new IllegalStateException("table " + (100 + t) + " dumped " + got.size() + " routes, expected " + n);
+                    throw new IllegalStateException(
+                            "table " + (100 + t) + " dumped " + got.size() + " routes, expected " + n);
                 }
                 ours.get(t).add(new NetlinkVsIproute2Benchmark.Sample(wall / 1e6, cpu / 1e6, 0));
             }
@@ -79,14 +92,28 @@ public final class RouteDumpBenchmark {
                     theirs.add(timed("ip", "-n", ns.name, "-j", "route", "show", "table", Integer.toString(table)));
                 }
                 hk[t] = median(ours.get(t), NetlinkVsIproute2Benchmark.Sample::userMs); // user + system of the thread
-                ip[t] = theirs.stream().mapToDouble(x -> x.userMs() + x.sysMs()).average().orElse(0);
-                System.out.printf(Locale.ROOT, "  table %d (%s): hostkit routes() CPU %.3f ms (%.0f ns/route; wall %.3f ms), "
+                ip[t] = theirs.stream()
+                        .mapToDouble(x -> x.userMs() + x.sysMs())
+                        .average()
+                        .orElse(0);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  table %d (%s): hostkit routes() CPU %.3f ms (%.0f ns/route; wall %.3f ms), "
                                 + "ip -j route show CPU %.3f ms (wall %.3f ms), CPU ratio %.3f%n",
-                        table, t == 0 ? "single path" : "two next hops", hk[t], hk[t] * 1e6 / n,
-                        median(ours.get(t), NetlinkVsIproute2Benchmark.Sample::wallMs), ip[t], median(theirs, NetlinkVsIproute2Benchmark.Sample::wallMs),
+                        table,
+                        t == 0 ? "single path" : "two next hops",
+                        hk[t],
+                        hk[t] * 1e6 / n,
+                        median(ours.get(t), NetlinkVsIproute2Benchmark.Sample::wallMs),
+                        ip[t],
+                        median(theirs, NetlinkVsIproute2Benchmark.Sample::wallMs),
                         hk[t] / ip[t]);
             }
-            System.out.printf(Locale.ROOT, "multipath/single-path dump CPU: hostkit %.2f, ip %.2f (load average %s)%n", hk[1] / hk[0], ip[1] / ip[0],
+            System.out.printf(
+                    Locale.ROOT,
+                    "multipath/single-path dump CPU: hostkit %.2f, ip %.2f (load average %s)%n",
+                    hk[1] / hk[0],
+                    ip[1] / ip[0],
                     Files.readString(Path.of("/proc/loadavg")).strip());
         }
     }

@@ -30,12 +30,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Run as root: {@code java -cp ... dev.hostkit.benchmarks.sockdiag.SockDiagVsSsBenchmark [sockets] [rounds]}.
  */
 public final class SockDiagVsSsBenchmark {
-    private SockDiagVsSsBenchmark() {
-    }
+    private SockDiagVsSsBenchmark() {}
 
     /** What one survey found, to check both sides did the whole job. */
-    record Result(int sockets, int withPeer, int owned, int processes) {
-    }
+    record Result(int sockets, int withPeer, int owned, int processes) {}
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--clients")) {
@@ -50,20 +48,33 @@ public final class SockDiagVsSsBenchmark {
         }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
-        Process holder = new ProcessBuilder("python3", "-c", String.join("\n",
-                "import resource, socket, sys",
-                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
-                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
-                "pairs = [socket.socketpair() for _ in range(" + n / 2 + ")]",
-                "print('ready', flush=True)",
-                "sys.stdin.read()")).redirectErrorStream(true).start();
+        Process holder = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        String.join(
+                                "\n",
+                                "import resource, socket, sys",
+                                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
+                                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
+                                "pairs = [socket.socketpair() for _ in range(" + n / 2 + ")]",
+                                "print('ready', flush=True)",
+                                "sys.stdin.read()"))
+                .redirectErrorStream(true)
+                .start();
         try {
-            String ready = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            String ready = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
             if (!"ready".equals(ready)) {
                 throw new IllegalStateException("the socket holder did not start: " + ready);
             }
-            System.out.printf(Locale.ROOT, "kernel %s, %s, holder pid %d with %d sockets, %d rounds%n",
-                    Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(), ssVersion(), holder.pid(), n, rounds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "kernel %s, %s, holder pid %d with %d sockets, %d rounds%n",
+                    Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
+                    ssVersion(),
+                    holder.pid(),
+                    n,
+                    rounds);
             for (int i = 0; i < 5; i++) { // warm-up: JIT for hostkit, page cache for ss
                 survey();
                 ss();
@@ -96,11 +107,26 @@ public final class SockDiagVsSsBenchmark {
             System.out.println("hostkit found: " + last + ", ss lines: " + ssLines());
             double h = median(hk);
             double s = median(ssp);
-            System.out.printf(Locale.ROOT, "hostkit dump+owners+processes: median %.1f ms (min %.1f, max %.1f)%n", h, min(hk), max(hk));
+            System.out.printf(
+                    Locale.ROOT,
+                    "hostkit dump+owners+processes: median %.1f ms (min %.1f, max %.1f)%n",
+                    h,
+                    min(hk),
+                    max(hk));
             System.out.printf(Locale.ROOT, "hostkit dump only:             median %.1f ms%n", median(dumpOnly));
-            System.out.printf(Locale.ROOT, "ss -x -a -p -n:                median %.1f ms (min %.1f, max %.1f)%n", s, min(ssp), max(ssp));
-            System.out.printf(Locale.ROOT, "CPU time (user+sys): hostkit %.1f ms (user %.1f), ss %.1f ms; ratio %.2f%n",
-                    median(hkCpu), median(hkUser), median(ssCpu), median(hkCpu) / median(ssCpu));
+            System.out.printf(
+                    Locale.ROOT,
+                    "ss -x -a -p -n:                median %.1f ms (min %.1f, max %.1f)%n",
+                    s,
+                    min(ssp),
+                    max(ssp));
+            System.out.printf(
+                    Locale.ROOT,
+                    "CPU time (user+sys): hostkit %.1f ms (user %.1f), ss %.1f ms; ratio %.2f%n",
+                    median(hkCpu),
+                    median(hkUser),
+                    median(ssCpu),
+                    median(hkCpu) / median(ssCpu));
             System.out.printf(Locale.ROOT, "ratio hostkit/ss (wall): %.2f%n", h / s);
         } finally {
             holder.destroyForcibly();
@@ -110,19 +136,27 @@ public final class SockDiagVsSsBenchmark {
 
     // The doctor's case: a client holding `connections` to the engine socket; time UnixSocketClients.survey.
     private static void clients(Path socket, int connections, int rounds) throws Exception {
-        Process leaker = new ProcessBuilder("python3", "-c", String.join("\n",
-                "import resource, socket, sys",
-                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
-                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
-                "held = []",
-                "for _ in range(" + connections + "):",
-                "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
-                "    s.connect(sys.argv[1])",
-                "    held.append(s)",
-                "print('ready', flush=True)",
-                "sys.stdin.read()"), socket.toString()).redirectErrorStream(true).start();
+        Process leaker = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        String.join(
+                                "\n",
+                                "import resource, socket, sys",
+                                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
+                                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
+                                "held = []",
+                                "for _ in range(" + connections + "):",
+                                "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+                                "    s.connect(sys.argv[1])",
+                                "    held.append(s)",
+                                "print('ready', flush=True)",
+                                "sys.stdin.read()"),
+                        socket.toString())
+                .redirectErrorStream(true)
+                .start();
         try (SockDiag diag = SockDiag.open()) {
-            String ready = new BufferedReader(new InputStreamReader(leaker.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            String ready = new BufferedReader(new InputStreamReader(leaker.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine();
             if (!"ready".equals(ready)) {
                 throw new IllegalStateException("the leaking client did not start: " + ready);
             }
@@ -136,9 +170,16 @@ public final class SockDiagVsSsBenchmark {
                 last = dev.hostkit.netlink.UnixSocketClients.survey(diag, ProcFs.system(), socket);
                 t[r] = (System.nanoTime() - t0) / 1e6;
             }
-            System.out.printf(Locale.ROOT, "clients of %s: %d connections, top %s x%d; survey median %.1f ms (min %.1f, max %.1f)%n",
-                    socket, last.connections(), last.clients().get(0).process().comm(), last.clients().get(0).connections(),
-                    median(t), min(t), max(t));
+            System.out.printf(
+                    Locale.ROOT,
+                    "clients of %s: %d connections, top %s x%d; survey median %.1f ms (min %.1f, max %.1f)%n",
+                    socket,
+                    last.connections(),
+                    last.clients().get(0).process().comm(),
+                    last.clients().get(0).connections(),
+                    median(t),
+                    min(t),
+                    max(t));
         } finally {
             leaker.destroyForcibly();
             leaker.waitFor(10, TimeUnit.SECONDS);
@@ -169,11 +210,13 @@ public final class SockDiagVsSsBenchmark {
         return new Result(sockets.size(), withPeer, owned, processes.size());
     }
 
-    // {wall ms, cpu ms}: wall from fork to exit of /usr/bin/time running ss; CPU (user+sys, 10 ms ticks) as time reports it.
+    // {wall ms, cpu ms}: wall from fork to exit of /usr/bin/time running ss; CPU (user+sys, 10 ms ticks) as time
+    // reports it.
     private static double[] ss() throws Exception {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder("/usr/bin/time", "-f", "%U %S", "ss", "-x", "-a", "-p", "-n")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String times = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("ss failed: " + p.exitValue() + " " + times);
@@ -184,8 +227,12 @@ public final class SockDiagVsSsBenchmark {
     }
 
     private static long ssLines() throws Exception {
-        Process p = new ProcessBuilder("ss", "-x", "-a", "-p", "-n", "-H").redirectErrorStream(true).start();
-        long lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).lines().count();
+        Process p = new ProcessBuilder("ss", "-x", "-a", "-p", "-n", "-H")
+                .redirectErrorStream(true)
+                .start();
+        long lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))
+                .lines()
+                .count();
         p.waitFor();
         return lines;
     }

@@ -27,11 +27,9 @@ public final class HierarchyWalk {
      * @param path its path in the hierarchy, {@code /} for the root
      * @param leaf true when it has no child cgroups
      */
-    public record Entry(Path dir, String path, boolean leaf) {
-    }
+    public record Entry(Path dir, String path, boolean leaf) {}
 
-    private HierarchyWalk() {
-    }
+    private HierarchyWalk() {}
 
     /**
      * Every cgroup directory under {@code root}, the root first, parents before children. Directories

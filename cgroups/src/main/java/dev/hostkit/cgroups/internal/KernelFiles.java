@@ -25,10 +25,10 @@ import java.util.OptionalLong;
  */
 public final class KernelFiles {
     // One buffer per reading thread: cgroup files are small (memory.stat is ~2 KiB) and read by the thousand.
-    private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 * 1024));
+    private static final ThreadLocal<ByteBuffer> BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 * 1024));
 
-    private KernelFiles() {
-    }
+    private KernelFiles() {}
 
     /**
      * The whole file as text, or {@code null} when it does not exist in a cgroup that still exists.
@@ -83,10 +83,13 @@ public final class KernelFiles {
 
     /** The errno behind an I/O exception from {@code java.nio.file} ({@code null} when it names none). */
     public static Errno errnoOf(IOException e) {
-        return e instanceof NoSuchFileException ? Errno.ENOENT
-                : e instanceof AccessDeniedException ? Errno.EACCES
-                : e instanceof FileSystemException f ? errnoFromReason(f.getReason())
-                : errnoFromReason(e.getMessage()); // e.g. a read of a directory: "Is a directory"
+        return e instanceof NoSuchFileException
+                ? Errno.ENOENT
+                : e instanceof AccessDeniedException
+                        ? Errno.EACCES
+                        : e instanceof FileSystemException f
+                                ? errnoFromReason(f.getReason())
+                                : errnoFromReason(e.getMessage()); // e.g. a read of a directory: "Is a directory"
     }
 
     /** The errno whose C library message is {@code reason} (what Java puts in I/O exceptions), else {@code null}. */
@@ -160,7 +163,9 @@ public final class KernelFiles {
                 if (sp < 0 || sp >= eol) {
                     throw new CgroupParseException(file, s.substring(i, eol), "'key value' lines");
                 }
-                m.put(s.substring(i, sp), parseLong(file, s.substring(sp + 1, eol).strip()));
+                m.put(
+                        s.substring(i, sp),
+                        parseLong(file, s.substring(sp + 1, eol).strip()));
             }
             i = eol + 1;
         }

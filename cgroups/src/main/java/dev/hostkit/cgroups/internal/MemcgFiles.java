@@ -5,8 +5,7 @@ package dev.hostkit.cgroups.internal;
  * Documentation/admin-guide/cgroup-v1/memory.rst and cgroup-v2.rst). The one place that knows them.
  */
 public final class MemcgFiles {
-    private MemcgFiles() {
-    }
+    private MemcgFiles() {}
 
     /** {@code MEM_CGROUP_ID_MAX}: memcg ids are an unsigned short, so at most 65535 memory cgroups exist at once. */
     public static final int MEM_CGROUP_ID_MAX = 65535;
@@ -46,6 +45,7 @@ public final class MemcgFiles {
     public static final String CGROUP_STAT = "cgroup.stat";
     /** Write-only (5.19+): writing a byte count reclaims that much from the cgroup's subtree; EAGAIN when it got less. */
     public static final String MEMORY_RECLAIM = "memory.reclaim";
+
     public static final String CGROUP_CONTROLLERS = "cgroup.controllers";
     /** Key of {@code cgroup.stat} counting removed but not yet freed descendants. */
     public static final String NR_DYING_DESCENDANTS = "nr_dying_descendants";
@@ -73,7 +73,10 @@ public final class MemcgFiles {
 
     /** True when a file's name marks it as one of the controller's own files, never a child cgroup. */
     public static boolean isControlFile(String name) {
-        return name.startsWith("memory.") || name.startsWith("cgroup.") || name.equals(TASKS)
-                || name.equals("notify_on_release") || name.equals("release_agent");
+        return name.startsWith("memory.")
+                || name.startsWith("cgroup.")
+                || name.equals(TASKS)
+                || name.equals("notify_on_release")
+                || name.equals("release_agent");
     }
 }

@@ -41,7 +41,8 @@ public final class TimeBox implements AutoCloseable {
      * @throws InterruptedException when the caller was interrupted (the worker was interrupted and abandoned)
      * @throws ExecutionException what the task threw
      */
-    public <T> T call(Callable<T> task, Duration limit) throws TimeoutException, InterruptedException, ExecutionException {
+    public <T> T call(Callable<T> task, Duration limit)
+            throws TimeoutException, InterruptedException, ExecutionException {
         if (worker == null) {
             worker = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, name + "-" + SEQUENCE.incrementAndGet());

@@ -33,8 +33,7 @@ public final class LeakWatch {
     private static final Set<String> WARNED_SITES = ConcurrentHashMap.newKeySet();
     private static final int MAX_WARNED_SITES = 1_000;
 
-    private LeakWatch() {
-    }
+    private LeakWatch() {}
 
     /**
      * Starts watching {@code owner}. {@code release} runs once if the owner becomes unreachable before
@@ -54,7 +53,8 @@ public final class LeakWatch {
      * @param libraryClass true for the class names of the library's own frames, skipped to find the user's frame
      * @param release runs once if the owner is collected before {@link Watch#closed()}; must not reference the owner
      */
-    public static Watch watch(Object owner, String what, String advice, Predicate<String> libraryClass, Runnable release) {
+    public static Watch watch(
+            Object owner, String what, String advice, Predicate<String> libraryClass, Runnable release) {
         drain();
         Watch w = new Watch(owner, what, advice, openedAt(libraryClass), release);
         LIVE.add(w);
@@ -75,8 +75,11 @@ public final class LeakWatch {
                 }
                 String frames = w.openedAt.stream().map(LeakWatch::frameText).collect(Collectors.joining("\n\t"));
                 if (WARNED_SITES.size() < MAX_WARNED_SITES && WARNED_SITES.add(w.what + "\n" + frames)) {
-                    LOG.warn("hostkit: {} was never closed; its fds are now closed.{} Opened at (reported once per place):\n\t{}",
-                            w.what, w.advice.isEmpty() ? "" : " " + w.advice, frames);
+                    LOG.warn(
+                            "hostkit: {} was never closed; its fds are now closed.{} Opened at (reported once per place):\n\t{}",
+                            w.what,
+                            w.advice.isEmpty() ? "" : " " + w.advice,
+                            frames);
                 }
             }
         }
@@ -91,7 +94,8 @@ public final class LeakWatch {
     // Frames are kept as they are and only turned into text for a warning.
     private static List<StackWalker.StackFrame> openedAt(Predicate<String> libraryClass) {
         return WALKER.walk(s -> s.dropWhile(f -> f.getClassName().equals(LeakWatch.class.getName()))
-                .dropWhile(f -> libraryClass.test(f.getClassName())).limit(SITE_FRAMES)
+                .dropWhile(f -> libraryClass.test(f.getClassName()))
+                .limit(SITE_FRAMES)
                 .collect(Collectors.toList()));
     }
 
@@ -107,7 +111,8 @@ public final class LeakWatch {
         private final List<StackWalker.StackFrame> openedAt;
         private final Runnable release;
 
-        private Watch(Object owner, String what, String advice, List<StackWalker.StackFrame> openedAt, Runnable release) {
+        private Watch(
+                Object owner, String what, String advice, List<StackWalker.StackFrame> openedAt, Runnable release) {
             super(owner, QUEUE);
             this.what = what;
             this.advice = advice;

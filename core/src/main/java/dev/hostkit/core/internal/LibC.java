@@ -58,8 +58,7 @@ public final class LibC {
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
 
-    private LibC() {
-    }
+    private LibC() {}
 
     public static native int socket(int domain, int type, int protocol) throws LastErrorException;
 
@@ -70,19 +69,26 @@ public final class LibC {
 
     public static native int getsockname(int fd, byte[] addr, int[] addrlen) throws LastErrorException;
 
-    public static native int setsockopt(int fd, int level, int optname, int[] optval, int optlen) throws LastErrorException;
+    public static native int setsockopt(int fd, int level, int optname, int[] optval, int optlen)
+            throws LastErrorException;
 
-    public static native int setsockopt(int fd, int level, int optname, byte[] optval, int optlen) throws LastErrorException;
+    public static native int setsockopt(int fd, int level, int optname, byte[] optval, int optlen)
+            throws LastErrorException;
 
-    public static native int getsockopt(int fd, int level, int optname, int[] optval, int[] optlen) throws LastErrorException;
+    public static native int getsockopt(int fd, int level, int optname, int[] optval, int[] optlen)
+            throws LastErrorException;
 
-    public static native long sendto(int fd, ByteBuffer buf, long len, int flags, byte[] addr, int addrlen) throws LastErrorException;
+    public static native long sendto(int fd, ByteBuffer buf, long len, int flags, byte[] addr, int addrlen)
+            throws LastErrorException;
 
-    public static native long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen) throws LastErrorException;
+    public static native long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen)
+            throws LastErrorException;
 
-    public static native long recvfrom(int fd, ByteBuffer buf, long len, int flags, byte[] addr, int[] addrlen) throws LastErrorException;
+    public static native long recvfrom(int fd, ByteBuffer buf, long len, int flags, byte[] addr, int[] addrlen)
+            throws LastErrorException;
 
-    public static native long recvfrom(int fd, byte[] buf, long len, int flags, byte[] addr, int[] addrlen) throws LastErrorException;
+    public static native long recvfrom(int fd, byte[] buf, long len, int flags, byte[] addr, int[] addrlen)
+            throws LastErrorException;
 
     /** {@code msg} points to a caller-built {@code struct msghdr}. */
     public static native long sendmsg(int fd, Pointer msg, int flags) throws LastErrorException;

@@ -26,12 +26,11 @@ public final class NamespaceThreads {
     private static final int HOME_FD = openHome();
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
     // Tests: runs just before a worker returns home; throwing LastErrorException strands the worker there.
-    static volatile Runnable beforeReturnHome = () -> { };
+    static volatile Runnable beforeReturnHome = () -> {};
     private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(
             0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), NamespaceThreads::newThread);
 
-    private NamespaceThreads() {
-    }
+    private NamespaceThreads() {}
 
     private static int openHome() {
         try {
@@ -71,7 +70,8 @@ public final class NamespaceThreads {
         return outcome.unwrap();
     }
 
-    private static <T, E extends Exception> void enterAndRun(int nsFd, String label, NsTask<T, E> task, Outcome<T> out) {
+    private static <T, E extends Exception> void enterAndRun(
+            int nsFd, String label, NsTask<T, E> task, Outcome<T> out) {
         try {
             LibC.setns(nsFd, LibC.CLONE_NEWNET);
         } catch (LastErrorException e) {
@@ -89,8 +89,10 @@ public final class NamespaceThreads {
                 LibC.setns(HOME_FD, LibC.CLONE_NEWNET);
             } catch (LastErrorException e) {
                 out.stranded = true;
-                LOG.error("hostkit namespace thread could not return from {} to its home namespace ({}); discarding it",
-                        label, LibC.failure("setns", HOME_PATH, e).getMessage());
+                LOG.error(
+                        "hostkit namespace thread could not return from {} to its home namespace ({}); discarding it",
+                        label,
+                        LibC.failure("setns", HOME_PATH, e).getMessage());
             }
         }
     }
@@ -141,5 +143,4 @@ public final class NamespaceThreads {
             super("namespace worker discarded", null, false, false);
         }
     }
-
 }

@@ -46,14 +46,22 @@ public final class Ticker {
      */
     public Task every(Duration period, String what, Runnable task) {
         long nanos = period.toNanos();
-        ScheduledFuture<?> f = executor.scheduleWithFixedDelay(() -> {
-            try {
-                task.run();
-                LeakWatch.drain();
-            } catch (RuntimeException | Error e) {
-                LOG.warn("hostkit: periodic task '{}' failed; it runs again in {} ms", what, period.toMillis(), e);
-            }
-        }, nanos, nanos, TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> f = executor.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        task.run();
+                        LeakWatch.drain();
+                    } catch (RuntimeException | Error e) {
+                        LOG.warn(
+                                "hostkit: periodic task '{}' failed; it runs again in {} ms",
+                                what,
+                                period.toMillis(),
+                                e);
+                    }
+                },
+                nanos,
+                nanos,
+                TimeUnit.NANOSECONDS);
         return new Task(f);
     }
 

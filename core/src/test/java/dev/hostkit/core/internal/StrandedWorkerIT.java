@@ -25,7 +25,8 @@ class StrandedWorkerIT {
 
     @BeforeEach
     void createNamespace() throws Exception {
-        boolean root = Files.readString(Path.of("/proc/self/status")).lines()
+        boolean root = Files.readString(Path.of("/proc/self/status"))
+                .lines()
                 .anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
         assumeTrue(root, "needs root to create a network namespace");
         sh("ip", "netns", "add", name);
@@ -33,7 +34,7 @@ class StrandedWorkerIT {
 
     @AfterEach
     void removeNamespace() throws Exception {
-        NamespaceThreads.beforeReturnHome = () -> { };
+        NamespaceThreads.beforeReturnHome = () -> {};
         sh("ip", "netns", "del", name);
     }
 
@@ -65,22 +66,28 @@ class StrandedWorkerIT {
                 return threadNamespace();
             });
             assertThat(seenInside).isEqualTo(target);
-            assertThat(threadNamespace()).as("the caller's namespace, read from /proc").isEqualTo(callerBefore);
+            assertThat(threadNamespace())
+                    .as("the caller's namespace, read from /proc")
+                    .isEqualTo(callerBefore);
             stranded.get().join(5_000);
-            assertThat(stranded.get().isAlive()).as("the stranded worker ended instead of going back to the pool").isFalse();
+            assertThat(stranded.get().isAlive())
+                    .as("the stranded worker ended instead of going back to the pool")
+                    .isFalse();
 
             // Later work runs on other threads, each of which starts from home and returns there.
             for (int i = 0; i < 20; i++) {
                 AtomicReference<Thread> worker = new AtomicReference<>();
                 assertThat(ns.run(() -> {
-                    worker.set(Thread.currentThread());
-                    return threadNamespace();
-                })).isEqualTo(target);
+                            worker.set(Thread.currentThread());
+                            return threadNamespace();
+                        }))
+                        .isEqualTo(target);
                 assertThat(worker.get()).isNotSameAs(stranded.get());
             }
             NetNamespace.NsId home = NetNamespace.idOf(Path.of("/proc/self/ns/net"));
             try (NetNamespace self = NetNamespace.open(Path.of("/proc/self/ns/net"))) {
-                // A task entering the home namespace on a pooled worker finds itself home: no worker kept the foreign one.
+                // A task entering the home namespace on a pooled worker finds itself home: no worker kept the foreign
+                // one.
                 assertThat(self.run(StrandedWorkerIT::threadNamespace)).isEqualTo("net:[" + home.inode() + "]");
             }
             assertThat(threadNamespace()).isEqualTo(callerBefore);

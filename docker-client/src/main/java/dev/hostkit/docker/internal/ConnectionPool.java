@@ -98,7 +98,8 @@ final class ConnectionPool implements AutoCloseable {
             Entry e;
             while ((e = idle.pollFirst()) != null) {
                 long idleFor = System.nanoTime() - e.idleSince;
-                boolean usable = idleFor < idleTimeoutNanos && e.connection.isOpen()
+                boolean usable = idleFor < idleTimeoutNanos
+                        && e.connection.isOpen()
                         // An engine may close (or restart and drop) a connection that sat idle: probe it first.
                         && (idleFor < validateAfterNanos || !isStale(e));
                 if (usable) {

@@ -15,6 +15,7 @@ import java.util.Arrays;
 public final class FrameDemultiplexer {
     /** Header length. */
     public static final int HEADER_BYTES = 8;
+
     private static final int RAW_CHUNK = 8192;
     // A frame above this is not the engine talking; refuse rather than allocate it.
     private static final int MAX_FRAME = 64 << 20;
@@ -53,7 +54,10 @@ public final class FrameDemultiplexer {
             case 2 -> LogFrame.Source.STDERR;
             default -> throw new IOException("malformed log frame header: stream byte " + (header[0] & 0xff));
         };
-        int size = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
+        int size = ((header[4] & 0xff) << 24)
+                | ((header[5] & 0xff) << 16)
+                | ((header[6] & 0xff) << 8)
+                | (header[7] & 0xff);
         if (size < 0 || size > MAX_FRAME) {
             throw new IOException("malformed log frame header: size " + Integer.toUnsignedString(size));
         }

@@ -69,11 +69,19 @@ public final class HttpEngine implements AutoCloseable {
     private static final long VALIDATE_AFTER_NANOS = 2_000_000_000L;
 
     /** Everything the engine needs to know; validated by the public builder. */
-    public record Settings(Path socket, UnixTransport transport, int poolSize, Duration idleTimeout,
-                           Duration connectTimeout, Duration readTimeout, Duration acquireTimeout,
-                           boolean oneShot, String userAgent, Duration callTimeout, long maxListBytes,
-                           long maxObjectBytes) {
-    }
+    public record Settings(
+            Path socket,
+            UnixTransport transport,
+            int poolSize,
+            Duration idleTimeout,
+            Duration connectTimeout,
+            Duration readTimeout,
+            Duration acquireTimeout,
+            boolean oneShot,
+            String userAgent,
+            Duration callTimeout,
+            long maxListBytes,
+            long maxObjectBytes) {}
 
     /**
      * A fully read response; headers as the engine sent them.
@@ -108,8 +116,14 @@ public final class HttpEngine implements AutoCloseable {
      *                 client's call timeout, zero for none
      * @param kind which body limit applies
      */
-    public record Call(String method, String path, byte[] jsonBody, InputStream tarBody, Duration readTimeout,
-                       Duration deadline, BodyKind kind) {
+    public record Call(
+            String method,
+            String path,
+            byte[] jsonBody,
+            InputStream tarBody,
+            Duration readTimeout,
+            Duration deadline,
+            BodyKind kind) {
         /** A call without body, with the default timeouts and the object body limit. */
         public static Call of(String method, String path) {
             return new Call(method, path, null, null, null, null, BodyKind.OBJECT);
@@ -172,11 +186,12 @@ public final class HttpEngine implements AutoCloseable {
         this.userAgent = formatted(HttpHeaders.USER_AGENT, settings.userAgent());
         this.readTimeout = Timeout.of(settings.readTimeout());
         this.acquireNanos = ConnectionPool.nanos(settings.acquireTimeout());
-        int connectMillis = (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis());
+        int connectMillis =
+                (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis());
         Path socket = settings.socket();
         UnixTransport transport = settings.transport();
-        this.pool = new ConnectionPool(settings.poolSize(), ConnectionPool.nanos(settings.idleTimeout()), VALIDATE_AFTER_NANOS,
-                () -> {
+        this.pool = new ConnectionPool(
+                settings.poolSize(), ConnectionPool.nanos(settings.idleTimeout()), VALIDATE_AFTER_NANOS, () -> {
                     UnixSocketAdapter s = UnixSocketAdapter.connect(transport, socket, connectMillis);
                     try {
                         return CONNECTIONS.createConnection(s);
@@ -225,7 +240,8 @@ public final class HttpEngine implements AutoCloseable {
                 HttpEntity entity = response.getEntity();
                 int status = response.getCode();
                 if (status >= 400) {
-                    ResponseBodies.Body b = entity == null ? new ResponseBodies.Body(NO_BODY, true)
+                    ResponseBodies.Body b = entity == null
+                            ? new ResponseBodies.Body(NO_BODY, true)
                             : ResponseBodies.readUpTo(entity, ResponseBodies.ERROR_BODY_BYTES);
                     reusable = b.complete() && reusable(response);
                     throw statusError(call, status, b.bytes());
@@ -280,54 +296,54 @@ public final class HttpEngine implements AutoCloseable {
         ClassicHttpRequest request = request(call);
         long deadlineMillis = deadlineMillis(call);
         while (true) {
-        ConnectionPool.Entry c = lease(call);
-        UnixSocketAdapter socket = c.socket;
-        long bytesBefore = socket.bytesRead();
-        long token = deadlineMillis > 0 ? socket.startCallDeadline(deadlineMillis) : 0;
-        boolean handedOver = false;
-        try {
-            ClassicHttpResponse response = exchange(call, request, c);
-            if (token != 0) {
-                boolean inTime = socket.endCallDeadline(token);
-                token = 0;
-                if (!inTime) {
-                    throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, null);
-                }
-            }
-            if (response.getCode() >= 300) {
-                throw statusError(call, response);
-            }
-            HttpEntity entity = response.getEntity();
-            InputStream body = entity == null ? InputStream.nullInputStream() : entity.getContent();
-            StreamHandle h = new StreamHandle(this, call, what, c, body, response.getHeaders());
-            handedOver = true;
-            streams.add(h);
-            if (closed.get()) {
-                h.close();
-                throw closedError(call);
-            }
-            return h;
-        } catch (IOException e) {
-            if (token != 0 && !socket.endCallDeadline(token)) {
-                throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, e);
-            }
-            token = 0;
-            // A pooled connection the engine closed while idle fails before a single response byte: the stream
-            // never started, so opening it on a fresh connection delivers nothing twice.
-            if (!c.fresh && call.idempotent() && socket.bytesRead() == bytesBefore && stale(e)) {
-                continue; // the finally below discards the dead connection first
-            }
-            throw ioError(call, e);
-        } finally {
-            if (!handedOver) {
+            ConnectionPool.Entry c = lease(call);
+            UnixSocketAdapter socket = c.socket;
+            long bytesBefore = socket.bytesRead();
+            long token = deadlineMillis > 0 ? socket.startCallDeadline(deadlineMillis) : 0;
+            boolean handedOver = false;
+            try {
+                ClassicHttpResponse response = exchange(call, request, c);
                 if (token != 0) {
-                    socket.endCallDeadline(token);
+                    boolean inTime = socket.endCallDeadline(token);
+                    token = 0;
+                    if (!inTime) {
+                        throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, null);
+                    }
                 }
-                // A half-read response never goes back to the pool.
-                pool.release(c, false);
+                if (response.getCode() >= 300) {
+                    throw statusError(call, response);
+                }
+                HttpEntity entity = response.getEntity();
+                InputStream body = entity == null ? InputStream.nullInputStream() : entity.getContent();
+                StreamHandle h = new StreamHandle(this, call, what, c, body, response.getHeaders());
+                handedOver = true;
+                streams.add(h);
+                if (closed.get()) {
+                    h.close();
+                    throw closedError(call);
+                }
+                return h;
+            } catch (IOException e) {
+                if (token != 0 && !socket.endCallDeadline(token)) {
+                    throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, e);
+                }
+                token = 0;
+                // A pooled connection the engine closed while idle fails before a single response byte: the stream
+                // never started, so opening it on a fresh connection delivers nothing twice.
+                if (!c.fresh && call.idempotent() && socket.bytesRead() == bytesBefore && stale(e)) {
+                    continue; // the finally below discards the dead connection first
+                }
+                throw ioError(call, e);
+            } finally {
+                if (!handedOver) {
+                    if (token != 0) {
+                        socket.endCallDeadline(token);
+                    }
+                    // A half-read response never goes back to the pool.
+                    pool.release(c, false);
+                }
             }
         }
-    }
     }
 
     // The call's total deadline in ms; 0 for none.
@@ -343,23 +359,35 @@ public final class HttpEngine implements AutoCloseable {
             return ResponseBodies.redirect(call, response);
         }
         HttpEntity entity = response.getEntity();
-        byte[] body = entity == null ? NO_BODY : ResponseBodies.readUpTo(entity, ResponseBodies.ERROR_BODY_BYTES).bytes();
+        byte[] body = entity == null
+                ? NO_BODY
+                : ResponseBodies.readUpTo(entity, ResponseBodies.ERROR_BODY_BYTES)
+                        .bytes();
         return statusError(call, status, body);
     }
 
     private DockerTimeoutException deadlineError(Call call, long deadlineMillis, long bytesArrived, IOException cause) {
-        return new DockerTimeoutException(call.toString(), "did not complete within " + deadlineMillis + " ms (call deadline"
-                + (bytesArrived > 0 ? "; " + bytesArrived + " response bytes had arrived" : "; no response byte had arrived")
-                + "): the engine at " + settings.socket() + " is too slow or hung", cause);
+        return new DockerTimeoutException(
+                call.toString(),
+                "did not complete within " + deadlineMillis + " ms (call deadline"
+                        + (bytesArrived > 0
+                                ? "; " + bytesArrived + " response bytes had arrived"
+                                : "; no response byte had arrived")
+                        + "): the engine at " + settings.socket() + " is too slow or hung",
+                cause);
     }
 
     private ConnectionPool.Entry lease(Call call) {
         try {
             return pool.lease(acquireNanos);
         } catch (ConnectionPool.ExhaustedException e) {
-            throw new DockerTimeoutException(call.toString(), "no pooled connection free within " + settings.acquireTimeout().toMillis()
-                    + " ms: " + e.leased + " of " + e.max + " connections are in use"
-                    + streamOwners() + "; close streams and responses you are done with, or raise poolSize", e);
+            throw new DockerTimeoutException(
+                    call.toString(),
+                    "no pooled connection free within "
+                            + settings.acquireTimeout().toMillis()
+                            + " ms: " + e.leased + " of " + e.max + " connections are in use"
+                            + streamOwners() + "; close streams and responses you are done with, or raise poolSize",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DockerException(call.toString(), 0, "interrupted while waiting for a pooled connection", e);
@@ -370,7 +398,8 @@ public final class HttpEngine implements AutoCloseable {
         }
     }
 
-    private ClassicHttpResponse exchange(Call call, ClassicHttpRequest request, ConnectionPool.Entry c) throws IOException {
+    private ClassicHttpResponse exchange(Call call, ClassicHttpRequest request, ConnectionPool.Entry c)
+            throws IOException {
         ManagedHttpClientConnection conn = c.connection;
         conn.setSocketTimeout(call.readTimeout() == null ? readTimeout : Timeout.of(call.readTimeout()));
         try {
@@ -431,7 +460,8 @@ public final class HttpEngine implements AutoCloseable {
             return true;
         }
         String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        return !(e instanceof java.net.ConnectException) && (m.contains("broken pipe") || m.contains("connection reset"));
+        return !(e instanceof java.net.ConnectException)
+                && (m.contains("broken pipe") || m.contains("connection reset"));
     }
 
     private static Header formatted(String name, String value) {
@@ -507,9 +537,10 @@ public final class HttpEngine implements AutoCloseable {
             case 400 -> new DockerBadRequestException(call.toString(), status, message);
             case 404 -> new DockerNotFoundException(call.toString(), status, message);
             case 409 -> new DockerConflictException(call.toString(), status, message);
-            default -> status >= 500
-                    ? new DockerServerException(call.toString(), status, message)
-                    : new DockerException(call.toString(), status, message, null);
+            default ->
+                status >= 500
+                        ? new DockerServerException(call.toString(), status, message)
+                        : new DockerException(call.toString(), status, message, null);
         };
     }
 
@@ -517,16 +548,22 @@ public final class HttpEngine implements AutoCloseable {
     public DockerException ioError(Call call, IOException e) {
         String c = call.toString();
         if (e instanceof UnixSocketAdapter.ConnectTimeoutException) {
-            return new DockerTimeoutException(c, "could not connect to the engine at " + settings.socket() + " within "
-                    + settings.connectTimeout().toMillis() + " ms (connect timeout): it does not accept connections "
-                    + "(its listen backlog is full: the engine is overloaded or hung)", e);
+            return new DockerTimeoutException(
+                    c,
+                    "could not connect to the engine at " + settings.socket() + " within "
+                            + settings.connectTimeout().toMillis()
+                            + " ms (connect timeout): it does not accept connections "
+                            + "(its listen backlog is full: the engine is overloaded or hung)",
+                    e);
         }
         if (e instanceof MalformedHttpException m) {
-            return new MalformedResponseException(c, "the engine's response is not valid HTTP: " + m.getMessage(), m.getCause());
+            return new MalformedResponseException(
+                    c, "the engine's response is not valid HTTP: " + m.getMessage(), m.getCause());
         }
         if (e instanceof SocketTimeoutException) {
             Duration t = call.readTimeout() != null ? call.readTimeout() : settings.readTimeout();
-            return new DockerTimeoutException(c, "no response from the engine within " + t.toMillis() + " ms (read timeout)", e);
+            return new DockerTimeoutException(
+                    c, "no response from the engine within " + t.toMillis() + " ms (read timeout)", e);
         }
         if (e instanceof InterruptedIOException) {
             Thread.currentThread().interrupt();
@@ -558,15 +595,20 @@ public final class HttpEngine implements AutoCloseable {
         String msg = String.valueOf(e.getMessage());
         String why;
         if (!Files.exists(socket)) {
-            why = "the engine's socket " + socket + " does not exist: is dockerd running? (point DOCKER_HOST=unix:///path or --host at the right socket)";
+            why = "the engine's socket " + socket
+                    + " does not exist: is dockerd running? (point DOCKER_HOST=unix:///path or --host at the right socket)";
         } else if (msg.contains("Permission denied") || msg.contains("EACCES")) {
-            why = "permission denied on " + socket + ": run as root or as a member of the socket's group (usually 'docker')";
+            why = "permission denied on " + socket
+                    + ": run as root or as a member of the socket's group (usually 'docker')";
         } else if (msg.contains("refused") || msg.contains("ECONNREFUSED")) {
-            why = "nothing accepts connections on " + socket + " (dockerd stopped or restarting): start dockerd and retry";
+            why = "nothing accepts connections on " + socket
+                    + " (dockerd stopped or restarting): start dockerd and retry";
         } else if (e instanceof NoHttpResponseException || e instanceof ConnectionClosedException) {
-            why = "the engine at " + socket + " closed the connection without a complete response (restarting?): " + msg;
+            why = "the engine at " + socket + " closed the connection without a complete response (restarting?): "
+                    + msg;
         } else {
-            why = "lost the connection to the engine at " + socket + ": " + e.getClass().getSimpleName() + ": " + msg;
+            why = "lost the connection to the engine at " + socket + ": "
+                    + e.getClass().getSimpleName() + ": " + msg;
         }
         return new DockerUnavailableException(call, why, e);
     }

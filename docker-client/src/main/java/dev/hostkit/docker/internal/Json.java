@@ -23,11 +23,10 @@ import java.util.Map;
  */
 public final class Json {
     /** Shared, thread-safe after configuration. */
-    public static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    public static final ObjectMapper MAPPER =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    private Json() {
-    }
+    private Json() {}
 
     /** A fresh object node. */
     public static ObjectNode object() {
@@ -57,8 +56,14 @@ public final class Json {
             }
             return n;
         } catch (IOException e) {
-            throw new MalformedResponseException(what, "the engine's response is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage())
-                    + " (body starts: " + preview(body) + ")", e);
+            throw new MalformedResponseException(
+                    what,
+                    "the engine's response is not valid JSON: "
+                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                                    ? j.getOriginalMessage()
+                                    : e.getMessage())
+                            + " (body starts: " + preview(body) + ")",
+                    e);
         }
     }
 
@@ -78,8 +83,12 @@ public final class Json {
         try (JsonParser p = MAPPER.getFactory().createParser(body)) {
             return reader.read(p);
         } catch (IOException e) {
-            throw new MalformedResponseException(what, "the engine's response is not valid JSON: " + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage())
-                    + " (body starts: " + preview(body) + ")", e);
+            throw new MalformedResponseException(
+                    what,
+                    "the engine's response is not valid JSON: "
+                            + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage())
+                            + " (body starts: " + preview(body) + ")",
+                    e);
         }
     }
 

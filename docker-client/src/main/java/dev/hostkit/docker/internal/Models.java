@@ -30,28 +30,54 @@ import static dev.hostkit.docker.internal.Json.text;
 
 /** The one place that knows the engine's JSON field names for each model record. */
 public final class Models {
-    private Models() {
-    }
+    private Models() {}
 
     /** {@code GET /version}. */
     public static Version version(JsonNode n) {
-        return new Version(text(n, "Version"), text(n, "ApiVersion"), text(n, "MinAPIVersion"), text(n, "Os"),
-                text(n, "Arch"), text(n, "KernelVersion"), text(n, "GitCommit"), text(n, "GoVersion"));
+        return new Version(
+                text(n, "Version"),
+                text(n, "ApiVersion"),
+                text(n, "MinAPIVersion"),
+                text(n, "Os"),
+                text(n, "Arch"),
+                text(n, "KernelVersion"),
+                text(n, "GitCommit"),
+                text(n, "GoVersion"));
     }
 
     /** {@code GET /info}. */
     public static Info info(JsonNode n) {
-        return new Info(text(n, "ID"), text(n, "Name"), text(n, "ServerVersion"), number(n, "Containers"),
-                number(n, "ContainersRunning"), number(n, "ContainersPaused"), number(n, "ContainersStopped"),
-                number(n, "Images"), text(n, "Driver"), text(n, "CgroupDriver"), text(n, "CgroupVersion"),
-                text(n, "KernelVersion"), text(n, "OperatingSystem"), number(n, "NCPU"), number(n, "MemTotal"),
+        return new Info(
+                text(n, "ID"),
+                text(n, "Name"),
+                text(n, "ServerVersion"),
+                number(n, "Containers"),
+                number(n, "ContainersRunning"),
+                number(n, "ContainersPaused"),
+                number(n, "ContainersStopped"),
+                number(n, "Images"),
+                text(n, "Driver"),
+                text(n, "CgroupDriver"),
+                text(n, "CgroupVersion"),
+                text(n, "KernelVersion"),
+                text(n, "OperatingSystem"),
+                number(n, "NCPU"),
+                number(n, "MemTotal"),
                 text(n, "DockerRootDir"));
     }
 
     /** A row of {@code GET /containers/json}. */
     public static ContainerSummary containerSummary(JsonNode n) {
-        return new ContainerSummary(text(n, "Id"), strings(n, "Names"), text(n, "Image"), text(n, "ImageID"),
-                text(n, "Command"), number(n, "Created"), text(n, "State"), text(n, "Status"), map(n, "Labels"));
+        return new ContainerSummary(
+                text(n, "Id"),
+                strings(n, "Names"),
+                text(n, "Image"),
+                text(n, "ImageID"),
+                text(n, "Command"),
+                number(n, "Created"),
+                text(n, "State"),
+                text(n, "Status"),
+                map(n, "Labels"));
     }
 
     /**
@@ -116,26 +142,54 @@ public final class Models {
     public static ContainerInspect containerInspect(JsonNode n) {
         JsonNode s = n.get("State");
         JsonNode c = n.get("Config");
-        ContainerState state = new ContainerState(text(s, "Status"), flag(s, "Running"), flag(s, "Paused"),
-                flag(s, "Restarting"), flag(s, "OOMKilled"), flag(s, "Dead"), pid(s, "Pid"), number(s, "ExitCode"),
-                text(s, "Error"), text(s, "StartedAt"), text(s, "FinishedAt"));
-        ContainerConfig config = new ContainerConfig(text(c, "Hostname"), text(c, "User"), strings(c, "Env"),
-                strings(c, "Cmd"), strings(c, "Entrypoint"), text(c, "Image"), text(c, "WorkingDir"), map(c, "Labels"),
+        ContainerState state = new ContainerState(
+                text(s, "Status"),
+                flag(s, "Running"),
+                flag(s, "Paused"),
+                flag(s, "Restarting"),
+                flag(s, "OOMKilled"),
+                flag(s, "Dead"),
+                pid(s, "Pid"),
+                number(s, "ExitCode"),
+                text(s, "Error"),
+                text(s, "StartedAt"),
+                text(s, "FinishedAt"));
+        ContainerConfig config = new ContainerConfig(
+                text(c, "Hostname"),
+                text(c, "User"),
+                strings(c, "Env"),
+                strings(c, "Cmd"),
+                strings(c, "Entrypoint"),
+                text(c, "Image"),
+                text(c, "WorkingDir"),
+                map(c, "Labels"),
                 flag(c, "Tty"));
-        return new ContainerInspect(text(n, "Id"), text(n, "Name"), text(n, "Image"), text(n, "Created"), state, config,
-                text(n.get("HostConfig"), "NetworkMode"), number(n, "RestartCount"));
+        return new ContainerInspect(
+                text(n, "Id"),
+                text(n, "Name"),
+                text(n, "Image"),
+                text(n, "Created"),
+                state,
+                config,
+                text(n.get("HostConfig"), "NetworkMode"),
+                number(n, "RestartCount"));
     }
 
     /** A row of {@code GET /images/json}. */
     public static ImageSummary imageSummary(JsonNode n) {
-        return new ImageSummary(text(n, "Id"), strings(n, "RepoTags"), number(n, "Created"), number(n, "Size"),
-                map(n, "Labels"));
+        return new ImageSummary(
+                text(n, "Id"), strings(n, "RepoTags"), number(n, "Created"), number(n, "Size"), map(n, "Labels"));
     }
 
     /** {@code GET /images/{name}/json}. */
     public static ImageInspect imageInspect(JsonNode n) {
-        return new ImageInspect(text(n, "Id"), strings(n, "RepoTags"), text(n, "Created"), number(n, "Size"),
-                text(n, "Os"), text(n, "Architecture"));
+        return new ImageInspect(
+                text(n, "Id"),
+                strings(n, "RepoTags"),
+                text(n, "Created"),
+                number(n, "Size"),
+                text(n, "Os"),
+                text(n, "Architecture"));
     }
 
     /** One object of {@code GET /events}. */
@@ -159,9 +213,17 @@ public final class Models {
                 tx += number(i, "tx_bytes");
             }
         }
-        return new Stats(text(n, "read"), number(cpu == null ? null : cpu.get("cpu_usage"), "total_usage"),
-                number(cpu, "system_cpu_usage"), number(pre == null ? null : pre.get("cpu_usage"), "total_usage"),
-                number(pre, "system_cpu_usage"), number(cpu, "online_cpus"), number(mem, "usage"), number(mem, "limit"),
-                number(n.get("pids_stats"), "current"), rx, tx);
+        return new Stats(
+                text(n, "read"),
+                number(cpu == null ? null : cpu.get("cpu_usage"), "total_usage"),
+                number(cpu, "system_cpu_usage"),
+                number(pre == null ? null : pre.get("cpu_usage"), "total_usage"),
+                number(pre, "system_cpu_usage"),
+                number(cpu, "online_cpus"),
+                number(mem, "usage"),
+                number(mem, "limit"),
+                number(n.get("pids_stats"), "current"),
+                rx,
+                tx);
     }
 }

@@ -30,7 +30,8 @@ final class ReadDeadlines {
         synchronized (this) {
             slots.add(s);
             if (scan == null) {
-                scan = Ticker.shared().every(Duration.ofMillis(TICK_MILLIS), "expire Docker read deadlines", this::expire);
+                scan = Ticker.shared()
+                        .every(Duration.ofMillis(TICK_MILLIS), "expire Docker read deadlines", this::expire);
             }
         }
         return s;

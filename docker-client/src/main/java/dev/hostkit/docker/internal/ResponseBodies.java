@@ -20,8 +20,7 @@ final class ResponseBodies {
     /** How much of an error body is read: the engine's {@code {"message":...}} fits many times over. */
     static final int ERROR_BODY_BYTES = 64 * 1024;
 
-    private ResponseBodies() {
-    }
+    private ResponseBodies() {}
 
     /**
      * A body or its first part.
@@ -29,8 +28,7 @@ final class ResponseBodies {
      * @param bytes what was read
      * @param complete whether the body was read to its end (the connection may then be reused)
      */
-    record Body(byte[] bytes, boolean complete) {
-    }
+    record Body(byte[] bytes, boolean complete) {}
 
     /**
      * The whole body, at most {@code limit} bytes.
@@ -65,8 +63,12 @@ final class ResponseBodies {
     /** A 3xx: the engine never redirects, so something else answered; named with where it pointed. */
     static DockerException redirect(HttpEngine.Call call, ClassicHttpResponse response) {
         String location = HttpEngine.header(response.getHeaders(), HttpHeaders.LOCATION);
-        return new DockerException(call.toString(), response.getCode(), location == null
-                ? "unexpected redirect without a Location (the engine never redirects: is something else listening on its socket?)"
-                : "unexpected redirect to " + Printable.escape(location, 200), null);
+        return new DockerException(
+                call.toString(),
+                response.getCode(),
+                location == null
+                        ? "unexpected redirect without a Location (the engine never redirects: is something else listening on its socket?)"
+                        : "unexpected redirect to " + Printable.escape(location, 200),
+                null);
     }
 }

@@ -53,11 +53,13 @@ final class ResponseHeadParser implements HttpMessageParser<ClassicHttpResponse>
         if (status == null) {
             status = remember(0, BasicLineParser.INSTANCE.parseStatusLine(line));
         }
-        BasicClassicHttpResponse response = new BasicClassicHttpResponse(status.getStatusCode(), status.getReasonPhrase());
+        BasicClassicHttpResponse response =
+                new BasicClassicHttpResponse(status.getStatusCode(), status.getReasonPhrase());
         response.setVersion(status.getProtocolVersion());
         for (int count = 0; ; count++) {
             if (readLine(buffer, in) < 0) {
-                throw new ConnectionClosedException("the engine closed the connection in the middle of the response headers");
+                throw new ConnectionClosedException(
+                        "the engine closed the connection in the middle of the response headers");
             }
             if (line.isEmpty()) {
                 return response;
@@ -77,7 +79,9 @@ final class ResponseHeadParser implements HttpMessageParser<ClassicHttpResponse>
         }
         char[] prev = previousLines[index];
         int n = line.length();
-        return prev != null && prev.length == n && Arrays.equals(prev, 0, n, line.array(), 0, n) ? previousParsed[index] : null;
+        return prev != null && prev.length == n && Arrays.equals(prev, 0, n, line.array(), 0, n)
+                ? previousParsed[index]
+                : null;
     }
 
     private <T> T remember(int index, T parsed) {

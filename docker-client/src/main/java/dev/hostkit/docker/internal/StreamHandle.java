@@ -22,8 +22,13 @@ public final class StreamHandle implements AutoCloseable {
     private volatile String openedAt = "unknown";
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    StreamHandle(HttpEngine engine, HttpEngine.Call call, String what, ConnectionPool.Entry connection,
-                 InputStream body, Header[] headers) {
+    StreamHandle(
+            HttpEngine engine,
+            HttpEngine.Call call,
+            String what,
+            ConnectionPool.Entry connection,
+            InputStream body,
+            Header[] headers) {
         this.engine = engine;
         this.call = call;
         this.what = what;

@@ -84,7 +84,8 @@ public final class UnixSocketAdapter extends Socket {
      * @throws ConnectTimeoutException when the listener did not take the connection in time
      * @throws IOException when the connect fails (missing file, refused, permission denied)
      */
-    public static UnixSocketAdapter connect(UnixTransport transport, java.nio.file.Path path, int connectTimeoutMillis) throws IOException {
+    public static UnixSocketAdapter connect(UnixTransport transport, java.nio.file.Path path, int connectTimeoutMillis)
+            throws IOException {
         UnixChannel ch;
         if (transport == UnixTransport.JDK) {
             ch = JdkUnixChannel.connect(path, connectTimeoutMillis);
@@ -92,8 +93,10 @@ public final class UnixSocketAdapter extends Socket {
             try {
                 ch = JnrUnixChannel.connect(path, connectTimeoutMillis);
             } catch (NoClassDefFoundError e) {
-                throw new IllegalStateException("the JNR transport needs com.github.jnr:jnr-unixsocket on the class path "
-                        + "(an optional dependency of hostkit-docker-client); add it or use the default JDK transport", e);
+                throw new IllegalStateException(
+                        "the JNR transport needs com.github.jnr:jnr-unixsocket on the class path "
+                                + "(an optional dependency of hostkit-docker-client); add it or use the default JDK transport",
+                        e);
             }
         }
         try {
@@ -222,8 +225,7 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     @Override
-    public void setTcpNoDelay(boolean on) {
-    }
+    public void setTcpNoDelay(boolean on) {}
 
     @Override
     public boolean getTcpNoDelay() {
@@ -231,8 +233,7 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     @Override
-    public void setSoLinger(boolean on, int linger) {
-    }
+    public void setSoLinger(boolean on, int linger) {}
 
     @Override
     public int getSoLinger() {
@@ -240,8 +241,7 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     @Override
-    public void setKeepAlive(boolean on) {
-    }
+    public void setKeepAlive(boolean on) {}
 
     @Override
     public boolean getKeepAlive() {
@@ -249,8 +249,7 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     @Override
-    public void setSendBufferSize(int size) {
-    }
+    public void setSendBufferSize(int size) {}
 
     @Override
     public int getSendBufferSize() {
@@ -258,8 +257,7 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     @Override
-    public void setReceiveBufferSize(int size) {
-    }
+    public void setReceiveBufferSize(int size) {}
 
     @Override
     public int getReceiveBufferSize() {
@@ -267,8 +265,7 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     @Override
-    public void setReuseAddress(boolean on) {
-    }
+    public void setReuseAddress(boolean on) {}
 
     @Override
     public boolean getReuseAddress() {
@@ -276,8 +273,7 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     @Override
-    public void setTrafficClass(int tc) {
-    }
+    public void setTrafficClass(int tc) {}
 
     @Override
     public int getTrafficClass() {
@@ -285,8 +281,7 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     @Override
-    public void setOOBInline(boolean on) {
-    }
+    public void setOOBInline(boolean on) {}
 
     @Override
     public boolean getOOBInline() {
@@ -299,8 +294,7 @@ public final class UnixSocketAdapter extends Socket {
     }
 
     @Override
-    public void setPerformancePreferences(int connectionTime, int latency, int bandwidth) {
-    }
+    public void setPerformancePreferences(int connectionTime, int latency, int bandwidth) {}
 
     @Override
     public <T> Socket setOption(SocketOption<T> name, T value) {

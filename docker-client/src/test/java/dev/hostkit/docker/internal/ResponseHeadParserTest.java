@@ -45,16 +45,23 @@ class ResponseHeadParserTest {
 
     @Test
     void trimsValuesAndRefusesNamesWithBlanksOrWithoutColon() throws Exception {
-        assertThat(parse(bytes("HTTP/1.1 200 OK\r\nX-A:   v w  \r\n\r\n")).getFirstHeader("X-A").getValue()).isEqualTo("v w");
-        assertThatThrownBy(() -> parse(bytes("HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n"))).isInstanceOf(ParseException.class);
-        assertThatThrownBy(() -> parse(bytes("HTTP/1.1 200 OK\r\nno colon\r\n\r\n"))).isInstanceOf(ParseException.class);
-        assertThatThrownBy(() -> parse(bytes("HTTP/1.1 200 OK\r\n: empty name\r\n\r\n"))).isInstanceOf(ParseException.class);
+        assertThat(parse(bytes("HTTP/1.1 200 OK\r\nX-A:   v w  \r\n\r\n"))
+                        .getFirstHeader("X-A")
+                        .getValue())
+                .isEqualTo("v w");
+        assertThatThrownBy(() -> parse(bytes("HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n")))
+                .isInstanceOf(ParseException.class);
+        assertThatThrownBy(() -> parse(bytes("HTTP/1.1 200 OK\r\nno colon\r\n\r\n")))
+                .isInstanceOf(ParseException.class);
+        assertThatThrownBy(() -> parse(bytes("HTTP/1.1 200 OK\r\n: empty name\r\n\r\n")))
+                .isInstanceOf(ParseException.class);
     }
 
     @Test
     void endOfStreamBeforeTheStatusLineIsNoResponseAndInTheHeadersIsClosed() {
         assertThatThrownBy(() -> parse(bytes(""))).isInstanceOf(NoHttpResponseException.class);
-        assertThatThrownBy(() -> parse(bytes("HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n"))).isInstanceOf(ConnectionClosedException.class);
+        assertThatThrownBy(() -> parse(bytes("HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n")))
+                .isInstanceOf(ConnectionClosedException.class);
     }
 
     @Test

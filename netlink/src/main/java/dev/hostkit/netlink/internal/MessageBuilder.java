@@ -63,22 +63,39 @@ public final class MessageBuilder {
     /** struct ifinfomsg. */
     public MessageBuilder ifinfomsg(int family, int type, int index, int flags, int change) {
         ensure(16);
-        buf.put((byte) family).put((byte) 0).putShort((short) type).putInt(index).putInt(flags).putInt(change);
+        buf.put((byte) family)
+                .put((byte) 0)
+                .putShort((short) type)
+                .putInt(index)
+                .putInt(flags)
+                .putInt(change);
         return this;
     }
 
     /** struct ifaddrmsg. */
     public MessageBuilder ifaddrmsg(int family, int prefixLen, int flags, int scope, int index) {
         ensure(8);
-        buf.put((byte) family).put((byte) prefixLen).put((byte) flags).put((byte) scope).putInt(index);
+        buf.put((byte) family)
+                .put((byte) prefixLen)
+                .put((byte) flags)
+                .put((byte) scope)
+                .putInt(index);
         return this;
     }
 
     /** struct rtmsg. */
-    public MessageBuilder rtmsg(int family, int dstLen, int srcLen, int tos, int table, int protocol, int scope, int type, int flags) {
+    public MessageBuilder rtmsg(
+            int family, int dstLen, int srcLen, int tos, int table, int protocol, int scope, int type, int flags) {
         ensure(12);
-        buf.put((byte) family).put((byte) dstLen).put((byte) srcLen).put((byte) tos)
-                .put((byte) table).put((byte) protocol).put((byte) scope).put((byte) type).putInt(flags);
+        buf.put((byte) family)
+                .put((byte) dstLen)
+                .put((byte) srcLen)
+                .put((byte) tos)
+                .put((byte) table)
+                .put((byte) protocol)
+                .put((byte) scope)
+                .put((byte) type)
+                .putInt(flags);
         return this;
     }
 
@@ -92,8 +109,14 @@ public final class MessageBuilder {
     /** struct unix_diag_req: family, protocol 0, pad, states mask, inode (0 = all), show bits, cookie 0 (as ss sends). */
     public MessageBuilder unixDiagReq(int family, int states, int inode, int show) {
         ensure(24);
-        buf.put((byte) family).put((byte) 0).putShort((short) 0).putInt(states).putInt(inode).putInt(show)
-                .putInt(0).putInt(0);
+        buf.put((byte) family)
+                .put((byte) 0)
+                .putShort((short) 0)
+                .putInt(states)
+                .putInt(inode)
+                .putInt(show)
+                .putInt(0)
+                .putInt(0);
         return this;
     }
 

@@ -53,7 +53,8 @@ public final class MessageParser {
         }
         int len = b.getInt(off);
         if (len < NLMSG_HDRLEN || len > end - off) {
-            throw new NetlinkParseException("nlmsg_len " + Integer.toUnsignedString(len) + " outside 16.." + (end - off), off);
+            throw new NetlinkParseException(
+                    "nlmsg_len " + Integer.toUnsignedString(len) + " outside 16.." + (end - off), off);
         }
         return len;
     }
@@ -145,7 +146,14 @@ public final class MessageParser {
 
     private static boolean isParsedLinkAttr(int type) {
         return switch (type) {
-            case IFLA_IFNAME, IFLA_MTU, IFLA_ADDRESS, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO -> true;
+            case IFLA_IFNAME,
+                    IFLA_MTU,
+                    IFLA_ADDRESS,
+                    IFLA_LINK,
+                    IFLA_LINK_NETNSID,
+                    IFLA_MASTER,
+                    IFLA_OPERSTATE,
+                    IFLA_LINKINFO -> true;
             default -> false;
         };
     }
@@ -200,7 +208,8 @@ public final class MessageParser {
                     id = Short.toUnsignedInt(b.getShort(a + NLA_HDRLEN));
                 } else if (type == IFLA_VLAN_PROTOCOL) {
                     need(alen - NLA_HDRLEN >= 2, "IFLA_VLAN_PROTOCOL shorter than 2 bytes", a);
-                    proto = (Byte.toUnsignedInt(b.get(a + NLA_HDRLEN)) << 8) | Byte.toUnsignedInt(b.get(a + NLA_HDRLEN + 1));
+                    proto = (Byte.toUnsignedInt(b.get(a + NLA_HDRLEN)) << 8)
+                            | Byte.toUnsignedInt(b.get(a + NLA_HDRLEN + 1));
                 }
                 a += align(alen);
             }
@@ -224,7 +233,10 @@ public final class MessageParser {
             int alen = attrLength(b, a, dataEnd);
             int type = Short.toUnsignedInt(b.getShort(a + 2)) & NLA_TYPE_MASK;
             if (type == IFLA_IPVLAN_MODE || type == IFLA_IPVLAN_FLAGS) {
-                need(alen - NLA_HDRLEN >= 2, (type == IFLA_IPVLAN_MODE ? "IFLA_IPVLAN_MODE" : "IFLA_IPVLAN_FLAGS") + " shorter than 2 bytes", a);
+                need(
+                        alen - NLA_HDRLEN >= 2,
+                        (type == IFLA_IPVLAN_MODE ? "IFLA_IPVLAN_MODE" : "IFLA_IPVLAN_FLAGS") + " shorter than 2 bytes",
+                        a);
                 int v = Short.toUnsignedInt(b.getShort(a + NLA_HDRLEN));
                 if (type == IFLA_IPVLAN_MODE) {
                     mode = v;
@@ -258,7 +270,10 @@ public final class MessageParser {
         int flags = Byte.toUnsignedInt(b.get(body + 2));
         int scope = Byte.toUnsignedInt(b.get(body + 3));
         int index = b.getInt(body + 4);
-        need(family == LibC.AF_INET || family == LibC.AF_INET6, "address family " + family + " is neither AF_INET nor AF_INET6", body);
+        need(
+                family == LibC.AF_INET || family == LibC.AF_INET6,
+                "address family " + family + " is neither AF_INET nor AF_INET6",
+                body);
         int alen = family == LibC.AF_INET ? 4 : 16;
         need(prefix <= alen * 8, "prefix length " + prefix + " too long", body + 1);
         InetAddress address = null;
@@ -275,7 +290,7 @@ public final class MessageParser {
                 case IFA_BROADCAST -> broadcast = family == LibC.AF_INET ? inet(b, p, l - NLA_HDRLEN, alen, a) : null;
                 case IFA_LABEL -> label = string(b, p, l - NLA_HDRLEN);
                 case IFA_FLAGS -> flags = u32(b, p, l - NLA_HDRLEN, "IFA_FLAGS");
-                default -> { }
+                default -> {}
             }
             a += align(l);
         }

@@ -200,8 +200,15 @@ public final class NetlinkSocket implements AutoCloseable {
      * @param port the receiving socket's {@link #portId()}
      */
     public void send(ByteBuffer data, int port) {
-        byte[] to = port == 0 ? KERNEL : ByteBuffer.allocate(12).order(ByteOrder.nativeOrder())
-                .putShort((short) LibC.AF_NETLINK).putShort((short) 0).putInt(port).putInt(0).array();
+        byte[] to = port == 0
+                ? KERNEL
+                : ByteBuffer.allocate(12)
+                        .order(ByteOrder.nativeOrder())
+                        .putShort((short) LibC.AF_NETLINK)
+                        .putShort((short) 0)
+                        .putInt(port)
+                        .putInt(0)
+                        .array();
         sendTo(data, to);
     }
 
@@ -245,9 +252,12 @@ public final class NetlinkSocket implements AutoCloseable {
             try {
                 size = LibC.recvfrom(f, receive, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC, null, null);
                 if (size > receive.capacity()) {
-                    receive = ByteBuffer.allocateDirect(Integer.highestOneBit((int) size) * 2).order(ByteOrder.nativeOrder());
+                    receive = ByteBuffer.allocateDirect(Integer.highestOneBit((int) size) * 2)
+                            .order(ByteOrder.nativeOrder());
                 }
-                size = msghdr == null ? LibC.recvfrom(f, receive, receive.capacity(), 0, null, null) : receiveMessage(f);
+                size = msghdr == null
+                        ? LibC.recvfrom(f, receive, receive.capacity(), 0, null, null)
+                        : receiveMessage(f);
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == Errno.EINTR.number()) {
                     continue;
@@ -277,7 +287,8 @@ public final class NetlinkSocket implements AutoCloseable {
             if (len < 16) {
                 break;
             }
-            if (control.getInt(off + 8) == SOL_NETLINK && control.getInt(off + 12) == RtnlConstants.NETLINK_LISTEN_ALL_NSID) {
+            if (control.getInt(off + 8) == SOL_NETLINK
+                    && control.getInt(off + 12) == RtnlConstants.NETLINK_LISTEN_ALL_NSID) {
                 lastNsid = control.getInt(off + 16);
             }
             off += (len + 7) & ~7L;

@@ -29,7 +29,8 @@ public final class PacketSocket implements AutoCloseable {
         AtomicInteger open = new AtomicInteger(fd);
         this.fd = open;
         this.where = where;
-        this.leakWatch = LeakWatch.watch(this, "packet socket in " + where, () -> LibC.closeQuietly(open.getAndSet(-1)));
+        this.leakWatch =
+                LeakWatch.watch(this, "packet socket in " + where, () -> LibC.closeQuietly(open.getAndSet(-1)));
     }
 
     /**

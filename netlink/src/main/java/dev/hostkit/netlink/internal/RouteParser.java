@@ -25,8 +25,7 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
  * Bounds-checked like {@link MessageParser}, whose primitives it shares; stateless.
  */
 final class RouteParser {
-    private RouteParser() {
-    }
+    private RouteParser() {}
 
     /**
      * Decodes an {@code RTM_NEWROUTE}/{@code RTM_DELROUTE} message.
@@ -73,7 +72,7 @@ final class RouteParser {
                 case RTA_TABLE -> table = u32(b, p, l - NLA_HDRLEN, "RTA_TABLE");
                 case RTA_MULTIPATH -> hops = nextHops(b, p, a + l, alen);
                 case RTA_NH_ID -> nhid = u32(b, p, l - NLA_HDRLEN, "RTA_NH_ID");
-                default -> { }
+                default -> {}
             }
             a += align(l);
         }
@@ -83,8 +82,21 @@ final class RouteParser {
         }
         need(oif >= 0 && table >= 0 && nhid >= 0, "negative RTA_OIF, RTA_TABLE or RTA_NH_ID", body);
         try {
-            return new Route(AddressFamily.of(family), dst, dst == null ? 0 : dstLen, gateway, oif, table, priority, Scope.of(scope),
-                    protocol, type, flags, prefsrc, hops, nhid);
+            return new Route(
+                    AddressFamily.of(family),
+                    dst,
+                    dst == null ? 0 : dstLen,
+                    gateway,
+                    oif,
+                    table,
+                    priority,
+                    Scope.of(scope),
+                    protocol,
+                    type,
+                    flags,
+                    prefsrc,
+                    hops,
+                    nhid);
         } catch (IllegalArgumentException e) {
             throw new NetlinkParseException(e.getMessage(), off);
         }
@@ -126,7 +138,10 @@ final class RouteParser {
     private static InetAddress via(ByteBuffer b, int p, int plen, int at) {
         need(plen >= 2, "RTA_VIA shorter than 2 bytes", at);
         int fam = Short.toUnsignedInt(b.getShort(p));
-        need(fam == LibC.AF_INET || fam == LibC.AF_INET6, "RTA_VIA family " + fam + " is neither AF_INET nor AF_INET6", at);
+        need(
+                fam == LibC.AF_INET || fam == LibC.AF_INET6,
+                "RTA_VIA family " + fam + " is neither AF_INET nor AF_INET6",
+                at);
         return inet(b, p + 2, plen - 2, fam == LibC.AF_INET ? 4 : 16, at);
     }
 

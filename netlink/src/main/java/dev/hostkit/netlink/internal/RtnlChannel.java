@@ -33,7 +33,8 @@ public final class RtnlChannel implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private int seq = (int) (System.nanoTime() & 0x3fff_ffff);
     // Tests: how many coming dumps get NLM_F_DUMP_INTR forced onto their replies from the second message on.
-    private final java.util.concurrent.atomic.AtomicInteger forcedInterruptions = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger forcedInterruptions =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private RtnlChannel(NetlinkSocket socket) {
         this.socket = socket;
@@ -98,8 +99,7 @@ public final class RtnlChannel implements AutoCloseable {
     }
 
     /** One request of a batch. */
-    public record Request(int type, int flags, Body body, String operation, String target) {
-    }
+    public record Request(int type, int flags, Body body, String operation, String target) {}
 
     /**
      * Sends a change request with {@code NLM_F_ACK} and waits for its ACK.
@@ -180,8 +180,14 @@ public final class RtnlChannel implements AutoCloseable {
      * Runs a dump and hands every decoded item to {@code sink}. An interrupted dump is started again (the
      * sink is told through {@code restart}) up to {@link #DUMP_ATTEMPTS} times, never returned half.
      */
-    public <T> void dump(int type, Body body, ItemParser<T> item, Consumer<T> sink, Runnable restart,
-                         String operation, String target) {
+    public <T> void dump(
+            int type,
+            Body body,
+            ItemParser<T> item,
+            Consumer<T> sink,
+            Runnable restart,
+            String operation,
+            String target) {
         lock.lock();
         try {
             for (int attempt = 1; ; attempt++) {
@@ -189,7 +195,10 @@ public final class RtnlChannel implements AutoCloseable {
                     return;
                 }
                 if (attempt == DUMP_ATTEMPTS) {
-                    throw new NetlinkException(operation, target, Errno.EINTR.number(),
+                    throw new NetlinkException(
+                            operation,
+                            target,
+                            Errno.EINTR.number(),
                             "dump was interrupted by concurrent changes " + DUMP_ATTEMPTS + " times in a row");
                 }
                 INTERRUPTED_DUMPS.incrementAndGet();
@@ -200,7 +209,8 @@ public final class RtnlChannel implements AutoCloseable {
         }
     }
 
-    private <T> boolean dumpOnce(int type, Body body, ItemParser<T> item, Consumer<T> sink, String operation, String target) {
+    private <T> boolean dumpOnce(
+            int type, Body body, ItemParser<T> item, Consumer<T> sink, String operation, String target) {
         int s = nextSeq();
         out.clear().beginMessage(type, NLM_F_REQUEST | NLM_F_DUMP, s);
         body.write(out);
@@ -215,7 +225,8 @@ public final class RtnlChannel implements AutoCloseable {
             int t = MessageParser.type(b, off);
             if (t == NLMSG_DONE) {
                 if (len >= NLMSG_HDRLEN + 4 && b.getInt(off + NLMSG_HDRLEN) < 0) {
-                    throw new NetlinkException(operation, target, -b.getInt(off + NLMSG_HDRLEN), parser.extAck(b, off, len));
+                    throw new NetlinkException(
+                            operation, target, -b.getInt(off + NLMSG_HDRLEN), parser.extAck(b, off, len));
                 }
                 return true;
             }

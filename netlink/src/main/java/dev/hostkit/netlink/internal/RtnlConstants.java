@@ -6,8 +6,7 @@ package dev.hostkit.netlink.internal;
  * This is the only place these numbers are written down.
  */
 public final class RtnlConstants {
-    private RtnlConstants() {
-    }
+    private RtnlConstants() {}
 
     // linux/netlink.h
     public static final int NETLINK_ROUTE = 0;
@@ -69,7 +68,6 @@ public final class RtnlConstants {
     public static final int NETNSA_NSID = 1;
     public static final int NETNSA_FD = 3;
     public static final int NETNSA_NSID_NOT_ASSIGNED = -1;
-
 
     // Struct sizes: ifinfomsg, ifaddrmsg, rtmsg.
     public static final int IFINFOMSG_LEN = 16;

@@ -6,8 +6,7 @@ package dev.hostkit.netlink.internal;
  * This is the only place these numbers are written down.
  */
 public final class SockDiagConstants {
-    private SockDiagConstants() {
-    }
+    private SockDiagConstants() {}
 
     // linux/sock_diag.h
     public static final int SOCK_DIAG_BY_FAMILY = 20;

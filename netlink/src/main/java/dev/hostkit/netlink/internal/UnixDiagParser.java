@@ -24,11 +24,10 @@ import static dev.hostkit.netlink.internal.SockDiagConstants.*;
  */
 public final class UnixDiagParser {
     /** Everything hostkit asks the kernel to show for each socket. */
-    public static final int SHOW = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER | UDIAG_SHOW_ICONS
-            | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+    public static final int SHOW =
+            UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER | UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
 
-    private UnixDiagParser() {
-    }
+    private UnixDiagParser() {}
 
     /** Writes struct unix_diag_req: AF_UNIX, every state, no inode filter, {@code show} bits. */
     public static void request(MessageBuilder m, int show) {
@@ -85,7 +84,7 @@ public final class UnixDiagParser {
                         pending = icons;
                     }
                 }
-                default -> { }
+                default -> {}
             }
             a += MessageParser.align(alen);
         }
@@ -98,7 +97,9 @@ public final class UnixDiagParser {
             case SOCK_STREAM -> UnixSocket.Type.STREAM;
             case SOCK_DGRAM -> UnixSocket.Type.DGRAM;
             case SOCK_SEQPACKET -> UnixSocket.Type.SEQPACKET;
-            default -> throw new NetlinkParseException("unix socket type " + value + " is none of SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET", at);
+            default ->
+                throw new NetlinkParseException(
+                        "unix socket type " + value + " is none of SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET", at);
         };
     }
 
@@ -107,7 +108,9 @@ public final class UnixDiagParser {
             case TCP_ESTABLISHED -> UnixSocket.State.ESTABLISHED;
             case TCP_LISTEN -> UnixSocket.State.LISTEN;
             case TCP_CLOSE -> UnixSocket.State.CLOSE;
-            default -> throw new NetlinkParseException("unix socket state " + value + " is none of TCP_ESTABLISHED, TCP_LISTEN, TCP_CLOSE", at);
+            default ->
+                throw new NetlinkParseException(
+                        "unix socket state " + value + " is none of TCP_ESTABLISHED, TCP_LISTEN, TCP_CLOSE", at);
         };
     }
 

@@ -67,7 +67,10 @@ class MessageParserTest {
         assertThat(l.operState().name()).isEqualTo("UP");
         assertThat(l.kind()).isEqualTo(new LinkKind.Macvlan(MacvlanMode.BRIDGE));
         assertThat(l.otherAttributes().types()).containsExactly(IFLA_TXQLEN, 200);
-        assertThat(ByteBuffer.wrap(l.otherAttributes().get(IFLA_TXQLEN)).order(ByteOrder.nativeOrder()).getInt()).isEqualTo(1000);
+        assertThat(ByteBuffer.wrap(l.otherAttributes().get(IFLA_TXQLEN))
+                        .order(ByteOrder.nativeOrder())
+                        .getInt())
+                .isEqualTo(1000);
         assertThat(l.otherAttributes().get(200)).containsExactly(1, 2, 3);
         assertThat(l.otherAttributes().get(999)).isNull();
     }
@@ -136,13 +139,16 @@ class MessageParserTest {
     void malformedLengthsGiveTheTypedParseError() {
         ByteBuffer b = macvlanLinkMessage();
         int len = b.limit();
-        assertThatThrownBy(() -> MessageParser.messageLength(b, 0, len - 1)).isInstanceOf(NetlinkParseException.class)
+        assertThatThrownBy(() -> MessageParser.messageLength(b, 0, len - 1))
+                .isInstanceOf(NetlinkParseException.class)
                 .hasMessageContaining("nlmsg_len");
-        assertThatThrownBy(() -> MessageParser.messageLength(b, 0, 10)).isInstanceOf(NetlinkParseException.class)
+        assertThatThrownBy(() -> MessageParser.messageLength(b, 0, 10))
+                .isInstanceOf(NetlinkParseException.class)
                 .hasMessageContaining("truncated nlmsghdr");
         // An attribute claiming more than the message holds.
         b.putShort(32, (short) 4000);
-        assertThatThrownBy(() -> parser.link(b, 0, len)).isInstanceOf(NetlinkParseException.class)
+        assertThatThrownBy(() -> parser.link(b, 0, len))
+                .isInstanceOf(NetlinkParseException.class)
                 .hasMessageContaining("rtattr length 4000");
         // An attribute length below the header size would loop forever if accepted.
         b.putShort(32, (short) 2);

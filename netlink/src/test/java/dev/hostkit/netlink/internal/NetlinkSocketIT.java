@@ -15,8 +15,8 @@ class NetlinkSocketIT {
     @Test
     void aDatagramLargerThanTheReceiveBufferIsReceivedWholeNotCut(TestNetns ns) {
         try (NetNamespace n = ns.open();
-             NetlinkSocket sender = n.run(() -> NetlinkSocket.open(0, 0));
-             NetlinkSocket receiver = n.run(() -> NetlinkSocket.open(0, 1 << 20))) {
+                NetlinkSocket sender = n.run(() -> NetlinkSocket.open(0, 0));
+                NetlinkSocket receiver = n.run(() -> NetlinkSocket.open(0, 1 << 20))) {
             int size = 150_000; // more than the 64 KiB a socket starts with
             ByteBuffer big = ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
             for (int i = 0; i < size; i++) {

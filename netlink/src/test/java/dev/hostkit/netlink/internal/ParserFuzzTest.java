@@ -1,7 +1,7 @@
 package dev.hostkit.netlink.internal;
 
-import dev.hostkit.netlink.NetlinkParseException;
 import dev.hostkit.netlink.MultipathAndIpvlanParserTest;
+import dev.hostkit.netlink.NetlinkParseException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -126,7 +126,10 @@ class ParserFuzzTest {
                 out[i] = (byte) r.nextInt(256);
             }
             if (len >= 16 && r.nextBoolean()) {
-                ByteBuffer.wrap(out).order(ByteOrder.nativeOrder()).putInt(0, len).putShort(4, (short) (16 + r.nextInt(12)));
+                ByteBuffer.wrap(out)
+                        .order(ByteOrder.nativeOrder())
+                        .putInt(0, len)
+                        .putShort(4, (short) (16 + r.nextInt(12)));
             }
             return len;
         }
@@ -173,7 +176,7 @@ class ParserFuzzTest {
                     MessageParser.errorCode(b, off, len);
                     parser.extAck(b, off, len);
                 }
-                default -> { }
+                default -> {}
             }
             n++;
             off += MessageParser.align(len);

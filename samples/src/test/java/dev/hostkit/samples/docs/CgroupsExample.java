@@ -17,32 +17,39 @@ import java.util.Set;
  * {@link ReadmeExamplesIT} runs it on this host's cgroups.
  */
 final class CgroupsExample {
-    private CgroupsExample() {
-    }
+    private CgroupsExample() {}
 
     /** Prints the census, the kmem verdict, the orphans and why {@code failedMkdir} failed; returns the diagnosis. */
     static MkdirDiagnosis report(Path failedMkdir, Set<String> livePodUids, Set<String> liveContainerIds) {
         // --- README example starts
-        CgroupFs fs = CgroupFs.system();                          // or CgroupFs.at(fixtureRoot): same code, a fixture tree
+        CgroupFs fs = CgroupFs.system(); // or CgroupFs.at(fixtureRoot): same code, a fixture tree
         MemoryCensus census;
         try {
-            census = MemoryCensus.full(fs, MemoryCensus.Options.DEFAULT.withTop(5));   // MemoryCensus.counts(fs): no file read
+            census = MemoryCensus.full(
+                    fs, MemoryCensus.Options.DEFAULT.withTop(5)); // MemoryCensus.counts(fs): no file read
         } catch (CgroupException e) {
-            System.err.println(e.getMessage());  // /proc/self/mountinfo: no memory controller is mounted (...)
+            System.err.println(e.getMessage()); // /proc/self/mountinfo: no memory controller is mounted (...)
             throw e;
         }
-        System.out.printf("%s, kernel %s: %d live, %d dying memory cgroups; %d memcg IDs left -> %s%n",
-                fs.layout().label(), census.kernel(), census.live(), census.dying(), census.idHeadroom(), census.risk().label());
+        System.out.printf(
+                "%s, kernel %s: %d live, %d dying memory cgroups; %d memcg IDs left -> %s%n",
+                fs.layout().label(),
+                census.kernel(),
+                census.live(),
+                census.dying(),
+                census.idHeadroom(),
+                census.risk().label());
         census.riskReasons().forEach(r -> System.out.println("  " + r));
         census.top().forEach(u -> System.out.println("  kmem " + u.kmemUsage() + " B  " + u.path() + "  " + u.owner()));
-        census.problems().forEach(p -> System.out.println("  could not read: " + p));   // never fatal in a census
+        census.problems().forEach(p -> System.out.println("  could not read: " + p)); // never fatal in a census
 
         KmemVerdict kmem = KmemVerdict.ofHost(fs, census);
         System.out.println("kmem accounting " + (kmem.active() ? "active" : "off") + ": " + kmem.reason());
         System.out.println((kmem.exposed() ? "exposed: " : "not exposed: ") + kmem.exposure());
 
-        List<OrphanCgroup> orphans = OrphanCgroup.find(census, livePodUids, liveContainerIds);  // null set = not judged
-        orphans.forEach(o -> System.out.println("orphan " + o.path() + ": " + o.reason() + ", " + o.tasks() + " tasks"));
+        List<OrphanCgroup> orphans = OrphanCgroup.find(census, livePodUids, liveContainerIds); // null set = not judged
+        orphans.forEach(
+                o -> System.out.println("orphan " + o.path() + ": " + o.reason() + ", " + o.tasks() + " tasks"));
 
         MkdirDiagnosis why = MkdirDiagnosis.diagnose(fs, census, Errno.ENOSPC, failedMkdir);
         System.out.println(why.summary());

@@ -24,34 +24,36 @@ import java.util.List;
  * {@link ReadmeExamplesIT} runs it in a throwaway namespace on a veth parent.
  */
 final class NetlinkExample {
-    private NetlinkExample() {
-    }
+    private NetlinkExample() {}
 
     /** Gives the container at {@code containerNs} a macvlan {@code eth1} on {@code hostParent}; returns what it saw. */
     static List<NetlinkEvent> giveMacvlan(Path containerNs, String hostParent) {
         // --- README example starts
-        try (NetNamespace container = NetNamespace.open(containerNs);   // or NetNamespace.ofPid(pid), .named("blue")
-             RtNetlink host = RtNetlink.open();                         // the calling thread's namespace
-             RtNetlink inside = RtNetlink.open(container);              // socket made inside, used from any thread
-             EventSubscription events = inside.subscribe(
-                     EnumSet.of(EventGroup.LINK, EventGroup.IPV4_ADDRESS, EventGroup.IPV4_ROUTE))) {
+        try (NetNamespace container = NetNamespace.open(containerNs); // or NetNamespace.ofPid(pid), .named("blue")
+                RtNetlink host = RtNetlink.open(); // the calling thread's namespace
+                RtNetlink inside = RtNetlink.open(container); // socket made inside, used from any thread
+                EventSubscription events =
+                        inside.subscribe(EnumSet.of(EventGroup.LINK, EventGroup.IPV4_ADDRESS, EventGroup.IPV4_ROUTE))) {
 
             int parent = host.link(hostParent).orElseThrow().index();
             // One RTM_NEWLINK creates it inside the container under a temporary name; then renamed and up there.
             // If the rename or read-back fails, the half-made link is deleted before the exception leaves.
             Link eth1 = host.createLink(LinkSpec.macvlan("eth1", parent, MacvlanMode.BRIDGE)
-                    .withMac(MacAddress.parse("02:42:0a:00:00:02")).withMtu(1500).up().inNamespace(container));
+                    .withMac(MacAddress.parse("02:42:0a:00:00:02"))
+                    .withMtu(1500)
+                    .up()
+                    .inNamespace(container));
 
             Address ip = Address.of(eth1.index(), "10.0.0.2/24");
-            inside.batch()                                   // pipelined: one datagram, every ACK matched
+            inside.batch() // pipelined: one datagram, every ACK matched
                     .addAddress(ip)
                     .addRoute(Route.defaultRoute(ip.family()).via("10.0.0.1").dev(eth1.index()))
-                    .executeOrThrow();                       // first failure thrown, the others suppressed
+                    .executeOrThrow(); // first failure thrown, the others suppressed
 
             List<NetlinkEvent> seen = new ArrayList<>();
             for (NetlinkEvent e; (e = events.poll(Duration.ofMillis(500))) != null; ) {
                 if (e instanceof NetlinkEvent.ResyncNeeded) {
-                    inside.links();                          // the kernel dropped events: re-read the state
+                    inside.links(); // the kernel dropped events: re-read the state
                 }
                 seen.add(e);
             }

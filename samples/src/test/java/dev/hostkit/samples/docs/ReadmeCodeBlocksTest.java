@@ -55,31 +55,45 @@ class ReadmeCodeBlocksTest {
         }
         assertThat(blocks).as("java blocks in the READMEs of " + root).hasSizeGreaterThan(10);
         List<Diagnostic<? extends JavaFileObject>> errors = compile(blocks);
-        return blocks.stream().map(b -> DynamicTest.dynamicTest(b.where() + " (" + b.kind() + ")", () -> {
-            List<String> own = errors.stream()
-                    .filter(d -> d.getSource() != null && d.getSource().toUri().getPath().endsWith("/" + b.className() + ".java"))
-                    .map(d -> b.readme() + ":" + line(b, d) + ": " + d.getMessage(Locale.ROOT))
-                    .toList();
-            assertThat(own).as("compile errors of the block at %s:%n%s", b.where(), b.source()).isEmpty();
-        }));
+        return blocks.stream()
+                .map(b -> DynamicTest.dynamicTest(b.where() + " (" + b.kind() + ")", () -> {
+                    List<String> own = errors.stream()
+                            .filter(d -> d.getSource() != null
+                                    && d.getSource().toUri().getPath().endsWith("/" + b.className() + ".java"))
+                            .map(d -> b.readme() + ":" + line(b, d) + ": " + d.getMessage(Locale.ROOT))
+                            .toList();
+                    assertThat(own)
+                            .as("compile errors of the block at %s:%n%s", b.where(), b.source())
+                            .isEmpty();
+                }));
     }
 
     @Test
     void aBlockThatDoesNotCompileIsReportedAtItsReadmeLine() throws IOException {
-        List<String> statements = List.of("import java.util.List;", "", "List<String> names = List.of(\"a\");",
-                "names.add(42);");
+        List<String> statements =
+                List.of("import java.util.List;", "", "List<String> names = List.of(\"a\");", "names.add(42);");
         List<String> members = List.of("import java.util.Set;", "", "void f(Set<String> s) {", "    return s;", "}");
         Block b1 = block(Path.of("x/README.md"), 10, statements);
         Block b2 = block(Path.of("x/README.md"), 20, members);
-        Block unit = block(Path.of("x/README.md"), 30, List.of("import java.util.Map;", "", "record R(Map<String, Integer> m) {", "}"));
-        assertThat(List.of(b1.kind(), b2.kind(), unit.kind())).containsExactly("method body", "class body", "compilation unit");
+        Block unit = block(
+                Path.of("x/README.md"),
+                30,
+                List.of("import java.util.Map;", "", "record R(Map<String, Integer> m) {", "}"));
+        assertThat(List.of(b1.kind(), b2.kind(), unit.kind()))
+                .containsExactly("method body", "class body", "compilation unit");
 
         List<Diagnostic<? extends JavaFileObject>> errors = compile(List.of(b1, b2, unit));
-        assertThat(errors).as("errors of the two broken blocks; the record compiles").hasSize(2);
-        assertThat(errors.stream().filter(d -> d.getSource().toUri().getPath().endsWith("/Block10.java")).map(d -> line(b1, d)))
-                .containsExactly(13L);   // names.add(42) is the block's 4th line
-        assertThat(errors.stream().filter(d -> d.getSource().toUri().getPath().endsWith("/Block20.java")).map(d -> line(b2, d)))
-                .containsExactly(23L);   // return s; in a void method
+        assertThat(errors)
+                .as("errors of the two broken blocks; the record compiles")
+                .hasSize(2);
+        assertThat(errors.stream()
+                        .filter(d -> d.getSource().toUri().getPath().endsWith("/Block10.java"))
+                        .map(d -> line(b1, d)))
+                .containsExactly(13L); // names.add(42) is the block's 4th line
+        assertThat(errors.stream()
+                        .filter(d -> d.getSource().toUri().getPath().endsWith("/Block20.java"))
+                        .map(d -> line(b2, d)))
+                .containsExactly(23L); // return s; in a void method
     }
 
     private static long line(Block b, Diagnostic<? extends JavaFileObject> d) {
@@ -90,7 +104,9 @@ class ReadmeCodeBlocksTest {
     private static Path repositoryRoot() {
         Path here = Path.of("").toAbsolutePath();
         Path root = Files.exists(here.resolve("samples")) ? here : here.getParent();
-        assertThat(root.resolve("README.md")).as("the repository's README next to " + here).exists();
+        assertThat(root.resolve("README.md"))
+                .as("the repository's README next to " + here)
+                .exists();
         return root;
     }
 
@@ -112,7 +128,7 @@ class ReadmeCodeBlocksTest {
             if (!lines.get(i).strip().equals("```java")) {
                 continue;
             }
-            int start = i + 2;   // 1-based line of the block's first line
+            int start = i + 2; // 1-based line of the block's first line
             List<String> code = new ArrayList<>();
             for (i++; i < lines.size() && !lines.get(i).strip().equals("```"); i++) {
                 code.add(lines.get(i));
@@ -124,29 +140,39 @@ class ReadmeCodeBlocksTest {
 
     // Imports stay where Java wants them; the rest becomes a file, a class body or a method body.
     static Block block(Path readme, int line, List<String> code) {
-        String pkg = "readme." + readme.toString().replaceAll("[^A-Za-z0-9]+", "_").toLowerCase(Locale.ROOT);
+        String pkg =
+                "readme." + readme.toString().replaceAll("[^A-Za-z0-9]+", "_").toLowerCase(Locale.ROOT);
         String className = "Block" + line;
         int firstBody = 0;
-        while (firstBody < code.size() && (code.get(firstBody).isBlank() || code.get(firstBody).startsWith("import "))) {
+        while (firstBody < code.size()
+                && (code.get(firstBody).isBlank() || code.get(firstBody).startsWith("import "))) {
             firstBody++;
         }
         List<String> imports = code.subList(0, firstBody);
         List<String> body = code.subList(firstBody, code.size());
-        String firstCode = body.stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("//")).findFirst().orElse("");
+        String firstCode = body.stream()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("//"))
+                .findFirst()
+                .orElse("");
         String kind;
         StringBuilder src = new StringBuilder("package " + pkg + "." + className.toLowerCase(Locale.ROOT) + ";\n");
         imports.forEach(l -> src.append(l).append('\n'));
         int offset;
         if (body.stream().anyMatch(l -> TYPE_DECLARATION.matcher(l).matches())) {
             kind = "compilation unit";
-            src.append("@SuppressWarnings(\"unused\") final class ").append(className).append(" {}\n");
+            src.append("@SuppressWarnings(\"unused\") final class ")
+                    .append(className)
+                    .append(" {}\n");
             offset = src.toString().split("\n", -1).length - firstBody;
             body.forEach(l -> src.append(l).append('\n'));
         } else {
             boolean members = MEMBER_START.matcher(firstCode).matches()
                     && STATEMENT_KEYWORDS.stream().noneMatch(k -> firstCode.startsWith(k + " "));
             kind = members ? "class body" : "method body";
-            src.append("@SuppressWarnings(\"unused\") abstract class ").append(className).append(" {")
+            src.append("@SuppressWarnings(\"unused\") abstract class ")
+                    .append(className)
+                    .append(" {")
                     .append(members ? "\n" : " void block() throws Exception {\n");
             offset = src.toString().split("\n", -1).length - firstBody;
             body.forEach(l -> src.append(l).append('\n'));
@@ -157,24 +183,44 @@ class ReadmeCodeBlocksTest {
 
     static List<Diagnostic<? extends JavaFileObject>> compile(List<Block> blocks) throws IOException {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        assertThat(javac).as("a JDK compiler (run the tests on a JDK, not a JRE)").isNotNull();
+        assertThat(javac)
+                .as("a JDK compiler (run the tests on a JDK, not a JRE)")
+                .isNotNull();
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path out = Files.createTempDirectory("hk-readme-blocks");
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-        try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
-            List<JavaFileObject> sources = blocks.stream().map(ReadmeCodeBlocksTest::source).toList();
-            List<String> options = List.of("-classpath", classpath, "-d", out.toString(), "-proc:none", "-implicit:none",
-                    "-Xlint:none", "-nowarn");
+        try (StandardJavaFileManager files =
+                javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
+            List<JavaFileObject> sources =
+                    blocks.stream().map(ReadmeCodeBlocksTest::source).toList();
+            List<String> options = List.of(
+                    "-classpath",
+                    classpath,
+                    "-d",
+                    out.toString(),
+                    "-proc:none",
+                    "-implicit:none",
+                    "-Xlint:none",
+                    "-nowarn");
             javac.getTask(null, files, diagnostics, options, null, sources).call();
         } finally {
             deleteTree(out);
         }
-        return diagnostics.getDiagnostics().stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR).toList();
+        return diagnostics.getDiagnostics().stream()
+                .filter(d -> d.getKind() == Diagnostic.Kind.ERROR)
+                .toList();
     }
 
     private static JavaFileObject source(Block b) {
-        String path = b.source().lines().findFirst().orElseThrow().replace("package ", "").replace(";", "").replace('.', '/');
-        return new SimpleJavaFileObject(URI.create("string:///" + path + "/" + b.className() + ".java"), JavaFileObject.Kind.SOURCE) {
+        String path = b.source()
+                .lines()
+                .findFirst()
+                .orElseThrow()
+                .replace("package ", "")
+                .replace(";", "")
+                .replace('.', '/');
+        return new SimpleJavaFileObject(
+                URI.create("string:///" + path + "/" + b.className() + ".java"), JavaFileObject.Kind.SOURCE) {
             @Override
             public CharSequence getCharContent(boolean ignoreEncodingErrors) {
                 return b.source();

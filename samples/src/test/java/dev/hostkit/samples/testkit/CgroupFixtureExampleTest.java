@@ -58,7 +58,8 @@ class CgroupFixtureExampleTest {
         assertThat(report.path("kmem").path("active").asBoolean()).isTrue();
         assertThat(report.path("kmem").path("exposed").asBoolean()).isTrue();
         assertThat(report.path("remedies").toString()).contains("cgroup.memory=nokmem");
-        assertThat(report.path("top").findValuesAsText("containerId")).contains(CgroupFixture.EL7_CONTAINER_ID, CONTAINER);
+        assertThat(report.path("top").findValuesAsText("containerId"))
+                .contains(CgroupFixture.EL7_CONTAINER_ID, CONTAINER);
     }
 
     @Test
@@ -68,7 +69,8 @@ class CgroupFixtureExampleTest {
         MemoryCensus census = MemoryCensus.full(fs);
         assertThat(KmemVerdict.ofHost(fs, census).reason()).contains("before 4.6");
 
-        MkdirDiagnosis why = MkdirDiagnosis.diagnose(fs, census, Errno.ENOSPC, fs.memoryRoot().resolve("kubepods/new"));
+        MkdirDiagnosis why = MkdirDiagnosis.diagnose(
+                fs, census, Errno.ENOSPC, fs.memoryRoot().resolve("kubepods/new"));
 
         assertThat(why.likely()).isTrue();
         assertThat(why.summary()).contains("130 memcg IDs are left");
@@ -78,11 +80,11 @@ class CgroupFixtureExampleTest {
     // testkit/README.md, as written (with the "..." filled in).
     @Test
     void rhel7NodeNearTheMemcgIdLimitIsCritical() {
-        Path root = CgroupFixture.kernel310KmemNearlyFull()              // 3.10.0-1160.el7, v1, kmem charged
+        Path root = CgroupFixture.kernel310KmemNearlyFull() // 3.10.0-1160.el7, v1, kmem charged
                 .kubeletCgroupfsPod(Qos.BEST_EFFORT, ContainerRuntime.DOCKER, POD, CONTAINER)
                 .build(dir);
         // proc/cgroups: "memory  <id>  65408  1" (8 live + 65,400 dying of 65,535 IDs)
-        CgroupFs fs = CgroupFs.at(root);                                 // hostkit-cgroups, or your own reader
+        CgroupFs fs = CgroupFs.at(root); // hostkit-cgroups, or your own reader
         MemoryCensus census = MemoryCensus.full(fs);
         assertThat(census.idHeadroom()).isEqualTo(127);
         assertThat(KmemVerdict.ofHost(fs, census).exposed()).isTrue();
@@ -90,23 +92,30 @@ class CgroupFixtureExampleTest {
 
     @Test
     void cgroupV2HostWithSystemdDriverAndOneOddFile() {
-        Path root = CgroupFixture.kernel61V2()                           // 6.1.0-18-amd64, unified
+        Path root = CgroupFixture.kernel61V2() // 6.1.0-18-amd64, unified
                 .containerDefaults(m -> m.usage(64 << 20).kmem(512 << 10).tasks(2))
                 .kubeletSystemdPod(Qos.BURSTABLE, ContainerRuntime.CONTAINERD, POD, CONTAINER)
-                .cgroup("/system.slice/app.service", m -> m.file("memory.current", "12x4\n"))   // garbage on purpose
-                .dying(42)                                               // root cgroup.stat: nr_dying_descendants 42
+                .cgroup("/system.slice/app.service", m -> m.file("memory.current", "12x4\n")) // garbage on purpose
+                .dying(42) // root cgroup.stat: nr_dying_descendants 42
                 .build(dir);
         MemoryCensus census = MemoryCensus.full(CgroupFs.at(root));
         assertThat(census.dying()).isEqualTo(42);
-        assertThat(census.problems()).singleElement().asString().contains("app.service/memory.current").contains("'12x4'");
-        assertThat(census.top()).singleElement().satisfies(u -> assertThat(u.kmemUsage()).isEqualTo(512 << 10));
+        assertThat(census.problems())
+                .singleElement()
+                .asString()
+                .contains("app.service/memory.current")
+                .contains("'12x4'");
+        assertThat(census.top())
+                .singleElement()
+                .satisfies(u -> assertThat(u.kmemUsage()).isEqualTo(512 << 10));
     }
 
     @Test
     void hostkitCgroupsCallsA61CgroupV2HostWithSystemdContainersHealthy() throws Exception {
         Path root = CgroupFixture.kernel61V2()
                 .kubeletSystemdPod(Qos.BURSTABLE, ContainerRuntime.CONTAINERD, POD, CONTAINER)
-                .dockerSystemdContainer(CONTAINER.substring(0, 12) + CONTAINER.substring(12).replace('9', 'a'))
+                .dockerSystemdContainer(
+                        CONTAINER.substring(0, 12) + CONTAINER.substring(12).replace('9', 'a'))
                 .dying(12)
                 .build(dir);
 

@@ -23,18 +23,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class FakeDockerEngineExampleTest {
 
     private static DockerClient client(FakeDockerEngine engine) {
-        return DockerClient.builder().host(engine.host()).readTimeout(Duration.ofMillis(500)).build();
+        return DockerClient.builder()
+                .host(engine.host())
+                .readTimeout(Duration.ofMillis(500))
+                .build();
     }
 
     @Test
     void onePathPatternAnswersEveryContainersInspectAndItsPidIsAnInt() {
         String inspect = "{\"Id\":\"c0ffee\",\"State\":{\"Status\":\"running\",\"Running\":true,\"Pid\":4242}}";
-        try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/containers/{id}/json", Reply.json(200, inspect));
-             DockerClient docker = client(engine)) {
-            int pid = docker.inspectContainer("web-1").state().pid();    // an int, as NetNamespace.ofPid takes it
+        try (FakeDockerEngine engine =
+                        FakeDockerEngine.start().on("GET", "/containers/{id}/json", Reply.json(200, inspect));
+                DockerClient docker = client(engine)) {
+            int pid = docker.inspectContainer("web-1").state().pid(); // an int, as NetNamespace.ofPid takes it
             assertThat(pid).isEqualTo(4242);
             assertThat(docker.inspectContainer("db-1").state().running()).isTrue();
-            assertThat(engine.requests()).extracting(FakeDockerEngine.Request::path)
+            assertThat(engine.requests())
+                    .extracting(FakeDockerEngine.Request::path)
                     .containsSubsequence("/v1.41/containers/web-1/json", "/v1.41/containers/db-1/json");
         }
     }
@@ -42,7 +47,7 @@ class FakeDockerEngineExampleTest {
     @Test
     void malformedJsonIsADockerExceptionQuotingWhatTheEngineSent() {
         try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/version", Reply.malformedJson());
-             DockerClient docker = client(engine)) {
+                DockerClient docker = client(engine)) {
             assertThatThrownBy(docker::version)
                     .isInstanceOf(DockerException.class)
                     .hasMessageContaining("not valid JSON")
@@ -53,14 +58,13 @@ class FakeDockerEngineExampleTest {
     @Test
     void a500CarriesTheEnginesMessageOrSaysThereWasNone() {
         try (FakeDockerEngine engine = FakeDockerEngine.start()
-                .on("GET", "/info", Reply.error(500, "devmapper: Thin Pool has 0 free data blocks"))
-                .on("GET", "/containers/json", Reply.status(500));
-             DockerClient docker = client(engine)) {
-            assertThatThrownBy(docker::info)
-                    .isInstanceOfSatisfying(DockerServerException.class, e -> {
-                        assertThat(e.status()).isEqualTo(500);
-                        assertThat(e.engineMessage()).isEqualTo("devmapper: Thin Pool has 0 free data blocks");
-                    });
+                        .on("GET", "/info", Reply.error(500, "devmapper: Thin Pool has 0 free data blocks"))
+                        .on("GET", "/containers/json", Reply.status(500));
+                DockerClient docker = client(engine)) {
+            assertThatThrownBy(docker::info).isInstanceOfSatisfying(DockerServerException.class, e -> {
+                assertThat(e.status()).isEqualTo(500);
+                assertThat(e.engineMessage()).isEqualTo("devmapper: Thin Pool has 0 free data blocks");
+            });
             assertThatThrownBy(() -> docker.listContainers(ListContainersRequest.RUNNING))
                     .isInstanceOf(DockerServerException.class)
                     .hasMessageContaining("500 (no body)");
@@ -72,10 +76,12 @@ class FakeDockerEngineExampleTest {
     void aHungEngineIsATimeoutAndADroppedReplyIsUnavailableThenTheNextCallWorks() {
         String version = "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}";
         try (FakeDockerEngine engine = FakeDockerEngine.start()
-                .on("GET", "/info", Reply.noAnswer())
-                .on("GET", "/version", Reply.dropMidBody(200, version, 12), Reply.json(200, version));
-             DockerClient docker = client(engine)) {
-            assertThatThrownBy(docker::info).isInstanceOf(DockerTimeoutException.class).hasMessageContaining("within 500 ms");
+                        .on("GET", "/info", Reply.noAnswer())
+                        .on("GET", "/version", Reply.dropMidBody(200, version, 12), Reply.json(200, version));
+                DockerClient docker = client(engine)) {
+            assertThatThrownBy(docker::info)
+                    .isInstanceOf(DockerTimeoutException.class)
+                    .hasMessageContaining("within 500 ms");
             assertThatThrownBy(docker::version).isInstanceOf(DockerUnavailableException.class);
             assertThat(docker.version().version()).isEqualTo("20.10.24");
         }
@@ -86,13 +92,21 @@ class FakeDockerEngineExampleTest {
     void clientSurfacesEngineFaultsAsTypedErrors() {
         String version = "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}";
         try (FakeDockerEngine engine = FakeDockerEngine.start()
-                     .on("GET", "/info", Reply.error(500, "devmapper: pool is full"))    // Docker's {"message": ...}
-                     .on("GET", "/containers/json", Reply.status(500))                   // 500 with no body
-                     .on("GET", "/images/json", Reply.noAnswer())                        // hung engine
-                     .on("GET", "/version", Reply.dropMidBody(200, version, 12),         // 1st call: cut mid-body
-                                            Reply.json(200, version));                   // then (and after): fine
-             DockerClient docker = DockerClient.builder().host(engine.host()).readTimeout(Duration.ofMillis(500)).build()) {
-            assertThatThrownBy(docker::info).isInstanceOf(DockerServerException.class).hasMessageContaining("pool is full");
+                        .on("GET", "/info", Reply.error(500, "devmapper: pool is full")) // Docker's {"message": ...}
+                        .on("GET", "/containers/json", Reply.status(500)) // 500 with no body
+                        .on("GET", "/images/json", Reply.noAnswer()) // hung engine
+                        .on(
+                                "GET",
+                                "/version",
+                                Reply.dropMidBody(200, version, 12), // 1st call: cut mid-body
+                                Reply.json(200, version)); // then (and after): fine
+                DockerClient docker = DockerClient.builder()
+                        .host(engine.host())
+                        .readTimeout(Duration.ofMillis(500))
+                        .build()) {
+            assertThatThrownBy(docker::info)
+                    .isInstanceOf(DockerServerException.class)
+                    .hasMessageContaining("pool is full");
             assertThatThrownBy(docker::listImages).isInstanceOf(DockerTimeoutException.class);
             assertThatThrownBy(docker::version).isInstanceOf(DockerUnavailableException.class);
             assertThat(docker.version().version()).isEqualTo("20.10.24");
@@ -103,7 +117,8 @@ class FakeDockerEngineExampleTest {
 
     @Test
     void theDoctorsEngineSummaryPassesTheEnginesErrorOn() {
-        try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/info", Reply.error(500, "layer store is corrupt"))) {
+        try (FakeDockerEngine engine =
+                FakeDockerEngine.start().on("GET", "/info", Reply.error(500, "layer store is corrupt"))) {
             assertThatThrownBy(() -> DockerFacts.summary(engine.host()))
                     .isInstanceOf(DockerServerException.class)
                     .hasMessageContaining("layer store is corrupt");

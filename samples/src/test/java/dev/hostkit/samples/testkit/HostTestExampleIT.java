@@ -35,28 +35,32 @@ class HostTestExampleIT {
         }
 
         assertThat(ns.exec("ip", "-d", "-o", "link", "show", name)).contains("macvlan mode bridge");
-        try (NetNamespace inside = ns.open(); RtNetlink rtnl = RtNetlink.open(inside)) {
+        try (NetNamespace inside = ns.open();
+                RtNetlink rtnl = RtNetlink.open(inside)) {
             Link seen = rtnl.link(name).orElseThrow();
             assertThat(seen.macvlanMode()).hasValue(MacvlanMode.BRIDGE);
-            assertThat(seen.linkNetnsId()).as("the parent lives in another namespace").isNotNegative();
+            assertThat(seen.linkNetnsId())
+                    .as("the parent lives in another namespace")
+                    .isNotNegative();
         }
-    }   // the namespace (with the macvlan in it) and the veth pair are deleted here
+    } // the namespace (with the macvlan in it) and the veth pair are deleted here
 
     // testkit/README.md, as written.
     @Test
     void agentSeesMacvlanInsideNamespace(TestNetns ns, VethPair parent) {
-        String mv = TestNames.next("mv");                       // hk<run-tag>mv<n>, <= 15 bytes
+        String mv = TestNames.next("mv"); // hk<run-tag>mv<n>, <= 15 bytes
         Sh.run("ip", "link", "add", mv, "link", parent.hostName(), "type", "macvlan", "mode", "bridge");
         Sh.run("ip", "link", "set", mv, "netns", ns.name());
         assertThat(ns.exec("ip", "-d", "-o", "link", "show", mv)).contains("macvlan mode bridge");
-        try (NetNamespace handle = ns.open(); RtNetlink rtnl = RtNetlink.open(handle)) {   // hostkit-netlink
+        try (NetNamespace handle = ns.open();
+                RtNetlink rtnl = RtNetlink.open(handle)) { // hostkit-netlink
             assertThat(rtnl.link(mv)).isPresent();
         }
     }
 
     @Test
     void agentTalksToPrivateEngine(DockerEngine engine) {
-        String id = engine.run(TestNames.next("c"), "sleep", "60");   // busybox, --network none, labelled
+        String id = engine.run(TestNames.next("c"), "sleep", "60"); // busybox, --network none, labelled
         try {
             assertThat(engine.pid(id)).isPositive();
             assertThat(engine.docker("inspect", "-f", "{{.State.Running}}", id)).isEqualTo("true");
@@ -67,11 +71,13 @@ class HostTestExampleIT {
 
     @Test
     void namespacesAndAPairMadeWithoutTheExtension() {
-        try (TestNetns a = TestNetns.create(); TestNetns b = TestNetns.create();
-             VethPair link = VethPair.create(a, b)) {          // host end in a, peer end moved into b, both up
+        try (TestNetns a = TestNetns.create();
+                TestNetns b = TestNetns.create();
+                VethPair link = VethPair.create(a, b)) { // host end in a, peer end moved into b, both up
             a.exec("ip", "addr", "add", "10.9.0.1/30", "dev", link.hostName());
             b.exec("ip", "addr", "add", "10.9.0.2/30", "dev", link.peerName());
-            assertThat(b.exec("ip", "-o", "-4", "addr", "show", link.peerName())).contains("10.9.0.2/30");
+            assertThat(b.exec("ip", "-o", "-4", "addr", "show", link.peerName()))
+                    .contains("10.9.0.2/30");
             assertThat(a.exec("ip", "route", "get", "10.9.0.2")).contains("dev " + link.hostName());
         }
     }

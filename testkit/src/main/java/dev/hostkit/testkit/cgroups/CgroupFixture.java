@@ -280,7 +280,8 @@ public final class CgroupFixture {
      */
     public static CgroupFixture kernel310KmemNearlyFull() {
         return kernel("3.10.0-1160.el7.x86_64")
-                .cmdline("BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro crashkernel=auto rhgb quiet")
+                .cmdline(
+                        "BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro crashkernel=auto rhgb quiet")
                 .kubeletCgroupfsPod(Qos.BURSTABLE, ContainerRuntime.DOCKER, EL7_POD_UID, EL7_CONTAINER_ID)
                 .dying(NEARLY_FULL_DYING);
     }
@@ -293,7 +294,8 @@ public final class CgroupFixture {
     /** A Debian 12 host ({@code 6.1.0-18-amd64}) booted with {@code systemd.unified_cgroup_hierarchy=0}: v1 on 6.x. */
     public static CgroupFixture kernel61V1() {
         return kernel("6.1.0-18-amd64")
-                .cmdline("BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=/dev/sda1 ro quiet systemd.unified_cgroup_hierarchy=0");
+                .cmdline(
+                        "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=/dev/sda1 ro quiet systemd.unified_cgroup_hierarchy=0");
     }
 
     /** A Debian 12 host ({@code 6.1.0-18-amd64}) with the unified cgroup v2 hierarchy, the default of current distributions. */
@@ -303,8 +305,10 @@ public final class CgroupFixture {
 
     /** An Ubuntu 20.04 host with the HWE kernel ({@code 5.15.0-91-generic}) and systemd's hybrid hierarchy. */
     public static CgroupFixture kernel515Hybrid() {
-        return kernel("5.15.0-91-generic").hybrid()
-                .cmdline("BOOT_IMAGE=/boot/vmlinuz-5.15.0-91-generic root=UUID=2f1c0e9a-7d4b-4c1e-9a55-3b2f6e0d8c11 ro quiet splash");
+        return kernel("5.15.0-91-generic")
+                .hybrid()
+                .cmdline(
+                        "BOOT_IMAGE=/boot/vmlinuz-5.15.0-91-generic root=UUID=2f1c0e9a-7d4b-4c1e-9a55-3b2f6e0d8c11 ro quiet splash");
     }
 
     /** The same host with the v1 hierarchy. */
@@ -342,7 +346,8 @@ public final class CgroupFixture {
      */
     public CgroupFixture cmdline(String line) {
         if (line == null || line.contains("\n")) {
-            throw new IllegalArgumentException("a kernel command line is one line, got " + (line == null ? "null" : "'" + line + "'"));
+            throw new IllegalArgumentException(
+                    "a kernel command line is one line, got " + (line == null ? "null" : "'" + line + "'"));
         }
         CgroupFixture c = copy();
         c.cmdline = line;
@@ -397,7 +402,8 @@ public final class CgroupFixture {
         checkCgroupPath(path);
         CgroupFixture c = copy();
         c.addParents(path);
-        Memcg m = Objects.requireNonNull(values.apply(c.cgroups.getOrDefault(path, Memcg.CGROUP)), "values returned null");
+        Memcg m = Objects.requireNonNull(
+                values.apply(c.cgroups.getOrDefault(path, Memcg.CGROUP)), "values returned null");
         c.cgroups.put(path, m);
         return c;
     }
@@ -438,11 +444,13 @@ public final class CgroupFixture {
      */
     public CgroupFixture kubeletCgroupfsPod(Qos qos, ContainerRuntime runtime, String podUid, String... containerIds) {
         Objects.requireNonNull(runtime, "runtime");
-        String pod = "/kubepods" + switch (Objects.requireNonNull(qos, "qos")) {
-            case GUARANTEED -> "";
-            case BURSTABLE -> "/burstable";
-            case BEST_EFFORT -> "/besteffort";
-        } + "/pod" + checkPodUid(podUid);
+        String pod = "/kubepods"
+                + switch (Objects.requireNonNull(qos, "qos")) {
+                    case GUARANTEED -> "";
+                    case BURSTABLE -> "/burstable";
+                    case BEST_EFFORT -> "/besteffort";
+                }
+                + "/pod" + checkPodUid(podUid);
         return withContainers(pod, runtime == ContainerRuntime.CRIO ? "crio-" : "", "", containerIds);
     }
 
@@ -516,7 +524,11 @@ public final class CgroupFixture {
     public CgroupFixture hostFile(String relativePath, String content) {
         Objects.requireNonNull(content, "content");
         Path p = relativePath == null ? null : Path.of(relativePath);
-        if (p == null || relativePath.isEmpty() || p.isAbsolute() || !p.normalize().equals(p) || p.startsWith("..")) {
+        if (p == null
+                || relativePath.isEmpty()
+                || p.isAbsolute()
+                || !p.normalize().equals(p)
+                || p.startsWith("..")) {
             throw new IllegalArgumentException("not a path below the fixture root: '" + relativePath + "'");
         }
         CgroupFixture c = copy();
@@ -562,7 +574,8 @@ public final class CgroupFixture {
         } catch (IOException | RuntimeException e) {
             deleteContents(target, e);
             if (e instanceof IOException io) {
-                throw new UncheckedIOException("cannot write the cgroup fixture under " + target + ": " + io.getMessage(), io);
+                throw new UncheckedIOException(
+                        "cannot write the cgroup fixture under " + target + ": " + io.getMessage(), io);
             }
             throw (RuntimeException) e;
         }
@@ -580,7 +593,8 @@ public final class CgroupFixture {
         }
         for (String system : List.of("/proc", "/sys", "/dev")) {
             if (target.startsWith(system)) {
-                throw new IllegalArgumentException("refusing to write a cgroup fixture into " + target + ": it is under " + system);
+                throw new IllegalArgumentException(
+                        "refusing to write a cgroup fixture into " + target + ": it is under " + system);
             }
         }
         if (target.getNameCount() == 0) {
@@ -588,7 +602,8 @@ public final class CgroupFixture {
         }
         if (Files.exists(target)) {
             if (!Files.isDirectory(target)) {
-                throw new IllegalArgumentException("cannot write a cgroup fixture into " + target + ": not a directory");
+                throw new IllegalArgumentException(
+                        "cannot write a cgroup fixture into " + target + ": not a directory");
             }
             try (Stream<Path> s = Files.list(target)) {
                 if (s.findAny().isPresent()) {
@@ -643,16 +658,23 @@ public final class CgroupFixture {
 
     private static String checkPodUid(String uid) {
         if (uid == null || uid.length() < 8 || !POD_UID.matcher(uid).matches()) {
-            throw new IllegalArgumentException("not a pod UID (hex digits and dashes, e.g. 0f6cbd87-5b9e-...): '" + uid + "'");
+            throw new IllegalArgumentException(
+                    "not a pod UID (hex digits and dashes, e.g. 0f6cbd87-5b9e-...): '" + uid + "'");
         }
         return uid;
     }
 
     private static void checkCgroupPath(String path) {
-        if (path == null || !path.startsWith("/") || path.equals("/") || path.endsWith("/") || path.contains("//")
-                || path.contains("\n") || List.of(path.split("/")).stream().anyMatch(s -> s.equals(".") || s.equals(".."))) {
-            throw new IllegalArgumentException("not a cgroup path below the root (absolute, no '.', '..' or empty parts): '"
-                    + path + "' (use root(...) for the root cgroup)");
+        if (path == null
+                || !path.startsWith("/")
+                || path.equals("/")
+                || path.endsWith("/")
+                || path.contains("//")
+                || path.contains("\n")
+                || List.of(path.split("/")).stream().anyMatch(s -> s.equals(".") || s.equals(".."))) {
+            throw new IllegalArgumentException(
+                    "not a cgroup path below the root (absolute, no '.', '..' or empty parts): '" + path
+                            + "' (use root(...) for the root cgroup)");
         }
     }
 }

@@ -22,8 +22,7 @@ final class TreeWriter {
             + " : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n";
 
     /** A v1 mount: its directory under /sys/fs/cgroup and the controllers (super options) it carries. */
-    private record V1Mount(String dir, List<String> controllers) {
-    }
+    private record V1Mount(String dir, List<String> controllers) {}
 
     private final CgroupFixture f;
     private final KernelVersion k;
@@ -60,8 +59,18 @@ final class TreeWriter {
 
     /** The v1 controllers this kernel has, in the kernel's subsystem order (the order of /proc/cgroups). */
     private List<String> controllers() {
-        List<String> c = new ArrayList<>(List.of("cpuset", "cpu", "cpuacct", "blkio", "memory", "devices", "freezer",
-                "net_cls", "perf_event", "net_prio", "hugetlb"));
+        List<String> c = new ArrayList<>(List.of(
+                "cpuset",
+                "cpu",
+                "cpuacct",
+                "blkio",
+                "memory",
+                "devices",
+                "freezer",
+                "net_cls",
+                "perf_event",
+                "net_prio",
+                "hugetlb"));
         addIf(c, k.atLeast(4, 3) || k.release().contains(".el7"), "pids");
         addIf(c, k.atLeast(4, 11), "rdma");
         addIf(c, k.atLeast(5, 13), "misc");
@@ -94,7 +103,7 @@ final class TreeWriter {
             switch (c) {
                 case "cpu" -> m.add(new V1Mount("cpu,cpuacct", List.of("cpu", "cpuacct")));
                 case "net_cls" -> m.add(new V1Mount("net_cls,net_prio", List.of("net_cls", "net_prio")));
-                case "cpuacct", "net_prio" -> { }
+                case "cpuacct", "net_prio" -> {}
                 default -> m.add(new V1Mount(c, List.of(c)));
             }
         }
@@ -110,24 +119,39 @@ final class TreeWriter {
             return b.toString();
         }
         if (hierarchy() == Hierarchy.V2) {
-            b.append("30 24 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate")
-                    .append(k.atLeast(5, 7) ? ",memory_recursiveprot" : "").append('\n');
+            b.append(
+                            "30 24 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate")
+                    .append(k.atLeast(5, 7) ? ",memory_recursiveprot" : "")
+                    .append('\n');
             return b.toString();
         }
         b.append("25 24 0:23 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:7 - tmpfs tmpfs ro,mode=755\n");
         int id = 26;
         int dev = 24;
         if (hierarchy() == Hierarchy.HYBRID) {
-            b.append(id++).append(" 25 0:").append(dev++)
-                    .append(" / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:8 - cgroup2 cgroup2 rw,nsdelegate\n");
+            b.append(id++)
+                    .append(" 25 0:")
+                    .append(dev++)
+                    .append(
+                            " / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:8 - cgroup2 cgroup2 rw,nsdelegate\n");
         }
-        b.append(id++).append(" 25 0:").append(dev++).append(" / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:9")
+        b.append(id++)
+                .append(" 25 0:")
+                .append(dev++)
+                .append(" / /sys/fs/cgroup/systemd rw,nosuid,nodev,noexec,relatime shared:9")
                 .append(" - cgroup cgroup rw,xattr,name=systemd\n");
         int shared = 10;
         for (V1Mount m : v1Mounts()) {
-            b.append(id++).append(" 25 0:").append(dev++).append(" / /sys/fs/cgroup/").append(m.dir())
-                    .append(" rw,nosuid,nodev,noexec,relatime shared:").append(shared++)
-                    .append(" - cgroup cgroup rw,").append(String.join(",", m.controllers())).append('\n');
+            b.append(id++)
+                    .append(" 25 0:")
+                    .append(dev++)
+                    .append(" / /sys/fs/cgroup/")
+                    .append(m.dir())
+                    .append(" rw,nosuid,nodev,noexec,relatime shared:")
+                    .append(shared++)
+                    .append(" - cgroup cgroup rw,")
+                    .append(String.join(",", m.controllers()))
+                    .append('\n');
         }
         return b.toString();
     }
@@ -151,7 +175,14 @@ final class TreeWriter {
             // v1: each hierarchy counts its own cgroups; the others mirror the memory tree's live cgroups.
             // v2: one root, so every controller shows the same count, removed cgroups included.
             long count = !f.cgroupMounts ? 1 : !v1 ? all : c.equals("memory") ? all : live;
-            b.append(c).append('\t').append(hierarchy).append('\t').append(count).append('\t').append(1).append('\n');
+            b.append(c)
+                    .append('\t')
+                    .append(hierarchy)
+                    .append('\t')
+                    .append(count)
+                    .append('\t')
+                    .append(1)
+                    .append('\n');
         }
         return b.toString();
     }
@@ -196,7 +227,8 @@ final class TreeWriter {
 
     private boolean kmemLimitFileRemoved() {
         // 6.1.54 and 6.5.4 dropped memory.kmem.limit_in_bytes; the next stable releases restored it.
-        return (k.major() == 6 && k.minor() == 1 && k.patch() == 54) || (k.major() == 6 && k.minor() == 5 && k.patch() == 4);
+        return (k.major() == 6 && k.minor() == 1 && k.patch() == 54)
+                || (k.major() == 6 && k.minor() == 5 && k.patch() == 4);
     }
 
     private Map<String, String> v1Files(String path, Memcg m) {
@@ -237,9 +269,11 @@ final class TreeWriter {
         if (k.atLeast(5, 9)) {
             f1.put("memory.kmem.slabinfo", "");
         } else if (kmem > 0) {
-            f1.put("memory.kmem.slabinfo", SLABINFO_HEADER
-                    + "dentry               126    126    192   21    1 : tunables    0    0    0 : slabdata      6      6      0\n"
-                    + "inode_cache           52     52    600   13    2 : tunables    0    0    0 : slabdata      4      4      0\n");
+            f1.put(
+                    "memory.kmem.slabinfo",
+                    SLABINFO_HEADER
+                            + "dentry               126    126    192   21    1 : tunables    0    0    0 : slabdata      6      6      0\n"
+                            + "inode_cache           52     52    600   13    2 : tunables    0    0    0 : slabdata      4      4      0\n");
         }
         f1.put("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n" + (k.atLeast(4, 13) ? "oom_kill 0\n" : ""));
         f1.put("memory.use_hierarchy", "1\n");
@@ -268,8 +302,16 @@ final class TreeWriter {
                 keys.add("swapcached");
             }
         }
-        keys.addAll(List.of("pgpgin", "pgpgout", "pgfault", "pgmajfault",
-                "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"));
+        keys.addAll(List.of(
+                "pgpgin",
+                "pgpgout",
+                "pgfault",
+                "pgmajfault",
+                "inactive_anon",
+                "active_anon",
+                "inactive_file",
+                "active_file",
+                "unevictable"));
         return keys;
     }
 
@@ -278,11 +320,13 @@ final class TreeWriter {
         long rss = usage - cache;
         Map<String, Long> values = new LinkedHashMap<>();
         for (String key : v1StatKeys()) {
-            values.put(key, switch (key) {
-                case "cache", "active_file" -> cache;
-                case "rss", "active_anon" -> rss;
-                default -> 0L;
-            });
+            values.put(
+                    key,
+                    switch (key) {
+                        case "cache", "active_file" -> cache;
+                        case "rss", "active_anon" -> rss;
+                        default -> 0L;
+                    });
         }
         StringBuilder b = new StringBuilder();
         values.forEach((key, v) -> b.append(key).append(' ').append(v).append('\n'));
@@ -290,7 +334,8 @@ final class TreeWriter {
         if (f.swapAccounting) {
             b.append("hierarchical_memsw_limit ").append(unlimited()).append('\n');
         }
-        values.forEach((key, v) -> b.append("total_").append(key).append(' ').append(v).append('\n'));
+        values.forEach(
+                (key, v) -> b.append("total_").append(key).append(' ').append(v).append('\n'));
         return b.toString();
     }
 
@@ -314,8 +359,9 @@ final class TreeWriter {
         long usage = m.usage;
         long limit = m.limit;
         f2.put("cgroup.type", "domain\n");
-        f2.put("cgroup.events", "populated " + (m.tasks > 0 || hasChildren ? 1 : 0) + "\n"
-                + (k.atLeast(5, 2) ? "frozen 0\n" : ""));
+        f2.put(
+                "cgroup.events",
+                "populated " + (m.tasks > 0 || hasChildren ? 1 : 0) + "\n" + (k.atLeast(5, 2) ? "frozen 0\n" : ""));
         f2.put("memory.current", usage + "\n");
         f2.put("memory.min", "0\n");
         f2.put("memory.low", "0\n");
@@ -324,8 +370,10 @@ final class TreeWriter {
         if (k.atLeast(5, 19)) {
             f2.put("memory.peak", (usage + (1 << 20)) + "\n");
         }
-        f2.put("memory.events", "low 0\nhigh 0\nmax 0\noom 0\n" + (k.atLeast(4, 13) ? "oom_kill 0\n" : "")
-                + (k.atLeast(5, 19) ? "oom_group_kill 0\n" : ""));
+        f2.put(
+                "memory.events",
+                "low 0\nhigh 0\nmax 0\noom 0\n" + (k.atLeast(4, 13) ? "oom_kill 0\n" : "")
+                        + (k.atLeast(5, 19) ? "oom_group_kill 0\n" : ""));
         f2.put("memory.swap.current", "0\n");
         f2.put("memory.swap.max", "max\n");
         f2.put("memory.stat", v2Stat(m));
@@ -333,14 +381,21 @@ final class TreeWriter {
     }
 
     // nr_descendants and nr_dying_descendants (4.14+); from 6.13 also live and dying csses per controller,
-    // the cgroup itself included. Removed cgroups are all counted at the root: the fixture does not say where they were.
+    // the cgroup itself included. Removed cgroups are all counted at the root: the fixture does not say where they
+    // were.
     private String cgroupStat(String path) {
-        long descendants = f.cgroups.keySet().stream().filter(p -> isBelow(p, path)).count();
+        long descendants =
+                f.cgroups.keySet().stream().filter(p -> isBelow(p, path)).count();
         long dying = path.equals("/") ? f.dying : 0;
-        StringBuilder b = new StringBuilder("nr_descendants ").append(descendants).append('\n');
+        StringBuilder b =
+                new StringBuilder("nr_descendants ").append(descendants).append('\n');
         if (k.atLeast(6, 13)) {
             for (String c : v2Controllers()) {
-                b.append("nr_subsys_").append(c).append(' ').append(descendants + 1).append('\n');
+                b.append("nr_subsys_")
+                        .append(c)
+                        .append(' ')
+                        .append(descendants + 1)
+                        .append('\n');
             }
         }
         b.append("nr_dying_descendants ").append(dying).append('\n');
@@ -358,21 +413,54 @@ final class TreeWriter {
         if (k.atLeast(5, 18)) {
             keys.add("kernel");
         }
-        keys.addAll(List.of("kernel_stack", "pagetables", "percpu", "sock", "shmem", "file_mapped", "file_dirty",
+        keys.addAll(List.of(
+                "kernel_stack",
+                "pagetables",
+                "percpu",
+                "sock",
+                "shmem",
+                "file_mapped",
+                "file_dirty",
                 "file_writeback"));
         if (k.atLeast(6, 1)) {
             keys.add("swapcached");
         }
-        keys.addAll(List.of("anon_thp", "file_thp", "shmem_thp", "inactive_anon", "active_anon", "inactive_file",
-                "active_file", "unevictable", "slab_reclaimable", "slab_unreclaimable", "slab"));
+        keys.addAll(List.of(
+                "anon_thp",
+                "file_thp",
+                "shmem_thp",
+                "inactive_anon",
+                "active_anon",
+                "inactive_file",
+                "active_file",
+                "unevictable",
+                "slab_reclaimable",
+                "slab_unreclaimable",
+                "slab"));
         if (k.atLeast(5, 9)) {
-            keys.addAll(List.of("workingset_refault_anon", "workingset_refault_file", "workingset_activate_anon",
-                    "workingset_activate_file", "workingset_restore_anon", "workingset_restore_file"));
+            keys.addAll(List.of(
+                    "workingset_refault_anon",
+                    "workingset_refault_file",
+                    "workingset_activate_anon",
+                    "workingset_activate_file",
+                    "workingset_restore_anon",
+                    "workingset_restore_file"));
         } else {
             keys.addAll(List.of("workingset_refault", "workingset_activate", "workingset_restore"));
         }
-        keys.addAll(List.of("workingset_nodereclaim", "pgfault", "pgmajfault", "pgrefill", "pgscan", "pgsteal",
-                "pgactivate", "pgdeactivate", "pglazyfree", "pglazyfreed", "thp_fault_alloc", "thp_collapse_alloc"));
+        keys.addAll(List.of(
+                "workingset_nodereclaim",
+                "pgfault",
+                "pgmajfault",
+                "pgrefill",
+                "pgscan",
+                "pgsteal",
+                "pgactivate",
+                "pgdeactivate",
+                "pglazyfree",
+                "pglazyfreed",
+                "thp_fault_alloc",
+                "thp_collapse_alloc"));
         return keys;
     }
 

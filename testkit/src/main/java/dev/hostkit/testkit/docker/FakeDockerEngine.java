@@ -61,6 +61,7 @@ import java.util.regex.Pattern;
 public final class FakeDockerEngine implements AutoCloseable {
     /** The API version a fake engine reports until told otherwise (Docker Engine 20.10). */
     public static final String DEFAULT_API_VERSION = "1.41";
+
     private static final Pattern VERSION_PREFIX = Pattern.compile("^/v\\d+\\.\\d+(?=/)");
     // A path parameter in a script: a whole segment, {name}.
     private static final Pattern PATH_PARAMETER = Pattern.compile("(?<=/)\\{[A-Za-z][A-Za-z0-9_]*}(?=/|$)");
@@ -118,7 +119,10 @@ public final class FakeDockerEngine implements AutoCloseable {
             if (!method.equals("*") && !method.equals(m)) {
                 return false;
             }
-            return path.matcher(p).matches() || (!versioned && path.matcher(VERSION_PREFIX.matcher(p).replaceFirst("")).matches());
+            return path.matcher(p).matches()
+                    || (!versioned
+                            && path.matcher(VERSION_PREFIX.matcher(p).replaceFirst(""))
+                                    .matches());
         }
 
         Reply next() {
@@ -245,7 +249,14 @@ public final class FakeDockerEngine implements AutoCloseable {
         for (Reply r : then) {
             replies.add(Objects.requireNonNull(r, "then"));
         }
-        scripts.add(0, new Script(method, pattern, VERSION_PREFIX.matcher(path).find(), List.copyOf(replies), new AtomicInteger()));
+        scripts.add(
+                0,
+                new Script(
+                        method,
+                        pattern,
+                        VERSION_PREFIX.matcher(path).find(),
+                        List.copyOf(replies),
+                        new AtomicInteger()));
         return this;
     }
 
@@ -350,7 +361,8 @@ public final class FakeDockerEngine implements AutoCloseable {
             Files.deleteIfExists(socket);
             Files.deleteIfExists(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("fake Docker Engine stopped but " + dir + " could not be removed: " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "fake Docker Engine stopped but " + dir + " could not be removed: " + e.getMessage(), e);
         }
     }
 
@@ -399,11 +411,12 @@ public final class FakeDockerEngine implements AutoCloseable {
                 if (!reply.delay().isZero()) {
                     Thread.sleep(reply.delay().toMillis());
                 }
-                // Idle from the moment a keep-alive reply is out: a client that has read it may close idle connections at once.
+                // Idle from the moment a keep-alive reply is out: a client that has read it may close idle connections
+                // at once.
                 c.idle = reply.after() == Reply.After.KEEP_ALIVE;
                 writeReply(ch, reply, reply.render(req, apiVersion));
                 switch (reply.after()) {
-                    case KEEP_ALIVE -> { }
+                    case KEEP_ALIVE -> {}
                     case CLOSE -> {
                         return;
                     }
@@ -429,7 +442,8 @@ public final class FakeDockerEngine implements AutoCloseable {
                 return s.next();
             }
         }
-        if ((req.method().equals("GET") || req.method().equals("HEAD")) && VERSION_PREFIX.matcher(req.path()).replaceFirst("").equals("/_ping")) {
+        if ((req.method().equals("GET") || req.method().equals("HEAD"))
+                && VERSION_PREFIX.matcher(req.path()).replaceFirst("").equals("/_ping")) {
             return Reply.ping();
         }
         return otherwise;
@@ -467,7 +481,9 @@ public final class FakeDockerEngine implements AutoCloseable {
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon > 0) {
-                headers.put(lines[i].substring(0, colon).strip(), lines[i].substring(colon + 1).strip());
+                headers.put(
+                        lines[i].substring(0, colon).strip(),
+                        lines[i].substring(colon + 1).strip());
             }
         }
         if ("100-continue".equalsIgnoreCase(headers.get("Expect"))) {
@@ -516,7 +532,8 @@ public final class FakeDockerEngine implements AutoCloseable {
     }
 
     // At once, or one byte per drip interval (from the first byte, or from the first body byte).
-    private static void writeReply(SocketChannel ch, Reply reply, byte[] bytes) throws IOException, InterruptedException {
+    private static void writeReply(SocketChannel ch, Reply reply, byte[] bytes)
+            throws IOException, InterruptedException {
         if (reply.drip().isZero()) {
             write(ch, bytes);
             return;

@@ -53,13 +53,32 @@ public final class Reply {
     private final boolean dripBodyOnly;
     private final int cutAfter; // -1: the whole rendered response
 
-    private Reply(int status, String contentType, byte[] body, int bodyBytesSent, boolean chunked, List<String[]> headers,
-                  byte[] raw, Duration delay, After after) {
+    private Reply(
+            int status,
+            String contentType,
+            byte[] body,
+            int bodyBytesSent,
+            boolean chunked,
+            List<String[]> headers,
+            byte[] raw,
+            Duration delay,
+            After after) {
         this(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, after, Duration.ZERO, false, -1);
     }
 
-    private Reply(int status, String contentType, byte[] body, int bodyBytesSent, boolean chunked, List<String[]> headers,
-                  byte[] raw, Duration delay, After after, Duration drip, boolean dripBodyOnly, int cutAfter) {
+    private Reply(
+            int status,
+            String contentType,
+            byte[] body,
+            int bodyBytesSent,
+            boolean chunked,
+            List<String[]> headers,
+            byte[] raw,
+            Duration delay,
+            After after,
+            Duration drip,
+            boolean dripBodyOnly,
+            int cutAfter) {
         this.status = status;
         this.contentType = contentType;
         this.body = body;
@@ -75,7 +94,8 @@ public final class Reply {
     }
 
     private static Reply of(int status, String contentType, byte[] body) {
-        return new Reply(checkStatus(status), contentType, body, -1, false, List.of(), null, Duration.ZERO, After.KEEP_ALIVE);
+        return new Reply(
+                checkStatus(status), contentType, body, -1, false, List.of(), null, Duration.ZERO, After.KEEP_ALIVE);
     }
 
     /**
@@ -98,7 +118,10 @@ public final class Reply {
      * @return the reply
      */
     public static Reply body(int status, String contentType, String body) {
-        return of(status, Objects.requireNonNull(contentType, "contentType"), Objects.requireNonNull(body, "body").getBytes(StandardCharsets.UTF_8));
+        return of(
+                status,
+                Objects.requireNonNull(contentType, "contentType"),
+                Objects.requireNonNull(body, "body").getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -140,7 +163,8 @@ public final class Reply {
     public static Reply dropMidBody(int status, String json, int bytesSent) {
         byte[] b = Objects.requireNonNull(json, "json").getBytes(StandardCharsets.UTF_8);
         if (bytesSent < 0 || bytesSent >= b.length) {
-            throw new IllegalArgumentException("bytesSent must be 0 to " + (b.length - 1) + " (less than the body), got " + bytesSent);
+            throw new IllegalArgumentException(
+                    "bytesSent must be 0 to " + (b.length - 1) + " (less than the body), got " + bytesSent);
         }
         return new Reply(checkStatus(status), JSON, b, bytesSent, false, List.of(), null, Duration.ZERO, After.CLOSE);
     }
@@ -183,12 +207,21 @@ public final class Reply {
      * @return the reply
      */
     public static Reply raw(String response) {
-        return new Reply(0, null, new byte[0], -1, false, List.of(),
-                Objects.requireNonNull(response, "response").getBytes(StandardCharsets.ISO_8859_1), Duration.ZERO, After.KEEP_ALIVE);
+        return new Reply(
+                0,
+                null,
+                new byte[0],
+                -1,
+                false,
+                List.of(),
+                Objects.requireNonNull(response, "response").getBytes(StandardCharsets.ISO_8859_1),
+                Duration.ZERO,
+                After.KEEP_ALIVE);
     }
 
     static Reply ping() {
-        return body(200, "text/plain; charset=utf-8", "OK").header("Cache-Control", "no-cache, no-store, must-revalidate")
+        return body(200, "text/plain; charset=utf-8", "OK")
+                .header("Cache-Control", "no-cache, no-store, must-revalidate")
                 .header("Pragma", "no-cache");
     }
 
@@ -202,7 +235,19 @@ public final class Reply {
         if (delay == null || delay.isNegative()) {
             throw new IllegalArgumentException("delay must be zero or positive, got " + delay);
         }
-        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, after, drip, dripBodyOnly, cutAfter);
+        return new Reply(
+                status,
+                contentType,
+                body,
+                bodyBytesSent,
+                chunked,
+                headers,
+                raw,
+                delay,
+                after,
+                drip,
+                dripBodyOnly,
+                cutAfter);
     }
 
     /**
@@ -213,17 +258,45 @@ public final class Reply {
      * @return the new reply
      */
     public Reply header(String name, String value) {
-        if (name == null || !name.matches("[A-Za-z0-9-]+") || value == null || value.contains("\r") || value.contains("\n")) {
+        if (name == null
+                || !name.matches("[A-Za-z0-9-]+")
+                || value == null
+                || value.contains("\r")
+                || value.contains("\n")) {
             throw new IllegalArgumentException("not a header field: '" + name + ": " + value + "'");
         }
         List<String[]> h = new ArrayList<>(headers);
         h.add(new String[] {name, value});
-        return new Reply(status, contentType, body, bodyBytesSent, chunked, List.copyOf(h), raw, delay, after, drip, dripBodyOnly, cutAfter);
+        return new Reply(
+                status,
+                contentType,
+                body,
+                bodyBytesSent,
+                chunked,
+                List.copyOf(h),
+                raw,
+                delay,
+                after,
+                drip,
+                dripBodyOnly,
+                cutAfter);
     }
 
     /** The same reply, then the connection is closed (a complete response without {@code Connection: close}). */
     public Reply thenClose() {
-        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, After.CLOSE, drip, dripBodyOnly, cutAfter);
+        return new Reply(
+                status,
+                contentType,
+                body,
+                bodyBytesSent,
+                chunked,
+                headers,
+                raw,
+                delay,
+                After.CLOSE,
+                drip,
+                dripBodyOnly,
+                cutAfter);
     }
 
     /**
@@ -234,7 +307,19 @@ public final class Reply {
      * @return the new reply
      */
     public Reply dripEvery(Duration interval) {
-        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, after, positive(interval), false, cutAfter);
+        return new Reply(
+                status,
+                contentType,
+                body,
+                bodyBytesSent,
+                chunked,
+                headers,
+                raw,
+                delay,
+                after,
+                positive(interval),
+                false,
+                cutAfter);
     }
 
     /**
@@ -244,7 +329,19 @@ public final class Reply {
      * @return the new reply
      */
     public Reply dripBodyEvery(Duration interval) {
-        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, after, positive(interval), true, cutAfter);
+        return new Reply(
+                status,
+                contentType,
+                body,
+                bodyBytesSent,
+                chunked,
+                headers,
+                raw,
+                delay,
+                after,
+                positive(interval),
+                true,
+                cutAfter);
     }
 
     /**
@@ -258,7 +355,19 @@ public final class Reply {
         if (bytes < 1) {
             throw new IllegalArgumentException("bytes must be at least 1, got " + bytes);
         }
-        return new Reply(status, contentType, body, bodyBytesSent, chunked, headers, raw, delay, After.CLOSE, drip, dripBodyOnly, bytes);
+        return new Reply(
+                status,
+                contentType,
+                body,
+                bodyBytesSent,
+                chunked,
+                headers,
+                raw,
+                delay,
+                After.CLOSE,
+                drip,
+                dripBodyOnly,
+                bytes);
     }
 
     private static Duration positive(Duration d) {
@@ -314,7 +423,11 @@ public final class Reply {
         for (String[] kv : headers) {
             put(h, order, kv[0], kv[1]);
         }
-        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
+        StringBuilder head = new StringBuilder("HTTP/1.1 ")
+                .append(status)
+                .append(' ')
+                .append(reason(status))
+                .append("\r\n");
         for (String name : order) {
             head.append(name).append(": ").append(h.get(name)).append("\r\n");
         }

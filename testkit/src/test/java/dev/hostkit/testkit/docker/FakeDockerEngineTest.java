@@ -107,11 +107,13 @@ class FakeDockerEngineTest {
     @Test
     void drippedReplyArrivesOneByteAtATimeAndWhole() throws Exception {
         try (FakeDockerEngine engine = FakeDockerEngine.start()
-                .on("GET", "/info", Reply.json(200, "{}").dripEvery(Duration.ofMillis(20)))
-                .on("GET", "/version", Reply.json(200, "{\"a\":1}").dripBodyEvery(Duration.ofMillis(300)));
-             Wire w = new Wire(engine)) {
+                        .on("GET", "/info", Reply.json(200, "{}").dripEvery(Duration.ofMillis(20)))
+                        .on("GET", "/version", Reply.json(200, "{\"a\":1}").dripBodyEvery(Duration.ofMillis(300)));
+                Wire w = new Wire(engine)) {
             w.send("GET /info HTTP/1.1\r\nHost: docker\r\n\r\n");
-            assertThat(w.bytesWithin(2_000)).as("the first bytes come alone, not the whole reply").isBetween(1, 10);
+            assertThat(w.bytesWithin(2_000))
+                    .as("the first bytes come alone, not the whole reply")
+                    .isBetween(1, 10);
             assertThat(w.readResponse()).contains("200 OK\r\n").endsWith("\r\n\r\n{}");
             w.send("GET /version HTTP/1.1\r\nHost: docker\r\n\r\n");
             String head = w.readHeadOnly();
@@ -122,8 +124,9 @@ class FakeDockerEngineTest {
 
     @Test
     void cutReplyEndsInsideTheHeadersAndClosesTheConnection() throws Exception {
-        try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/version", Reply.json(200, "{}").cutAfter(20));
-             Wire w = new Wire(engine)) {
+        try (FakeDockerEngine engine = FakeDockerEngine.start()
+                        .on("GET", "/version", Reply.json(200, "{}").cutAfter(20));
+                Wire w = new Wire(engine)) {
             w.send("GET /version HTTP/1.1\r\nHost: docker\r\n\r\n");
             assertThat(w.readToEnd()).isEqualTo("HTTP/1.1 200 OK\r\nApi");
         }
@@ -131,9 +134,15 @@ class FakeDockerEngineTest {
 
     @Test
     void pingAnswersWithTheApiVersionAndUnknownRoutesAre404LikeDockerd() throws Exception {
-        try (FakeDockerEngine engine = FakeDockerEngine.start(); Wire w = new Wire(engine)) {
-            assertThat(w.get("/_ping")).startsWith("HTTP/1.1 200 OK\r\n").contains("Api-Version: 1.41\r\n").endsWith("\r\n\r\nOK");
-            assertThat(w.get("/v1.41/nope")).startsWith("HTTP/1.1 404 Not Found\r\n").endsWith("{\"message\":\"page not found\"}");
+        try (FakeDockerEngine engine = FakeDockerEngine.start();
+                Wire w = new Wire(engine)) {
+            assertThat(w.get("/_ping"))
+                    .startsWith("HTTP/1.1 200 OK\r\n")
+                    .contains("Api-Version: 1.41\r\n")
+                    .endsWith("\r\n\r\nOK");
+            assertThat(w.get("/v1.41/nope"))
+                    .startsWith("HTTP/1.1 404 Not Found\r\n")
+                    .endsWith("{\"message\":\"page not found\"}");
             engine.apiVersion("1.12");
             assertThat(w.get("/_ping")).contains("Api-Version: 1.12\r\n");
             assertThat(engine.connectionsAccepted()).isEqualTo(1);
@@ -143,9 +152,9 @@ class FakeDockerEngineTest {
     @Test
     void scriptsMatchAnyVersionPrefixIgnoreTheQueryAndRepeatTheirLastReply() throws Exception {
         try (FakeDockerEngine engine = FakeDockerEngine.start()
-                .on("GET", "/containers/json", Reply.json(200, "[1]"), Reply.json(200, "[2]"))
-                .on("GET", "/v1.24/info", Reply.json(200, "{\"old\":true}"));
-             Wire w = new Wire(engine)) {
+                        .on("GET", "/containers/json", Reply.json(200, "[1]"), Reply.json(200, "[2]"))
+                        .on("GET", "/v1.24/info", Reply.json(200, "{\"old\":true}"));
+                Wire w = new Wire(engine)) {
             assertThat(w.get("/v1.41/containers/json?all=1")).endsWith("[1]");
             assertThat(w.get("/containers/json")).endsWith("[2]");
             assertThat(w.get("/v1.43/containers/json")).endsWith("[2]");
@@ -153,8 +162,14 @@ class FakeDockerEngineTest {
             assertThat(w.get("/v1.24/info")).endsWith("{\"old\":true}");
             engine.on("*", "/containers/json", Reply.json(200, "[3]")); // the newest script wins
             assertThat(w.get("/v1.41/containers/json")).endsWith("[3]");
-            assertThat(engine.requestLines()).containsExactly("GET /v1.41/containers/json", "GET /containers/json",
-                    "GET /v1.43/containers/json", "GET /v1.41/info", "GET /v1.24/info", "GET /v1.41/containers/json");
+            assertThat(engine.requestLines())
+                    .containsExactly(
+                            "GET /v1.41/containers/json",
+                            "GET /containers/json",
+                            "GET /v1.43/containers/json",
+                            "GET /v1.41/info",
+                            "GET /v1.24/info",
+                            "GET /v1.41/containers/json");
             assertThat(engine.requests().get(0).query()).isEqualTo("all=1");
         }
     }
@@ -162,25 +177,26 @@ class FakeDockerEngineTest {
     @Test
     void pathParametersMatchOneWholeSegmentWithOrWithoutAVersionPrefix() throws Exception {
         try (FakeDockerEngine engine = FakeDockerEngine.start()
-                .on("GET", "/containers/{id}/json", Reply.json(200, "{\"State\":{\"Pid\":4242}}"))
-                .on("POST", "/v1.41/containers/{id}/kill", Reply.status(204));
-             Wire w = new Wire(engine)) {
+                        .on("GET", "/containers/{id}/json", Reply.json(200, "{\"State\":{\"Pid\":4242}}"))
+                        .on("POST", "/v1.41/containers/{id}/kill", Reply.status(204));
+                Wire w = new Wire(engine)) {
             assertThat(w.get("/v1.41/containers/4b5c6d7e/json")).endsWith("{\"State\":{\"Pid\":4242}}");
             assertThat(w.get("/containers/web-1/json?size=1")).startsWith("HTTP/1.1 200");
-            assertThat(w.get("/v1.41/containers/json")).startsWith("HTTP/1.1 404");            // no id segment
-            assertThat(w.get("/v1.41/containers/a/b/json")).startsWith("HTTP/1.1 404");        // two segments
-            assertThat(w.get("/v1.41/containers//json")).startsWith("HTTP/1.1 404");           // empty segment
+            assertThat(w.get("/v1.41/containers/json")).startsWith("HTTP/1.1 404"); // no id segment
+            assertThat(w.get("/v1.41/containers/a/b/json")).startsWith("HTTP/1.1 404"); // two segments
+            assertThat(w.get("/v1.41/containers//json")).startsWith("HTTP/1.1 404"); // empty segment
             w.send("POST /v1.41/containers/abc/kill HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
             assertThat(w.readResponse()).startsWith("HTTP/1.1 204");
             w.send("POST /v1.43/containers/abc/kill HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
-            assertThat(w.readResponse()).startsWith("HTTP/1.1 404");                              // pinned to v1.41
+            assertThat(w.readResponse()).startsWith("HTTP/1.1 404"); // pinned to v1.41
         }
     }
 
     @Test
     void recordsHeadersAndBodiesSentWithLengthOrChunked() throws Exception {
-        try (FakeDockerEngine engine = FakeDockerEngine.start().on("POST", "/containers/create", Reply.json(201, "{\"Id\":\"abc\"}"));
-             Wire w = new Wire(engine)) {
+        try (FakeDockerEngine engine =
+                        FakeDockerEngine.start().on("POST", "/containers/create", Reply.json(201, "{\"Id\":\"abc\"}"));
+                Wire w = new Wire(engine)) {
             w.send("POST /v1.41/containers/create?name=web HTTP/1.1\r\nHost: docker\r\nUser-Agent: probe/1\r\n"
                     + "Content-Type: application/json\r\nContent-Length: 17\r\n\r\n{\"Image\":\"busy\"}\n");
             assertThat(w.readResponse()).startsWith("HTTP/1.1 201 Created\r\n");
@@ -192,7 +208,8 @@ class FakeDockerEngineTest {
             assertThat(first.body()).isEqualTo("{\"Image\":\"busy\"}\n");
             assertThat(first.path()).isEqualTo("/v1.41/containers/create");
             assertThat(engine.requests().get(1).body()).isEqualTo("{\"a\":1}");
-            w.send("POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+            w.send(
+                    "POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
             assertThat(w.readResponse()).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
             w.send("{}");
             assertThat(w.readResponse()).startsWith("HTTP/1.1 201 Created\r\n");
@@ -203,21 +220,29 @@ class FakeDockerEngineTest {
     @Test
     void errorsCarryDockersMessageShapeOrNoBodyAtAll() throws Exception {
         try (FakeDockerEngine engine = FakeDockerEngine.start()
-                .on("GET", "/info", Reply.error(500, "pool \"thin\" is full\n"))
-                .on("GET", "/version", Reply.status(500))
-                .on("DELETE", "/containers/web", Reply.status(204));
-             Wire w = new Wire(engine)) {
-            assertThat(w.get("/v1.41/info")).startsWith("HTTP/1.1 500 Internal Server Error\r\n")
-                    .contains("Content-Type: application/json\r\n").endsWith("{\"message\":\"pool \\\"thin\\\" is full\\n\"}");
-            assertThat(w.get("/v1.41/version")).startsWith("HTTP/1.1 500").contains("Content-Length: 0\r\n").endsWith("\r\n\r\n");
+                        .on("GET", "/info", Reply.error(500, "pool \"thin\" is full\n"))
+                        .on("GET", "/version", Reply.status(500))
+                        .on("DELETE", "/containers/web", Reply.status(204));
+                Wire w = new Wire(engine)) {
+            assertThat(w.get("/v1.41/info"))
+                    .startsWith("HTTP/1.1 500 Internal Server Error\r\n")
+                    .contains("Content-Type: application/json\r\n")
+                    .endsWith("{\"message\":\"pool \\\"thin\\\" is full\\n\"}");
+            assertThat(w.get("/v1.41/version"))
+                    .startsWith("HTTP/1.1 500")
+                    .contains("Content-Length: 0\r\n")
+                    .endsWith("\r\n\r\n");
             w.send("DELETE /v1.41/containers/web HTTP/1.1\r\nHost: docker\r\n\r\n");
-            assertThat(w.readResponse()).startsWith("HTTP/1.1 204 No Content\r\n").doesNotContain("Content-Length");
+            assertThat(w.readResponse())
+                    .startsWith("HTTP/1.1 204 No Content\r\n")
+                    .doesNotContain("Content-Length");
         }
     }
 
     @Test
     void malformedJsonIsAComplete200WithATruncatedObject() throws Exception {
-        try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/version", Reply.malformedJson()); Wire w = new Wire(engine)) {
+        try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/version", Reply.malformedJson());
+                Wire w = new Wire(engine)) {
             String r = w.get("/v1.41/version");
             assertThat(r).startsWith("HTTP/1.1 200 OK\r\n").endsWith("{\"Version\":\"20.10.24\",\"ApiVersion\":");
             assertThat(w.get("/_ping")).endsWith("OK"); // the connection stays usable
@@ -227,9 +252,15 @@ class FakeDockerEngineTest {
     @Test
     void dropMidBodyPromisesTheWholeBodyThenCloses() throws Exception {
         try (FakeDockerEngine engine = FakeDockerEngine.start()
-                .on("GET", "/version", Reply.dropMidBody(200, "{\"Version\":\"20.10.24\"}", 11), Reply.json(200, "{}"));
-             Wire w = new Wire(engine)) {
-            assertThat(w.get("/v1.41/version")).contains("Content-Length: 22\r\n").endsWith("\r\n\r\n{\"Version\":<EOF>");
+                        .on(
+                                "GET",
+                                "/version",
+                                Reply.dropMidBody(200, "{\"Version\":\"20.10.24\"}", 11),
+                                Reply.json(200, "{}"));
+                Wire w = new Wire(engine)) {
+            assertThat(w.get("/v1.41/version"))
+                    .contains("Content-Length: 22\r\n")
+                    .endsWith("\r\n\r\n{\"Version\":<EOF>");
         }
         assertThatThrownBy(() -> Reply.dropMidBody(200, "{}", 2)).hasMessageContaining("less than the body");
     }
@@ -251,19 +282,22 @@ class FakeDockerEngineTest {
 
     @Test
     void slowReplyArrivesWhole() throws Exception {
-        try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/info", Reply.json(200, "{}").after(Duration.ofMillis(200)));
-             Wire w = new Wire(engine)) {
+        try (FakeDockerEngine engine = FakeDockerEngine.start()
+                        .on("GET", "/info", Reply.json(200, "{}").after(Duration.ofMillis(200)));
+                Wire w = new Wire(engine)) {
             assertThat(w.get("/v1.41/info")).startsWith("HTTP/1.1 200").endsWith("{}");
         }
-        assertThatThrownBy(() -> Reply.json(200, "{}").after(Duration.ofMillis(-1))).hasMessageContaining("zero or positive");
+        assertThatThrownBy(() -> Reply.json(200, "{}").after(Duration.ofMillis(-1)))
+                .hasMessageContaining("zero or positive");
     }
 
     @Test
     void closeConnectionAndThenCloseEndTheConnection() throws Exception {
         try (FakeDockerEngine engine = FakeDockerEngine.start()
-                .on("GET", "/a", Reply.closeConnection())
-                .on("GET", "/b", Reply.json(200, "{}").thenClose());
-             Wire a = new Wire(engine); Wire b = new Wire(engine)) {
+                        .on("GET", "/a", Reply.closeConnection())
+                        .on("GET", "/b", Reply.json(200, "{}").thenClose());
+                Wire a = new Wire(engine);
+                Wire b = new Wire(engine)) {
             a.send("GET /a HTTP/1.1\r\nHost: docker\r\n\r\n");
             assertThat(a.readToEnd()).isEmpty();
             b.send("GET /b HTTP/1.1\r\nHost: docker\r\n\r\n");
@@ -274,7 +308,8 @@ class FakeDockerEngineTest {
     @Test
     void closeIdleConnectionsClosesOnlyThoseWaitingForARequest() throws Exception {
         try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/events", Reply.stream());
-             Wire idle = new Wire(engine); Wire streaming = new Wire(engine)) {
+                Wire idle = new Wire(engine);
+                Wire streaming = new Wire(engine)) {
             assertThat(idle.get("/_ping")).endsWith("OK");
             streaming.send("GET /v1.41/events HTTP/1.1\r\nHost: docker\r\n\r\n");
             assertThat(streaming.readResponse()).contains("Transfer-Encoding: chunked\r\n");
@@ -288,23 +323,29 @@ class FakeDockerEngineTest {
 
     @Test
     void streamSendsItsChunksThenStaysOpen() throws Exception {
-        try (FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/events", Reply.stream("{\"Action\":\"start\"}\n"));
-             Wire w = new Wire(engine)) {
+        try (FakeDockerEngine engine =
+                        FakeDockerEngine.start().on("GET", "/events", Reply.stream("{\"Action\":\"start\"}\n"));
+                Wire w = new Wire(engine)) {
             w.send("GET /v1.41/events?filters=%7B%7D HTTP/1.1\r\nHost: docker\r\n\r\n");
             String head = w.readResponse();
-            assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("Transfer-Encoding: chunked\r\n").doesNotContain("Content-Length");
+            assertThat(head)
+                    .startsWith("HTTP/1.1 200 OK\r\n")
+                    .contains("Transfer-Encoding: chunked\r\n")
+                    .doesNotContain("Content-Length");
             ByteBuffer chunk = ByteBuffer.allocate(64);
             while (!new String(chunk.array(), 0, chunk.position(), StandardCharsets.UTF_8).endsWith("}\n\r\n")) {
                 assertThat(w.ch.read(chunk)).isNotNegative();
             }
-            assertThat(new String(chunk.array(), 0, chunk.position(), StandardCharsets.UTF_8)).isEqualTo("13\r\n{\"Action\":\"start\"}\n\r\n");
+            assertThat(new String(chunk.array(), 0, chunk.position(), StandardCharsets.UTF_8))
+                    .isEqualTo("13\r\n{\"Action\":\"start\"}\n\r\n");
             assertThat(w.bytesWithin(200)).isZero();
         }
     }
 
     @Test
     void closeStopsItsThreadsAndRemovesTheSocketAndItsDirectory() throws Exception {
-        FakeDockerEngine engine = FakeDockerEngine.start().on("GET", "/info", Reply.noAnswer().after(Duration.ofDays(1)));
+        FakeDockerEngine engine =
+                FakeDockerEngine.start().on("GET", "/info", Reply.noAnswer().after(Duration.ofDays(1)));
         Path socket = engine.socket();
         try (Wire w = new Wire(engine)) {
             w.send("GET /v1.41/info HTTP/1.1\r\nHost: docker\r\n\r\n");
@@ -316,7 +357,8 @@ class FakeDockerEngineTest {
         }
         assertThat(socket).doesNotExist();
         assertThat(socket.getParent()).doesNotExist();
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("hostkit-testkit-fake-docker") && t.isAlive());
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.getName().startsWith("hostkit-testkit-fake-docker") && t.isAlive());
         assertThat(engine.host()).isEqualTo("unix://" + socket);
         assertThat(Files.exists(socket)).isFalse();
     }
@@ -324,16 +366,23 @@ class FakeDockerEngineTest {
     @Test
     void badScriptsAreRejected() {
         try (FakeDockerEngine engine = FakeDockerEngine.start()) {
-            assertThatThrownBy(() -> engine.on("get", "/info", Reply.status(200))).hasMessageContaining("'get'");
-            assertThatThrownBy(() -> engine.on("GET", "info", Reply.status(200))).hasMessageContaining("'info'");
-            assertThatThrownBy(() -> engine.on("GET", "/info?x=1", Reply.status(200))).hasMessageContaining("without a query");
+            assertThatThrownBy(() -> engine.on("get", "/info", Reply.status(200)))
+                    .hasMessageContaining("'get'");
+            assertThatThrownBy(() -> engine.on("GET", "info", Reply.status(200)))
+                    .hasMessageContaining("'info'");
+            assertThatThrownBy(() -> engine.on("GET", "/info?x=1", Reply.status(200)))
+                    .hasMessageContaining("without a query");
             assertThatThrownBy(() -> engine.on("GET", "/containers/x{id}/json", Reply.status(200)))
-                    .hasMessageContaining("whole segment").hasMessageContaining("'/containers/x{id}/json'");
-            assertThatThrownBy(() -> engine.on("GET", "/containers/{id/json", Reply.status(200))).hasMessageContaining("whole segment");
-            assertThatThrownBy(() -> engine.on("GET", "/containers/{}/json", Reply.status(200))).hasMessageContaining("whole segment");
+                    .hasMessageContaining("whole segment")
+                    .hasMessageContaining("'/containers/x{id}/json'");
+            assertThatThrownBy(() -> engine.on("GET", "/containers/{id/json", Reply.status(200)))
+                    .hasMessageContaining("whole segment");
+            assertThatThrownBy(() -> engine.on("GET", "/containers/{}/json", Reply.status(200)))
+                    .hasMessageContaining("whole segment");
             assertThatThrownBy(() -> engine.apiVersion("v1")).hasMessageContaining("'v1'");
             assertThatThrownBy(() -> Reply.status(99)).hasMessageContaining("99");
-            assertThatThrownBy(() -> Reply.json(200, "{}").header("Bad Name", "x")).hasMessageContaining("Bad Name");
+            assertThatThrownBy(() -> Reply.json(200, "{}").header("Bad Name", "x"))
+                    .hasMessageContaining("Bad Name");
         }
     }
 }
