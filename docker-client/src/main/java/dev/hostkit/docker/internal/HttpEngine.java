@@ -328,9 +328,10 @@ public final class HttpEngine implements AutoCloseable {
                     throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, e);
                 }
                 token = 0;
-                // A pooled connection the engine closed while idle fails before a single response byte: the stream
-                // never started, so opening it on a fresh connection delivers nothing twice.
-                if (!c.fresh && call.idempotent() && socket.bytesRead() == bytesBefore && stale(e)) {
+                // A pooled connection the engine closed while idle breaks the pipe while the request is written: the
+                // engine never got it, so it is sent on a fresh connection. A request the engine may have read (the
+                // connection closed after it, no answer) is never sent twice.
+                if (!c.fresh && socket.bytesRead() == bytesBefore && brokenPipe(e)) {
                     continue; // the finally below discards the dead connection first
                 }
                 throw ioError(call, e);
@@ -452,6 +453,11 @@ public final class HttpEngine implements AutoCloseable {
         }
         HttpEntity e = response.getEntity();
         return e == null || e.isChunked() || e.getContentLength() >= 0;
+    }
+
+    // Writing the request into a connection the engine had closed: the request did not get through.
+    private static boolean brokenPipe(IOException e) {
+        return String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("broken pipe");
     }
 
     // A reused connection the engine closed while it was idle fails before any response byte.
