@@ -153,7 +153,7 @@ final class GuardContext {
         List<InterfaceSnapshot> snaps = new ArrayList<>();
         g.ifaces.values().forEach(t -> snaps.add(t.snap));
         NamespaceState state = new NamespaceState(g.ref, snaps);
-        writer.write(state, () -> guarded.get(state.namespace().id()) == g);
+        writer.write(state, () -> guarded.get(state.namespace().id()) == g, () -> g.onDisk = true);
     }
 
     void emit(List<GuardEvent> events, Type type, NamespaceRef ref, InterfaceSnapshot s, double millis, String reason) {

@@ -14,6 +14,12 @@ final class Guarded {
     final ReentrantLock lock = new ReentrantLock();
     volatile NamespaceRef ref;
     final Map<String, Tracked> ifaces = new LinkedHashMap<>();
+    /**
+     * Whether a state file of this namespace has reached the disk (read from one, or written once). A repair waits
+     * for the first write before it touches anything: a guardian killed mid-repair must leave the snapshot behind,
+     * or the next one would take the half-made link for the truth.
+     */
+    volatile boolean onDisk;
     /** The look errors of the last look that found this namespace ({@link GoneEvidence}); null before one did. */
     Set<String> errorsWhenSeen;
 

@@ -152,6 +152,7 @@ public final class MacvlanGuardian implements AutoCloseable {
      */
     void adopt(NamespaceState st) {
         Guarded g = new Guarded(st.namespace());
+        g.onDisk = true;
         for (InterfaceSnapshot s : st.interfaces()) {
             g.ifaces.put(s.name(), new Tracked(s));
         }

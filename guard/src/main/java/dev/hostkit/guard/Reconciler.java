@@ -8,6 +8,7 @@ import dev.hostkit.netlink.Link;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Map;
  */
 final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(MacvlanGuardian.class);
+    private static final Duration STATE_FLUSH_TIMEOUT = Duration.ofSeconds(2);
 
     private final GuardContext ctx;
     private final Repairer repairer;
@@ -379,6 +381,7 @@ final class Reconciler {
             ctx.emit(events, Type.LOST, g.ref, t.snap, 0, "interface is missing");
         }
         long start = System.nanoTime();
+        awaitSnapshotOnDisk(g);
         try {
             Repairer.Repaired done = v == Verdict.LOST
                     ? repairer.recreate(ns, t.snap, parentIndex)
@@ -422,6 +425,18 @@ final class Reconciler {
                     (System.nanoTime() - start) / 1e6,
                     String.valueOf(e.getMessage()));
             return false;
+        }
+    }
+
+    // A namespace first seen moments ago may have its snapshot still queued for the disk (the first write of a fresh
+    // JVM takes about a second, most of it the JSON codec's start-up): without it on disk, a guardian killed mid-repair
+    // leaves a half-made link that the next one would snapshot as it is. Waiting costs nothing once it is there.
+    private void awaitSnapshotOnDisk(Guarded g) {
+        if (!g.onDisk && !ctx.writer.flush(STATE_FLUSH_TIMEOUT)) {
+            log.warn(
+                    "guardian: the state of {} is not on disk after {} s; repairing anyway",
+                    g.ref,
+                    STATE_FLUSH_TIMEOUT.toSeconds());
         }
     }
 

@@ -7,6 +7,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,13 +41,35 @@ final class StateWriter implements AutoCloseable {
         this.writer = one;
     }
 
-    /** Writes {@code state} unless {@code stillCurrent} says its namespace was dropped meanwhile. */
-    void write(NamespaceState state, BooleanSupplier stillCurrent) {
+    /**
+     * Writes {@code state} unless {@code stillCurrent} says its namespace was dropped meanwhile, then runs
+     * {@code written}.
+     */
+    void write(NamespaceState state, BooleanSupplier stillCurrent, Runnable written) {
         run("write state of " + state.namespace(), () -> {
             if (stillCurrent.getAsBoolean()) {
                 store.write(state);
+                written.run();
             }
         });
+    }
+
+    /**
+     * Waits until the writes asked so far are done, at most {@code timeout}.
+     *
+     * @return whether they are done
+     */
+    boolean flush(Duration timeout) {
+        CountDownLatch done = new CountDownLatch(1);
+        try {
+            writer.execute(done::countDown);
+            return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return false; // closing: close() waits for them
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Removes the state file of {@code id}. */

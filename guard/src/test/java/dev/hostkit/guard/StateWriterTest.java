@@ -6,7 +6,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,16 +19,21 @@ class StateWriterTest {
 
     @Test
     void aWriteThatFailsIsCountedNotLost() throws Exception {
+        AtomicBoolean written = new AtomicBoolean();
         Path state = dir.resolve("state");
         GuardCounters counters = new GuardCounters();
         try (SnapshotStore store = new SnapshotStore(state)) {
             Files.delete(state.resolve(StateDirectory.LOCK_FILE));
             Files.delete(state); // the directory went away under the guardian
             try (StateWriter w = new StateWriter(store, counters)) {
-                w.write(new NamespaceState(Snapshots.ns(5), List.of(Snapshots.eth1(Snapshots.ns(5)))), () -> true);
+                w.write(
+                        new NamespaceState(Snapshots.ns(5), List.of(Snapshots.eth1(Snapshots.ns(5)))),
+                        () -> true,
+                        () -> written.set(true));
             }
         }
         assertThat(counters.stateFileErrors.get()).isEqualTo(1);
+        assertThat(written).isFalse(); // a repair still waits for the next write
     }
 
     @Test
@@ -33,11 +41,32 @@ class StateWriterTest {
         GuardCounters counters = new GuardCounters();
         try (SnapshotStore store = new SnapshotStore(dir.resolve("state"));
                 StateWriter w = new StateWriter(store, counters)) {
-            w.write(new NamespaceState(Snapshots.ns(5), List.of()), () -> {
-                throw new IllegalStateException("a bug in the caller");
-            });
+            w.write(
+                    new NamespaceState(Snapshots.ns(5), List.of()),
+                    () -> {
+                        throw new IllegalStateException("a bug in the caller");
+                    },
+                    () -> {});
         }
         assertThat(counters.stateFileErrors.get()).isEqualTo(1);
+    }
+
+    @Test
+    void flushReturnsOnceEveryWriteAskedBeforeItIsOnDisk() throws Exception {
+        Path state = dir.resolve("state");
+        AtomicBoolean written = new AtomicBoolean();
+        try (SnapshotStore store = new SnapshotStore(state);
+                StateWriter w = new StateWriter(store, new GuardCounters())) {
+            w.write(
+                    new NamespaceState(Snapshots.ns(5), List.of(Snapshots.eth1(Snapshots.ns(5)))),
+                    () -> true,
+                    () -> written.set(true));
+            assertThat(w.flush(Duration.ofSeconds(30))).isTrue();
+            assertThat(written).isTrue();
+            try (Stream<Path> files = Files.list(state)) {
+                assertThat(files.map(f -> f.getFileName().toString())).anyMatch(n -> n.endsWith(".json"));
+            }
+        }
     }
 
     @Test
