@@ -8,6 +8,7 @@ import dev.hostkit.netlink.internal.UnixDiagParser;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static dev.hostkit.netlink.internal.RtnlConstants.NETLINK_SOCK_DIAG;
 import static dev.hostkit.netlink.internal.SockDiagConstants.SOCK_DIAG_BY_FAMILY;
@@ -102,6 +103,28 @@ public final class SockDiag implements AutoCloseable {
             throw e;
         }
         return out;
+    }
+
+    /**
+     * One unix socket by inode, as it is now (a get, not a dump), e.g. to look again at a peer a dump did not list.
+     *
+     * @return the socket, or empty when no unix socket of this namespace has that inode
+     * @throws NetlinkException for any other refusal, with errno and extended ACK
+     */
+    public Optional<UnixSocket> unixSocket(long inode) {
+        try {
+            return Optional.ofNullable(channel.get(
+                    SOCK_DIAG_BY_FAMILY,
+                    m -> UnixDiagParser.requestOne(m, inode, UnixDiagParser.SHOW),
+                    (p, b, off, len) -> UnixDiagParser.unixSocket(b, off, len),
+                    "get unix socket " + inode,
+                    label));
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** Closes the socket. Idempotent. */

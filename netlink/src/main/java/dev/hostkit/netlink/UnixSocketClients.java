@@ -26,6 +26,8 @@ import java.util.Set;
  * {@link #survey(SockDiag, ProcFs, Path)}, which takes the dump and the {@code /proc} scan once each.
  */
 public final class UnixSocketClients {
+    private static final int PEER_LOOKUPS = 4096;
+
     private UnixSocketClients() {}
 
     /**
@@ -104,7 +106,7 @@ public final class UnixSocketClients {
     public static Survey survey(SockDiag diag, ProcFs proc, Path socketPath) {
         FileId file = FileId.of(socketPath);
         Instant at = Instant.now();
-        List<UnixSocket> sockets = diag.unixSockets();
+        List<UnixSocket> sockets = withAcceptedMeanwhile(diag, diag.unixSockets());
         // Only the listeners' and the clients' owners matter (not the engine's accepted ends): the scan stops once
         // each of those has been seen.
         Set<Long> wanted = new HashSet<>();
@@ -120,6 +122,49 @@ public final class UnixSocketClients {
         }
         SocketOwners owners = SocketOwners.scan(proc, wanted);
         return survey(socketPath, file, sockets, owners, proc, at);
+    }
+
+    /**
+     * The dump plus the server ends it did not list, looked up again one by one. The kernel lists a connection's
+     * server end only once it is accepted (until then the client shows peer 0), and a dump is not a snapshot: a
+     * connection accepted after the dump passed the accepted socket's hash slot but before it reached the listener's
+     * is in neither (seen with 10 fresh connections to a busy dockerd). So every connected socket whose peer is 0 or
+     * not in the dump is asked for again by inode, and its peer then. Closed peers answer peer 0 or ENOENT; at most
+     * {@value #PEER_LOOKUPS} sockets are asked about.
+     */
+    static List<UnixSocket> withAcceptedMeanwhile(SockDiag diag, List<UnixSocket> sockets) {
+        Set<Long> listed = new HashSet<>(sockets.size() * 2);
+        for (UnixSocket s : sockets) {
+            listed.add(s.inode());
+        }
+        List<UnixSocket> out = sockets;
+        int asked = 0;
+        for (UnixSocket s : sockets) {
+            long peer = s.peerInode();
+            if (s.state() != UnixSocket.State.ESTABLISHED
+                    || s.type() == UnixSocket.Type.DGRAM
+                    || (peer != 0 && listed.contains(peer))) {
+                continue;
+            }
+            if (asked++ == PEER_LOOKUPS) {
+                break;
+            }
+            if (peer == 0) {
+                peer = diag.unixSocket(s.inode()).map(UnixSocket::peerInode).orElse(0L);
+                if (peer == 0 || listed.contains(peer)) {
+                    continue;
+                }
+            }
+            listed.add(peer);
+            Optional<UnixSocket> found = diag.unixSocket(peer);
+            if (found.isPresent()) {
+                if (out == sockets) {
+                    out = new ArrayList<>(sockets);
+                }
+                out.add(found.get());
+            }
+        }
+        return out;
     }
 
     /**

@@ -113,6 +113,49 @@ class SockDiagIT {
     }
 
     @Test
+    void aConnectionAcceptedAfterTheDumpIsFoundByItsClientsPeerInode() throws Exception {
+        Path dir = Files.createTempDirectory("hk-sockdiag");
+        Path path = dir.resolve("a.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
+                SockDiag diag = SockDiag.open()) {
+            server.bind(UnixDomainSocketAddress.of(path));
+            client.connect(UnixDomainSocketAddress.of(path));
+            // Taken while the connection waits to be accepted: the kernel lists no server end for it yet.
+            List<UnixSocket> before = diag.unixSockets();
+            UnixSocket listener = before.stream()
+                    .filter(u ->
+                            u.state() == UnixSocket.State.LISTEN && u.name().equals(path.toString()))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(listener.pendingConnections()).hasSize(1);
+            long clientInode = listener.pendingConnections().get(0);
+            UnixSocket clientEnd = before.stream()
+                    .filter(u -> u.inode() == clientInode)
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(clientEnd.peerInode()).as("no server end until accepted").isZero();
+            assertThat(before).noneMatch(u -> u.peerInode() == clientInode);
+            try (SocketChannel accepted = server.accept()) {
+                // The dump raced with the accept: looking again at the peers it did not list finds the server end.
+                List<UnixSocket> fixed = UnixSocketClients.withAcceptedMeanwhile(diag, before);
+                UnixSocket serverEnd = fixed.stream()
+                        .filter(u -> u.peerInode() == clientInode)
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(serverEnd.state()).isEqualTo(UnixSocket.State.ESTABLISHED);
+                assertThat(serverEnd.name()).isEqualTo(path.toString());
+                assertThat(serverEnd.peerInode()).isEqualTo(clientInode);
+                assertThat(diag.unixSocket(serverEnd.inode())).contains(serverEnd);
+            }
+            assertThat(diag.unixSocket(listener.inode() + 1_000_000_000L)).isEmpty();
+        } finally {
+            Files.deleteIfExists(path);
+            Files.delete(dir);
+        }
+    }
+
+    @Test
     void queuesShowBytesNobodyReadYet() throws Exception {
         Path dir = Files.createTempDirectory("hk-sockdiag");
         Path path = dir.resolve("q.sock");

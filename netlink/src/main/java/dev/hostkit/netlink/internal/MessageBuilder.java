@@ -108,6 +108,11 @@ public final class MessageBuilder {
 
     /** struct unix_diag_req: family, protocol 0, pad, states mask, inode (0 = all), show bits, cookie 0 (as ss sends). */
     public MessageBuilder unixDiagReq(int family, int states, int inode, int show) {
+        return unixDiagReq(family, states, inode, show, 0);
+    }
+
+    /** struct unix_diag_req with both cookie words set to {@code cookie} (~0 is the kernel's "no cookie"). */
+    public MessageBuilder unixDiagReq(int family, int states, int inode, int show, int cookie) {
         ensure(24);
         buf.put((byte) family)
                 .put((byte) 0)
@@ -115,8 +120,8 @@ public final class MessageBuilder {
                 .putInt(states)
                 .putInt(inode)
                 .putInt(show)
-                .putInt(0)
-                .putInt(0);
+                .putInt(cookie)
+                .putInt(cookie);
         return this;
     }
 

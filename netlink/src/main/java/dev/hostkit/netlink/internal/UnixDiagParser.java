@@ -35,6 +35,14 @@ public final class UnixDiagParser {
     }
 
     /**
+     * Writes struct unix_diag_req for one socket by inode (a get, not a dump): every state, {@code show} bits and the
+     * kernel's "no cookie" (INET_DIAG_NOCOOKIE in both words), so the inode alone selects it.
+     */
+    public static void requestOne(MessageBuilder m, long inode, int show) {
+        m.unixDiagReq(LibC.AF_UNIX, 0xffff_ffff, (int) inode, show, 0xffff_ffff);
+    }
+
+    /**
      * Decodes one {@code SOCK_DIAG_BY_FAMILY} reply message.
      *
      * @return the socket, or {@code null} for a family other than AF_UNIX
