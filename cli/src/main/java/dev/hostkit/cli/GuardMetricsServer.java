@@ -7,12 +7,17 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The guardian's metrics served over HTTP for a Prometheus scraper ({@code /metrics}, and {@code /-/healthy}), with
@@ -26,6 +31,10 @@ import java.util.function.Supplier;
 final class GuardMetricsServer implements AutoCloseable {
     /** The prefix of every thread this server runs. */
     static final String THREAD_PREFIX = "hostkit-metrics-";
+
+    private static final Path TASKS = Path.of("/proc/self/task");
+    // The kernel's names (15 characters) of the threads com.sun.net.httpserver starts.
+    private static final Set<String> JDK_THREADS = Set.of("HTTP-Dispatcher", "idle-timeout-ta", "req-rsp-timeout");
 
     private final MetricsAddress address;
     private final PrometheusRegistry registry;
@@ -45,6 +54,7 @@ final class GuardMetricsServer implements AutoCloseable {
      */
     static GuardMetricsServer bind(MetricsAddress address) throws IOException {
         PrometheusRegistry registry = new PrometheusRegistry();
+        Set<String> tasksBefore = tasks();
         // The JDK's server makes its threads in the creating thread's group: a group of our own names them.
         ThreadGroup group = new ThreadGroup(THREAD_PREFIX.substring(0, THREAD_PREFIX.length() - 1));
         HTTPServer[] started = {null};
@@ -87,6 +97,7 @@ final class GuardMetricsServer implements AutoCloseable {
                 t.setName(THREAD_PREFIX + t.getName().toLowerCase(Locale.ROOT));
             }
         }
+        nameTasks(tasksBefore);
         return new GuardMetricsServer(address, registry, started[0]);
     }
 
@@ -119,6 +130,30 @@ final class GuardMetricsServer implements AutoCloseable {
             return "no interface of this host has that address";
         }
         return m;
+    }
+
+    // Thread.setName renames a running thread only for Java (thread dumps); the kernel keeps the name it had at start,
+    // which top -H and the footprint benchmark read. The JDK's three new tasks get it through their comm file.
+    private static void nameTasks(Set<String> before) {
+        for (String tid : tasks()) {
+            Path comm = TASKS.resolve(tid).resolve("comm");
+            try {
+                if (!before.contains(tid)
+                        && JDK_THREADS.contains(Files.readString(comm).strip())) {
+                    Files.writeString(comm, THREAD_PREFIX.substring(0, 15));
+                }
+            } catch (IOException e) {
+                // ended meanwhile, or no /proc: the name is for people reading a process list, nothing depends on it
+            }
+        }
+    }
+
+    private static Set<String> tasks() {
+        try (Stream<Path> s = Files.list(TASKS)) {
+            return s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        } catch (IOException e) {
+            return Set.of();
+        }
     }
 
     /** Runs each task on the thread that hands it over: the JDK server's dispatcher serves the request itself. */

@@ -78,6 +78,17 @@ class GuardMetricsServerTest {
         assertThat(Thread.getAllStackTraces().keySet())
                 .extracting(Thread::getName)
                 .doesNotContain("HTTP-Dispatcher", "idle-timeout-task", "req-rsp-timeout-task");
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            assertThat(tasks.map(t -> {
+                        try {
+                            return java.nio.file.Files.readString(t.resolve("comm"))
+                                    .strip();
+                        } catch (IOException e) {
+                            return "";
+                        }
+                    }))
+                    .doesNotContain("HTTP-Dispatcher", "idle-timeout-ta", "req-rsp-timeout");
+        }
         server.close();
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (metricsThreads() > before && System.nanoTime() < deadline) {
