@@ -4,7 +4,10 @@
 # voluntary context switches (wake-ups) over an idle window, then over 10 bounces of a veth parent:
 #   - go-linkwait: linkwait/main.go, a Go program that subscribes to link events with vishvananda/netlink and waits
 #     (built here against Debian's source in /usr/share/gocode, GOPATH mode, nothing downloaded);
-#   - jvm-sleep: a JVM that only sleeps, started with the JVM flags of deploy/systemd/hostkit-guard.service.
+#   - jvm-sleep: a JVM that only sleeps, started with the JVM flags of deploy/systemd/hostkit-guard.service;
+#   - when cli/target/hostkit.jar is built: hostkit guard with the same flags guarding one macvlan on the parent (in a
+#     second namespace), without and with --metrics-address, side by side: the metrics server's own cost (the
+#     guardian's footprint in detail is GuardFootprintBenchmark's).
 # Each runs in a private network namespace holding the parent, as the guardian does in the footprint benchmark.
 #
 # Run as root from the repository root, after benchmarks/go/setup.sh:  benchmarks/go/run.sh [idleSeconds]
@@ -26,6 +29,7 @@ pid=""
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
     ip netns del "$home" 2>/dev/null || true
+    ip netns del "${home}c" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -53,6 +57,15 @@ load_parent() {
     ip -n "$home" link set "${parent}p" up
 }
 load_parent
+ip netns add "${home}c"
+give_macvlan() {
+    ip -n "${home}c" link del mv0 2>/dev/null || true
+    ip -n "$home" link add hkbgmv link "$parent" type macvlan mode bridge
+    ip -n "$home" link set hkbgmv netns "${home}c"
+    ip -n "${home}c" link set hkbgmv name mv0
+    ip -n "${home}c" addr add 10.79.0.2/24 dev mv0
+    ip -n "${home}c" link set mv0 up
+}
 
 clk=$(getconf CLK_TCK)
 # One sample: nanoseconds, utime+stime ticks, RSS kB, peak RSS kB, threads, voluntary switches of all threads.
@@ -65,13 +78,24 @@ sample() {
     switches=$(cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches:/ {s += $2} END {print s}')
     echo "$now $ticks $rss $hwm $threads $switches"
 }
-# row NAME STATE SAMPLE_BEFORE SAMPLE_AFTER
+# Threads named hostkit* (the kernel's name) and their voluntary switches.
+own() {
+    n=0
+    s=0
+    for t in /proc/"$1"/task/*; do
+        case "$(cat "$t/comm" 2>/dev/null)" in
+            hostkit*) n=$((n + 1)); s=$((s + $(awk '/^voluntary_ctxt_switches:/ {print $2}' "$t/status"))) ;;
+        esac
+    done
+    echo "$n $s"
+}
+# row NAME STATE SAMPLE_BEFORE SAMPLE_AFTER [OWN_BEFORE OWN_AFTER]
 row() {
-    echo "$3 $4" | awk -v name="$1" -v state="$2" -v clk="$clk" -v resync="$resync" \
+    echo "$3 $4 ${5:-0 0} ${6:-0 0}" | awk -v name="$1" -v state="$2" -v clk="$clk" -v resync="$resync" \
         -v load="$(cut -d' ' -f1-3 /proc/loadavg)" '{
         secs = ($7 - $1) / 1e9
-        printf "| %s | %s | %s | %.1f (peak %.1f) | %d (0) | %.3f | %.2f (0) | |\n", name, state, load, $9 / 1024,
-            $10 / 1024, $11, 100 * ($8 - $2) / clk / secs, ($12 - $6) / (secs / resync)
+        printf "| %s | %s | %s | %.1f (peak %.1f) | %d (%d) | %.3f | %.2f (%.2f) | |\n", name, state, load, $9 / 1024,
+            $10 / 1024, $11, $15, 100 * ($8 - $2) / clk / secs, ($12 - $6) / (secs / resync), ($16 - $14) / (secs / resync)
     }'
 }
 
@@ -88,10 +112,13 @@ measure() {
     done
     sleep 5 # start-up settles
     a=$(sample $pid)
+    oa=$(own $pid)
     sleep "$idle"
     b=$(sample $pid)
-    row "$name" "idle $idle s" "$a" "$b"
+    ob=$(own $pid)
+    row "$name" "idle $idle s" "$a" "$b" "$oa" "$ob"
     c=$(sample $pid)
+    oc=$(own $pid)
     n=0
     while [ $n -lt $bounces ]; do
         ip -n "$home" link del "$parent"
@@ -101,7 +128,8 @@ measure() {
         n=$((n + 1))
     done
     d=$(sample $pid)
-    row "$name" "$bounces bounces" "$c" "$d"
+    od=$(own $pid)
+    row "$name" "$bounces bounces" "$c" "$d" "$oc" "$od"
     kill $pid
     wait $pid 2>/dev/null || true
     pid=""
@@ -114,4 +142,16 @@ echo "|---|---|---|---:|---:|---:|---:|---|"
 measure go-linkwait "$work/linkwait"
 # shellcheck disable=SC2086 # the flags are words
 measure jvm-sleep java $flags -cp "$work" Sleep
+jar=$repo/cli/target/hostkit.jar
+if [ -f "$jar" ]; then
+    port=$(awk 'BEGIN {srand(); print 20000 + int(rand() * 20000)}')
+    give_macvlan
+    # shellcheck disable=SC2086
+    measure hostkit-guard java $flags -jar "$jar" guard --state-dir "$work/state1" --parent "$parent" --announce 0 \
+        --netns "/var/run/netns/${home}c"
+    give_macvlan
+    # shellcheck disable=SC2086
+    measure hostkit-guard+metrics java $flags -jar "$jar" guard --state-dir "$work/state2" --parent "$parent" \
+        --announce 0 --netns "/var/run/netns/${home}c" --metrics-address "127.0.0.1:$port"
+fi
 grep -c '^link ' "$work/go-linkwait.out" | sed 's/^/go-linkwait saw link events: /' >&2
