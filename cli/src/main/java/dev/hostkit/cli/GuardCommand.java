@@ -23,10 +23,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE]
- * [--recreate-vlan-parents] [--announce N]}:
+ * [--recreate-vlan-parents] [--announce N] [--metrics-address HOST:PORT]}:
  * the macvlan guardian as a daemon. One JSON line per event on stdout; runs until SIGTERM or SIGINT (then closes every
  * socket and exits 0), or with {@code --once} snapshots and reconciles once. Exit status: 0 fine, 1 a repair failed
- * ({@code --once}), 2 could not start, 64 bad usage.
+ * ({@code --once}), 2 could not start (also: the metrics address cannot be bound), 64 bad usage.
  */
 @Command(
         name = "guard",
@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
         exitCodeList = {
             " 0:stopped by a signal, or --once with no failed repair",
             " 1:--once and a repair failed",
-            " 2:could not start",
+            " 2:could not start (e.g. the metrics address is in use)",
             "64:bad usage"
         })
 public final class GuardCommand implements Callable<Integer> {
@@ -92,6 +92,15 @@ public final class GuardCommand implements Callable<Integer> {
                     "Announce each repaired address N times, 100 ms apart (gratuitous ARP / unsolicited NA); 0 = off (default: ${DEFAULT-VALUE}).")
     int announce;
 
+    @Option(
+            names = "--metrics-address",
+            paramLabel = "HOST:PORT",
+            description = {
+                "Serve Prometheus metrics over HTTP at /metrics (default: off). PORT or :PORT is 127.0.0.1:PORT;",
+                "other hosts reach it only at 0.0.0.0:PORT or [::]:PORT. IP addresses only, no names."
+            })
+    String metricsAddress;
+
     /** Parsed command line. */
     record Options(
             Path stateDir,
@@ -101,7 +110,21 @@ public final class GuardCommand implements Callable<Integer> {
             Path metricsFile,
             List<Path> namespaces,
             boolean recreateVlanParents,
-            int announce) {}
+            int announce,
+            MetricsAddress metricsAddress) {
+        /** Without a metrics server. */
+        Options(
+                Path stateDir,
+                List<String> parents,
+                Duration resync,
+                boolean once,
+                Path metricsFile,
+                List<Path> namespaces,
+                boolean recreateVlanParents,
+                int announce) {
+            this(stateDir, parents, resync, once, metricsFile, namespaces, recreateVlanParents, announce, null);
+        }
+    }
 
     /**
      * Runs the command.
@@ -130,6 +153,18 @@ public final class GuardCommand implements Callable<Integer> {
                     "--announce must be a count of rounds in 0.." + Announcement.MAX_COUNT + " (0: off), was "
                             + announce);
         }
+        MetricsAddress served = null;
+        if (metricsAddress != null) {
+            if (once) {
+                throw new ParameterException(
+                        spec.commandLine(), "--metrics-address serves a running guardian; it does nothing with --once");
+            }
+            try {
+                served = MetricsAddress.parse(metricsAddress);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--metrics-address " + e.getMessage());
+            }
+        }
         Options o = new Options(
                 stateDir,
                 List.copyOf(checked),
@@ -138,11 +173,29 @@ public final class GuardCommand implements Callable<Integer> {
                 metricsFile,
                 List.copyOf(namespaces),
                 recreateVlanParents,
-                announce);
+                announce,
+                served);
         return run(o, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     static int run(Options o, PrintWriter out, PrintWriter err) {
+        if (o.metricsAddress() == null) {
+            return run(o, out, err, null);
+        }
+        // Bound before the guardian exists: an address that cannot be served stops the command with nothing started.
+        GuardMetricsServer bound;
+        try {
+            bound = GuardMetricsServer.bind(o.metricsAddress());
+        } catch (IOException e) {
+            err.println("hostkit guard: " + e.getMessage());
+            return 2;
+        }
+        try (GuardMetricsServer server = bound) {
+            return run(o, out, err, server);
+        }
+    }
+
+    private static int run(Options o, PrintWriter out, PrintWriter err, GuardMetricsServer metricsServer) {
         Object printLock = new Object();
         boolean[] failed = {false};
         MacvlanGuardian.Builder b = MacvlanGuardian.builder()
@@ -170,6 +223,9 @@ public final class GuardCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             err.println("hostkit guard: cannot start: " + e.getMessage());
             return 2;
+        }
+        if (metricsServer != null) {
+            metricsServer.expose(guardian::metrics);
         }
         try (guardian) {
             for (String p : guardian.stateProblems()) {

@@ -64,6 +64,34 @@ class GuardCommandTest {
         assertThat(r.stderr).contains("--announce must be a count of rounds in 0..100 (0: off), was -1");
     }
 
+    @Test
+    void aMalformedMetricsAddressIsAUsageErrorWithNothingStarted() {
+        Path dir = tmp.resolve("state");
+        Run r = run("--state-dir", dir.toString(), "--metrics-address", "example.org:9464");
+        assertThat(r.status).isEqualTo(64);
+        assertThat(r.stderr.lines().findFirst().orElseThrow())
+                .isEqualTo("hostkit guard: --metrics-address 'example.org:9464': 'example.org' is not an IPv4 address;"
+                        + " give an IP address (names are not resolved) and an IPv6 address in brackets");
+        assertThat(dir).doesNotExist();
+        Run once = run("--state-dir", dir.toString(), "--once", "--metrics-address", ":9464");
+        assertThat(once.status).isEqualTo(64);
+        assertThat(once.stderr).contains("--metrics-address serves a running guardian; it does nothing with --once");
+        assertThat(dir).doesNotExist();
+    }
+
+    @Test
+    void aMetricsPortInUseStopsTheGuardWithOneLineBeforeAnythingStarts() throws Exception {
+        Path dir = tmp.resolve("state");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run r = run("--state-dir", dir.toString(), "--metrics-address", "127.0.0.1:" + taken.getLocalPort());
+            assertThat(r.status).isEqualTo(2);
+            assertThat(r.stderr)
+                    .isEqualTo("hostkit guard: cannot serve metrics on 127.0.0.1:" + taken.getLocalPort()
+                            + ": the port is in use\n");
+        }
+        assertThat(dir).doesNotExist(); // the guardian was never built: no state directory, no lock
+    }
+
     private static int announceOf(String... args) {
         GuardCommand c = new GuardCommand();
         new picocli.CommandLine(c).parseArgs(args);
