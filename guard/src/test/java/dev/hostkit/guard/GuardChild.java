@@ -27,8 +27,21 @@ public final class GuardChild {
                 .build();
         g.reconcileOnce();
         g.start();
-        Thread.sleep(300); // let the first pass's state files reach the disk
+        // The test kills this guardian mid-repair to see what the next one makes of it: its state must be on disk first
+        // (a guardian that ran a while has it there; in a fresh JVM under load the first write can take seconds).
+        Path dir = Path.of(args[0]);
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (stateFiles(dir) < namespaces.size() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         Files.writeString(Path.of(args[2]), "ready");
         Thread.sleep(Long.MAX_VALUE);
+    }
+
+    private static long stateFiles(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".json"))
+                    .count();
+        }
     }
 }
