@@ -34,7 +34,9 @@ import java.util.stream.Stream;
  * {@code java -cp ... dev.hostkit.benchmarks.guard.GuardFootprintBenchmark [idleSeconds] [sizes...]}. The JVM flags
  * and {@code Environment=} variables are the unit's. To compare builds side by side in one run, name them:
  * {@code -Dhk.jars=before=/tmp/base/hostkit.jar,after=cli/target/hostkit.jar} (each size runs each jar in turn);
- * {@code -Dhk.flags="..."} replaces the unit's flags (to try others).
+ * {@code -Dhk.flags="..."} replaces the unit's flags (to try others); {@code -Dhk.netns=true} hands the daemon its
+ * namespaces with {@code --netns} instead of letting it look at every process and named namespace (on a machine
+ * where other programs make namespaces all the time, the only way to see what "nothing changes" costs).
  */
 public final class GuardFootprintBenchmark {
     private static final Pattern EVENT =
@@ -54,7 +56,8 @@ public final class GuardFootprintBenchmark {
                         .toArray()
                 : new int[] {1, 100};
         Map<String, Path> jars = new java.util.LinkedHashMap<>();
-        for (String j : System.getProperty("hk.jars", "this=cli/target/hostkit.jar").split(",")) {
+        for (String j :
+                System.getProperty("hk.jars", "this=cli/target/hostkit.jar").split(",")) {
             String[] kv = j.split("=", 2);
             jars.put(kv[0], Path.of(kv[1]).toAbsolutePath());
         }
@@ -92,7 +95,7 @@ public final class GuardFootprintBenchmark {
                     GuardRepairBenchmark.giveMacvlan(host, namespaces.get(i), i + 2);
                 }
                 for (var j : jars.entrySet()) {
-                    rows.addAll(measure(host, home, j.getKey(), j.getValue(), flags, env, n, idle));
+                    rows.addAll(measure(host, home, j.getKey(), j.getValue(), flags, env, namespaces, n, idle));
                 }
                 for (Path p : namespaces) {
                     Sh.run("ip", "netns", "del", p.getFileName().toString());
@@ -117,6 +120,7 @@ public final class GuardFootprintBenchmark {
             Path jar,
             List<String> flags,
             Map<String, String> env,
+            List<Path> namespaces,
             int n,
             int idle)
             throws Exception {
@@ -133,6 +137,9 @@ public final class GuardFootprintBenchmark {
                 GuardRepairBenchmark.PARENT,
                 "--resync-seconds",
                 String.valueOf(RESYNC_SECONDS)));
+        if (Boolean.getBoolean("hk.netns")) {
+            namespaces.forEach(ns -> cmd.addAll(List.of("--netns", ns.toString())));
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().putAll(env); // ip netns exec passes the environment on
         Process p = pb.start();
