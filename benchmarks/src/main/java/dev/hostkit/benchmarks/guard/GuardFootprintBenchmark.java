@@ -228,8 +228,8 @@ public final class GuardFootprintBenchmark {
                 b.threads.size(),
                 own,
                 cpu,
-                (b.switches() - a.switches()) / periods,
-                (b.switches(true) - a.switches(true)) / periods,
+                b.switchesSince(a, false) / periods,
+                b.switchesSince(a, true) / periods,
                 repairs);
     }
 
@@ -270,14 +270,12 @@ public final class GuardFootprintBenchmark {
                     load);
         }
 
-        long switches() {
-            return switches(false);
-        }
-
-        long switches(boolean hostkitsOnly) {
+        // Wake-ups since `earlier`, per thread: a thread alive in both counts its difference, one born since counts all
+        // of its own; one that ended in between is gone from /proc with its count (an undercount of its last moments).
+        long switchesSince(Sample earlier, boolean hostkitsOnly) {
             return threads.entrySet().stream()
                     .filter(e -> !hostkitsOnly || hostkits(e.getKey()))
-                    .mapToLong(Map.Entry::getValue)
+                    .mapToLong(e -> e.getValue() - earlier.threads.getOrDefault(e.getKey(), 0L))
                     .sum();
         }
 
