@@ -72,18 +72,7 @@ class DeploymentManifestTest {
                 .orElseThrow();
         assertThat((List<String>) at(guardian, "securityContext", "capabilities", "add"))
                 .contains("NET_ADMIN", "SYS_ADMIN");
-        assertThat((List<String>) guardian.get("command")).contains("guard", "--state-dir", "--metrics-address");
-        // The served address (with the node's IP filled in as Kubernetes does), the port and the scrape annotation
-        // agree.
-        List<String> command = (List<String>) guardian.get("command");
-        String served = command.get(command.indexOf("--metrics-address") + 1).replace("$(NODE_IP)", "10.0.0.5");
-        int port = MetricsAddress.parse(served).port();
-        assertThat(((List<Map<String, Object>>) guardian.get("ports")).get(0))
-                .containsEntry("containerPort", port)
-                .containsEntry("hostPort", port);
-        assertThat((Map<String, Object>) at(ds, "spec", "template", "metadata", "annotations"))
-                .containsEntry("prometheus.io/port", Integer.toString(port))
-                .containsEntry("prometheus.io/scrape", "true");
+        assertThat((List<String>) guardian.get("command")).contains("guard", "--state-dir", "--metrics-file");
         Map<String, Object> doctor = containers.stream()
                 .filter(c -> c.get("name").equals("doctor"))
                 .findFirst()

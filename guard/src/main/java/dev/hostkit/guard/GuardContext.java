@@ -28,6 +28,9 @@ final class GuardContext {
     final long hostCookie;
     final String tempTag;
     final Map<NsId, Guarded> guarded = new ConcurrentHashMap<>();
+    /** The namespaces looked into and found with nothing to guard. */
+    final NamespaceCensus census = new NamespaceCensus();
+
     final GuardCounters counters;
     final StateWriter writer;
     final ExecutorService workers;
@@ -109,6 +112,7 @@ final class GuardContext {
         }
         g.ifaces.clear();
         unwatch(g.ref.id());
+        g.closeSession();
         writer.delete(g.ref.id());
     }
 
@@ -139,6 +143,13 @@ final class GuardContext {
         }
         g.ifaces.clear();
         unwatch(g.ref.id());
+        g.closeSession();
+    }
+
+    /** Whether the namespace's events are being heard now. */
+    boolean isWatched(NsId id) {
+        NamespaceWatcher w = watcher;
+        return w != null && w.isWatching(id);
     }
 
     private void unwatch(NsId id) {

@@ -240,7 +240,12 @@ final class GuardNet {
         }
     }
 
-    /** A guarded namespace, opened by path, with its identity read once. */
+    /**
+     * A namespace opened by path, with its identity read once and an rtnetlink socket made inside it. A guarded
+     * namespace keeps its {@code Ns} open from its first look until it is dropped: later looks and repairs reuse the
+     * socket (no namespace-thread hop, no cookie read), and the open fd pins the namespace, so its inode cannot be
+     * reused by another while it is guarded.
+     */
     static final class Ns implements AutoCloseable {
         private final NetNamespace ns;
         private final RtNetlink nl;
@@ -269,6 +274,11 @@ final class GuardNet {
 
         long cookie() {
             return cookie;
+        }
+
+        /** The links, from one dump (enough to tell whether anything here is guardable). */
+        List<Link> links() {
+            return nl.links();
         }
 
         NsView view() {

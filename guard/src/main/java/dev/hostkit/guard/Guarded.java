@@ -3,6 +3,7 @@ package dev.hostkit.guard;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
@@ -22,6 +23,18 @@ final class Guarded {
     volatile boolean onDisk;
     /** The look errors of the last look that found this namespace ({@link GoneEvidence}); null before one did. */
     Set<String> errorsWhenSeen;
+    /**
+     * The session inside the namespace: opened (and its identity verified) at the first look, reused by every later
+     * look and repair, closed when the namespace is dropped or refused, or after a look through it failed (the next
+     * look opens it again by path). Null until then. Its fd pins the namespace: the inode stays this namespace's.
+     */
+    GuardNet.Ns session;
+    /** Changes heard since the start: the namespace's own events and host events about its parents. */
+    final AtomicLong changes = new AtomicLong();
+    /** {@link #changes} when the last settled look began; -1 when the last look did not settle everything. */
+    long changesAtSettledLook = -1;
+    /** When ({@link System#nanoTime()}) the last settled look began. */
+    long settledAt;
 
     Guarded(NamespaceRef ref) {
         this.ref = ref;
@@ -36,6 +49,33 @@ final class Guarded {
 
         Tracked(InterfaceSnapshot snap) {
             this.snap = snap;
+        }
+    }
+
+    /** A look (or anything heard since) left this namespace needing another look. */
+    void unsettle() {
+        changes.incrementAndGet();
+    }
+
+    /**
+     * Whether the periodic pass may skip this namespace: its last look found every interface present and nothing was
+     * heard since (while {@code watching}: a namespace whose events are not heard is always looked at), and that look
+     * is younger than {@code maxAge}. Holds {@link #lock}.
+     */
+    boolean settled(boolean watching, long now, long maxAgeNanos) {
+        return watching
+                && session != null
+                && changesAtSettledLook >= 0
+                && changesAtSettledLook == changes.get()
+                && now - settledAt < maxAgeNanos;
+    }
+
+    /** Closes the session (the namespace was dropped, or a look through it failed). Holds {@link #lock}. */
+    void closeSession() {
+        GuardNet.Ns s = session;
+        session = null;
+        if (s != null) {
+            s.close();
         }
     }
 

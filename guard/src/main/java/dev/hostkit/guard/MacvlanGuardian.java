@@ -5,6 +5,7 @@ import dev.hostkit.guard.Guarded.Tracked;
 import dev.hostkit.guard.Observation.NamespaceStatus;
 import dev.hostkit.guard.SnapshotCodec.NamespaceState;
 import dev.hostkit.netlink.Announcement;
+import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,7 +172,7 @@ public final class MacvlanGuardian implements AutoCloseable {
             if (loop != null) {
                 return;
             }
-            hostEvents = new HostLinkFeed(ctx.host, fastPath::onHostLink, this::requestPass);
+            hostEvents = new HostLinkFeed(ctx.host, this::onHostLink, this::onHostLinksMissed);
             // Known indexes first: a parent going down announces itself with RTM_NEWLINK before its RTM_DELLINK.
             fastPath.knownNow(ctx.host.links());
             ctx.watcher = new NamespaceWatcher(this::onNamespaceChanged, WATCH_DEBOUNCE);
@@ -182,9 +183,10 @@ public final class MacvlanGuardian implements AutoCloseable {
     }
 
     private void runLoop() {
+        boolean asked = true; // the first pass looks at everything
         while (!ctx.closed) {
             try {
-                reconcileOnce();
+                pass(asked);
             } catch (RuntimeException e) {
                 if (!ctx.closed) {
                     log.warn("guardian pass failed; next try in {}", resync, e);
@@ -203,6 +205,7 @@ public final class MacvlanGuardian implements AutoCloseable {
                         return;
                     }
                 }
+                asked = wakeRequested;
                 wakeRequested = false;
             }
         }
@@ -224,6 +227,16 @@ public final class MacvlanGuardian implements AutoCloseable {
      * @return the events of this pass, in the order they happened per namespace
      */
     public List<GuardEvent> reconcileOnce() {
+        return pass(true);
+    }
+
+    /**
+     * One pass. A thorough one (asked for: {@link #reconcileOnce()}, events lost, a repair that needs the look)
+     * opens every namespace found; a periodic one only those that may have changed: namespaces first found, judged
+     * empty long enough ago or before the host's links last changed ({@link NamespaceCensus}), and guarded ones not
+     * settled ({@link Reconciler#settled}). Identities come from stat alone; nothing known is opened again.
+     */
+    private List<GuardEvent> pass(boolean thorough) {
         checkOpen();
         List<GuardEvent> events = Collections.synchronizedList(new ArrayList<>());
         NamespaceSource.Look look = source.look();
@@ -235,13 +248,7 @@ public final class MacvlanGuardian implements AutoCloseable {
                 found.putIfAbsent(c.id(), c);
             }
         }
-        GuardNet.HostLinks hostLinks;
-        try {
-            hostLinks = vlans.restore(ctx.host.links(), events);
-        } catch (RuntimeException e) {
-            ctx.counters.countLookError("host_links");
-            throw e; // nothing judged, nothing forgotten: the loop logs it and tries again
-        }
+        ctx.census.retainOnly(found.keySet());
         for (Guarded g : ctx.guarded.values()) {
             NamespaceRef ref = g.ref;
             if (ctx.isHost(ref.id(), ref.cookie())) {
@@ -264,19 +271,34 @@ public final class MacvlanGuardian implements AutoCloseable {
                 g.withLock(() -> GoneEvidence.found(g, errorKeys));
             }
         }
+        long now = System.nanoTime();
+        List<NamespaceSource.Candidate> candidates = new ArrayList<>();
+        for (NamespaceSource.Candidate c : found.values()) {
+            Guarded g = ctx.guarded.get(c.id());
+            if (thorough || (g == null ? ctx.census.due(c.id(), now) : !reconciler.settled(g, c, now))) {
+                candidates.add(c);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return List.copyOf(events); // nothing may have changed: the host's links are not even read
+        }
+        GuardNet.HostLinks hostLinks;
+        try {
+            hostLinks = vlans.restore(ctx.host.links(), events);
+        } catch (RuntimeException e) {
+            ctx.counters.countLookError("host_links");
+            throw e; // nothing judged, nothing forgotten: the loop logs it and tries again
+        }
         List<Future<?>> tasks = new ArrayList<>();
-        List<NamespaceSource.Candidate> candidates = new ArrayList<>(found.values());
         // The last namespace on this thread: a pass over one namespace wakes no other thread.
-        NamespaceSource.Candidate mine = candidates.isEmpty() ? null : candidates.remove(candidates.size() - 1);
+        NamespaceSource.Candidate mine = candidates.remove(candidates.size() - 1);
         for (NamespaceSource.Candidate c : candidates) {
             tasks.add(ctx.workers.submit(() -> reconciler.sync(c, hostLinks, events)));
         }
-        if (mine != null) {
-            try {
-                reconciler.sync(mine, hostLinks, events);
-            } catch (RuntimeException e) {
-                log.warn("guardian: namespace pass failed", e);
-            }
+        try {
+            reconciler.sync(mine, hostLinks, events);
+        } catch (RuntimeException e) {
+            log.warn("guardian: namespace pass failed", e);
         }
         for (Future<?> f : tasks) {
             try {
@@ -297,11 +319,34 @@ public final class MacvlanGuardian implements AutoCloseable {
         if (g == null || ctx.closed) {
             return;
         }
-        NamespaceRef ref = g.ref;
-        ctx.submit(
-                "a look at " + ref + " after its events",
-                () -> reconciler.sync(
-                        new NamespaceSource.Candidate(ref.id(), ref.pid(), ref.path()), ctx.host.links(), null));
+        g.unsettle();
+        ctx.submit("a look at " + g.ref + " after its events", () -> {
+            NamespaceRef ref = g.ref;
+            if (!ref.id().equals(NamespaceSource.statId(ref.path()))) {
+                ctx.requestPass(); // its path leads elsewhere now: only a full look tells gone from moved
+                return;
+            }
+            reconciler.sync(new NamespaceSource.Candidate(ref.id(), ref.pid(), ref.path()), ctx.host.links(), null);
+        });
+    }
+
+    // A host link changed: namespaces judged empty may hold a new child of it now; guarded ones with a child on it
+    // are looked at by the next pass.
+    private void onHostLink(Link link, boolean removed) {
+        ctx.census.hostLinksChanged();
+        for (Guarded g : ctx.guarded.values()) {
+            if (g.any(s -> s.parent().name().equals(link.name()) || s.parentIndex() == link.index())) {
+                g.unsettle();
+            }
+        }
+        fastPath.onHostLink(link, removed);
+    }
+
+    // Host link events were lost (or the subscription renewed): everything may have changed.
+    private void onHostLinksMissed() {
+        ctx.census.hostLinksChanged();
+        ctx.guarded.values().forEach(Guarded::unsettle);
+        requestPass();
     }
 
     /** The counters now. */
@@ -416,6 +461,9 @@ public final class MacvlanGuardian implements AutoCloseable {
         }
         ctx.workers.shutdown();
         awaitQuietly(ctx.workers);
+        for (Guarded g : ctx.guarded.values()) {
+            g.withLock(g::closeSession);
+        }
         announcer.close(); // after the repairs: none can start rounds any more
         ctx.writer.close();
         ctx.host.close();

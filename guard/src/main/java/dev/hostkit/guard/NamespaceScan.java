@@ -1,5 +1,8 @@
 package dev.hostkit.guard;
 
+import dev.hostkit.core.NetNamespace;
+
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -8,10 +11,18 @@ import java.util.function.Supplier;
  * Package-private: the built-in sources are made through {@link NamespaceSource}'s factories.
  */
 final class NamespaceScan implements NamespaceSource {
+    /** The nsfs device (every namespace file's), from this process's own namespace file; -1 when unreadable. */
+    static final long NSFS_DEVICE = nsfsDevice();
+
     private final Supplier<Look> look;
 
     NamespaceScan(Supplier<Look> look) {
         this.look = look;
+    }
+
+    private static long nsfsDevice() {
+        NetNamespace.NsId own = NamespaceSource.statId(Path.of("/proc/self/ns/net"));
+        return own == null ? -1 : own.device();
     }
 
     @Override

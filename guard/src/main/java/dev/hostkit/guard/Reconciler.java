@@ -23,6 +23,11 @@ import java.util.Map;
 final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(MacvlanGuardian.class);
     private static final Duration STATE_FLUSH_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * The longest the periodic pass leaves a settled namespace without looking through it: the level-triggered
+     * safety net under the namespace's events.
+     */
+    static final Duration SETTLED_MAX_AGE = Duration.ofMinutes(5);
 
     private final GuardContext ctx;
     private final Repairer repairer;
@@ -51,17 +56,51 @@ final class Reconciler {
         }
     }
 
+    /**
+     * Whether the periodic pass may leave a guarded namespace it found alone: its last look settled everything and
+     * nothing was heard from it or about its parents since (see {@link Guarded#settled}). The look's findings that
+     * need no opening are taken here: it is still reached by {@code c} (a new pid or path is recorded), and its
+     * look errors are judged as usual by the caller. Takes {@code g.lock}.
+     */
+    boolean settled(Guarded g, NamespaceSource.Candidate c, long now) {
+        g.lock.lock();
+        try {
+            if (!g.settled(ctx.isWatched(g.ref.id()), now, SETTLED_MAX_AGE.toNanos())) {
+                return false;
+            }
+            ctx.counters.lookSucceeded(g.ref.id());
+            if (reachedVia(g, c)) {
+                ctx.persist(g);
+            }
+            return true;
+        } finally {
+            g.lock.unlock();
+        }
+    }
+
     /** One namespace of a full pass (or of a change seen inside it): its identity first, then every snapshot. */
     void sync(NamespaceSource.Candidate c, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
         if (ctx.closed) {
             return;
         }
         Guarded known = ctx.guarded.get(c.id());
+        if (known != null) {
+            known.withLock(() -> syncKnown(known, c, hostLinks, events));
+        } else {
+            syncNew(c, hostLinks, events);
+        }
+    }
+
+    /**
+     * Opens a namespace by the path a look found it at; null when it vanished or was replaced meanwhile (the next
+     * pass's look tells gone from moved) or could not be opened (unreadable is not gone: counted, kept, looked at
+     * again).
+     */
+    private GuardNet.Ns open(NamespaceSource.Candidate c, Guarded known) {
         GuardNet.Ns ns;
         try {
             ns = GuardNet.open(c.path(), ctx.host.namespace());
         } catch (RuntimeException e) {
-            // Unreadable is not gone: keep what we have and look again next pass.
             String reason = NamespaceSource.reasonOf(e);
             if (known != null) {
                 ctx.counters.lookFailed(known.ref, reason, String.valueOf(e.getMessage()));
@@ -69,45 +108,60 @@ final class Reconciler {
                 ctx.counters.countLookError(reason);
                 log.debug("guardian: cannot look into {}: {}", c.path(), e.toString());
             }
+            return null;
+        }
+        if (ns != null && !ns.id().equals(c.id())) {
+            ns.close();
+            return null;
+        }
+        return ns;
+    }
+
+    private void syncNew(NamespaceSource.Candidate c, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
+        long generation = ctx.census.generation();
+        GuardNet.Ns ns = open(c, null);
+        if (ns == null) {
             return;
         }
-        if (ns == null) {
-            return; // vanished while we looked; the next pass's look tells gone from moved
-        }
-        try (ns) {
-            if (!ns.id().equals(c.id())) {
-                return; // replaced while we looked; the next pass sees the truth
+        boolean kept = false;
+        try {
+            if (ctx.isHost(ns.id(), ns.cookie())) {
+                return;
             }
-            if (known != null) {
-                known.withLock(() -> syncKnown(known, c, ns, hostLinks, events));
-            } else if (!ctx.isHost(ns.id(), ns.cookie())) {
-                syncNew(c, ns, hostLinks, events);
+            // One link dump says whether anything here is guardable; most namespaces have nothing.
+            List<Link> links = ns.links();
+            if (LiveLinks.guardable(ctx, ns, links, hostLinks).isEmpty()) {
+                LiveLinks.cleanTemporaries(ctx, ns, links, hostLinks);
+                ctx.census.judgedEmpty(c.id(), generation);
+                return;
             }
+            kept = guardNew(c, ns, hostLinks, events);
         } catch (RuntimeException e) {
-            if (known != null) {
-                // A dump that failed inside proves nothing either: kept, counted, said once, looked at again.
-                ctx.counters.lookFailed(known.ref, NamespaceSource.reasonOf(e), "pass over it failed: " + e);
-                log.debug("guardian: pass over {} failed", c.path(), e);
-            } else {
-                log.warn("guardian: pass over {} failed", c.path(), e);
+            log.warn("guardian: pass over {} failed", c.path(), e);
+        } finally {
+            if (!kept) {
+                ns.close();
             }
         }
     }
 
-    private void syncNew(
+    // Starts guarding a namespace with guardable links; true when it now holds ns as its session.
+    private boolean guardNew(
             NamespaceSource.Candidate c, GuardNet.Ns ns, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
         GuardNet.NsView view = ns.view();
         List<Link> guardable = LiveLinks.guardable(ctx, ns, view.links(), hostLinks);
         if (guardable.isEmpty()) {
-            LiveLinks.cleanTemporaries(ctx, ns, view.links(), hostLinks);
-            return;
+            return false; // gone between the two dumps; the next look sees it again
         }
         NamespaceRef ref = new NamespaceRef(c.id().device(), c.id().inode(), ns.cookie(), c.pid(), c.path());
         Guarded g = new Guarded(ref);
-        g.withLock(() -> {
+        g.lock.lock();
+        try {
             if (ctx.guarded.putIfAbsent(ref.id(), g) != null) {
-                return; // another pass got there first
+                return false; // another pass got there first
             }
+            ctx.census.forget(ref.id());
+            g.session = ns;
             LiveLinks.cleanTemporaries(ctx, ns, view.links(), hostLinks);
             watch(g, ns);
             for (Link l : guardable) {
@@ -118,44 +172,94 @@ final class Reconciler {
                 }
             }
             ctx.persist(g);
-        });
+            return true;
+        } finally {
+            g.lock.unlock();
+        }
     }
 
-    private void syncKnown(
-            Guarded g,
-            NamespaceSource.Candidate c,
-            GuardNet.Ns ns,
-            GuardNet.HostLinks hostLinks,
-            List<GuardEvent> events) {
-        if (ctx.guarded.get(g.ref.id()) != g) {
-            return;
+    // A guarded namespace's session, opened by c's path and verified at its first look. Null when there is none now.
+    private GuardNet.Ns session(Guarded g, NamespaceSource.Candidate c, List<GuardEvent> events) {
+        if (g.session != null) {
+            return g.session;
+        }
+        GuardNet.Ns ns = open(c, g);
+        if (ns == null) {
+            return null;
         }
         if (ctx.isHost(ns.id(), ns.cookie())) {
+            ns.close();
             ctx.refuseHost(g, events);
-            return;
+            return null;
         }
-        ctx.counters.lookSucceeded(g.ref.id());
         if (!g.ref.sameAs(c.id(), ns.cookie())) {
+            ns.close();
             judgeNamespace(
                     g,
                     NamespaceStatus.REPLACED,
                     "namespace was replaced (same inode " + c.id().inode() + ", new netns cookie)",
                     events);
+            return null;
+        }
+        g.session = ns;
+        return ns;
+    }
+
+    // The namespace is reached by c now: records a new pid or path (and a cookie first known). True when changed.
+    private static boolean reachedVia(Guarded g, NamespaceSource.Candidate c) {
+        long cookie = g.ref.cookie() == 0 && g.session != null ? g.session.cookie() : g.ref.cookie();
+        if (g.ref.pid() == c.pid() && g.ref.path().equals(c.path()) && g.ref.cookie() == cookie) {
+            return false;
+        }
+        g.ref = new NamespaceRef(g.ref.device(), g.ref.inode(), cookie, c.pid(), c.path());
+        for (Tracked t : g.ifaces.values()) {
+            t.snap = t.snap.withNamespace(g.ref);
+        }
+        return true;
+    }
+
+    private void syncKnown(
+            Guarded g, NamespaceSource.Candidate c, GuardNet.HostLinks hostLinks, List<GuardEvent> events) {
+        if (ctx.guarded.get(g.ref.id()) != g) {
             return;
         }
-        boolean changed = false;
-        if (g.ref.pid() != c.pid() || !g.ref.path().equals(c.path()) || g.ref.cookie() == 0) {
-            g.ref = new NamespaceRef(
-                    g.ref.device(),
-                    g.ref.inode(),
-                    g.ref.cookie() == 0 ? ns.cookie() : g.ref.cookie(),
-                    c.pid(),
-                    c.path());
-            for (Tracked t : g.ifaces.values()) {
-                t.snap = t.snap.withNamespace(g.ref);
-            }
-            changed = true;
+        long heard = g.changes.get();
+        long began = System.nanoTime();
+        GuardNet.Ns ns = session(g, c, events);
+        if (ns == null) {
+            return;
         }
+        try {
+            if (lookThrough(g, c, ns, hostLinks, events)) {
+                g.changesAtSettledLook = heard;
+                g.settledAt = began;
+            } else {
+                g.changesAtSettledLook = -1;
+            }
+        } catch (RuntimeException e) {
+            // A dump that failed inside proves nothing either: kept, counted, said once, looked at again through a
+            // session opened afresh.
+            g.changesAtSettledLook = -1;
+            g.closeSession();
+            ctx.counters.lookFailed(g.ref, NamespaceSource.reasonOf(e), "pass over it failed: " + e);
+            log.debug("guardian: pass over {} failed", c.path(), e);
+        }
+    }
+
+    // One look through a guarded namespace's session; true when it left every interface present and settled.
+    private boolean lookThrough(
+            Guarded g,
+            NamespaceSource.Candidate c,
+            GuardNet.Ns ns,
+            GuardNet.HostLinks hostLinks,
+            List<GuardEvent> events) {
+        if (ctx.isHost(ns.id(), ns.cookie())) {
+            ctx.refuseHost(g, events);
+            return false;
+        }
+        ctx.counters.lookSucceeded(g.ref.id());
+        boolean changed = reachedVia(g, c);
+        boolean settled = true;
         watch(g, ns);
         GuardNet.NsView view = ns.view();
         LiveLinks.cleanTemporaries(ctx, ns, view.links(), hostLinks);
@@ -164,6 +268,7 @@ final class Reconciler {
         for (Tracked t : new ArrayList<>(g.ifaces.values())) {
             Link live = byName.get(t.snap.name());
             if (live != null && !view.stable(live)) {
+                settled = false;
                 continue; // changing under our eyes; look again next pass
             }
             Parent parent = Parent.ofIndex(hostLinks.indexOf(t.snap.parent().name()));
@@ -172,14 +277,20 @@ final class Reconciler {
                     live == null ? null : LiveLinks.observed(ns, live, hostLinks),
                     parent,
                     t.downSeen);
-            changed |= act(g, t, Verdicts.judge(t.snap, seen), ns, live, parent, hostLinks, view, events);
+            Verdict v = Verdicts.judge(t.snap, seen);
+            changed |= act(g, t, v, ns, live, parent, hostLinks, view, events);
             if (ctx.guarded.get(g.ref.id()) != g) {
-                return; // dropped or refused: nothing more to do or write here
+                return false; // dropped or refused: nothing more to do or write here
             }
+            settled &= v == Verdict.PRESENT && !t.missing && !t.conflict && !t.downSeen;
         }
         // Macvlans that appeared since the last pass.
         for (Link l : LiveLinks.guardable(ctx, ns, view.links(), hostLinks)) {
-            if (!g.ifaces.containsKey(l.name()) && view.stable(l)) {
+            if (!g.ifaces.containsKey(l.name())) {
+                if (!view.stable(l)) {
+                    settled = false;
+                    continue;
+                }
                 InterfaceSnapshot s = LiveLinks.snapshotOf(g.ref, l, hostLinks, view);
                 g.ifaces.put(s.name(), new Tracked(s));
                 ctx.emit(events, Type.SNAPSHOT, g.ref, s, 0, "");
@@ -189,6 +300,7 @@ final class Reconciler {
         if (changed) {
             ctx.persist(g);
         }
+        return settled;
     }
 
     /**
@@ -204,15 +316,18 @@ final class Reconciler {
                 return; // dropped meanwhile
             }
             NamespaceRef ref = g.ref;
-            try (GuardNet.Ns ns = GuardNet.open(ref.path(), ctx.host.namespace())) {
-                if (ns == null || !ref.sameAs(ns.id(), ns.cookie())) {
-                    ctx.requestPass();
-                    return;
-                }
-                if (ctx.isHost(ns.id(), ns.cookie())) {
-                    ctx.refuseHost(g, null);
-                    return;
-                }
+            // The path must still lead to the namespace (a stat, nothing opened): a namespace only its session
+            // still holds is no container's any more, and only a full pass can tell gone from moved.
+            if (!ref.id().equals(NamespaceSource.statId(ref.path()))) {
+                ctx.requestPass();
+                return;
+            }
+            GuardNet.Ns ns = session(g, new NamespaceSource.Candidate(ref.id(), ref.pid(), ref.path()), null);
+            if (ns == null) {
+                ctx.requestPass();
+                return;
+            }
+            try {
                 boolean changed = false;
                 GuardNet.HostLinks hostLinks = null;
                 for (Tracked t : new ArrayList<>(g.ifaces.values())) {
@@ -238,6 +353,7 @@ final class Reconciler {
                     ctx.persist(g);
                 }
             } catch (RuntimeException e) {
+                g.closeSession();
                 ctx.counters.lookFailed(
                         ref, NamespaceSource.reasonOf(e), "repairs after parent " + parent + " returned failed: " + e);
                 ctx.requestPass();

@@ -59,4 +59,22 @@ class NamespaceSourceTest {
                 .isEqualTo(300);
         assertThat(NamespaceSource.named(root.resolve("nope")).discover()).isEmpty();
     }
+
+    @Test
+    void processLinksAreReadWithoutOpeningTheNamespace() throws Exception {
+        // /proc/PID/ns/net is a link whose text names the inode; every namespace file is on the one nsfs device.
+        Files.createSymbolicLink(nsFile("7"), Path.of("net:[4026539999]"));
+        Files.createSymbolicLink(nsFile("8"), Path.of("net:[4026539999]"));
+
+        List<NamespaceSource.Candidate> found =
+                NamespaceSource.processes(ProcFs.at(root)).discover();
+
+        assertThat(found).singleElement().satisfies(c -> {
+            assertThat(c.pid()).isEqualTo(7);
+            assertThat(c.id().inode()).isEqualTo(4026539999L);
+            assertThat(c.id().device())
+                    .isEqualTo(
+                            NamespaceSource.statId(Path.of("/proc/self/ns/net")).device());
+        });
+    }
 }

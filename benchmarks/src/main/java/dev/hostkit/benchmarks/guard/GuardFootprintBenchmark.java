@@ -31,7 +31,12 @@ import java.util.stream.Stream;
  * host namespace sees other programs' links come and go all the time, which is not "nothing changes".
  *
  * <p>Run as root from the repository root, after {@code mvn -pl cli -am package}:
- * {@code java -cp ... dev.hostkit.benchmarks.guard.GuardFootprintBenchmark [idleSeconds] [sizes...]}.
+ * {@code java -cp ... dev.hostkit.benchmarks.guard.GuardFootprintBenchmark [idleSeconds] [sizes...]}. The JVM flags
+ * and {@code Environment=} variables are the unit's. To compare builds side by side in one run, name them:
+ * {@code -Dhk.jars=before=/tmp/base/hostkit.jar,after=cli/target/hostkit.jar} (each size runs each jar in turn);
+ * {@code -Dhk.flags="..."} replaces the unit's flags (to try others); {@code -Dhk.netns=true} hands the daemon its
+ * namespaces with {@code --netns} instead of letting it look at every process and named namespace (on a machine
+ * where other programs make namespaces all the time, the only way to see what "nothing changes" costs).
  */
 public final class GuardFootprintBenchmark {
     private static final Pattern EVENT =
@@ -50,14 +55,25 @@ public final class GuardFootprintBenchmark {
                         .mapToInt(Integer::parseInt)
                         .toArray()
                 : new int[] {1, 100};
-        Path jar = Path.of("cli/target/hostkit.jar").toAbsolutePath();
-        List<String> flags = unitFlags(Path.of("deploy/systemd/hostkit-guard.service"));
+        Map<String, Path> jars = new java.util.LinkedHashMap<>();
+        for (String j :
+                System.getProperty("hk.jars", "this=cli/target/hostkit.jar").split(",")) {
+            String[] kv = j.split("=", 2);
+            jars.put(kv[0], Path.of(kv[1]).toAbsolutePath());
+        }
+        Path unit = Path.of("deploy/systemd/hostkit-guard.service");
+        List<String> flags = System.getProperty("hk.flags") != null
+                ? List.of(System.getProperty("hk.flags").trim().split("\\s+"))
+                : unitFlags(unit);
+        Map<String, String> env = unitEnvironment(unit);
         System.out.printf(
                 Locale.ROOT,
-                "kernel %s, %d CPUs; JVM flags from the unit file: %s; idle window %d s, resync %d s%n",
+                "kernel %s, %d CPUs; JVM flags: %s; environment %s; jars %s; idle window %d s, resync %d s%n",
                 Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
                 Runtime.getRuntime().availableProcessors(),
                 String.join(" ", flags),
+                env,
+                jars,
                 idle,
                 RESYNC_SECONDS);
         List<String> made = new ArrayList<>();
@@ -78,7 +94,9 @@ public final class GuardFootprintBenchmark {
                     namespaces.add(NetNamespace.NAMED_DIR.resolve(name));
                     GuardRepairBenchmark.giveMacvlan(host, namespaces.get(i), i + 2);
                 }
-                rows.addAll(measure(host, home, jar, flags, n, idle));
+                for (var j : jars.entrySet()) {
+                    rows.addAll(measure(host, home, j.getKey(), j.getValue(), flags, env, namespaces, n, idle));
+                }
                 for (Path p : namespaces) {
                     Sh.run("ip", "netns", "del", p.getFileName().toString());
                     made.remove("netns:" + p.getFileName());
@@ -90,12 +108,21 @@ public final class GuardFootprintBenchmark {
         }
         System.out.println();
         System.out.println(
-                "| interfaces | state | load avg | RSS (MB) | threads (hostkit's) | CPU (% of a core) | wake-ups per resync (hostkit's) | repairs |");
-        System.out.println("|---:|---|---|---:|---:|---:|---:|---|");
+                "| build | interfaces | state | load avg | RSS (MB) | threads (hostkit's) | CPU (% of a core) | wake-ups per resync (hostkit's) | repairs |");
+        System.out.println("|---|---:|---|---|---:|---:|---:|---:|---|");
         rows.forEach(System.out::println);
     }
 
-    private static List<String> measure(RtNetlink host, String home, Path jar, List<String> flags, int n, int idle)
+    private static List<String> measure(
+            RtNetlink host,
+            String home,
+            String label,
+            Path jar,
+            List<String> flags,
+            Map<String, String> env,
+            List<Path> namespaces,
+            int n,
+            int idle)
             throws Exception {
         Path state = Files.createTempDirectory("hkbench-footprint");
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, "java"));
@@ -110,9 +137,12 @@ public final class GuardFootprintBenchmark {
                 GuardRepairBenchmark.PARENT,
                 "--resync-seconds",
                 String.valueOf(RESYNC_SECONDS)));
-        Process p = new ProcessBuilder(cmd)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
+        if (Boolean.getBoolean("hk.netns")) {
+            namespaces.forEach(ns -> cmd.addAll(List.of("--netns", ns.toString())));
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(env); // ip netns exec passes the environment on
+        Process p = pb.start();
         Map<String, AtomicInteger> counts = new TreeMap<>();
         ConcurrentLinkedQueue<double[]> repairs = new ConcurrentLinkedQueue<>(); // {daemon's millis, at epoch millis}
         Thread reader = new Thread(() -> read(p, counts, repairs), "hkbench-footprint-stdout");
@@ -126,7 +156,8 @@ public final class GuardFootprintBenchmark {
             Sample a = Sample.of(pid);
             Thread.sleep(idle * 1000L);
             Sample b = Sample.of(pid);
-            rows.add(row(n, "idle " + idle + " s", a, b, ""));
+            rows.add(row(label, n, "idle " + idle + " s", a, b, ""));
+            System.out.println(label + ": threads idle: " + b.threads.keySet());
             // 10 parent bounces; the first one is the first repair of a daemon that idled for `idle` seconds.
             List<String> firsts = new ArrayList<>();
             List<Double> endToEnd = new ArrayList<>();
@@ -162,7 +193,7 @@ public final class GuardFootprintBenchmark {
                     steadyIn.get(steadyIn.size() / 2),
                     100.0 * (d.stime - c.stime) / Math.max(1, d.utime + d.stime - c.utime - c.stime),
                     maxThreads);
-            rows.add(row(n, BOUNCES + " bounces", c, d, repairText));
+            rows.add(row(label, n, BOUNCES + " bounces", c, d, repairText));
             System.out.println("threads at the end: " + d.threads);
         } finally {
             p.destroy();
@@ -178,7 +209,7 @@ public final class GuardFootprintBenchmark {
         return rows;
     }
 
-    private static String row(int n, String what, Sample a, Sample b, String repairs) {
+    private static String row(String label, int n, String what, Sample a, Sample b, String repairs) {
         double seconds = (b.nanos - a.nanos) / 1e9;
         double cpu = 100.0 * (b.utime + b.stime - a.utime - a.stime) / CLK_TCK / seconds;
         double periods = seconds / RESYNC_SECONDS;
@@ -187,7 +218,8 @@ public final class GuardFootprintBenchmark {
                 .count();
         return String.format(
                 Locale.ROOT,
-                "| %d | %s | %s | %.1f (peak %.1f) | %d (%d) | %.3f | %.1f (%.1f) | %s |",
+                "| %s | %d | %s | %s | %.1f (peak %.1f) | %d (%d) | %.3f | %.1f (%.1f) | %s |",
+                label,
                 n,
                 what,
                 b.load,
@@ -196,8 +228,8 @@ public final class GuardFootprintBenchmark {
                 b.threads.size(),
                 own,
                 cpu,
-                (b.switches() - a.switches()) / periods,
-                (b.switches(true) - a.switches(true)) / periods,
+                b.switchesSince(a, false) / periods,
+                b.switchesSince(a, true) / periods,
                 repairs);
     }
 
@@ -238,14 +270,12 @@ public final class GuardFootprintBenchmark {
                     load);
         }
 
-        long switches() {
-            return switches(false);
-        }
-
-        long switches(boolean hostkitsOnly) {
+        // Wake-ups since `earlier`, per thread: a thread alive in both counts its difference, one born since counts all
+        // of its own; one that ended in between is gone from /proc with its count (an undercount of its last moments).
+        long switchesSince(Sample earlier, boolean hostkitsOnly) {
             return threads.entrySet().stream()
                     .filter(e -> !hostkitsOnly || hostkits(e.getKey()))
-                    .mapToLong(Map.Entry::getValue)
+                    .mapToLong(e -> e.getValue() - earlier.threads.getOrDefault(e.getKey(), 0L))
                     .sum();
         }
 
@@ -301,6 +331,22 @@ public final class GuardFootprintBenchmark {
             }
         }
         throw new IllegalStateException("no ExecStart= in " + unit);
+    }
+
+    // The unit's Environment= assignments (MALLOC_ARENA_MAX=2 ...): the daemon runs with them.
+    static Map<String, String> unitEnvironment(Path unit) throws IOException {
+        Map<String, String> env = new TreeMap<>();
+        for (String line : Files.readString(unit).split("\n")) {
+            if (line.startsWith("Environment=")) {
+                for (String kv : line.substring("Environment=".length()).trim().split("\\s+")) {
+                    String[] p = kv.replace("\"", "").split("=", 2);
+                    if (p.length == 2) {
+                        env.put(p[0], p[1]);
+                    }
+                }
+            }
+        }
+        return env;
     }
 
     private interface Check {

@@ -27,8 +27,16 @@ public final class NamespaceThreads {
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
     // Tests: runs just before a worker returns home; throwing LastErrorException strands the worker there.
     static volatile Runnable beforeReturnHome = () -> {};
+    // An idle worker ends after this: long enough to serve a burst (a pass, a hundred repairs) with the same threads,
+    // short enough that a daemon between bursts holds none.
+    private static final long KEEP_ALIVE_SECONDS = 2;
     private static final ThreadPoolExecutor POOL = new ThreadPoolExecutor(
-            0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), NamespaceThreads::newThread);
+            0,
+            Integer.MAX_VALUE,
+            KEEP_ALIVE_SECONDS,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            NamespaceThreads::newThread);
 
     private NamespaceThreads() {}
 
