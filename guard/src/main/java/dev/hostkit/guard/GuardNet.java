@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -242,6 +243,9 @@ final class GuardNet {
 
     /** A guarded namespace, opened by path, with its identity read once. */
     static final class Ns implements AutoCloseable {
+        // Test seam: a failure for the delete of this index (the kernel will not fail one on demand); null: none.
+        static volatile IntFunction<RuntimeException> deleteFault = index -> null;
+
         private final NetNamespace ns;
         private final RtNetlink nl;
         private final long cookie;
@@ -302,6 +306,10 @@ final class GuardNet {
          */
         RuntimeException delete(int index) {
             try {
+                RuntimeException fault = deleteFault.apply(index);
+                if (fault != null) {
+                    throw fault;
+                }
                 nl.deleteLink(index);
                 return null;
             } catch (NetlinkException e) {
