@@ -23,6 +23,17 @@ public final class AtomicFiles {
     /** {@code rw-------}: the owner's only (state that names other tenants' addresses). */
     public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
+    // Forces a directory to disk. A seam for tests only: the kernel will not fail an fsync on demand.
+    interface DirectorySync {
+        void force(Path dir) throws IOException;
+    }
+
+    static volatile DirectorySync directorySync = dir -> {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    };
+
     private AtomicFiles() {}
 
     /**
@@ -82,8 +93,8 @@ public final class AtomicFiles {
 
     // A rename or unlink is durable only once the directory itself is on disk.
     private static void syncDirectory(Path dir, String done) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
+        try {
+            directorySync.force(dir);
         } catch (IOException e) {
             throw new IOException(
                     "fsync of directory " + dir + " failed after " + done + ", so the change may not survive a crash: "

@@ -1,35 +1,20 @@
+// Over 400 lines: the public facade keeps every endpoint's javadoc and its public nested Builder; the calls live in
+// *Calls.
 package dev.hostkit.docker;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hostkit.core.internal.LeakWatch;
 import dev.hostkit.core.internal.Ticker;
-import dev.hostkit.docker.internal.FrameDemultiplexer;
 import dev.hostkit.docker.internal.HttpEngine;
-import dev.hostkit.docker.internal.HttpEngine.Call;
-import dev.hostkit.docker.internal.Json;
-import dev.hostkit.docker.internal.MalformedResponseException;
 import dev.hostkit.docker.internal.Models;
-import dev.hostkit.docker.internal.PathSegments;
-import dev.hostkit.docker.internal.StreamHandle;
 import dev.hostkit.docker.internal.UnixTransport;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.lang.ref.Reference;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.StringJoiner;
-import java.util.function.Function;
+import java.util.Set;
 
 /**
  * A client for one Docker Engine over its unix socket: thread-safe, one per engine, {@link AutoCloseable}.
@@ -53,6 +38,13 @@ public final class DockerClient implements AutoCloseable {
 
     // How often idle connections are evicted.
     private static final Duration EVICTION_PERIOD = Duration.ofMillis(250);
+    // The endpoint classes the facade delegates to: frames of theirs are the library's, not the caller's.
+    private static final Set<String> LIBRARY_CLASSES = Set.of(
+            EngineCalls.class.getName(),
+            ContainerCalls.class.getName(),
+            ExecCalls.class.getName(),
+            EventCalls.class.getName(),
+            ImageCalls.class.getName());
 
     /** How bytes reach the socket. */
     public enum Transport {
@@ -66,7 +58,11 @@ public final class DockerClient implements AutoCloseable {
     private final HttpEngine engine;
     private final LeakWatch.Watch leak;
     private final Ticker.Task eviction;
-    private volatile String api;
+    private final EngineCalls calls;
+    private final ContainerCalls containers;
+    private final ExecCalls execs;
+    private final EventCalls events;
+    private final ImageCalls images;
 
     private DockerClient(Builder b) {
         this.config = b.copy();
@@ -99,7 +95,11 @@ public final class DockerClient implements AutoCloseable {
                         b.maxObjectBytes),
                 leak.site());
         engineRef[0] = engine;
-        this.api = b.apiVersion;
+        this.calls = new EngineCalls(this, engine, b.readTimeout, b.callTimeout, b.apiVersion);
+        this.containers = new ContainerCalls(calls);
+        this.execs = new ExecCalls(calls);
+        this.events = new EventCalls(calls);
+        this.images = new ImageCalls(calls);
         this.eviction = Ticker.shared().every(EVICTION_PERIOD, "evict idle Docker connections", engine::evictIdle);
         evictionRef[0] = eviction;
     }
@@ -108,7 +108,8 @@ public final class DockerClient implements AutoCloseable {
     static boolean isLibraryFrame(String className) {
         return className.startsWith("dev.hostkit.docker.internal.")
                 || className.startsWith("dev.hostkit.docker.DockerClient")
-                || className.startsWith("dev.hostkit.docker.DockerStream");
+                || className.startsWith("dev.hostkit.docker.DockerStream")
+                || LIBRARY_CLASSES.contains(className);
     }
 
     /** A builder with defaults: {@code DOCKER_HOST} (or {@value #DEFAULT_HOST}), JDK transport, 8 connections. */
@@ -134,15 +135,7 @@ public final class DockerClient implements AutoCloseable {
      * @return the engine's ping headers
      */
     public Ping ping() {
-        try {
-            HttpEngine.Response r = engine.send(Call.of("HEAD", "/_ping"));
-            return new Ping(
-                    nz(r.header("API-Version")),
-                    nz(r.header("OSType")),
-                    "true".equals(r.header("Docker-Experimental")));
-        } finally {
-            Reference.reachabilityFence(this);
-        }
+        return calls.ping();
     }
 
     /**
@@ -152,69 +145,29 @@ public final class DockerClient implements AutoCloseable {
      * @throws DockerException when the engine is older than {@value #MIN_API_VERSION}
      */
     public String apiVersion() {
-        String a = api;
-        if (a != null) {
-            return a;
-        }
-        synchronized (this) {
-            if (api == null) {
-                api = negotiate(ping().apiVersion());
-            }
-            return api;
-        }
-    }
-
-    static String negotiate(String engineVersion) {
-        String ev = engineVersion == null || engineVersion.isBlank() ? MIN_API_VERSION : engineVersion.strip();
-        if (!ev.matches("\\d+\\.\\d+")) {
-            throw new DockerException(
-                    "HEAD /_ping", 200, "the engine sent an unreadable API-Version header: " + ev, null);
-        }
-        if (compareVersions(ev, MIN_API_VERSION) < 0) {
-            throw new DockerException(
-                    "HEAD /_ping",
-                    200,
-                    "the engine speaks API " + ev + ", older than the oldest this client supports (" + MIN_API_VERSION
-                            + "): upgrade the Docker Engine",
-                    null);
-        }
-        return compareVersions(ev, MAX_API_VERSION) > 0 ? MAX_API_VERSION : ev;
-    }
-
-    static int compareVersions(String a, String b) {
-        String[] x = a.split("\\.");
-        String[] y = b.split("\\.");
-        int c = Integer.compare(Integer.parseInt(x[0]), Integer.parseInt(y[0]));
-        return c != 0 ? c : Integer.compare(Integer.parseInt(x[1]), Integer.parseInt(y[1]));
+        return calls.apiVersion();
     }
 
     /** {@code GET /version}. */
     public Version version() {
-        return Models.version(json(get("/version")));
+        return Models.version(EngineCalls.json(calls.get("/version")));
     }
 
     /** {@code GET /info}. */
     public Info info() {
-        return Models.info(json(get("/info")));
+        return Models.info(EngineCalls.json(calls.get("/info")));
     }
 
     // ---- containers
 
     /** Containers matching the request ({@link ListContainersRequest#RUNNING} for the running ones). */
     public List<ContainerSummary> listContainers(ListContainersRequest request) {
-        StringJoiner q = query();
-        if (request.all()) {
-            q.add("all=1");
-        }
-        addFilters(q, request.filters());
-        HttpEngine.Response r = send(call("GET", "/containers/json" + qs(q)).asList());
-        return Json.stream(r.call(), r.body(), Models::containerSummaries);
+        return containers.list(request);
     }
 
     /** {@code GET /containers/{id}/json}; {@link DockerNotFoundException} when there is none. */
     public ContainerInspect inspectContainer(String idOrName) {
-        return Models.containerInspect(
-                json(get("/containers/" + PathSegments.object("container", idOrName) + "/json")));
+        return containers.inspect(idOrName);
     }
 
     /**
@@ -236,13 +189,7 @@ public final class DockerClient implements AutoCloseable {
      * @throws DockerConflictException when the container is not running
      */
     public ContainerTop top(String id, String psArgs) {
-        String seg = PathSegments.object("container", id);
-        if (psArgs.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new IllegalArgumentException("ps arguments must not contain control characters: " + psArgs);
-        }
-        String q = psArgs.isBlank() ? "" : "?ps_args=" + PathSegments.encode(psArgs.strip());
-        return Models.containerTop(
-                json(send(call("GET", "/containers/" + seg + "/top" + q).asList())));
+        return containers.top(id, psArgs);
     }
 
     /**
@@ -251,60 +198,27 @@ public final class DockerClient implements AutoCloseable {
      * @return its id
      */
     public String createContainer(CreateContainerRequest r) {
-        ObjectNode body = Json.object();
-        body.put("Image", r.image());
-        if (!r.cmd().isEmpty()) {
-            strings(body.putArray("Cmd"), r.cmd());
-        }
-        if (!r.entrypoint().isEmpty()) {
-            strings(body.putArray("Entrypoint"), r.entrypoint());
-        }
-        ArrayNode env = body.putArray("Env");
-        r.env().forEach((k, v) -> env.add(k + "=" + v));
-        ObjectNode labels = body.putObject("Labels");
-        r.labels().forEach(labels::put);
-        body.put("Tty", r.tty());
-        body.put("User", r.user());
-        body.put("WorkingDir", r.workingDir());
-        ObjectNode host = body.putObject("HostConfig");
-        if (!r.networkMode().isEmpty()) {
-            host.put("NetworkMode", r.networkMode());
-        }
-        if (r.memoryBytes() > 0) {
-            host.put("Memory", r.memoryBytes());
-        }
-        host.put("AutoRemove", r.autoRemove());
-        String path = "/containers/create"
-                + (r.name().isEmpty() ? "" : "?name=" + PathSegments.object("container", r.name()));
-        JsonNode created = json(send(call("POST", path).withJson(Json.bytes(body))));
-        return Json.text(created, "Id");
+        return containers.create(r);
     }
 
     /** Starts a container (already running is fine). */
     public void startContainer(String id) {
-        send(call("POST", "/containers/" + PathSegments.object("container", id) + "/start"));
+        containers.start(id);
     }
 
     /** Stops a container: SIGTERM, then SIGKILL after {@code timeout}. Already stopped is fine. */
     public void stopContainer(String id, Duration timeout) {
-        send(call("POST", "/containers/" + PathSegments.object("container", id) + "/stop?t=" + timeout.toSeconds())
-                .withReadTimeout(config.readTimeout.plus(timeout))
-                .withDeadline(config.callTimeout.plus(timeout)));
+        containers.stop(id, timeout);
     }
 
     /** Sends a signal, e.g. {@code SIGKILL} or {@code HUP}. */
     public void killContainer(String id, String signal) {
-        if (!signal.matches("[A-Z0-9+]{1,16}")) {
-            throw new IllegalArgumentException("not a signal name or number: " + signal);
-        }
-        send(call("POST", "/containers/" + PathSegments.object("container", id) + "/kill?signal=" + signal));
+        containers.kill(id, signal);
     }
 
     /** Restarts a container, stopping it with {@code timeout} first. */
     public void restartContainer(String id, Duration timeout) {
-        send(call("POST", "/containers/" + PathSegments.object("container", id) + "/restart?t=" + timeout.toSeconds())
-                .withReadTimeout(config.readTimeout.plus(timeout))
-                .withDeadline(config.callTimeout.plus(timeout)));
+        containers.restart(id, timeout);
     }
 
     /**
@@ -314,10 +228,7 @@ public final class DockerClient implements AutoCloseable {
      * @param volumes also remove its anonymous volumes
      */
     public void removeContainer(String id, boolean force, boolean volumes) {
-        send(call(
-                "DELETE",
-                "/containers/" + PathSegments.object("container", id) + "?force=" + (force ? 1 : 0) + "&v="
-                        + (volumes ? 1 : 0)));
+        containers.remove(id, force, volumes);
     }
 
     /**
@@ -328,10 +239,7 @@ public final class DockerClient implements AutoCloseable {
      * @throws DockerTimeoutException when it is still running after {@code timeout}
      */
     public int waitContainer(String id, Duration timeout) {
-        JsonNode r = json(send(call("POST", "/containers/" + PathSegments.object("container", id) + "/wait")
-                .withReadTimeout(timeout)
-                .withDeadline(config.callTimeout.plus(timeout))));
-        return (int) Json.number(r, "StatusCode");
+        return containers.await(id, timeout);
     }
 
     /**
@@ -339,50 +247,22 @@ public final class DockerClient implements AutoCloseable {
      * Without {@code follow} the stream ends with the output so far.
      */
     public DockerStream<LogFrame> logs(String id, LogsRequest r) {
-        String seg = PathSegments.object("container", id);
-        boolean tty = inspectContainer(id).config().tty();
-        StringJoiner q = query();
-        q.add("stdout=" + (r.stdout() ? 1 : 0)).add("stderr=" + (r.stderr() ? 1 : 0));
-        if (r.follow()) {
-            q.add("follow=1");
-        }
-        if (r.timestamps()) {
-            q.add("timestamps=1");
-        }
-        if (r.since() != null) {
-            q.add("since=" + epoch(r.since()));
-        }
-        q.add("tail=" + (r.tail() < 0 ? "all" : Integer.toString(r.tail())));
-        Call c = call("GET", "/containers/" + seg + "/logs" + qs(q));
-        if (r.follow()) {
-            c = c.withReadTimeout(Duration.ZERO);
-        }
-        StreamHandle h = engine.open(c, "logs of " + id);
-        FrameDemultiplexer demux = new FrameDemultiplexer(h.body(), tty);
-        return new DockerStream<>(this, h, demux::next);
+        return containers.logs(id, r);
     }
 
     /** Reads a container's whole log so far (not followed) as text per source. */
     public ExecResult readLogs(String id) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (DockerStream<LogFrame> s = logs(id, LogsRequest.ALL)) {
-            for (LogFrame f : s) {
-                (f.source() == LogFrame.Source.STDERR ? err : out).writeBytes(f.payload());
-            }
-        }
-        return new ExecResult(0, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return containers.readLogs(id);
     }
 
     /** Resource usage sampled once (the engine takes two samples, about a second apart). */
     public Stats stats(String id) {
-        return Models.stats(json(get("/containers/" + PathSegments.object("container", id) + "/stats?stream=false")));
+        return containers.stats(id);
     }
 
     /** Resource usage, one sample per second until closed. */
     public DockerStream<Stats> statsStream(String id) {
-        Call c = call("GET", "/containers/" + PathSegments.object("container", id) + "/stats?stream=true");
-        return jsonStream(engine.open(c, "stats of " + id), Models::stats);
+        return containers.statsStream(id);
     }
 
     // ---- exec
@@ -398,56 +278,14 @@ public final class DockerClient implements AutoCloseable {
      * @param quietTimeout longest time the command may go without output
      */
     public ExecResult exec(String containerId, ExecRequest r, Duration quietTimeout) {
-        ObjectNode body = Json.object();
-        body.put("AttachStdout", true).put("AttachStderr", true).put("Tty", false);
-        strings(body.putArray("Cmd"), r.cmd());
-        ArrayNode env = body.putArray("Env");
-        r.env().forEach((k, v) -> env.add(k + "=" + v));
-        if (!r.user().isEmpty()) {
-            body.put("User", r.user());
-        }
-        if (!r.workingDir().isEmpty()) {
-            body.put("WorkingDir", r.workingDir());
-        }
-        String execId = Json.text(
-                json(send(call("POST", "/containers/" + PathSegments.object("container", containerId) + "/exec")
-                        .withJson(Json.bytes(body)))),
-                "Id");
-        String seg = PathSegments.object("exec", execId);
-        ObjectNode start = Json.object().put("Detach", false).put("Tty", false);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        StreamHandle h = engine.open(
-                call("POST", "/exec/" + seg + "/start")
-                        .withJson(Json.bytes(start))
-                        .withReadTimeout(quietTimeout),
-                "exec in " + containerId);
-        try (DockerStream<LogFrame> s = new DockerStream<>(this, h, new FrameDemultiplexer(h.body(), false)::next)) {
-            for (LogFrame f : s) {
-                (f.source() == LogFrame.Source.STDERR ? err : out).writeBytes(f.payload());
-            }
-        }
-        JsonNode info = json(get("/exec/" + seg + "/json"));
-        return new ExecResult(
-                (int) Json.number(info, "ExitCode"),
-                out.toString(StandardCharsets.UTF_8),
-                err.toString(StandardCharsets.UTF_8));
+        return execs.exec(containerId, r, quietTimeout);
     }
 
     // ---- events
 
     /** Engine events in the window and matching the filters; follows until closed when {@code until} is null. */
     public DockerStream<Event> events(EventsRequest r) {
-        StringJoiner q = query();
-        if (r.since() != null) {
-            q.add("since=" + epoch(r.since()));
-        }
-        if (r.until() != null) {
-            q.add("until=" + epoch(r.until()));
-        }
-        addFilters(q, r.filters());
-        Call c = call("GET", "/events" + qs(q)).withReadTimeout(Duration.ZERO);
-        return jsonStream(engine.open(c, "events"), Models::event);
+        return events.events(r);
     }
 
     /**
@@ -480,30 +318,24 @@ public final class DockerClient implements AutoCloseable {
 
     /** The engine's clock ({@code SystemTime} of {@code GET /info}): the point in time event filters are measured on. */
     Instant engineTime() {
-        HttpEngine.Response r = get("/info");
-        String t = Json.text(json(r), "SystemTime");
-        try {
-            return java.time.OffsetDateTime.parse(t).toInstant();
-        } catch (java.time.format.DateTimeParseException e) {
-            throw new MalformedResponseException(r.call(), "SystemTime '" + t + "' is not an RFC 3339 time", e);
-        }
+        return events.engineTime();
     }
 
     // ---- images
 
     /** {@code GET /images/json}. */
     public List<ImageSummary> listImages() {
-        return list(send(call("GET", "/images/json").asList()), Models::imageSummary);
+        return images.list();
     }
 
     /** {@code GET /images/{name}/json}. */
     public ImageInspect inspectImage(String nameOrId) {
-        return Models.imageInspect(json(get("/images/" + PathSegments.image(nameOrId) + "/json")));
+        return images.inspect(nameOrId);
     }
 
     /** Removes an image (untags it; deletes it when no tag is left). */
     public void removeImage(String nameOrId, boolean force) {
-        send(call("DELETE", "/images/" + PathSegments.image(nameOrId) + "?force=" + (force ? 1 : 0)));
+        images.remove(nameOrId, force);
     }
 
     /**
@@ -513,36 +345,7 @@ public final class DockerClient implements AutoCloseable {
      * @return the new image's id
      */
     public String importImage(InputStream tar, String repository, String tag) {
-        PathSegments.image(repository + ":" + tag);
-        Call base = call(
-                "POST",
-                "/images/create?fromSrc=-&repo=" + PathSegments.encode(repository) + "&tag="
-                        + PathSegments.encode(tag));
-        // No total deadline: the upload takes as long as the caller's tar; each read waits at most the read timeout.
-        Call c = base.withTar(Objects.requireNonNull(tar, "tar"))
-                .withDeadline(Duration.ZERO)
-                .asList();
-        HttpEngine.Response r = send(c);
-        String id = "";
-        try (MappingIterator<JsonNode> it =
-                Json.MAPPER.readerFor(JsonNode.class).readValues(r.body())) {
-            while (it.hasNextValue()) {
-                JsonNode n = it.nextValue();
-                if (n.hasNonNull("error")) {
-                    throw new DockerException(c.toString(), r.status(), Json.text(n, "error"), null);
-                }
-                String status = Json.text(n, "status");
-                if (status.startsWith("sha256:")) {
-                    id = status;
-                }
-            }
-        } catch (IOException e) {
-            throw new MalformedResponseException(c.toString(), "unreadable import progress: " + e.getMessage(), e);
-        }
-        if (id.isEmpty()) {
-            throw new MalformedResponseException(c.toString(), "the engine reported no image id for the import", null);
-        }
-        return id;
+        return images.importTar(tar, repository, tag);
     }
 
     // ---- lifecycle
@@ -568,91 +371,6 @@ public final class DockerClient implements AutoCloseable {
     @Override
     public String toString() {
         return "DockerClient[unix://" + config.socket() + ", " + config.transport + (isClosed() ? ", closed]" : "]");
-    }
-
-    // ---- plumbing
-
-    private Call call(String method, String path) {
-        return Call.of(method, "/v" + apiVersion() + path);
-    }
-
-    private HttpEngine.Response get(String path) {
-        return send(call("GET", path));
-    }
-
-    private HttpEngine.Response send(Call c) {
-        try {
-            return engine.send(c);
-        } catch (DockerBadRequestException e) {
-            if (e.engineMessage().contains("client version")) {
-                throw new DockerBadRequestException(
-                        e.call(),
-                        e.status(),
-                        e.engineMessage() + " (this client speaks API " + MIN_API_VERSION + " to " + MAX_API_VERSION
-                                + ", it used " + api + ")");
-            }
-            throw e;
-        } finally {
-            Reference.reachabilityFence(this);
-        }
-    }
-
-    // The JSON reader is made on the first next(): Jackson reads ahead while constructing it, which
-    // would block here on a quiet stream.
-    private <T> DockerStream<T> jsonStream(StreamHandle h, Function<JsonNode, T> mapper) {
-        return new DockerStream<>(this, h, new DockerStream.Decoder<>() {
-            private MappingIterator<JsonNode> it;
-
-            @Override
-            public T next() throws IOException {
-                if (it == null) {
-                    it = Json.MAPPER.readerFor(JsonNode.class).readValues(h.body());
-                }
-                return it.hasNextValue() ? mapper.apply(it.nextValue()) : null;
-            }
-        });
-    }
-
-    private static JsonNode json(HttpEngine.Response r) {
-        return Json.parse(r.call(), r.body());
-    }
-
-    private static <T> List<T> list(HttpEngine.Response r, Function<JsonNode, T> mapper) {
-        JsonNode n = json(r);
-        if (!n.isArray()) {
-            throw new MalformedResponseException(r.call(), "expected a JSON array, got " + n.getNodeType(), null);
-        }
-        List<T> out = new ArrayList<>(n.size());
-        n.forEach(e -> out.add(mapper.apply(e)));
-        return List.copyOf(out);
-    }
-
-    private static StringJoiner query() {
-        return new StringJoiner("&", "?", "").setEmptyValue("");
-    }
-
-    private static String qs(StringJoiner q) {
-        return q.toString();
-    }
-
-    private static void addFilters(StringJoiner q, Map<String, List<String>> filters) {
-        if (!filters.isEmpty()) {
-            ObjectNode f = Json.object();
-            filters.forEach((k, vs) -> strings(f.putArray(k), vs));
-            q.add("filters=" + PathSegments.encode(new String(Json.bytes(f), StandardCharsets.UTF_8)));
-        }
-    }
-
-    private static void strings(ArrayNode a, List<String> values) {
-        values.forEach(a::add);
-    }
-
-    private static String epoch(Instant t) {
-        return t.getEpochSecond() + "." + String.format("%09d", t.getNano());
-    }
-
-    private static String nz(String s) {
-        return s == null ? "" : s;
     }
 
     /**
@@ -808,7 +526,7 @@ public final class DockerClient implements AutoCloseable {
 
         /** Fixes the API version instead of negotiating it with the engine (e.g. {@code 1.41}). */
         public Builder apiVersion(String version) {
-            this.apiVersion = version == null ? null : negotiate(version);
+            this.apiVersion = version == null ? null : EngineCalls.negotiate(version);
             return this;
         }
 

@@ -6,20 +6,14 @@ import dev.hostkit.doctor.DoctorReport.Finding;
 import dev.hostkit.doctor.DoctorReport.Severity;
 import dev.hostkit.testkit.DockerEngine;
 import dev.hostkit.testkit.HostTest;
+import dev.hostkit.testkit.LeakyClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,45 +23,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @HostTest
 class DoctorSocketClientsIT {
-    /** python running leaky_client.py against the engine's socket: "N idle" opens N connections, never closed. */
-    static final class LeakyClient implements AutoCloseable {
-        final Process process;
-        final Path script;
-        private final BufferedReader out;
-        private final Writer in;
-
-        LeakyClient(Path socket) throws Exception {
-            script = Files.createTempFile("hk-leaky", ".py");
-            try (InputStream s = DoctorSocketClientsIT.class.getResourceAsStream("/leaky_client.py")) {
-                Files.write(script, s.readAllBytes());
-            }
-            process = new ProcessBuilder("python3", script.toString(), socket.toString())
-                    .redirectErrorStream(true)
-                    .start();
-            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        }
-
-        void open(int n, String mode) throws Exception {
-            in.write(n + " " + mode + "\n");
-            in.flush();
-            assertThat(out.readLine()).isEqualTo("ok");
-        }
-
-        int pid() {
-            return (int) process.pid();
-        }
-
-        @Override
-        public void close() throws Exception {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-            process.getInputStream().close();
-            process.getOutputStream().close();
-            Files.deleteIfExists(script);
-        }
-    }
-
     private static DoctorReport examine(DockerEngine engine, Path history) {
         return Doctor.examine(
                 List.of(new DockerSocketClientsCheck(engine.host(), history, DockerSocketClients.DEFAULT_THRESHOLD)));

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -247,6 +248,9 @@ final class GuardNet {
      * reused by another while it is guarded.
      */
     static final class Ns implements AutoCloseable {
+        // Test seam: a failure for the delete of this index (the kernel will not fail one on demand); null: none.
+        static volatile IntFunction<RuntimeException> deleteFault = index -> null;
+
         private final NetNamespace ns;
         private final RtNetlink nl;
         private final long cookie;
@@ -312,6 +316,10 @@ final class GuardNet {
          */
         RuntimeException delete(int index) {
             try {
+                RuntimeException fault = deleteFault.apply(index);
+                if (fault != null) {
+                    throw fault;
+                }
                 nl.deleteLink(index);
                 return null;
             } catch (NetlinkException e) {

@@ -79,20 +79,7 @@ final class GuardTestNet {
                 "macvlan",
                 "mode",
                 "bridge");
-        try {
-            Sh.run(
-                    "ip",
-                    "link",
-                    "set",
-                    tmp,
-                    "netns",
-                    ns.toString().startsWith("/proc/")
-                            ? ns.getName(1).toString()
-                            : ns.getFileName().toString());
-        } catch (RuntimeException e) {
-            Sh.exec("ip", "link", "del", tmp);
-            throw e;
-        }
+        moveInto(tmp, ns);
         in(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0");
         in(ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=0");
         in(ns, "ip", "link", "set", tmp, "name", "eth1");
@@ -104,10 +91,8 @@ final class GuardTestNet {
         in(ns, "ip", "route", "add", "192.168.77.0/24", "via", "10.99.0.1", "dev", "eth1", "onlink", "table", "100");
     }
 
-    /** Gives {@code ns} a second macvlan {@code eth2} (MTU 1300) with one address of each family and a static route. */
-    static void giveSecondMacvlan(Path ns, String parent, int host) {
-        String tmp = TestNames.next("mv");
-        Sh.run("ip", "link", "add", tmp, "link", parent, "mtu", "1300", "type", "macvlan", "mode", "private");
+    // Moves host link tmp into the namespace file ns (a pid's namespace or a named one); deletes it when that fails.
+    private static void moveInto(String tmp, Path ns) {
         try {
             Sh.run(
                     "ip",
@@ -122,6 +107,13 @@ final class GuardTestNet {
             Sh.exec("ip", "link", "del", tmp);
             throw e;
         }
+    }
+
+    /** Gives {@code ns} a second macvlan {@code eth2} (MTU 1300) with one address of each family and a static route. */
+    static void giveSecondMacvlan(Path ns, String parent, int host) {
+        String tmp = TestNames.next("mv");
+        Sh.run("ip", "link", "add", tmp, "link", parent, "mtu", "1300", "type", "macvlan", "mode", "private");
+        moveInto(tmp, ns);
         in(ns, "ip", "link", "set", tmp, "name", "eth2");
         in(ns, "ip", "addr", "add", "10.78.0." + host + "/24", "dev", "eth2");
         in(ns, "ip", "-6", "addr", "add", "fd00:78::" + Integer.toHexString(host) + "/64", "dev", "eth2", "nodad");

@@ -5,6 +5,7 @@ import dev.hostkit.netlink.internal.RtnlConstants;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * An IPv4 or IPv6 route, as listed ({@code RTM_NEWROUTE}) or to be added; built with {@link #to(String)}
@@ -167,154 +168,42 @@ public record Route(
 
     /** Via a gateway. @param gw literal address @return a copy */
     public Route via(String gw) {
-        return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                Cidr.address(gw),
-                outputIndex,
-                table,
-                priority,
-                scope,
-                protocol,
-                type,
-                flags,
-                preferredSource,
-                nextHops,
-                nexthopId);
+        return copy(r -> r.gateway = Cidr.address(gw));
     }
 
     /** Out of a link. @param index the ifindex @return a copy */
     public Route dev(int index) {
-        return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                gateway,
-                index,
-                table,
-                priority,
-                scope,
-                protocol,
-                type,
-                flags,
-                preferredSource,
-                nextHops,
-                nexthopId);
+        return copy(r -> r.outputIndex = index);
     }
 
     /** In a table. @param t table number @return a copy */
     public Route withTable(int t) {
-        return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                gateway,
-                outputIndex,
-                t,
-                priority,
-                scope,
-                protocol,
-                type,
-                flags,
-                preferredSource,
-                nextHops,
-                nexthopId);
+        return copy(r -> r.table = t);
     }
 
     /** With a metric. @param metric the priority @return a copy */
     public Route withMetric(int metric) {
-        return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                gateway,
-                outputIndex,
-                table,
-                metric,
-                scope,
-                protocol,
-                type,
-                flags,
-                preferredSource,
-                nextHops,
-                nexthopId);
+        return copy(r -> r.priority = metric);
     }
 
     /** With a scope. @param s the scope @return a copy */
     public Route withScope(Scope s) {
-        return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                gateway,
-                outputIndex,
-                table,
-                priority,
-                s,
-                protocol,
-                type,
-                flags,
-                preferredSource,
-                nextHops,
-                nexthopId);
+        return copy(r -> r.scope = s);
     }
 
     /** With a protocol. @param p {@code RTPROT_*} @return a copy */
     public Route withProtocol(int p) {
-        return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                gateway,
-                outputIndex,
-                table,
-                priority,
-                scope,
-                p,
-                type,
-                flags,
-                preferredSource,
-                nextHops,
-                nexthopId);
+        return copy(r -> r.protocol = p);
     }
 
     /** With a preferred source. @param src literal address @return a copy */
     public Route withPreferredSource(String src) {
-        return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                gateway,
-                outputIndex,
-                table,
-                priority,
-                scope,
-                protocol,
-                type,
-                flags,
-                Cidr.address(src),
-                nextHops,
-                nexthopId);
+        return copy(r -> r.preferredSource = Cidr.address(src));
     }
 
     /** Marked onlink: the gateway is on the link even if no prefix says so. @return a copy */
     public Route onlink() {
-        return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                gateway,
-                outputIndex,
-                table,
-                priority,
-                scope,
-                protocol,
-                type,
-                flags | RtnlConstants.RTNH_F_ONLINK,
-                preferredSource,
-                nextHops,
-                nexthopId);
+        return copy(r -> r.flags = flags | RtnlConstants.RTNH_F_ONLINK);
     }
 
     /**
@@ -327,21 +216,11 @@ public record Route(
         if (hops.isEmpty()) {
             throw new IllegalArgumentException("a multipath route needs at least one next hop");
         }
-        return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                null,
-                0,
-                table,
-                priority,
-                scope,
-                protocol,
-                type,
-                flags,
-                preferredSource,
-                hops,
-                nexthopId);
+        return copy(r -> {
+            r.gateway = null;
+            r.outputIndex = 0;
+            r.nextHops = hops;
+        });
     }
 
     /** A multipath route over these next hops. @param hops the next hops @return a copy */
@@ -351,21 +230,59 @@ public record Route(
 
     /** Using kernel nexthop object {@code id}, or none for 0. @param id the object's id @return a copy */
     public Route withNexthopId(int id) {
+        return copy(r -> r.nexthopId = id);
+    }
+
+    // The record's components as mutable fields: each with* method sets what differs and builds a new route.
+    private static final class Parts {
+        AddressFamily family;
+        InetAddress destination;
+        int destinationPrefix;
+        InetAddress gateway;
+        int outputIndex;
+        int table;
+        int priority;
+        Scope scope;
+        int protocol;
+        int type;
+        int flags;
+        InetAddress preferredSource;
+        List<NextHop> nextHops;
+        int nexthopId;
+    }
+
+    private Route copy(Consumer<Parts> change) {
+        Parts r = new Parts();
+        r.family = family;
+        r.destination = destination;
+        r.destinationPrefix = destinationPrefix;
+        r.gateway = gateway;
+        r.outputIndex = outputIndex;
+        r.table = table;
+        r.priority = priority;
+        r.scope = scope;
+        r.protocol = protocol;
+        r.type = type;
+        r.flags = flags;
+        r.preferredSource = preferredSource;
+        r.nextHops = nextHops;
+        r.nexthopId = nexthopId;
+        change.accept(r);
         return new Route(
-                family,
-                destination,
-                destinationPrefix,
-                gateway,
-                outputIndex,
-                table,
-                priority,
-                scope,
-                protocol,
-                type,
-                flags,
-                preferredSource,
-                nextHops,
-                id);
+                r.family,
+                r.destination,
+                r.destinationPrefix,
+                r.gateway,
+                r.outputIndex,
+                r.table,
+                r.priority,
+                r.scope,
+                r.protocol,
+                r.type,
+                r.flags,
+                r.preferredSource,
+                r.nextHops,
+                r.nexthopId);
     }
 
     /** Whether this route has several next hops ({@code RTA_MULTIPATH}). */

@@ -1,17 +1,14 @@
+// Over 400 lines: the public facade, one documented method per operation; the work is in RtnlReads, LinkCreation,
+// NsidCalls and Requests.
 package dev.hostkit.netlink;
 
-import dev.hostkit.core.Errno;
-import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace;
-import dev.hostkit.netlink.internal.MessageParser;
 import dev.hostkit.netlink.internal.RtnlChannel;
 
 import java.lang.ref.Reference;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -32,8 +29,6 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
  * }</pre>
  */
 public final class RtNetlink implements AutoCloseable {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private final NetNamespace namespace;
     private final String label;
     private final RtnlChannel channel;
@@ -117,23 +112,7 @@ public final class RtNetlink implements AutoCloseable {
      * @return the nsid, or -1 when none is assigned
      */
     public int nsidOf(NetNamespace other) {
-        if (other == null || other.isClosed()) {
-            throw new IllegalArgumentException("cannot look up the nsid of a closed namespace");
-        }
-        int fd = other.fd();
-        try {
-            return channel.get(
-                    RTM_GETNSID,
-                    m -> {
-                        m.rtgenmsg(0);
-                        m.attrU32(NETNSA_FD, fd);
-                    },
-                    MessageParser::nsid,
-                    "get nsid",
-                    other.path().toString());
-        } finally {
-            Reference.reachabilityFence(other); // its fd travels in the request
-        }
+        return NsidCalls.nsidOf(channel, other);
     }
 
     /**
@@ -144,28 +123,7 @@ public final class RtNetlink implements AutoCloseable {
      * @return the nsid (0 or more)
      */
     public int assignNsid(NetNamespace other) {
-        int known = nsidOf(other);
-        if (known >= 0) {
-            return known;
-        }
-        int fd = other.fd();
-        try {
-            channel.ack(new RtnlChannel.Request(
-                    RTM_NEWNSID,
-                    0,
-                    m -> {
-                        m.rtgenmsg(0);
-                        m.attrU32(NETNSA_FD, fd);
-                        m.attrU32(NETNSA_NSID, NETNSA_NSID_NOT_ASSIGNED);
-                    },
-                    "assign nsid",
-                    other.path().toString()));
-        } catch (NetlinkException e) {
-            if (e.errno() != Errno.EEXIST) { // someone else assigned one meanwhile
-                throw e;
-            }
-        }
-        return nsidOf(other); // also keeps other reachable past the request that carried its fd
+        return NsidCalls.assignNsid(channel, other);
     }
 
     // ---------------------------------------------------------------- links
@@ -185,17 +143,7 @@ public final class RtNetlink implements AutoCloseable {
      * @param restart called before a retried dump
      */
     public void dumpLinks(Consumer<Link> sink, Runnable restart) {
-        channel.dump(
-                RTM_GETLINK,
-                m -> {
-                    m.ifinfomsg(0, 0, 0, 0, 0);
-                    m.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-                },
-                MessageParser::link,
-                sink,
-                restart,
-                "list links",
-                where());
+        RtnlReads.dumpLinks(channel, sink, restart, where());
     }
 
     /**
@@ -206,7 +154,7 @@ public final class RtNetlink implements AutoCloseable {
      */
     public Optional<Link> link(String name) {
         LinkNames.check(name);
-        return getLink(0, name);
+        return RtnlReads.link(channel, 0, name);
     }
 
     /**
@@ -219,33 +167,7 @@ public final class RtNetlink implements AutoCloseable {
         if (index <= 0) {
             throw new IllegalArgumentException("link index must be positive, was " + index);
         }
-        return getLink(index, null);
-    }
-
-    private Optional<Link> getLink(int index, String name) {
-        try {
-            return Optional.of(channel.get(
-                    RTM_GETLINK,
-                    m -> {
-                        m.ifinfomsg(0, 0, index, 0, 0);
-                        if (name != null) {
-                            m.attrString(IFLA_IFNAME, name);
-                        }
-                        m.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-                    },
-                    MessageParser::link,
-                    "get link",
-                    name != null ? name : "index " + index));
-        } catch (NetlinkException e) {
-            if (e.errno() == Errno.ENODEV) {
-                return Optional.empty();
-            }
-            throw e;
-        }
-    }
-
-    private Link requireLink(int index, String what) {
-        return link(index).orElseThrow(() -> new NetlinkException(what, "index " + index, Errno.ENODEV.number(), null));
+        return RtnlReads.link(channel, index, null);
     }
 
     /**
@@ -261,7 +183,7 @@ public final class RtNetlink implements AutoCloseable {
      * @throws NetlinkException naming the link and the kernel's reason
      */
     public Link createLink(LinkSpec spec) {
-        return createLink(spec, temporaryName());
+        return createLink(spec, LinkCreation.temporaryName());
     }
 
     /**
@@ -294,97 +216,11 @@ public final class RtNetlink implements AutoCloseable {
     }
 
     Link createLink(LinkSpec spec, CreateStep.Hook faults) {
-        return createLink(spec, temporaryName(), faults);
+        return createLink(spec, LinkCreation.temporaryName(), faults);
     }
 
     Link createLink(LinkSpec spec, String temporaryName, CreateStep.Hook faults) {
-        LinkNames.check(temporaryName);
-        if (spec.namespace() == null) {
-            return createHere(spec, faults);
-        }
-        NetNamespace target = spec.namespace();
-        if (target.isClosed()) {
-            throw new IllegalArgumentException("target namespace of '" + spec.name() + "' is closed: " + target.path());
-        }
-        String temp = temporaryName;
-        // The socket inside is opened first: when it cannot be, nothing has been made yet.
-        try (RtNetlink inside = RtNetlink.open(target)) {
-            faults.after(CreateStep.OPEN_TARGET_SOCKET);
-            channel.ack(Requests.createLink(spec, temp, target.fd(), false));
-            int index = 0;
-            try {
-                faults.after(CreateStep.CREATE);
-                Link made = inside.getLink(0, temp)
-                        .orElseThrow(() -> new NetlinkException(
-                                "create " + spec.kind().kindName(),
-                                temp,
-                                Errno.ENODEV.number(),
-                                "not found in the target namespace after creation"));
-                index = made.index();
-                faults.after(CreateStep.FIND);
-                inside.channel.ack(Requests.changeLink(
-                        index,
-                        spec.bringUp() ? IFF_UP : 0,
-                        spec.bringUp() ? IFF_UP : 0,
-                        m -> m.attrString(IFLA_IFNAME, spec.name()),
-                        "rename " + temp + " to " + spec.name(),
-                        "in " + target.path()));
-                faults.after(CreateStep.RENAME);
-                Link result = inside.requireLink(index, "read back " + spec.name());
-                faults.after(CreateStep.READ_BACK);
-                return result;
-            } catch (RuntimeException e) {
-                throw inside.rollBack(e, index, temp, "namespace " + target.path(), faults);
-            }
-        } finally {
-            Reference.reachabilityFence(target); // its fd travels in the create request
-        }
-    }
-
-    private Link createHere(LinkSpec spec, CreateStep.Hook faults) {
-        channel.ack(Requests.createLink(spec, spec.name(), -1, spec.bringUp()));
-        int index = 0;
-        try {
-            faults.after(CreateStep.CREATE);
-            Link made = getLink(0, spec.name())
-                    .orElseThrow(() -> new NetlinkException(
-                            "create " + spec.kind().kindName(),
-                            spec.name(),
-                            Errno.ENODEV.number(),
-                            "link vanished right after creation"));
-            index = made.index();
-            faults.after(CreateStep.READ_BACK);
-            return made;
-        } catch (RuntimeException e) {
-            throw rollBack(e, index, spec.name(), label, faults);
-        }
-    }
-
-    // Deletes the half-made link (by index when known, else by the name it was created with) and
-    // returns the failure to throw: the original one, or one that says what the failed delete left.
-    private RuntimeException rollBack(
-            RuntimeException failure, int index, String createdAs, String where, CreateStep.Hook faults) {
-        try {
-            faults.after(CreateStep.ROLLBACK);
-            channel.ack(
-                    index > 0 ? Requests.deleteLink(index, "index " + index) : Requests.deleteLinkByName(createdAs));
-            return failure;
-        } catch (RuntimeException cleanup) {
-            if (cleanup instanceof NetlinkException n && n.errno() == Errno.ENODEV) {
-                return failure; // already gone: nothing is left
-            }
-            String left = (index > 0 ? "link index " + index + " (created as " + createdAs + ")" : "link " + createdAs)
-                    + " in " + where;
-            String op = failure instanceof NativeException n ? n.operation() : "create link";
-            return new NetlinkRollbackException(op, left, failure, cleanup);
-        }
-    }
-
-    /** A name like {@code hkt1f2e3d4c5b6a}: 15 bytes, random, so it cannot collide with a real one. */
-    static String temporaryName() {
-        byte[] r = new byte[6];
-        RANDOM.nextBytes(r);
-        return "hkt" + HexFormat.of().formatHex(r);
+        return LinkCreation.create(this, spec, temporaryName, faults);
     }
 
     /**
@@ -508,21 +344,7 @@ public final class RtNetlink implements AutoCloseable {
      * @return the addresses
      */
     public List<Address> addresses(int linkIndex) {
-        List<Address> out = new ArrayList<>();
-        int filter = channel.strictCheck() ? linkIndex : 0;
-        channel.dump(
-                RTM_GETADDR,
-                m -> m.ifaddrmsg(0, 0, 0, 0, filter),
-                MessageParser::address,
-                a -> {
-                    if (linkIndex == 0 || a.linkIndex() == linkIndex) {
-                        out.add(a);
-                    }
-                },
-                out::clear,
-                "list addresses",
-                linkIndex == 0 ? where() : "index " + linkIndex);
-        return out;
+        return RtnlReads.addresses(channel, linkIndex, where());
     }
 
     /**
@@ -558,26 +380,7 @@ public final class RtNetlink implements AutoCloseable {
      * @return the routes
      */
     public List<Route> routes(int table) {
-        List<Route> out = new ArrayList<>();
-        boolean filter = channel.strictCheck() && table != 0;
-        channel.dump(
-                RTM_GETROUTE,
-                m -> {
-                    m.rtmsg(0, 0, 0, 0, filter && table < 256 ? table : 0, 0, 0, 0, 0);
-                    if (filter) {
-                        m.attrU32(RTA_TABLE, table);
-                    }
-                },
-                MessageParser::route,
-                r -> {
-                    if (table == 0 || r.table() == table) {
-                        out.add(r);
-                    }
-                },
-                out::clear,
-                "list routes",
-                table == 0 ? where() : "table " + table);
-        return out;
+        return RtnlReads.routes(channel, table, where());
     }
 
     /**
@@ -673,7 +476,8 @@ public final class RtNetlink implements AutoCloseable {
         return EventSubscription.open(namespace, label, EnumSet.copyOf(groups), listener);
     }
 
-    private String where() {
+    // What this handle works on, for messages: "current namespace" or "namespace /path".
+    String where() {
         return label;
     }
 

@@ -1,10 +1,8 @@
 package dev.hostkit.netlink;
 
-import dev.hostkit.netlink.internal.MessageBuilder;
 import dev.hostkit.netlink.internal.RtnlChannel.Request;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 import java.util.HexFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,14 +19,7 @@ class IpvlanRequestBytesTest {
     private static final int IP_SEQ = 0x6b0f_c444;
 
     private static byte[] encode(Request r, int seq) {
-        MessageBuilder m = new MessageBuilder(64);
-        m.beginMessage(r.type(), r.flags() | 0x01 | 0x04, seq); // NLM_F_REQUEST | NLM_F_ACK, as the channel adds them
-        r.body().write(m);
-        m.endMessage();
-        ByteBuffer w = m.written();
-        byte[] out = new byte[w.remaining()];
-        w.get(out);
-        return out;
+        return RequestBytesTest.encode(r, seq);
     }
 
     private static byte[] hex(String s) {

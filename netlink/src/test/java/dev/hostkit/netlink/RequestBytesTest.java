@@ -15,8 +15,13 @@ class RequestBytesTest {
     private static final int SEQ = 0x6b09_3a37;
 
     private static byte[] encode(Request r) {
+        return encode(r, SEQ);
+    }
+
+    /** The request as the channel sends it with sequence number {@code seq}. */
+    static byte[] encode(Request r, int seq) {
         MessageBuilder m = new MessageBuilder(64);
-        m.beginMessage(r.type(), r.flags() | 0x01 | 0x04, SEQ); // NLM_F_REQUEST | NLM_F_ACK, as the channel adds them
+        m.beginMessage(r.type(), r.flags() | 0x01 | 0x04, seq); // NLM_F_REQUEST | NLM_F_ACK, as the channel adds them
         r.body().write(m);
         m.endMessage();
         ByteBuffer w = m.written();

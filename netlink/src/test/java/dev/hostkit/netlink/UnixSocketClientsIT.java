@@ -3,67 +3,22 @@ package dev.hostkit.netlink;
 import dev.hostkit.core.ProcFs;
 import dev.hostkit.testkit.DockerEngine;
 import dev.hostkit.testkit.HostTest;
+import dev.hostkit.testkit.LeakyClient;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @HostTest
 class UnixSocketClientsIT {
-    /** The leaking child process: python running leaky_client.py against the engine's socket. */
-    static final class LeakyClient implements AutoCloseable {
-        final Process process;
-        final Path script;
-        private final BufferedReader out;
-        private final Writer in;
-
-        LeakyClient(Path socket) throws Exception {
-            script = Files.createTempFile("hk-leaky", ".py");
-            try (InputStream s = UnixSocketClientsIT.class.getResourceAsStream("/leaky_client.py")) {
-                Files.write(script, s.readAllBytes());
-            }
-            process = new ProcessBuilder("python3", script.toString(), socket.toString())
-                    .redirectErrorStream(true)
-                    .start();
-            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        }
-
-        void open(int n, String mode) throws Exception {
-            in.write(n + " " + mode + "\n");
-            in.flush();
-            assertThat(out.readLine()).isEqualTo("ok");
-        }
-
-        int pid() {
-            return (int) process.pid();
-        }
-
-        @Override
-        public void close() throws Exception {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-            process.getInputStream().close();
-            process.getOutputStream().close();
-            Files.deleteIfExists(script);
-        }
-    }
-
     private static Optional<UnixSocketClients.ClientProcess> entry(UnixSocketClients.Survey s, int pid) {
         return s.clients().stream().filter(c -> c.process().pid() == pid).findFirst();
     }
@@ -91,7 +46,7 @@ class UnixSocketClientsIT {
                 }
                 UnixSocketClients.ClientProcess leak = entry(first, leakerPid).orElseThrow();
                 assertThat(leak.process().comm()).isEqualTo("python3");
-                assertThat(leak.process().cmdline()).contains(leaker.script.toString());
+                assertThat(leak.process().cmdline()).contains(leaker.script().toString());
                 assertThat(leak.connections()).isEqualTo(43);
                 assertThat(leak.idle()).as("three hold an unread answer").isEqualTo(40);
                 assertThat(leak.currentProcess()).isFalse();

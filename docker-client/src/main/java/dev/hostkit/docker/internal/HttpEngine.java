@@ -1,40 +1,21 @@
+// Over 400 lines: the public Call, Response and Settings records live here; the work is the send and open loops.
 package dev.hostkit.docker.internal;
 
-import dev.hostkit.docker.DockerBadRequestException;
-import dev.hostkit.docker.DockerConflictException;
 import dev.hostkit.docker.DockerException;
-import dev.hostkit.docker.DockerNotFoundException;
-import dev.hostkit.docker.DockerServerException;
-import dev.hostkit.docker.DockerTimeoutException;
 import dev.hostkit.docker.DockerUnavailableException;
 import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.ConnectionClosedException;
-import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
-import org.apache.hc.core5.http.HttpHeaders;
-import org.apache.hc.core5.http.HttpVersion;
-import org.apache.hc.core5.http.NoHttpResponseException;
-import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.impl.io.HttpRequestExecutor;
-import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.http.io.entity.InputStreamEntity;
-import org.apache.hc.core5.http.message.BasicClassicHttpRequest;
-import org.apache.hc.core5.http.message.BasicHeader;
-import org.apache.hc.core5.http.message.BufferedHeader;
-import org.apache.hc.core5.util.CharArrayBuffer;
 import org.apache.hc.core5.util.Timeout;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,14 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Failures come out as typed {@link DockerException}s.
  */
 public final class HttpEngine implements AutoCloseable {
-    // The engine ignores Host, but HTTP/1.1 requires one.
-    // Pre-formatted: httpcore writes a BufferedHeader's line as it is instead of formatting it per request.
-    private static final Header HOST = formatted(HttpHeaders.HOST, "docker");
-    private static final Header CONNECTION_CLOSE = formatted(HttpHeaders.CONNECTION, "close");
-    private static final Header CHUNKED = formatted(HttpHeaders.TRANSFER_ENCODING, "chunked");
-    private static final Header JSON = formatted(HttpHeaders.CONTENT_TYPE, "application/json");
-    private static final Header TAR = formatted(HttpHeaders.CONTENT_TYPE, "application/x-tar");
-    private static final byte[] NO_BODY = new byte[0];
+    private static final byte[] NO_BODY = EngineErrors.NO_BODY;
     private static final ManagedHttpClientConnectionFactory CONNECTIONS = ManagedHttpClientConnectionFactory.builder()
             .responseParserFactory(http1Config -> new ResponseHeadParser())
             .build();
@@ -96,7 +70,7 @@ public final class HttpEngine implements AutoCloseable {
 
         /** A header's value (name case-insensitive), or null. */
         public String header(String name) {
-            return HttpEngine.header(headers, name);
+            return HttpRequests.header(headers, name);
         }
     }
 
@@ -169,12 +143,12 @@ public final class HttpEngine implements AutoCloseable {
     private final Settings settings;
     private final ConnectionPool pool;
     private final HttpRequestExecutor executor = new HttpRequestExecutor();
-    private final Header userAgent;
+    private final HttpRequests requests;
+    private final EngineErrors errors;
     private final Timeout readTimeout;
     private final long acquireNanos;
     private final Set<StreamHandle> streams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final String createdAt;
 
     /**
      * @param settings where and how to connect
@@ -182,8 +156,8 @@ public final class HttpEngine implements AutoCloseable {
      */
     public HttpEngine(Settings settings, String createdAt) {
         this.settings = settings;
-        this.createdAt = createdAt;
-        this.userAgent = formatted(HttpHeaders.USER_AGENT, settings.userAgent());
+        this.requests = new HttpRequests(settings.userAgent(), settings.oneShot());
+        this.errors = new EngineErrors(settings, createdAt);
         this.readTimeout = Timeout.of(settings.readTimeout());
         this.acquireNanos = ConnectionPool.nanos(settings.acquireTimeout());
         int connectMillis =
@@ -218,7 +192,7 @@ public final class HttpEngine implements AutoCloseable {
      */
     public Response send(Call call) {
         ensureOpen(call);
-        ClassicHttpRequest request = request(call);
+        ClassicHttpRequest request = requests.request(call);
         long deadlineMillis = deadlineMillis(call);
         long started = System.nanoTime();
         long limit = call.kind() == BodyKind.LIST ? settings.maxListBytes() : settings.maxObjectBytes();
@@ -232,7 +206,7 @@ public final class HttpEngine implements AutoCloseable {
                 if (deadlineMillis > 0) {
                     long left = deadlineMillis - (System.nanoTime() - started) / 1_000_000;
                     if (left <= 0) {
-                        throw deadlineError(call, deadlineMillis, 0, null);
+                        throw errors.deadline(call, deadlineMillis, 0, null);
                     }
                     token = socket.startCallDeadline(left);
                 }
@@ -243,8 +217,8 @@ public final class HttpEngine implements AutoCloseable {
                     ResponseBodies.Body b = entity == null
                             ? new ResponseBodies.Body(NO_BODY, true)
                             : ResponseBodies.readUpTo(entity, ResponseBodies.ERROR_BODY_BYTES);
-                    reusable = b.complete() && reusable(response);
-                    throw statusError(call, status, b.bytes());
+                    reusable = b.complete() && requests.reusable(response);
+                    throw EngineErrors.status(call, status, b.bytes());
                 }
                 if (status >= 300) {
                     throw ResponseBodies.redirect(call, response);
@@ -255,20 +229,20 @@ public final class HttpEngine implements AutoCloseable {
                     token = 0;
                     if (!inTime) {
                         // The socket was shut down: what looks like the end of the body may be the cut.
-                        throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, null);
+                        throw errors.deadline(call, deadlineMillis, socket.bytesRead() - bytesBefore, null);
                     }
                 }
-                reusable = reusable(response);
+                reusable = requests.reusable(response);
                 return new Response(call.toString(), status, response.getHeaders(), body);
             } catch (IOException e) {
                 boolean expired = token != 0 && !socket.endCallDeadline(token);
                 token = 0;
                 long arrived = socket.bytesRead() - bytesBefore;
                 if (expired) {
-                    throw deadlineError(call, deadlineMillis, arrived, e);
+                    throw errors.deadline(call, deadlineMillis, arrived, e);
                 }
                 // Only a reused connection that died before a single response byte may be tried again.
-                if (!c.fresh && call.idempotent() && arrived == 0 && stale(e)) {
+                if (RetryPolicy.mayResend(call, c.fresh, arrived, e)) {
                     continue; // the finally below discards the dead connection first
                 }
                 throw ioError(call, e);
@@ -293,7 +267,7 @@ public final class HttpEngine implements AutoCloseable {
      */
     public StreamHandle open(Call call, String what) {
         ensureOpen(call);
-        ClassicHttpRequest request = request(call);
+        ClassicHttpRequest request = requests.request(call);
         long deadlineMillis = deadlineMillis(call);
         while (true) {
             ConnectionPool.Entry c = lease(call);
@@ -307,11 +281,11 @@ public final class HttpEngine implements AutoCloseable {
                     boolean inTime = socket.endCallDeadline(token);
                     token = 0;
                     if (!inTime) {
-                        throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, null);
+                        throw errors.deadline(call, deadlineMillis, socket.bytesRead() - bytesBefore, null);
                     }
                 }
                 if (response.getCode() >= 300) {
-                    throw statusError(call, response);
+                    throw EngineErrors.status(call, response);
                 }
                 HttpEntity entity = response.getEntity();
                 InputStream body = entity == null ? InputStream.nullInputStream() : entity.getContent();
@@ -320,18 +294,15 @@ public final class HttpEngine implements AutoCloseable {
                 streams.add(h);
                 if (closed.get()) {
                     h.close();
-                    throw closedError(call);
+                    throw errors.closed(call);
                 }
                 return h;
             } catch (IOException e) {
                 if (token != 0 && !socket.endCallDeadline(token)) {
-                    throw deadlineError(call, deadlineMillis, socket.bytesRead() - bytesBefore, e);
+                    throw errors.deadline(call, deadlineMillis, socket.bytesRead() - bytesBefore, e);
                 }
                 token = 0;
-                // A pooled connection the engine closed while idle breaks the pipe while the request is written: the
-                // engine never got it, so it is sent on a fresh connection. A request the engine may have read (the
-                // connection closed after it, no answer) is never sent twice.
-                if (!c.fresh && socket.bytesRead() == bytesBefore && brokenPipe(e)) {
+                if (RetryPolicy.mayResendStream(c.fresh, socket.bytesRead() - bytesBefore, e)) {
                     continue; // the finally below discards the dead connection first
                 }
                 throw ioError(call, e);
@@ -353,47 +324,16 @@ public final class HttpEngine implements AutoCloseable {
         return d.isZero() ? 0 : Math.max(1, d.toMillis());
     }
 
-    // An error status (>= 400) or a redirect as its typed exception; at most ERROR_BODY_BYTES of the body are read.
-    private static DockerException statusError(Call call, ClassicHttpResponse response) throws IOException {
-        int status = response.getCode();
-        if (status < 400) {
-            return ResponseBodies.redirect(call, response);
-        }
-        HttpEntity entity = response.getEntity();
-        byte[] body = entity == null
-                ? NO_BODY
-                : ResponseBodies.readUpTo(entity, ResponseBodies.ERROR_BODY_BYTES)
-                        .bytes();
-        return statusError(call, status, body);
-    }
-
-    private DockerTimeoutException deadlineError(Call call, long deadlineMillis, long bytesArrived, IOException cause) {
-        return new DockerTimeoutException(
-                call.toString(),
-                "did not complete within " + deadlineMillis + " ms (call deadline"
-                        + (bytesArrived > 0
-                                ? "; " + bytesArrived + " response bytes had arrived"
-                                : "; no response byte had arrived")
-                        + "): the engine at " + settings.socket() + " is too slow or hung",
-                cause);
-    }
-
     private ConnectionPool.Entry lease(Call call) {
         try {
             return pool.lease(acquireNanos);
         } catch (ConnectionPool.ExhaustedException e) {
-            throw new DockerTimeoutException(
-                    call.toString(),
-                    "no pooled connection free within "
-                            + settings.acquireTimeout().toMillis()
-                            + " ms: " + e.leased + " of " + e.max + " connections are in use"
-                            + streamOwners() + "; close streams and responses you are done with, or raise poolSize",
-                    e);
+            throw errors.poolExhausted(call, e, streamOwners());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DockerException(call.toString(), 0, "interrupted while waiting for a pooled connection", e);
         } catch (IllegalStateException e) {
-            throw closedError(call);
+            throw errors.closed(call);
         } catch (IOException e) {
             throw ioError(call, e);
         }
@@ -406,7 +346,7 @@ public final class HttpEngine implements AutoCloseable {
         try {
             return executor.execute(request, conn, c.context);
         } catch (HttpException e) {
-            throw new MalformedHttpException(e);
+            throw new EngineErrors.MalformedHttpException(e);
         }
     }
 
@@ -418,83 +358,10 @@ public final class HttpEngine implements AutoCloseable {
         pool.release(c, false);
     }
 
-    private ClassicHttpRequest request(Call call) {
-        BasicClassicHttpRequest r = new BasicClassicHttpRequest(call.method(), null, call.path());
-        r.addHeader(HOST);
-        r.addHeader(userAgent);
-        if (call.jsonBody() != null) {
-            r.addHeader(JSON);
-            r.addHeader(new BasicHeader(HttpHeaders.CONTENT_LENGTH, call.jsonBody().length));
-            r.setEntity(new ByteArrayEntity(call.jsonBody(), ContentType.APPLICATION_JSON));
-        } else if (call.tarBody() != null) {
-            r.addHeader(TAR);
-            r.addHeader(CHUNKED);
-            r.setEntity(new InputStreamEntity(call.tarBody(), -1, ContentType.create("application/x-tar")));
-        }
-        if (settings.oneShot()) {
-            r.addHeader(CONNECTION_CLOSE);
-        }
-        return r;
-    }
-
-    // Keep-alive per HTTP/1.1: reusable unless the engine (or one-shot mode) says close, the engine
-    // speaks HTTP/1.0, or the body ran to the end of the connection.
-    private boolean reusable(ClassicHttpResponse response) {
-        if (settings.oneShot()) {
-            return false;
-        }
-        ProtocolVersion v = response.getVersion();
-        if (v != null && v.lessEquals(HttpVersion.HTTP_1_0)) {
-            return false;
-        }
-        String connection = header(response.getHeaders(), HttpHeaders.CONNECTION);
-        if (connection != null && connection.toLowerCase(java.util.Locale.ROOT).contains("close")) {
-            return false;
-        }
-        HttpEntity e = response.getEntity();
-        return e == null || e.isChunked() || e.getContentLength() >= 0;
-    }
-
-    // Writing the request into a connection the engine had closed: the request did not get through.
-    private static boolean brokenPipe(IOException e) {
-        return String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("broken pipe");
-    }
-
-    // A reused connection the engine closed while it was idle fails before any response byte.
-    private static boolean stale(IOException e) {
-        if (e instanceof NoHttpResponseException) {
-            return true;
-        }
-        String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        return !(e instanceof java.net.ConnectException)
-                && (m.contains("broken pipe") || m.contains("connection reset"));
-    }
-
-    private static Header formatted(String name, String value) {
-        CharArrayBuffer line = new CharArrayBuffer(name.length() + 2 + value.length());
-        line.append(name);
-        line.append(": ");
-        line.append(value);
-        return BufferedHeader.create(line);
-    }
-
-    static String header(Header[] headers, String name) {
-        for (Header h : headers) {
-            if (h.getName().equalsIgnoreCase(name)) {
-                return h.getValue();
-            }
-        }
-        return null;
-    }
-
     private void ensureOpen(Call call) {
         if (closed.get()) {
-            throw closedError(call);
+            throw errors.closed(call);
         }
-    }
-
-    private IllegalStateException closedError(Call call) {
-        return new IllegalStateException(call + ": this DockerClient was closed (created at " + createdAt + ")");
     }
 
     /** Evicts idle connections older than the idle timeout; called by the reaper every tick. */
@@ -538,47 +405,12 @@ public final class HttpEngine implements AutoCloseable {
 
     /** Maps an error status to its typed exception, quoting the engine's {@code message}. */
     public static DockerException statusError(Call call, int status, byte[] body) {
-        String message = Json.engineMessage(body);
-        return switch (status) {
-            case 400 -> new DockerBadRequestException(call.toString(), status, message);
-            case 404 -> new DockerNotFoundException(call.toString(), status, message);
-            case 409 -> new DockerConflictException(call.toString(), status, message);
-            default ->
-                status >= 500
-                        ? new DockerServerException(call.toString(), status, message)
-                        : new DockerException(call.toString(), status, message, null);
-        };
+        return EngineErrors.status(call, status, body);
     }
 
     /** Maps an I/O failure of a call to unavailable, timeout or interrupted. */
     public DockerException ioError(Call call, IOException e) {
-        String c = call.toString();
-        if (e instanceof UnixSocketAdapter.ConnectTimeoutException) {
-            return new DockerTimeoutException(
-                    c,
-                    "could not connect to the engine at " + settings.socket() + " within "
-                            + settings.connectTimeout().toMillis()
-                            + " ms (connect timeout): it does not accept connections "
-                            + "(its listen backlog is full: the engine is overloaded or hung)",
-                    e);
-        }
-        if (e instanceof MalformedHttpException m) {
-            return new MalformedResponseException(
-                    c, "the engine's response is not valid HTTP: " + m.getMessage(), m.getCause());
-        }
-        if (e instanceof SocketTimeoutException) {
-            Duration t = call.readTimeout() != null ? call.readTimeout() : settings.readTimeout();
-            return new DockerTimeoutException(
-                    c, "no response from the engine within " + t.toMillis() + " ms (read timeout)", e);
-        }
-        if (e instanceof InterruptedIOException) {
-            Thread.currentThread().interrupt();
-            return new DockerException(c, 0, "interrupted", e);
-        }
-        if (closed.get()) {
-            return new DockerException(c, 0, "the DockerClient was closed during the call", e);
-        }
-        return unavailable(c, settings.socket(), e);
+        return errors.io(call, e, closed.get());
     }
 
     private String streamOwners() {
@@ -598,33 +430,6 @@ public final class HttpEngine implements AutoCloseable {
 
     /** Why the engine could not be reached, and the remedy. */
     public static DockerUnavailableException unavailable(String call, Path socket, IOException e) {
-        String msg = String.valueOf(e.getMessage());
-        String why;
-        if (!Files.exists(socket)) {
-            why = "the engine's socket " + socket
-                    + " does not exist: is dockerd running? (point DOCKER_HOST=unix:///path or --host at the right socket)";
-        } else if (msg.contains("Permission denied") || msg.contains("EACCES")) {
-            why = "permission denied on " + socket
-                    + ": run as root or as a member of the socket's group (usually 'docker')";
-        } else if (msg.contains("refused") || msg.contains("ECONNREFUSED")) {
-            why = "nothing accepts connections on " + socket
-                    + " (dockerd stopped or restarting): start dockerd and retry";
-        } else if (e instanceof NoHttpResponseException || e instanceof ConnectionClosedException) {
-            why = "the engine at " + socket + " closed the connection without a complete response (restarting?): "
-                    + msg;
-        } else {
-            why = "lost the connection to the engine at " + socket + ": "
-                    + e.getClass().getSimpleName() + ": " + msg;
-        }
-        return new DockerUnavailableException(call, why, e);
-    }
-
-    // An HTTP protocol error, carried through the I/O path.
-    private static final class MalformedHttpException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        MalformedHttpException(HttpException cause) {
-            super(cause.getMessage(), cause);
-        }
+        return EngineErrors.unavailable(call, socket, e);
     }
 }

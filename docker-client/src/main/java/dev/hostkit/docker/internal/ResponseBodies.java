@@ -62,7 +62,7 @@ final class ResponseBodies {
 
     /** A 3xx: the engine never redirects, so something else answered; named with where it pointed. */
     static DockerException redirect(HttpEngine.Call call, ClassicHttpResponse response) {
-        String location = HttpEngine.header(response.getHeaders(), HttpHeaders.LOCATION);
+        String location = HttpRequests.header(response.getHeaders(), HttpHeaders.LOCATION);
         return new DockerException(
                 call.toString(),
                 response.getCode(),

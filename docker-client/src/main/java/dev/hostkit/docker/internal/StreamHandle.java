@@ -44,7 +44,7 @@ public final class StreamHandle implements AutoCloseable {
 
     /** A response header (name case-insensitive), or null. */
     public String header(String name) {
-        return HttpEngine.header(headers, name);
+        return HttpRequests.header(headers, name);
     }
 
     /** The call that opened the stream. */

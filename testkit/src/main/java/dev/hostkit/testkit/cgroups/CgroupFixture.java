@@ -1,12 +1,11 @@
+// Over 400 lines: the public fluent API and its nested Memcg values, each documented; files are written by TreeWriter.
 package dev.hostkit.testkit.cgroups;
 
 import dev.hostkit.core.KernelVersion;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -15,8 +14,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A host's memory cgroup hierarchy, written as plain files under a directory the way a given kernel shows it, so code
@@ -75,10 +72,6 @@ public final class CgroupFixture {
     public static final String EL7_POD_UID = "0f6cbd87-5b9e-4c5e-9b1a-1d2f3e4a5b6c";
     /** The one container of {@link #EL7_POD_UID}; it charges kernel memory, which makes kmem accounting active. */
     public static final String EL7_CONTAINER_ID = "4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a";
-
-    private static final Pattern CONTAINER_ID = Pattern.compile("[0-9a-f]{12,64}");
-    private static final Pattern POD_UID = Pattern.compile("[0-9a-fA-F]+(-[0-9a-fA-F]+)*");
-    private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     /** How the cgroup filesystems are mounted: {@code CgroupFixture.kernel("5.15.0").hierarchy(Hierarchy.HYBRID)}. */
     public enum Hierarchy {
@@ -399,7 +392,7 @@ public final class CgroupFixture {
      * @return the new fixture
      */
     public CgroupFixture cgroup(String path, UnaryOperator<Memcg> values) {
-        checkCgroupPath(path);
+        ContainerPaths.checkCgroupPath(path);
         CgroupFixture c = copy();
         c.addParents(path);
         Memcg m = Objects.requireNonNull(
@@ -443,15 +436,7 @@ public final class CgroupFixture {
      * @return the new fixture
      */
     public CgroupFixture kubeletCgroupfsPod(Qos qos, ContainerRuntime runtime, String podUid, String... containerIds) {
-        Objects.requireNonNull(runtime, "runtime");
-        String pod = "/kubepods"
-                + switch (Objects.requireNonNull(qos, "qos")) {
-                    case GUARANTEED -> "";
-                    case BURSTABLE -> "/burstable";
-                    case BEST_EFFORT -> "/besteffort";
-                }
-                + "/pod" + checkPodUid(podUid);
-        return withContainers(pod, runtime == ContainerRuntime.CRIO ? "crio-" : "", "", containerIds);
+        return withContainers(ContainerPaths.kubeletCgroupfsPod(qos, runtime, podUid), containerIds);
     }
 
     /**
@@ -466,18 +451,7 @@ public final class CgroupFixture {
      * @return the new fixture
      */
     public CgroupFixture kubeletSystemdPod(Qos qos, ContainerRuntime runtime, String podUid, String... containerIds) {
-        String uid = checkPodUid(podUid).replace('-', '_');
-        String pod = switch (Objects.requireNonNull(qos, "qos")) {
-            case GUARANTEED -> "/kubepods.slice/kubepods-pod" + uid + ".slice";
-            case BURSTABLE -> "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uid + ".slice";
-            case BEST_EFFORT -> "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + uid + ".slice";
-        };
-        String prefix = switch (Objects.requireNonNull(runtime, "runtime")) {
-            case DOCKER -> "docker-";
-            case CONTAINERD -> "cri-containerd-";
-            case CRIO -> "crio-";
-        };
-        return withContainers(pod, prefix, ".scope", containerIds);
+        return withContainers(ContainerPaths.kubeletSystemdPod(qos, runtime, podUid), containerIds);
     }
 
     /**
@@ -487,7 +461,7 @@ public final class CgroupFixture {
      * @return the new fixture
      */
     public CgroupFixture dockerContainer(String id) {
-        return withContainers("/docker", "", "", id);
+        return withContainers(new ContainerPaths.Layout("/docker", "", ""), id);
     }
 
     /**
@@ -497,7 +471,7 @@ public final class CgroupFixture {
      * @return the new fixture
      */
     public CgroupFixture dockerSystemdContainer(String id) {
-        return withContainers("/system.slice", "docker-", ".scope", id);
+        return withContainers(new ContainerPaths.Layout("/system.slice", "docker-", ".scope"), id);
     }
 
     /**
@@ -508,10 +482,7 @@ public final class CgroupFixture {
      * @return the new fixture
      */
     public CgroupFixture containerdContainer(String namespace, String id) {
-        if (namespace == null || !NAMESPACE.matcher(namespace).matches()) {
-            throw new IllegalArgumentException("not a containerd namespace: '" + namespace + "'");
-        }
-        return withContainers("/" + namespace, "", "", id);
+        return withContainers(ContainerPaths.containerd(namespace), id);
     }
 
     /**
@@ -567,12 +538,12 @@ public final class CgroupFixture {
      * @throws UncheckedIOException when a file cannot be written (naming it)
      */
     public Path build(Path dir) {
-        Path target = checkBuildDir(dir);
+        Path target = FixtureDirectory.check(dir);
         try {
             new TreeWriter(this, target).write();
             return dir;
         } catch (IOException | RuntimeException e) {
-            deleteContents(target, e);
+            FixtureDirectory.deleteContents(target, e);
             if (e instanceof IOException io) {
                 throw new UncheckedIOException(
                         "cannot write the cgroup fixture under " + target + ": " + io.getMessage(), io);
@@ -581,69 +552,12 @@ public final class CgroupFixture {
         }
     }
 
-    private static Path checkBuildDir(Path dir) {
-        Objects.requireNonNull(dir, "dir");
-        Path target = dir.toAbsolutePath().normalize();
-        try {
-            if (Files.exists(target)) {
-                target = target.toRealPath();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot resolve " + dir, e);
-        }
-        for (String system : List.of("/proc", "/sys", "/dev")) {
-            if (target.startsWith(system)) {
-                throw new IllegalArgumentException(
-                        "refusing to write a cgroup fixture into " + target + ": it is under " + system);
-            }
-        }
-        if (target.getNameCount() == 0) {
-            throw new IllegalArgumentException("refusing to write a cgroup fixture into / : give a JUnit @TempDir");
-        }
-        if (Files.exists(target)) {
-            if (!Files.isDirectory(target)) {
-                throw new IllegalArgumentException(
-                        "cannot write a cgroup fixture into " + target + ": not a directory");
-            }
-            try (Stream<Path> s = Files.list(target)) {
-                if (s.findAny().isPresent()) {
-                    throw new IllegalArgumentException("cannot write a cgroup fixture into " + target
-                            + ": the directory is not empty (use a fresh @TempDir or a new subdirectory)");
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot list " + target, e);
-            }
-        }
-        return target;
-    }
-
-    // build() only writes into an empty directory, so removing everything below it undoes the attempt.
-    private static void deleteContents(Path target, Exception cause) {
-        if (!Files.isDirectory(target)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(target)) {
-            List<Path> all = new ArrayList<>(s.toList());
-            Collections.reverse(all);
-            for (Path p : all) {
-                if (!p.equals(target)) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        } catch (IOException e) {
-            cause.addSuppressed(e);
-        }
-    }
-
-    private CgroupFixture withContainers(String parent, String prefix, String suffix, String... ids) {
+    private CgroupFixture withContainers(ContainerPaths.Layout layout, String... ids) {
         CgroupFixture c = copy();
-        c.addParents(parent);
-        c.cgroups.putIfAbsent(parent, Memcg.CGROUP);
+        c.addParents(layout.parent());
+        c.cgroups.putIfAbsent(layout.parent(), Memcg.CGROUP);
         for (String id : ids) {
-            if (id == null || !CONTAINER_ID.matcher(id).matches()) {
-                throw new IllegalArgumentException("not a container id (12 to 64 lowercase hex digits): '" + id + "'");
-            }
-            c.cgroups.put(parent + "/" + prefix + id + suffix, containerDefaults);
+            c.cgroups.put(layout.container(id), containerDefaults);
         }
         return c;
     }
@@ -653,28 +567,6 @@ public final class CgroupFixture {
         while (slash > 0) {
             cgroups.putIfAbsent(path.substring(0, slash), Memcg.CGROUP);
             slash = path.indexOf('/', slash + 1);
-        }
-    }
-
-    private static String checkPodUid(String uid) {
-        if (uid == null || uid.length() < 8 || !POD_UID.matcher(uid).matches()) {
-            throw new IllegalArgumentException(
-                    "not a pod UID (hex digits and dashes, e.g. 0f6cbd87-5b9e-...): '" + uid + "'");
-        }
-        return uid;
-    }
-
-    private static void checkCgroupPath(String path) {
-        if (path == null
-                || !path.startsWith("/")
-                || path.equals("/")
-                || path.endsWith("/")
-                || path.contains("//")
-                || path.contains("\n")
-                || List.of(path.split("/")).stream().anyMatch(s -> s.equals(".") || s.equals(".."))) {
-            throw new IllegalArgumentException(
-                    "not a cgroup path below the root (absolute, no '.', '..' or empty parts): '" + path
-                            + "' (use root(...) for the root cgroup)");
         }
     }
 }

@@ -1,31 +1,24 @@
 package dev.hostkit.testkit.docker;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A fake Docker Engine: an HTTP/1.1 server on a unix socket in a fresh temporary directory that answers each request
@@ -62,10 +55,6 @@ public final class FakeDockerEngine implements AutoCloseable {
     /** The API version a fake engine reports until told otherwise (Docker Engine 20.10). */
     public static final String DEFAULT_API_VERSION = "1.41";
 
-    private static final Pattern VERSION_PREFIX = Pattern.compile("^/v\\d+\\.\\d+(?=/)");
-    // A path parameter in a script: a whole segment, {name}.
-    private static final Pattern PATH_PARAMETER = Pattern.compile("(?<=/)\\{[A-Za-z][A-Za-z0-9_]*}(?=/|$)");
-    private static final int MAX_HEAD_BYTES = 64 * 1024;
     // sizeof(sockaddr_un.sun_path) on Linux, including the terminating NUL.
     private static final int SUN_PATH_MAX = 108;
 
@@ -114,23 +103,6 @@ public final class FakeDockerEngine implements AutoCloseable {
         }
     }
 
-    private record Script(String method, Pattern path, boolean versioned, List<Reply> replies, AtomicInteger served) {
-        boolean matches(String m, String p) {
-            if (!method.equals("*") && !method.equals(m)) {
-                return false;
-            }
-            return path.matcher(p).matches()
-                    || (!versioned
-                            && path.matcher(VERSION_PREFIX.matcher(p).replaceFirst(""))
-                                    .matches());
-        }
-
-        Reply next() {
-            int i = served.getAndIncrement();
-            return replies.get(Math.min(i, replies.size() - 1));
-        }
-    }
-
     /** One accepted connection and whether it is waiting for a request (idle, as a pooled keep-alive connection). */
     private static final class Connection {
         final SocketChannel channel;
@@ -147,11 +119,10 @@ public final class FakeDockerEngine implements AutoCloseable {
     private final Thread acceptor;
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final List<Thread> workers = new CopyOnWriteArrayList<>();
-    private final List<Script> scripts = new CopyOnWriteArrayList<>();
+    private final ReplyScripts scripts = new ReplyScripts();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile String apiVersion = DEFAULT_API_VERSION;
-    private volatile Reply otherwise = Reply.error(404, "page not found");
     private volatile boolean closed;
 
     private FakeDockerEngine(Path dir, Path socket, ServerSocketChannel server) {
@@ -237,48 +208,8 @@ public final class FakeDockerEngine implements AutoCloseable {
      * @return this engine
      */
     public FakeDockerEngine on(String method, String path, Reply first, Reply... then) {
-        if (method == null || !(method.equals("*") || method.matches("[A-Z]+"))) {
-            throw new IllegalArgumentException("not an HTTP method (upper case) or *: '" + method + "'");
-        }
-        if (path == null || !path.startsWith("/") || path.contains("?")) {
-            throw new IllegalArgumentException("not a path without a query, starting with '/': '" + path + "'");
-        }
-        Pattern pattern = pathPattern(path);
-        List<Reply> replies = new ArrayList<>();
-        replies.add(Objects.requireNonNull(first, "first"));
-        for (Reply r : then) {
-            replies.add(Objects.requireNonNull(r, "then"));
-        }
-        scripts.add(
-                0,
-                new Script(
-                        method,
-                        pattern,
-                        VERSION_PREFIX.matcher(path).find(),
-                        List.copyOf(replies),
-                        new AtomicInteger()));
+        scripts.add(method, path, first, then);
         return this;
-    }
-
-    // "/containers/{id}/json" -> \Q/containers/\E[^/]+\Q/json\E: each {name} is one whole, non-empty segment.
-    private static Pattern pathPattern(String path) {
-        StringBuilder regex = new StringBuilder();
-        Matcher m = PATH_PARAMETER.matcher(path);
-        int literalFrom = 0;
-        while (true) {
-            boolean found = m.find();
-            String literal = path.substring(literalFrom, found ? m.start() : path.length());
-            if (literal.contains("{") || literal.contains("}")) {
-                throw new IllegalArgumentException("a path parameter is a whole segment named like {id}, as in "
-                        + "/containers/{id}/json: '" + path + "'");
-            }
-            regex.append(Pattern.quote(literal));
-            if (!found) {
-                return Pattern.compile(regex.toString());
-            }
-            regex.append("[^/]+");
-            literalFrom = m.end();
-        }
     }
 
     /**
@@ -288,7 +219,7 @@ public final class FakeDockerEngine implements AutoCloseable {
      * @return this engine
      */
     public FakeDockerEngine otherwise(Reply reply) {
-        this.otherwise = Objects.requireNonNull(reply, "reply");
+        scripts.otherwise(reply);
         return this;
     }
 
@@ -400,21 +331,21 @@ public final class FakeDockerEngine implements AutoCloseable {
             InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
             while (!closed) {
                 c.idle = true;
-                String head = readHead(in);
+                String head = HttpWire.readHead(in);
                 c.idle = false;
                 if (head == null) {
                     return;
                 }
-                Request req = parse(head, in, ch);
+                Request req = HttpWire.parse(head, in, ch);
                 requests.add(req);
-                Reply reply = replyTo(req);
+                Reply reply = scripts.replyTo(req);
                 if (!reply.delay().isZero()) {
                     Thread.sleep(reply.delay().toMillis());
                 }
                 // Idle from the moment a keep-alive reply is out: a client that has read it may close idle connections
                 // at once.
                 c.idle = reply.after() == Reply.After.KEEP_ALIVE;
-                writeReply(ch, reply, reply.render(req, apiVersion));
+                HttpWire.writeReply(ch, reply, reply.render(req, apiVersion));
                 switch (reply.after()) {
                     case KEEP_ALIVE -> {}
                     case CLOSE -> {
@@ -436,129 +367,7 @@ public final class FakeDockerEngine implements AutoCloseable {
         }
     }
 
-    private Reply replyTo(Request req) {
-        for (Script s : scripts) {
-            if (s.matches(req.method(), req.path())) {
-                return s.next();
-            }
-        }
-        if ((req.method().equals("GET") || req.method().equals("HEAD"))
-                && VERSION_PREFIX.matcher(req.path()).replaceFirst("").equals("/_ping")) {
-            return Reply.ping();
-        }
-        return otherwise;
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int last4 = 0;
-        while (true) {
-            int c = in.read();
-            if (c < 0) {
-                if (b.size() == 0) {
-                    return null;
-                }
-                throw new EOFException("connection closed inside a request head");
-            }
-            b.write(c);
-            last4 = (last4 << 8) | c;
-            if (last4 == 0x0d0a0d0a) {
-                return b.toString(StandardCharsets.ISO_8859_1);
-            }
-            if (b.size() > MAX_HEAD_BYTES) {
-                throw new IOException("request head longer than " + MAX_HEAD_BYTES + " bytes");
-            }
-        }
-    }
-
-    private static Request parse(String head, InputStream in, SocketChannel ch) throws IOException {
-        String[] lines = head.split("\r\n");
-        String[] first = lines[0].split(" ");
-        if (first.length < 3) {
-            throw new IOException("not an HTTP request line: " + lines[0]);
-        }
-        TreeMap<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            if (colon > 0) {
-                headers.put(
-                        lines[i].substring(0, colon).strip(),
-                        lines[i].substring(colon + 1).strip());
-            }
-        }
-        if ("100-continue".equalsIgnoreCase(headers.get("Expect"))) {
-            write(ch, "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        }
-        byte[] body;
-        String te = headers.get("Transfer-Encoding");
-        if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
-            body = readChunked(in);
-        } else if (headers.containsKey("Content-Length")) {
-            body = in.readNBytes(Integer.parseInt(headers.get("Content-Length")));
-        } else {
-            body = new byte[0];
-        }
-        return new Request(first[0], first[1], headers, new String(body, StandardCharsets.UTF_8));
-    }
-
-    private static byte[] readChunked(InputStream in) throws IOException {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        while (true) {
-            String sizeLine = readLine(in);
-            int size = Integer.parseInt(sizeLine.split(";")[0].strip(), 16);
-            if (size == 0) {
-                while (!readLine(in).isEmpty()) {
-                    continue; // trailers
-                }
-                return body.toByteArray();
-            }
-            body.write(in.readNBytes(size));
-            readLine(in);
-        }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0 && c != '\n') {
-            if (c != '\r') {
-                b.write(c);
-            }
-        }
-        if (c < 0) {
-            throw new EOFException("connection closed inside a chunked request body");
-        }
-        return b.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    // At once, or one byte per drip interval (from the first byte, or from the first body byte).
-    private static void writeReply(SocketChannel ch, Reply reply, byte[] bytes)
-            throws IOException, InterruptedException {
-        if (reply.drip().isZero()) {
-            write(ch, bytes);
-            return;
-        }
-        int from = 0;
-        if (reply.dripBodyOnly()) {
-            String s = new String(bytes, StandardCharsets.ISO_8859_1);
-            int end = s.indexOf("\r\n\r\n");
-            from = end < 0 ? bytes.length : end + 4;
-            write(ch, java.util.Arrays.copyOf(bytes, from));
-        }
-        for (int i = from; i < bytes.length; i++) {
-            Thread.sleep(reply.drip().toMillis());
-            write(ch, new byte[] {bytes[i]});
-        }
-    }
-
-    private static void write(SocketChannel ch, byte[] bytes) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
-    }
-
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException e) {

@@ -1,3 +1,4 @@
+// Over 400 lines: one documented factory or modifier per reply a test can script, faults included.
 package dev.hostkit.testkit.docker;
 
 import java.io.ByteArrayOutputStream;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * What a {@link FakeDockerEngine} does with one request: a well-formed reply, or a fault. Immutable; the factories
@@ -235,19 +237,7 @@ public final class Reply {
         if (delay == null || delay.isNegative()) {
             throw new IllegalArgumentException("delay must be zero or positive, got " + delay);
         }
-        return new Reply(
-                status,
-                contentType,
-                body,
-                bodyBytesSent,
-                chunked,
-                headers,
-                raw,
-                delay,
-                after,
-                drip,
-                dripBodyOnly,
-                cutAfter);
+        return copy(r -> r.delay = delay);
     }
 
     /**
@@ -267,36 +257,12 @@ public final class Reply {
         }
         List<String[]> h = new ArrayList<>(headers);
         h.add(new String[] {name, value});
-        return new Reply(
-                status,
-                contentType,
-                body,
-                bodyBytesSent,
-                chunked,
-                List.copyOf(h),
-                raw,
-                delay,
-                after,
-                drip,
-                dripBodyOnly,
-                cutAfter);
+        return copy(r -> r.headers = List.copyOf(h));
     }
 
     /** The same reply, then the connection is closed (a complete response without {@code Connection: close}). */
     public Reply thenClose() {
-        return new Reply(
-                status,
-                contentType,
-                body,
-                bodyBytesSent,
-                chunked,
-                headers,
-                raw,
-                delay,
-                After.CLOSE,
-                drip,
-                dripBodyOnly,
-                cutAfter);
+        return copy(r -> r.after = After.CLOSE);
     }
 
     /**
@@ -307,19 +273,10 @@ public final class Reply {
      * @return the new reply
      */
     public Reply dripEvery(Duration interval) {
-        return new Reply(
-                status,
-                contentType,
-                body,
-                bodyBytesSent,
-                chunked,
-                headers,
-                raw,
-                delay,
-                after,
-                positive(interval),
-                false,
-                cutAfter);
+        return copy(r -> {
+            r.drip = positive(interval);
+            r.dripBodyOnly = false;
+        });
     }
 
     /**
@@ -329,19 +286,10 @@ public final class Reply {
      * @return the new reply
      */
     public Reply dripBodyEvery(Duration interval) {
-        return new Reply(
-                status,
-                contentType,
-                body,
-                bodyBytesSent,
-                chunked,
-                headers,
-                raw,
-                delay,
-                after,
-                positive(interval),
-                true,
-                cutAfter);
+        return copy(r -> {
+            r.drip = positive(interval);
+            r.dripBodyOnly = true;
+        });
     }
 
     /**
@@ -355,19 +303,56 @@ public final class Reply {
         if (bytes < 1) {
             throw new IllegalArgumentException("bytes must be at least 1, got " + bytes);
         }
+        return copy(r -> {
+            r.after = After.CLOSE;
+            r.cutAfter = bytes;
+        });
+    }
+
+    // A reply's fields as mutable ones: each method that derives a reply sets what differs and builds the new one.
+    private static final class Parts {
+        int status;
+        String contentType;
+        byte[] body;
+        int bodyBytesSent;
+        boolean chunked;
+        List<String[]> headers;
+        byte[] raw;
+        Duration delay;
+        After after;
+        Duration drip;
+        boolean dripBodyOnly;
+        int cutAfter;
+    }
+
+    private Reply copy(Consumer<Parts> change) {
+        Parts r = new Parts();
+        r.status = status;
+        r.contentType = contentType;
+        r.body = body;
+        r.bodyBytesSent = bodyBytesSent;
+        r.chunked = chunked;
+        r.headers = headers;
+        r.raw = raw;
+        r.delay = delay;
+        r.after = after;
+        r.drip = drip;
+        r.dripBodyOnly = dripBodyOnly;
+        r.cutAfter = cutAfter;
+        change.accept(r);
         return new Reply(
-                status,
-                contentType,
-                body,
-                bodyBytesSent,
-                chunked,
-                headers,
-                raw,
-                delay,
-                After.CLOSE,
-                drip,
-                dripBodyOnly,
-                bytes);
+                r.status,
+                r.contentType,
+                r.body,
+                r.bodyBytesSent,
+                r.chunked,
+                r.headers,
+                r.raw,
+                r.delay,
+                r.after,
+                r.drip,
+                r.dripBodyOnly,
+                r.cutAfter);
     }
 
     private static Duration positive(Duration d) {

@@ -1,6 +1,6 @@
-# A client that leaks connections to a unix socket, for UnixSocketClientsIT: each stdin line "N idle" opens N
-# connections and sends nothing; "N ask" opens N, sends an HTTP ping on each and leaves the answer unread. None is
-# ever closed. Prints "ok" after each line.
+# A client that leaks connections to a unix socket, for tests of socket-client surveys (testkit LeakyClient):
+# each stdin line "N idle" opens N connections and sends nothing; "N ask" opens N, sends an HTTP ping on each and
+# leaves the answer unread. None is ever closed. Prints "ok" after each line.
 import socket
 import sys
 
