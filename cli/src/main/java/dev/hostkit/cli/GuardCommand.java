@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE]
- * [--recreate-vlan-parents] [--announce N]}:
+ * [--recreate-vlan-parents] [--announce N] [--warm-up N | --no-warm-up]}:
  * the macvlan guardian as a daemon. One JSON line per event on stdout; runs until SIGTERM or SIGINT (then closes every
  * socket and exits 0), or with {@code --once} snapshots and reconciles once. Exit status: 0 fine, 1 a repair failed
  * ({@code --once}), 2 could not start, 64 bad usage.
@@ -92,6 +92,17 @@ public final class GuardCommand implements Callable<Integer> {
                     "Announce each repaired address N times, 100 ms apart (gratuitous ARP / unsolicited NA); 0 = off (default: ${DEFAULT-VALUE}).")
     int announce;
 
+    @Option(
+            names = "--warm-up",
+            paramLabel = "N",
+            defaultValue = "50",
+            description = "At start, repair a macvlan N times in two private namespaces of the guardian's own so the"
+                    + " first real repair is fast; 0..1000 (default: ${DEFAULT-VALUE}).")
+    int warmUp;
+
+    @Option(names = "--no-warm-up", description = "Start without the warm-up (same as --warm-up 0).")
+    boolean noWarmUp;
+
     /** Parsed command line. */
     record Options(
             Path stateDir,
@@ -101,7 +112,8 @@ public final class GuardCommand implements Callable<Integer> {
             Path metricsFile,
             List<Path> namespaces,
             boolean recreateVlanParents,
-            int announce) {}
+            int announce,
+            int warmUp) {}
 
     /**
      * Runs the command.
@@ -130,6 +142,10 @@ public final class GuardCommand implements Callable<Integer> {
                     "--announce must be a count of rounds in 0.." + Announcement.MAX_COUNT + " (0: off), was "
                             + announce);
         }
+        if (warmUp < 0 || warmUp > 1000) {
+            throw new ParameterException(
+                    spec.commandLine(), "--warm-up must be a count of repairs in 0..1000 (0: off), was " + warmUp);
+        }
         Options o = new Options(
                 stateDir,
                 List.copyOf(checked),
@@ -138,7 +154,8 @@ public final class GuardCommand implements Callable<Integer> {
                 metricsFile,
                 List.copyOf(namespaces),
                 recreateVlanParents,
-                announce);
+                announce,
+                noWarmUp ? 0 : warmUp);
         return run(o, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
@@ -151,6 +168,7 @@ public final class GuardCommand implements Callable<Integer> {
                 .resync(o.resync())
                 .recreateVlanParents(o.recreateVlanParents())
                 .announce(o.announce() == 0 ? Announcement.OFF : Announcement.times(o.announce()))
+                .warmUp(o.warmUp())
                 .listener(e -> {
                     synchronized (printLock) {
                         if (e.type() == GuardEvent.Type.REPAIR_FAILED

@@ -64,6 +64,23 @@ class GuardCommandTest {
         assertThat(r.stderr).contains("--announce must be a count of rounds in 0..100 (0: off), was -1");
     }
 
+    @Test
+    void warmUpIsOnByDefaultOffWithNoWarmUpOrZeroAndRefusesOutOfRangeWithOneLine() {
+        assertThat(warmUpOf("--state-dir", "/x")).isEqualTo(50);
+        assertThat(warmUpOf("--state-dir", "/x", "--warm-up", "0")).isZero();
+        assertThat(warmUpOf("--state-dir", "/x", "--warm-up", "7")).isEqualTo(7);
+        assertThat(warmUpOf("--state-dir", "/x", "--no-warm-up")).isZero();
+        Run r = run("--state-dir", tmp.toString(), "--warm-up", "1001", "--once");
+        assertThat(r.status).isEqualTo(64);
+        assertThat(r.stderr).contains("--warm-up must be a count of repairs in 0..1000 (0: off), was 1001");
+    }
+
+    private static int warmUpOf(String... args) {
+        GuardCommand c = new GuardCommand();
+        new picocli.CommandLine(c).parseArgs(args);
+        return c.noWarmUp ? 0 : c.warmUp;
+    }
+
     private static int announceOf(String... args) {
         GuardCommand c = new GuardCommand();
         new picocli.CommandLine(c).parseArgs(args);

@@ -1,0 +1,226 @@
+package dev.hostkit.guard;
+
+import dev.hostkit.core.NetNamespace;
+import dev.hostkit.guard.GuardEvent.Type;
+import dev.hostkit.netlink.Address;
+import dev.hostkit.netlink.AddressFamily;
+import dev.hostkit.netlink.AddressFlag;
+import dev.hostkit.netlink.Announcement;
+import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.LinkSpec;
+import dev.hostkit.netlink.MacvlanMode;
+import dev.hostkit.netlink.Route;
+import dev.hostkit.netlink.RtNetlink;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The start-up warm-up: runs the guardian's real repair path (host link event, loss, recreation, addresses, routes,
+ * first announcement, event, state write) some rounds on a lab of its own, so a daemon's first real repair finds its
+ * classes loaded and its code compiled. The lab is two unnamed network namespaces (a veth parent in one, a macvlan on
+ * it in the other) and a temporary state directory: nothing else is touched, and closing the namespaces takes every
+ * link, address and route of the lab with them, on every path (a killed process too: nothing refers to them by name).
+ */
+final class Warmup {
+    /** The lab's parent and its veth peer, in the lab's own "host" namespace. */
+    static final String PARENT = "hkwarmp";
+
+    static final String PEER = "hkwarmq";
+    /** The guarded macvlan, in the lab's "container" namespace. */
+    static final String CHILD = "eth1";
+
+    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
+    /** How many labs were made in this process (tests: a disabled warm-up makes none). */
+    static final AtomicInteger LABS = new AtomicInteger();
+
+    private Warmup() {}
+
+    /**
+     * Runs {@code rounds} parent bounces through the repair path.
+     *
+     * @param rounds how many repairs, at least 1
+     * @param announce the guardian's announcement plan: when on, each warm-up repair sends one round (in the lab)
+     * @return how long it took
+     * @throws RuntimeException whatever failed, after everything made was removed
+     */
+    static Duration run(int rounds, Announcement announce) {
+        return run(rounds, announce, step -> {});
+    }
+
+    /** As {@link #run(int, Announcement)}, telling {@code step} each step's name (tests fail it there). */
+    static Duration run(int rounds, Announcement announce, Consumer<String> step) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("warm-up rounds must be at least 1, was " + rounds);
+        }
+        long t0 = System.nanoTime();
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("hostkit-guard-warmup-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("warm-up: cannot make its temporary state directory: " + e.getMessage(), e);
+        }
+        try (NetNamespace home = NetNamespace.createUnnamed();
+                NetNamespace box = NetNamespace.createUnnamed();
+                RtNetlink homeNl = RtNetlink.open(home)) {
+            LABS.incrementAndGet();
+            step.accept("lab");
+            loadParent(homeNl);
+            giveMacvlan(homeNl, box);
+            step.accept("macvlan");
+            bounce(rounds, announce, dir, home, box, homeNl, step);
+        } catch (RuntimeException e) {
+            try {
+                deleteTree(dir);
+            } catch (RuntimeException left) {
+                e.addSuppressed(left);
+            }
+            throw e;
+        }
+        deleteTree(dir);
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    private static void bounce(
+            int rounds,
+            Announcement announce,
+            Path dir,
+            NetNamespace home,
+            NetNamespace box,
+            RtNetlink homeNl,
+            Consumer<String> step) {
+        BlockingQueue<GuardEvent> events = new LinkedBlockingQueue<>();
+        ThreadPoolExecutor workers =
+                new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "hostkit-guard-warmup");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try (SnapshotStore store = new SnapshotStore(dir);
+                StateWriter writer = new StateWriter(store, new GuardCounters());
+                GuardNet.Host host = GuardNet.host(home);
+                Announcer announcer = new Announcer(announce.count() == 0 ? Announcement.OFF : Announcement.times(1))) {
+            GuardContext ctx = new GuardContext(
+                    Set.of(PARENT),
+                    host,
+                    GuardNet.tagFor(dir),
+                    new GuardCounters(),
+                    writer,
+                    workers,
+                    e -> {
+                        e.toJsonLine(); // what the daemon's listener does with every event
+                        events.add(e);
+                    },
+                    () -> {});
+            Reconciler reconciler = new Reconciler(ctx, new Repairer(ctx, announcer));
+            HostLinkFastPath fastPath = new HostLinkFastPath(ctx, reconciler, new VlanParentKeeper(ctx, false));
+            GuardNet.HostLinks links = host.links();
+            fastPath.knownNow(links);
+            reconciler.sync(
+                    new NamespaceSource.Candidate(box.id(), 0, Path.of("/proc/self/fd/" + box.fd())), links, null);
+            await(events, Type.SNAPSHOT);
+            step.accept("snapshot");
+            try (HostLinkFeed feed = new HostLinkFeed(host, fastPath::onHostLink, () -> {})) {
+                for (int r = 0; r < rounds; r++) {
+                    homeNl.deleteLink(PARENT); // the kernel deletes the macvlan with it
+                    await(events, Type.LOST);
+                    step.accept("lost");
+                    loadParent(homeNl);
+                    await(events, Type.REPAIRED);
+                    step.accept("repaired");
+                }
+            }
+            ctx.closed = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("warm-up: cannot use its temporary state directory " + dir, e);
+        } finally {
+            workers.shutdown();
+            try {
+                if (!workers.awaitTermination(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                    workers.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                workers.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // The next event of `type`; any failure event, or none in time, ends the warm-up.
+    private static void await(BlockingQueue<GuardEvent> events, Type type) {
+        long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
+        while (true) {
+            GuardEvent e;
+            try {
+                e = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("warm-up interrupted while waiting for a '" + type + "' event", ie);
+            }
+            if (e == null) {
+                throw new IllegalStateException(
+                        "warm-up: no '" + type + "' event within " + STEP_TIMEOUT.toSeconds() + " s");
+            }
+            if (e.type() == type) {
+                return;
+            }
+            if (e.type() == Type.REPAIR_FAILED || e.type() == Type.CONFLICT || e.type() == Type.REFUSED) {
+                throw new IllegalStateException("warm-up repair did not succeed: " + e.toJsonLine());
+            }
+        }
+    }
+
+    private static void loadParent(RtNetlink homeNl) {
+        homeNl.createLink(LinkSpec.veth(PARENT, PEER, null).up());
+        homeNl.setUp(homeNl.link(PEER).orElseThrow().index(), true);
+    }
+
+    // What a container's macvlan looks like: IPv4 and IPv6 (no DAD) addresses, default routes of both families and an
+    // on-link route in another table (documentation and unique-local prefixes; the lab has no way out).
+    private static void giveMacvlan(RtNetlink homeNl, NetNamespace box) {
+        int parent = homeNl.link(PARENT).orElseThrow().index();
+        Link mv = homeNl.createLink(
+                LinkSpec.macvlan(CHILD, parent, MacvlanMode.BRIDGE).up().inNamespace(box));
+        try (RtNetlink in = RtNetlink.open(box)) {
+            in.batch()
+                    .addAddress(Address.of(mv.index(), "192.0.2.2/24"))
+                    .addAddress(Address.of(mv.index(), "fd00:686b::2/64").withFlags(AddressFlag.NODAD))
+                    .executeOrThrow();
+            in.batch()
+                    .addRoute(Route.defaultRoute(AddressFamily.INET)
+                            .via("192.0.2.1")
+                            .dev(mv.index()))
+                    .addRoute(Route.defaultRoute(AddressFamily.INET6)
+                            .via("fd00:686b::1")
+                            .dev(mv.index()))
+                    .addRoute(Route.to("198.51.100.0/24")
+                            .via("192.0.2.254")
+                            .dev(mv.index())
+                            .onlink()
+                            .withTable(100))
+                    .executeOrThrow();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("warm-up: cannot remove its temporary state directory " + dir, e);
+        }
+    }
+}
