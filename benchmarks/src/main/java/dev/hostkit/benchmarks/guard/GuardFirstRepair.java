@@ -1,0 +1,248 @@
+package dev.hostkit.benchmarks.guard;
+
+import dev.hostkit.core.NetNamespace;
+import dev.hostkit.netlink.RtNetlink;
+import dev.hostkit.testkit.Sh;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The repair an operator gets: a real {@code hostkit guard} process with the JVM flags of the systemd unit, in a private
+ * home namespace holding the parent, guarding 1 and 100 macvlans (one per namespace, IPv4 + IPv6, three routes,
+ * announcements on), started, left idle, then its parent bounced: the first repair after idling (cold-first) beside the
+ * median of the following ones (steady state), with and without the start-up warm-up, in one run.
+ * End to end: from the parent's creation to the arrival of the last {@code repaired} line on the daemon's stdout.
+ */
+final class GuardFirstRepair {
+    private static final Pattern EVENT = Pattern.compile("\"event\":\"([a-z_]+)\".*\"millis\":([0-9.]+)");
+    private static final long CLK_TCK =
+            Long.parseLong(Sh.run("getconf", "CLK_TCK").strip());
+
+    private GuardFirstRepair() {}
+
+    /** A line of the daemon's stdout: event type, the daemon's own milliseconds, arrival time. */
+    private record Seen(String type, double millis, long nanos) {}
+
+    /** Args: idleSeconds bounces size... -- daemon options per configuration, separated by ",". */
+    public static void main(String[] args) throws Exception {
+        int idle = args.length > 0 ? Integer.parseInt(args[0]) : 60;
+        int bounces = args.length > 1 ? Integer.parseInt(args[1]) : 11;
+        List<String> configs = args.length > 2 ? List.of(args[2].split(",")) : List.of("--no-warm-up", "");
+        int[] sizes = args.length > 3
+                ? Arrays.stream(args, 3, args.length)
+                        .mapToInt(Integer::parseInt)
+                        .toArray()
+                : new int[] {1, 100};
+        Path jar = Path.of("cli/target/hostkit.jar").toAbsolutePath();
+        List<String> flags = GuardFootprintBenchmark.unitFlags(Path.of("deploy/systemd/hostkit-guard.service"));
+        System.out.printf(
+                Locale.ROOT,
+                "kernel %s, %d CPUs; JVM flags from the unit: %s; idle %d s, %d bounces%n",
+                Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
+                Runtime.getRuntime().availableProcessors(),
+                String.join(" ", flags),
+                idle,
+                bounces);
+        List<String> made = new ArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> cleanup(made), "hkbench-first-cleanup"));
+        List<String> rows = new ArrayList<>();
+        String home = GuardRepairBenchmark.PARENT + "h";
+        Sh.run("ip", "netns", "add", home);
+        made.add(home);
+        try (NetNamespace homeNs = NetNamespace.open(NetNamespace.NAMED_DIR.resolve(home));
+                RtNetlink host = RtNetlink.open(homeNs)) {
+            GuardRepairBenchmark.loadParent(host);
+            for (int n : sizes) {
+                List<String> names = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    String name = GuardRepairBenchmark.PARENT + "r" + i;
+                    Sh.run("ip", "netns", "add", name);
+                    made.add(name);
+                    names.add(name);
+                    GuardRepairBenchmark.giveMacvlan(host, NetNamespace.NAMED_DIR.resolve(name), i + 2);
+                }
+                for (String config : configs) {
+                    rows.add(measure(
+                            host,
+                            home,
+                            jar,
+                            flags,
+                            config.isBlank() ? List.of() : List.of(config.split(" ")),
+                            n,
+                            idle,
+                            bounces));
+                }
+                for (String name : names) {
+                    Sh.run("ip", "netns", "del", name);
+                    made.remove(name);
+                }
+            }
+        } finally {
+            cleanup(made);
+            made.clear();
+        }
+        System.out.println();
+        System.out.println(
+                "| interfaces | daemon options | load avg | start-up to guarding (ms) | cold-first end to end (ms) | "
+                        + "cold-first in the daemon (ms, median) | steady end to end (ms, median) | steady in the daemon (ms, median) | "
+                        + "kernel share of CPU | daemon CPU per bounce (ms) |");
+        System.out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        rows.forEach(System.out::println);
+    }
+
+    private static String measure(
+            RtNetlink host, String home, Path jar, List<String> flags, List<String> opts, int n, int idle, int bounces)
+            throws Exception {
+        Path state = Files.createTempDirectory("hkbench-first");
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, "java"));
+        cmd.addAll(flags);
+        cmd.addAll(List.of(
+                "-jar",
+                jar.toString(),
+                "guard",
+                "--state-dir",
+                state.toString(),
+                "--parent",
+                GuardRepairBenchmark.PARENT));
+        cmd.addAll(opts);
+        long started = System.nanoTime();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
+        Thread reader = new Thread(() -> read(p, seen), "hkbench-first-stdout");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            waitFor(() -> count(seen, "snapshot") >= n, "snapshots", 120);
+            double startup = (last(seen, "snapshot") - started) / 1e6;
+            Thread.sleep(idle * 1000L);
+            String load = String.join(
+                    " ",
+                    Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
+            long[] cpu0 = cpu(p.pid());
+            List<Double> endToEnd = new ArrayList<>();
+            List<Double> inDaemon = new ArrayList<>();
+            for (int r = 0; r < bounces; r++) {
+                seen.clear();
+                host.deleteLink(GuardRepairBenchmark.PARENT);
+                waitFor(() -> count(seen, "lost") >= n, "losses", 60);
+                long t0 = System.nanoTime();
+                GuardRepairBenchmark.loadParent(host);
+                waitFor(() -> count(seen, "repaired") >= n, "repairs", 60);
+                endToEnd.add((last(seen, "repaired") - t0) / 1e6);
+                inDaemon.add(median(seen.stream()
+                        .filter(e -> e.type.equals("repaired"))
+                        .map(Seen::millis)
+                        .toList()));
+                if (count(seen, "repair_failed") > 0) {
+                    throw new IllegalStateException("a repair failed");
+                }
+                Thread.sleep(300); // the announcements' later rounds and the state writes finish between bounces
+            }
+            long[] cpu1 = cpu(p.pid());
+            String row = String.format(
+                    Locale.ROOT,
+                    "| %d | `%s` | %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.1f |",
+                    n,
+                    opts.isEmpty() ? "(defaults)" : String.join(" ", opts),
+                    load,
+                    startup,
+                    endToEnd.get(0),
+                    inDaemon.get(0),
+                    median(endToEnd.subList(1, endToEnd.size())),
+                    median(inDaemon.subList(1, inDaemon.size())),
+                    100.0 * (cpu1[1] - cpu0[1]) / Math.max(1, cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]),
+                    1000.0 * (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / CLK_TCK / bounces);
+            System.out.println(row + "  all end to end: " + endToEnd);
+            return row;
+        } finally {
+            p.destroy();
+            p.waitFor();
+            try (Stream<Path> files = Files.list(state)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(state);
+        }
+    }
+
+    private static long[] cpu(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+    }
+
+    private static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+
+    private static void read(Process p, ConcurrentLinkedQueue<Seen> seen) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                long at = System.nanoTime();
+                Matcher m = EVENT.matcher(line);
+                if (m.find()) {
+                    seen.add(new Seen(m.group(1), Double.parseDouble(m.group(2)), at));
+                    if (m.group(1).equals("repair_failed")) {
+                        System.err.println(line);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the daemon ended
+        }
+    }
+
+    private static int count(ConcurrentLinkedQueue<Seen> seen, String type) {
+        return (int) seen.stream().filter(e -> e.type.equals(type)).count();
+    }
+
+    private static long last(ConcurrentLinkedQueue<Seen> seen, String type) {
+        return seen.stream()
+                .filter(e -> e.type.equals(type))
+                .mapToLong(Seen::nanos)
+                .max()
+                .orElseThrow();
+    }
+
+    private interface Check {
+        boolean done();
+    }
+
+    // Parks 100 µs between looks: the daemon needs the CPUs; the arrival times are taken by the reader thread.
+    private static void waitFor(Check c, String what, int seconds) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!c.done()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+    }
+
+    private static void cleanup(List<String> made) {
+        List<String> reversed = new ArrayList<>(made);
+        Collections.reverse(reversed); // the home namespace (and the parent in it) last
+        for (String name : reversed) {
+            Sh.exec("ip", "netns", "del", name);
+        }
+    }
+}
