@@ -533,19 +533,19 @@ public final class MacvlanGuardian implements AutoCloseable {
         }
 
         /**
-         * Whether {@link MacvlanGuardian#start()} first warms the repair path: that many repairs of a macvlan in a lab of
-         * two unnamed network namespaces of its own (nothing of the host's is touched; the lab is gone when
+         * Whether {@link MacvlanGuardian#start()} first warms the repair path: that many repairs of macvlans in a lab of
+         * unnamed network namespaces of its own (nothing of the host's is touched; the lab is gone when
          * {@code start()} returns, also when the warm-up fails, which is logged and never stops the start), so that
          * the first real repair of a long-idle daemon runs loaded, compiled code. Default 0: off.
          *
-         * @param rounds 0 (off) .. 1000
+         * @param repairs 0 (off) .. 1000
          * @return this
          */
-        public Builder warmUp(int rounds) {
-            if (rounds < 0 || rounds > 1000) {
-                throw new IllegalArgumentException("warm-up rounds must be in 0..1000, was " + rounds);
+        public Builder warmUp(int repairs) {
+            if (repairs < 0 || repairs > 1000) {
+                throw new IllegalArgumentException("warm-up repairs must be in 0..1000, was " + repairs);
             }
-            this.warmUpRounds = rounds;
+            this.warmUpRounds = repairs;
             return this;
         }
 

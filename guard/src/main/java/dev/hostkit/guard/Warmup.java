@@ -17,6 +17,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -29,8 +31,8 @@ import java.util.stream.Stream;
 /**
  * The start-up warm-up: runs the guardian's real repair path (host link event, loss, recreation, addresses, routes,
  * first announcement, event, state write) some rounds on a lab of its own, so a daemon's first real repair finds its
- * classes loaded and its code compiled. The lab is two unnamed network namespaces (a veth parent in one, a macvlan on
- * it in the other) and a temporary state directory: nothing else is touched, and closing the namespaces takes every
+ * classes loaded and its code compiled. The lab is unnamed network namespaces (a veth parent in one, a macvlan on
+ * it in each of up to {@link #MAX_BOXES} others) and a temporary state directory: nothing else is touched, and closing the namespaces takes every
  * link, address and route of the lab with them, on every path (a killed process too: nothing refers to them by name).
  */
 final class Warmup {
@@ -42,27 +44,31 @@ final class Warmup {
     static final String CHILD = "eth1";
 
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
+    /** At most this many guarded namespaces in the lab. */
+    static final int MAX_BOXES = 10;
     /** How many labs were made in this process (tests: a disabled warm-up makes none). */
     static final AtomicInteger LABS = new AtomicInteger();
 
     private Warmup() {}
 
     /**
-     * Runs {@code rounds} parent bounces through the repair path.
+     * Runs {@code repairs} repairs through the repair path: up to {@link #MAX_BOXES} guarded namespaces, their parent
+     * bounced as often as it takes (a veth's deletion waits for the kernel's RCU grace periods, so one bounce repairs
+     * several interfaces).
      *
-     * @param rounds how many repairs, at least 1
+     * @param repairs how many repairs, at least 1
      * @param announce the guardian's announcement plan: when on, each warm-up repair sends one round (in the lab)
      * @return how long it took
      * @throws RuntimeException whatever failed, after everything made was removed
      */
-    static Duration run(int rounds, Announcement announce) {
-        return run(rounds, announce, step -> {});
+    static Duration run(int repairs, Announcement announce) {
+        return run(repairs, announce, step -> {});
     }
 
     /** As {@link #run(int, Announcement)}, telling {@code step} each step's name (tests fail it there). */
-    static Duration run(int rounds, Announcement announce, Consumer<String> step) {
-        if (rounds < 1) {
-            throw new IllegalArgumentException("warm-up rounds must be at least 1, was " + rounds);
+    static Duration run(int repairs, Announcement announce, Consumer<String> step) {
+        if (repairs < 1) {
+            throw new IllegalArgumentException("warm-up repairs must be at least 1, was " + repairs);
         }
         long t0 = System.nanoTime();
         Path dir;
@@ -71,16 +77,21 @@ final class Warmup {
         } catch (IOException e) {
             throw new UncheckedIOException("warm-up: cannot make its temporary state directory: " + e.getMessage(), e);
         }
+        List<NetNamespace> boxes = new ArrayList<>();
         try (NetNamespace home = NetNamespace.createUnnamed();
-                NetNamespace box = NetNamespace.createUnnamed();
                 RtNetlink homeNl = RtNetlink.open(home)) {
             LABS.incrementAndGet();
             step.accept("lab");
             loadParent(homeNl);
-            giveMacvlan(homeNl, box);
+            for (int i = 0; i < Math.min(repairs, MAX_BOXES); i++) {
+                boxes.add(NetNamespace.createUnnamed());
+                giveMacvlan(homeNl, boxes.get(i));
+            }
             step.accept("macvlan");
-            bounce(rounds, announce, dir, home, box, homeNl, step);
+            int bounces = (repairs + boxes.size() - 1) / boxes.size();
+            bounce(bounces, announce, dir, home, boxes, homeNl, step);
         } catch (RuntimeException e) {
+            closeAll(boxes, e);
             try {
                 deleteTree(dir);
             } catch (RuntimeException left) {
@@ -88,16 +99,30 @@ final class Warmup {
             }
             throw e;
         }
+        closeAll(boxes, null);
         deleteTree(dir);
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 
+    private static void closeAll(List<NetNamespace> boxes, RuntimeException pending) {
+        for (NetNamespace b : boxes) {
+            try {
+                b.close();
+            } catch (RuntimeException e) {
+                if (pending == null) {
+                    throw e;
+                }
+                pending.addSuppressed(e);
+            }
+        }
+    }
+
     private static void bounce(
-            int rounds,
+            int bounces,
             Announcement announce,
             Path dir,
             NetNamespace home,
-            NetNamespace box,
+            List<NetNamespace> boxes,
             RtNetlink homeNl,
             Consumer<String> step) {
         BlockingQueue<GuardEvent> events = new LinkedBlockingQueue<>();
@@ -127,17 +152,19 @@ final class Warmup {
             HostLinkFastPath fastPath = new HostLinkFastPath(ctx, reconciler, new VlanParentKeeper(ctx, false));
             GuardNet.HostLinks links = host.links();
             fastPath.knownNow(links);
-            reconciler.sync(
-                    new NamespaceSource.Candidate(box.id(), 0, Path.of("/proc/self/fd/" + box.fd())), links, null);
-            await(events, Type.SNAPSHOT);
+            for (NetNamespace box : boxes) {
+                reconciler.sync(
+                        new NamespaceSource.Candidate(box.id(), 0, Path.of("/proc/self/fd/" + box.fd())), links, null);
+            }
+            await(events, Type.SNAPSHOT, boxes.size());
             step.accept("snapshot");
             try (HostLinkFeed feed = new HostLinkFeed(host, fastPath::onHostLink, () -> {})) {
-                for (int r = 0; r < rounds; r++) {
-                    homeNl.deleteLink(PARENT); // the kernel deletes the macvlan with it
-                    await(events, Type.LOST);
+                for (int r = 0; r < bounces; r++) {
+                    homeNl.deleteLink(PARENT); // the kernel deletes the macvlans with it
+                    await(events, Type.LOST, boxes.size());
                     step.accept("lost");
                     loadParent(homeNl);
-                    await(events, Type.REPAIRED);
+                    await(events, Type.REPAIRED, boxes.size());
                     step.accept("repaired");
                 }
             }
@@ -154,6 +181,13 @@ final class Warmup {
                 workers.shutdownNow();
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    // The next `n` events of `type`; any failure event, or too few in time, ends the warm-up.
+    private static void await(BlockingQueue<GuardEvent> events, Type type, int n) {
+        for (int i = 0; i < n; i++) {
+            await(events, type);
         }
     }
 
