@@ -95,7 +95,7 @@ public final class GuardCommand implements Callable<Integer> {
     @Option(
             names = "--warm-up",
             paramLabel = "N",
-            defaultValue = "50",
+            defaultValue = "20",
             description = "At start, repair a macvlan N times in two private namespaces of the guardian's own so the"
                     + " first real repair is fast; 0..1000 (default: ${DEFAULT-VALUE}).")
     int warmUp;

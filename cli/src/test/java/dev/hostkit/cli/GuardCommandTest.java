@@ -66,7 +66,7 @@ class GuardCommandTest {
 
     @Test
     void warmUpIsOnByDefaultOffWithNoWarmUpOrZeroAndRefusesOutOfRangeWithOneLine() {
-        assertThat(warmUpOf("--state-dir", "/x")).isEqualTo(50);
+        assertThat(warmUpOf("--state-dir", "/x")).isEqualTo(20);
         assertThat(warmUpOf("--state-dir", "/x", "--warm-up", "0")).isZero();
         assertThat(warmUpOf("--state-dir", "/x", "--warm-up", "7")).isEqualTo(7);
         assertThat(warmUpOf("--state-dir", "/x", "--no-warm-up")).isZero();

@@ -136,51 +136,61 @@ final class Warmup {
                 StateWriter writer = new StateWriter(store, new GuardCounters());
                 GuardNet.Host host = GuardNet.host(home);
                 Announcer announcer = new Announcer(announce.count() == 0 ? Announcement.OFF : Announcement.times(1))) {
-            GuardContext ctx = new GuardContext(
-                    Set.of(PARENT),
-                    host,
-                    GuardNet.tagFor(dir),
-                    new GuardCounters(),
-                    writer,
-                    workers,
-                    e -> {
-                        e.toJsonLine(); // what the daemon's listener does with every event
-                        events.add(e);
-                    },
-                    () -> {});
-            Reconciler reconciler = new Reconciler(ctx, new Repairer(ctx, announcer));
-            HostLinkFastPath fastPath = new HostLinkFastPath(ctx, reconciler, new VlanParentKeeper(ctx, false));
-            GuardNet.HostLinks links = host.links();
-            fastPath.knownNow(links);
-            for (NetNamespace box : boxes) {
-                reconciler.sync(
-                        new NamespaceSource.Candidate(box.id(), 0, Path.of("/proc/self/fd/" + box.fd())), links, null);
-            }
-            await(events, Type.SNAPSHOT, boxes.size());
-            step.accept("snapshot");
-            try (HostLinkFeed feed = new HostLinkFeed(host, fastPath::onHostLink, () -> {})) {
-                for (int r = 0; r < bounces; r++) {
-                    homeNl.deleteLink(PARENT); // the kernel deletes the macvlans with it
-                    await(events, Type.LOST, boxes.size());
-                    step.accept("lost");
-                    loadParent(homeNl);
-                    await(events, Type.REPAIRED, boxes.size());
-                    step.accept("repaired");
+            try {
+                GuardContext ctx = new GuardContext(
+                        Set.of(PARENT),
+                        host,
+                        GuardNet.tagFor(dir),
+                        new GuardCounters(),
+                        writer,
+                        workers,
+                        e -> {
+                            e.toJsonLine(); // what the daemon's listener does with every event
+                            events.add(e);
+                        },
+                        () -> {});
+                Reconciler reconciler = new Reconciler(ctx, new Repairer(ctx, announcer));
+                HostLinkFastPath fastPath = new HostLinkFastPath(ctx, reconciler, new VlanParentKeeper(ctx, false));
+                GuardNet.HostLinks links = host.links();
+                fastPath.knownNow(links);
+                for (NetNamespace box : boxes) {
+                    reconciler.sync(
+                            new NamespaceSource.Candidate(box.id(), 0, Path.of("/proc/self/fd/" + box.fd())),
+                            links,
+                            null);
                 }
+                await(events, Type.SNAPSHOT, boxes.size());
+                step.accept("snapshot");
+                try (HostLinkFeed feed = new HostLinkFeed(host, fastPath::onHostLink, () -> {})) {
+                    for (int r = 0; r < bounces; r++) {
+                        homeNl.deleteLink(PARENT); // the kernel deletes the macvlans with it
+                        await(events, Type.LOST, boxes.size());
+                        step.accept("lost");
+                        loadParent(homeNl);
+                        await(events, Type.REPAIRED, boxes.size());
+                        step.accept("repaired");
+                    }
+                }
+                ctx.closed = true;
+            } finally {
+                stop(workers); // before the writer closes: the last repair's state write may be on its way
             }
-            ctx.closed = true;
         } catch (IOException e) {
             throw new UncheckedIOException("warm-up: cannot use its temporary state directory " + dir, e);
         } finally {
-            workers.shutdown();
-            try {
-                if (!workers.awaitTermination(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    workers.shutdownNow();
-                }
-            } catch (InterruptedException e) {
+            stop(workers);
+        }
+    }
+
+    private static void stop(ThreadPoolExecutor workers) {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 workers.shutdownNow();
-                Thread.currentThread().interrupt();
             }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 
