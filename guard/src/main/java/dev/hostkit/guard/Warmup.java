@@ -160,6 +160,9 @@ final class Warmup {
                             null);
                 }
                 await(events, Type.SNAPSHOT, boxes.size());
+                // A real repair first waits for its namespace's state to be on disk (a guardian killed mid-repair must
+                // leave the snapshot behind); the lab dies with the process, so its repairs need not wait for the disk.
+                ctx.guarded.values().forEach(g -> g.onDisk = true);
                 step.accept("snapshot");
                 try (HostLinkFeed feed = new HostLinkFeed(host, fastPath::onHostLink, () -> {})) {
                     for (int r = 0; r < bounces; r++) {

@@ -15,7 +15,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -48,7 +49,12 @@ final class GuardFirstRepair {
                         .toArray()
                 : new int[] {1, 100};
         Path jar = Path.of("cli/target/hostkit.jar").toAbsolutePath();
-        List<String> flags = GuardFootprintBenchmark.unitFlags(Path.of("deploy/systemd/hostkit-guard.service"));
+        List<String> flags =
+                new ArrayList<>(GuardFootprintBenchmark.unitFlags(Path.of("deploy/systemd/hostkit-guard.service")));
+        String extra = System.getenv("HK_BENCH_JVM"); // e.g. -XX:SharedArchiveFile=... for the CDS comparison
+        if (extra != null && !extra.isBlank()) {
+            flags.addAll(List.of(extra.trim().split("\\s+")));
+        }
         System.out.printf(
                 Locale.ROOT,
                 "kernel %s, %d CPUs; JVM flags from the unit: %s; idle %d s, %d bounces%n",
@@ -123,38 +129,55 @@ final class GuardFirstRepair {
         Process p = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
-        ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
+        Events seen = new Events();
         Thread reader = new Thread(() -> read(p, seen), "hkbench-first-stdout");
         reader.setDaemon(true);
         reader.start();
         try {
-            waitFor(() -> count(seen, "snapshot") >= n, "snapshots", 120);
-            double startup = (last(seen, "snapshot") - started) / 1e6;
+            seen.await("snapshot", n, 120);
+            double startup = (seen.last("snapshot") - started) / 1e6;
             Thread.sleep(idle * 1000L);
             String load = String.join(
                     " ",
                     Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
             long[] cpu0 = cpu(p.pid());
+            Map<String, Long> threads0 = threadCpu(p.pid());
             List<Double> endToEnd = new ArrayList<>();
             List<Double> inDaemon = new ArrayList<>();
+            List<Double> firstLine = new ArrayList<>();
             for (int r = 0; r < bounces; r++) {
                 seen.clear();
                 host.deleteLink(GuardRepairBenchmark.PARENT);
-                waitFor(() -> count(seen, "lost") >= n, "losses", 60);
+                seen.await("lost", n, 60);
                 long t0 = System.nanoTime();
                 GuardRepairBenchmark.loadParent(host);
-                waitFor(() -> count(seen, "repaired") >= n, "repairs", 60);
-                endToEnd.add((last(seen, "repaired") - t0) / 1e6);
-                inDaemon.add(median(seen.stream()
+                seen.await("repaired", n, 60);
+                endToEnd.add((seen.last("repaired") - t0) / 1e6);
+                firstLine.add((seen.all().stream()
+                                        .filter(e -> e.type.equals("repaired"))
+                                        .mapToLong(Seen::nanos)
+                                        .min()
+                                        .orElseThrow()
+                                - t0)
+                        / 1e6);
+                inDaemon.add(median(seen.all().stream()
                         .filter(e -> e.type.equals("repaired"))
                         .map(Seen::millis)
                         .toList()));
-                if (count(seen, "repair_failed") > 0) {
+                if (seen.count("repair_failed") > 0) {
                     throw new IllegalStateException("a repair failed");
                 }
                 Thread.sleep(300); // the announcements' later rounds and the state writes finish between bounces
             }
             long[] cpu1 = cpu(p.pid());
+            Map<String, Long> threads1 = threadCpu(p.pid());
+            StringBuilder perThread = new StringBuilder();
+            threads1.forEach((name, ticks) -> {
+                long d = ticks - threads0.getOrDefault(name, 0L);
+                if (d > 0) {
+                    perThread.append(String.format(Locale.ROOT, " %s %.1f;", name, 1000.0 * d / CLK_TCK / bounces));
+                }
+            });
             String row = String.format(
                     Locale.ROOT,
                     "| %d | `%s` | %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.0f%% | %.1f |",
@@ -168,7 +191,9 @@ final class GuardFirstRepair {
                     median(inDaemon.subList(1, inDaemon.size())),
                     100.0 * (cpu1[1] - cpu0[1]) / Math.max(1, cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]),
                     1000.0 * (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / CLK_TCK / bounces);
-            System.out.println(row + "  all end to end: " + endToEnd);
+            System.out.println(row + "  all end to end: " + endToEnd + "; first repaired line after: " + firstLine
+                    + "; daemon's median per bounce: " + inDaemon + "; CPU ms per bounce by thread (living threads):"
+                    + perThread);
             return row;
         } finally {
             p.destroy();
@@ -194,7 +219,7 @@ final class GuardFirstRepair {
         return s.get(s.size() / 2);
     }
 
-    private static void read(Process p, ConcurrentLinkedQueue<Seen> seen) {
+    private static void read(Process p, Events seen) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 long at = System.nanoTime();
@@ -211,31 +236,64 @@ final class GuardFirstRepair {
         }
     }
 
-    private static int count(ConcurrentLinkedQueue<Seen> seen, String type) {
-        return (int) seen.stream().filter(e -> e.type.equals(type)).count();
-    }
+    /** The daemon's events so far; waiting is woken by each arrival (no polling beside the daemon). */
+    private static final class Events {
+        private final List<Seen> list = new ArrayList<>();
 
-    private static long last(ConcurrentLinkedQueue<Seen> seen, String type) {
-        return seen.stream()
-                .filter(e -> e.type.equals(type))
-                .mapToLong(Seen::nanos)
-                .max()
-                .orElseThrow();
-    }
-
-    private interface Check {
-        boolean done();
-    }
-
-    // Parks 100 µs between looks: the daemon needs the CPUs; the arrival times are taken by the reader thread.
-    private static void waitFor(Check c, String what, int seconds) {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!c.done()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        synchronized void add(Seen e) {
+            list.add(e);
+            notifyAll();
         }
+
+        synchronized void clear() {
+            list.clear();
+        }
+
+        synchronized List<Seen> all() {
+            return List.copyOf(list);
+        }
+
+        synchronized int count(String type) {
+            return (int) list.stream().filter(e -> e.type.equals(type)).count();
+        }
+
+        synchronized long last(String type) {
+            return list.stream()
+                    .filter(e -> e.type.equals(type))
+                    .mapToLong(Seen::nanos)
+                    .max()
+                    .orElseThrow();
+        }
+
+        synchronized void await(String type, int n, int seconds) throws InterruptedException {
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            while (count(type) < n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("timed out waiting for " + n + " '" + type + "' events");
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+    }
+
+    // CPU time (utime + stime ticks) per thread name, digits folded ("hostkit-netns-12" -> "hostkit-netns-N").
+    private static Map<String, Long> threadCpu(long pid) throws IOException {
+        Map<String, Long> out = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+                            .replaceAll("[0-9]+", "N");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException gone) {
+                    // the thread ended while being read; its time is lost to this sample
+                }
+            }
+        }
+        return out;
     }
 
     private static void cleanup(List<String> made) {
