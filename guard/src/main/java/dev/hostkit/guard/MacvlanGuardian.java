@@ -190,7 +190,7 @@ public final class MacvlanGuardian implements AutoCloseable {
             return;
         }
         try {
-            Duration took = Warmup.run(warmUpRounds, announcer.plan());
+            Duration took = Warmup.run(warmUpRounds, announcer.plan(), stateDir);
             log.info("guardian: warmed up the repair path with {} repairs in {} ms", warmUpRounds, took.toMillis());
         } catch (RuntimeException e) {
             log.warn("guardian: warm-up of the repair path failed (first repairs may be slower): {}", e.toString());

@@ -15,6 +15,7 @@ import dev.hostkit.netlink.RtNetlink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,8 @@ final class Warmup {
     static final String CHILD = "eth1";
 
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
+    /** The lab's state directory's name, in the guardian's state directory, starts so. */
+    static final String DIR_PREFIX = "warm-up-";
     /** At most this many guarded namespaces in the lab. */
     static final int MAX_BOXES = 10;
     /** How many labs were made in this process (tests: a disabled warm-up makes none). */
@@ -58,22 +61,25 @@ final class Warmup {
      *
      * @param repairs how many repairs, at least 1
      * @param announce the guardian's announcement plan: when on, each warm-up repair sends one round (in the lab)
+     * @param stateDir the guardian's own (locked) state directory: the lab's state goes to a {@value #DIR_PREFIX}
+     *     directory in it, the one place a daemon with a read-only root file system may write; the loader ignores it
      * @return how long it took
      * @throws RuntimeException whatever failed, after everything made was removed
      */
-    static Duration run(int repairs, Announcement announce) {
-        return run(repairs, announce, step -> {});
+    static Duration run(int repairs, Announcement announce, Path stateDir) {
+        return run(repairs, announce, stateDir, step -> {});
     }
 
-    /** As {@link #run(int, Announcement)}, telling {@code step} each step's name (tests fail it there). */
-    static Duration run(int repairs, Announcement announce, Consumer<String> step) {
+    /** As {@link #run(int, Announcement, Path)}, telling {@code step} each step's name (tests fail it there). */
+    static Duration run(int repairs, Announcement announce, Path stateDir, Consumer<String> step) {
         if (repairs < 1) {
             throw new IllegalArgumentException("warm-up repairs must be at least 1, was " + repairs);
         }
         long t0 = System.nanoTime();
         Path dir;
         try {
-            dir = Files.createTempDirectory("hostkit-guard-warmup-");
+            removeLeftovers(stateDir);
+            dir = Files.createTempDirectory(stateDir, DIR_PREFIX);
         } catch (IOException e) {
             throw new UncheckedIOException("warm-up: cannot make its temporary state directory: " + e.getMessage(), e);
         }
@@ -257,6 +263,18 @@ final class Warmup {
                             .onlink()
                             .withTable(100))
                     .executeOrThrow();
+        }
+    }
+
+    // A guardian killed during its warm-up left its lab's state directory (the namespaces went with the process).
+    private static void removeLeftovers(Path stateDir) throws IOException {
+        try (Stream<Path> entries = Files.list(stateDir)) {
+            for (Path p : entries.toList()) {
+                if (p.getFileName().toString().startsWith(DIR_PREFIX)
+                        && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    deleteTree(p);
+                }
+            }
         }
     }
 

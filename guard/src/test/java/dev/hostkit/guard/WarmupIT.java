@@ -24,12 +24,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The start-up warm-up leaves nothing anywhere: no namespace (its unnamed ones are gone: no fd or thread of this
  * process refers to them), no link or address in the host's namespace, no named namespace, no temporary state
- * directory, no thread, whether it runs through or fails at any step; and a guardian without it makes no lab at all.
+ * directory (in the guardian's state directory), no thread, whether it runs through or fails at any step; and a guardian without it makes no lab at all.
  */
 @HostTest
 class WarmupIT {
-    private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
-
     @TempDir
     Path state;
 
@@ -40,7 +38,7 @@ class WarmupIT {
             Set<String> hostLinks,
             Set<String> tempDirs,
             Set<String> threads) {
-        static Footprint now() throws IOException {
+        static Footprint now(Path stateDir) throws IOException {
             Set<String> refs = new TreeSet<>();
             try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
                 fds.forEach(fd -> link(fd).filter(t -> t.startsWith("net:[")).ifPresent(refs::add));
@@ -64,8 +62,8 @@ class WarmupIT {
                 }
             }
             Set<String> temps = new TreeSet<>();
-            try (Stream<Path> t = Files.list(TMP)) {
-                t.filter(p -> p.getFileName().toString().startsWith("hostkit-guard-warmup-"))
+            try (Stream<Path> t = Files.list(stateDir)) {
+                t.filter(p -> p.getFileName().toString().startsWith(Warmup.DIR_PREFIX))
                         .forEach(p -> temps.add(p.toString()));
             }
             Set<String> threads = new TreeSet<>();
@@ -87,11 +85,11 @@ class WarmupIT {
     }
 
     // Threads end asynchronously after their pools shut down; everything else is checked at once.
-    private static void assertLeftAsBefore(Footprint before) throws Exception {
-        Footprint after = Footprint.now();
+    private void assertLeftAsBefore(Footprint before) throws Exception {
+        Footprint after = Footprint.now(state);
         for (int i = 0; i < 100 && !after.threads().isEmpty(); i++) {
             Thread.sleep(20);
-            after = Footprint.now();
+            after = Footprint.now(state);
         }
         assertThat(after.threads()).isEmpty();
         assertThat(after.netnsRefs()).isEqualTo(before.netnsRefs());
@@ -102,14 +100,14 @@ class WarmupIT {
 
     @Test
     void aWarmUpRepairsInItsOwnLabAndLeavesNothingBehind() throws Exception {
-        Footprint before = Footprint.now();
+        Footprint before = Footprint.now(state);
         List<String> steps = new ArrayList<>();
         List<Set<String>> labRefs = new ArrayList<>();
-        Warmup.run(12, Announcement.DEFAULT, s -> {
+        Warmup.run(12, Announcement.DEFAULT, state, s -> {
             steps.add(s);
             if (s.equals("macvlan")) {
                 try {
-                    labRefs.add(Footprint.now().netnsRefs());
+                    labRefs.add(Footprint.now(state).netnsRefs());
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
@@ -126,8 +124,8 @@ class WarmupIT {
     @ParameterizedTest
     @ValueSource(strings = {"lab", "macvlan", "snapshot", "lost", "repaired"})
     void aWarmUpThatFailsAtAnyStepLeavesNothingBehindAndSaysWhy(String failAt) throws Exception {
-        Footprint before = Footprint.now();
-        assertThatThrownBy(() -> Warmup.run(2, Announcement.DEFAULT, s -> {
+        Footprint before = Footprint.now(state);
+        assertThatThrownBy(() -> Warmup.run(2, Announcement.DEFAULT, state, s -> {
                     if (s.equals(failAt)) {
                         throw new IllegalStateException("injected failure at " + s);
                     }
@@ -137,8 +135,21 @@ class WarmupIT {
     }
 
     @Test
+    void aLabDirectoryLeftByAKilledGuardianIsRemovedByTheNextWarmUp() throws Exception {
+        Path left = Files.createDirectory(state.resolve(Warmup.DIR_PREFIX + "123"));
+        Files.writeString(left.resolve("netns-1-2.json"), "{}");
+        Footprint before = Footprint.now(state);
+        Warmup.run(1, Announcement.OFF, state);
+        assertThat(left).doesNotExist();
+        assertThat(before.tempDirs()).containsExactly(left.toString());
+        Footprint after = Footprint.now(state);
+        assertThat(after.tempDirs()).isEmpty();
+        assertThat(after.netnsRefs()).isEqualTo(before.netnsRefs());
+    }
+
+    @Test
     void aGuardianWithoutWarmUpMakesNoLabAndOneWithItMakesOneAndCleansUp() throws Exception {
-        Footprint before = Footprint.now();
+        Footprint before = Footprint.now(state);
         int labs = Warmup.LABS.get();
         try (MacvlanGuardian g = MacvlanGuardian.builder()
                 .stateDir(state.resolve("off"))
@@ -156,5 +167,8 @@ class WarmupIT {
             assertThat(Warmup.LABS.get()).isEqualTo(labs + 1);
         }
         assertLeftAsBefore(before);
+        try (Stream<Path> left = Files.list(state.resolve("on"))) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(Warmup.DIR_PREFIX));
+        }
     }
 }
