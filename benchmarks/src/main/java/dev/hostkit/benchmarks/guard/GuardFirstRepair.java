@@ -105,8 +105,8 @@ final class GuardFirstRepair {
         System.out.println(
                 "| interfaces | daemon options | load avg | start-up to guarding (ms) | cold-first end to end (ms) | "
                         + "cold-first in the daemon (ms, median) | steady end to end (ms, median) | steady in the daemon (ms, median) | "
-                        + "daemon CPU, cold-first bounce (ms) | daemon CPU, steady bounce (ms, median) | kernel share of CPU |");
-        System.out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                        + "daemon CPU, cold-first bounce (ms) | daemon CPU, steady bounce (ms, median) | kernel share of CPU | RSS after idling (MB) |");
+        System.out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         rows.forEach(System.out::println);
     }
 
@@ -149,6 +149,7 @@ final class GuardFirstRepair {
             String load = String.join(
                     " ",
                     Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
+            double rssMb = rssKb(p.pid()) / 1024.0;
             long[] cpu0 = cpu(p.pid());
             Map<String, Long> threads0 = threadCpu(p.pid());
             List<Double> endToEnd = new ArrayList<>();
@@ -193,7 +194,7 @@ final class GuardFirstRepair {
             });
             String row = String.format(
                     Locale.ROOT,
-                    "| %d | `%s` | %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f%% |",
+                    "| %d | `%s` | %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.0f | %.0f | %.0f%% | %.1f |",
                     n,
                     opts.isEmpty() ? "(defaults)" : String.join(" ", opts),
                     load,
@@ -204,7 +205,8 @@ final class GuardFirstRepair {
                     median(inDaemon.subList(1, inDaemon.size())),
                     cpuPerBounce.get(0),
                     median(cpuPerBounce.subList(1, cpuPerBounce.size())),
-                    100.0 * (cpu1[1] - cpu0[1]) / Math.max(1, cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]));
+                    100.0 * (cpu1[1] - cpu0[1]) / Math.max(1, cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]),
+                    rssMb);
             System.out.println(row + "  all end to end: " + endToEnd + "; first repaired line after: " + firstLine
                     + "; daemon's median per bounce: " + inDaemon + "; daemon CPU ms per bounce: " + cpuPerBounce
                     + "; CPU ms per bounce by thread (living threads):"
@@ -260,6 +262,15 @@ final class GuardFirstRepair {
         }
         Files.deleteIfExists(state);
         return jsa;
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+            }
+        }
+        throw new IllegalStateException("no VmRSS for " + pid);
     }
 
     private static long[] cpu(long pid) throws IOException {
