@@ -31,7 +31,7 @@ import java.util.stream.Stream;
 
 /**
  * The start-up warm-up: runs the guardian's real repair path (host link event, loss, recreation, addresses, routes,
- * first announcement, event, state write) some rounds on a lab of its own, so a daemon's first real repair finds its
+ * announcements, event, state write) some rounds on a lab of its own, so a daemon's first real repair finds its
  * classes loaded and its code compiled. The lab is unnamed network namespaces (a veth parent in one, a macvlan on
  * it in each of up to {@link #MAX_BOXES} others) and a temporary state directory: nothing else is touched, and closing the namespaces takes every
  * link, address and route of the lab with them, on every path (a killed process too: nothing refers to them by name).
@@ -60,7 +60,8 @@ final class Warmup {
      * several interfaces).
      *
      * @param repairs how many repairs, at least 1
-     * @param announce the guardian's announcement plan: when on, each warm-up repair sends one round (in the lab)
+     * @param announce the guardian's announcement plan, followed in the lab (later rounds on the shared ticker, as after
+     *     a real repair; those still due when the warm-up ends are stopped)
      * @param stateDir the guardian's own (locked) state directory: the lab's state goes to a {@value #DIR_PREFIX}
      *     directory in it, the one place a daemon with a read-only root file system may write; the loader ignores it
      * @return how long it took
@@ -141,7 +142,7 @@ final class Warmup {
         try (SnapshotStore store = new SnapshotStore(dir);
                 StateWriter writer = new StateWriter(store, new GuardCounters());
                 GuardNet.Host host = GuardNet.host(home);
-                Announcer announcer = new Announcer(announce.count() == 0 ? Announcement.OFF : Announcement.times(1))) {
+                Announcer announcer = new Announcer(announce)) {
             try {
                 GuardContext ctx = new GuardContext(
                         Set.of(PARENT),
