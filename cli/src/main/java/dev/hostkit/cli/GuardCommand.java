@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE]
- * [--recreate-vlan-parents] [--announce N] [--metrics-address HOST:PORT]}:
+ * [--recreate-vlan-parents] [--announce N] [--metrics-address HOST:PORT] [--warm-up N | --no-warm-up]}:
  * the macvlan guardian as a daemon. One JSON line per event on stdout; runs until SIGTERM or SIGINT (then closes every
  * socket and exits 0), or with {@code --once} snapshots and reconciles once. Exit status: 0 fine, 1 a repair failed
  * ({@code --once}), 2 could not start (also: the metrics address cannot be bound), 64 bad usage.
@@ -101,6 +101,17 @@ public final class GuardCommand implements Callable<Integer> {
             })
     String metricsAddress;
 
+    @Option(
+            names = "--warm-up",
+            paramLabel = "N",
+            defaultValue = "20",
+            description = "At start, repair a macvlan N times in two private namespaces of the guardian's own so the"
+                    + " first real repair is fast; 0..1000 (default: ${DEFAULT-VALUE}).")
+    int warmUp;
+
+    @Option(names = "--no-warm-up", description = "Start without the warm-up (same as --warm-up 0).")
+    boolean noWarmUp;
+
     /** Parsed command line. */
     record Options(
             Path stateDir,
@@ -111,20 +122,8 @@ public final class GuardCommand implements Callable<Integer> {
             List<Path> namespaces,
             boolean recreateVlanParents,
             int announce,
-            MetricsAddress metricsAddress) {
-        /** Without a metrics server. */
-        Options(
-                Path stateDir,
-                List<String> parents,
-                Duration resync,
-                boolean once,
-                Path metricsFile,
-                List<Path> namespaces,
-                boolean recreateVlanParents,
-                int announce) {
-            this(stateDir, parents, resync, once, metricsFile, namespaces, recreateVlanParents, announce, null);
-        }
-    }
+            MetricsAddress metricsAddress,
+            int warmUp) {}
 
     /**
      * Runs the command.
@@ -165,6 +164,10 @@ public final class GuardCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--metrics-address " + e.getMessage());
             }
         }
+        if (warmUp < 0 || warmUp > 1000) {
+            throw new ParameterException(
+                    spec.commandLine(), "--warm-up must be a count of repairs in 0..1000 (0: off), was " + warmUp);
+        }
         Options o = new Options(
                 stateDir,
                 List.copyOf(checked),
@@ -174,7 +177,8 @@ public final class GuardCommand implements Callable<Integer> {
                 List.copyOf(namespaces),
                 recreateVlanParents,
                 announce,
-                served);
+                served,
+                noWarmUp ? 0 : warmUp);
         return run(o, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
@@ -204,6 +208,7 @@ public final class GuardCommand implements Callable<Integer> {
                 .resync(o.resync())
                 .recreateVlanParents(o.recreateVlanParents())
                 .announce(o.announce() == 0 ? Announcement.OFF : Announcement.times(o.announce()))
+                .warmUp(o.warmUp())
                 .listener(e -> {
                     synchronized (printLock) {
                         if (e.type() == GuardEvent.Type.REPAIR_FAILED

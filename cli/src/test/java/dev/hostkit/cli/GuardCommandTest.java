@@ -92,6 +92,23 @@ class GuardCommandTest {
         assertThat(dir).doesNotExist(); // the guardian was never built: no state directory, no lock
     }
 
+    @Test
+    void warmUpIsOnByDefaultOffWithNoWarmUpOrZeroAndRefusesOutOfRangeWithOneLine() {
+        assertThat(warmUpOf("--state-dir", "/x")).isEqualTo(20);
+        assertThat(warmUpOf("--state-dir", "/x", "--warm-up", "0")).isZero();
+        assertThat(warmUpOf("--state-dir", "/x", "--warm-up", "7")).isEqualTo(7);
+        assertThat(warmUpOf("--state-dir", "/x", "--no-warm-up")).isZero();
+        Run r = run("--state-dir", tmp.toString(), "--warm-up", "1001", "--once");
+        assertThat(r.status).isEqualTo(64);
+        assertThat(r.stderr).contains("--warm-up must be a count of repairs in 0..1000 (0: off), was 1001");
+    }
+
+    private static int warmUpOf(String... args) {
+        GuardCommand c = new GuardCommand();
+        new picocli.CommandLine(c).parseArgs(args);
+        return c.noWarmUp ? 0 : c.warmUp;
+    }
+
     private static int announceOf(String... args) {
         GuardCommand c = new GuardCommand();
         new picocli.CommandLine(c).parseArgs(args);

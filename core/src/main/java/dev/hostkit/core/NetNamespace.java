@@ -99,6 +99,48 @@ public final class NetNamespace implements AutoCloseable {
         return open(NAMED_DIR.resolve(name));
     }
 
+    /**
+     * A new, empty network namespace with no name: nothing on the file system refers to it, so it and every link in
+     * it go away when the returned handle (and any other fd on it) is closed, or the process ends. Made on a
+     * throwaway thread (unshare), so no thread of the caller's changes namespace.
+     *
+     * @throws NativeException when the namespace cannot be made (EPERM without CAP_SYS_ADMIN)
+     */
+    public static NetNamespace createUnnamed() {
+        Object[] made = new Object[1];
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        LibC.unshare(LibC.CLONE_NEWNET);
+                        made[0] = current();
+                    } catch (LastErrorException e) {
+                        made[0] = LibC.failure("unshare", "a new network namespace", e);
+                    } catch (RuntimeException e) {
+                        made[0] = e;
+                    }
+                    // The thread ends here, in the new namespace: it is never reused.
+                },
+                "hostkit-netns-unshare");
+        t.setDaemon(true);
+        t.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the thread is about to end: waiting for it is short and keeps its fd from leaking
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (made[0] instanceof NetNamespace ns) {
+            return ns;
+        }
+        throw (RuntimeException) made[0];
+    }
+
     /** The namespace of the calling thread. */
     public static NetNamespace current() {
         return open(Path.of("/proc/thread-self/ns/net"));

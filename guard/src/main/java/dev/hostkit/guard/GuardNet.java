@@ -109,6 +109,11 @@ final class GuardNet {
         return new Host(RtNetlink.open());
     }
 
+    /** A stand-in "host": {@code ns} plays the host's part (the start-up warm-up's private namespace). */
+    static Host host(NetNamespace ns) {
+        return new Host(RtNetlink.open(ns));
+    }
+
     /** The host namespace's handle. */
     static final class Host implements AutoCloseable {
         private final RtNetlink nl;

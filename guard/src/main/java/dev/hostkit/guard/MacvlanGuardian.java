@@ -69,6 +69,7 @@ public final class MacvlanGuardian implements AutoCloseable {
     private final HostLinkFastPath fastPath;
     private final List<String> stateProblems = new ArrayList<>();
     private final Object lifecycle = new Object();
+    private final int warmUpRounds;
     private Thread loop;
     private HostLinkFeed hostEvents;
     private final Object wake = new Object();
@@ -78,6 +79,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         this.stateDir = Objects.requireNonNull(b.stateDir, "stateDir is required");
         this.resync = b.resync;
         this.source = b.source;
+        this.warmUpRounds = b.warmUpRounds;
         this.store = new SnapshotStore(stateDir);
         GuardCounters counters = new GuardCounters();
         // Threads on demand, gone after a second idle: an idle daemon holds none between passes.
@@ -172,6 +174,7 @@ public final class MacvlanGuardian implements AutoCloseable {
             if (loop != null) {
                 return;
             }
+            warmUp();
             hostEvents = new HostLinkFeed(ctx.host, this::onHostLink, this::onHostLinksMissed);
             // Known indexes first: a parent going down announces itself with RTM_NEWLINK before its RTM_DELLINK.
             fastPath.knownNow(ctx.host.links());
@@ -179,6 +182,19 @@ public final class MacvlanGuardian implements AutoCloseable {
             loop = new Thread(this::runLoop, "hostkit-guard-loop");
             loop.setDaemon(true);
             loop.start();
+        }
+    }
+
+    // Part of the start-up: the first real repair then runs loaded, compiled code. A failed warm-up costs only speed.
+    private void warmUp() {
+        if (warmUpRounds == 0) {
+            return;
+        }
+        try {
+            Duration took = Warmup.run(warmUpRounds, announcer.plan(), stateDir);
+            log.info("guardian: warmed up the repair path with {} repairs in {} ms", warmUpRounds, took.toMillis());
+        } catch (RuntimeException e) {
+            log.warn("guardian: warm-up of the repair path failed (first repairs may be slower): {}", e.toString());
         }
     }
 
@@ -499,6 +515,7 @@ public final class MacvlanGuardian implements AutoCloseable {
         private int threads = Math.max(4, Math.min(16, Runtime.getRuntime().availableProcessors() * 2));
         private boolean recreateVlanParents;
         private Announcement announce = Announcement.DEFAULT;
+        private int warmUpRounds;
 
         private Builder() {}
 
@@ -560,6 +577,23 @@ public final class MacvlanGuardian implements AutoCloseable {
          */
         public Builder announce(Announcement a) {
             this.announce = Objects.requireNonNull(a, "announcement");
+            return this;
+        }
+
+        /**
+         * Whether {@link MacvlanGuardian#start()} first warms the repair path: that many repairs of macvlans in a lab of
+         * unnamed network namespaces of its own (nothing of the host's is touched; the lab is gone when
+         * {@code start()} returns, also when the warm-up fails, which is logged and never stops the start), so that
+         * the first real repair of a long-idle daemon runs loaded, compiled code. Default 0: off.
+         *
+         * @param repairs 0 (off) .. 1000
+         * @return this
+         */
+        public Builder warmUp(int repairs) {
+            if (repairs < 0 || repairs > 1000) {
+                throw new IllegalArgumentException("warm-up repairs must be in 0..1000, was " + repairs);
+            }
+            this.warmUpRounds = repairs;
             return this;
         }
 

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * what the engine takes to recreate one such container ({@code docker rm -f} + {@code docker run} + the same network
  * setup), when a private Docker Engine is given in {@code DOCKER_HOST}.
  *
- * <p>Run as root: {@code java -cp ... dev.hostkit.benchmarks.guard.GuardRepairBenchmark [rounds]}.
+ * <p>Run as root: {@code java -cp ... dev.hostkit.benchmarks.guard.GuardRepairBenchmark [rounds]}; with
+ * {@code daemon ...} first, the deployed daemon's first repair after idling instead ({@link GuardFirstRepair}).
  */
 public final class GuardRepairBenchmark {
     private static final String TAG = TestNames.next("g");
@@ -42,6 +43,10 @@ public final class GuardRepairBenchmark {
     private GuardRepairBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("daemon")) {
+            GuardFirstRepair.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 21;
         List<String> made = new ArrayList<>();
         Thread cleanup = new Thread(() -> cleanup(made), "hkbench-guard-cleanup");

@@ -102,6 +102,9 @@ public final class LibC {
 
     public static native int setns(int fd, int nstype) throws LastErrorException;
 
+    /** Moves the calling thread into new namespaces of the kinds in {@code flags} (e.g. {@link #CLONE_NEWNET}). */
+    public static native int unshare(int flags) throws LastErrorException;
+
     /** Reads the link {@code path} (a NUL-terminated name, relative to {@code dirfd}) into {@code buf}; never follows it. */
     public static native long readlinkat(int dirfd, Pointer path, byte[] buf, long bufsiz) throws LastErrorException;
 
