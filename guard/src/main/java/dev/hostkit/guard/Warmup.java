@@ -156,34 +156,40 @@ final class Warmup {
                             events.add(e);
                         },
                         () -> {});
-                Reconciler reconciler = new Reconciler(ctx, new Repairer(ctx, announcer));
-                HostLinkFastPath fastPath = new HostLinkFastPath(ctx, reconciler, new VlanParentKeeper(ctx, false));
-                GuardNet.HostLinks links = host.links();
-                fastPath.knownNow(links);
-                for (NetNamespace box : boxes) {
-                    reconciler.sync(
-                            new NamespaceSource.Candidate(box.id(), 0, Path.of("/proc/self/fd/" + box.fd())),
-                            links,
-                            null);
-                }
-                await(events, Type.SNAPSHOT, boxes.size());
-                // A real repair first waits for its namespace's state to be on disk (a guardian killed mid-repair must
-                // leave the snapshot behind); the lab dies with the process, so its repairs need not wait for the disk.
-                ctx.guarded.values().forEach(g -> g.onDisk = true);
-                step.accept("snapshot");
-                try (HostLinkFeed feed = new HostLinkFeed(host, fastPath::onHostLink, () -> {})) {
-                    for (int r = 0; r < bounces; r++) {
-                        homeNl.deleteLink(PARENT); // the kernel deletes the macvlans with it
-                        await(events, Type.LOST, boxes.size());
-                        step.accept("lost");
-                        loadParent(homeNl);
-                        await(events, Type.REPAIRED, boxes.size());
-                        step.accept("repaired");
+                try {
+                    Reconciler reconciler = new Reconciler(ctx, new Repairer(ctx, announcer));
+                    HostLinkFastPath fastPath = new HostLinkFastPath(ctx, reconciler, new VlanParentKeeper(ctx, false));
+                    GuardNet.HostLinks links = host.links();
+                    fastPath.knownNow(links);
+                    for (NetNamespace box : boxes) {
+                        reconciler.sync(
+                                new NamespaceSource.Candidate(box.id(), 0, Path.of("/proc/self/fd/" + box.fd())),
+                                links,
+                                null);
                     }
+                    await(events, Type.SNAPSHOT, boxes.size());
+                    // A real repair first waits for its namespace's state to be on disk (a guardian killed mid-repair
+                    // must leave the snapshot behind); the lab dies with the process, so its repairs need not wait.
+                    ctx.guarded.values().forEach(g -> g.onDisk = true);
+                    step.accept("snapshot");
+                    try (HostLinkFeed feed = new HostLinkFeed(host, fastPath::onHostLink, () -> {})) {
+                        for (int r = 0; r < bounces; r++) {
+                            homeNl.deleteLink(PARENT); // the kernel deletes the macvlans with it
+                            await(events, Type.LOST, boxes.size());
+                            step.accept("lost");
+                            loadParent(homeNl);
+                            await(events, Type.REPAIRED, boxes.size());
+                            step.accept("repaired");
+                        }
+                    }
+                    ctx.closed = true;
+                } finally {
+                    stop(workers); // before the writer closes: the last repair's state write may be on its way
+                    // Each guarded namespace's kept session pins a lab namespace: it goes with the lab.
+                    ctx.guarded.values().forEach(g -> g.withLock(g::closeSession));
                 }
-                ctx.closed = true;
             } finally {
-                stop(workers); // before the writer closes: the last repair's state write may be on its way
+                stop(workers);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("warm-up: cannot use its temporary state directory " + dir, e);
