@@ -9,6 +9,8 @@ import dev.hostkit.core.ProcFs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,12 +21,13 @@ import static dev.hostkit.cgroups.internal.MemcgFiles.CGROUP_CONTROLLERS;
 import static dev.hostkit.cgroups.internal.MemcgFiles.PROC_CGROUPS;
 
 /**
- * The cgroup mounts of a host (or of a fixture tree under a root), found in {@code proc/self/mountinfo}:
+ * The cgroup mounts of a host (or of a fixture tree under a root), found in its mount table (see {@link #at}):
  * the layout (v1, v2, hybrid), the memory hierarchy, the kernel and its command line. Immutable snapshot.
  */
 public final class CgroupFs {
     private final Path root;
     private final ProcFs proc;
+    private final Path mountinfo;
     private final CgroupLayout layout;
     private final MountInfo memoryV1;
     private final MountInfo unified;
@@ -33,12 +36,14 @@ public final class CgroupFs {
     private CgroupFs(
             Path root,
             ProcFs proc,
+            Path mountinfo,
             CgroupLayout layout,
             MountInfo memoryV1,
             MountInfo unified,
             boolean memoryOnUnified) {
         this.root = root;
         this.proc = proc;
+        this.mountinfo = mountinfo;
         this.layout = layout;
         this.memoryV1 = memoryV1;
         this.unified = unified;
@@ -51,19 +56,23 @@ public final class CgroupFs {
     }
 
     /**
-     * The cgroups of a tree laid out like a host below {@code root} ({@code root/proc/self/mountinfo},
-     * mount points resolved under {@code root}).
+     * The cgroups of a tree laid out like a host below {@code root}, mount points resolved under {@code root}. The
+     * mount table is {@code /proc/self/mountinfo} when {@code root} is {@code /}; under any other root (the host's
+     * {@code /} mounted into a container, as node-problem-detector runs hostkit with {@code HOSTKIT_ROOT=/host}) it
+     * is the host's init's, {@code root/proc/1/mountinfo}: {@code proc/self} there is this process, whose table is
+     * the container's. A tree without {@code proc/1} (a fixture) falls back to {@code root/proc/self/mountinfo}.
      *
-     * @param root {@code /} or a fixture directory
+     * @param root {@code /}, where the host's {@code /} is mounted, or a fixture directory
      * @return the discovered mounts
      * @throws CgroupException naming mountinfo when it cannot be read or lists no cgroup mount
      */
     public static CgroupFs at(Path root) {
         ProcFs proc = ProcFs.at(root);
-        Path mountinfo = proc.proc().resolve("self/mountinfo");
+        boolean init = readsInitsTable(root, proc);
+        Path mountinfo = proc.proc().resolve(init ? INIT_PID + "/mountinfo" : "self/mountinfo");
         List<MountInfo> mounts;
         try {
-            mounts = proc.mountInfo();
+            mounts = init ? proc.mountInfo(INIT_PID) : proc.mountInfo();
         } catch (UncheckedIOException e) {
             throw new CgroupException(
                     mountinfo,
@@ -106,7 +115,15 @@ public final class CgroupFs {
             memoryOnUnified = controllers != null
                     && List.of(controllers.strip().split("\\s+")).contains("memory");
         }
-        return new CgroupFs(root, proc, layout, memory, v2, memoryOnUnified);
+        return new CgroupFs(root, proc, mountinfo, layout, memory, v2, memoryOnUnified);
+    }
+
+    private static final int INIT_PID = 1;
+
+    // Files.exists, not isReadable: an init table that exists but cannot be read is an error, never "use self".
+    private static boolean readsInitsTable(Path root, ProcFs proc) {
+        return root.getNameCount() > 0
+                && Files.exists(proc.proc().resolve(INIT_PID + "/mountinfo"), LinkOption.NOFOLLOW_LINKS);
     }
 
     private static String readOrNull(Path dir, String name) {
@@ -201,7 +218,7 @@ public final class CgroupFs {
             return under(root, unified.mountPoint());
         }
         throw new CgroupException(
-                proc.proc().resolve("self/mountinfo"),
+                mountinfo,
                 null,
                 "no memory controller is mounted (no v1 memory hierarchy, cgroup2 without memory)",
                 null);

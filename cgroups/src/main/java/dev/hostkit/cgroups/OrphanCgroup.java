@@ -52,20 +52,14 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
             Set<CgroupOwner.Runtime> idsCover) {
         Set<String> pods = livePodUids == null ? null : normalize(livePodUids, false);
         Set<String> containers = liveContainerIds == null ? null : normalize(liveContainerIds, true);
+        // The topmost orphans first (parents come before children), their subtrees' tasks after: only cgroups with
+        // tasks are walked up, and on a host full of orphans nearly none has any.
+        List<MemoryStats> found = new ArrayList<>();
+        List<CgroupOwner> owners = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
         Map<String, Long> subtreeTasks = new HashMap<>();
         for (MemoryStats s : census.cgroups()) {
-            long t = s.tasks().orElse(0);
-            for (String p = s.path(); ; p = parent(p)) {
-                subtreeTasks.merge(p, t, Long::sum);
-                if (p.equals("/")) {
-                    break;
-                }
-            }
-        }
-        List<OrphanCgroup> out = new ArrayList<>();
-        Set<String> orphanPaths = new java.util.HashSet<>();
-        for (MemoryStats s : census.cgroups()) { // parents come before children
-            if (below(s.path(), orphanPaths)) {
+            if (below(s.path(), subtreeTasks.keySet())) {
                 continue; // inside an orphan already listed: checked before parsing, which is the expensive part
             }
             CgroupOwner owner = CgroupOwner.parse(s.path()).orElse(null);
@@ -82,15 +76,39 @@ public record OrphanCgroup(String path, CgroupOwner owner, String reason, long u
                 reason = "container " + owner.containerId().substring(0, 12) + " no longer exists";
             }
             if (reason != null) {
-                orphanPaths.add(s.path());
-                out.add(new OrphanCgroup(
-                        s.path(),
-                        owner,
-                        reason,
-                        s.usage().orElse(0),
-                        s.kmemUsage().orElse(0),
-                        subtreeTasks.getOrDefault(s.path(), 0L)));
+                subtreeTasks.put(s.path(), 0L);
+                found.add(s);
+                owners.add(owner);
+                reasons.add(reason);
             }
+        }
+        if (!subtreeTasks.isEmpty()) {
+            for (MemoryStats s : census.cgroups()) {
+                long t = s.tasks().orElse(0);
+                if (t == 0) {
+                    continue;
+                }
+                for (String p = s.path(); ; p = parent(p)) {
+                    if (subtreeTasks.containsKey(p)) {
+                        subtreeTasks.merge(p, t, Long::sum);
+                        break;
+                    }
+                    if (p.equals("/")) {
+                        break;
+                    }
+                }
+            }
+        }
+        List<OrphanCgroup> out = new ArrayList<>(found.size());
+        for (int i = 0; i < found.size(); i++) {
+            MemoryStats s = found.get(i);
+            out.add(new OrphanCgroup(
+                    s.path(),
+                    owners.get(i),
+                    reasons.get(i),
+                    s.usage().orElse(0),
+                    s.kmemUsage().orElse(0),
+                    subtreeTasks.get(s.path())));
         }
         out.sort(Comparator.comparingLong(OrphanCgroup::usage).reversed());
         return out;

@@ -24,6 +24,9 @@ import java.util.Set;
  * cgroups whose {@code cgroup.stat} counts dying descendants.
  */
 final class ReclaimPlanner {
+    private static final Comparator<String> DEEPEST_FIRST =
+            Comparator.comparingInt(ReclaimPlanner::depth).reversed().thenComparing(Comparator.naturalOrder());
+
     private ReclaimPlanner() {}
 
     static ReclaimPlan plan(
@@ -122,15 +125,14 @@ final class ReclaimPlanner {
             }
             if (o.removeOrphans()) {
                 List<String> dirs = subtrees.getOrDefault(orphan.path(), List.of(orphan.path()));
-                dirs.stream()
-                        .sorted(Comparator.comparingInt(ReclaimPlanner::depth)
-                                .reversed()
-                                .thenComparing(Comparator.naturalOrder()))
-                        .forEach(d -> steps.add(new ReclaimStep(
-                                Action.REMOVE,
-                                d,
-                                0,
-                                d.equals(orphan.path()) ? orphan.reason() : "inside orphan " + orphan.path())));
+                if (dirs.size() > 1) {
+                    dirs.sort(DEEPEST_FIRST);
+                }
+                dirs.forEach(d -> steps.add(new ReclaimStep(
+                        Action.REMOVE,
+                        d,
+                        0,
+                        d.equals(orphan.path()) ? orphan.reason() : "inside orphan " + orphan.path())));
             }
         }
         if (!o.removeOrphans() && !usable.isEmpty()) {

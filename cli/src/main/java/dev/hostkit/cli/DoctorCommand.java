@@ -142,13 +142,7 @@ final class DoctorCommand implements Callable<Integer> {
                     spec.commandLine(),
                     "--check NAME goes with --npd (and --root with both), without --json or --metrics-file");
         }
-        NpdCheck.Answer a;
-        try {
-            a = NpdCheck.check(
-                    NpdCheck.Name.parse(check), HostRoot.of(root, System.getenv()), stateDir, System.getenv());
-        } catch (IllegalArgumentException e) {
-            a = new NpdCheck.Answer(NpdCheck.UNKNOWN, "hostkit doctor: " + e.getMessage());
-        }
+        NpdCheck.Answer a = NpdCheck.answer(check, root, stateDir, System.getenv());
         out.println(a.line());
         out.flush();
         return a.status();

@@ -60,7 +60,9 @@ public final class Hostkit implements Callable<Integer> {
     boolean debug;
 
     public static void main(String[] args) {
-        System.exit(run(System.out, System.err, args));
+        // A node-problem-detector plugin run (a fresh process per check, every 30 s) skips picocli altogether.
+        NpdLaunch.Invocation npd = NpdLaunch.parse(args);
+        System.exit(npd != null ? NpdLaunch.run(npd, System.out, System.getenv()) : run(System.out, System.err, args));
     }
 
     /**

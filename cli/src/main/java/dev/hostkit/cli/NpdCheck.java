@@ -71,6 +71,20 @@ final class NpdCheck {
     private NpdCheck() {}
 
     /**
+     * Runs the check named on the command line: a name that is not a check, or an empty host root, is an answer
+     * too (UNKNOWN), as NPD shows stdout and nothing else.
+     *
+     * @param root the value of {@code --root}, or null for {@code $HOSTKIT_ROOT}, else {@code /}
+     */
+    static Answer answer(String check, String root, Path stateDir, Map<String, String> env) {
+        try {
+            return check(Name.parse(check), HostRoot.of(root, env), stateDir, env);
+        } catch (IllegalArgumentException e) {
+            return new Answer(UNKNOWN, "hostkit doctor: " + e.getMessage());
+        }
+    }
+
+    /**
      * Runs one check.
      *
      * @param root the host root ({@code /}, or where it is mounted)

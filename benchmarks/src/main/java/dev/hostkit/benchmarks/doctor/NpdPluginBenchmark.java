@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Start-up of each node-problem-detector plugin ({@code hostkit doctor --check NAME --npd}) as a fresh process with
- * scripts/hostkit's JVM flags and CDS archive, beside the doctor's own full run ({@code hostkit doctor --json}):
+ * the deployed launcher's JVM flags (deploy/Dockerfile) and a CDS archive, beside the same check through picocli (as
+ * before NpdLaunch), the bare JVM and the doctor's own full run ({@code hostkit doctor --json}):
  * wall time (median, min) and CPU time of the child (user+sys from this process's cutime/cstime), rounds interleaved.
  * Usage: NpdPluginBenchmark JAR JSA ROUNDS STATE_DIR (DOCKER_HOST must name a private engine).
  */
@@ -30,13 +31,20 @@ public final class NpdPluginBenchmark {
         Map<String, List<String>> commands = new LinkedHashMap<>();
         for (String check : List.of("MacvlanLost", "MemcgIdPressure", "DockerEngineDown", "DockerSocketLeak")) {
             commands.put(check, List.of("doctor", "--check", check, "--npd", "--state-dir", stateDir));
+            // "--check=NAME" is not the plugin command line NpdLaunch reads: picocli parses it, as every run did
+            // before.
+            commands.put(
+                    check + " through picocli (before)",
+                    List.of("doctor", "--check=" + check, "--npd", "--state-dir", stateDir));
         }
+        commands.put("java -version (the JVM alone)", List.of("-version"));
         commands.put("doctor --json (full survey)", List.of("doctor", "--json"));
         commands.put("help (JVM and jar start, nothing checked)", List.of("help"));
         List<String> jvm = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC",
+                "-XX:-UsePerfData",
                 "-Xlog:disable",
                 "-Xlog:all=error:stderr"));
         if (Files.exists(jsa)) {
@@ -54,6 +62,9 @@ public final class NpdPluginBenchmark {
         for (int r = -1; r < rounds; r++) { // round -1 warms the page cache
             for (Map.Entry<String, List<String>> e : commands.entrySet()) {
                 List<String> argv = new ArrayList<>(jvm);
+                if (e.getValue().equals(List.of("-version"))) {
+                    argv = new ArrayList<>(jvm.subList(0, jvm.size() - 2)); // no -jar
+                }
                 argv.addAll(e.getValue());
                 long[] c0 = childTicks();
                 long t0 = System.nanoTime();
