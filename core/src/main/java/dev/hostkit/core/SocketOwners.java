@@ -4,10 +4,8 @@ import dev.hostkit.core.internal.LibC;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -56,24 +54,25 @@ public final class SocketOwners {
         return new ParallelScan(proc, sortedPids(proc)).run(threads);
     }
 
-    /** {@link #scan(ProcFs, Set, Collection)} with no process put last. */
+    /** {@link #scan(ProcFs, Set, Set)} with no table read later. */
     public static SocketOwners scan(ProcFs proc, Set<Long> wanted) {
-        return scan(proc, wanted, List.of());
+        return scan(proc, wanted, Set.of());
     }
 
     /**
      * Scans until every socket in {@code wanted} has been seen in some process, recording only those: for a survey
-     * that knows which sockets it asks about (the clients of one listener). Processes are read lowest pid first,
-     * except {@code scanLast}, read after all others: a process known to hold many sockets that are not wanted (the
-     * engine, with one accepted socket per client) is then read only for what is still missing, and the scan stops
-     * in the middle of its table once nothing is. So a socket shared by several processes lists only the owners
-     * seen before the stop. One thread; nothing is allocated per fd.
+     * that knows which sockets it asks about (the clients of one listener). Processes are read lowest pid first, and
+     * the scan stops in the middle of a table once nothing is missing, so a socket shared by several processes lists
+     * only the owners seen before the stop. When a table holds one of {@code restLast} (a listener: the engine's
+     * table then goes on with one accepted socket per client, none of them wanted), the rest of that table is read
+     * after every other process, and only if something is still missing. The same sockets are found either way; only
+     * the order of reading changes. One thread; nothing is allocated per fd.
      *
      * @param proc the {@code /proc} to read
      * @param wanted the socket inodes to look for; {@code null} for all (as {@link #scan(ProcFs)}, on one thread)
-     * @param scanLast pids to read after every other process, in this order (a pid that does not exist is skipped)
+     * @param restLast sockets whose holder's remaining fds are read last
      */
-    public static SocketOwners scan(ProcFs proc, Set<Long> wanted, Collection<Integer> scanLast) {
+    public static SocketOwners scan(ProcFs proc, Set<Long> wanted, Set<Long> restLast) {
         if (wanted == null) {
             return scan(proc, 1);
         }
@@ -81,30 +80,37 @@ public final class SocketOwners {
         if (wanted.isEmpty()) {
             return new SocketOwners(owners, 0);
         }
-        List<Integer> order = sortedPids(proc);
-        Set<Integer> last = new LinkedHashSet<>(scanLast);
-        order.removeAll(last);
-        order.addAll(last);
         int processes = 0;
+        List<Rest> later = new ArrayList<>();
         try (FdTableReader reader = new FdTableReader()) {
-            for (int pid : order) {
+            for (int pid : sortedPids(proc)) {
                 int dirfd = FdTableReader.open(fdDir(proc, pid));
                 if (dirfd < 0) {
                     continue; // gone, or not ours to see: it holds nothing we can see
                 }
                 processes++;
+                Rest rest = new Rest(pid);
+                boolean complete;
                 try {
-                    for (int n = reader.next(dirfd); n > 0; n = reader.next(dirfd)) {
-                        int[] fds = reader.listed();
-                        for (int i = 0; i < n; i++) {
-                            long inode = reader.socketInode(dirfd, fds[i]);
-                            if (inode > 0 && wanted.contains(inode)) {
-                                add(owners, inode, pid);
-                                if (owners.size() == wanted.size()) {
-                                    return new SocketOwners(owners, processes);
-                                }
-                            }
-                        }
+                    complete = rest.read(reader, dirfd, wanted, restLast, owners);
+                } finally {
+                    LibC.closeQuietly(dirfd);
+                }
+                if (complete) {
+                    return new SocketOwners(owners, processes);
+                }
+                if (rest.deferred) {
+                    later.add(rest);
+                }
+            }
+            for (Rest rest : later) {
+                int dirfd = FdTableReader.open(fdDir(proc, rest.pid));
+                if (dirfd < 0) {
+                    continue; // exited since
+                }
+                try {
+                    if (rest.read(reader, dirfd, wanted, Set.of(), owners)) {
+                        break;
                     }
                 } finally {
                     LibC.closeQuietly(dirfd);
@@ -112,6 +118,60 @@ public final class SocketOwners {
             }
         }
         return new SocketOwners(owners, processes);
+    }
+
+    /** One process's table in a wanted-set scan: the fds read so far, so a second pass reads only the rest. */
+    private static final class Rest {
+        final int pid;
+        boolean deferred;
+        private int[] done = new int[16];
+        private int doneCount;
+
+        Rest(int pid) {
+            this.pid = pid;
+        }
+
+        /**
+         * Reads the fds not read yet, recording wanted sockets; stops early when one of {@code restLast} is met
+         * ({@link #deferred} then says so).
+         *
+         * @return whether nothing is missing any more
+         */
+        boolean read(FdTableReader reader, int dirfd, Set<Long> wanted, Set<Long> restLast, Map<Long, Object> owners) {
+            boolean second = deferred;
+            if (second) {
+                Arrays.sort(done, 0, doneCount);
+            }
+            deferred = false;
+            for (int n = reader.next(dirfd); n > 0; n = reader.next(dirfd)) {
+                int[] fds = reader.listed();
+                for (int i = 0; i < n; i++) {
+                    int fd = fds[i];
+                    if (second) {
+                        if (Arrays.binarySearch(done, 0, doneCount, fd) >= 0) {
+                            continue;
+                        }
+                    } else if (!restLast.isEmpty()) {
+                        if (doneCount == done.length) {
+                            done = Arrays.copyOf(done, doneCount * 2);
+                        }
+                        done[doneCount++] = fd;
+                    }
+                    long inode = reader.socketInode(dirfd, fd);
+                    if (inode > 0 && wanted.contains(inode)) {
+                        add(owners, inode, pid);
+                        if (owners.size() == wanted.size()) {
+                            return true;
+                        }
+                    }
+                    if (inode > 0 && restLast.contains(inode)) {
+                        deferred = true;
+                        return false;
+                    }
+                }
+            }
+            return false;
+        }
     }
 
     private static List<Integer> sortedPids(ProcFs proc) {

@@ -103,13 +103,13 @@ class SocketOwnersIT {
             List<Long> held = socketsOf(pid);
             assertThat(held).hasSize(6000);
             SocketOwners owners = SocketOwners.scan();
-            SocketOwners oneThread = SocketOwners.scan(ProcFs.system(), null, List.of());
+            SocketOwners oneThread = SocketOwners.scan(ProcFs.system(), null, java.util.Set.of());
             for (long inode : held) {
                 assertThat(owners.pidsOf(inode)).contains(pid);
                 assertThat(oneThread.pidsOf(inode)).contains(pid);
             }
-            SocketOwners some =
-                    SocketOwners.scan(ProcFs.system(), java.util.Set.of(held.get(0), held.get(5999)), List.of());
+            SocketOwners some = SocketOwners.scan(
+                    ProcFs.system(), java.util.Set.of(held.get(0), held.get(5999)), java.util.Set.of());
             assertThat(some.pidsOf(held.get(5999))).contains(pid);
 
             // Killed while scans run: each scan sees it whole, partly or not at all, and never fails.

@@ -123,30 +123,45 @@ class SocketOwnersTest {
     }
 
     @Test
-    void processesPutLastAreReadOnlyForWhatIsStillMissingAndTheScanStopsMidTable(@TempDir Path root) throws Exception {
-        // pid 5 is the "engine": it holds the listener (101) first and many accepted sockets after it.
+    void theRestOfAListenersTableIsReadLastAndOnlyForWhatIsStillMissing(@TempDir Path root) throws Exception {
+        // pid 5 is the "engine": the listener (101) at fd 3, then many accepted sockets, and one client of its own.
         String[] engine = new String[600];
-        engine[0] = "socket:[101]";
-        for (int i = 1; i < engine.length; i++) {
+        for (int i = 0; i < engine.length; i++) {
             engine[i] = "socket:[" + (5000 + i) + "]";
         }
+        engine[3] = "socket:[101]";
+        engine[599] = "socket:[203]";
         process(root, 5, "engine", "", engine);
         process(root, 10, "client", "", "null", "socket:[201]", "socket:[202]");
         process(root, 11, "other", "", "socket:[301]");
+        ProcFs proc = ProcFs.at(root);
 
-        SocketOwners owners = SocketOwners.scan(ProcFs.at(root), Set.of(101L, 201L, 202L), List.of(5));
+        SocketOwners owners = SocketOwners.scan(proc, Set.of(101L, 201L, 202L), Set.of(101L));
         assertThat(owners.pidsOf(101)).containsExactly(5);
         assertThat(owners.pidsOf(201)).containsExactly(10);
         assertThat(owners.pidsOf(202)).containsExactly(10);
-        assertThat(owners.processCount()).as("10, 11, then 5 last").isEqualTo(3);
+        assertThat(owners.processCount())
+                .as("5 up to its listener, then 10: complete")
+                .isEqualTo(2);
 
-        SocketOwners missing = SocketOwners.scan(ProcFs.at(root), Set.of(201L, 999L), List.of(5, 77));
-        assertThat(missing.pidsOf(201)).containsExactly(10);
-        assertThat(missing.processCount())
-                .as("nobody holds 999: every process is read, a pid put last that does not exist is skipped")
+        SocketOwners itsOwn = SocketOwners.scan(proc, Set.of(101L, 201L, 203L), Set.of(101L));
+        assertThat(itsOwn.pidsOf(203))
+                .as("still missing after everyone else: the rest of the table is read")
+                .containsExactly(5);
+        assertThat(itsOwn.pidsOf(201)).containsExactly(10);
+        assertThat(itsOwn.processCount())
+                .as("a table read in two parts counts once")
                 .isEqualTo(3);
 
-        assertThat(SocketOwners.scan(ProcFs.at(root), Set.of(), List.of()).processCount())
+        SocketOwners missing = SocketOwners.scan(proc, Set.of(101L, 999L), Set.of(101L));
+        assertThat(missing.pidsOf(101)).containsExactly(5);
+        assertThat(missing.socketCount())
+                .as("nobody holds 999: every table is read to its end")
+                .isEqualTo(1);
+        assertThat(SocketOwners.scan(proc, Set.of(101L, 999L), Set.of()).pidsOf(101))
+                .isEqualTo(missing.pidsOf(101));
+
+        assertThat(SocketOwners.scan(proc, Set.of(), Set.of()).processCount())
                 .as("nothing wanted: nothing read")
                 .isZero();
     }

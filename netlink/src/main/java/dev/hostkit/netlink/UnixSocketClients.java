@@ -1,13 +1,10 @@
 package dev.hostkit.netlink;
 
-import com.sun.jna.LastErrorException;
 import dev.hostkit.core.ProcFs;
 import dev.hostkit.core.ProcessInfo;
 import dev.hostkit.core.SocketOwners;
-import dev.hostkit.core.internal.LibC;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -21,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -30,9 +26,6 @@ import java.util.Set;
  * {@link #survey(SockDiag, ProcFs, Path)}, which takes the dump and the {@code /proc} scan once each.
  */
 public final class UnixSocketClients {
-    // sizeof(struct sockaddr_un.sun_path)
-    private static final int SUN_PATH = 108;
-
     private UnixSocketClients() {}
 
     /**
@@ -104,8 +97,8 @@ public final class UnixSocketClients {
 
     /**
      * Surveys the clients of the socket at {@code socketPath} (symlinks followed): one sock_diag dump, one
-     * {@code /proc} fd scan that stops once every client socket and the listener have an owner (the listener's
-     * process, found with {@code SO_PEERCRED} on a connection made and closed after the dump, is read last), then {@link #survey(Path, FileId, List, SocketOwners, ProcFs, Instant)}.
+     * {@code /proc} fd scan that stops once the listener and every client socket have an owner (the rest of the
+     * listener's holder's table is read last), then {@link #survey(Path, FileId, List, SocketOwners, ProcFs, Instant)}.
      *
      * @throws IllegalArgumentException naming the path when it does not exist or is not a socket
      */
@@ -116,55 +109,22 @@ public final class UnixSocketClients {
         // Only the listeners' and the clients' owners matter (not the engine's accepted ends): the scan stops once
         // each of those has been seen.
         Set<Long> wanted = new HashSet<>();
+        Set<Long> listeners = new HashSet<>(2);
         for (UnixSocket s : sockets) {
             if (file.matches(s)) {
                 if (s.state() == UnixSocket.State.LISTEN) {
                     wanted.add(s.inode());
+                    listeners.add(s.inode());
                     wanted.addAll(s.pendingConnections());
                 } else if (s.peerInode() != 0) {
                     wanted.add(s.peerInode());
                 }
             }
         }
-        // The engine holds one accepted socket per client, none of them wanted: read its table last, when usually
-        // only the listener is still missing, and that sits at one of its first fds.
-        List<Integer> engineLast = new ArrayList<>(1);
-        listenerPid(socketPath).ifPresent(engineLast::add);
-        SocketOwners owners = SocketOwners.scan(proc, wanted, engineLast);
+        // The engine's table goes on after its listener with one accepted socket per client, none of them wanted:
+        // it is read to its end only if a client is still missing once every other process has been read.
+        SocketOwners owners = SocketOwners.scan(proc, wanted, listeners);
         return survey(socketPath, file, sockets, owners, proc, at);
-    }
-
-    /**
-     * The pid that put the socket at {@code socketPath} in listening state (the engine, or systemd for a
-     * socket-activated one), as {@code SO_PEERCRED} on a connection tells it, in this process's pid namespace. The
-     * connection is non-blocking and closed at once; a full accept queue, a refusal or a path too long for
-     * {@code sun_path} give empty, never an error or a wait. Only a hint for the order of a scan.
-     */
-    static OptionalInt listenerPid(Path socketPath) {
-        byte[] path = socketPath.toString().getBytes(StandardCharsets.UTF_8);
-        if (path.length == 0 || path.length >= SUN_PATH) {
-            return OptionalInt.empty();
-        }
-        byte[] address = new byte[2 + path.length + 1]; // sa_family_t (native order), sun_path, NUL
-        address[0] = (byte) LibC.AF_UNIX;
-        System.arraycopy(path, 0, address, 2, path.length);
-        int fd;
-        try {
-            fd = LibC.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0);
-        } catch (LastErrorException e) {
-            return OptionalInt.empty();
-        }
-        try {
-            LibC.connect(fd, address, address.length);
-            int[] ucred = new int[3]; // struct ucred: pid, uid, gid
-            int[] len = {12};
-            LibC.getsockopt(fd, LibC.SOL_SOCKET, LibC.SO_PEERCRED, ucred, len);
-            return ucred[0] > 0 ? OptionalInt.of(ucred[0]) : OptionalInt.empty();
-        } catch (LastErrorException e) {
-            return OptionalInt.empty(); // EAGAIN (accept queue full), ECONNREFUSED, EACCES, ...
-        } finally {
-            LibC.closeQuietly(fd);
-        }
     }
 
     /**

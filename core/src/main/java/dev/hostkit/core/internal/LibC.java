@@ -32,7 +32,6 @@ public final class LibC {
     public static final int SOL_SOCKET = 1;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
-    public static final int SO_PEERCRED = 17;
     public static final int SO_RCVTIMEO = 20;
     public static final int SO_SNDTIMEO = 21;
     public static final int SO_SNDBUFFORCE = 32;
@@ -67,8 +66,6 @@ public final class LibC {
     public static native void sync();
 
     public static native int bind(int fd, byte[] addr, int addrlen) throws LastErrorException;
-
-    public static native int connect(int fd, byte[] addr, int addrlen) throws LastErrorException;
 
     public static native int getsockname(int fd, byte[] addr, int[] addrlen) throws LastErrorException;
 
