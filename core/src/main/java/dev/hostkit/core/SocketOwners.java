@@ -2,6 +2,10 @@ package dev.hostkit.core;
 
 import dev.hostkit.core.internal.LibC;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -13,6 +17,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 /**
  * Which processes hold which sockets: one pass over {@code /proc/PID/fd} that only reads links ({@code readlinkat},
@@ -61,8 +67,8 @@ public final class SocketOwners {
 
     /**
      * Scans until every socket in {@code wanted} has been seen in some process, recording only those: for a survey
-     * that knows which sockets it asks about (the clients of one listener). Processes are read lowest pid first, and
-     * the scan stops in the middle of a table once nothing is missing, so a socket shared by several processes lists
+     * that knows which sockets it asks about (the clients of one listener). Processes with the most open fds are read
+     * first (the size of {@code /proc/PID/fd} is that count since Linux 6.2), and the scan stops in the middle of a table once nothing is missing, so a socket shared by several processes lists
      * only the owners seen before the stop. When a table holds one of {@code restLast} (a listener: the engine's
      * table then goes on with one accepted socket per client, none of them wanted), the rest of that table is read
      * after every other process, and only if something is still missing. The same sockets are found either way; only
@@ -83,7 +89,7 @@ public final class SocketOwners {
         int processes = 0;
         List<Rest> later = new ArrayList<>();
         try (FdTableReader reader = new FdTableReader()) {
-            for (int pid : sortedPids(proc)) {
+            for (int pid : mostFdsFirst(proc, sortedPids(proc))) {
                 int dirfd = FdTableReader.open(fdDir(proc, pid));
                 if (dirfd < 0) {
                     continue; // gone, or not ours to see: it holds nothing we can see
@@ -172,6 +178,34 @@ public final class SocketOwners {
             }
             return false;
         }
+    }
+
+    /**
+     * The pids ordered by how many fds each has open, most first (ties: lowest pid first). Since Linux 6.2 the size of
+     * {@code /proc/PID/fd} is that count, one {@code stat} per process; a process can hold no more of the wanted
+     * sockets than it has fds, so a process holding many (a leaking client) is read before the many small ones, and
+     * the scan stops sooner. On older kernels every size is 0 and the order stays by pid.
+     */
+    static List<Integer> mostFdsFirst(ProcFs proc, List<Integer> pids) {
+        long[] keyed = new long[pids.size()];
+        int n = 0;
+        for (int pid : pids) {
+            long fds;
+            try {
+                fds = Files.readAttributes(Path.of(fdDir(proc, pid)), BasicFileAttributes.class, NOFOLLOW_LINKS)
+                        .size();
+            } catch (IOException | RuntimeException e) {
+                fds = 0; // gone or not ours to see: read (and skipped) last
+            }
+            // fd count in the high bits (inverted: most first), pid in the low 32 bits.
+            keyed[n++] = ((0x7fff_ffffL - Math.min(Math.max(fds, 0), 0x7fff_ffffL)) << 32) | pid;
+        }
+        Arrays.sort(keyed, 0, n);
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add((int) keyed[i]);
+        }
+        return order;
     }
 
     private static List<Integer> sortedPids(ProcFs proc) {

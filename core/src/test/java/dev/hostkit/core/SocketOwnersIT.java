@@ -111,6 +111,10 @@ class SocketOwnersIT {
             SocketOwners some = SocketOwners.scan(
                     ProcFs.system(), java.util.Set.of(held.get(0), held.get(5999)), java.util.Set.of());
             assertThat(some.pidsOf(held.get(5999))).contains(pid);
+            List<Integer> order =
+                    SocketOwners.mostFdsFirst(ProcFs.system(), ProcFs.system().pids());
+            assertThat(order.indexOf(pid)).as("6,000 fds: read before this JVM").isLessThan(order.indexOf((int)
+                    ProcessHandle.current().pid()));
 
             // Killed while scans run: each scan sees it whole, partly or not at all, and never fails.
             AtomicBoolean stop = new AtomicBoolean();
