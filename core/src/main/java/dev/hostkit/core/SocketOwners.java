@@ -1,15 +1,24 @@
 package dev.hostkit.core;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import dev.hostkit.core.internal.LibC;
 
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 /**
  * Which processes hold which sockets: one pass over {@code /proc/PID/fd} that only reads links ({@code readlinkat},
@@ -17,8 +26,9 @@ import java.util.Set;
  * or closes fds mid-scan is simply seen as it was (or not at all): never an error.
  */
 public final class SocketOwners {
-    private static final byte[] PREFIX = "socket:[".getBytes(StandardCharsets.US_ASCII);
-    private static final int DIRENT_BUFFER = 64 * 1024;
+    // A table with more fds than this is read in chunks of this many, by every scanning thread at once.
+    static final int CHUNK = 256;
+    private static final int MAX_THREADS = 4;
 
     // inode -> pid (Integer) or pids (int[]) when several processes share the socket (inherited fds).
     private final Map<Long, Object> owners;
@@ -35,113 +45,378 @@ public final class SocketOwners {
     }
 
     /**
-     * Scans {@code proc/*}{@code /fd} under {@code proc}.
+     * Scans {@code proc/*}{@code /fd} under {@code proc}, on up to one thread per CPU (at most 4; the calling thread is
+     * one of them): the cost is one {@code readlinkat} per fd of every process, and a process with thousands of fds
+     * is split between the threads. The answer does not depend on how the work was split.
      *
      * @throws java.io.UncheckedIOException naming the directory when {@code proc} itself cannot be listed
      */
     public static SocketOwners scan(ProcFs proc) {
-        return scan(proc, null);
+        return scan(proc, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** {@link #scan(ProcFs)} on {@code threads} threads (1: the calling thread alone). */
+    static SocketOwners scan(ProcFs proc, int threads) {
+        return new ParallelScan(proc, sortedPids(proc)).run(threads);
+    }
+
+    /** {@link #scan(ProcFs, Set, Set)} with no table read later. */
+    public static SocketOwners scan(ProcFs proc, Set<Long> wanted) {
+        return scan(proc, wanted, Set.of());
     }
 
     /**
      * Scans until every socket in {@code wanted} has been seen in some process, recording only those: for a survey
-     * that knows which sockets it asks about (the clients of one listener). Processes after the last find are not
-     * read, so a socket shared with a later process lists only the owners seen before the stop.
+     * that knows which sockets it asks about (the clients of one listener). Processes with the most open fds are read
+     * first (the size of {@code /proc/PID/fd} is that count since Linux 6.2), and the scan stops in the middle of a table once nothing is missing, so a socket shared by several processes lists
+     * only the owners seen before the stop. When a table holds one of {@code restLast} (a listener: the engine's
+     * table then goes on with one accepted socket per client, none of them wanted), the rest of that table is read
+     * after every other process, and only if something is still missing. The same sockets are found either way; only
+     * the order of reading changes. One thread; nothing is allocated per fd.
      *
      * @param proc the {@code /proc} to read
-     * @param wanted the socket inodes to look for; {@code null} for all
+     * @param wanted the socket inodes to look for; {@code null} for all (as {@link #scan(ProcFs)}, on one thread)
+     * @param restLast sockets whose holder's remaining fds are read last
      */
-    public static SocketOwners scan(ProcFs proc, Set<Long> wanted) {
-        Map<Long, Object> owners = new HashMap<>(wanted == null ? 4096 : wanted.size() * 2);
+    public static SocketOwners scan(ProcFs proc, Set<Long> wanted, Set<Long> restLast) {
+        if (wanted == null) {
+            return scan(proc, 1);
+        }
+        Map<Long, Object> owners = new HashMap<>(wanted.size() * 2);
+        if (wanted.isEmpty()) {
+            return new SocketOwners(owners, 0);
+        }
         int processes = 0;
-        // One directory buffer and one link buffer for the whole scan: nothing is allocated per fd. Each fd costs
-        // one readlinkat(2) relative to the open fd directory, so the kernel never walks /proc/PID again.
-        try (Memory dirents = new Memory(DIRENT_BUFFER)) {
-            byte[] link = new byte[64];
-            List<Integer> pids = proc.pids();
-            pids.sort(null); // lowest first, so a shared socket's first owners are the oldest processes
-            for (int pid : pids) {
-                if (scanProcess(
-                        proc.proc().resolve(Integer.toString(pid)).resolve("fd").toString(),
-                        pid,
-                        dirents,
-                        link,
-                        owners,
-                        wanted)) {
-                    processes++;
+        List<Rest> later = new ArrayList<>();
+        try (FdTableReader reader = new FdTableReader()) {
+            for (int pid : mostFdsFirst(proc, sortedPids(proc))) {
+                int dirfd = FdTableReader.open(fdDir(proc, pid));
+                if (dirfd < 0) {
+                    continue; // gone, or not ours to see: it holds nothing we can see
                 }
-                if (wanted != null && owners.size() == wanted.size()) {
-                    break;
+                processes++;
+                Rest rest = new Rest(pid);
+                boolean complete;
+                try {
+                    complete = rest.read(reader, dirfd, wanted, restLast, owners);
+                } finally {
+                    LibC.closeQuietly(dirfd);
+                }
+                if (complete) {
+                    return new SocketOwners(owners, processes);
+                }
+                if (rest.deferred) {
+                    later.add(rest);
+                }
+            }
+            for (Rest rest : later) {
+                int dirfd = FdTableReader.open(fdDir(proc, rest.pid));
+                if (dirfd < 0) {
+                    continue; // exited since
+                }
+                try {
+                    if (rest.read(reader, dirfd, wanted, Set.of(), owners)) {
+                        break;
+                    }
+                } finally {
+                    LibC.closeQuietly(dirfd);
                 }
             }
         }
         return new SocketOwners(owners, processes);
     }
 
-    // false when the process is gone or its fds are not ours to see (EACCES): it then holds nothing we can see.
-    private static boolean scanProcess(
-            String fdDir, int pid, Memory dirents, byte[] link, Map<Long, Object> owners, Set<Long> wanted) {
-        int dirfd;
-        try {
-            dirfd = LibC.open(fdDir, LibC.O_RDONLY | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
-            return false;
+    /** One process's table in a wanted-set scan: the fds read so far, so a second pass reads only the rest. */
+    private static final class Rest {
+        final int pid;
+        boolean deferred;
+        private int[] done = new int[16];
+        private int doneCount;
+
+        Rest(int pid) {
+            this.pid = pid;
         }
-        try {
-            while (true) {
-                long n;
-                try {
-                    n = LibC.getdents64(dirfd, dirents, DIRENT_BUFFER);
-                } catch (LastErrorException e) {
-                    return true; // exited mid-listing (ENOENT): what was read stands
-                }
-                if (n <= 0) {
-                    return true;
-                }
-                for (long off = 0; off < n; ) {
-                    int reclen = Short.toUnsignedInt(dirents.getShort(off + 16));
-                    if (reclen == 0) {
-                        break;
+
+        /**
+         * Reads the fds not read yet, recording wanted sockets; stops early when one of {@code restLast} is met
+         * ({@link #deferred} then says so).
+         *
+         * @return whether nothing is missing any more
+         */
+        boolean read(FdTableReader reader, int dirfd, Set<Long> wanted, Set<Long> restLast, Map<Long, Object> owners) {
+            boolean second = deferred;
+            if (second) {
+                Arrays.sort(done, 0, doneCount);
+            }
+            deferred = false;
+            for (int n = reader.next(dirfd); n > 0; n = reader.next(dirfd)) {
+                int[] fds = reader.listed();
+                for (int i = 0; i < n; i++) {
+                    int fd = fds[i];
+                    if (second) {
+                        if (Arrays.binarySearch(done, 0, doneCount, fd) >= 0) {
+                            continue;
+                        }
+                    } else if (!restLast.isEmpty()) {
+                        if (doneCount == done.length) {
+                            done = Arrays.copyOf(done, doneCount * 2);
+                        }
+                        done[doneCount++] = fd;
                     }
-                    if (dirents.getByte(off + 19) != '.') { // skip "." and ".."
-                        long inode = socketInode(dirfd, dirents.share(off + 19), link);
-                        if (inode > 0 && (wanted == null || wanted.contains(inode))) {
-                            add(owners, inode, pid);
+                    long inode = reader.socketInode(dirfd, fd);
+                    if (inode > 0 && wanted.contains(inode)) {
+                        add(owners, inode, pid);
+                        if (owners.size() == wanted.size()) {
+                            return true;
                         }
                     }
-                    off += reclen;
+                    if (inode > 0 && restLast.contains(inode)) {
+                        deferred = true;
+                        return false;
+                    }
                 }
             }
-        } finally {
-            LibC.closeQuietly(dirfd);
+            return false;
         }
     }
 
-    // "socket:[12345]" -> 12345; anything else (or an fd closed since the listing) -> -1.
-    private static long socketInode(int dirfd, Pointer name, byte[] link) {
-        int len;
-        try {
-            len = (int) LibC.readlinkat(dirfd, name, link, link.length);
-        } catch (LastErrorException e) {
-            return -1;
+    /**
+     * The pids ordered by how many fds each has open, most first (ties: lowest pid first). Since Linux 6.2 the size of
+     * {@code /proc/PID/fd} is that count, one {@code stat} per process; a process can hold no more of the wanted
+     * sockets than it has fds, so a process holding many (a leaking client) is read before the many small ones, and
+     * the scan stops sooner. On older kernels every size is 0 and the order stays by pid.
+     */
+    static List<Integer> mostFdsFirst(ProcFs proc, List<Integer> pids) {
+        long[] keyed = new long[pids.size()];
+        int n = 0;
+        for (int pid : pids) {
+            long fds;
+            try {
+                fds = Files.readAttributes(Path.of(fdDir(proc, pid)), BasicFileAttributes.class, NOFOLLOW_LINKS)
+                        .size();
+            } catch (IOException | RuntimeException e) {
+                fds = 0; // gone or not ours to see: read (and skipped) last
+            }
+            // fd count in the high bits (inverted: most first), pid in the low 32 bits.
+            keyed[n++] = ((0x7fff_ffffL - Math.min(Math.max(fds, 0), 0x7fff_ffffL)) << 32) | pid;
         }
-        if (len < PREFIX.length + 2 || link[len - 1] != ']') {
-            return -1;
+        Arrays.sort(keyed, 0, n);
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add((int) keyed[i]);
         }
-        for (int i = 0; i < PREFIX.length; i++) {
-            if (link[i] != PREFIX[i]) {
-                return -1;
+        return order;
+    }
+
+    private static List<Integer> sortedPids(ProcFs proc) {
+        List<Integer> pids = proc.pids();
+        pids.sort(null); // lowest first, so a shared socket's first owners are the oldest processes
+        return pids;
+    }
+
+    private static String fdDir(ProcFs proc, int pid) {
+        return proc.proc().toString() + "/" + pid + "/fd";
+    }
+
+    /**
+     * The full scan shared by its threads: each takes the next process; a table longer than two chunks is published
+     * so that every thread reads chunks of it. Each thread keeps its own map; they are merged at the end.
+     */
+    private static final class ParallelScan {
+        private final ProcFs proc;
+        private final List<Integer> pids;
+        private final AtomicInteger nextPid = new AtomicInteger();
+        private final AtomicInteger listing = new AtomicInteger(); // threads that claimed a process not yet published
+        private final Queue<LongTable> open = new ConcurrentLinkedQueue<>();
+        private final List<LongTable> published = Collections.synchronizedList(new ArrayList<>());
+
+        ParallelScan(ProcFs proc, List<Integer> pids) {
+            this.proc = proc;
+            this.pids = pids;
+        }
+
+        SocketOwners run(int threads) {
+            List<Worker> workers = new ArrayList<>();
+            List<Thread> started = new ArrayList<>();
+            try {
+                for (int i = 1; i < threads && i < pids.size(); i++) {
+                    Worker w = new Worker();
+                    Thread t = new Thread(w, "hostkit-socket-owners-" + i);
+                    t.setDaemon(true);
+                    workers.add(w);
+                    t.start();
+                    started.add(t);
+                }
+                Worker self = new Worker();
+                workers.add(self);
+                self.run();
+                for (Thread t : started) {
+                    joinUninterruptibly(t);
+                }
+            } finally {
+                for (LongTable t : published) {
+                    t.close(); // every worker has ended: tables a failed worker left are closed here
+                }
+            }
+            Map<Long, Object> owners = new HashMap<>(4096);
+            int processes = 0;
+            for (Worker w : workers) {
+                if (w.failure instanceof RuntimeException e) {
+                    throw e;
+                }
+                if (w.failure instanceof Error e) {
+                    throw e;
+                }
+                processes += w.processes;
+                w.owners.forEach((inode, who) -> {
+                    if (who instanceof Integer pid) {
+                        add(owners, inode, pid);
+                    } else {
+                        for (int pid : (int[]) who) {
+                            add(owners, inode, pid);
+                        }
+                    }
+                });
+            }
+            return new SocketOwners(owners, processes);
+        }
+
+        private static void joinUninterruptibly(Thread t) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        long inode = 0;
-        for (int i = PREFIX.length; i < len - 1; i++) {
-            int d = link[i] - '0';
-            if (d < 0 || d > 9 || inode > Long.MAX_VALUE / 10) {
-                return -1;
+
+        private final class Worker implements Runnable {
+            final Map<Long, Object> owners = new HashMap<>(4096);
+            int processes;
+            Throwable failure;
+
+            @Override
+            public void run() {
+                try (FdTableReader reader = new FdTableReader()) {
+                    while (true) {
+                        LongTable table = open.peek();
+                        if (table != null) {
+                            if (!table.readChunk(reader, owners)) {
+                                open.remove(table);
+                            }
+                            continue;
+                        }
+                        listing.incrementAndGet();
+                        int i = nextPid.getAndIncrement();
+                        if (i < pids.size()) {
+                            readProcess(reader, pids.get(i));
+                            continue;
+                        }
+                        listing.decrementAndGet();
+                        if (listing.get() == 0 && open.isEmpty()) {
+                            return;
+                        }
+                        Thread.onSpinWait(); // another thread is listing a table it may publish
+                        Thread.yield();
+                    }
+                } catch (RuntimeException | Error e) {
+                    failure = e; // rethrown by run(threads) once every thread has ended
+                }
             }
-            inode = inode * 10 + d;
+
+            // Reads a short table whole; publishes a long one for every thread (called with `listing` counted).
+            private void readProcess(FdTableReader reader, int pid) {
+                int dirfd = FdTableReader.open(fdDir(proc, pid));
+                if (dirfd < 0) {
+                    listing.decrementAndGet();
+                    return;
+                }
+                processes++;
+                int[] fds = new int[0];
+                int count = 0;
+                boolean handedOver = false;
+                try {
+                    for (int n = reader.next(dirfd); n > 0; n = reader.next(dirfd)) {
+                        if (count + n > fds.length) {
+                            fds = Arrays.copyOf(fds, Math.max(count + n, fds.length * 2));
+                        }
+                        System.arraycopy(reader.listed(), 0, fds, count, n);
+                        count += n;
+                    }
+                    if (count > 2 * CHUNK) {
+                        LongTable table = new LongTable(pid, dirfd, fds, count);
+                        published.add(table);
+                        open.add(table);
+                        handedOver = true;
+                        return;
+                    }
+                    for (int i = 0; i < count; i++) {
+                        long inode = reader.socketInode(dirfd, fds[i]);
+                        if (inode > 0) {
+                            add(owners, inode, pid);
+                        }
+                    }
+                } finally {
+                    listing.decrementAndGet();
+                    if (!handedOver) {
+                        LibC.closeQuietly(dirfd);
+                    }
+                }
+            }
         }
-        return inode;
+    }
+
+    /** A long fd table read in chunks by several threads; its fd is closed once every chunk is read. */
+    private static final class LongTable {
+        private final int pid;
+        private final int dirfd;
+        private final int[] fds;
+        private final int count;
+        private final AtomicInteger nextChunk = new AtomicInteger();
+        private final AtomicInteger unread;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        LongTable(int pid, int dirfd, int[] fds, int count) {
+            this.pid = pid;
+            this.dirfd = dirfd;
+            this.fds = fds;
+            this.count = count;
+            this.unread = new AtomicInteger(count);
+        }
+
+        // false when every chunk has been claimed
+        boolean readChunk(FdTableReader reader, Map<Long, Object> owners) {
+            int from = nextChunk.getAndAdd(CHUNK);
+            if (from >= count) {
+                return false;
+            }
+            int to = Math.min(count, from + CHUNK);
+            try {
+                for (int i = from; i < to; i++) {
+                    long inode = reader.socketInode(dirfd, fds[i]);
+                    if (inode > 0) {
+                        add(owners, inode, pid);
+                    }
+                }
+            } finally {
+                if (unread.addAndGet(from - to) == 0) {
+                    close();
+                }
+            }
+            return true;
+        }
+
+        void close() {
+            if (closed.compareAndSet(false, true)) {
+                LibC.closeQuietly(dirfd);
+            }
+        }
     }
 
     private static void add(Map<Long, Object> owners, long inode, int pid) {
@@ -155,7 +430,7 @@ public final class SocketOwners {
                 return; // the same socket on two fds of one process
             }
         }
-        int[] more = java.util.Arrays.copyOf(pids, pids.length + 1);
+        int[] more = Arrays.copyOf(pids, pids.length + 1);
         more[pids.length] = pid;
         owners.put(inode, more);
     }
@@ -169,7 +444,7 @@ public final class SocketOwners {
         if (o instanceof Integer one) {
             return List.of(one);
         }
-        return java.util.Arrays.stream((int[]) o).sorted().boxed().toList();
+        return Arrays.stream((int[]) o).sorted().boxed().toList();
     }
 
     /** How many distinct socket inodes some process holds. */

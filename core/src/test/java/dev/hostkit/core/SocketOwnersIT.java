@@ -82,4 +82,67 @@ class SocketOwnersIT {
         }
         assertThat(failures).isEmpty();
     }
+
+    @Test
+    void aProcessWithThousandsOfSocketsIsFoundWholeAndItsExitMidScanIsNeverAnError() throws Exception {
+        Process holder = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        "import socket, sys\n"
+                                + "pairs = [socket.socketpair() for _ in range(3000)]\n"
+                                + "print(' '.join(str(p[0].fileno()) for p in pairs[:1]), flush=True)\n"
+                                + "sys.stdin.read()")
+                .redirectErrorStream(true)
+                .start();
+        try {
+            int pid = (int) holder.pid();
+            String firstFd = new java.io.BufferedReader(new java.io.InputStreamReader(
+                            holder.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))
+                    .readLine();
+            assertThat(firstFd).as("the holder started").matches("[0-9]+");
+            List<Long> held = socketsOf(pid);
+            assertThat(held).hasSize(6000);
+            SocketOwners owners = SocketOwners.scan();
+            SocketOwners oneThread = SocketOwners.scan(ProcFs.system(), null, java.util.Set.of());
+            for (long inode : held) {
+                assertThat(owners.pidsOf(inode)).contains(pid);
+                assertThat(oneThread.pidsOf(inode)).contains(pid);
+            }
+            SocketOwners some = SocketOwners.scan(
+                    ProcFs.system(), java.util.Set.of(held.get(0), held.get(5999)), java.util.Set.of());
+            assertThat(some.pidsOf(held.get(5999))).contains(pid);
+            List<Integer> order =
+                    SocketOwners.mostFdsFirst(ProcFs.system(), ProcFs.system().pids());
+            assertThat(order.indexOf(pid)).as("6,000 fds: read before this JVM").isLessThan(order.indexOf((int)
+                    ProcessHandle.current().pid()));
+
+            // Killed while scans run: each scan sees it whole, partly or not at all, and never fails.
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Throwable> failures = new ArrayList<>();
+            Thread scanner = new Thread(
+                    () -> {
+                        while (!stop.get()) {
+                            try {
+                                SocketOwners.scan();
+                            } catch (Throwable t) {
+                                synchronized (failures) {
+                                    failures.add(t);
+                                }
+                            }
+                        }
+                    },
+                    "hk-test-scanner");
+            scanner.start();
+            Thread.sleep(50);
+            holder.destroyForcibly();
+            holder.waitFor();
+            Thread.sleep(50);
+            stop.set(true);
+            scanner.join(30_000);
+            assertThat(failures).isEmpty();
+            assertThat(SocketOwners.scan().pidsOf(held.get(0))).doesNotContain(pid);
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -85,5 +86,104 @@ class SocketOwnersTest {
     void commWithSpacesAndParenthesesDoesNotShiftTheStartTime() {
         assertThat(ProcessInfo.startTicks("7 (a) b (c) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 4242 0"))
                 .isEqualTo(4242);
+    }
+
+    @Test
+    void aLongTableSplitBetweenThreadsGivesTheSameAnswerAsOneThread(@TempDir Path root) throws Exception {
+        // 10,000 sockets in one process (read in chunks by every thread), some shared with a child, among fds that
+        // are not sockets.
+        String[] many = new String[10_000 + 3];
+        for (int i = 0; i < 10_000; i++) {
+            many[i] = "socket:[" + (1_000_000 + i) + "]";
+        }
+        many[10_000] = "null";
+        many[10_001] = "pipe:[7]";
+        many[10_002] = "anon_inode:[eventfd]";
+        process(root, 20, "holder", "", many);
+        process(root, 21, "child", "", "socket:[1000000]", "socket:[1009999]", "x");
+        for (int p = 30; p < 60; p++) {
+            process(root, p, "small" + p, "", "socket:[" + (2_000_000 + p) + "]", "null");
+        }
+        SocketOwners one = SocketOwners.scan(ProcFs.at(root), 1);
+        assertThat(one.socketCount()).isEqualTo(10_000 + 30);
+        assertThat(one.processCount()).isEqualTo(32);
+        assertThat(one.pidsOf(1_000_000)).containsExactly(20, 21);
+        assertThat(one.pidsOf(1_009_999)).containsExactly(20, 21);
+        assertThat(one.pidsOf(1_005_000)).containsExactly(20);
+        assertThat(one.pidsOf(7)).isEmpty();
+        for (int threads : new int[] {2, 3, 4}) {
+            SocketOwners split = SocketOwners.scan(ProcFs.at(root), threads);
+            assertThat(split.socketCount()).isEqualTo(one.socketCount());
+            assertThat(split.processCount()).isEqualTo(one.processCount());
+            for (long inode = 1_000_000; inode < 1_010_000; inode++) {
+                assertThat(split.pidsOf(inode)).isEqualTo(one.pidsOf(inode));
+            }
+            assertThat(split.pidsOf(2_000_045)).containsExactly(45);
+        }
+    }
+
+    @Test
+    void theRestOfAListenersTableIsReadLastAndOnlyForWhatIsStillMissing(@TempDir Path root) throws Exception {
+        // pid 5 is the "engine": the listener (101) at fd 3, then many accepted sockets, and one client of its own.
+        String[] engine = new String[600];
+        for (int i = 0; i < engine.length; i++) {
+            engine[i] = "socket:[" + (5000 + i) + "]";
+        }
+        engine[3] = "socket:[101]";
+        engine[599] = "socket:[203]";
+        process(root, 5, "engine", "", engine);
+        process(root, 10, "client", "", "null", "socket:[201]", "socket:[202]");
+        process(root, 11, "other", "", "socket:[301]");
+        ProcFs proc = ProcFs.at(root);
+
+        SocketOwners owners = SocketOwners.scan(proc, Set.of(101L, 201L, 202L), Set.of(101L));
+        assertThat(owners.pidsOf(101)).containsExactly(5);
+        assertThat(owners.pidsOf(201)).containsExactly(10);
+        assertThat(owners.pidsOf(202)).containsExactly(10);
+        assertThat(owners.processCount())
+                .as("5 up to its listener, then 10: complete")
+                .isEqualTo(2);
+
+        SocketOwners itsOwn = SocketOwners.scan(proc, Set.of(101L, 201L, 203L), Set.of(101L));
+        assertThat(itsOwn.pidsOf(203))
+                .as("still missing after everyone else: the rest of the table is read")
+                .containsExactly(5);
+        assertThat(itsOwn.pidsOf(201)).containsExactly(10);
+        assertThat(itsOwn.processCount())
+                .as("a table read in two parts counts once")
+                .isEqualTo(3);
+
+        SocketOwners missing = SocketOwners.scan(proc, Set.of(101L, 999L), Set.of(101L));
+        assertThat(missing.pidsOf(101)).containsExactly(5);
+        assertThat(missing.socketCount())
+                .as("nobody holds 999: every table is read to its end")
+                .isEqualTo(1);
+        assertThat(SocketOwners.scan(proc, Set.of(101L, 999L), Set.of()).pidsOf(101))
+                .isEqualTo(missing.pidsOf(101));
+
+        assertThat(SocketOwners.scan(proc, Set.of(), Set.of()).processCount())
+                .as("nothing wanted: nothing read")
+                .isZero();
+    }
+
+    @Test
+    void onlyWholeSocketLinksAreSockets() {
+        assertThat(parse("socket:[12345]")).isEqualTo(12345);
+        assertThat(parse("socket:[4294967295]")).isEqualTo(4294967295L);
+        assertThat(parse("socket:[]")).isEqualTo(-1);
+        assertThat(parse("socket:[12a]")).isEqualTo(-1);
+        assertThat(parse("socket:[-1]")).isEqualTo(-1);
+        assertThat(parse("socket:[123")).isEqualTo(-1);
+        assertThat(parse("socket:[99999999999999999999]")).as("overflow").isEqualTo(-1);
+        assertThat(parse("pipe:[12345]")).isEqualTo(-1);
+        assertThat(parse("/tmp/socket:[1]")).isEqualTo(-1);
+        assertThat(parse("anon_inode:[eventfd]")).isEqualTo(-1);
+    }
+
+    private static long parse(String link) {
+        byte[] b = link.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64);
+        buf.put(0, b);
+        return FdTableReader.parseSocketLink(buf, b.length);
     }
 }

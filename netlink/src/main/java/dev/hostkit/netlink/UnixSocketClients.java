@@ -99,7 +99,8 @@ public final class UnixSocketClients {
 
     /**
      * Surveys the clients of the socket at {@code socketPath} (symlinks followed): one sock_diag dump, one
-     * {@code /proc} fd scan, then {@link #survey(Path, FileId, List, SocketOwners, ProcFs, Instant)}.
+     * {@code /proc} fd scan that stops once the listener and every client socket have an owner (the rest of the
+     * listener's holder's table is read last), then {@link #survey(Path, FileId, List, SocketOwners, ProcFs, Instant)}.
      *
      * @throws IllegalArgumentException naming the path when it does not exist or is not a socket
      */
@@ -110,17 +111,21 @@ public final class UnixSocketClients {
         // Only the listeners' and the clients' owners matter (not the engine's accepted ends): the scan stops once
         // each of those has been seen.
         Set<Long> wanted = new HashSet<>();
+        Set<Long> listeners = new HashSet<>(2);
         for (UnixSocket s : sockets) {
             if (file.matches(s)) {
                 if (s.state() == UnixSocket.State.LISTEN) {
                     wanted.add(s.inode());
+                    listeners.add(s.inode());
                     wanted.addAll(s.pendingConnections());
                 } else if (s.peerInode() != 0) {
                     wanted.add(s.peerInode());
                 }
             }
         }
-        SocketOwners owners = SocketOwners.scan(proc, wanted);
+        // The engine's table goes on after its listener with one accepted socket per client, none of them wanted:
+        // it is read to its end only if a client is still missing once every other process has been read.
+        SocketOwners owners = SocketOwners.scan(proc, wanted, listeners);
         return survey(socketPath, file, sockets, owners, proc, at);
     }
 

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * socket with its peer and owning processes. A child process holds N/2 socket pairs (N sockets) for the duration.
  * hostkit runs in-process after warm-up: one {@link SockDiag#unixSockets()} dump, one {@link SocketOwners#scan()},
  * then every socket joined to its owners, each owning process described once ({@link ProcessInfo#read}: comm,
- * cmdline, cgroup, start time; more than ss reads). ss runs as a process timed from fork to exit, output discarded.
+ * cmdline, cgroup, start time; more than ss reads). The scan runs on up to 4 threads (its default); a second hostkit
+ * row runs it on the calling thread alone. CPU time is the whole JVM's for the parallel row. ss runs as a process timed from fork to exit, output discarded.
  * With {@code --once}, does one hostkit survey and exits (to time a fresh JVM, as a fresh CLI would pay).
  *
  * <p>Run as root: {@code java -cp ... dev.hostkit.benchmarks.sockdiag.SockDiagVsSsBenchmark [sockets] [rounds]}.
@@ -42,7 +43,7 @@ public final class SockDiagVsSsBenchmark {
         }
         if (args.length > 0 && args[0].equals("--once")) {
             long t0 = System.nanoTime();
-            Result r = survey();
+            Result r = survey(true);
             System.out.printf(Locale.ROOT, "once: %s in %.1f ms (in-JVM part)%n", r, (System.nanoTime() - t0) / 1e6);
             return;
         }
@@ -76,25 +77,37 @@ public final class SockDiagVsSsBenchmark {
                     n,
                     rounds);
             for (int i = 0; i < 5; i++) { // warm-up: JIT for hostkit, page cache for ss
-                survey();
+                survey(true);
+                survey(false);
                 ss();
             }
+            String loadBefore = load();
             java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
             double[] hkCpu = new double[rounds];
             double[] hkUser = new double[rounds];
             double[] ssCpu = new double[rounds];
             double[] hk = new double[rounds];
+            double[] hkOne = new double[rounds];
+            double[] hkOneCpu = new double[rounds];
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             double[] dumpOnly = new double[rounds];
             double[] ssp = new double[rounds];
             Result last = null;
             for (int r = 0; r < rounds; r++) {
-                long c0 = cpu.getCurrentThreadCpuTime();
+                // CPU of the whole JVM (the scan's threads included; JIT and GC too, in 10 ms ticks here).
+                long c0 = os.getProcessCpuTime();
                 long u0 = cpu.getCurrentThreadUserTime();
                 long t0 = System.nanoTime();
-                last = survey();
+                last = survey(true);
                 hk[r] = (System.nanoTime() - t0) / 1e6;
-                hkCpu[r] = (cpu.getCurrentThreadCpuTime() - c0) / 1e6;
+                hkCpu[r] = (os.getProcessCpuTime() - c0) / 1e6;
                 hkUser[r] = (cpu.getCurrentThreadUserTime() - u0) / 1e6;
+                c0 = cpu.getCurrentThreadCpuTime();
+                t0 = System.nanoTime();
+                survey(false);
+                hkOne[r] = (System.nanoTime() - t0) / 1e6;
+                hkOneCpu[r] = (cpu.getCurrentThreadCpuTime() - c0) / 1e6;
                 t0 = System.nanoTime();
                 try (SockDiag diag = SockDiag.open()) {
                     diag.unixSockets();
@@ -113,6 +126,13 @@ public final class SockDiagVsSsBenchmark {
                     h,
                     min(hk),
                     max(hk));
+            System.out.printf(
+                    Locale.ROOT,
+                    "hostkit, scan on one thread:   median %.1f ms (min %.1f, max %.1f), CPU %.1f ms%n",
+                    median(hkOne),
+                    min(hkOne),
+                    max(hkOne),
+                    median(hkOneCpu));
             System.out.printf(Locale.ROOT, "hostkit dump only:             median %.1f ms%n", median(dumpOnly));
             System.out.printf(
                     Locale.ROOT,
@@ -127,7 +147,13 @@ public final class SockDiagVsSsBenchmark {
                     median(hkUser),
                     median(ssCpu),
                     median(hkCpu) / median(ssCpu));
-            System.out.printf(Locale.ROOT, "ratio hostkit/ss (wall): %.2f%n", h / s);
+            System.out.printf(
+                    Locale.ROOT,
+                    "ratio hostkit/ss (wall): %.2f; scan on one thread: %.2f; load average %s before, %s after%n",
+                    h / s,
+                    median(hkOne) / s,
+                    loadBefore,
+                    load());
         } finally {
             holder.destroyForcibly();
             holder.waitFor(10, TimeUnit.SECONDS);
@@ -186,12 +212,14 @@ public final class SockDiagVsSsBenchmark {
         }
     }
 
-    static Result survey() {
+    /** One survey; {@code parallel}: the owner scan on up to 4 threads (the default), else on the calling thread. */
+    static Result survey(boolean parallel) {
         List<UnixSocket> sockets;
         try (SockDiag diag = SockDiag.open()) {
             sockets = diag.unixSockets();
         }
-        SocketOwners owners = SocketOwners.scan();
+        SocketOwners owners =
+                parallel ? SocketOwners.scan() : SocketOwners.scan(ProcFs.system(), null, java.util.Set.of());
         Map<Integer, Optional<ProcessInfo>> processes = new HashMap<>();
         int withPeer = 0;
         int owned = 0;
@@ -242,6 +270,14 @@ public final class SockDiagVsSsBenchmark {
         String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         p.waitFor();
         return v;
+    }
+
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 
     private static double median(double[] v) {

@@ -108,6 +108,12 @@ public final class LibC {
     /** Reads the link {@code path} (a NUL-terminated name, relative to {@code dirfd}) into {@code buf}; never follows it. */
     public static native long readlinkat(int dirfd, Pointer path, byte[] buf, long bufsiz) throws LastErrorException;
 
+    /**
+     * {@link #readlinkat(int, Pointer, byte[], long)} on native addresses (a NUL-terminated name and a buffer in
+     * memory the caller owns): no marshalling per call, for scans that read one link per fd of every process.
+     */
+    public static native long readlinkat(int dirfd, long path, long buf, long bufsiz) throws LastErrorException;
+
     /** Fills {@code buf} with {@code struct linux_dirent64} entries of the directory {@code fd}; 0 at its end. */
     public static native long getdents64(int fd, Pointer buf, long count) throws LastErrorException;
 
