@@ -1,5 +1,7 @@
 package dev.hostkit.guard;
 
+import dev.hostkit.core.Errno;
+import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.internal.Ticker;
 import dev.hostkit.netlink.Address;
@@ -126,7 +128,12 @@ final class Announcer implements AutoCloseable {
             try {
                 announcer.sendRound();
             } catch (RuntimeException e) {
-                log.warn("guardian: announcing restored '{}' again failed; no more rounds: {}", name, e.toString());
+                if (linkGone(e)) {
+                    // The link went between rounds (its parent left again, or someone deleted it): nothing to tell.
+                    log.debug("guardian: '{}' is gone; no more announcement rounds: {}", name, e.toString());
+                } else {
+                    log.warn("guardian: announcing restored '{}' again failed; no more rounds: {}", name, e.toString());
+                }
                 finish();
                 return;
             }
@@ -146,5 +153,9 @@ final class Announcer implements AutoCloseable {
             announcer.close();
             running.remove(this);
         }
+    }
+
+    private static boolean linkGone(RuntimeException e) {
+        return e instanceof NativeException n && (n.errno() == Errno.ENXIO || n.errno() == Errno.ENODEV);
     }
 }
