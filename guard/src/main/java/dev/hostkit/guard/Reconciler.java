@@ -1,3 +1,5 @@
+// Over 400 lines: one job (bring a namespace in line with its snapshots) in its three ways in, the full look, the
+// parent-returned fast path and the kept session's re-look; the session opening and checking is the next cut.
 package dev.hostkit.guard;
 
 import dev.hostkit.guard.GuardEvent.Type;

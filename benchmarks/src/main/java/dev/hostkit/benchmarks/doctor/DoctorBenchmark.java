@@ -1,3 +1,5 @@
+// Over 400 lines: one benchmark program with its own set-up and clean-up of namespaces, containers and a guardian
+// state, and the shell baseline it is compared with; DoctorClientsBenchmark reuses its container start and Sh.
 package dev.hostkit.benchmarks.doctor;
 
 import dev.hostkit.doctor.DoctorSurvey;
@@ -309,32 +311,7 @@ public final class DoctorBenchmark {
                         .append('\n');
             }
             Sh.run(List.of("ip", "-batch", "-"), batch.toString()).check();
-            // docker run is mostly waiting on the engine: several at once keep the set-up short.
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            try {
-                List<Future<Sh.Result>> runs = new ArrayList<>();
-                for (int i = 0; i < containers; i++) {
-                    List<String> cmd = List.of(
-                            DOCKER,
-                            "run",
-                            "-d",
-                            "--name",
-                            tag + "c" + i,
-                            "--network",
-                            "none",
-                            "--label",
-                            "hostkit.benchmark=" + tag,
-                            image,
-                            "sleep",
-                            "3600");
-                    runs.add(pool.submit(() -> Sh.run(cmd, null)));
-                }
-                for (Future<Sh.Result> f : runs) {
-                    f.get().check();
-                }
-            } finally {
-                pool.shutdown();
-            }
+            startContainers(tag, containers, image);
             // One pass of a real guardian over our parent: the doctor then judges 100 snapshots as well.
             Sh.run(
                             List.of(
@@ -514,6 +491,38 @@ public final class DoctorBenchmark {
             } finally {
                 Files.deleteIfExists(err);
             }
+        }
+    }
+
+    /**
+     * Starts {@code containers} busybox containers ({@code --network none}, labelled with {@code tag}), several at once:
+     * {@code docker run} is mostly waiting on the engine.
+     */
+    static void startContainers(String tag, int containers, String image) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Sh.Result>> runs = new ArrayList<>();
+            for (int i = 0; i < containers; i++) {
+                List<String> cmd = List.of(
+                        DOCKER,
+                        "run",
+                        "-d",
+                        "--name",
+                        tag + "c" + i,
+                        "--network",
+                        "none",
+                        "--label",
+                        "hostkit.benchmark=" + tag,
+                        image,
+                        "sleep",
+                        "3600");
+                runs.add(pool.submit(() -> Sh.run(cmd, null)));
+            }
+            for (Future<Sh.Result> f : runs) {
+                f.get().check();
+            }
+        } finally {
+            pool.shutdown();
         }
     }
 }

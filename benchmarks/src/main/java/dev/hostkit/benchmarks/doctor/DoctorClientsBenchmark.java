@@ -2,13 +2,11 @@ package dev.hostkit.benchmarks.doctor;
 
 import dev.hostkit.doctor.Doctor;
 import dev.hostkit.doctor.DoctorReport;
+import dev.hostkit.testkit.LeakyClient;
 import dev.hostkit.testkit.TestNames;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,10 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The doctor with and without its Docker socket clients section ({@code dockerClients}), on an engine running M
@@ -55,15 +49,15 @@ public final class DoctorClientsBenchmark {
             throw new IllegalStateException("eval $(scripts/dev-dockerd NAME) first (DOCKER_HOST, HK_TEST_IMAGE)");
         }
         String tag = TestNames.next("c");
-        List<Process> leaker = new ArrayList<>(1);
+        List<LeakyClient> leaker = new ArrayList<>(1);
         Runnable cleanUp = () -> cleanUp(tag, leaker);
         Thread hook = new Thread(cleanUp, "doctor-clients-benchmark-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            startContainers(tag, containers, image);
+            DoctorBenchmark.startContainers(tag, containers, image);
             leaker.add(leak(Path.of(host.substring("unix://".length())), connections));
             Thread.sleep(3_000); // let the engine settle after 100 starts
-            measure(runs, containers, connections, (int) leaker.get(0).pid());
+            measure(runs, containers, connections, leaker.get(0).pid());
         } finally {
             cleanUp.run();
             try {
@@ -145,69 +139,24 @@ public final class DoctorClientsBenchmark {
                 .getProcessCpuTime();
     }
 
-    private static void startContainers(String tag, int containers, String image) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(8);
+    /** The testkit's leaking python child holding {@code connections} idle connections until closed. */
+    private static LeakyClient leak(Path socket, int connections) throws IOException {
+        LeakyClient c = new LeakyClient(socket);
         try {
-            List<Future<DoctorBenchmark.Sh.Result>> runs = new ArrayList<>();
-            for (int i = 0; i < containers; i++) {
-                List<String> cmd = List.of(
-                        DOCKER,
-                        "run",
-                        "-d",
-                        "--name",
-                        tag + "c" + i,
-                        "--network",
-                        "none",
-                        "--label",
-                        "hostkit.benchmark=" + tag,
-                        image,
-                        "sleep",
-                        "3600");
-                runs.add(pool.submit(() -> DoctorBenchmark.Sh.run(cmd, null)));
-            }
-            for (Future<DoctorBenchmark.Sh.Result> f : runs) {
-                f.get().check();
-            }
-        } finally {
-            pool.shutdown();
+            c.open(connections, "idle");
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
         }
     }
 
-    /** A python child holding {@code connections} idle connections to the socket until it is killed. */
-    private static Process leak(Path socket, int connections) throws IOException {
-        Process p = new ProcessBuilder(
-                        "python3",
-                        "-c",
-                        String.join(
-                                "\n",
-                                "import resource, socket, sys",
-                                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
-                                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
-                                "held = []",
-                                "for _ in range(" + connections + "):",
-                                "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
-                                "    s.connect(sys.argv[1])",
-                                "    held.append(s)",
-                                "print('ready', flush=True)",
-                                "sys.stdin.read()"),
-                        socket.toString())
-                .redirectErrorStream(true)
-                .start();
-        String ready = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        if (!"ready".equals(ready)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("the leaking client did not start: " + ready);
-        }
-        return p;
-    }
-
-    private static synchronized void cleanUp(String tag, List<Process> leaker) {
-        for (Process p : leaker) {
-            p.destroyForcibly();
+    private static synchronized void cleanUp(String tag, List<LeakyClient> leaker) {
+        for (LeakyClient c : leaker) {
             try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                c.close();
+            } catch (IOException e) {
+                System.err.println("cannot remove the leaking client's script: " + e);
             }
         }
         leaker.clear();

@@ -5,6 +5,7 @@ import dev.hostkit.core.ProcessInfo;
 import dev.hostkit.core.SocketOwners;
 import dev.hostkit.netlink.SockDiag;
 import dev.hostkit.netlink.UnixSocket;
+import dev.hostkit.testkit.LeakyClient;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -162,30 +163,9 @@ public final class SockDiagVsSsBenchmark {
 
     // The doctor's case: a client holding `connections` to the engine socket; time UnixSocketClients.survey.
     private static void clients(Path socket, int connections, int rounds) throws Exception {
-        Process leaker = new ProcessBuilder(
-                        "python3",
-                        "-c",
-                        String.join(
-                                "\n",
-                                "import resource, socket, sys",
-                                "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]",
-                                "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))",
-                                "held = []",
-                                "for _ in range(" + connections + "):",
-                                "    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
-                                "    s.connect(sys.argv[1])",
-                                "    held.append(s)",
-                                "print('ready', flush=True)",
-                                "sys.stdin.read()"),
-                        socket.toString())
-                .redirectErrorStream(true)
-                .start();
-        try (SockDiag diag = SockDiag.open()) {
-            String ready = new BufferedReader(new InputStreamReader(leaker.getInputStream(), StandardCharsets.UTF_8))
-                    .readLine();
-            if (!"ready".equals(ready)) {
-                throw new IllegalStateException("the leaking client did not start: " + ready);
-            }
+        try (LeakyClient leaker = new LeakyClient(socket);
+                SockDiag diag = SockDiag.open()) {
+            leaker.open(connections, "idle");
             for (int i = 0; i < 5; i++) {
                 dev.hostkit.netlink.UnixSocketClients.survey(diag, ProcFs.system(), socket);
             }
@@ -206,9 +186,6 @@ public final class SockDiagVsSsBenchmark {
                     median(t),
                     min(t),
                     max(t));
-        } finally {
-            leaker.destroyForcibly();
-            leaker.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
