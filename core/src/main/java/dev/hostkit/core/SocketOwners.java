@@ -250,10 +250,12 @@ public final class SocketOwners {
                 Worker self = new Worker();
                 workers.add(self);
                 self.run();
+            } finally {
+                // Joined on every path (an Error in this thread included) before the shared tables' fds are closed:
+                // a worker still reading one would otherwise read a closed, maybe reused, fd number.
                 for (Thread t : started) {
                     joinUninterruptibly(t);
                 }
-            } finally {
                 for (LongTable t : published) {
                     t.close(); // every worker has ended: tables a failed worker left are closed here
                 }
