@@ -4,10 +4,7 @@ module dev.hostkit.guard {
     requires transitive dev.hostkit.core;
     requires org.slf4j;
     requires com.sun.jna;
-    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.core;
 
     exports dev.hostkit.guard;
-    // The state-file records are package-private; Jackson binds them.
-    opens dev.hostkit.guard to
-            com.fasterxml.jackson.databind;
 }
