@@ -1,25 +1,15 @@
 package dev.hostkit.cli;
 
-import dev.hostkit.guard.GuardEvent;
-import dev.hostkit.guard.MacvlanGuardian;
-import dev.hostkit.guard.NamespaceSource;
-import dev.hostkit.netlink.Announcement;
-import dev.hostkit.netlink.LinkNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code hostkit guard --state-dir DIR [--parent NAME]... [--resync-seconds N] [--once] [--metrics-file FILE]
@@ -60,12 +50,8 @@ public final class GuardCommand implements Callable<Integer> {
             description = "Guard only macvlans on this parent (repeatable; default: all).")
     List<String> parents = new ArrayList<>();
 
-    @Option(
-            names = "--resync-seconds",
-            paramLabel = "N",
-            defaultValue = "3",
-            description = "Full pass interval, 0.1..86400 (default: ${DEFAULT-VALUE}).")
-    double resyncSeconds;
+    @Option(names = "--resync-seconds", paramLabel = "N", description = "Full pass interval, 0.1..86400 (default: 3).")
+    double resyncSeconds = GuardDaemon.Request.DEFAULT_RESYNC_SECONDS;
 
     @Option(names = "--once", description = "Snapshot and reconcile once, then exit.")
     boolean once;
@@ -87,10 +73,9 @@ public final class GuardCommand implements Callable<Integer> {
     @Option(
             names = "--announce",
             paramLabel = "N",
-            defaultValue = "3",
             description =
                     "Announce each repaired address N times, 100 ms apart (gratuitous ARP / unsolicited NA); 0 = off (default: ${DEFAULT-VALUE}).")
-    int announce;
+    int announce = GuardDaemon.Request.DEFAULT_ANNOUNCE;
 
     @Option(
             names = "--metrics-address",
@@ -104,26 +89,12 @@ public final class GuardCommand implements Callable<Integer> {
     @Option(
             names = "--warm-up",
             paramLabel = "N",
-            defaultValue = "20",
             description = "At start, repair a macvlan N times in two private namespaces of the guardian's own so the"
                     + " first real repair is fast; 0..1000 (default: ${DEFAULT-VALUE}).")
-    int warmUp;
+    int warmUp = GuardDaemon.Request.DEFAULT_WARM_UP;
 
     @Option(names = "--no-warm-up", description = "Start without the warm-up (same as --warm-up 0).")
     boolean noWarmUp;
-
-    /** Parsed command line. */
-    record Options(
-            Path stateDir,
-            List<String> parents,
-            Duration resync,
-            boolean once,
-            Path metricsFile,
-            List<Path> namespaces,
-            boolean recreateVlanParents,
-            int announce,
-            MetricsAddress metricsAddress,
-            int warmUp) {}
 
     /**
      * Runs the command.
@@ -135,140 +106,30 @@ public final class GuardCommand implements Callable<Integer> {
         return Hostkit.run("guard", new GuardCommand(), System.out, System.err, args);
     }
 
-    @Override
-    public Integer call() {
-        Duration resync = Seconds.of(spec, "--resync-seconds", resyncSeconds, 0.1, 86_400);
-        List<String> checked = new ArrayList<>();
-        for (String p : parents) {
-            try {
-                checked.add(LinkNames.check(p));
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--parent: " + e.getMessage());
-            }
-        }
-        if (announce < 0 || announce > Announcement.MAX_COUNT) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "--announce must be a count of rounds in 0.." + Announcement.MAX_COUNT + " (0: off), was "
-                            + announce);
-        }
-        MetricsAddress served = null;
-        if (metricsAddress != null) {
-            if (once) {
-                throw new ParameterException(
-                        spec.commandLine(), "--metrics-address serves a running guardian; it does nothing with --once");
-            }
-            try {
-                served = MetricsAddress.parse(metricsAddress);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--metrics-address " + e.getMessage());
-            }
-        }
-        if (warmUp < 0 || warmUp > 1000) {
-            throw new ParameterException(
-                    spec.commandLine(), "--warm-up must be a count of repairs in 0..1000 (0: off), was " + warmUp);
-        }
-        Options o = new Options(
+    /** The options as given, defaults filled in. */
+    GuardDaemon.Request request() {
+        return new GuardDaemon.Request(
                 stateDir,
-                List.copyOf(checked),
-                resync,
+                parents,
+                resyncSeconds,
                 once,
                 metricsFile,
-                List.copyOf(namespaces),
+                namespaces,
                 recreateVlanParents,
                 announce,
-                served,
+                metricsAddress,
                 noWarmUp ? 0 : warmUp);
-        return run(o, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
-    static int run(Options o, PrintWriter out, PrintWriter err) {
-        if (o.metricsAddress() == null) {
-            return run(o, out, err, null);
-        }
-        // Bound before the guardian exists: an address that cannot be served stops the command with nothing started.
-        GuardMetricsServer bound;
+    @Override
+    public Integer call() {
+        GuardDaemon.Options o;
         try {
-            bound = GuardMetricsServer.bind(o.metricsAddress());
-        } catch (IOException e) {
-            err.println("hostkit guard: " + e.getMessage());
-            return 2;
+            o = request().check();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (GuardMetricsServer server = bound) {
-            return run(o, out, err, server);
-        }
-    }
-
-    private static int run(Options o, PrintWriter out, PrintWriter err, GuardMetricsServer metricsServer) {
-        Object printLock = new Object();
-        boolean[] failed = {false};
-        MacvlanGuardian.Builder b = MacvlanGuardian.builder()
-                .stateDir(o.stateDir())
-                .parents(o.parents())
-                .resync(o.resync())
-                .recreateVlanParents(o.recreateVlanParents())
-                .announce(o.announce() == 0 ? Announcement.OFF : Announcement.times(o.announce()))
-                .warmUp(o.warmUp())
-                .listener(e -> {
-                    synchronized (printLock) {
-                        if (e.type() == GuardEvent.Type.REPAIR_FAILED
-                                || e.type() == GuardEvent.Type.PARENT_RECREATE_FAILED) {
-                            failed[0] = true;
-                        }
-                        out.println(e.toJsonLine());
-                        out.flush();
-                    }
-                });
-        if (!o.namespaces().isEmpty()) {
-            b.namespaces(NamespaceSource.of(o.namespaces()));
-        }
-        MacvlanGuardian guardian;
-        try {
-            guardian = b.build();
-        } catch (IOException | RuntimeException e) {
-            err.println("hostkit guard: cannot start: " + e.getMessage());
-            return 2;
-        }
-        if (metricsServer != null) {
-            metricsServer.expose(guardian::metrics);
-        }
-        try (guardian) {
-            for (String p : guardian.stateProblems()) {
-                err.println("hostkit guard: ignored state file " + p);
-            }
-            if (o.once()) {
-                guardian.reconcileOnce();
-                writeMetrics(guardian, o.metricsFile(), err);
-                synchronized (printLock) {
-                    return failed[0] ? 1 : 0;
-                }
-            }
-            CountDownLatch stop = new CountDownLatch(1);
-            GuardSignals.onTermination(stop::countDown);
-            guardian.start();
-            while (!stop.await(o.resync().toMillis(), TimeUnit.MILLISECONDS)) {
-                writeMetrics(guardian, o.metricsFile(), err);
-            }
-            guardian.close();
-            writeMetrics(guardian, o.metricsFile(), err);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            err.println("hostkit guard: " + e.getMessage());
-            return 2;
-        }
-        // close() ran: every socket and thread is gone; the last counters include the final repairs.
-        return 0;
-    }
-
-    private static void writeMetrics(MacvlanGuardian g, Path file, PrintWriter err) {
-        if (file == null) {
-            return;
-        }
-        try {
-            MetricsFiles.write(file, g.metrics().toPrometheusText(), MetricsFiles.WORLD_READABLE);
-        } catch (IOException e) {
-            err.println("hostkit guard: cannot write metrics file " + file + ": " + MetricsFiles.why(e));
-        }
+        return GuardDaemon.run(
+                o, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 }

@@ -60,9 +60,14 @@ public final class Hostkit implements Callable<Integer> {
     boolean debug;
 
     public static void main(String[] args) {
-        // A node-problem-detector plugin run (a fresh process per check, every 30 s) skips picocli altogether.
+        // A node-problem-detector plugin run (a fresh process per check, every 30 s) skips picocli altogether, and
+        // so does the guardian's deployed command line (a daemon keeps what it loads for months).
         NpdLaunch.Invocation npd = NpdLaunch.parse(args);
-        System.exit(npd != null ? NpdLaunch.run(npd, System.out, System.getenv()) : run(System.out, System.err, args));
+        if (npd != null) {
+            System.exit(NpdLaunch.run(npd, System.out, System.getenv()));
+        }
+        GuardDaemon.Options guard = GuardLaunch.parse(args);
+        System.exit(guard != null ? GuardLaunch.run(guard, System.out, System.err) : run(System.out, System.err, args));
     }
 
     /**

@@ -10,11 +10,18 @@ final class Seconds {
     private Seconds() {}
 
     static Duration of(CommandSpec spec, String option, double seconds, double min, double max) {
+        try {
+            return of(option, seconds, min, max);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** The same without picocli: the message of the usage error as an IllegalArgumentException. */
+    static Duration of(String option, double seconds, double min, double max) {
         if (!(seconds >= min && seconds <= max)) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    option + " must be a number of seconds in " + plain(min) + ".." + plain(max) + ", was "
-                            + plain(seconds));
+            throw new IllegalArgumentException(option + " must be a number of seconds in " + plain(min) + ".."
+                    + plain(max) + ", was " + plain(seconds));
         }
         return Duration.ofMillis(Math.round(seconds * 1000));
     }

@@ -28,7 +28,12 @@ import static dev.hostkit.netlink.internal.RtnlConstants.SOL_NETLINK;
  * Sending and receiving are not synchronised here; callers serialise them.
  */
 public final class NetlinkSocket implements AutoCloseable {
-    private static final int INITIAL_RECEIVE = 64 * 1024;
+    // Small at first: a guardian keeps one socket per guarded namespace for months, mostly for single replies and
+    // events (16 KB holds two of the kernel's default 8 KB dump datagrams). A socket whose datagrams come more than
+    // half full (a dump) gets 32 KB, the most the kernel puts in one dump datagram (it sizes them by the largest
+    // buffer recvmsg was given); anything larger still grows to fit, learned by MSG_PEEK | MSG_TRUNC.
+    private static final int INITIAL_RECEIVE = 16 * 1024;
+    private static final int DUMP_RECEIVE = 32 * 1024;
     // sockaddr_nl of the kernel: family AF_NETLINK, pid 0, groups 0.
     private static final byte[] KERNEL = sockaddrNl(0);
 
@@ -36,6 +41,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final int portId;
     private final boolean strictCheck;
     private ByteBuffer receive = ByteBuffer.allocateDirect(INITIAL_RECEIVE).order(ByteOrder.nativeOrder());
+    private boolean dumpSized;
     // Holds the wake-up eventfd, -1 when none; an object of its own so the leak release can close it.
     private final AtomicInteger eventFd = new AtomicInteger(-1);
     private final LeakWatch.Watch leakWatch;
@@ -250,6 +256,9 @@ public final class NetlinkSocket implements AutoCloseable {
         while (true) {
             long size;
             try {
+                if (dumpSized && receive.capacity() < DUMP_RECEIVE) {
+                    receive = ByteBuffer.allocateDirect(DUMP_RECEIVE).order(ByteOrder.nativeOrder());
+                }
                 size = LibC.recvfrom(f, receive, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC, null, null);
                 if (size > receive.capacity()) {
                     receive = ByteBuffer.allocateDirect(Integer.highestOneBit((int) size) * 2)
@@ -266,6 +275,7 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             receive.clear().limit((int) size);
             receivedBytes += size;
+            dumpSized |= size > receive.capacity() / 2; // the bigger buffer from the next datagram on
             return receive;
         }
     }

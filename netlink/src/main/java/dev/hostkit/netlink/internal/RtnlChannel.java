@@ -28,7 +28,8 @@ public final class RtnlChannel implements AutoCloseable {
     private static final AtomicLong INTERRUPTED_DUMPS = new AtomicLong();
 
     private final NetlinkSocket socket;
-    private final MessageBuilder out = new MessageBuilder(16 * 1024);
+    // Grows when a batch needs more; most requests are a few hundred bytes.
+    private final MessageBuilder out = new MessageBuilder(4 * 1024);
     private final MessageParser parser = new MessageParser();
     private final ReentrantLock lock = new ReentrantLock();
     private int seq = (int) (System.nanoTime() & 0x3fff_ffff);
