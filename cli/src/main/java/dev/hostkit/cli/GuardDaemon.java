@@ -169,8 +169,9 @@ final class GuardDaemon {
             if (o.metricsFile() == null) {
                 stop.await(); // nothing to write: this thread sleeps until the signal
             }
+            MetricsFileWriter file = new MetricsFileWriter(o.metricsFile());
             while (!stop.await(o.resync().toMillis(), TimeUnit.MILLISECONDS)) {
-                writeMetrics(guardian, o.metricsFile(), err);
+                file.writeIfChanged(guardian, err);
             }
             guardian.close();
             writeMetrics(guardian, o.metricsFile(), err);
@@ -182,6 +183,45 @@ final class GuardDaemon {
         }
         // close() ran: every socket and thread is gone; the last counters include the final repairs.
         return 0;
+    }
+
+    /**
+     * The running guardian's metrics file: rewritten when its text changed, else once a minute so its modification
+     * time (node_exporter's {@code node_textfile_mtime_seconds}) still says the guardian is alive. An idle guardian
+     * does not rewrite and fsync a file on every node every few seconds for nothing.
+     */
+    static final class MetricsFileWriter {
+        private final Path file;
+        private final long heartbeatNanos;
+        private String written;
+        private long writtenAt;
+
+        MetricsFileWriter(Path file) {
+            this(file, TimeUnit.MINUTES.toNanos(1));
+        }
+
+        MetricsFileWriter(Path file, long heartbeatNanos) {
+            this.file = file;
+            this.heartbeatNanos = heartbeatNanos;
+        }
+
+        /** Writes when due; returns whether it wrote. */
+        boolean writeIfChanged(MacvlanGuardian g, PrintWriter err) {
+            String text = g.metrics().toPrometheusText();
+            long now = System.nanoTime();
+            if (text.equals(written) && now - writtenAt < heartbeatNanos) {
+                return false;
+            }
+            try {
+                MetricsFiles.write(file, text, MetricsFiles.WORLD_READABLE);
+                written = text;
+                writtenAt = now;
+                return true;
+            } catch (IOException e) {
+                err.println("hostkit guard: cannot write metrics file " + file + ": " + MetricsFiles.why(e));
+                return false;
+            }
+        }
     }
 
     private static void writeMetrics(MacvlanGuardian g, Path file, PrintWriter err) {
