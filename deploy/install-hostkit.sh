@@ -39,9 +39,22 @@ else
     echo "install-hostkit.sh: no JNA library for $(uname -m) in $src/jna: JNA extracts it on every start" >&2
 fi
 
+# Where JNA looks for libc (the only library hostkit binds): the directories JNA itself would list, found here once.
+# Unset, JNA runs `/sbin/ldconfig -p` in every process to add ldconfig's directories to these.
+case $(uname -m) in
+    x86_64) multiarch=x86_64-linux-gnu ;;
+    aarch64) multiarch=aarch64-linux-gnu ;;
+    *) multiarch=$(uname -m)-linux-gnu ;;
+esac
+libpath=
+for d in /usr/lib/$multiarch /lib/$multiarch /usr/lib64 /lib64 /usr/lib /lib; do
+    [ -d "$d" ] && libpath=${libpath:+$libpath:}$d
+done
+
 # The JVM flags of a short-lived command: C1 only (a plugin never runs long enough for C2), serial GC, no
 # /tmp/hsperfdata_* file (none in NPD's container either). The paths are this install's: the archive holds them anyway.
 flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Djna.boot.library.path=$prefix/lib"
+flags="$flags -Djna.platform.library.path=$libpath"
 cat > "$prefix/bin/hostkit" <<EOF
 #!/bin/sh
 # hostkit with the JRE, JNA library and CDS archive installed beside it by deploy/install-hostkit.sh.
