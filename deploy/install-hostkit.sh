@@ -8,6 +8,7 @@
 # else the java on PATH. The archive records the jar's path, size and time: run the install at the path it will run
 # from (copy it elsewhere with `cp -rLp`, times kept, to that same path); a JVM that finds it changed ignores it.
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 2 ] || { echo "usage: install-hostkit.sh DIR PREFIX [JAVA_HOME]" >&2; exit 64; }
 src=$1
 prefix=$2
@@ -64,12 +65,19 @@ EOF
 chmod 755 "$prefix/bin/hostkit"
 
 # The archive: the classes each plugin and the doctor's survey load, listed by a run of each, dumped into one static
-# archive. The runs look at an empty host root (no Docker socket, no guardian state), as an image build does, so the
-# result does not depend on the machine that installs; the memcg check reads this host's cgroups.
+# archive. The runs look at an empty host root (no Docker socket), as an image build does, so the result does not
+# depend on the machine that installs; the memcg check reads this host's cgroups, the guardian checks read the
+# training state of deploy/cds-training (one snapshot of a namespace that does not exist).
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root"
 mkdir -m 700 "$work/state"
+for f in "$here"/cds-training/netns-*.json; do
+    if [ -f "$f" ]; then
+        cp "$f" "$work/state/"
+        chmod 600 "$work/state/${f##*/}"
+    fi
+done
 empty="unix://$work/root/var/run/docker.sock"
 for c in MacvlanLost MemcgIdPressure DockerEngineDown DockerSocketLeak; do
     root=/

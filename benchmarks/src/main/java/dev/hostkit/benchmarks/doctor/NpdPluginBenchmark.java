@@ -2,6 +2,10 @@ package dev.hostkit.benchmarks.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hostkit.guard.MacvlanGuardian;
+import dev.hostkit.guard.NamespaceSource;
+import dev.hostkit.testkit.Sh;
+import dev.hostkit.testkit.TestNames;
 
 import java.io.File;
 import java.io.IOException;
@@ -14,6 +18,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -21,7 +26,8 @@ import java.util.stream.Stream;
  * (deploy/node-problem-detector/*.json: its path and args, exactly), run as NPD runs it (a fresh process, stdin
  * closed, {@code HOSTKIT_ROOT} set as the DaemonSet sets it, no {@code DOCKER_HOST}) against one or more installs made
  * by deploy/install-hostkit.sh, whose {@code /opt/hostkit} prefix is the only thing replaced. Beside them: the bare JVM
- * and the doctor's own full survey ({@code hostkit doctor --json}). Wall time (median, min) and CPU time of the child
+ * and the doctor's own full survey ({@code hostkit doctor --json}). {@code MacvlanLost} runs twice: on an empty guardian
+ * state and on a host whose guardian keeps one macvlan (in a test namespace, on a test veth). Wall time (median, min) and CPU time of the child
  * (user+sys from this process's cutime/cstime), every command of every install interleaved round by round.
  *
  * <p>Usage: {@code NpdPluginBenchmark CONFIG_DIR ROUNDS LABEL=PREFIX...}; {@code DOCKER_HOST} must name a private
@@ -30,6 +36,8 @@ import java.util.stream.Stream;
 public final class NpdPluginBenchmark {
     /** The install prefix the NPD configs name. */
     private static final String DEPLOYED_PREFIX = "/opt/hostkit/";
+    /** The guardian's state directory under the host root (deploy/systemd/hostkit-guard.service). */
+    private static final String GUARD_STATE_DIR = "var/lib/hostkit/guard";
 
     private NpdPluginBenchmark() {}
 
@@ -51,7 +59,20 @@ public final class NpdPluginBenchmark {
                 || host.endsWith("/run/docker.sock")) {
             throw new IllegalStateException("set DOCKER_HOST to a private engine, not the system socket");
         }
-        Path root = hostRoot(Path.of(host.substring("unix://".length())));
+        Path engine = Path.of(host.substring("unix://".length()));
+        Path root = hostRoot("hk-npd-" + ProcessHandle.current().pid(), engine);
+        Path guardedRoot = hostRoot("hk-npdg-" + ProcessHandle.current().pid(), engine);
+        try (GuardedMacvlan guarded = new GuardedMacvlan(guardedRoot.resolve(GUARD_STATE_DIR))) {
+            run(configDir, rounds, installs, root, guardedRoot);
+        } finally {
+            deleteTree(root);
+            deleteTree(guardedRoot);
+        }
+    }
+
+    private static void run(Path configDir, int rounds, Map<String, Path> installs, Path root, Path guardedRoot)
+            throws Exception {
+        String host = System.getenv("DOCKER_HOST");
         List<Command> commands = new ArrayList<>();
         for (Map.Entry<String, Path> install : installs.entrySet()) {
             String label = install.getKey();
@@ -59,10 +80,18 @@ public final class NpdPluginBenchmark {
             Map<String, String> npdEnv = new LinkedHashMap<>();
             npdEnv.put("HOSTKIT_ROOT", root.toString());
             npdEnv.put("DOCKER_HOST", null); // NPD's DaemonSet sets none: the checks use the socket under the root
+            Map<String, String> guardedEnv = new LinkedHashMap<>(npdEnv);
+            guardedEnv.put("HOSTKIT_ROOT", guardedRoot.toString());
             for (List<String> rule : npdCommandLines(configDir)) {
                 List<String> argv = new ArrayList<>(rule);
                 argv.set(0, deployed(argv.get(0), prefix));
-                commands.add(new Command(label + ": " + rule.get(3), argv, npdEnv));
+                String check = rule.get(rule.indexOf("--check") + 1);
+                if (check.equals("MacvlanLost")) {
+                    commands.add(new Command(label + ": MacvlanLost, empty guardian state", argv, npdEnv));
+                    commands.add(new Command(label + ": MacvlanLost, 1 guarded macvlan", argv, guardedEnv));
+                } else {
+                    commands.add(new Command(label + ": " + check, argv, npdEnv));
+                }
             }
             commands.add(new Command(
                     label + ": java -version (the JVM alone)",
@@ -76,7 +105,7 @@ public final class NpdPluginBenchmark {
             commands.add(new Command(
                     label + ": doctor --json (the doctor's full survey)",
                     List.of(prefix.resolve("bin/hostkit").toString(), "doctor", "--json"),
-                    Map.of()));
+                    Map.of("DOCKER_HOST", host)));
         }
         Map<String, double[]> wall = new LinkedHashMap<>();
         Map<String, double[]> cpu = new LinkedHashMap<>();
@@ -130,8 +159,7 @@ public final class NpdPluginBenchmark {
                             : lastLine.get(k).replace("|", "/"));
         }
         System.out.println("load average before: " + loadBefore + "; after: " + loadAfter + "; rounds: " + rounds
-                + "; installs: " + installs + "; host root: " + root);
-        deleteTree(root);
+                + "; installs: " + installs + "; host roots: " + root + ", " + guardedRoot);
     }
 
     /** Every rule's command line in the NPD configs: path, then args, exactly as NPD execs them. */
@@ -167,17 +195,56 @@ public final class NpdPluginBenchmark {
      * The host as NPD's DaemonSet shows it at {@code HOSTKIT_ROOT} (deploy/node-problem-detector/README.md): /proc and
      * /sys, an empty guardian state directory (mode 0700, as systemd's StateDirectory=) and the engine's socket.
      */
-    private static Path hostRoot(Path engineSocket) throws IOException {
+    private static Path hostRoot(String name, Path engineSocket) throws IOException {
         // Short, as /host is: the engine check names the socket in its 80 characters.
-        Path root = Files.createDirectory(
-                Path.of("/tmp", "hk-npd-" + ProcessHandle.current().pid()));
+        Path root = Files.createDirectory(Path.of("/tmp", name));
         Files.createSymbolicLink(root.resolve("proc"), Path.of("/proc"));
         Files.createSymbolicLink(root.resolve("sys"), Path.of("/sys"));
-        Path guard = Files.createDirectories(root.resolve("var/lib/hostkit/guard"));
+        Path guard = Files.createDirectories(root.resolve(GUARD_STATE_DIR));
         Files.setPosixFilePermissions(guard, PosixFilePermissions.fromString("rwx------"));
         Files.createDirectories(root.resolve("var/run"));
         Files.createSymbolicLink(root.resolve("var/run/docker.sock"), engineSocket);
         return root;
+    }
+
+    /**
+     * One guarded macvlan, as on a node the guardian serves: a test namespace, a test veth in this namespace as the
+     * parent, a macvlan on it moved into the namespace, and the guardian's state of it from one reconcile pass.
+     */
+    private static final class GuardedMacvlan implements AutoCloseable {
+        private final String ns = TestNames.next("ns");
+        private final String parent = TestNames.next("v");
+        private final String macvlan = TestNames.next("m");
+
+        GuardedMacvlan(Path stateDir) throws IOException {
+            try {
+                Sh.run("ip", "netns", "add", ns);
+                Sh.run("ip", "link", "add", parent, "type", "veth", "peer", "name", TestNames.next("p"));
+                Sh.run("ip", "link", "set", parent, "up");
+                Sh.run("ip", "link", "add", macvlan, "link", parent, "type", "macvlan", "mode", "bridge");
+                Sh.run("ip", "link", "set", macvlan, "netns", ns);
+                Sh.run("ip", "-n", ns, "link", "set", macvlan, "up");
+                try (MacvlanGuardian g = MacvlanGuardian.builder()
+                        .stateDir(stateDir)
+                        .parents(Set.of(parent))
+                        .namespaces(NamespaceSource.of(List.of(Path.of("/run/netns", ns))))
+                        .build()) {
+                    g.reconcileOnce();
+                    if (g.snapshots().size() != 1) {
+                        throw new IllegalStateException("the guardian keeps " + g.snapshots() + ", not " + macvlan);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            Sh.exec("ip", "link", "del", parent); // and its peer
+            Sh.exec("ip", "netns", "del", ns); // and the macvlan in it
+        }
     }
 
     private static void deleteTree(Path root) throws IOException {
