@@ -62,8 +62,13 @@ public final class NpdPluginBenchmark {
         Path engine = Path.of(host.substring("unix://".length()));
         Path root = hostRoot("hk-npd-" + ProcessHandle.current().pid(), engine);
         Path guardedRoot = hostRoot("hk-npdg-" + ProcessHandle.current().pid(), engine);
-        try (GuardedMacvlan guarded = new GuardedMacvlan(guardedRoot.resolve(GUARD_STATE_DIR))) {
-            run(configDir, rounds, installs, root, guardedRoot);
+        try {
+            GuardedMacvlan guarded = new GuardedMacvlan(guardedRoot.resolve(GUARD_STATE_DIR));
+            try {
+                run(configDir, rounds, installs, root, guardedRoot);
+            } finally {
+                guarded.close();
+            }
         } finally {
             deleteTree(root);
             deleteTree(guardedRoot);
