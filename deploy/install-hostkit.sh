@@ -49,7 +49,9 @@ case $(uname -m) in
 esac
 libpath=
 for d in /usr/lib/$multiarch /lib/$multiarch /usr/lib64 /lib64 /usr/lib /lib; do
-    [ -d "$d" ] && libpath=${libpath:+$libpath:}$d
+    if [ -d "$d" ]; then
+        libpath=${libpath:+$libpath:}$d
+    fi
 done
 
 # The JVM flags of a short-lived command: C1 only (a plugin never runs long enough for C2), serial GC, no
@@ -78,18 +80,18 @@ for f in "$here"/cds-training/netns-*.json; do
         chmod 600 "$work/state/${f##*/}"
     fi
 done
-empty="unix://$work/root/var/run/docker.sock"
+nosocket="unix://$work/root/var/run/docker.sock"
 for c in MacvlanLost MemcgIdPressure DockerEngineDown DockerSocketLeak; do
     root=/
     case $c in Docker*) root="$work/root" ;; esac
     env -u DOCKER_HOST -u HOSTKIT_ROOT "$java" $flags -Xlog:disable -XX:DumpLoadedClassList="$work/$c.classlist" \
         -jar "$prefix/hostkit.jar" doctor --check $c --npd --root "$root" --state-dir "$work/state" >/dev/null || true
 done
-DOCKER_HOST=$empty "$java" $flags -Xlog:disable -XX:DumpLoadedClassList="$work/doctor.classlist" \
+DOCKER_HOST=$nosocket "$java" $flags -Xlog:disable -XX:DumpLoadedClassList="$work/doctor.classlist" \
     -jar "$prefix/hostkit.jar" doctor --json --state-dir "$work/state" >/dev/null 2>&1 || true
 cat "$work"/*.classlist > "$work/hostkit.classlist"
 rm -f "$prefix/hostkit.jsa"
 "$java" -XX:+UseSerialGC -Xshare:dump -XX:SharedClassListFile="$work/hostkit.classlist" \
     -XX:SharedArchiveFile="$prefix/hostkit.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$prefix/hostkit.jar" >/dev/null
-# The launcher must find its archive: a plugin that answers proves the install.
+# One plugin through the launcher, for the build log (its exit status is the host's memcg headroom, not the install's).
 "$prefix/bin/hostkit" doctor --check MemcgIdPressure --npd || true
