@@ -1,0 +1,96 @@
+package dev.hostkit.cli;
+
+import dev.hostkit.testkit.HostTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * deploy/install-hostkit.sh as deploy/Dockerfile runs it, into a temporary prefix: the launcher NPD's configs name
+ * answers a plugin command, with JNA's library from the install (a process with no writable HOME or temporary
+ * directory, as in NPD's read-only container, where JNA could not extract it) and the CDS archive beside the jar.
+ */
+@HostTest
+class InstallHostkitIT {
+    private static final Path SCRIPT = Path.of("..", "deploy", "install-hostkit.sh");
+    private static final Path TRAINING_STATE = Path.of("..", "deploy", "cds-training");
+
+    @TempDir
+    Path dir;
+
+    record Run(int status, String out) {}
+
+    private static Run run(List<String> argv, Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(argv)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true);
+        pb.environment().remove("DOCKER_HOST");
+        pb.environment().remove(HostRoot.ENV);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("%s finishes", argv).isTrue();
+            return new Run(p.exitValue(), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theInstalledLauncherAnswersAPluginWithJnaFromTheInstallAndNoWritableTemporaryDirectory() throws Exception {
+        Path prefix = dir.resolve("opt");
+        Run install = run(
+                List.of("sh", SCRIPT.toString(), "target", prefix.toString(), System.getProperty("java.home")),
+                Map.of());
+        assertThat(install.status()).as(install.out()).isZero();
+        assertThat(prefix.resolve("bin/hostkit")).isExecutable();
+        assertThat(Files.size(prefix.resolve("hostkit.jsa"))).isPositive();
+        assertThat(Files.readString(prefix.resolve("bin/hostkit")))
+                .contains("-XX:SharedArchiveFile=\"" + prefix.resolve("hostkit.jsa") + "\"")
+                .contains("-Djna.boot.library.path=" + prefix.resolve("lib"));
+        assertThat(prefix.resolve("lib/libjnidispatch.so")).isRegularFile();
+
+        // The guardian's reader needs JNA (this thread's namespace) once a state file is there.
+        Path state = Files.createDirectory(
+                dir.resolve("state"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(TRAINING_STATE, "netns-*.json")) {
+            for (Path f : files) {
+                Files.copy(f, state.resolve(f.getFileName().toString()));
+            }
+        }
+        // /proc: no file can be created there, not even by root (who writes into a directory of any mode). Without
+        // the install's library, this run answers "Failed to create temporary file for .../libjnidispatch.so".
+        Run plugin = run(
+                List.of(
+                        prefix.resolve("bin/hostkit").toString(),
+                        "doctor",
+                        "--check",
+                        "MacvlanLost",
+                        "--npd",
+                        "--root",
+                        "/",
+                        "--state-dir",
+                        state.toString()),
+                Map.of(
+                        "HOME", "/proc",
+                        "XDG_CACHE_HOME", "/proc",
+                        "JDK_JAVA_OPTIONS", "-Djava.io.tmpdir=/proc"));
+
+        // The training state's namespace does not exist: the guardian would drop it, nothing is lost.
+        assertThat(plugin.out()).as("exit %d", plugin.status()).endsWith("0 guarded macvlan(s) present\n");
+        assertThat(plugin.status()).isZero();
+    }
+}

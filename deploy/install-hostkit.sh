@@ -1,0 +1,97 @@
+#!/bin/sh
+# Installs hostkit under PREFIX for node-problem-detector and the DaemonSet, for the JRE that will run it: the jar,
+# JNA's native library, the launcher NPD's configs name (PREFIX/bin/hostkit) and a class-data-sharing archive of the
+# classes the four plugins and the doctor's survey load, dumped by that JRE. deploy/Dockerfile runs it for
+# /opt/hostkit; benchmarks/.../NpdPluginBenchmark measures an install made by it, so the figures are the image's.
+#   install-hostkit.sh DIR PREFIX [JAVA_HOME]
+# DIR holds hostkit.jar and jna/ (cli/target after `mvn -pl cli -am package`). JAVA_HOME defaults to $JAVA_HOME,
+# else the java on PATH. The archive records the jar's path, size and time: run the install at the path it will run
+# from (copy it elsewhere with `cp -rLp`, times kept, to that same path); a JVM that finds it changed ignores it.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+[ $# -ge 2 ] || { echo "usage: install-hostkit.sh DIR PREFIX [JAVA_HOME]" >&2; exit 64; }
+src=$1
+prefix=$2
+jhome=${3:-${JAVA_HOME:-}}
+[ -n "$jhome" ] || jhome=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+[ -x "$jhome/bin/java" ] || { echo "install-hostkit.sh: no $jhome/bin/java" >&2; exit 1; }
+[ -f "$src/hostkit.jar" ] || { echo "install-hostkit.sh: no $src/hostkit.jar" >&2; exit 1; }
+case "$prefix" in
+    *[[:space:]]*) echo "install-hostkit.sh: PREFIX must not contain white space, got '$prefix'" >&2; exit 64 ;;
+    /*) ;;
+    *) echo "install-hostkit.sh: PREFIX must be an absolute path, got $prefix" >&2; exit 64 ;;
+esac
+
+mkdir -p "$prefix/bin" "$prefix/lib"
+cp -p "$src/hostkit.jar" "$prefix/hostkit.jar"
+ln -sfn "$jhome" "$prefix/jre"
+java="$prefix/jre/bin/java"
+
+# JNA loads its native half from PREFIX/lib (-Djna.boot.library.path) instead of extracting it from the jar to a
+# temporary file on every start. Copied from the JNA release the jar shades; JNA checks the version when it loads it.
+case $(uname -m) in
+    x86_64) jna=linux-x86-64 ;;
+    aarch64) jna=linux-aarch64 ;;
+    *) jna= ;;
+esac
+if [ -n "$jna" ] && [ -f "$src/jna/com/sun/jna/$jna/libjnidispatch.so" ]; then
+    cp -p "$src/jna/com/sun/jna/$jna/libjnidispatch.so" "$prefix/lib/libjnidispatch.so"
+else
+    echo "install-hostkit.sh: no JNA library for $(uname -m) in $src/jna: JNA extracts it on every start" >&2
+fi
+
+# Where JNA looks for libc (the only library hostkit binds): the directories JNA itself would list, found here once.
+# Unset, JNA runs `/sbin/ldconfig -p` in every process to add ldconfig's directories to these.
+case $(uname -m) in
+    x86_64) multiarch=x86_64-linux-gnu ;;
+    aarch64) multiarch=aarch64-linux-gnu ;;
+    *) multiarch=$(uname -m)-linux-gnu ;;
+esac
+libpath=
+for d in /usr/lib/$multiarch /lib/$multiarch /usr/lib64 /lib64 /usr/lib /lib; do
+    if [ -d "$d" ]; then
+        libpath=${libpath:+$libpath:}$d
+    fi
+done
+
+# The JVM flags of a short-lived command: C1 only (a plugin never runs long enough for C2), serial GC, no
+# /tmp/hsperfdata_* file (none in NPD's container either). The paths are this install's: the archive holds them anyway.
+flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Djna.boot.library.path=$prefix/lib"
+flags="$flags -Djna.platform.library.path=$libpath"
+cat > "$prefix/bin/hostkit" <<EOF
+#!/bin/sh
+# hostkit with the JRE, JNA library and CDS archive installed beside it by deploy/install-hostkit.sh.
+exec "$java" $flags -Xshare:auto -XX:SharedArchiveFile="$prefix/hostkit.jsa" \\
+  -Xlog:disable -Xlog:all=error:stderr -jar "$prefix/hostkit.jar" "\$@"
+EOF
+chmod 755 "$prefix/bin/hostkit"
+
+# The archive: the classes each plugin and the doctor's survey load, listed by a run of each, dumped into one static
+# archive. The runs look at an empty host root (no Docker socket), as an image build does, so the result does not
+# depend on the machine that installs; the memcg check reads this host's cgroups, the guardian checks read the
+# training state of deploy/cds-training (one snapshot of a namespace that does not exist).
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/root"
+mkdir -m 700 "$work/state"
+for f in "$here"/cds-training/netns-*.json; do
+    if [ -f "$f" ]; then
+        cp "$f" "$work/state/"
+        chmod 600 "$work/state/${f##*/}"
+    fi
+done
+nosocket="unix://$work/root/var/run/docker.sock"
+for c in MacvlanLost MemcgIdPressure DockerEngineDown DockerSocketLeak; do
+    root=/
+    case $c in Docker*) root="$work/root" ;; esac
+    env -u DOCKER_HOST -u HOSTKIT_ROOT "$java" $flags -Xlog:disable -XX:DumpLoadedClassList="$work/$c.classlist" \
+        -jar "$prefix/hostkit.jar" doctor --check $c --npd --root "$root" --state-dir "$work/state" >/dev/null || true
+done
+DOCKER_HOST=$nosocket "$java" $flags -Xlog:disable -XX:DumpLoadedClassList="$work/doctor.classlist" \
+    -jar "$prefix/hostkit.jar" doctor --json --state-dir "$work/state" >/dev/null 2>&1 || true
+cat "$work"/*.classlist > "$work/hostkit.classlist"
+rm -f "$prefix/hostkit.jsa"
+"$java" -XX:+UseSerialGC -Xshare:dump -XX:SharedClassListFile="$work/hostkit.classlist" \
+    -XX:SharedArchiveFile="$prefix/hostkit.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$prefix/hostkit.jar" >/dev/null
+# One plugin through the launcher, for the build log (its exit status is the host's memcg headroom, not the install's).
+"$prefix/bin/hostkit" doctor --check MemcgIdPressure --npd || true
