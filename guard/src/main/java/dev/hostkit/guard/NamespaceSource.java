@@ -86,7 +86,7 @@ public interface NamespaceSource {
             for (int pid : pids) {
                 paths.add(proc.proc().resolve(Integer.toString(pid)).resolve("ns/net"));
             }
-            return statAll(paths, true);
+            return statAll(paths, null);
         });
     }
 
@@ -97,6 +97,7 @@ public interface NamespaceSource {
 
     /** The namespace files in {@code dir}; a missing directory is empty, an unreadable one an error. */
     static NamespaceSource named(Path dir) {
+        NamespaceFileIds ids = new NamespaceFileIds();
         return new NamespaceScan(() -> {
             List<Path> files = new ArrayList<>();
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
@@ -108,14 +109,15 @@ public interface NamespaceSource {
                 return new Look(List.of(), List.of(new LookError(dir, reasonOf(io), String.valueOf(io.getMessage()))));
             }
             files.sort(null);
-            return statAll(files, false);
+            return statAll(files, ids);
         });
     }
 
     /** Exactly these namespace files (those that exist now). */
     static NamespaceSource of(Collection<Path> paths) {
         List<Path> copy = List.copyOf(paths);
-        return new NamespaceScan(() -> statAll(copy, false));
+        NamespaceFileIds ids = new NamespaceFileIds();
+        return new NamespaceScan(() -> statAll(copy, ids));
     }
 
     /** Named namespaces first, then processes: a named path stays valid longer than a pid. */
@@ -220,18 +222,22 @@ public interface NamespaceSource {
         return stat(p);
     }
 
-    private static Look statAll(List<Path> paths, boolean procLinks) {
+    // ids: the files' identities kept between looks; null for /proc/PID/ns/net links, whose text says it already.
+    private static Look statAll(List<Path> paths, NamespaceFileIds ids) {
         Map<NsId, Candidate> found = new LinkedHashMap<>();
         List<LookError> errors = new ArrayList<>();
         for (Path p : paths) {
             try {
-                NsId id = procLinks ? readId(p) : stat(p);
+                NsId id = ids == null ? readId(p) : ids.idOf(p);
                 if (id != null) {
                     found.putIfAbsent(id, new Candidate(id, pidOf(p), p));
                 }
             } catch (IOException | UnsupportedOperationException | SecurityException e) {
                 errors.add(new LookError(p, reasonOf(e), String.valueOf(e.getMessage())));
             }
+        }
+        if (ids != null) {
+            ids.lookDone();
         }
         return new Look(List.copyOf(found.values()), errors);
     }
