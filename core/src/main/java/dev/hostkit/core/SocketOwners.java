@@ -1,6 +1,11 @@
 package dev.hostkit.core;
 
 import dev.hostkit.core.internal.LibC;
+import dev.hostkit.core.internal.bpf.BpfException;
+import dev.hostkit.core.internal.bpf.SharedSocketIterator;
+import dev.hostkit.core.internal.bpf.SocketFileIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +17,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,11 +27,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 /**
- * Which processes hold which sockets: one pass over {@code /proc/PID/fd} that only reads links ({@code readlinkat},
- * never following one), keeping the {@code socket:[inode]} ones. Immutable once scanned. A process that exits
- * or closes fds mid-scan is simply seen as it was (or not at all): never an error.
+ * Which processes hold which sockets: on the live host, one run of a BPF {@code task_file} iterator that reports every
+ * socket fd of every process; elsewhere (or when BPF is unavailable or off: {@code -Dhostkit.bpf=false}) one pass over
+ * {@code /proc/PID/fd} that only reads links ({@code readlinkat}, never following one), keeping the {@code
+ * socket:[inode]} ones. Immutable once scanned. A process that exits or closes fds mid-scan is simply seen as it was
+ * (or not at all): never an error.
  */
 public final class SocketOwners {
+    /** How a scan read the fd tables. */
+    public enum Reader {
+        /** A BPF {@code task_file} iterator: every fd of every process in one {@code read} loop (live host only). */
+        BPF_TASK_FILE,
+        /** {@code getdents64} and one {@code readlinkat} per fd under {@code PROC/PID/fd}. */
+        PROC_FD_LINKS
+    }
+
     // A table with more fds than this is read in chunks of this many, by every scanning thread at once.
     static final int CHUNK = 256;
     private static final int MAX_THREADS = 4;
@@ -33,10 +49,16 @@ public final class SocketOwners {
     // inode -> pid (Integer) or pids (int[]) when several processes share the socket (inherited fds).
     private final Map<Long, Object> owners;
     private final int processes;
+    private final Reader reader;
 
     private SocketOwners(Map<Long, Object> owners, int processes) {
+        this(owners, processes, Reader.PROC_FD_LINKS);
+    }
+
+    private SocketOwners(Map<Long, Object> owners, int processes, Reader reader) {
         this.owners = owners;
         this.processes = processes;
+        this.reader = reader;
     }
 
     /** Scans the live host's {@code /proc}. */
@@ -45,13 +67,19 @@ public final class SocketOwners {
     }
 
     /**
-     * Scans {@code proc/*}{@code /fd} under {@code proc}, on up to one thread per CPU (at most 4; the calling thread is
-     * one of them): the cost is one {@code readlinkat} per fd of every process, and a process with thousands of fds
-     * is split between the threads. The answer does not depend on how the work was split.
+     * Every socket's owners under {@code proc}. For the live host's {@code /proc} the BPF iterator answers when it can
+     * ({@link #reader()} says which did). Otherwise scans {@code proc/*}{@code /fd} on up to one thread per CPU (at
+     * most 4; the calling thread is one of them): the cost is one {@code readlinkat} per fd of every process, and a
+     * process with thousands of fds is split between the threads. The answer does not depend on how the work was
+     * split.
      *
      * @throws java.io.UncheckedIOException naming the directory when {@code proc} itself cannot be listed
      */
     public static SocketOwners scan(ProcFs proc) {
+        SocketOwners bpf = KernelSocketScan.scan(proc, null);
+        if (bpf != null) {
+            return bpf;
+        }
         return scan(proc, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -72,20 +100,26 @@ public final class SocketOwners {
      * only the owners seen before the stop. When a table holds one of {@code restLast} (a listener: the engine's
      * table then goes on with one accepted socket per client, none of them wanted), the rest of that table is read
      * after every other process, and only if something is still missing. The same sockets are found either way; only
-     * the order of reading changes. One thread; nothing is allocated per fd.
+     * the order of reading changes. One thread; nothing is allocated per fd. When the BPF iterator answers (the live
+     * host's {@code /proc}), every fd arrives at once: {@code wanted} only filters what is kept, every owner of a
+     * shared socket is listed, and {@code restLast} does not matter.
      *
      * @param proc the {@code /proc} to read
      * @param wanted the socket inodes to look for; {@code null} for all (as {@link #scan(ProcFs)}, on one thread)
      * @param restLast sockets whose holder's remaining fds are read last
      */
     public static SocketOwners scan(ProcFs proc, Set<Long> wanted, Set<Long> restLast) {
+        if (wanted != null && wanted.isEmpty()) {
+            return new SocketOwners(new HashMap<>(), 0);
+        }
+        SocketOwners bpf = KernelSocketScan.scan(proc, wanted);
+        if (bpf != null) {
+            return bpf;
+        }
         if (wanted == null) {
             return scan(proc, 1);
         }
         Map<Long, Object> owners = new HashMap<>(wanted.size() * 2);
-        if (wanted.isEmpty()) {
-            return new SocketOwners(owners, 0);
-        }
         int processes = 0;
         List<Rest> later = new ArrayList<>();
         try (FdTableReader reader = new FdTableReader()) {
@@ -421,6 +455,37 @@ public final class SocketOwners {
         }
     }
 
+    /** The BPF iterator's answer, when it can give one for {@code proc}. */
+    private static final class KernelSocketScan {
+        private static final Logger LOG = LoggerFactory.getLogger(SocketOwners.class);
+        private static final Path SYSTEM_PROC = ProcFs.system().proc();
+
+        /** Owners as the iterator reports them, keeping {@code wanted} only (null: all); null when it cannot answer. */
+        static SocketOwners scan(ProcFs proc, Set<Long> wanted) {
+            // The iterator sees the live host only: a fixture tree (a test's, an old kernel's) is read as files.
+            if (!proc.proc().equals(SYSTEM_PROC)) {
+                return null;
+            }
+            Optional<SocketFileIterator> iterator = SharedSocketIterator.get();
+            if (iterator.isEmpty()) {
+                return null;
+            }
+            Map<Long, Object> owners = new HashMap<>(wanted == null ? 4096 : wanted.size() * 2);
+            try {
+                iterator.get().scan((tgid, fd, inode) -> {
+                    if (wanted == null || wanted.contains(inode)) {
+                        add(owners, inode, tgid);
+                    }
+                });
+            } catch (BpfException e) {
+                LOG.debug("socket owners: BPF iterator failed, reading /proc/PID/fd this time: {}", e.getMessage());
+                return null;
+            }
+            // Every process's table was visited: as many as /proc lists (the /proc scan counts the same ones).
+            return new SocketOwners(owners, proc.pids().size(), Reader.BPF_TASK_FILE);
+        }
+    }
+
     private static void add(Map<Long, Object> owners, long inode, int pid) {
         Object had = owners.putIfAbsent(inode, pid);
         if (had == null) {
@@ -454,8 +519,13 @@ public final class SocketOwners {
         return owners.size();
     }
 
-    /** How many processes' fd tables were read. */
+    /** How many processes' fd tables were read (with the BPF iterator: every process {@code /proc} lists). */
     public int processCount() {
         return processes;
+    }
+
+    /** What read the fd tables. */
+    public Reader reader() {
+        return reader;
     }
 }

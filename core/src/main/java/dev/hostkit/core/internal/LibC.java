@@ -119,6 +119,12 @@ public final class LibC {
 
     public static native int getpid();
 
+    /**
+     * syscall(2) with three arguments, for a call glibc does not wrap ({@code bpf(2)}): the raw result, or -1 with
+     * errno captured.
+     */
+    public static native long syscall(long number, long arg1, Pointer arg2, long arg3) throws LastErrorException;
+
     public static native int geteuid();
 
     /** An advisory lock on the open file description: held until every fd sharing it is closed. */
