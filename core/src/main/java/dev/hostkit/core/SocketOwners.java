@@ -514,6 +514,11 @@ public final class SocketOwners {
         return Arrays.stream((int[]) o).sorted().boxed().toList();
     }
 
+    /** Every (inode, pid) pair, for tests that compare two scans whole. */
+    void forEachOwner(java.util.function.BiConsumer<Long, Integer> action) {
+        owners.keySet().forEach(inode -> pidsOf(inode).forEach(pid -> action.accept(inode, pid)));
+    }
+
     /** How many distinct socket inodes some process holds. */
     public int socketCount() {
         return owners.size();
