@@ -1,5 +1,9 @@
 package dev.hostkit.core.internal.bpf;
 
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Pointer;
+import dev.hostkit.core.internal.LibC;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -69,16 +73,59 @@ public final class Btf {
         }
     }
 
-    /** Reads {@code file} (the whole blob, released when this returns) and finds the iterator's layout. */
+    /**
+     * Finds the iterator's layout in {@code file}: mapped read-only where the kernel allows it (sysfs BTF since Linux
+     * 6.16: no copy, nothing read but the pages looked at), else read whole; released when this returns.
+     */
     public static TaskFileLayout readLayout(Path file) {
-        byte[] blob;
+        long size;
         try {
-            blob = Files.readAllBytes(file);
+            size = Files.size(file);
         } catch (IOException e) {
             throw new BtfException(
                     file.toString(), "cannot read (" + e + "); the kernel needs CONFIG_DEBUG_INFO_BTF", e);
         }
+        TaskFileLayout mapped = mapped(file, size);
+        if (mapped != null) {
+            return mapped;
+        }
+        byte[] blob;
+        try {
+            blob = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new BtfException(file.toString(), "cannot read (" + e + ")", e);
+        }
         return layout(ByteBuffer.wrap(blob), file.toString());
+    }
+
+    // The layout from a private read-only mapping of `file`; null when it cannot be mapped (older kernels: EACCES).
+    private static TaskFileLayout mapped(Path file, long size) {
+        if (size <= 0 || size > Integer.MAX_VALUE) {
+            return null;
+        }
+        int fd;
+        Pointer map;
+        try {
+            fd = LibC.open(file.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            return null;
+        }
+        try {
+            map = LibC.mmap(null, size, LibC.PROT_READ, LibC.MAP_PRIVATE, fd, 0);
+        } catch (LastErrorException e) {
+            return null;
+        } finally {
+            LibC.closeQuietly(fd); // the mapping stays valid without it
+        }
+        try {
+            return layout(map.getByteBuffer(0, size), file.toString());
+        } finally {
+            try {
+                LibC.munmap(map, size); // nothing refers to the mapping any more: layout() keeps numbers only
+            } catch (LastErrorException ignored) {
+                // cannot fail for a mapping we made; nothing to undo either way
+            }
+        }
     }
 
     /** The iterator's layout from a BTF blob; {@code source} names it in errors. */

@@ -193,6 +193,9 @@ class BtfTest {
         assertThat(List.of(layout.ctxMeta(), layout.ctxTask(), layout.ctxFd(), layout.ctxFile()))
                 .containsExactly(0, 8, 16, 24);
         assertThat(layout.taskTgid()).isPositive();
+        // Mapped (6.16+) or read, the same numbers.
+        assertThat(Btf.layout(ByteBuffer.wrap(Files.readAllBytes(Btf.VMLINUX)), "copy"))
+                .isEqualTo(layout);
     }
 
     @Test
