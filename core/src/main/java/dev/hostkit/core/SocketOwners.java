@@ -477,7 +477,7 @@ public final class SocketOwners {
                         add(owners, inode, tgid);
                     }
                 });
-            } catch (BpfException e) {
+            } catch (BpfException | IllegalStateException e) { // failed, or released by another thread meanwhile
                 LOG.debug("socket owners: BPF iterator failed, reading /proc/PID/fd this time: {}", e.getMessage());
                 return null;
             }

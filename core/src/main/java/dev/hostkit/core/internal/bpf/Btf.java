@@ -189,7 +189,11 @@ public final class Btf {
             if (kind == BTF_KIND_FUNC || ((kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION) && vlen > 0)) {
                 note(kind, types.getInt(off), count);
             }
-            off += TYPE_HEADER + extra(kind, vlen, count);
+            long next = (long) off + TYPE_HEADER + extra(kind, vlen, count);
+            if (next > end) {
+                throw new BtfException(source, "type " + count + " runs past the end of the type section");
+            }
+            off = (int) next;
         }
     }
 

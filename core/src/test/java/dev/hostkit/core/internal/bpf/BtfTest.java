@@ -242,6 +242,31 @@ class BtfTest {
     }
 
     @Test
+    void aStructWhoseMembersRunPastTheEndOrPointNowhereIsRefused() {
+        Blob pastEnd = new Blob();
+        pastEnd.struct("inode", 4, 8, false, "i_mode", 1, 0);
+        ByteBuffer b = pastEnd.bytes();
+        b.putInt(24 + 4, (4 << 24) | 0xffff); // vlen 65,535: far more members than bytes
+        assertThatThrownBy(() -> Btf.layout(b, "x")).hasMessage("BTF x: type 1 runs past the end of the type section");
+
+        Blob nowhere = kernelLike(true, 8);
+        int bogus = nowhere.struct("", 5, 8, false, "x", 4242, 0);
+        nowhere.struct("bpf_iter__task_file", 4, 32, false, "", bogus, 0); // a second, complete one: ignored
+        assertThat(Btf.layout(nowhere.bytes(), "x").ctxTask()).isEqualTo(8);
+
+        Blob dangling = new Blob();
+        int u32 = dangling.integer("unsigned int", 4);
+        dangling.struct("bpf_iter__task_file", 4, 32, false, "meta", 4242, 0, "fd", u32, 128);
+        for (String name : new String[] {"bpf_iter_meta", "task_struct", "file", "inode"}) {
+            dangling.struct(name, 4, 8, false, "x", u32, 0);
+        }
+        dangling.func("bpf_iter_task_file", 0);
+        assertThatThrownBy(() -> Btf.layout(dangling.bytes(), "x"))
+                .isInstanceOf(BtfException.class)
+                .hasMessage("BTF x: type id 4242 is out of range (1..7)");
+    }
+
+    @Test
     void aMissingFileIsABtfErrorNamingIt() {
         Path nowhere = Path.of("/nonexistent/hk-btf");
         assertThatThrownBy(() -> Btf.readLayout(nowhere))
