@@ -2,8 +2,8 @@ package dev.hostkit.core;
 
 import dev.hostkit.core.internal.LibC;
 import dev.hostkit.core.internal.bpf.BpfException;
-import dev.hostkit.core.internal.bpf.SharedSocketIterator;
 import dev.hostkit.core.internal.bpf.SocketFileIterator;
+import dev.hostkit.core.internal.bpf.SocketFileIterators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -466,18 +466,20 @@ public final class SocketOwners {
             if (!proc.proc().equals(SYSTEM_PROC)) {
                 return null;
             }
-            Optional<SocketFileIterator> iterator = SharedSocketIterator.get();
-            if (iterator.isEmpty()) {
-                return null;
-            }
             Map<Long, Object> owners = new HashMap<>(wanted == null ? 4096 : wanted.size() * 2);
             try {
-                iterator.get().scan((tgid, fd, inode) -> {
-                    if (wanted == null || wanted.contains(inode)) {
-                        add(owners, inode, tgid);
-                    }
-                });
-            } catch (BpfException | IllegalStateException e) { // failed, or released by another thread meanwhile
+                Optional<SocketFileIterator> opened = SocketFileIterators.open();
+                if (opened.isEmpty()) {
+                    return null;
+                }
+                try (SocketFileIterator iterator = opened.get()) {
+                    iterator.scan((tgid, fd, inode) -> {
+                        if (wanted == null || wanted.contains(inode)) {
+                            add(owners, inode, tgid);
+                        }
+                    });
+                }
+            } catch (BpfException e) {
                 LOG.debug("socket owners: BPF iterator failed, reading /proc/PID/fd this time: {}", e.getMessage());
                 return null;
             }

@@ -1,6 +1,6 @@
 package dev.hostkit.core;
 
-import dev.hostkit.core.internal.bpf.SharedSocketIterator;
+import dev.hostkit.core.internal.bpf.SocketFileIterators;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,20 +60,22 @@ class SocketOwnersBpfIT {
             holder.destroyForcibly();
             holder.waitFor();
         }
-        System.clearProperty(SharedSocketIterator.PROPERTY);
+        System.clearProperty(SocketFileIterators.PROPERTY);
     }
 
     private static void assumeBpf() {
         assumeTrue(
-                SharedSocketIterator.get().isPresent(),
+                SocketFileIterators.layout().isPresent(),
                 () -> "BPF iterator unavailable here: "
-                        + SharedSocketIterator.unavailableReason().orElse("?"));
+                        + SocketFileIterators.unavailableReason().orElse("?"));
     }
 
     @Test
     void iteratorAndProcScanNameTheSameOwnersForEverySocketOfTheHolderAndItsFork() {
         assumeBpf();
+        int fds = ProcFs.openFdCount();
         SocketOwners bpf = SocketOwners.scan();
+        assertThat(ProcFs.openFdCount()).as("program, link and iterator closed").isEqualTo(fds);
         SocketOwners proc = SocketOwners.scan(ProcFs.system(), 2);
         assertThat(bpf.reader()).isEqualTo(SocketOwners.Reader.BPF_TASK_FILE);
         assertThat(proc.reader()).isEqualTo(SocketOwners.Reader.PROC_FD_LINKS);
@@ -117,7 +119,7 @@ class SocketOwnersBpfIT {
 
     @Test
     void turnedOffOrOnAFixtureTreeTheProcScanAnswers() {
-        System.setProperty(SharedSocketIterator.PROPERTY, "false");
+        System.setProperty(SocketFileIterators.PROPERTY, "false");
         try {
             SocketOwners off = SocketOwners.scan();
             assertThat(off.reader()).isEqualTo(SocketOwners.Reader.PROC_FD_LINKS);
@@ -125,7 +127,7 @@ class SocketOwnersBpfIT {
             SocketOwners offWanted = SocketOwners.scan(ProcFs.system(), Set.of(held.get(7)));
             assertThat(offWanted.reader()).isEqualTo(SocketOwners.Reader.PROC_FD_LINKS);
         } finally {
-            System.clearProperty(SharedSocketIterator.PROPERTY);
+            System.clearProperty(SocketFileIterators.PROPERTY);
         }
         // The same /proc reached through another path is not "the system /proc": it is read as files.
         SocketOwners viaRootPath = SocketOwners.scan(ProcFs.at(Path.of("/proc/self/root")));

@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class SocketFileIteratorIT {
     private static TaskFileLayout layout() {
         assumeTrue(
-                SharedSocketIterator.get().isPresent(),
+                SocketFileIterators.layout().isPresent(),
                 () -> "BPF iterator unavailable here: "
-                        + SharedSocketIterator.unavailableReason().orElse("?"));
+                        + SocketFileIterators.unavailableReason().orElse("?"));
         return Btf.readLayout(Btf.VMLINUX);
     }
 

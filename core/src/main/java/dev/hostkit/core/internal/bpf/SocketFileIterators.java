@@ -10,25 +10,37 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The JVM's one socket iterator: loaded on first use (BTF read, program verified, linked, checked against a socket
- * of its own) and kept for every later scan; or, when BPF cannot serve, the reason, logged once at debug.
+ * Where socket iterators come from: the first call reads the kernel's BTF, loads a program on it and checks it against
+ * a socket of its own; later calls reuse those numbers. When BPF cannot serve, the reason, logged once at debug.
  */
-public final class SharedSocketIterator {
+public final class SocketFileIterators {
     /** System property; {@code false} turns the iterator off (the {@code /proc} scan is used). */
     public static final String PROPERTY = "hostkit.bpf";
 
-    private static final Logger LOG = LoggerFactory.getLogger(SharedSocketIterator.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SocketFileIterators.class);
     // include/linux/proc_ns.h: PROC_PID_INIT_INO, the inode number of the initial pid namespace on every kernel.
     private static final String INIT_PID_NS = "pid:[4026531836]";
 
-    private static SocketFileIterator iterator;
+    private static TaskFileLayout layout;
     private static String unavailable;
     private static boolean disabledLogged;
 
-    private SharedSocketIterator() {}
+    private SocketFileIterators() {}
 
-    /** The iterator, or empty when BPF cannot be used here or is turned off; the first call pays the load. */
-    public static synchronized Optional<SocketFileIterator> get() {
+    /**
+     * A newly loaded iterator for one scan (the caller closes it), or empty when BPF cannot be used here or is turned
+     * off. Nothing stays open between scans: loading and verifying this program costs well under a millisecond once
+     * the kernel's numbers are known (measured in benchmarks/results/sockdiag.md), and an fd held for the JVM's life
+     * would look like a leak to every fd-counting check.
+     *
+     * @throws BpfException when a kernel that loaded the program before refuses it now
+     */
+    public static Optional<SocketFileIterator> open() {
+        return layout().map(SocketFileIterator::load);
+    }
+
+    /** The kernel's numbers once a program built on them has loaded and passed the self-test; else empty. */
+    public static synchronized Optional<TaskFileLayout> layout() {
         if ("false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"))) {
             if (!disabledLogged) {
                 LOG.debug("socket owners: BPF iterator not used: -D{}=false; reading /proc/PID/fd", PROPERTY);
@@ -36,9 +48,9 @@ public final class SharedSocketIterator {
             }
             return Optional.empty();
         }
-        if (iterator == null && unavailable == null) {
+        if (layout == null && unavailable == null) {
             try {
-                iterator = load();
+                layout = load();
             } catch (RuntimeException e) {
                 unavailable = e.getMessage();
             }
@@ -46,28 +58,15 @@ public final class SharedSocketIterator {
                 LOG.debug("socket owners: BPF iterator not used: {}; reading /proc/PID/fd", unavailable);
             }
         }
-        return Optional.ofNullable(iterator);
+        return Optional.ofNullable(layout);
     }
 
-    /** Why the iterator is not available; empty when it is, or before the first {@link #get}. */
+    /** Why the iterator is not available; empty when it is, or before the first {@link #layout}. */
     public static synchronized Optional<String> unavailableReason() {
         return Optional.ofNullable(unavailable);
     }
 
-    /**
-     * Closes the iterator (after a scan in progress ends) and forgets a failure: the next {@link #get} loads again.
-     * Not needed at exit: the kernel drops the program and its link with the process's last fd.
-     */
-    public static synchronized void release() {
-        if (iterator != null) {
-            iterator.close();
-        }
-        iterator = null;
-        unavailable = null;
-        disabledLogged = false;
-    }
-
-    private static SocketFileIterator load() {
+    private static TaskFileLayout load() {
         String arch = BpfSyscall.unsupportedArchitecture();
         if (arch != null) {
             throw new UnsupportedOperationException(arch);
@@ -82,20 +81,17 @@ public final class SharedSocketIterator {
         long start = System.nanoTime();
         TaskFileLayout layout = Btf.readLayout(Btf.VMLINUX);
         long parsed = System.nanoTime();
-        SocketFileIterator loaded = SocketFileIterator.load(layout);
-        long linked = System.nanoTime();
-        try {
+        long linked;
+        try (SocketFileIterator loaded = SocketFileIterator.load(layout)) {
+            linked = System.nanoTime();
             selfTest(loaded);
-        } catch (RuntimeException e) {
-            loaded.close();
-            throw e;
         }
         LOG.debug(
                 "socket owners: BPF task_file iterator ready (BTF {} ms, load+verify+link {} ms, self-test {} ms)",
                 (parsed - start) / 1_000_000.0,
                 (linked - parsed) / 1_000_000.0,
                 (System.nanoTime() - linked) / 1_000_000.0);
-        return loaded;
+        return layout;
     }
 
     // One socket of our own must come back with our pid, its fd and its inode, or the numbers are not ours.
