@@ -2,7 +2,6 @@ package dev.hostkit.core;
 
 import dev.hostkit.core.internal.LibC;
 import dev.hostkit.core.internal.bpf.BpfException;
-import dev.hostkit.core.internal.bpf.SocketFileIterator;
 import dev.hostkit.core.internal.bpf.SocketFileIterators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +16,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -468,16 +466,13 @@ public final class SocketOwners {
             }
             Map<Long, Object> owners = new HashMap<>(wanted == null ? 4096 : wanted.size() * 2);
             try {
-                Optional<SocketFileIterator> opened = SocketFileIterators.open();
-                if (opened.isEmpty()) {
+                boolean served = SocketFileIterators.scan((tgid, fd, inode) -> {
+                    if (wanted == null || wanted.contains(inode)) {
+                        add(owners, inode, tgid);
+                    }
+                });
+                if (!served) {
                     return null;
-                }
-                try (SocketFileIterator iterator = opened.get()) {
-                    iterator.scan((tgid, fd, inode) -> {
-                        if (wanted == null || wanted.contains(inode)) {
-                            add(owners, inode, tgid);
-                        }
-                    });
                 }
             } catch (BpfException e) {
                 LOG.debug("socket owners: BPF iterator failed, reading /proc/PID/fd this time: {}", e.getMessage());
