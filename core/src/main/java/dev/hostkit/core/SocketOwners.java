@@ -1,10 +1,6 @@
 package dev.hostkit.core;
 
 import dev.hostkit.core.internal.LibC;
-import dev.hostkit.core.internal.bpf.BpfException;
-import dev.hostkit.core.internal.bpf.SocketFileIterators;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,15 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
@@ -53,7 +44,7 @@ public final class SocketOwners {
         this(owners, processes, Reader.PROC_FD_LINKS);
     }
 
-    private SocketOwners(Map<Long, Object> owners, int processes, Reader reader) {
+    SocketOwners(Map<Long, Object> owners, int processes, Reader reader) {
         this.owners = owners;
         this.processes = processes;
         this.reader = reader;
@@ -74,7 +65,7 @@ public final class SocketOwners {
      * @throws java.io.UncheckedIOException naming the directory when {@code proc} itself cannot be listed
      */
     public static SocketOwners scan(ProcFs proc) {
-        SocketOwners bpf = KernelSocketScan.scan(proc, null);
+        SocketOwners bpf = IteratorSocketScan.scan(proc, null);
         if (bpf != null) {
             return bpf;
         }
@@ -83,7 +74,7 @@ public final class SocketOwners {
 
     /** {@link #scan(ProcFs)} on {@code threads} threads (1: the calling thread alone). */
     static SocketOwners scan(ProcFs proc, int threads) {
-        return new ParallelScan(proc, sortedPids(proc)).run(threads);
+        return new ParallelFdScan(proc, sortedPids(proc)).run(threads);
     }
 
     /** {@link #scan(ProcFs, Set, Set)} with no table read later. */
@@ -110,7 +101,7 @@ public final class SocketOwners {
         if (wanted != null && wanted.isEmpty()) {
             return new SocketOwners(new HashMap<>(), 0);
         }
-        SocketOwners bpf = KernelSocketScan.scan(proc, wanted);
+        SocketOwners bpf = IteratorSocketScan.scan(proc, wanted);
         if (bpf != null) {
             return bpf;
         }
@@ -246,244 +237,12 @@ public final class SocketOwners {
         return pids;
     }
 
-    private static String fdDir(ProcFs proc, int pid) {
+    static String fdDir(ProcFs proc, int pid) {
         return proc.proc().toString() + "/" + pid + "/fd";
     }
 
-    /**
-     * The full scan shared by its threads: each takes the next process; a table longer than two chunks is published
-     * so that every thread reads chunks of it. Each thread keeps its own map; they are merged at the end.
-     */
-    private static final class ParallelScan {
-        private final ProcFs proc;
-        private final List<Integer> pids;
-        private final AtomicInteger nextPid = new AtomicInteger();
-        private final AtomicInteger listing = new AtomicInteger(); // threads that claimed a process not yet published
-        private final Queue<LongTable> open = new ConcurrentLinkedQueue<>();
-        private final List<LongTable> published = Collections.synchronizedList(new ArrayList<>());
-
-        ParallelScan(ProcFs proc, List<Integer> pids) {
-            this.proc = proc;
-            this.pids = pids;
-        }
-
-        SocketOwners run(int threads) {
-            List<Worker> workers = new ArrayList<>();
-            List<Thread> started = new ArrayList<>();
-            try {
-                for (int i = 1; i < threads && i < pids.size(); i++) {
-                    Worker w = new Worker();
-                    Thread t = new Thread(w, "hostkit-socket-owners-" + i);
-                    t.setDaemon(true);
-                    workers.add(w);
-                    t.start();
-                    started.add(t);
-                }
-                Worker self = new Worker();
-                workers.add(self);
-                self.run();
-            } finally {
-                // Joined on every path (an Error in this thread included) before the shared tables' fds are closed:
-                // a worker still reading one would otherwise read a closed, maybe reused, fd number.
-                for (Thread t : started) {
-                    joinUninterruptibly(t);
-                }
-                for (LongTable t : published) {
-                    t.close(); // every worker has ended: tables a failed worker left are closed here
-                }
-            }
-            Map<Long, Object> owners = new HashMap<>(4096);
-            int processes = 0;
-            for (Worker w : workers) {
-                if (w.failure instanceof RuntimeException e) {
-                    throw e;
-                }
-                if (w.failure instanceof Error e) {
-                    throw e;
-                }
-                processes += w.processes;
-                w.owners.forEach((inode, who) -> {
-                    if (who instanceof Integer pid) {
-                        add(owners, inode, pid);
-                    } else {
-                        for (int pid : (int[]) who) {
-                            add(owners, inode, pid);
-                        }
-                    }
-                });
-            }
-            return new SocketOwners(owners, processes);
-        }
-
-        private static void joinUninterruptibly(Thread t) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private final class Worker implements Runnable {
-            final Map<Long, Object> owners = new HashMap<>(4096);
-            int processes;
-            Throwable failure;
-
-            @Override
-            public void run() {
-                try (FdTableReader reader = new FdTableReader()) {
-                    while (true) {
-                        LongTable table = open.peek();
-                        if (table != null) {
-                            if (!table.readChunk(reader, owners)) {
-                                open.remove(table);
-                            }
-                            continue;
-                        }
-                        listing.incrementAndGet();
-                        int i = nextPid.getAndIncrement();
-                        if (i < pids.size()) {
-                            readProcess(reader, pids.get(i));
-                            continue;
-                        }
-                        listing.decrementAndGet();
-                        if (listing.get() == 0 && open.isEmpty()) {
-                            return;
-                        }
-                        Thread.onSpinWait(); // another thread is listing a table it may publish
-                        Thread.yield();
-                    }
-                } catch (RuntimeException | Error e) {
-                    failure = e; // rethrown by run(threads) once every thread has ended
-                }
-            }
-
-            // Reads a short table whole; publishes a long one for every thread (called with `listing` counted).
-            private void readProcess(FdTableReader reader, int pid) {
-                int dirfd = FdTableReader.open(fdDir(proc, pid));
-                if (dirfd < 0) {
-                    listing.decrementAndGet();
-                    return;
-                }
-                processes++;
-                int[] fds = new int[0];
-                int count = 0;
-                boolean handedOver = false;
-                try {
-                    for (int n = reader.next(dirfd); n > 0; n = reader.next(dirfd)) {
-                        if (count + n > fds.length) {
-                            fds = Arrays.copyOf(fds, Math.max(count + n, fds.length * 2));
-                        }
-                        System.arraycopy(reader.listed(), 0, fds, count, n);
-                        count += n;
-                    }
-                    if (count > 2 * CHUNK) {
-                        LongTable table = new LongTable(pid, dirfd, fds, count);
-                        published.add(table);
-                        open.add(table);
-                        handedOver = true;
-                        return;
-                    }
-                    for (int i = 0; i < count; i++) {
-                        long inode = reader.socketInode(dirfd, fds[i]);
-                        if (inode > 0) {
-                            add(owners, inode, pid);
-                        }
-                    }
-                } finally {
-                    listing.decrementAndGet();
-                    if (!handedOver) {
-                        LibC.closeQuietly(dirfd);
-                    }
-                }
-            }
-        }
-    }
-
-    /** A long fd table read in chunks by several threads; its fd is closed once every chunk is read. */
-    private static final class LongTable {
-        private final int pid;
-        private final int dirfd;
-        private final int[] fds;
-        private final int count;
-        private final AtomicInteger nextChunk = new AtomicInteger();
-        private final AtomicInteger unread;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        LongTable(int pid, int dirfd, int[] fds, int count) {
-            this.pid = pid;
-            this.dirfd = dirfd;
-            this.fds = fds;
-            this.count = count;
-            this.unread = new AtomicInteger(count);
-        }
-
-        // false when every chunk has been claimed
-        boolean readChunk(FdTableReader reader, Map<Long, Object> owners) {
-            int from = nextChunk.getAndAdd(CHUNK);
-            if (from >= count) {
-                return false;
-            }
-            int to = Math.min(count, from + CHUNK);
-            try {
-                for (int i = from; i < to; i++) {
-                    long inode = reader.socketInode(dirfd, fds[i]);
-                    if (inode > 0) {
-                        add(owners, inode, pid);
-                    }
-                }
-            } finally {
-                if (unread.addAndGet(from - to) == 0) {
-                    close();
-                }
-            }
-            return true;
-        }
-
-        void close() {
-            if (closed.compareAndSet(false, true)) {
-                LibC.closeQuietly(dirfd);
-            }
-        }
-    }
-
-    /** The BPF iterator's answer, when it can give one for {@code proc}. */
-    private static final class KernelSocketScan {
-        private static final Logger LOG = LoggerFactory.getLogger(SocketOwners.class);
-        private static final Path SYSTEM_PROC = ProcFs.system().proc();
-
-        /** Owners as the iterator reports them, keeping {@code wanted} only (null: all); null when it cannot answer. */
-        static SocketOwners scan(ProcFs proc, Set<Long> wanted) {
-            // The iterator sees the live host only: a fixture tree (a test's, an old kernel's) is read as files.
-            if (!proc.proc().equals(SYSTEM_PROC)) {
-                return null;
-            }
-            Map<Long, Object> owners = new HashMap<>(wanted == null ? 4096 : wanted.size() * 2);
-            try {
-                boolean served = SocketFileIterators.scan((tgid, fd, inode) -> {
-                    if (wanted == null || wanted.contains(inode)) {
-                        add(owners, inode, tgid);
-                    }
-                });
-                if (!served) {
-                    return null;
-                }
-            } catch (BpfException e) {
-                LOG.debug("socket owners: BPF iterator failed, reading /proc/PID/fd this time: {}", e.getMessage());
-                return null;
-            }
-            // Every process's table was visited: as many as /proc lists (the /proc scan counts the same ones).
-            return new SocketOwners(owners, proc.pids().size(), Reader.BPF_TASK_FILE);
-        }
-    }
-
-    private static void add(Map<Long, Object> owners, long inode, int pid) {
+    /** Records {@code pid} as an owner of {@code inode} (once per process). */
+    static void add(Map<Long, Object> owners, long inode, int pid) {
         Object had = owners.putIfAbsent(inode, pid);
         if (had == null) {
             return;
