@@ -8,24 +8,29 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 /**
- * Which processes hold which sockets: one pass over {@code /proc/PID/fd} that only reads links ({@code readlinkat},
- * never following one), keeping the {@code socket:[inode]} ones. Immutable once scanned. A process that exits
- * or closes fds mid-scan is simply seen as it was (or not at all): never an error.
+ * Which processes hold which sockets: on the live host, one run of a BPF {@code task_file} iterator that reports every
+ * socket fd of every process; elsewhere (or when BPF is unavailable or off: {@code -Dhostkit.bpf=false}) one pass over
+ * {@code /proc/PID/fd} that only reads links ({@code readlinkat}, never following one), keeping the {@code
+ * socket:[inode]} ones. Immutable once scanned. A process that exits or closes fds mid-scan is simply seen as it was
+ * (or not at all): never an error.
  */
 public final class SocketOwners {
+    /** How a scan read the fd tables. */
+    public enum Reader {
+        /** A BPF {@code task_file} iterator: every fd of every process in one {@code read} loop (live host only). */
+        BPF_TASK_FILE,
+        /** {@code getdents64} and one {@code readlinkat} per fd under {@code PROC/PID/fd}. */
+        PROC_FD_LINKS
+    }
+
     // A table with more fds than this is read in chunks of this many, by every scanning thread at once.
     static final int CHUNK = 256;
     private static final int MAX_THREADS = 4;
@@ -33,10 +38,16 @@ public final class SocketOwners {
     // inode -> pid (Integer) or pids (int[]) when several processes share the socket (inherited fds).
     private final Map<Long, Object> owners;
     private final int processes;
+    private final Reader reader;
 
     private SocketOwners(Map<Long, Object> owners, int processes) {
+        this(owners, processes, Reader.PROC_FD_LINKS);
+    }
+
+    SocketOwners(Map<Long, Object> owners, int processes, Reader reader) {
         this.owners = owners;
         this.processes = processes;
+        this.reader = reader;
     }
 
     /** Scans the live host's {@code /proc}. */
@@ -45,19 +56,25 @@ public final class SocketOwners {
     }
 
     /**
-     * Scans {@code proc/*}{@code /fd} under {@code proc}, on up to one thread per CPU (at most 4; the calling thread is
-     * one of them): the cost is one {@code readlinkat} per fd of every process, and a process with thousands of fds
-     * is split between the threads. The answer does not depend on how the work was split.
+     * Every socket's owners under {@code proc}. For the live host's {@code /proc} the BPF iterator answers when it can
+     * ({@link #reader()} says which did). Otherwise scans {@code proc/*}{@code /fd} on up to one thread per CPU (at
+     * most 4; the calling thread is one of them): the cost is one {@code readlinkat} per fd of every process, and a
+     * process with thousands of fds is split between the threads. The answer does not depend on how the work was
+     * split.
      *
      * @throws java.io.UncheckedIOException naming the directory when {@code proc} itself cannot be listed
      */
     public static SocketOwners scan(ProcFs proc) {
+        SocketOwners bpf = IteratorSocketScan.scan(proc, null);
+        if (bpf != null) {
+            return bpf;
+        }
         return scan(proc, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
     }
 
     /** {@link #scan(ProcFs)} on {@code threads} threads (1: the calling thread alone). */
     static SocketOwners scan(ProcFs proc, int threads) {
-        return new ParallelScan(proc, sortedPids(proc)).run(threads);
+        return new ParallelFdScan(proc, sortedPids(proc)).run(threads);
     }
 
     /** {@link #scan(ProcFs, Set, Set)} with no table read later. */
@@ -72,20 +89,26 @@ public final class SocketOwners {
      * only the owners seen before the stop. When a table holds one of {@code restLast} (a listener: the engine's
      * table then goes on with one accepted socket per client, none of them wanted), the rest of that table is read
      * after every other process, and only if something is still missing. The same sockets are found either way; only
-     * the order of reading changes. One thread; nothing is allocated per fd.
+     * the order of reading changes. One thread; nothing is allocated per fd. When the BPF iterator answers (the live
+     * host's {@code /proc}), every fd arrives at once: {@code wanted} only filters what is kept, every owner of a
+     * shared socket is listed, and {@code restLast} does not matter.
      *
      * @param proc the {@code /proc} to read
      * @param wanted the socket inodes to look for; {@code null} for all (as {@link #scan(ProcFs)}, on one thread)
      * @param restLast sockets whose holder's remaining fds are read last
      */
     public static SocketOwners scan(ProcFs proc, Set<Long> wanted, Set<Long> restLast) {
+        if (wanted != null && wanted.isEmpty()) {
+            return new SocketOwners(new HashMap<>(), 0);
+        }
+        SocketOwners bpf = IteratorSocketScan.scan(proc, wanted);
+        if (bpf != null) {
+            return bpf;
+        }
         if (wanted == null) {
             return scan(proc, 1);
         }
         Map<Long, Object> owners = new HashMap<>(wanted.size() * 2);
-        if (wanted.isEmpty()) {
-            return new SocketOwners(owners, 0);
-        }
         int processes = 0;
         List<Rest> later = new ArrayList<>();
         try (FdTableReader reader = new FdTableReader()) {
@@ -214,214 +237,12 @@ public final class SocketOwners {
         return pids;
     }
 
-    private static String fdDir(ProcFs proc, int pid) {
+    static String fdDir(ProcFs proc, int pid) {
         return proc.proc().toString() + "/" + pid + "/fd";
     }
 
-    /**
-     * The full scan shared by its threads: each takes the next process; a table longer than two chunks is published
-     * so that every thread reads chunks of it. Each thread keeps its own map; they are merged at the end.
-     */
-    private static final class ParallelScan {
-        private final ProcFs proc;
-        private final List<Integer> pids;
-        private final AtomicInteger nextPid = new AtomicInteger();
-        private final AtomicInteger listing = new AtomicInteger(); // threads that claimed a process not yet published
-        private final Queue<LongTable> open = new ConcurrentLinkedQueue<>();
-        private final List<LongTable> published = Collections.synchronizedList(new ArrayList<>());
-
-        ParallelScan(ProcFs proc, List<Integer> pids) {
-            this.proc = proc;
-            this.pids = pids;
-        }
-
-        SocketOwners run(int threads) {
-            List<Worker> workers = new ArrayList<>();
-            List<Thread> started = new ArrayList<>();
-            try {
-                for (int i = 1; i < threads && i < pids.size(); i++) {
-                    Worker w = new Worker();
-                    Thread t = new Thread(w, "hostkit-socket-owners-" + i);
-                    t.setDaemon(true);
-                    workers.add(w);
-                    t.start();
-                    started.add(t);
-                }
-                Worker self = new Worker();
-                workers.add(self);
-                self.run();
-            } finally {
-                // Joined on every path (an Error in this thread included) before the shared tables' fds are closed:
-                // a worker still reading one would otherwise read a closed, maybe reused, fd number.
-                for (Thread t : started) {
-                    joinUninterruptibly(t);
-                }
-                for (LongTable t : published) {
-                    t.close(); // every worker has ended: tables a failed worker left are closed here
-                }
-            }
-            Map<Long, Object> owners = new HashMap<>(4096);
-            int processes = 0;
-            for (Worker w : workers) {
-                if (w.failure instanceof RuntimeException e) {
-                    throw e;
-                }
-                if (w.failure instanceof Error e) {
-                    throw e;
-                }
-                processes += w.processes;
-                w.owners.forEach((inode, who) -> {
-                    if (who instanceof Integer pid) {
-                        add(owners, inode, pid);
-                    } else {
-                        for (int pid : (int[]) who) {
-                            add(owners, inode, pid);
-                        }
-                    }
-                });
-            }
-            return new SocketOwners(owners, processes);
-        }
-
-        private static void joinUninterruptibly(Thread t) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private final class Worker implements Runnable {
-            final Map<Long, Object> owners = new HashMap<>(4096);
-            int processes;
-            Throwable failure;
-
-            @Override
-            public void run() {
-                try (FdTableReader reader = new FdTableReader()) {
-                    while (true) {
-                        LongTable table = open.peek();
-                        if (table != null) {
-                            if (!table.readChunk(reader, owners)) {
-                                open.remove(table);
-                            }
-                            continue;
-                        }
-                        listing.incrementAndGet();
-                        int i = nextPid.getAndIncrement();
-                        if (i < pids.size()) {
-                            readProcess(reader, pids.get(i));
-                            continue;
-                        }
-                        listing.decrementAndGet();
-                        if (listing.get() == 0 && open.isEmpty()) {
-                            return;
-                        }
-                        Thread.onSpinWait(); // another thread is listing a table it may publish
-                        Thread.yield();
-                    }
-                } catch (RuntimeException | Error e) {
-                    failure = e; // rethrown by run(threads) once every thread has ended
-                }
-            }
-
-            // Reads a short table whole; publishes a long one for every thread (called with `listing` counted).
-            private void readProcess(FdTableReader reader, int pid) {
-                int dirfd = FdTableReader.open(fdDir(proc, pid));
-                if (dirfd < 0) {
-                    listing.decrementAndGet();
-                    return;
-                }
-                processes++;
-                int[] fds = new int[0];
-                int count = 0;
-                boolean handedOver = false;
-                try {
-                    for (int n = reader.next(dirfd); n > 0; n = reader.next(dirfd)) {
-                        if (count + n > fds.length) {
-                            fds = Arrays.copyOf(fds, Math.max(count + n, fds.length * 2));
-                        }
-                        System.arraycopy(reader.listed(), 0, fds, count, n);
-                        count += n;
-                    }
-                    if (count > 2 * CHUNK) {
-                        LongTable table = new LongTable(pid, dirfd, fds, count);
-                        published.add(table);
-                        open.add(table);
-                        handedOver = true;
-                        return;
-                    }
-                    for (int i = 0; i < count; i++) {
-                        long inode = reader.socketInode(dirfd, fds[i]);
-                        if (inode > 0) {
-                            add(owners, inode, pid);
-                        }
-                    }
-                } finally {
-                    listing.decrementAndGet();
-                    if (!handedOver) {
-                        LibC.closeQuietly(dirfd);
-                    }
-                }
-            }
-        }
-    }
-
-    /** A long fd table read in chunks by several threads; its fd is closed once every chunk is read. */
-    private static final class LongTable {
-        private final int pid;
-        private final int dirfd;
-        private final int[] fds;
-        private final int count;
-        private final AtomicInteger nextChunk = new AtomicInteger();
-        private final AtomicInteger unread;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        LongTable(int pid, int dirfd, int[] fds, int count) {
-            this.pid = pid;
-            this.dirfd = dirfd;
-            this.fds = fds;
-            this.count = count;
-            this.unread = new AtomicInteger(count);
-        }
-
-        // false when every chunk has been claimed
-        boolean readChunk(FdTableReader reader, Map<Long, Object> owners) {
-            int from = nextChunk.getAndAdd(CHUNK);
-            if (from >= count) {
-                return false;
-            }
-            int to = Math.min(count, from + CHUNK);
-            try {
-                for (int i = from; i < to; i++) {
-                    long inode = reader.socketInode(dirfd, fds[i]);
-                    if (inode > 0) {
-                        add(owners, inode, pid);
-                    }
-                }
-            } finally {
-                if (unread.addAndGet(from - to) == 0) {
-                    close();
-                }
-            }
-            return true;
-        }
-
-        void close() {
-            if (closed.compareAndSet(false, true)) {
-                LibC.closeQuietly(dirfd);
-            }
-        }
-    }
-
-    private static void add(Map<Long, Object> owners, long inode, int pid) {
+    /** Records {@code pid} as an owner of {@code inode} (once per process). */
+    static void add(Map<Long, Object> owners, long inode, int pid) {
         Object had = owners.putIfAbsent(inode, pid);
         if (had == null) {
             return;
@@ -449,13 +270,23 @@ public final class SocketOwners {
         return Arrays.stream((int[]) o).sorted().boxed().toList();
     }
 
+    /** Every (inode, pid) pair, for tests that compare two scans whole. */
+    void forEachOwner(java.util.function.BiConsumer<Long, Integer> action) {
+        owners.keySet().forEach(inode -> pidsOf(inode).forEach(pid -> action.accept(inode, pid)));
+    }
+
     /** How many distinct socket inodes some process holds. */
     public int socketCount() {
         return owners.size();
     }
 
-    /** How many processes' fd tables were read. */
+    /** How many processes' fd tables were read (with the BPF iterator: every process {@code /proc} lists). */
     public int processCount() {
         return processes;
+    }
+
+    /** What read the fd tables. */
+    public Reader reader() {
+        return reader;
     }
 }

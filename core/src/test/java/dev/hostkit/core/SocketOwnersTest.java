@@ -49,6 +49,7 @@ class SocketOwnersTest {
         assertThat(owners.pidsOf(5)).isEmpty();
         assertThat(owners.socketCount()).isEqualTo(2);
         assertThat(owners.processCount()).isEqualTo(2);
+        assertThat(owners.reader()).as("a fixture tree is read as files").isEqualTo(SocketOwners.Reader.PROC_FD_LINKS);
 
         SocketOwners only101 = SocketOwners.scan(ProcFs.at(root), java.util.Set.of(101L));
         assertThat(only101.pidsOf(100)).as("not asked for").isEmpty();

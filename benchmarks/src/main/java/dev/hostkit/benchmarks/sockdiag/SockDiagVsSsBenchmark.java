@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * socket with its peer and owning processes. A child process holds N/2 socket pairs (N sockets) for the duration.
  * hostkit runs in-process after warm-up: one {@link SockDiag#unixSockets()} dump, one {@link SocketOwners#scan()},
  * then every socket joined to its owners, each owning process described once ({@link ProcessInfo#read}: comm,
- * cmdline, cgroup, start time; more than ss reads). The scan runs on up to 4 threads (its default); a second hostkit
- * row runs it on the calling thread alone. CPU time is the whole JVM's for the parallel row. ss runs as a process timed from fork to exit, output discarded.
+ * cmdline, cgroup, start time; more than ss reads). Owners come from the BPF task_file iterator where the kernel
+ * has it (else the /proc scan on up to 4 threads); a second hostkit row reads them by the /proc scan on the calling
+ * thread alone. CPU time is the whole JVM's for the parallel row. ss runs as a process timed from fork to exit, output discarded.
  * With {@code --once}, does one hostkit survey and exits (to time a fresh JVM, as a fresh CLI would pay).
  *
  * <p>Run as root: {@code java -cp ... dev.hostkit.benchmarks.sockdiag.SockDiagVsSsBenchmark [sockets] [rounds]}.
@@ -45,7 +46,13 @@ public final class SockDiagVsSsBenchmark {
         if (args.length > 0 && args[0].equals("--once")) {
             long t0 = System.nanoTime();
             Result r = survey(true);
-            System.out.printf(Locale.ROOT, "once: %s in %.1f ms (in-JVM part)%n", r, (System.nanoTime() - t0) / 1e6);
+            System.out.printf(
+                    Locale.ROOT,
+                    "once: %s in %.1f ms (in-JVM part; owners %.1f ms, read by %s)%n",
+                    r,
+                    (System.nanoTime() - t0) / 1e6,
+                    lastOwnersMillis,
+                    lastReader);
             return;
         }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
@@ -118,7 +125,8 @@ public final class SockDiagVsSsBenchmark {
                 ssp[r] = w[0];
                 ssCpu[r] = w[1];
             }
-            System.out.println("hostkit found: " + last + ", ss lines: " + ssLines());
+            System.out.println(
+                    "hostkit found: " + last + ", ss lines: " + ssLines() + "; owners read by " + lastReader);
             double h = median(hk);
             double s = median(ssp);
             System.out.printf(
@@ -129,7 +137,7 @@ public final class SockDiagVsSsBenchmark {
                     max(hk));
             System.out.printf(
                     Locale.ROOT,
-                    "hostkit, scan on one thread:   median %.1f ms (min %.1f, max %.1f), CPU %.1f ms%n",
+                    "hostkit, /proc scan, 1 thread: median %.1f ms (min %.1f, max %.1f), CPU %.1f ms%n",
                     median(hkOne),
                     min(hkOne),
                     max(hkOne),
@@ -150,7 +158,7 @@ public final class SockDiagVsSsBenchmark {
                     median(hkCpu) / median(ssCpu));
             System.out.printf(
                     Locale.ROOT,
-                    "ratio hostkit/ss (wall): %.2f; scan on one thread: %.2f; load average %s before, %s after%n",
+                    "ratio hostkit/ss (wall): %.2f; /proc scan on one thread: %.2f; load average %s before, %s after%n",
                     h / s,
                     median(hkOne) / s,
                     loadBefore,
@@ -189,14 +197,41 @@ public final class SockDiagVsSsBenchmark {
         }
     }
 
-    /** One survey; {@code parallel}: the owner scan on up to 4 threads (the default), else on the calling thread. */
+    private static SocketOwners.Reader lastReader;
+    private static double lastOwnersMillis;
+
+    /**
+     * One survey; {@code parallel}: owners as {@link SocketOwners#scan()} finds them by default (the BPF iterator where
+     * the kernel has it, else the /proc scan on up to 4 threads; {@code -Dhostkit.bpf=false} turns BPF off), else by
+     * the /proc scan on the calling thread.
+     */
     static Result survey(boolean parallel) {
         List<UnixSocket> sockets;
         try (SockDiag diag = SockDiag.open()) {
             sockets = diag.unixSockets();
         }
-        SocketOwners owners =
-                parallel ? SocketOwners.scan() : SocketOwners.scan(ProcFs.system(), null, java.util.Set.of());
+        long t0 = System.nanoTime();
+        SocketOwners owners;
+        if (parallel) {
+            owners = SocketOwners.scan();
+        } else {
+            // The /proc scan on the calling thread, side by side with the default in the same run.
+            String bpf = System.getProperty("hostkit.bpf");
+            System.setProperty("hostkit.bpf", "false");
+            try {
+                owners = SocketOwners.scan(ProcFs.system(), null, java.util.Set.of());
+            } finally {
+                if (bpf == null) {
+                    System.clearProperty("hostkit.bpf");
+                } else {
+                    System.setProperty("hostkit.bpf", bpf);
+                }
+            }
+        }
+        if (parallel) {
+            lastOwnersMillis = (System.nanoTime() - t0) / 1e6;
+            lastReader = owners.reader(); // what the default survey used
+        }
         Map<Integer, Optional<ProcessInfo>> processes = new HashMap<>();
         int withPeer = 0;
         int owned = 0;

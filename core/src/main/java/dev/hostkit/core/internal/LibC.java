@@ -54,6 +54,9 @@ public final class LibC {
     // eventfd(2) flags.
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
+    // mmap(2) protections and flags.
+    public static final int PROT_READ = 0x1;
+    public static final int MAP_PRIVATE = 0x02;
     // flock(2) operations.
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
@@ -118,6 +121,18 @@ public final class LibC {
     public static native long getdents64(int fd, Pointer buf, long count) throws LastErrorException;
 
     public static native int getpid();
+
+    /** mmap(2): the mapping's address ({@code MAP_FAILED} comes back as a {@link LastErrorException}). */
+    public static native Pointer mmap(Pointer addr, long length, int prot, int flags, int fd, long offset)
+            throws LastErrorException;
+
+    public static native int munmap(Pointer addr, long length) throws LastErrorException;
+
+    /**
+     * syscall(2) with three arguments, for a call glibc does not wrap ({@code bpf(2)}): the raw result, or -1 with
+     * errno captured.
+     */
+    public static native long syscall(long number, long arg1, Pointer arg2, long arg3) throws LastErrorException;
 
     public static native int geteuid();
 
