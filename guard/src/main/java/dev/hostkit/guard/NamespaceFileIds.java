@@ -28,17 +28,11 @@ final class NamespaceFileIds {
      * @throws IOException when it exists but cannot be read
      */
     synchronized NsId idOf(Path p) throws IOException {
-        Object key;
-        try {
-            key = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
-        } catch (NoSuchFileException e) {
+        BasicFileAttributes a = unlessGone(() -> Files.readAttributes(p, BasicFileAttributes.class));
+        if (a == null) {
             return null;
-        } catch (FileSystemException e) {
-            if ("No such process".equals(e.getReason())) {
-                return null;
-            }
-            throw e;
         }
+        Object key = a.fileKey();
         NsId id = key == null ? null : last.get(key);
         if (id == null) {
             id = NamespaceSource.stat(p);
@@ -54,5 +48,28 @@ final class NamespaceFileIds {
     synchronized void lookDone() {
         last = seen;
         seen = new HashMap<>();
+    }
+
+    /** A read of a namespace file that may throw. */
+    @FunctionalInterface
+    interface FileRead<T> {
+        T read() throws IOException;
+    }
+
+    /**
+     * The read's answer, or {@code null} when the file is gone: no such file, or ESRCH (the process exited between
+     * listing and reading).
+     */
+    static <T> T unlessGone(FileRead<T> read) throws IOException {
+        try {
+            return read.read();
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (FileSystemException e) {
+            if ("No such process".equals(e.getReason())) {
+                return null;
+            }
+            throw e;
+        }
     }
 }

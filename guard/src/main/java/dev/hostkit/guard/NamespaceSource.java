@@ -159,17 +159,8 @@ public interface NamespaceSource {
      * @throws IOException when it exists but cannot be read (permission, I/O)
      */
     static NsId stat(Path p) throws IOException {
-        try {
-            Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino");
-            return new NsId(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (FileSystemException e) {
-            if ("No such process".equals(e.getReason())) {
-                return null; // ESRCH: the process exited between listing and stat
-            }
-            throw e;
-        }
+        Map<String, Object> a = NamespaceFileIds.unlessGone(() -> Files.readAttributes(p, "unix:dev,ino"));
+        return a == null ? null : new NsId(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
     }
 
     /** A short, stable reason for a failed read: the errno name when Java says which, else the exception's kind. */
@@ -198,19 +189,16 @@ public interface NamespaceSource {
      * attribute views, for each process at each pass). Anything else is stat-ed.
      */
     private static NsId readId(Path p) throws IOException {
-        String text;
+        Path link;
         try {
-            text = Files.readSymbolicLink(p).toString();
+            link = NamespaceFileIds.unlessGone(() -> Files.readSymbolicLink(p));
         } catch (NotLinkException e) {
             return stat(p);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (FileSystemException e) {
-            if ("No such process".equals(e.getReason())) {
-                return null;
-            }
-            throw e;
         }
+        if (link == null) {
+            return null;
+        }
+        String text = link.toString();
         long device = NamespaceScan.NSFS_DEVICE;
         if (device >= 0 && text.startsWith("net:[") && text.endsWith("]")) {
             try {
