@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Who is connected to a listening unix socket (the Docker engine's, typically), per process: connections, idle ones
@@ -105,9 +106,21 @@ public final class UnixSocketClients {
      * @throws IllegalArgumentException naming the path when it does not exist or is not a socket
      */
     public static Survey survey(SockDiag diag, ProcFs proc, Path socketPath) {
+        return survey(diag, proc, socketPath, diag::unixSockets);
+    }
+
+    /**
+     * {@link #survey(SockDiag, ProcFs, Path)} with the dump taken by {@code dump}, so that a caller can keep its own
+     * short connections to the socket from overlapping it. A client socket listed by the dump but closed before the
+     * scan reaches its process can never be found, and then the scan reads every table to its end.
+     *
+     * @param dump takes the sock_diag dump of every unix socket (typically {@code diag::unixSockets} under a lock)
+     * @throws IllegalArgumentException naming the path when it does not exist or is not a socket
+     */
+    public static Survey survey(SockDiag diag, ProcFs proc, Path socketPath, Supplier<List<UnixSocket>> dump) {
         FileId file = FileId.of(socketPath);
         Instant at = Instant.now();
-        List<UnixSocket> sockets = withAcceptedMeanwhile(diag, diag.unixSockets());
+        List<UnixSocket> sockets = withAcceptedMeanwhile(diag, dump.get());
         // Only the listeners' and the clients' owners matter (not the engine's accepted ends): the scan stops once
         // each of those has been seen.
         Set<Long> wanted = new HashSet<>();
