@@ -6,9 +6,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
- * This process's own short connections to the Docker engine, kept apart from the socket survey's sock_diag dump: while
- * a dump runs no engine call of the doctor's is open, and no dump starts while one is. Engine calls may overlap each
- * other. Both sides wait at most {@link #WAIT_MILLIS} ms, then go on unguarded (a stuck engine must not blind the survey).
+ * This process's own short connections to the Docker engine, kept apart from the socket survey's sock_diag dump:
+ * while a dump runs no engine call of the doctor's is open, and no dump starts while one is. Engine calls may overlap
+ * each other. Both sides wait at most {@link #WAIT_MILLIS} ms, then go on unguarded (a stuck engine must not blind
+ * the survey).
  */
 final class OwnEngineConnections {
     /**
