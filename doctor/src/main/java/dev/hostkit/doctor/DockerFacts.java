@@ -43,16 +43,18 @@ public final class DockerFacts {
         if (host != null) {
             b.host(host);
         }
-        try (DockerClient docker = b.build()) {
-            Info info = docker.info();
-            return new EngineSummary(
-                    info.serverVersion(),
-                    docker.apiVersion(),
-                    info.containers(),
-                    info.containersRunning(),
-                    info.containersPaused(),
-                    info.containersStopped());
-        }
+        return OwnEngineConnections.call(() -> {
+            try (DockerClient docker = b.build()) {
+                Info info = docker.info();
+                return new EngineSummary(
+                        info.serverVersion(),
+                        docker.apiVersion(),
+                        info.containers(),
+                        info.containersRunning(),
+                        info.containersPaused(),
+                        info.containersStopped());
+            }
+        });
     }
 
     /** The label kubelet's dockershim puts on every container of a pod, the pause container included. */
@@ -79,19 +81,22 @@ public final class DockerFacts {
         if (host != null) {
             b.host(host);
         }
-        try (DockerClient docker = b.build()) {
-            Set<String> ids = new HashSet<>();
-            Set<String> pods = new HashSet<>();
-            for (ContainerSummary c : docker.listContainers(
-                    ListContainersRequest.builder().all(true).build())) {
-                ids.add(c.id());
-                String pod = c.labels().get(POD_UID_LABEL);
-                if (pod != null) {
-                    pods.add(pod);
-                }
+        List<ContainerSummary> containers = OwnEngineConnections.call(() -> {
+            try (DockerClient docker = b.build()) {
+                return docker.listContainers(
+                        ListContainersRequest.builder().all(true).build());
             }
-            return new LiveIds(Set.copyOf(ids), pods.isEmpty() ? null : Set.copyOf(pods));
+        });
+        Set<String> ids = new HashSet<>();
+        Set<String> pods = new HashSet<>();
+        for (ContainerSummary c : containers) {
+            ids.add(c.id());
+            String pod = c.labels().get(POD_UID_LABEL);
+            if (pod != null) {
+                pods.add(pod);
+            }
         }
+        return new LiveIds(Set.copyOf(ids), pods.isEmpty() ? null : Set.copyOf(pods));
     }
 
     /**

@@ -77,14 +77,17 @@ public final class DockerSocketClients {
     }
 
     /**
-     * Surveys the clients of the socket: one sock_diag dump of this network namespace and one {@code /proc} scan.
+     * Surveys the clients of the socket: one sock_diag dump of this network namespace and one {@code /proc} scan. The
+     * dump is taken while none of this process's own engine calls ({@link DockerFacts}) has a connection open, so the
+     * doctor's own short connections are never counted (nor make the scan read every table looking for them).
      *
      * @throws IllegalArgumentException naming the path when it does not exist or is not a socket
      * @throws NetlinkException when the kernel cannot dump unix sockets (no {@code unix_diag})
      */
     public static Survey survey(Path socket) {
         try (SockDiag diag = SockDiag.open()) {
-            return UnixSocketClients.survey(diag, ProcFs.system(), socket);
+            return UnixSocketClients.survey(
+                    diag, ProcFs.system(), socket, () -> OwnEngineConnections.dump(diag::unixSockets));
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hostkit.doctor.DoctorReport.Finding;
 import dev.hostkit.doctor.DoctorReport.Severity;
+import dev.hostkit.netlink.UnixSocketClients.Survey;
 import dev.hostkit.testkit.DockerEngine;
 import dev.hostkit.testkit.HostTest;
 import dev.hostkit.testkit.LeakyClient;
@@ -14,6 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -97,6 +101,40 @@ class DoctorSocketClientsIT {
         assertThat(findingsAbout(after, pid)).isEmpty();
         assertThat(entry(after, pid)).isNull();
         assertThat(after.findings()).noneMatch(f -> f.summary().contains("python3"));
+    }
+
+    @Test
+    void theDoctorsOwnEngineCallsAreNeitherCountedNorLeftUnownedWhileTheyRunBesideTheSurvey(DockerEngine engine)
+            throws Exception {
+        try (LeakyClient leaker = new LeakyClient(engine.socket())) {
+            leaker.open(40, "idle");
+            AtomicBoolean stop = new AtomicBoolean();
+            // What the docker and cgroups checks do beside the dockerClients check: one short connection per call.
+            CompletableFuture<Integer> calls = CompletableFuture.supplyAsync(() -> {
+                int n = 0;
+                while (!stop.get()) {
+                    DockerFacts.summary(engine.host());
+                    n++;
+                }
+                return n;
+            });
+            try {
+                for (int i = 0; i < 30; i++) {
+                    Survey s = DockerSocketClients.survey(engine.socket());
+                    assertThat(s.connections()).as("survey " + i).isEqualTo(40);
+                    assertThat(s.unowned()).as("survey " + i).isZero();
+                    assertThat(s.clients()).singleElement().satisfies(c -> {
+                        assertThat(c.process().pid()).isEqualTo(leaker.pid());
+                        assertThat(c.connections()).isEqualTo(40);
+                    });
+                }
+            } finally {
+                stop.set(true);
+            }
+            assertThat(calls.get(30, TimeUnit.SECONDS))
+                    .as("engine calls made meanwhile")
+                    .isPositive();
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Who is connected to a listening unix socket (the Docker engine's, typically), per process: connections, idle ones
@@ -105,9 +107,21 @@ public final class UnixSocketClients {
      * @throws IllegalArgumentException naming the path when it does not exist or is not a socket
      */
     public static Survey survey(SockDiag diag, ProcFs proc, Path socketPath) {
+        return survey(diag, proc, socketPath, diag::unixSockets);
+    }
+
+    /**
+     * {@link #survey(SockDiag, ProcFs, Path)} with the dump taken by {@code dump}, so that a caller can keep its own
+     * short connections to the socket from overlapping it. A client socket listed by the dump but closed before the
+     * scan reaches its process can never be found, and then the scan reads every table to its end.
+     *
+     * @param dump takes the sock_diag dump of every unix socket (typically {@code diag::unixSockets} under a lock)
+     * @throws IllegalArgumentException naming the path when it does not exist or is not a socket
+     */
+    public static Survey survey(SockDiag diag, ProcFs proc, Path socketPath, Supplier<List<UnixSocket>> dump) {
         FileId file = FileId.of(socketPath);
         Instant at = Instant.now();
-        List<UnixSocket> sockets = withAcceptedMeanwhile(diag, diag.unixSockets());
+        List<UnixSocket> sockets = withAcceptedMeanwhile(diag, dump.get());
         // Only the listeners' and the clients' owners matter (not the engine's accepted ends): the scan stops once
         // each of those has been seen.
         Set<Long> wanted = new HashSet<>();
@@ -138,17 +152,20 @@ public final class UnixSocketClients {
      * {@value #PEER_LOOKUPS} sockets are asked about.
      */
     static List<UnixSocket> withAcceptedMeanwhile(SockDiag diag, List<UnixSocket> sockets) {
-        Set<Long> listed = new HashSet<>(sockets.size() * 2);
-        for (UnixSocket s : sockets) {
-            listed.add(s.inode());
+        // The dump's inodes sorted, not in a HashSet<Long>: boxing thousands of them cost ~3 ms of CPU per survey.
+        long[] listed = new long[sockets.size()];
+        for (int i = 0; i < listed.length; i++) {
+            listed[i] = sockets.get(i).inode();
         }
+        Arrays.sort(listed);
+        Set<Long> added = new HashSet<>(); // peers looked up since (few)
         List<UnixSocket> out = sockets;
         int asked = 0;
         for (UnixSocket s : sockets) {
             long peer = s.peerInode();
             if (s.state() != UnixSocket.State.ESTABLISHED
                     || s.type() == UnixSocket.Type.DGRAM
-                    || (peer != 0 && listed.contains(peer))) {
+                    || (peer != 0 && (Arrays.binarySearch(listed, peer) >= 0 || added.contains(peer)))) {
                 continue;
             }
             if (asked++ == PEER_LOOKUPS) {
@@ -156,11 +173,11 @@ public final class UnixSocketClients {
             }
             if (peer == 0) {
                 peer = diag.unixSocket(s.inode()).map(UnixSocket::peerInode).orElse(0L);
-                if (peer == 0 || listed.contains(peer)) {
+                if (peer == 0 || Arrays.binarySearch(listed, peer) >= 0 || added.contains(peer)) {
                     continue;
                 }
             }
-            listed.add(peer);
+            added.add(peer);
             Optional<UnixSocket> found = diag.unixSocket(peer);
             if (found.isPresent()) {
                 if (out == sockets) {
@@ -183,7 +200,7 @@ public final class UnixSocketClients {
             Path socketPath, FileId file, List<UnixSocket> sockets, SocketOwners owners, ProcFs proc, Instant at) {
         List<Long> listeners = new ArrayList<>(1);
         // client inode -> idle (from the engine's accepted end: the client's queues mirror it)
-        Map<Long, Boolean> clientIdle = new LinkedHashMap<>();
+        Map<Long, Boolean> clientIdle = new LinkedHashMap<>(sockets.size()); // sized once: thousands of clients
         for (UnixSocket s : sockets) {
             if (!file.matches(s)) {
                 continue;
@@ -201,8 +218,7 @@ public final class UnixSocketClients {
         for (long l : listeners) {
             listenerPids.addAll(owners.pidsOf(l));
         }
-        Map<Integer, int[]> perPid = new HashMap<>(); // pid -> {connections, idle}
-        Map<Integer, Long> oldest = new HashMap<>();
+        Map<Integer, long[]> perPid = new HashMap<>(); // pid -> {connections, idle, oldest inode}
         int unowned = 0;
         for (Map.Entry<Long, Boolean> c : clientIdle.entrySet()) {
             List<Integer> pids = owners.pidsOf(c.getKey());
@@ -210,26 +226,26 @@ public final class UnixSocketClients {
                 unowned++;
             }
             for (int pid : pids) {
-                int[] n = perPid.computeIfAbsent(pid, p -> new int[2]);
+                long[] n = perPid.computeIfAbsent(pid, p -> new long[] {0, 0, Long.MAX_VALUE});
                 n[0]++;
                 if (c.getValue()) {
                     n[1]++;
                 }
-                oldest.merge(pid, c.getKey(), Math::min);
+                n[2] = Math.min(n[2], c.getKey());
             }
         }
         List<ClientProcess> clients = new ArrayList<>(perPid.size());
-        for (Map.Entry<Integer, int[]> e : perPid.entrySet()) {
+        for (Map.Entry<Integer, long[]> e : perPid.entrySet()) {
             Optional<ProcessInfo> p = ProcessInfo.read(proc, e.getKey());
             if (p.isEmpty()) {
-                unowned += e.getValue()[0];
+                unowned += (int) e.getValue()[0];
                 continue;
             }
             clients.add(new ClientProcess(
                     p.get(),
-                    e.getValue()[0],
-                    e.getValue()[1],
-                    oldest.get(e.getKey()),
+                    (int) e.getValue()[0],
+                    (int) e.getValue()[1],
+                    e.getValue()[2],
                     listenerPids.contains(e.getKey()),
                     p.get().isCurrentProcess()));
         }

@@ -84,6 +84,9 @@ public final class DoctorClientsBenchmark {
         List<List<Doctor.Check>> variants = List.of(without, with, alone);
         double[][] wall = new double[3][runs];
         double[][] cpu = new double[3][runs];
+        // A "with" round whose survey left client connections unowned read every fd table looking for them.
+        int unownedRounds = 0;
+        long unownedConnections = 0;
         for (int r = 0; r < runs; r++) {
             for (int k = 0; k < 3; k++) {
                 int which = (r + k) % 3; // rotate which goes first
@@ -94,6 +97,9 @@ public final class DoctorClientsBenchmark {
                 cpu[which][r] = (cpuNanos() - c0) / 1e6;
                 if (which == 1) {
                     check(report, containers, expected);
+                    long unowned = ((Number) report.sections().get(AREA).get("unowned")).longValue();
+                    unownedRounds += unowned > 0 ? 1 : 0;
+                    unownedConnections += unowned;
                 }
             }
         }
@@ -118,6 +124,13 @@ public final class DoctorClientsBenchmark {
                 "%nratio with / without: wall %.2f, CPU %.2f%n",
                 median(wall[1]) / median(wall[0]),
                 median(cpu[1]) / median(cpu[0]));
+        System.out.printf(
+                Locale.ROOT,
+                "\"with\" rounds whose survey left connections unowned (the scan then reads every fd table): %d of %d"
+                        + " (%d connections in all)%n",
+                unownedRounds,
+                runs,
+                unownedConnections);
     }
 
     /** Fails unless the report saw the containers and named the leaking client with its exact count. */
