@@ -417,7 +417,8 @@ public final class DockerClient implements AutoCloseable {
             return b;
         }
 
-        Path socket() {
+        /** The engine's socket file this builder points at; nothing is opened or connected. */
+        public Path socket() {
             return Path.of(host.substring("unix://".length()));
         }
 

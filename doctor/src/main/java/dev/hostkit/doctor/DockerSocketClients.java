@@ -32,7 +32,10 @@ public final class DockerSocketClients {
     /** Node-problem-detector's limit for a custom plugin's message. */
     public static final int MESSAGE_LIMIT = 80;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Only --json needs it: a node-problem-detector plugin run (a fresh JVM) does not pay for an ObjectMapper.
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     private DockerSocketClients() {}
 
@@ -67,13 +70,11 @@ public final class DockerSocketClients {
      * @throws IllegalArgumentException for an address that is not {@code unix:///absolute/path}
      */
     public static Path socketPath(String host) {
-        DockerClient.Builder b = DockerClient.builder().oneShot(true);
+        DockerClient.Builder b = DockerClient.builder();
         if (host != null) {
             b.host(host);
         }
-        try (DockerClient docker = b.build()) { // connects nothing: only the address is parsed
-            return docker.socket();
-        }
+        return b.socket(); // only the address is parsed: no client (and no HTTP stack) is built
     }
 
     /**
@@ -170,7 +171,7 @@ public final class DockerSocketClients {
         }
         out.put("clients", clients);
         try {
-            return JSON.writeValueAsString(out);
+            return Json.MAPPER.writeValueAsString(out);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the survey as JSON", e);
         }
