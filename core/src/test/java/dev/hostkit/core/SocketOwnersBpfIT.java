@@ -8,9 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +47,7 @@ class SocketOwnersBpfIT {
         assertThat(line).as("the holder started").matches("[0-9]+");
         parentPid = (int) holder.pid();
         childPid = Integer.parseInt(line);
-        held = socketsOf(parentPid);
+        held = SocketOwnersIT.socketsOf(parentPid);
         assertThat(held).hasSize(2 * PAIRS);
     }
 
@@ -140,22 +138,5 @@ class SocketOwnersBpfIT {
         owners.forEachOwner((inode, pid) ->
                 seen.computeIfAbsent(pid, p -> new java.util.HashSet<>()).add(inode));
         return seen;
-    }
-
-    private static List<Long> socketsOf(int pid) throws Exception {
-        List<Long> out = new ArrayList<>();
-        try (var fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
-            for (Path fd : fds) {
-                try {
-                    String t = Files.readSymbolicLink(fd).toString();
-                    if (t.startsWith("socket:[")) {
-                        out.add(Long.parseLong(t.substring(8, t.length() - 1)));
-                    }
-                } catch (java.io.IOException e) {
-                    // closed since the listing
-                }
-            }
-        }
-        return out;
     }
 }

@@ -30,7 +30,8 @@ class SocketOwnersIT {
         }
     }
 
-    private static List<Long> socketsOf(int pid) throws Exception {
+    /** The socket inodes in {@code /proc/PID/fd}, read link by link: the answer both readers are checked against. */
+    static List<Long> socketsOf(int pid) throws Exception {
         List<Long> out = new ArrayList<>();
         try (var fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
             for (Path fd : fds) {

@@ -1,3 +1,6 @@
+// Over 400 lines: the public facade (builder, start/close, metrics, snapshots, readState, each documented) and the
+// pass loop that ties the namespace sources, the watcher and the Reconciler together; the per-namespace work lives in
+// Reconciler and Repairer. The next cut is pass()'s choice of what to open, into a class of its own.
 package dev.hostkit.guard;
 
 import dev.hostkit.core.NetNamespace.NsId;
