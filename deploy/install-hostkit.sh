@@ -56,7 +56,12 @@ done
 
 # The JVM flags of a short-lived command: C1 only (a plugin never runs long enough for C2), serial GC, no
 # /tmp/hsperfdata_* file (none in NPD's container either). The paths are this install's: the archive holds them anyway.
+# ArchiveRelocationMode=0 maps the class-data archives at the address they were dumped for, as Java 17 did when it
+# came out; later 17 updates (Debian's 17.0.15 here) relocate them to a random address at every start, which patches
+# every pointer in them: 40-60 ms of a 200 ms plugin run (benchmarks/results/npd.md). The archive's metadata is then
+# at a known address, which is what every Java 17 before that change did.
 flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Djna.boot.library.path=$prefix/lib"
+flags="$flags -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0"
 flags="$flags -Djna.platform.library.path=$libpath"
 cat > "$prefix/bin/hostkit" <<EOF
 #!/bin/sh
@@ -81,17 +86,40 @@ for f in "$here"/cds-training/netns-*.json; do
     fi
 done
 nosocket="unix://$work/root/var/run/docker.sock"
+# The Docker checks train against a stand-in engine on that socket (one canned /_ping reply, cli's CdsTrainingEngine):
+# the HTTP exchange and the socket survey's connections are then in the archive too.
+mkdir -p "$work/root/var/run"
+"$java" -cp "$prefix/hostkit.jar" dev.hostkit.cli.CdsTrainingEngine "$work/root/var/run/docker.sock" &
+engine=$!
+trap 'kill $engine 2>/dev/null || true; rm -rf "$work"' EXIT
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    [ -S "$work/root/var/run/docker.sock" ] && break
+    sleep 0.2
+done
 for c in MacvlanLost MemcgIdPressure DockerEngineDown DockerSocketLeak; do
     root=/
     case $c in Docker*) root="$work/root" ;; esac
     env -u DOCKER_HOST -u HOSTKIT_ROOT "$java" $flags -Xlog:disable -XX:DumpLoadedClassList="$work/$c.classlist" \
         -jar "$prefix/hostkit.jar" doctor --check $c --npd --root "$root" --state-dir "$work/state" >/dev/null || true
 done
+kill $engine 2>/dev/null || true
+wait $engine 2>/dev/null || true
 DOCKER_HOST=$nosocket "$java" $flags -Xlog:disable -XX:DumpLoadedClassList="$work/doctor.classlist" \
     -jar "$prefix/hostkit.jar" doctor --json --state-dir "$work/state" >/dev/null 2>&1 || true
 cat "$work"/*.classlist > "$work/hostkit.classlist"
 rm -f "$prefix/hostkit.jsa"
 "$java" -XX:+UseSerialGC -Xshare:dump -XX:SharedClassListFile="$work/hostkit.classlist" \
     -XX:SharedArchiveFile="$prefix/hostkit.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$prefix/hostkit.jar" >/dev/null
+# The guardian's own archive, from the class list of a real guardian run kept in deploy/cds-training (an image build
+# cannot run one): only the classes the daemon uses, its own included, so it holds about 2.6 MB less resident than
+# with the JDK's default archive (benchmarks/results/guard-footprint.md). The collector must be the unit's.
+rm -f "$prefix/hostkit-guard.jsa"
+if [ -f "$here/cds-training/guard.classlist" ]; then
+    "$java" -XX:+UseSerialGC -Xshare:dump -XX:SharedClassListFile="$here/cds-training/guard.classlist" \
+        -XX:SharedArchiveFile="$prefix/hostkit-guard.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off \
+        -cp "$prefix/hostkit.jar" >/dev/null
+else
+    echo "install-hostkit.sh: no $here/cds-training/guard.classlist: the guardian runs with the JDK's archive" >&2
+fi
 # One plugin through the launcher, for the build log (its exit status is the host's memcg headroom, not the install's).
 "$prefix/bin/hostkit" doctor --check MemcgIdPressure --npd || true

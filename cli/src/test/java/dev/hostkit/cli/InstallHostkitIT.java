@@ -62,7 +62,20 @@ class InstallHostkitIT {
                 .contains("-Djna.boot.library.path=" + prefix.resolve("lib"));
         assertThat(prefix.resolve("lib/libjnidispatch.so")).isRegularFile();
 
-        // The guardian's reader needs JNA (this thread's namespace) once a state file is there.
+        // The guardian's archive maps (-Xshare:on refuses to start otherwise) with the unit's collector.
+        Run guardArchive = run(
+                List.of(
+                        prefix.resolve("jre/bin/java").toString(),
+                        "-XX:+UseSerialGC",
+                        "-Xshare:on",
+                        "-XX:SharedArchiveFile=" + prefix.resolve("hostkit-guard.jsa"),
+                        "-jar",
+                        prefix.resolve("hostkit.jar").toString(),
+                        "--version"),
+                Map.of());
+        assertThat(guardArchive.status()).as(guardArchive.out()).isZero();
+
+        // The guardian check needs JNA (a netlink look at the host) once a state file is there.
         Path state = Files.createDirectory(
                 dir.resolve("state"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

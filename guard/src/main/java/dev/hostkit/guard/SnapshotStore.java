@@ -1,7 +1,6 @@
 package dev.hostkit.guard;
 
 import dev.hostkit.core.AtomicFiles;
-import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.guard.SnapshotCodec.BadStateException;
 import dev.hostkit.guard.SnapshotCodec.Decoded;
@@ -67,8 +66,17 @@ final class SnapshotStore implements AutoCloseable {
         return new SnapshotStore(StateDirectory.checkReadable(dir), currentNamespace());
     }
 
-    private static NsId currentNamespace() {
-        return NetNamespace.idOf(Path.of("/proc/thread-self/ns/net"));
+    /**
+     * The calling thread's namespace, by a stat that follows the proc link to nsfs: no fd and no JNA, so a reader in a
+     * fresh process (the node-problem-detector plugin) does not pay native start-up for it.
+     */
+    private static NsId currentNamespace() throws IOException {
+        Path self = Path.of("/proc/thread-self/ns/net");
+        NsId id = NamespaceSource.stat(self);
+        if (id == null) {
+            throw new NoSuchFileException(self.toString(), null, "no network namespace file for this thread");
+        }
+        return id;
     }
 
     /** Releases the guardian's lock on the directory (nothing for a reader). */
@@ -128,10 +136,9 @@ final class SnapshotStore implements AutoCloseable {
                     continue;
                 }
                 if (id.equals(ownNamespace)) {
-                    // By identity, not path: "/proc/self/ns/net" or any path may lead here. The cookie is not needed: a
-                    // live
-                    // namespace's inode is not reused, and a file naming this inode with another cookie is stale
-                    // anyway.
+                    // By identity, not path: "/proc/self/ns/net" or any path may lead here. The cookie is not
+                    // needed: a live namespace's inode is not reused, and a file naming this inode with another
+                    // cookie is stale anyway.
                     problems.add(new StateFileProblem(
                             f,
                             "field \"namespace\": " + id + " is the guardian's own network namespace "

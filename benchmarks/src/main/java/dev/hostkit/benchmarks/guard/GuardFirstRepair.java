@@ -48,9 +48,11 @@ final class GuardFirstRepair {
                         .mapToInt(Integer::parseInt)
                         .toArray()
                 : new int[] {1, 100};
-        Path jar = Path.of("cli/target/hostkit.jar").toAbsolutePath();
-        List<String> flags =
-                new ArrayList<>(GuardFootprintBenchmark.unitFlags(Path.of("deploy/systemd/hostkit-guard.service")));
+        // An install made by deploy/install-hostkit.sh (-Dhk.jar=PREFIX/hostkit.jar) runs with its guardian archive.
+        Path jar =
+                Path.of(System.getProperty("hk.jar", "cli/target/hostkit.jar")).toAbsolutePath();
+        List<String> flags = new ArrayList<>(GuardFootprintBenchmark.asInstalled(
+                GuardFootprintBenchmark.unitFlags(Path.of("deploy/systemd/hostkit-guard.service")), jar));
         String extra = System.getenv("HK_BENCH_JVM"); // e.g. -XX:SharedArchiveFile=... for the CDS comparison
         if (extra != null && !extra.isBlank()) {
             flags.addAll(List.of(extra.trim().split("\\s+")));

@@ -95,7 +95,16 @@ public final class GuardFootprintBenchmark {
                     GuardRepairBenchmark.giveMacvlan(host, namespaces.get(i), i + 2);
                 }
                 for (var j : jars.entrySet()) {
-                    rows.addAll(measure(host, home, j.getKey(), j.getValue(), flags, env, namespaces, n, idle));
+                    rows.addAll(measure(
+                            host,
+                            home,
+                            j.getKey(),
+                            j.getValue(),
+                            asInstalled(flags, j.getValue()),
+                            env,
+                            namespaces,
+                            n,
+                            idle));
                 }
                 for (Path p : namespaces) {
                     Sh.run("ip", "netns", "del", p.getFileName().toString());
@@ -325,12 +334,32 @@ public final class GuardFootprintBenchmark {
             if (line.startsWith("ExecStart=")) {
                 List<String> words =
                         List.of(line.substring("ExecStart=".length()).trim().split("\\s+"));
-                return words.subList(1, words.indexOf("-jar")).stream()
-                        .filter(w -> !w.startsWith("-XX:SharedArchiveFile"))
-                        .toList(); // the unit's archive lives under /opt
+                return words.subList(1, words.indexOf("-jar"));
             }
         }
         throw new IllegalStateException("no ExecStart= in " + unit);
+    }
+
+    /** Where the unit expects deploy/install-hostkit.sh's install. */
+    private static final String UNIT_PREFIX = "/opt/hostkit";
+
+    /**
+     * The unit's flags for a jar: when the jar is an install made by deploy/install-hostkit.sh (its guardian archive
+     * beside it), the unit's /opt/hostkit paths become that install's, so the daemon runs as deployed, archive and
+     * all; otherwise the flags naming /opt/hostkit (the archive, JNA's library) are left out.
+     */
+    static List<String> asInstalled(List<String> unitFlags, Path jar) {
+        Path prefix = jar.toAbsolutePath().getParent();
+        boolean installed = Files.isRegularFile(prefix.resolve("hostkit-guard.jsa"));
+        List<String> out = new ArrayList<>();
+        for (String f : unitFlags) {
+            if (!f.contains(UNIT_PREFIX + "/")) {
+                out.add(f);
+            } else if (installed) {
+                out.add(f.replace(UNIT_PREFIX + "/", prefix + "/"));
+            }
+        }
+        return out;
     }
 
     // The unit's Environment= assignments (MALLOC_ARENA_MAX=2 ...): the daemon runs with them.
