@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -11,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes and removes files so that readers (node_exporter's textfile collector, a restarting guardian) see the old or
@@ -34,6 +36,10 @@ public final class AtomicFiles {
         }
     };
 
+    private static final long PID = ProcessHandle.current().pid();
+    // Package-private: a test puts a file where the next temp file would go.
+    static final AtomicLong TEMP_COUNTER = new AtomicLong();
+
     private AtomicFiles() {}
 
     /**
@@ -56,24 +62,48 @@ public final class AtomicFiles {
      */
     public static void write(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        // Created 0600 whatever the final mode: nobody reads a half-written temp file.
-        Path tmp = Files.createTempFile(
-                dir, "." + target.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        Temp tmp = createTemp(dir, target.getFileName().toString());
         try {
-            try (FileChannel ch =
-                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = tmp.channel()) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
                 ch.force(true);
             }
-            Files.setPosixFilePermissions(tmp, mode);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.setPosixFilePermissions(tmp.path(), mode);
+            Files.move(tmp.path(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
-            Files.deleteIfExists(tmp);
+            Files.deleteIfExists(tmp.path());
         }
         syncDirectory(dir, target.getFileName() + " was renamed into place");
+    }
+
+    /** A temp file this call created, open for writing. */
+    private record Temp(Path path, FileChannel channel) {}
+
+    /**
+     * Creates {@code .NAME.PID-N.tmp} in {@code dir}, 0600 whatever the final mode (nobody reads a half-written temp
+     * file), exclusively: never a file or link someone else put there, which is left alone. Named by pid and a counter
+     * rather than Files.createTempFile's random name, whose SecureRandom would load the JDK's security providers into
+     * a daemon for nothing.
+     */
+    private static Temp createTemp(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path candidate = dir.resolve("." + name + "." + PID + "-" + TEMP_COUNTER.incrementAndGet() + ".tmp");
+            try {
+                return new Temp(
+                        candidate,
+                        FileChannel.open(
+                                candidate,
+                                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                                PosixFilePermissions.asFileAttribute(OWNER_ONLY)));
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 99) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**

@@ -32,6 +32,24 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aLinkSomeonePutWhereTheTempFileWouldGoIsLeftAloneAndNotFollowed() throws Exception {
+        Path f = dir.resolve("state.json");
+        Path elsewhere = Files.writeString(dir.resolve("elsewhere"), "theirs");
+        long pid = ProcessHandle.current().pid();
+        Path trap = dir.resolve(".state.json." + pid + "-" + (AtomicFiles.TEMP_COUNTER.get() + 1) + ".tmp");
+        Files.createSymbolicLink(trap, elsewhere);
+
+        AtomicFiles.write(f, "ours".getBytes(StandardCharsets.UTF_8), AtomicFiles.OWNER_ONLY);
+
+        assertThat(Files.readString(f)).isEqualTo("ours");
+        assertThat(Files.readString(elsewhere)).isEqualTo("theirs");
+        assertThat(Files.isSymbolicLink(trap)).isTrue();
+        try (var entries = Files.list(dir)) {
+            assertThat(entries).containsExactlyInAnyOrder(f, elsewhere, trap);
+        }
+    }
+
+    @Test
     void textFilesAreReadableByEveryoneForCollectorsThatDoNotRunAsRoot() throws Exception {
         Path f = dir.resolve("sub/doctor.prom");
         AtomicFiles.write(f, "x 1\n");

@@ -4,6 +4,7 @@ import dev.hostkit.core.Errno;
 import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.core.NetNamespace.NsId;
+import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.Batch;
 import dev.hostkit.netlink.EventGroup;
@@ -16,7 +17,6 @@ import dev.hostkit.netlink.Route;
 import dev.hostkit.netlink.RtNetlink;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -36,7 +36,6 @@ final class GuardNet {
     /** Names {@link RtNetlink#createLink} gives a link before renaming it inside the target namespace. */
     static final Pattern TEMP_NAME = Pattern.compile("hkt[0-9a-f]{12}");
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     /** Receive buffer per watched namespace: an overflow only costs a resync. */
     static final int WATCH_BUFFER = 128 * 1024;
 
@@ -95,9 +94,7 @@ final class GuardNet {
 
     /** A temporary name {@code hkt<tag><6 random hex>}, 15 bytes, matching {@link #TEMP_NAME}. */
     static String temporaryName(String tag) {
-        byte[] r = new byte[3];
-        RANDOM.nextBytes(r);
-        return "hkt" + tag + HexFormat.of().formatHex(r);
+        return "hkt" + tag + HexFormat.of().formatHex(LibC.randomBytes(3));
     }
 
     /** Whether {@code name} is a temporary name of the guardian tagged {@code tag}. */

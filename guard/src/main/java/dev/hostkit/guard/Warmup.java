@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +81,11 @@ final class Warmup {
         Path dir;
         try {
             removeLeftovers(stateDir);
-            dir = Files.createTempDirectory(stateDir, DIR_PREFIX);
+            // Not Files.createTempDirectory: its random name would load the JDK's security providers (SecureRandom)
+            // into the daemon for good. The state directory is this guardian's, locked, and its leftovers just went.
+            dir = Files.createDirectory(
+                    stateDir.resolve(DIR_PREFIX + ProcessHandle.current().pid() + "-" + System.nanoTime()),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new UncheckedIOException("warm-up: cannot make its temporary state directory: " + e.getMessage(), e);
         }

@@ -3,11 +3,11 @@ package dev.hostkit.netlink;
 import dev.hostkit.core.Errno;
 import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace;
+import dev.hostkit.core.internal.LibC;
 import dev.hostkit.netlink.RtNetlink.CreateStep;
 import dev.hostkit.netlink.internal.RtnlChannel;
 
 import java.lang.ref.Reference;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 
 import static dev.hostkit.netlink.internal.RtnlConstants.*;
@@ -15,8 +15,6 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
 // RtNetlink.createLink's steps and their rollback: the link is made here, or inside the target namespace under a
 // temporary name and then renamed there; when a later step fails it is deleted again, by index once known.
 final class LinkCreation {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private LinkCreation() {}
 
     static Link create(RtNetlink here, LinkSpec spec, String temporaryName, CreateStep.Hook faults) {
@@ -110,8 +108,6 @@ final class LinkCreation {
 
     /** A name like {@code hkt1f2e3d4c5b6a}: 15 bytes, random, so it cannot collide with a real one. */
     static String temporaryName() {
-        byte[] r = new byte[6];
-        RANDOM.nextBytes(r);
-        return "hkt" + HexFormat.of().formatHex(r);
+        return "hkt" + HexFormat.of().formatHex(LibC.randomBytes(6));
     }
 }

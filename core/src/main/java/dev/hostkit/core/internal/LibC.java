@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import dev.hostkit.core.Errno;
 import dev.hostkit.core.NativeException;
 
 import java.nio.ByteBuffer;
@@ -153,6 +154,33 @@ public final class LibC {
      * per entry (little-endian, as on every platform hostkit supports).
      */
     public static native int poll(int[] fds, long nfds, int timeoutMillis) throws LastErrorException;
+
+    /** getrandom(2): the kernel's CSPRNG, without an fd and without the JDK's security providers. */
+    public static native long getrandom(byte[] buf, long buflen, int flags) throws LastErrorException;
+
+    /**
+     * {@code n} random bytes from the kernel's CSPRNG. Used instead of {@link java.security.SecureRandom}, whose
+     * providers (some 60 classes, a SHA-1 mix) a long-running daemon would otherwise load and keep for a few names.
+     */
+    public static byte[] randomBytes(int n) {
+        byte[] out = new byte[n];
+        int got = 0;
+        while (got < n) {
+            byte[] part = got == 0 ? out : new byte[n - got];
+            try {
+                long r = getrandom(part, part.length, 0);
+                if (part != out) {
+                    System.arraycopy(part, 0, out, got, (int) r);
+                }
+                got += (int) r;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != Errno.EINTR.number()) {
+                    throw failure("getrandom", n + " bytes", e);
+                }
+            }
+        }
+        return out;
+    }
 
     /** The errno of a {@link LastErrorException}, as a positive number. */
     public static int errno(LastErrorException e) {
