@@ -18,8 +18,14 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The guardian's state directory: one JSON file per namespace ({@code netns-DEVICE-INODE.json}), written atomically
@@ -38,6 +44,11 @@ final class SnapshotStore implements AutoCloseable {
     private final NsId ownNamespace;
     /** The guardian's lock on the directory; null for a reader. */
     private final StateDirectory claim;
+    /**
+     * A digest of each namespace's file as this store last read or wrote it: a state whose encoding has the same
+     * digest is on disk already and is not written again.
+     */
+    private final Map<NsId, byte[]> onDisk = new ConcurrentHashMap<>();
 
     /** What loading found: the states that parsed, and the files and interfaces refused. */
     record Loaded(List<NamespaceState> states, List<StateFileProblem> problems) {}
@@ -117,7 +128,8 @@ final class SnapshotStore implements AutoCloseable {
                 continue;
             }
             try {
-                Decoded d = read(f);
+                byte[] bytes = readBytes(f);
+                Decoded d = decode(bytes);
                 NamespaceState st = d.state();
                 NsId id = st.namespace().id();
                 if (!f.equals(fileOf(id))) {
@@ -141,6 +153,9 @@ final class SnapshotStore implements AutoCloseable {
                 for (String r : d.refused()) {
                     problems.add(new StateFileProblem(f, r));
                 }
+                if (claim != null) {
+                    onDisk.put(id, digest(bytes));
+                }
                 if (!st.interfaces().isEmpty()) {
                     states.add(st);
                 }
@@ -155,7 +170,7 @@ final class SnapshotStore implements AutoCloseable {
         return new Loaded(states, problems);
     }
 
-    private static Decoded read(Path f) throws IOException, BadStateException {
+    private static byte[] readBytes(Path f) throws IOException, BadStateException {
         // Throws NoSuchFileException when the file went since the listing (the caller skips it).
         BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!attrs.isRegularFile()) {
@@ -166,7 +181,10 @@ final class SnapshotStore implements AutoCloseable {
             throw new BadStateException(
                     "file of " + size + " bytes is larger than the limit of " + MAX_FILE_BYTES, null);
         }
-        byte[] bytes = Files.readAllBytes(f);
+        return Files.readAllBytes(f);
+    }
+
+    private static Decoded decode(byte[] bytes) throws BadStateException {
         String text;
         try {
             text = StandardCharsets.UTF_8
@@ -183,21 +201,76 @@ final class SnapshotStore implements AutoCloseable {
 
     /** Writes one namespace's state atomically and durably; an empty interface list removes the file. */
     void write(NamespaceState state) throws IOException {
-        requireWritable();
-        if (state.interfaces().isEmpty()) {
-            delete(state.namespace().id());
-            return;
+        NsId id = state.namespace().id();
+        IOException failed = writeAll(List.of(new Change(id, state))).get(id);
+        if (failed != null) {
+            throw failed;
         }
-        AtomicFiles.write(
-                fileOf(state.namespace().id()),
-                SnapshotCodec.encode(state).getBytes(StandardCharsets.UTF_8),
-                AtomicFiles.OWNER_ONLY);
     }
 
     /** Removes a namespace's file (its snapshots were dropped). */
     void delete(NsId id) throws IOException {
+        IOException failed = writeAll(List.of(new Change(id, null))).get(id);
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** One namespace's part of a batch: its new state, or the removal of its file when the state is null or empty. */
+    record Change(NsId id, NamespaceState state) {}
+
+    /**
+     * Writes and removes many namespaces' files as one batch ({@link AtomicFiles#writeAll}: each file whole, one
+     * directory fsync for all). A state whose file already holds exactly its encoding is not written again.
+     *
+     * @return the namespaces whose change failed, with why; empty when every change is on disk
+     */
+    Map<NsId, IOException> writeAll(List<Change> changes) {
         requireWritable();
-        AtomicFiles.delete(fileOf(id));
+        Map<Path, byte[]> files = new LinkedHashMap<>();
+        Map<Path, NsId> ids = new LinkedHashMap<>();
+        Map<NsId, byte[]> digests = new LinkedHashMap<>();
+        for (Change c : changes) {
+            Path f = fileOf(c.id());
+            if (c.state() == null || c.state().interfaces().isEmpty()) {
+                onDisk.remove(c.id());
+                files.put(f, null);
+            } else {
+                byte[] bytes = encoded(c.state());
+                byte[] digest = digest(bytes);
+                if (Arrays.equals(digest, onDisk.get(c.id()))) {
+                    continue; // the file holds this already (a repair puts back what was there)
+                }
+                // Forgotten until the write is done: a failed write must not leave a digest of what is not there.
+                onDisk.remove(c.id());
+                files.put(f, bytes);
+                digests.put(c.id(), digest);
+            }
+            ids.put(f, c.id());
+        }
+        if (files.isEmpty()) {
+            return Map.of();
+        }
+        Map<NsId, IOException> failed = new LinkedHashMap<>();
+        AtomicFiles.writeAll(dir, files, AtomicFiles.OWNER_ONLY).forEach((f, e) -> failed.put(ids.get(f), e));
+        digests.forEach((id, digest) -> {
+            if (!failed.containsKey(id)) {
+                onDisk.put(id, digest);
+            }
+        });
+        return failed;
+    }
+
+    private static byte[] encoded(NamespaceState state) {
+        return SnapshotCodec.encode(state).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] digest(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     private void requireWritable() {
