@@ -122,17 +122,21 @@ final class Repairer {
         return hops;
     }
 
+    /** {@code a} as a repair sends it for the link at {@code index}: its restorable flags, IPv6 without DAD. */
+    static Address restored(Address a, int index) {
+        int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
+        if (a.family() == AddressFamily.INET6) {
+            flags |= AddressFlag.NODAD.bit(); // the address was ours already: no new duplicate-address wait
+        }
+        return new Address(index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label());
+    }
+
     /** Restores the snapshot's addresses (returned as sent: non-tentative, IPv6 without DAD) and routes. */
     private static List<Address> restoreAddressesAndRoutes(
             GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
         List<Address> addrs = new ArrayList<>();
         for (Address a : s.addresses()) {
-            int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
-            if (a.family() == AddressFamily.INET6) {
-                flags |= AddressFlag.NODAD.bit(); // the address was ours already: no new duplicate-address wait
-            }
-            addrs.add(new Address(
-                    index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label()));
+            addrs.add(restored(a, index));
         }
         ns.addAddresses(addrs);
         if (bringUp && s.up()) {
