@@ -104,7 +104,8 @@ final class Echoes {
         return false;
     }
 
-    // A single-path route through a guarded link that its snapshot holds, or one a look leaves out (the kernel's,
+    // A single-path route through a guarded link that its snapshot holds as a repair would send it (flags other than
+    // onlink are the kernel's state of the route), or one a look leaves out (the kernel's,
     // router advertisements', not unicast). Multipath routes are always looked at.
     private static boolean routeEcho(Guarded g, Route r) {
         if (r.isMultipath()) {
@@ -117,9 +118,9 @@ final class Echoes {
         if (!LiveLinks.snapshotKeeps(r)) {
             return true;
         }
-        Route seen = r.dev(0);
+        Route seen = Repairer.restored(r, 0);
         for (Route held : t.snap.routes()) {
-            if (!held.isMultipath() && held.dev(0).equals(seen)) {
+            if (!held.isMultipath() && Repairer.restored(held, 0).equals(seen)) {
                 return true;
             }
         }

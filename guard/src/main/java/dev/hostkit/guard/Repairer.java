@@ -131,6 +131,24 @@ final class Repairer {
         return new Address(index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label());
     }
 
+    /** Single-path {@code r} as a repair sends it through the link at {@code index}. */
+    static Route restored(Route r, int index) {
+        // A nexthop object (RTA_NH_ID) went with the device: the reported gateway and link are sent instead.
+        return new Route(
+                r.family(),
+                r.destination(),
+                r.destinationPrefix(),
+                r.gateway(),
+                index,
+                r.table(),
+                r.priority(),
+                r.scope(),
+                r.protocol(),
+                r.type(),
+                r.flags() & RtnlConstants.RTNH_F_ONLINK,
+                r.preferredSource());
+    }
+
     /** Restores the snapshot's addresses (returned as sent: non-tentative, IPv6 without DAD) and routes. */
     private static List<Address> restoreAddressesAndRoutes(
             GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
@@ -146,20 +164,7 @@ final class Repairer {
         List<Route> multipath = new ArrayList<>();
         for (Route r : s.routes()) {
             if (!r.isMultipath()) {
-                // A nexthop object (RTA_NH_ID) went with the device: the reported gateway and link are sent instead.
-                routes.add(new Route(
-                        r.family(),
-                        r.destination(),
-                        r.destinationPrefix(),
-                        r.gateway(),
-                        index,
-                        r.table(),
-                        r.priority(),
-                        r.scope(),
-                        r.protocol(),
-                        r.type(),
-                        r.flags() & RtnlConstants.RTNH_F_ONLINK,
-                        r.preferredSource()));
+                routes.add(restored(r, index));
                 continue;
             }
             List<NextHop> hops = hopsNow(ns, s, r, index);
