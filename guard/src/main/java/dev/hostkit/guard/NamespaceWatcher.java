@@ -22,7 +22,8 @@ import java.util.function.BiConsumer;
 /**
  * Watches every guarded namespace's link, address and route changes from one thread (one poll over all subscription
  * sockets) and reports a namespace as changed once its events have been quiet for a short debounce, so a burst (an
- * interface torn down with its addresses and routes) costs one re-snapshot, taken after the burst.
+ * interface torn down with its addresses and routes) costs one re-snapshot, taken after the burst. The burst's events
+ * are handed on (the guardian leaves out a look its own repair caused).
  * Subscriptions are opened by the caller and closed only by the watcher's thread, so none is closed under its poll.
  * An idle watcher sleeps in poll(2) without a timeout (no periodic wake-ups): a new or dropped watch and close() wake
  * it through its own eventfd; the only timeout is a pending debounce.
