@@ -11,6 +11,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -62,21 +66,102 @@ public final class AtomicFiles {
      */
     public static void write(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Temp tmp = createTemp(dir, target.getFileName().toString());
+        Path tmp = writeTemp(dir, target, content, mode);
         try {
-            try (FileChannel ch = tmp.channel()) {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        syncDirectory(dir, target.getFileName() + " was renamed into place");
+    }
+
+    /**
+     * Writes and removes many files of one directory as one batch, each with the guarantee of {@link #write(Path,
+     * byte[], Set)} and {@link #delete(Path)}: every file is written to a temp file and fsync-ed first, then all are
+     * renamed into place (and the removals done), then the directory is fsync-ed once for all of them. A crash at any
+     * point leaves each target with its old or its new content, never half. One file's failure does not stop the
+     * others.
+     *
+     * @param dir the directory every target is in (it must exist)
+     * @param changes each target's new content, or {@code null} to remove it; iterated in order
+     * @param mode the mode of every written file
+     * @return the targets whose change failed, with why (the directory fsync's failure is every changed target's);
+     *     empty when all are done and durable
+     */
+    public static Map<Path, IOException> writeAll(Path dir, Map<Path, byte[]> changes, Set<PosixFilePermission> mode) {
+        Path d = dir.toAbsolutePath();
+        Map<Path, IOException> failed = new LinkedHashMap<>();
+        Map<Path, Path> temps = new LinkedHashMap<>();
+        List<Path> removals = new ArrayList<>();
+        changes.forEach((target, content) -> {
+            if (!d.equals(target.toAbsolutePath().getParent())) {
+                failed.put(target, new IOException(target + " is not in the batch's directory " + d));
+            } else if (content == null) {
+                removals.add(target);
+            } else {
+                try {
+                    temps.put(target, writeTemp(d, target, content, mode));
+                } catch (IOException e) {
+                    failed.put(target, e);
+                }
+            }
+        });
+        List<Path> done = new ArrayList<>();
+        temps.forEach((target, tmp) -> {
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                done.add(target);
+            } catch (IOException e) {
+                failed.put(target, e);
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException again) {
+                    e.addSuppressed(again);
+                }
+            }
+        });
+        for (Path target : removals) {
+            try {
+                if (Files.deleteIfExists(target)) {
+                    done.add(target);
+                }
+            } catch (IOException e) {
+                failed.put(target, e);
+            }
+        }
+        if (!done.isEmpty()) {
+            try {
+                syncDirectory(d, done.size() + " files were renamed into place or removed");
+            } catch (IOException e) {
+                done.forEach(target -> failed.put(target, e));
+            }
+        }
+        return failed;
+    }
+
+    // The content in a temp file beside target, fsync-ed, with the final mode; removed again when anything fails.
+    private static Path writeTemp(Path dir, Path target, byte[] content, Set<PosixFilePermission> mode)
+            throws IOException {
+        Temp temp = createTemp(dir, target.getFileName().toString());
+        Path tmp = temp.path();
+        try {
+            try (FileChannel ch = temp.channel()) {
                 ByteBuffer buf = ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
                 ch.force(true);
             }
-            Files.setPosixFilePermissions(tmp.path(), mode);
-            Files.move(tmp.path(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp.path());
+            Files.setPosixFilePermissions(tmp, mode); // exactly: the umask narrowed the creation mode
+            return tmp;
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
         }
-        syncDirectory(dir, target.getFileName() + " was renamed into place");
     }
 
     /** A temp file this call created, open for writing. */

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -118,5 +120,70 @@ class AtomicFilesTest {
         try (var entries = Files.list(dir)) {
             assertThat(entries).containsExactly(f);
         }
+    }
+
+    @Test
+    void aBatchWritesAndRemovesManyFilesWithOneDirectoryFsyncAndSaysWhichFailed() throws Exception {
+        Path gone = dir.resolve("gone.json");
+        Files.writeString(gone, "x");
+        Path kept = dir.resolve("kept.json");
+        AtomicFiles.write(kept, "old".getBytes(StandardCharsets.UTF_8), AtomicFiles.OWNER_ONLY);
+        Map<Path, byte[]> changes = new LinkedHashMap<>();
+        for (int i = 0; i < 5; i++) {
+            changes.put(dir.resolve("f" + i + ".json"), ("content " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        changes.put(kept, "new".getBytes(StandardCharsets.UTF_8));
+        changes.put(gone, null);
+        changes.put(dir.resolve("never-was.json"), null);
+        Path elsewhere = dir.resolve("sub/other.json");
+        changes.put(elsewhere, "x".getBytes(StandardCharsets.UTF_8));
+        List<Path> synced = new ArrayList<>();
+        AtomicFiles.DirectorySync real = AtomicFiles.directorySync;
+        AtomicFiles.directorySync = d -> {
+            synced.add(d);
+            real.force(d);
+        };
+        Map<Path, IOException> failed;
+        try {
+            failed = AtomicFiles.writeAll(dir, changes, AtomicFiles.OWNER_ONLY);
+        } finally {
+            AtomicFiles.directorySync = real;
+        }
+        assertThat(failed).containsOnlyKeys(elsewhere);
+        assertThat(failed.get(elsewhere)).hasMessageContaining("is not in the batch's directory");
+        assertThat(synced).as("one directory fsync for the whole batch").containsExactly(dir.toAbsolutePath());
+        for (int i = 0; i < 5; i++) {
+            assertThat(Files.readString(dir.resolve("f" + i + ".json"))).isEqualTo("content " + i);
+        }
+        assertThat(Files.readString(kept)).isEqualTo("new");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(kept)))
+                .isEqualTo("rw-------");
+        assertThat(gone).doesNotExist();
+        try (var entries = Files.list(dir)) {
+            assertThat(entries.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    @Test
+    void whenTheBatchsDirectoryFsyncFailsEveryChangedFileIsReportedAndHoldsOldOrNewContent() throws Exception {
+        Path a = dir.resolve("a.json");
+        Path b = dir.resolve("b.json");
+        AtomicFiles.write(a, "old a".getBytes(StandardCharsets.UTF_8), AtomicFiles.OWNER_ONLY);
+        AtomicFiles.DirectorySync real = AtomicFiles.directorySync;
+        AtomicFiles.directorySync = d -> {
+            throw new IOException("Input/output error");
+        };
+        Map<Path, IOException> failed;
+        try {
+            Map<Path, byte[]> changes = new LinkedHashMap<>();
+            changes.put(a, "new a".getBytes(StandardCharsets.UTF_8));
+            changes.put(b, "new b".getBytes(StandardCharsets.UTF_8));
+            failed = AtomicFiles.writeAll(dir, changes, AtomicFiles.OWNER_ONLY);
+        } finally {
+            AtomicFiles.directorySync = real;
+        }
+        assertThat(failed).containsOnlyKeys(a, b);
+        assertThat(failed.get(a)).hasMessageContaining("may not survive a crash");
+        assertThat(Files.readString(a)).isIn("old a", "new a");
     }
 }

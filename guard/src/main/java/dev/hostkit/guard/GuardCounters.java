@@ -23,6 +23,9 @@ final class GuardCounters {
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong lost = new AtomicLong();
     final AtomicLong stateFileErrors = new AtomicLong();
+    /** Bursts of a namespace's events not looked at because they only echoed its snapshots ({@link Echoes}). */
+    final AtomicLong echoesNotLookedAt = new AtomicLong();
+
     volatile double lastRepairMillis;
     private final Map<String, AtomicLong> lookErrors = new ConcurrentHashMap<>();
     // "namespace|reason" already logged; a namespace's entries go when a look at it succeeds again.

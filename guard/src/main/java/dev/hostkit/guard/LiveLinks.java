@@ -73,10 +73,7 @@ final class LiveLinks {
         List<Route> routes = new ArrayList<>();
         Map<Integer, String> hopLinks = new HashMap<>();
         for (Route r : view.routes()) {
-            if (r.usesLink(l.index())
-                    && r.type() == Route.TYPE_UNICAST
-                    && r.protocol() != Route.PROTOCOL_KERNEL
-                    && r.protocol() != RTPROT_RA) {
+            if (r.usesLink(l.index()) && snapshotKeeps(r)) {
                 routes.add(r);
                 for (NextHop h : r.nextHops()) {
                     String other = nameOf(view.links(), h.outputIndex());
@@ -100,6 +97,11 @@ final class LiveLinks {
                 routes,
                 System.currentTimeMillis(),
                 hopLinks);
+    }
+
+    /** Whether a snapshot keeps a route through its link: unicast, made by neither the kernel nor a router's advert. */
+    static boolean snapshotKeeps(Route r) {
+        return r.type() == Route.TYPE_UNICAST && r.protocol() != Route.PROTOCOL_KERNEL && r.protocol() != RTPROT_RA;
     }
 
     private static String nameOf(List<Link> links, int index) {

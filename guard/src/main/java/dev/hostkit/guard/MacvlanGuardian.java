@@ -10,6 +10,7 @@ import dev.hostkit.guard.SnapshotCodec.NamespaceState;
 import dev.hostkit.netlink.Announcement;
 import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.LinkNames;
+import dev.hostkit.netlink.NetlinkEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -333,14 +334,18 @@ public final class MacvlanGuardian implements AutoCloseable {
         return List.copyOf(events);
     }
 
-    // Something changed inside a guarded namespace: look at it again (level-triggered, like a pass over one namespace).
-    private void onNamespaceChanged(NsId id) {
+    // Something changed inside a guarded namespace: look at it again (level-triggered, like a pass over one namespace),
+    // unless its burst of events only echoes its snapshots (a repair's own).
+    private void onNamespaceChanged(NsId id, List<NetlinkEvent> burst) {
         Guarded g = ctx.guarded.get(id);
         if (g == null || ctx.closed) {
             return;
         }
         g.unsettle();
         ctx.submit("a look at " + g.ref + " after its events", () -> {
+            if (reconciler.onlyEchoes(g, burst)) {
+                return;
+            }
             NamespaceRef ref = g.ref;
             if (!ref.id().equals(NamespaceSource.statId(ref.path()))) {
                 ctx.requestPass(); // its path leads elsewhere now: only a full look tells gone from moved

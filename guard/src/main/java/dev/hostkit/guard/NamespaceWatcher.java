@@ -17,12 +17,13 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * Watches every guarded namespace's link, address and route changes from one thread (one poll over all subscription
  * sockets) and reports a namespace as changed once its events have been quiet for a short debounce, so a burst (an
- * interface torn down with its addresses and routes) costs one re-snapshot, taken after the burst.
+ * interface torn down with its addresses and routes) costs one re-snapshot, taken after the burst. The burst's events
+ * are handed on (the guardian leaves out a look its own repair caused).
  * Subscriptions are opened by the caller and closed only by the watcher's thread, so none is closed under its poll.
  * An idle watcher sleeps in poll(2) without a timeout (no periodic wake-ups): a new or dropped watch and close() wake
  * it through its own eventfd; the only timeout is a pending debounce.
@@ -31,10 +32,14 @@ final class NamespaceWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NamespaceWatcher.class);
     // Pause after a failed poll before trying again.
     private static final Duration RETRY = Duration.ofMillis(100);
+    // The most events of one burst handed on; a longer burst is handed on as unknown (null).
+    private static final int MAX_BURST = 256;
 
     private final Map<NsId, EventSubscription> watched = new ConcurrentHashMap<>();
     private final Queue<EventSubscription> toClose = new ConcurrentLinkedQueue<>();
-    private final Consumer<NsId> onChange;
+    /** Called with a namespace's burst of events, or null when what happened is not known (lost or too many). */
+    private final BiConsumer<NsId, List<NetlinkEvent>> onChange;
+
     private final long debounceNanos;
     private final Thread thread;
     // Signalled by watch/unwatch/close so that the poll picks up the new set of sockets; closed by close().
@@ -44,7 +49,7 @@ final class NamespaceWatcher implements AutoCloseable {
     private boolean wakeClosed;
     private volatile boolean closed;
 
-    NamespaceWatcher(Consumer<NsId> onChange, Duration debounce) {
+    NamespaceWatcher(BiConsumer<NsId, List<NetlinkEvent>> onChange, Duration debounce) {
         this.onChange = onChange;
         this.debounceNanos = debounce.toNanos();
         try {
@@ -104,6 +109,7 @@ final class NamespaceWatcher implements AutoCloseable {
 
     private void run() {
         Map<NsId, Long> quietSince = new HashMap<>();
+        Map<NsId, List<NetlinkEvent>> bursts = new HashMap<>(); // a null value: not known what happened
         while (!closed) {
             closePending();
             // A subscription that ended underneath (closed by a failure) is dropped; the namespace is looked at and
@@ -111,6 +117,7 @@ final class NamespaceWatcher implements AutoCloseable {
             for (var e : watched.entrySet()) {
                 if (e.getValue().isClosed() && watched.remove(e.getKey(), e.getValue())) {
                     quietSince.put(e.getKey(), System.nanoTime() - debounceNanos);
+                    bursts.put(e.getKey(), null);
                 }
             }
             Map<EventSubscription, NsId> bySub = new IdentityHashMap<>();
@@ -136,9 +143,17 @@ final class NamespaceWatcher implements AutoCloseable {
                         }
                         events = List.of();
                         quietSince.put(id, System.nanoTime() - debounceNanos);
+                        bursts.put(id, null);
                     }
                     if (!events.isEmpty() && id != null) {
                         quietSince.put(id, System.nanoTime());
+                        // Kept for the handler; a burst already unknown stays unknown.
+                        List<NetlinkEvent> burst = bursts.containsKey(id) ? bursts.get(id) : new ArrayList<>();
+                        boolean fits = burst != null && burst.size() + events.size() <= MAX_BURST;
+                        if (fits) {
+                            burst.addAll(events);
+                        }
+                        bursts.put(id, fits ? burst : null);
                     }
                 }
             } catch (RuntimeException e) {
@@ -156,8 +171,9 @@ final class NamespaceWatcher implements AutoCloseable {
                 var e = it.next();
                 if (now - e.getValue() >= debounceNanos) {
                     it.remove();
+                    List<NetlinkEvent> burst = bursts.remove(e.getKey());
                     try {
-                        onChange.accept(e.getKey());
+                        onChange.accept(e.getKey(), burst);
                     } catch (RuntimeException ex) {
                         log.warn("guardian: change handler failed for {}", e.getKey(), ex);
                     }

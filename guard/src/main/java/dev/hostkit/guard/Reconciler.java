@@ -7,6 +7,7 @@ import dev.hostkit.guard.Guarded.Tracked;
 import dev.hostkit.guard.Observation.NamespaceStatus;
 import dev.hostkit.guard.Observation.Parent;
 import dev.hostkit.netlink.Link;
+import dev.hostkit.netlink.NetlinkEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +76,23 @@ final class Reconciler {
                 ctx.persist(g);
             }
             return true;
+        } finally {
+            g.lock.unlock();
+        }
+    }
+
+    /**
+     * Whether a burst of {@code g}'s events only echoes its snapshots ({@link Echoes}; typically a repair's own), so
+     * the look it would ask for is left out; counted. Takes {@code g.lock}.
+     */
+    boolean onlyEchoes(Guarded g, List<NetlinkEvent> burst) {
+        g.lock.lock();
+        try {
+            boolean echoes = ctx.guarded.get(g.ref.id()) == g && g.session != null && Echoes.onlyEchoes(g, burst);
+            if (echoes) {
+                ctx.counters.echoesNotLookedAt.incrementAndGet();
+            }
+            return echoes;
         } finally {
             g.lock.unlock();
         }

@@ -122,17 +122,39 @@ final class Repairer {
         return hops;
     }
 
+    /** {@code a} as a repair sends it for the link at {@code index}: its restorable flags, IPv6 without DAD. */
+    static Address restored(Address a, int index) {
+        int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
+        if (a.family() == AddressFamily.INET6) {
+            flags |= AddressFlag.NODAD.bit(); // the address was ours already: no new duplicate-address wait
+        }
+        return new Address(index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label());
+    }
+
+    /** Single-path {@code r} as a repair sends it through the link at {@code index}. */
+    static Route restored(Route r, int index) {
+        // A nexthop object (RTA_NH_ID) went with the device: the reported gateway and link are sent instead.
+        return new Route(
+                r.family(),
+                r.destination(),
+                r.destinationPrefix(),
+                r.gateway(),
+                index,
+                r.table(),
+                r.priority(),
+                r.scope(),
+                r.protocol(),
+                r.type(),
+                r.flags() & RtnlConstants.RTNH_F_ONLINK,
+                r.preferredSource());
+    }
+
     /** Restores the snapshot's addresses (returned as sent: non-tentative, IPv6 without DAD) and routes. */
     private static List<Address> restoreAddressesAndRoutes(
             GuardNet.Ns ns, InterfaceSnapshot s, int index, boolean bringUp) {
         List<Address> addrs = new ArrayList<>();
         for (Address a : s.addresses()) {
-            int flags = a.flags() & RESTORABLE_ADDRESS_FLAGS;
-            if (a.family() == AddressFamily.INET6) {
-                flags |= AddressFlag.NODAD.bit(); // the address was ours already: no new duplicate-address wait
-            }
-            addrs.add(new Address(
-                    index, a.address(), a.prefixLength(), a.peer(), a.broadcast(), a.scope(), flags, a.label()));
+            addrs.add(restored(a, index));
         }
         ns.addAddresses(addrs);
         if (bringUp && s.up()) {
@@ -142,20 +164,7 @@ final class Repairer {
         List<Route> multipath = new ArrayList<>();
         for (Route r : s.routes()) {
             if (!r.isMultipath()) {
-                // A nexthop object (RTA_NH_ID) went with the device: the reported gateway and link are sent instead.
-                routes.add(new Route(
-                        r.family(),
-                        r.destination(),
-                        r.destinationPrefix(),
-                        r.gateway(),
-                        index,
-                        r.table(),
-                        r.priority(),
-                        r.scope(),
-                        r.protocol(),
-                        r.type(),
-                        r.flags() & RtnlConstants.RTNH_F_ONLINK,
-                        r.preferredSource()));
+                routes.add(restored(r, index));
                 continue;
             }
             List<NextHop> hops = hopsNow(ns, s, r, index);

@@ -18,7 +18,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
 
 /**
  * The guardian's state directory: one JSON file per namespace ({@code netns-DEVICE-INODE.json}), written atomically
@@ -37,6 +42,35 @@ final class SnapshotStore implements AutoCloseable {
     private final NsId ownNamespace;
     /** The guardian's lock on the directory; null for a reader. */
     private final StateDirectory claim;
+    /**
+     * A fingerprint of each namespace's file as this store last read or wrote it: a state whose encoding has the same
+     * fingerprint is on disk already and is not written again.
+     */
+    private final Map<NsId, Fingerprint> onDisk = new ConcurrentHashMap<>();
+
+    /**
+     * Length, CRC-32C and array hash of a file's bytes: 96 bits, not a cryptographic digest. A collision would only
+     * skip one rewrite (the file keeps the state before, until the next change); SHA-256 would load the JDK's security
+     * providers (some 60 classes) into the daemon for this alone.
+     */
+    record Fingerprint(int length, int crc, int hash) {
+        static Fingerprint of(byte[] bytes) {
+            CRC32C crc = new CRC32C();
+            crc.update(bytes);
+            return new Fingerprint(bytes.length, (int) crc.getValue(), Arrays.hashCode(bytes));
+        }
+
+        // Written out: a record's generated equals links through method handles on first use (see NsId).
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Fingerprint f && f.length == length && f.crc == crc && f.hash == hash;
+        }
+
+        @Override
+        public int hashCode() {
+            return (length * 31 + crc) * 31 + hash;
+        }
+    }
 
     /** What loading found: the states that parsed, and the files and interfaces refused. */
     record Loaded(List<NamespaceState> states, List<StateFileProblem> problems) {}
@@ -125,7 +159,8 @@ final class SnapshotStore implements AutoCloseable {
                 continue;
             }
             try {
-                Decoded d = read(f);
+                byte[] bytes = readBytes(f);
+                Decoded d = decode(bytes);
                 NamespaceState st = d.state();
                 NsId id = st.namespace().id();
                 if (!f.equals(fileOf(id))) {
@@ -148,6 +183,9 @@ final class SnapshotStore implements AutoCloseable {
                 for (String r : d.refused()) {
                     problems.add(new StateFileProblem(f, r));
                 }
+                if (claim != null) {
+                    onDisk.put(id, Fingerprint.of(bytes));
+                }
                 if (!st.interfaces().isEmpty()) {
                     states.add(st);
                 }
@@ -162,7 +200,7 @@ final class SnapshotStore implements AutoCloseable {
         return new Loaded(states, problems);
     }
 
-    private static Decoded read(Path f) throws IOException, BadStateException {
+    private static byte[] readBytes(Path f) throws IOException, BadStateException {
         // Throws NoSuchFileException when the file went since the listing (the caller skips it).
         BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!attrs.isRegularFile()) {
@@ -173,7 +211,10 @@ final class SnapshotStore implements AutoCloseable {
             throw new BadStateException(
                     "file of " + size + " bytes is larger than the limit of " + MAX_FILE_BYTES, null);
         }
-        byte[] bytes = Files.readAllBytes(f);
+        return Files.readAllBytes(f);
+    }
+
+    private static Decoded decode(byte[] bytes) throws BadStateException {
         String text;
         try {
             text = StandardCharsets.UTF_8
@@ -190,21 +231,68 @@ final class SnapshotStore implements AutoCloseable {
 
     /** Writes one namespace's state atomically and durably; an empty interface list removes the file. */
     void write(NamespaceState state) throws IOException {
-        requireWritable();
-        if (state.interfaces().isEmpty()) {
-            delete(state.namespace().id());
-            return;
+        NsId id = state.namespace().id();
+        IOException failed = writeAll(List.of(new Change(id, state))).get(id);
+        if (failed != null) {
+            throw failed;
         }
-        AtomicFiles.write(
-                fileOf(state.namespace().id()),
-                SnapshotCodec.encode(state).getBytes(StandardCharsets.UTF_8),
-                AtomicFiles.OWNER_ONLY);
     }
 
     /** Removes a namespace's file (its snapshots were dropped). */
     void delete(NsId id) throws IOException {
+        IOException failed = writeAll(List.of(new Change(id, null))).get(id);
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** One namespace's part of a batch: its new state, or the removal of its file when the state is null or empty. */
+    record Change(NsId id, NamespaceState state) {}
+
+    /**
+     * Writes and removes many namespaces' files as one batch ({@link AtomicFiles#writeAll}: each file whole, one
+     * directory fsync for all). A state whose file already holds exactly its encoding is not written again.
+     *
+     * @return the namespaces whose change failed, with why; empty when every change is on disk
+     */
+    Map<NsId, IOException> writeAll(List<Change> changes) {
         requireWritable();
-        AtomicFiles.delete(fileOf(id));
+        Map<Path, byte[]> files = new LinkedHashMap<>();
+        Map<Path, NsId> ids = new LinkedHashMap<>();
+        Map<NsId, Fingerprint> written = new LinkedHashMap<>();
+        for (Change c : changes) {
+            Path f = fileOf(c.id());
+            if (c.state() == null || c.state().interfaces().isEmpty()) {
+                onDisk.remove(c.id());
+                files.put(f, null);
+            } else {
+                byte[] bytes = encoded(c.state());
+                Fingerprint print = Fingerprint.of(bytes);
+                if (print.equals(onDisk.get(c.id()))) {
+                    continue; // the file holds this already (a repair puts back what was there)
+                }
+                // Forgotten until the write is done: a failed write must not leave a fingerprint of what is not there.
+                onDisk.remove(c.id());
+                files.put(f, bytes);
+                written.put(c.id(), print);
+            }
+            ids.put(f, c.id());
+        }
+        if (files.isEmpty()) {
+            return Map.of();
+        }
+        Map<NsId, IOException> failed = new LinkedHashMap<>();
+        AtomicFiles.writeAll(dir, files, AtomicFiles.OWNER_ONLY).forEach((f, e) -> failed.put(ids.get(f), e));
+        written.forEach((id, print) -> {
+            if (!failed.containsKey(id)) {
+                onDisk.put(id, print);
+            }
+        });
+        return failed;
+    }
+
+    private static byte[] encoded(NamespaceState state) {
+        return SnapshotCodec.encode(state).getBytes(StandardCharsets.UTF_8);
     }
 
     private void requireWritable() {

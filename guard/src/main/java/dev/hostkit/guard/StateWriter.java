@@ -6,8 +6,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -17,8 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Writes and removes the guardian's state files on one background thread, in the order asked, so a repair never
- * waits on the disk. No failure is dropped: every task's error (I/O or not) is logged with the file's namespace and
+ * Writes and removes the guardian's state files on one background thread, so a repair never waits on the disk. What
+ * is asked while a batch is being written is coalesced (the latest state of each namespace wins) and written as the
+ * next batch, with one directory fsync for all of it ({@link SnapshotStore#writeAll}); each namespace's changes reach
+ * the disk in the order asked. No failure is dropped: every error (I/O or not) is logged with the file's namespace and
  * counted as a state-file error; {@link #close()} waits for the writes in flight.
  */
 final class StateWriter implements AutoCloseable {
@@ -27,11 +32,22 @@ final class StateWriter implements AutoCloseable {
     private final SnapshotStore store;
     private final GuardCounters counters;
     private final ExecutorService writer;
+    /** What is asked and not yet taken by a batch, by namespace, in the order first asked. Guarded by itself. */
+    private final Map<NsId, Pending> pending = new LinkedHashMap<>();
+    /** Whether a batch task is queued that has not yet taken {@link #pending}. Guarded by {@link #pending}. */
+    private boolean batchQueued;
+
+    /** One namespace's latest change: its state (null: remove the file), and what to check and run around it. */
+    private record Pending(NsId id, NamespaceState state, BooleanSupplier stillCurrent, Runnable written) {
+        String what() {
+            return state == null ? "remove state of net:[" + id.inode() + "]" : "write state of " + state.namespace();
+        }
+    }
 
     StateWriter(SnapshotStore store, GuardCounters counters) {
         this.store = store;
         this.counters = counters;
-        // One thread at most (writes stay in order), made on demand and gone after a second idle.
+        // One thread at most (batches stay in order), made on demand and gone after a second idle.
         ThreadPoolExecutor one = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "hostkit-guard-store");
             t.setDaemon(true);
@@ -43,15 +59,16 @@ final class StateWriter implements AutoCloseable {
 
     /**
      * Writes {@code state} unless {@code stillCurrent} says its namespace was dropped meanwhile, then runs
-     * {@code written}.
+     * {@code written}. A later change of the same namespace asked before this one is written replaces it (its
+     * {@code written} runs instead).
      */
     void write(NamespaceState state, BooleanSupplier stillCurrent, Runnable written) {
-        run("write state of " + state.namespace(), () -> {
-            if (stillCurrent.getAsBoolean()) {
-                store.write(state);
-                written.run();
-            }
-        });
+        ask(new Pending(state.namespace().id(), state, stillCurrent, written));
+    }
+
+    /** Removes the state file of {@code id}. */
+    void delete(NsId id) {
+        ask(new Pending(id, null, () -> true, () -> {}));
     }
 
     /**
@@ -62,7 +79,7 @@ final class StateWriter implements AutoCloseable {
     boolean flush(Duration timeout) {
         CountDownLatch done = new CountDownLatch(1);
         try {
-            writer.execute(done::countDown);
+            writer.execute(done::countDown); // queued behind the batch that takes every change asked so far
             return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             return false; // closing: close() waits for them
@@ -72,28 +89,65 @@ final class StateWriter implements AutoCloseable {
         }
     }
 
-    /** Removes the state file of {@code id}. */
-    void delete(NsId id) {
-        run("remove state of net:[" + id.inode() + "]", () -> store.delete(id));
-    }
-
-    private interface Io {
-        void run() throws IOException;
-    }
-
-    private void run(String what, Io task) {
+    private void ask(Pending p) {
+        synchronized (pending) {
+            pending.put(p.id(), p); // replaces an older change of the same namespace in its place
+            if (batchQueued) {
+                return; // the queued batch has not taken the changes yet: it takes this one too
+            }
+            batchQueued = true;
+        }
         try {
-            writer.execute(() -> {
-                try {
-                    task.run();
-                } catch (IOException | UncheckedIOException e) {
-                    failed(what, e);
-                } catch (RuntimeException | Error e) {
-                    failed(what, e); // not an I/O error: a bug or a bad value; said and counted all the same
-                }
-            });
+            writer.execute(this::writeBatch);
         } catch (RejectedExecutionException e) {
-            failed(what + " (the guardian is closing)", e);
+            List<Pending> lost;
+            synchronized (pending) {
+                lost = new ArrayList<>(pending.values());
+                pending.clear();
+                batchQueued = false;
+            }
+            lost.forEach(l -> failed(l.what() + " (the guardian is closing)", e));
+        }
+    }
+
+    // On the writer thread: takes every change asked so far and writes them as one batch.
+    private void writeBatch() {
+        List<Pending> batch;
+        synchronized (pending) {
+            batch = new ArrayList<>(pending.values());
+            pending.clear();
+            batchQueued = false;
+        }
+        List<SnapshotStore.Change> changes = new ArrayList<>();
+        List<Pending> asked = new ArrayList<>();
+        for (Pending p : batch) {
+            try {
+                if (p.stillCurrent().getAsBoolean()) {
+                    changes.add(new SnapshotStore.Change(p.id(), p.state()));
+                    asked.add(p);
+                }
+            } catch (RuntimeException | Error e) {
+                failed(p.what(), e); // not an I/O error: a bug or a bad value; said and counted all the same
+            }
+        }
+        Map<NsId, IOException> errors;
+        try {
+            errors = store.writeAll(changes);
+        } catch (RuntimeException | Error e) {
+            asked.forEach(p -> failed(p.what(), e));
+            return;
+        }
+        for (Pending p : asked) {
+            IOException e = errors.get(p.id());
+            if (e != null) {
+                failed(p.what(), e);
+                continue;
+            }
+            try {
+                p.written().run();
+            } catch (RuntimeException | Error err) {
+                failed(p.what(), err);
+            }
         }
     }
 
