@@ -118,10 +118,7 @@ final class NpdCheck {
     /** The guardian's snapshots against the host now, judged as the doctor's guardian section does. */
     @SuppressWarnings("unchecked")
     static Answer macvlanLost(Path stateDir) {
-        List<Doctor.Check> checks = Doctor.checks(stateDir).stream()
-                .filter(c -> c.area().equals("guardian"))
-                .toList();
-        DoctorReport r = Doctor.examine(checks);
+        DoctorReport r = Doctor.examine(List.of(Doctor.guardianCheck(stateDir)));
         if (!r.cannotSee().isEmpty()) {
             return new Answer(UNKNOWN, r.cannotSee().get(0));
         }

@@ -66,6 +66,16 @@ public final class Doctor {
         return checks;
     }
 
+    /**
+     * The guardian section's check alone, as {@link #checks(Path)} makes it: for a caller that wants only that (a
+     * node-problem-detector plugin, a fresh process), without building and loading the other checks.
+     *
+     * @param stateDir the guardian's state directory
+     */
+    public static Check guardianCheck(Path stateDir) {
+        return new GuardianStateCheck(stateDir);
+    }
+
     /** How long a check may take when the caller does not say: a stuck engine or mount must not hide the rest. */
     public static final Duration DEFAULT_CHECK_DEADLINE = Duration.ofSeconds(10);
 
