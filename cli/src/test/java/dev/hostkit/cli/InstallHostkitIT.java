@@ -105,5 +105,48 @@ class InstallHostkitIT {
         // The training state's namespace does not exist: the guardian would drop it, nothing is lost.
         assertThat(plugin.out()).as("exit %d", plugin.status()).endsWith("0 guarded macvlan(s) present\n");
         assertThat(plugin.status()).isZero();
+
+        // The Docker checks were trained against the stand-in engine: a ping through the launcher loads the HTTP
+        // exchange's classes from the archive, none from the jar.
+        Path socket = dir.resolve("engine.sock");
+        Process engine = new ProcessBuilder(
+                        prefix.resolve("jre/bin/java").toString(),
+                        "-cp",
+                        prefix.resolve("hostkit.jar").toString(),
+                        "dev.hostkit.cli.CdsTrainingEngine",
+                        socket.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            for (int i = 0; i < 100 && !Files.exists(socket); i++) {
+                Thread.sleep(50);
+            }
+            Path classes = dir.resolve("classes.txt");
+            // The launcher's own -Xlog:disable would silence a log asked for through JDK_JAVA_OPTIONS.
+            Run ping = run(
+                    List.of(
+                            prefix.resolve("jre/bin/java").toString(),
+                            "-XX:TieredStopAtLevel=1",
+                            "-XX:+UseSerialGC",
+                            "-Xshare:on",
+                            "-XX:SharedArchiveFile=" + prefix.resolve("hostkit.jsa"),
+                            "-Xlog:class+load=info:file=" + classes,
+                            "-jar",
+                            prefix.resolve("hostkit.jar").toString(),
+                            "doctor",
+                            "--check",
+                            "DockerEngineDown",
+                            "--npd"),
+                    Map.of("DOCKER_HOST", "unix://" + socket));
+            assertThat(ping.out()).contains("Docker Engine answers /_ping (API 1.41)");
+            assertThat(ping.status()).isZero();
+            assertThat(Files.readAllLines(classes))
+                    .filteredOn(l -> l.contains(" org.apache.hc.") || l.contains(" dev.hostkit.docker."))
+                    .isNotEmpty()
+                    .allMatch(l -> l.contains("source: shared objects file"));
+        } finally {
+            engine.destroyForcibly();
+        }
     }
 }
