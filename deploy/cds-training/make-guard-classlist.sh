@@ -10,6 +10,15 @@ set -eu
 jar=$1
 out=${2:-$(cd "$(dirname "$0")" && pwd)/guard.classlist}
 [ -f "$jar" ] || { echo "make-guard-classlist.sh: no $jar" >&2; exit 1; }
+# JNA's library from beside the jar (cli/target/jna, as install-hostkit.sh copies it), as the unit loads it from
+# /opt/hostkit/lib: JNA extracting it to a temporary file instead would list classes a deployed guardian never loads.
+case $(uname -m) in
+    x86_64) jna=linux-x86-64 ;;
+    aarch64) jna=linux-aarch64 ;;
+    *) jna=none ;;
+esac
+jnadir=$(cd "$(dirname "$jar")" && pwd)/jna/com/sun/jna/$jna
+[ -f "$jnadir/libjnidispatch.so" ] || { echo "make-guard-classlist.sh: no $jnadir/libjnidispatch.so" >&2; exit 1; }
 tag=hkcl$$
 home=${tag}h
 ctr=${tag}c
@@ -41,7 +50,7 @@ mkdir -m 700 "$work/state"
 # The unit's flags (deploy/systemd/hostkit-guard.service), without an archive: every class is listed.
 MALLOC_ARENA_MAX=2 ip netns exec "$home" java -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC \
     -XX:-UsePerfData -Xss256k -Xms4m -Xmn2m -Xmx32m -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=48m \
-    -Xshare:off -XX:DumpLoadedClassList="$work/guard.classlist" \
+    -Djna.boot.library.path="$jnadir" -Xshare:off -XX:DumpLoadedClassList="$work/guard.classlist" \
     -jar "$jar" guard --state-dir "$work/state" --parent "${tag}p" --resync-seconds 3 \
     --netns "/var/run/netns/$ctr" --metrics-file "$work/guard.prom" >"$work/guard.log" 2>&1 &
 pid=$!

@@ -106,9 +106,7 @@ public record GuardEvent(
         quote(iface, b);
         b.append(",\"parent\":");
         quote(parent, b);
-        b.append(",\"millis\":")
-                .append(String.format(Locale.ROOT, "%.3f", millis))
-                .append(",\"reason\":");
+        b.append(",\"millis\":").append(Decimals.fixed(millis, 3)).append(",\"reason\":");
         quote(reason, b);
         b.append(",\"announced\":")
                 .append(announced)

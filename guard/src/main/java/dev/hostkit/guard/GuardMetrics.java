@@ -1,7 +1,6 @@
 package dev.hostkit.guard;
 
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -135,8 +134,10 @@ public record GuardMetrics(
         b.append(' ');
         if (value == Math.rint(value) && !Double.isInfinite(value)) {
             b.append((long) value);
+        } else if (Double.isInfinite(value)) {
+            b.append(value > 0 ? "+Inf" : "-Inf"); // the exposition format's spelling, not Java's "Infinity"
         } else {
-            b.append(String.format(Locale.ROOT, "%.6f", value));
+            b.append(Decimals.fixed(value, 6));
         }
         b.append('\n');
     }
