@@ -88,7 +88,7 @@ public final class SocketFileIterators {
         synchronized (SocketFileIterators.class) {
             proven = true;
         }
-        LOG.debug("socket owners: BPF task_file iterator proven ({} ms, load and first scan)", millis(start));
+        LOG.debug("socket owners: BPF task_file iterator proven ({} us, load and first scan)", micros(start));
         return true;
     }
 
@@ -145,12 +145,14 @@ public final class SocketFileIterators {
         }
         long start = System.nanoTime();
         TaskFileLayout read = Btf.readLayout(Btf.VMLINUX);
-        LOG.debug("socket owners: kernel BTF read for the BPF iterator ({} ms)", millis(start));
+        LOG.debug("socket owners: kernel BTF read for the BPF iterator ({} us)", micros(start));
         return read;
     }
 
-    private static String millis(long since) {
-        return String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - since) / 1e6);
+    // Whole microseconds, not a formatted fraction: the argument is made even when debug is off, and Formatter's "%f"
+    // would load the JDK's locale data into every plugin run.
+    private static long micros(long since) {
+        return (System.nanoTime() - since) / 1000;
     }
 
     private static String link(Path p) {
