@@ -304,6 +304,19 @@ public final class NetNamespace implements AutoCloseable {
             }
         }
 
+        // Written out rather than the record's generated ones: the guardian hashes and compares every namespace's
+        // identity several times per pass, and the generated methods are method-handle chains that C1 (the daemon's
+        // only compiler) leaves slow.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NsId other && other.device == device && other.inode == inode;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(inode * 31 + device);
+        }
+
         @Override
         public String toString() {
             return "net:[" + inode + "]@" + device;

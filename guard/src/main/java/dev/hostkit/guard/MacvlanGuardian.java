@@ -81,6 +81,7 @@ public final class MacvlanGuardian implements AutoCloseable {
     // refused an inotify instance: then every look reads everything). Guarded by lookLock.
     private DirectoryChanges dirChanges;
     private final Object lookLock = new Object();
+    private Seen lastSeen;
     private final Object wake = new Object();
     private boolean wakeRequested;
 
@@ -209,13 +210,28 @@ public final class MacvlanGuardian implements AutoCloseable {
         }
     }
 
+    // What a look found, and what a pass derives from it: kept while the sources answer the same look.
+    private record Seen(NamespaceSource.Look look, Map<NsId, NamespaceSource.Candidate> found, Set<String> errorKeys) {}
+
     // The namespaces now. A periodic look reads only what may have changed (a thorough one reads everything again).
-    private NamespaceSource.Look look(boolean thorough) {
+    private Seen look(boolean thorough) {
         synchronized (lookLock) {
             if (dirChanges != null) {
                 dirChanges.drain();
             }
-            return NamespaceScan.lookAt(source, dirChanges, thorough);
+            NamespaceSource.Look look = NamespaceScan.lookAt(source, dirChanges, thorough);
+            // Error keys hold processes' start times, read again at every look that has errors.
+            if (lastSeen != null && lastSeen.look == look && look.errors().isEmpty()) {
+                return lastSeen;
+            }
+            Map<NsId, NamespaceSource.Candidate> found = new LinkedHashMap<>();
+            for (NamespaceSource.Candidate c : look.found()) {
+                if (!ctx.isHost(c.id(), 0)) {
+                    found.putIfAbsent(c.id(), c);
+                }
+            }
+            lastSeen = new Seen(look, Collections.unmodifiableMap(found), GoneEvidence.keys(look));
+            return lastSeen;
         }
     }
 
@@ -289,15 +305,11 @@ public final class MacvlanGuardian implements AutoCloseable {
     private List<GuardEvent> pass(boolean thorough) {
         checkOpen();
         List<GuardEvent> events = Collections.synchronizedList(new ArrayList<>());
-        NamespaceSource.Look look = look(thorough);
+        Seen seen = look(thorough);
+        NamespaceSource.Look look = seen.look();
         look.errors().forEach(e -> ctx.counters.countLookError(e.reason()));
-        Set<String> errorKeys = GoneEvidence.keys(look);
-        Map<NsId, NamespaceSource.Candidate> found = new LinkedHashMap<>();
-        for (NamespaceSource.Candidate c : look.found()) {
-            if (!ctx.isHost(c.id(), 0)) {
-                found.putIfAbsent(c.id(), c);
-            }
-        }
+        Set<String> errorKeys = seen.errorKeys();
+        Map<NsId, NamespaceSource.Candidate> found = seen.found();
         ctx.census.retainOnly(found.keySet());
         for (Guarded g : ctx.guarded.values()) {
             NamespaceRef ref = g.ref;
