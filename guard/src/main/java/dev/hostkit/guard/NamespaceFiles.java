@@ -40,6 +40,7 @@ final class NamespaceFiles {
     private final Path dir; // every file in it; null for a fixed list
     private final Map<Path, Path> fixed; // exactly these, by absolute path; null for a directory
     private final List<Path> watchedDirs;
+    private final List<Path> unwatchable; // listed files no directory event tells of: stat-ed at every look
     private final long namespaceDevice;
     private final NamespaceFileIds ids = new NamespaceFileIds();
     // By path, in the order a look reports them (a directory's files sorted by name, a fixed list as given).
@@ -55,18 +56,23 @@ final class NamespaceFiles {
             this.fixed = null;
             this.entries = new TreeMap<>();
             this.watchedDirs = List.of(this.dir);
+            this.unwatchable = List.of();
         } else {
             this.fixed = new LinkedHashMap<>();
             this.entries = new LinkedHashMap<>();
             List<Path> dirs = new ArrayList<>();
+            List<Path> others = new ArrayList<>();
             for (Path p : fixed) {
                 Path absolute = p.toAbsolutePath();
                 this.fixed.putIfAbsent(absolute, p);
-                if (watchable(absolute) && absolute.getParent() != null && !dirs.contains(absolute.getParent())) {
+                if (!watchable(absolute) || absolute.getParent() == null) {
+                    others.add(absolute);
+                } else if (!dirs.contains(absolute.getParent())) {
                     dirs.add(absolute.getParent());
                 }
             }
             this.watchedDirs = List.copyOf(dirs);
+            this.unwatchable = List.copyOf(others);
         }
     }
 
@@ -97,6 +103,9 @@ final class NamespaceFiles {
             for (String name : changes.names(d)) {
                 dirty = add(dirty, d.resolve(name));
             }
+        }
+        for (Path p : unwatchable) {
+            dirty = add(dirty, p);
         }
         for (Entry e : entries.values()) {
             if (!e.settled) {

@@ -7,6 +7,7 @@ import dev.hostkit.core.Errno;
 import dev.hostkit.core.NativeException;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.core.internal.LibC;
+import dev.hostkit.core.internal.ProcText;
 import dev.hostkit.guard.NamespaceSource.Candidate;
 import dev.hostkit.guard.NamespaceSource.Look;
 import dev.hostkit.guard.NamespaceSource.LookError;
@@ -203,7 +204,7 @@ final class ProcessNamespaces {
                 if (reclen == 0) {
                     break;
                 }
-                int pid = decimal(off + D_NAME);
+                int pid = ProcText.decimal(direntView, off + D_NAME);
                 if (pid > 0) {
                     if (k.size == k.pids.length) {
                         k.grow();
@@ -236,22 +237,6 @@ final class ProcessNamespaces {
         System.arraycopy(inodes, 0, k.inodes, 0, k.size);
     }
 
-    // A NUL-terminated decimal name in the dirent buffer; -1 for anything else ("self", ".", "..").
-    private int decimal(int at) {
-        int v = 0;
-        for (int i = 0; i < 11; i++) {
-            byte b = direntView.get(at + i);
-            if (b == 0) {
-                return i == 0 ? -1 : v;
-            }
-            if (b < '0' || b > '9' || v > (Integer.MAX_VALUE - 9) / 10) {
-                return -1;
-            }
-            v = v * 10 + (b - '0');
-        }
-        return -1;
-    }
-
     // Reads PID/ns/net relative to the open /proc into row i.
     private void readOne(int dirfd, int pid, Known k, int i, long nanos) {
         reads++;
@@ -259,7 +244,7 @@ final class ProcessNamespaces {
         k.errors[i] = null;
         k.ids[i] = null;
         k.candidates[i] = null;
-        writeName(pid);
+        ProcText.writeName(nameView, pid, NS_NET);
         int len;
         try {
             len = (int) LibC.readlinkat(dirfd, Pointer.nativeValue(name), Pointer.nativeValue(link), LINK_BUFFER);
@@ -277,7 +262,7 @@ final class ProcessNamespaces {
             k.errors[i] = new LookError(path, NamespaceSource.reasonOf(failure), failure.getMessage());
             return;
         }
-        long inode = netInode(len);
+        long inode = ProcText.bracketedInode(linkView, len, NET);
         if (inode < 0 || namespaceDevice < 0) {
             statInto(pathOf(pid), k, i);
             return;
@@ -301,41 +286,6 @@ final class ProcessNamespaces {
 
     private Path pathOf(int pid) {
         return proc.resolve(Integer.toString(pid)).resolve("ns/net");
-    }
-
-    // "PID/ns/net" as a NUL-terminated name in the name buffer.
-    private void writeName(int pid) {
-        int digits = 1;
-        for (int v = pid; v >= 10; v /= 10) {
-            digits++;
-        }
-        for (int i = digits - 1, v = pid; i >= 0; i--, v /= 10) {
-            nameView.put(i, (byte) ('0' + v % 10));
-        }
-        for (int i = 0; i < NS_NET.length; i++) {
-            nameView.put(digits + i, NS_NET[i]);
-        }
-    }
-
-    // "net:[12345]" in the first len bytes of the link buffer is 12345; anything else -1.
-    private long netInode(int len) {
-        if (len < NET.length + 2 || len > LINK_BUFFER || linkView.get(len - 1) != ']') {
-            return -1;
-        }
-        for (int i = 0; i < NET.length; i++) {
-            if (linkView.get(i) != NET[i]) {
-                return -1;
-            }
-        }
-        long inode = 0;
-        for (int i = NET.length; i < len - 1; i++) {
-            int d = linkView.get(i) - '0';
-            if (d < 0 || d > 9 || inode > (Long.MAX_VALUE - 9) / 10) {
-                return -1;
-            }
-            inode = inode * 10 + d;
-        }
-        return inode;
     }
 
     /** How many links were read so far (for tests). */

@@ -123,4 +123,24 @@ class NamespaceFilesTest {
         Files.createFile(moved.resolve("stale")); // the former directory's events say nothing of this one
         assertThat(names(look(files))).containsExactly("y", "z");
     }
+
+    @Test
+    void aProcessesNamespaceFileIsStattedAtEveryLook() throws Exception {
+        // /proc/PID/ns/net goes with its process; no directory event tells of it.
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            Path link = Path.of("/proc/" + sleeper.pid() + "/ns/net");
+            NamespaceFiles files = NamespaceFiles.of(List.of(link), NamespaceScan.NSFS_DEVICE);
+            assertThat(look(files).found()).singleElement().satisfies(c -> {
+                assertThat(c.pid()).isEqualTo((int) sleeper.pid());
+                assertThat(c.id()).isEqualTo(NamespaceSource.stat(link));
+            });
+            assertThat(look(files).found()).hasSize(1);
+            sleeper.destroyForcibly();
+            sleeper.waitFor();
+            assertThat(look(files).found()).isEmpty();
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
 }
