@@ -27,11 +27,13 @@ import java.util.stream.Stream;
  *
  * <p>Run as root from the repository root, after {@code mvn -pl cli -am package}:
  * {@code java -cp ... dev.hostkit.benchmarks.guard.GuardIdleCpu [windowSeconds] [sizes...]} with
- * {@code -Dhk.jars=base=/tmp/base.jar,this=cli/target/hostkit.jar} (default: this build alone).
+ * {@code -Dhk.jars=base=/tmp/base.jar,this=cli/target/hostkit.jar} (default: this build alone);
+ * {@code -Dhk.extraFlags="..."} adds JVM flags after the unit's, {@code -Dhk.modes=netns} (or {@code deployed}) runs
+ * one mode only, {@code -Dhk.settle=S} waits S seconds after the start (default 20), and {@code -Dhk.out=DIR} keeps each daemon's output in {@code DIR/build-mode-N.out}.
  */
 public final class GuardIdleCpu {
     private static final int RESYNC_SECONDS = 3;
-    private static final int SETTLE_SECONDS = 20;
+    private static final int SETTLE_SECONDS = Integer.getInteger("hk.settle", 20);
 
     private GuardIdleCpu() {}
 
@@ -49,7 +51,12 @@ public final class GuardIdleCpu {
             jars.put(kv[0], Path.of(kv[1]).toAbsolutePath());
         }
         Path unit = Path.of("deploy/systemd/hostkit-guard.service");
-        List<String> flags = GuardFootprintBenchmark.unitFlags(unit);
+        List<String> flags = new ArrayList<>(GuardFootprintBenchmark.unitFlags(unit));
+        String extra = System.getProperty("hk.extraFlags", "").trim();
+        if (!extra.isEmpty()) {
+            flags.addAll(
+                    List.of(extra.split("\\s+"))); // e.g. -Xlog:gc*:file=/tmp/gc.log to see what the VM thread does
+        }
         Map<String, String> env = GuardFootprintBenchmark.unitEnvironment(unit);
         System.out.printf(
                 Locale.ROOT,
@@ -80,7 +87,7 @@ public final class GuardIdleCpu {
                     namespaces.add(NetNamespace.NAMED_DIR.resolve(name));
                     GuardRepairBenchmark.giveMacvlan(host, namespaces.get(i), i + 2);
                 }
-                for (boolean deployed : new boolean[] {false, true}) {
+                for (boolean deployed : modes()) {
                     for (var j : jars.entrySet()) {
                         String row = measure(home, j.getKey(), j.getValue(), flags, env, namespaces, deployed, window);
                         System.out.println(row);
@@ -130,9 +137,13 @@ public final class GuardIdleCpu {
         if (!deployed) {
             namespaces.forEach(ns -> cmd.addAll(List.of("--netns", ns.toString())));
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        String out = System.getProperty("hk.out");
+        ProcessBuilder.Redirect to = out == null
+                ? ProcessBuilder.Redirect.DISCARD
+                : ProcessBuilder.Redirect.to(
+                        Path.of(out, label + "-" + (deployed ? "deployed" : "netns") + "-" + namespaces.size() + ".out")
+                                .toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(to);
         pb.environment().putAll(env); // ip netns exec passes the environment on
         Process p = pb.start();
         try {
@@ -182,6 +193,13 @@ public final class GuardIdleCpu {
             }
             Files.deleteIfExists(state);
         }
+    }
+
+    private static boolean[] modes() {
+        String m = System.getProperty("hk.modes", "netns,deployed");
+        boolean netns = m.contains("netns");
+        boolean deployed = m.contains("deployed");
+        return netns && deployed ? new boolean[] {false, true} : new boolean[] {deployed};
     }
 
     private static double take(Map<String, Double> byName, String name) {
