@@ -72,7 +72,6 @@ public final class MacvlanGuardian implements AutoCloseable {
     private final Announcer announcer;
     private final VlanParentKeeper vlans;
     private final HostLinkFastPath fastPath;
-    private final QuietPasses quietPasses;
     private final List<String> stateProblems = new ArrayList<>();
     private final Object lifecycle = new Object();
     private final int warmUpRounds;
@@ -128,7 +127,6 @@ public final class MacvlanGuardian implements AutoCloseable {
         this.reconciler = new Reconciler(ctx, new Repairer(ctx, announcer));
         this.vlans = new VlanParentKeeper(ctx, b.recreateVlanParents);
         this.fastPath = new HostLinkFastPath(ctx, reconciler, vlans);
-        this.quietPasses = new QuietPasses(ctx, Reconciler.SETTLED_MAX_AGE.toNanos());
         try {
             loadState();
         } catch (RuntimeException e) {
@@ -306,14 +304,9 @@ public final class MacvlanGuardian implements AutoCloseable {
      */
     private List<GuardEvent> pass(boolean thorough) {
         checkOpen();
-        QuietPasses.Start start = quietPasses.start();
+        List<GuardEvent> events = Collections.synchronizedList(new ArrayList<>());
         Seen seen = look(thorough);
         NamespaceSource.Look look = seen.look();
-        if (!thorough && quietPasses.stillQuiet(look, start, System.nanoTime())) {
-            return List.of(); // nothing differs from the last pass, which found nothing to do
-        }
-        quietPasses.clear();
-        List<GuardEvent> events = Collections.synchronizedList(new ArrayList<>());
         look.errors().forEach(e -> ctx.counters.countLookError(e.reason()));
         Set<String> errorKeys = seen.errorKeys();
         Map<NsId, NamespaceSource.Candidate> found = seen.found();
@@ -349,9 +342,6 @@ public final class MacvlanGuardian implements AutoCloseable {
             }
         }
         if (candidates.isEmpty()) {
-            if (events.isEmpty()) {
-                quietPasses.quietNow(look, start, now);
-            }
             return List.copyOf(events); // nothing may have changed: the host's links are not even read
         }
         GuardNet.HostLinks hostLinks;

@@ -54,18 +54,6 @@ final class NamespaceCensus {
         return j == null || j.generation != hostGeneration.get() || now - j.deadline >= 0;
     }
 
-    /**
-     * The earliest deadline of the namespaces judged empty ({@code now} + {@link #RECHECK} when there are none): no
-     * judgement expires before it.
-     */
-    long nextDue(long now) {
-        long next = now + RECHECK.toNanos();
-        for (Judged j : judged.values()) {
-            next = j.deadline - next < 0 ? j.deadline : next;
-        }
-        return next;
-    }
-
     /** Forgets every identity a complete look did not find (only found identities are kept). */
     void retainOnly(Set<NsId> found) {
         judged.keySet().retainAll(found);
