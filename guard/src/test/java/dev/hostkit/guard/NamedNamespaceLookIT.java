@@ -82,4 +82,30 @@ class NamedNamespaceLookIT {
             Sh.exec("ip", "netns", "del", name);
         }
     }
+
+    @Test
+    void aMacvlanMadeInANamespaceJudgedEmptyIsFoundAfterTheHostsEventOnItsParent(TestNetns guarded, TestNetns empty)
+            throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(guarded.path(), parent.name(), 2, 1500);
+            try (MacvlanGuardian g = MacvlanGuardian.builder()
+                    .stateDir(state)
+                    .parents(Set.of(parent.name()))
+                    .namespaces(NamespaceSource.of(List.of(guarded.path(), empty.path())))
+                    .resync(Duration.ofMillis(200))
+                    .listener(events::add)
+                    .build()) {
+                g.start();
+                await("the first snapshot", e -> count(e, Type.SNAPSHOT) >= 1);
+                Thread.sleep(1_000); // the empty namespace is judged so; the kept looks since have read nothing
+
+                // The host's event on the parent (a new upper device) is what makes the next pass open it again.
+                GuardTestNet.giveMacvlan(empty.path(), parent.name(), 3, 1500);
+                long inode = NamespaceSource.stat(empty.path()).inode();
+                await(
+                        "the snapshot in the namespace judged empty",
+                        e -> e.stream().anyMatch(ev -> ev.type() == Type.SNAPSHOT && ev.netnsInode() == inode));
+            }
+        }
+    }
 }
