@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.hostkit.core.internal.LibC;
+import dev.hostkit.core.internal.ProcText;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,6 +21,7 @@ final class FdTableReader implements AutoCloseable {
     private static final int LINK_BUFFER = 64;
     private static final int NAME_BUFFER = 16;
     private static final byte[] PREFIX = {'s', 'o', 'c', 'k', 'e', 't', ':', '['};
+    private static final byte[] NUL = {0};
     // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
     private static final int D_RECLEN = 16;
     private static final int D_NAME = 19;
@@ -65,7 +67,7 @@ final class FdTableReader implements AutoCloseable {
             if (reclen == 0) {
                 break;
             }
-            int fd = decimal(off + D_NAME);
+            int fd = ProcText.decimal(direntView, off + D_NAME);
             if (fd >= 0) {
                 if (count == fds.length) {
                     fds = Arrays.copyOf(fds, count * 2);
@@ -83,25 +85,9 @@ final class FdTableReader implements AutoCloseable {
         return fds;
     }
 
-    // A NUL-terminated decimal name in the dirent buffer ("." and ".." and anything else: -1).
-    private int decimal(int at) {
-        int v = 0;
-        for (int i = 0; i < 11; i++) {
-            byte b = direntView.get(at + i);
-            if (b == 0) {
-                return i == 0 ? -1 : v;
-            }
-            if (b < '0' || b > '9' || v > (Integer.MAX_VALUE - 9) / 10) {
-                return -1;
-            }
-            v = v * 10 + (b - '0');
-        }
-        return -1;
-    }
-
     /** Socket inode of fd {@code fd} in the open table {@code dirfd}: "socket:[12345]" is 12345; anything else -1. */
     long socketInode(int dirfd, int fd) {
-        writeName(fd);
+        ProcText.writeName(nameView, fd, NUL);
         int len;
         try {
             len = (int) LibC.readlinkat(dirfd, nameAddress, linkAddress, LINK_BUFFER);
@@ -111,37 +97,9 @@ final class FdTableReader implements AutoCloseable {
         return parseSocketLink(linkView, len);
     }
 
-    // The fd number as a NUL-terminated decimal string in the name buffer.
-    private void writeName(int fd) {
-        int digits = 1;
-        for (int v = fd; v >= 10; v /= 10) {
-            digits++;
-        }
-        nameView.put(digits, (byte) 0);
-        for (int i = digits - 1, v = fd; i >= 0; i--, v /= 10) {
-            nameView.put(i, (byte) ('0' + v % 10));
-        }
-    }
-
     /** "socket:[12345]" in the first {@code len} bytes of {@code link} is 12345; anything else -1. */
     static long parseSocketLink(ByteBuffer link, int len) {
-        if (len < PREFIX.length + 2 || len > link.capacity() || link.get(len - 1) != ']') {
-            return -1;
-        }
-        for (int i = 0; i < PREFIX.length; i++) {
-            if (link.get(i) != PREFIX[i]) {
-                return -1;
-            }
-        }
-        long inode = 0;
-        for (int i = PREFIX.length; i < len - 1; i++) {
-            int d = link.get(i) - '0';
-            if (d < 0 || d > 9 || inode > (Long.MAX_VALUE - 9) / 10) {
-                return -1;
-            }
-            inode = inode * 10 + d;
-        }
-        return inode;
+        return ProcText.bracketedInode(link, len, PREFIX);
     }
 
     @Override

@@ -304,17 +304,18 @@ public final class NetNamespace implements AutoCloseable {
             }
         }
 
-        // equals and hashCode written out, same meaning as the record's: the generated ones link through method
-        // handles on first use, and the first such link in a fresh JVM costs about 45 ms (a node-problem-detector
-        // plugin reading the guardian's state compares these first).
+        // Written out rather than the record's generated ones: those are method-handle chains that C1 (the daemon's
+        // only compiler) leaves slow, and the guardian hashes and compares every namespace's identity several times
+        // per pass; in a fresh JVM the first such link costs about 45 ms (a node-problem-detector plugin reading the
+        // guardian's state compares these first).
         @Override
         public boolean equals(Object o) {
-            return o instanceof NsId n && n.device == device && n.inode == inode;
+            return o instanceof NsId other && other.device == device && other.inode == inode;
         }
 
         @Override
         public int hashCode() {
-            return Long.hashCode(device) * 31 + Long.hashCode(inode);
+            return Long.hashCode(inode * 31 + device);
         }
 
         @Override

@@ -21,11 +21,14 @@ final class GoneEvidence {
 
     /** The errors of one look, each as "path|reason|process start time", so a reused pid is a new error. */
     static Set<String> keys(NamespaceSource.Look look) {
+        if (look.errors().isEmpty()) {
+            return Set.of();
+        }
         Set<String> out = new HashSet<>();
         for (NamespaceSource.LookError e : look.errors()) {
             out.add(e.path() + "|" + e.reason() + "|" + startTimeOf(e.path()));
         }
-        return out;
+        return Set.copyOf(out); // immutable: found() keeps it without a copy
     }
 
     /**

@@ -62,6 +62,9 @@ final class GuardCounters {
 
     /** A look at {@code id} succeeded: a later failure is worth saying again. */
     void lookSucceeded(NsId id) {
+        if (lookErrorsSaid.isEmpty()) {
+            return; // the usual case, at every pass for every namespace: no string built
+        }
         String prefix = id + "|";
         lookErrorsSaid.removeIf(k -> k.startsWith(prefix));
     }

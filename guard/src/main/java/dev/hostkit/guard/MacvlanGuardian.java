@@ -4,6 +4,7 @@
 package dev.hostkit.guard;
 
 import dev.hostkit.core.NetNamespace.NsId;
+import dev.hostkit.core.internal.LibC;
 import dev.hostkit.guard.Guarded.Tracked;
 import dev.hostkit.guard.Observation.NamespaceStatus;
 import dev.hostkit.guard.SnapshotCodec.NamespaceState;
@@ -77,6 +78,11 @@ public final class MacvlanGuardian implements AutoCloseable {
     private final int warmUpRounds;
     private Thread loop;
     private HostLinkFeed hostEvents;
+    // The named-namespace directories' changes, drained by each look (null before start, or when the kernel
+    // refused an inotify instance: then every look reads everything). Guarded by lookLock.
+    private DirectoryChanges dirChanges;
+    private final Object lookLock = new Object();
+    private Seen lastSeen;
     private final Object wake = new Object();
     private boolean wakeRequested;
 
@@ -184,9 +190,49 @@ public final class MacvlanGuardian implements AutoCloseable {
             // Known indexes first: a parent going down announces itself with RTM_NEWLINK before its RTM_DELLINK.
             fastPath.knownNow(ctx.host.links());
             ctx.watcher = new NamespaceWatcher(this::onNamespaceChanged, WATCH_DEBOUNCE);
+            synchronized (lookLock) {
+                dirChanges = directoryChanges();
+            }
             loop = new Thread(this::runLoop, "hostkit-guard-loop");
             loop.setDaemon(true);
             loop.start();
+        }
+    }
+
+    private static DirectoryChanges directoryChanges() {
+        try {
+            return new DirectoryChanges();
+        } catch (com.sun.jna.LastErrorException e) {
+            log.warn(
+                    "guardian: no inotify instance ({}): every pass stats every namespace file",
+                    LibC.failure("inotify_init1", "the named-namespace directories", e)
+                            .getMessage());
+            return null;
+        }
+    }
+
+    // What a look found, and what a pass derives from it: kept while the sources answer the same look.
+    private record Seen(NamespaceSource.Look look, Map<NsId, NamespaceSource.Candidate> found, Set<String> errorKeys) {}
+
+    // The namespaces now. A periodic look reads only what may have changed (a thorough one reads everything again).
+    private Seen look(boolean thorough) {
+        synchronized (lookLock) {
+            if (dirChanges != null) {
+                dirChanges.drain();
+            }
+            NamespaceSource.Look look = NamespaceScan.lookAt(source, dirChanges, thorough);
+            // Error keys hold processes' start times, read again at every look that has errors.
+            if (lastSeen != null && lastSeen.look == look && look.errors().isEmpty()) {
+                return lastSeen;
+            }
+            Map<NsId, NamespaceSource.Candidate> found = new LinkedHashMap<>();
+            for (NamespaceSource.Candidate c : look.found()) {
+                if (!ctx.isHost(c.id(), 0)) {
+                    found.putIfAbsent(c.id(), c);
+                }
+            }
+            lastSeen = new Seen(look, Collections.unmodifiableMap(found), GoneEvidence.keys(look));
+            return lastSeen;
         }
     }
 
@@ -260,15 +306,11 @@ public final class MacvlanGuardian implements AutoCloseable {
     private List<GuardEvent> pass(boolean thorough) {
         checkOpen();
         List<GuardEvent> events = Collections.synchronizedList(new ArrayList<>());
-        NamespaceSource.Look look = source.look();
+        Seen seen = look(thorough);
+        NamespaceSource.Look look = seen.look();
         look.errors().forEach(e -> ctx.counters.countLookError(e.reason()));
-        Set<String> errorKeys = GoneEvidence.keys(look);
-        Map<NsId, NamespaceSource.Candidate> found = new LinkedHashMap<>();
-        for (NamespaceSource.Candidate c : look.found()) {
-            if (!ctx.isHost(c.id(), 0)) {
-                found.putIfAbsent(c.id(), c);
-            }
-        }
+        Set<String> errorKeys = seen.errorKeys();
+        Map<NsId, NamespaceSource.Candidate> found = seen.found();
         ctx.census.retainOnly(found.keySet());
         for (Guarded g : ctx.guarded.values()) {
             NamespaceRef ref = g.ref;
@@ -488,6 +530,12 @@ public final class MacvlanGuardian implements AutoCloseable {
         awaitQuietly(ctx.workers);
         for (Guarded g : ctx.guarded.values()) {
             g.withLock(g::closeSession);
+        }
+        synchronized (lookLock) {
+            if (dirChanges != null) {
+                dirChanges.close();
+                dirChanges = null;
+            }
         }
         announcer.close(); // after the repairs: none can start rounds any more
         ctx.writer.close();

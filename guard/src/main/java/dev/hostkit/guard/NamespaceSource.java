@@ -7,12 +7,8 @@ import dev.hostkit.core.ProcFs;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -79,15 +75,8 @@ public interface NamespaceSource {
 
     /** Like {@link #processes()} under another {@code /proc} root. */
     static NamespaceSource processes(ProcFs proc) {
-        return new NamespaceScan(() -> {
-            List<Integer> pids = new ArrayList<>(proc.pids());
-            pids.sort(null);
-            List<Path> paths = new ArrayList<>(pids.size());
-            for (int pid : pids) {
-                paths.add(proc.proc().resolve(Integer.toString(pid)).resolve("ns/net"));
-            }
-            return statAll(paths, null);
-        });
+        ProcessNamespaces processes = new ProcessNamespaces(proc.proc(), NamespaceScan.NSFS_DEVICE);
+        return new NamespaceScan((changes, afresh) -> processes.look(afresh));
     }
 
     /** The namespaces made by {@code ip netns add} ({@code /var/run/netns}). */
@@ -97,27 +86,14 @@ public interface NamespaceSource {
 
     /** The namespace files in {@code dir}; a missing directory is empty, an unreadable one an error. */
     static NamespaceSource named(Path dir) {
-        NamespaceFileIds ids = new NamespaceFileIds();
-        return new NamespaceScan(() -> {
-            List<Path> files = new ArrayList<>();
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-                entries.forEach(files::add);
-            } catch (NoSuchFileException e) {
-                return new Look(List.of(), List.of());
-            } catch (IOException | DirectoryIteratorException e) {
-                IOException io = e instanceof DirectoryIteratorException d ? d.getCause() : (IOException) e;
-                return new Look(List.of(), List.of(new LookError(dir, reasonOf(io), String.valueOf(io.getMessage()))));
-            }
-            files.sort(null);
-            return statAll(files, ids);
-        });
+        NamespaceFiles files = NamespaceFiles.in(dir, NamespaceScan.NSFS_DEVICE);
+        return new NamespaceScan(files::look);
     }
 
     /** Exactly these namespace files (those that exist now). */
     static NamespaceSource of(Collection<Path> paths) {
-        List<Path> copy = List.copyOf(paths);
-        NamespaceFileIds ids = new NamespaceFileIds();
-        return new NamespaceScan(() -> statAll(copy, ids));
+        NamespaceFiles files = NamespaceFiles.of(List.copyOf(paths), NamespaceScan.NSFS_DEVICE);
+        return new NamespaceScan(files::look);
     }
 
     /** Named namespaces first, then processes: a named path stays valid longer than a pid. */
@@ -128,15 +104,28 @@ public interface NamespaceSource {
     /** All namespaces the sources find, de-duplicated by identity; the first source to name a namespace wins. */
     static NamespaceSource union(NamespaceSource... sources) {
         List<NamespaceSource> all = List.of(sources);
-        return new NamespaceScan(() -> {
-            Map<NsId, Candidate> found = new LinkedHashMap<>();
-            List<LookError> errors = new ArrayList<>();
-            for (NamespaceSource s : all) {
-                Look l = s.look();
-                l.found().forEach(c -> found.putIfAbsent(c.id(), c));
-                errors.addAll(l.errors());
+        Look[] parts = new Look[all.size()];
+        Look[] union = new Look[1];
+        return new NamespaceScan((changes, afresh) -> {
+            synchronized (parts) {
+                boolean same = union[0] != null;
+                for (int i = 0; i < parts.length; i++) {
+                    Look l = NamespaceScan.lookAt(all.get(i), changes, afresh);
+                    same &= l == parts[i];
+                    parts[i] = l;
+                }
+                if (same) {
+                    return union[0]; // every source answered its previous look: so does the union
+                }
+                Map<NsId, Candidate> found = new LinkedHashMap<>();
+                List<LookError> errors = new ArrayList<>();
+                for (Look l : parts) {
+                    l.found().forEach(c -> found.putIfAbsent(c.id(), c));
+                    errors.addAll(l.errors());
+                }
+                union[0] = new Look(List.copyOf(found.values()), errors);
+                return union[0];
             }
-            return new Look(List.copyOf(found.values()), errors);
         });
     }
 
@@ -181,65 +170,5 @@ public interface NamespaceSource {
             };
         }
         return e.getClass().getSimpleName();
-    }
-
-    /**
-     * Like {@link #stat} for a {@code /proc/PID/ns/net} link: its text is {@code net:[INODE]}, and every namespace
-     * file is on the one nsfs device, so reading the link is enough (a third of the cost of a stat through Java's
-     * attribute views, for each process at each pass). Anything else is stat-ed.
-     */
-    private static NsId readId(Path p) throws IOException {
-        Path link;
-        try {
-            link = NamespaceFileIds.unlessGone(() -> Files.readSymbolicLink(p));
-        } catch (NotLinkException e) {
-            return stat(p);
-        }
-        if (link == null) {
-            return null;
-        }
-        String text = link.toString();
-        long device = NamespaceScan.NSFS_DEVICE;
-        if (device >= 0 && text.startsWith("net:[") && text.endsWith("]")) {
-            try {
-                return new NsId(device, Long.parseLong(text.substring(5, text.length() - 1)));
-            } catch (NumberFormatException e) {
-                return stat(p);
-            }
-        }
-        return stat(p);
-    }
-
-    // ids: the files' identities kept between looks; null for /proc/PID/ns/net links, whose text says it already.
-    private static Look statAll(List<Path> paths, NamespaceFileIds ids) {
-        Map<NsId, Candidate> found = new LinkedHashMap<>();
-        List<LookError> errors = new ArrayList<>();
-        for (Path p : paths) {
-            try {
-                NsId id = ids == null ? readId(p) : ids.idOf(p);
-                if (id != null) {
-                    found.putIfAbsent(id, new Candidate(id, pidOf(p), p));
-                }
-            } catch (IOException | UnsupportedOperationException | SecurityException e) {
-                errors.add(new LookError(p, reasonOf(e), String.valueOf(e.getMessage())));
-            }
-        }
-        if (ids != null) {
-            ids.lookDone();
-        }
-        return new Look(List.copyOf(found.values()), errors);
-    }
-
-    private static int pidOf(Path p) {
-        // /proc/PID/ns/net
-        if (p.getNameCount() >= 4
-                && p.getName(p.getNameCount() - 1).toString().equals("net")
-                && p.getName(p.getNameCount() - 2).toString().equals("ns")) {
-            String s = p.getName(p.getNameCount() - 3).toString();
-            if (!s.isEmpty() && s.chars().allMatch(Character::isDigit) && s.length() < 10) {
-                return Integer.parseInt(s);
-            }
-        }
-        return 0;
     }
 }

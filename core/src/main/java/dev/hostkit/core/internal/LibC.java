@@ -61,6 +61,18 @@ public final class LibC {
     // flock(2) operations.
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
+    // inotify(7): init flags, watch flags and event masks (linux/inotify.h).
+    public static final int IN_NONBLOCK = 0x800;
+    public static final int IN_CLOEXEC = 0x80000;
+    public static final int IN_MOVED_FROM = 0x40;
+    public static final int IN_MOVED_TO = 0x80;
+    public static final int IN_CREATE = 0x100;
+    public static final int IN_DELETE = 0x200;
+    public static final int IN_DELETE_SELF = 0x400;
+    public static final int IN_MOVE_SELF = 0x800;
+    public static final int IN_Q_OVERFLOW = 0x4000;
+    public static final int IN_IGNORED = 0x8000;
+    public static final int IN_ONLYDIR = 0x01000000;
 
     private LibC() {}
 
@@ -144,6 +156,14 @@ public final class LibC {
     public static native int ioctl(int fd, long request) throws LastErrorException;
 
     public static native int eventfd(int initval, int flags) throws LastErrorException;
+
+    /** A new inotify instance ({@link #IN_NONBLOCK}, {@link #IN_CLOEXEC}). */
+    public static native int inotify_init1(int flags) throws LastErrorException;
+
+    /** Watches {@code path} for the events in {@code mask}: the watch descriptor (the same one for the same inode). */
+    public static native int inotify_add_watch(int fd, String path, int mask) throws LastErrorException;
+
+    public static native int inotify_rm_watch(int fd, int wd) throws LastErrorException;
 
     public static native long read(int fd, byte[] buf, long count) throws LastErrorException;
 
