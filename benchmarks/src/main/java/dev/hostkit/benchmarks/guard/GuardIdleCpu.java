@@ -89,7 +89,15 @@ public final class GuardIdleCpu {
                 }
                 for (boolean deployed : modes()) {
                     for (var j : jars.entrySet()) {
-                        String row = measure(home, j.getKey(), j.getValue(), flags, env, namespaces, deployed, window);
+                        String row = measure(
+                                home,
+                                j.getKey(),
+                                j.getValue(),
+                                GuardFootprintBenchmark.asInstalled(flags, j.getValue()),
+                                env,
+                                namespaces,
+                                deployed,
+                                window);
                         System.out.println(row);
                         rows.add(row);
                     }
