@@ -51,8 +51,8 @@ final class GuardFirstRepair {
         // An install made by deploy/install-hostkit.sh (-Dhk.jar=PREFIX/hostkit.jar) runs with its guardian archive.
         Path jar =
                 Path.of(System.getProperty("hk.jar", "cli/target/hostkit.jar")).toAbsolutePath();
-        List<String> flags = new ArrayList<>(GuardFootprintBenchmark.asInstalled(
-                GuardFootprintBenchmark.unitFlags(Path.of("deploy/systemd/hostkit-guard.service")), jar));
+        List<String> flags = new ArrayList<>(
+                UnitFile.asInstalled(UnitFile.flags(Path.of("deploy/systemd/hostkit-guard.service")), jar));
         String extra = System.getenv("HK_BENCH_JVM"); // e.g. -XX:SharedArchiveFile=... for the CDS comparison
         if (extra != null && !extra.isBlank()) {
             flags.addAll(List.of(extra.trim().split("\\s+")));

@@ -64,8 +64,8 @@ public final class GuardFootprintBenchmark {
         Path unit = Path.of("deploy/systemd/hostkit-guard.service");
         List<String> flags = System.getProperty("hk.flags") != null
                 ? List.of(System.getProperty("hk.flags").trim().split("\\s+"))
-                : unitFlags(unit);
-        Map<String, String> env = unitEnvironment(unit);
+                : UnitFile.flags(unit);
+        Map<String, String> env = UnitFile.environment(unit);
         System.out.printf(
                 Locale.ROOT,
                 "kernel %s, %d CPUs; JVM flags: %s; environment %s; jars %s; idle window %d s, resync %d s%n",
@@ -100,7 +100,7 @@ public final class GuardFootprintBenchmark {
                             home,
                             j.getKey(),
                             j.getValue(),
-                            asInstalled(flags, j.getValue()),
+                            UnitFile.asInstalled(flags, j.getValue()),
                             env,
                             namespaces,
                             n,
@@ -325,57 +325,6 @@ public final class GuardFootprintBenchmark {
             AtomicInteger c = counts.get(type);
             return c == null ? 0 : c.get();
         }
-    }
-
-    // The JVM flags of the unit's ExecStart: what sits between the java binary and -jar.
-    static List<String> unitFlags(Path unit) throws IOException {
-        String exec = Files.readString(unit).replace("\\\n", " ");
-        for (String line : exec.split("\n")) {
-            if (line.startsWith("ExecStart=")) {
-                List<String> words =
-                        List.of(line.substring("ExecStart=".length()).trim().split("\\s+"));
-                return words.subList(1, words.indexOf("-jar"));
-            }
-        }
-        throw new IllegalStateException("no ExecStart= in " + unit);
-    }
-
-    /** Where the unit expects deploy/install-hostkit.sh's install. */
-    private static final String UNIT_PREFIX = "/opt/hostkit";
-
-    /**
-     * The unit's flags for a jar: when the jar is an install made by deploy/install-hostkit.sh (its guardian archive
-     * beside it), the unit's /opt/hostkit paths become that install's, so the daemon runs as deployed, archive and
-     * all; otherwise the flags naming /opt/hostkit (the archive, JNA's library) are left out.
-     */
-    static List<String> asInstalled(List<String> unitFlags, Path jar) {
-        Path prefix = jar.toAbsolutePath().getParent();
-        boolean installed = Files.isRegularFile(prefix.resolve("hostkit-guard.jsa"));
-        List<String> out = new ArrayList<>();
-        for (String f : unitFlags) {
-            if (!f.contains(UNIT_PREFIX + "/")) {
-                out.add(f);
-            } else if (installed) {
-                out.add(f.replace(UNIT_PREFIX + "/", prefix + "/"));
-            }
-        }
-        return out;
-    }
-
-    // The unit's Environment= assignments (MALLOC_ARENA_MAX=2 ...): the daemon runs with them.
-    static Map<String, String> unitEnvironment(Path unit) throws IOException {
-        Map<String, String> env = new TreeMap<>();
-        for (String line : Files.readString(unit).split("\n")) {
-            if (line.startsWith("Environment=")) {
-                for (String kv : line.substring("Environment=".length()).trim().split("\\s+")) {
-                    String[] p = kv.replace("\"", "").split("=", 2);
-                    if (p.length == 2) {
-                        env.put(p[0], p[1]);
-                    }
-                }
-            }
-        }
-        return env;
     }
 
     private interface Check {

@@ -51,13 +51,13 @@ public final class GuardIdleCpu {
             jars.put(kv[0], Path.of(kv[1]).toAbsolutePath());
         }
         Path unit = Path.of("deploy/systemd/hostkit-guard.service");
-        List<String> flags = new ArrayList<>(GuardFootprintBenchmark.unitFlags(unit));
+        List<String> flags = new ArrayList<>(UnitFile.flags(unit));
         String extra = System.getProperty("hk.extraFlags", "").trim();
         if (!extra.isEmpty()) {
             flags.addAll(
                     List.of(extra.split("\\s+"))); // e.g. -Xlog:gc*:file=/tmp/gc.log to see what the VM thread does
         }
-        Map<String, String> env = GuardFootprintBenchmark.unitEnvironment(unit);
+        Map<String, String> env = UnitFile.environment(unit);
         System.out.printf(
                 Locale.ROOT,
                 "kernel %s, %d CPUs; JVM flags: %s; environment %s; jars %s; window %d s after %d s, resync %d s%n",
@@ -93,7 +93,7 @@ public final class GuardIdleCpu {
                                 home,
                                 j.getKey(),
                                 j.getValue(),
-                                GuardFootprintBenchmark.asInstalled(flags, j.getValue()),
+                                UnitFile.asInstalled(flags, j.getValue()),
                                 env,
                                 namespaces,
                                 deployed,

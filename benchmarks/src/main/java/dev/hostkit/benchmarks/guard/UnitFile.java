@@ -1,0 +1,69 @@
+package dev.hostkit.benchmarks.guard;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What deploy/systemd/hostkit-guard.service runs the guardian with, read from the unit itself so the benchmarks
+ * measure the daemon as deployed: the JVM flags of its ExecStart, its Environment=, and those flags for a given
+ * install of hostkit.
+ */
+final class UnitFile {
+    private UnitFile() {}
+
+    // The JVM flags of the unit's ExecStart: what sits between the java binary and -jar.
+    static List<String> flags(Path unit) throws IOException {
+        String exec = Files.readString(unit).replace("\\\n", " ");
+        for (String line : exec.split("\n")) {
+            if (line.startsWith("ExecStart=")) {
+                List<String> words =
+                        List.of(line.substring("ExecStart=".length()).trim().split("\\s+"));
+                return words.subList(1, words.indexOf("-jar"));
+            }
+        }
+        throw new IllegalStateException("no ExecStart= in " + unit);
+    }
+
+    /** Where the unit expects deploy/install-hostkit.sh's install. */
+    private static final String UNIT_PREFIX = "/opt/hostkit";
+
+    /**
+     * The unit's flags for a jar: when the jar is an install made by deploy/install-hostkit.sh (its guardian archive
+     * beside it), the unit's /opt/hostkit paths become that install's, so the daemon runs as deployed, archive and
+     * all; otherwise the flags naming /opt/hostkit (the archive, JNA's library) are left out.
+     */
+    static List<String> asInstalled(List<String> unitFlags, Path jar) {
+        Path prefix = jar.toAbsolutePath().getParent();
+        boolean installed = Files.isRegularFile(prefix.resolve("hostkit-guard.jsa"));
+        List<String> out = new ArrayList<>();
+        for (String f : unitFlags) {
+            if (!f.contains(UNIT_PREFIX + "/")) {
+                out.add(f);
+            } else if (installed) {
+                out.add(f.replace(UNIT_PREFIX + "/", prefix + "/"));
+            }
+        }
+        return out;
+    }
+
+    // The unit's Environment= assignments (MALLOC_ARENA_MAX=2 ...): the daemon runs with them.
+    static Map<String, String> environment(Path unit) throws IOException {
+        Map<String, String> env = new TreeMap<>();
+        for (String line : Files.readString(unit).split("\n")) {
+            if (line.startsWith("Environment=")) {
+                for (String kv : line.substring("Environment=".length()).trim().split("\\s+")) {
+                    String[] p = kv.replace("\"", "").split("=", 2);
+                    if (p.length == 2) {
+                        env.put(p[0], p[1]);
+                    }
+                }
+            }
+        }
+        return env;
+    }
+}
