@@ -46,6 +46,12 @@ final class Guarded {
         boolean missing;
         boolean conflict;
         boolean downSeen;
+        /** Repairs failed in a row under {@link #failedParentIndex}; 0 after a success. */
+        int failures;
+        /** The parent's index when the last repair failed. */
+        int failedParentIndex;
+        /** {@link System#nanoTime()} before which a failed repair is not tried again under the same parent. */
+        long retryAt;
 
         Tracked(InterfaceSnapshot snap) {
             this.snap = snap;

@@ -31,6 +31,8 @@ final class Reconciler {
      * safety net under the namespace's events.
      */
     static final Duration SETTLED_MAX_AGE = Duration.ofMinutes(5);
+    /** The longest pause before a failed repair is tried again under the same parent (the pass may come later). */
+    static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(1);
 
     private final GuardContext ctx;
     private final Repairer repairer;
@@ -517,6 +519,11 @@ final class Reconciler {
             ctx.emit(events, Type.LOST, g.ref, t.snap, 0, "interface is missing");
         }
         long start = System.nanoTime();
+        if (t.failures > 0 && t.failedParentIndex == parentIndex && start - t.retryAt < 0) {
+            // A failed attempt's own link events bring the namespace straight back here: without a pause a repair the
+            // kernel keeps refusing was retried about 11 times a second. A new parent (another index) retries at once.
+            return false;
+        }
         awaitSnapshotOnDisk(g);
         try {
             Repairer.Repaired done = v == Verdict.LOST
@@ -529,6 +536,7 @@ final class Reconciler {
             t.missing = false;
             t.conflict = false;
             t.downSeen = false;
+            t.failures = 0;
             ctx.counters.repairsOk.incrementAndGet();
             ctx.counters.lastRepairMillis = ms;
             ctx.emit(
@@ -553,6 +561,9 @@ final class Reconciler {
                 return false; // the parent left again mid-repair: still lost, not a failure
             }
             ctx.counters.repairsFailed.incrementAndGet();
+            t.failures++;
+            t.failedParentIndex = parentIndex;
+            t.retryAt = System.nanoTime() + retryDelayNanos(t.failures);
             ctx.emit(
                     events,
                     Type.REPAIR_FAILED,
@@ -562,6 +573,12 @@ final class Reconciler {
                     String.valueOf(e.getMessage()));
             return false;
         }
+    }
+
+    /** The pause after the n-th failure in a row: 100 ms, doubling, at most {@link #MAX_RETRY_DELAY}. */
+    static long retryDelayNanos(int failures) {
+        long first = Duration.ofMillis(100).toNanos();
+        return Math.min(MAX_RETRY_DELAY.toNanos(), first << Math.min(failures - 1, 10));
     }
 
     // A namespace first seen moments ago may have its snapshot still queued for the disk (the first write of a fresh

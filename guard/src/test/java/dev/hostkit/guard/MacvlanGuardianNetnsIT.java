@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,20 +34,6 @@ class MacvlanGuardianNetnsIT {
                 .build();
     }
 
-    private void await(String what, Predicate<List<GuardEvent>> until) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!until.test(events)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "; events: " + events);
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    private static long count(List<GuardEvent> events, Type type) {
-        return events.stream().filter(e -> e.type() == type).count();
-    }
-
     @Test
     void recreatesMacvlanInSameNamespaceAfterParentReturns(TestNetns a, TestNetns b) throws Exception {
         try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
@@ -59,12 +44,12 @@ class MacvlanGuardianNetnsIT {
             String beforeB = GuardTestNet.state(b.path(), "eth1");
             try (MacvlanGuardian g = guardian(parent, a, b)) {
                 g.start();
-                await("two snapshots", e -> count(e, Type.SNAPSHOT) >= 2);
+                GuardEvents.await(events, "two snapshots", e -> GuardEvents.count(e, Type.SNAPSHOT) >= 2);
 
                 parent.unload();
-                await("two losses", e -> count(e, Type.LOST) >= 2);
+                GuardEvents.await(events, "two losses", e -> GuardEvents.count(e, Type.LOST) >= 2);
                 parent.load();
-                await("two repairs", e -> count(e, Type.REPAIRED) >= 2);
+                GuardEvents.await(events, "two repairs", e -> GuardEvents.count(e, Type.REPAIRED) >= 2);
 
                 assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(beforeA);
                 assertThat(GuardTestNet.state(b.path(), "eth1")).isEqualTo(beforeB);
@@ -213,11 +198,12 @@ class MacvlanGuardianNetnsIT {
                     .listener(events::add)
                     .build()) {
                 g.start();
-                await("the first snapshot", e -> count(e, Type.SNAPSHOT) >= 1);
+                GuardEvents.await(events, "the first snapshot", e -> GuardEvents.count(e, Type.SNAPSHOT) >= 1);
                 a.exec("ip", "addr", "add", "10.88.0.5/16", "dev", "eth1");
                 a.exec("ip", "route", "add", "10.200.0.0/16", "via", "10.88.0.1", "table", "7");
                 a.exec("ip", "link", "set", "eth1", "mtu", "1450");
-                await(
+                GuardEvents.await(
+                        events,
                         "a snapshot with the new address, route and MTU",
                         e -> g.snapshots().stream()
                                 .anyMatch(s -> s.mtu() == 1450
@@ -229,7 +215,7 @@ class MacvlanGuardianNetnsIT {
 
                 parent.unload();
                 parent.load();
-                await("the repair", e -> count(e, Type.REPAIRED) >= 1);
+                GuardEvents.await(events, "the repair", e -> GuardEvents.count(e, Type.REPAIRED) >= 1);
                 assertThat(GuardTestNet.state(a.path(), "eth1")).isEqualTo(before);
             }
         }
@@ -253,13 +239,14 @@ class MacvlanGuardianNetnsIT {
             }
             try (MacvlanGuardian g = guardian(parent, namespaces.toArray(TestNetns[]::new))) {
                 g.start();
-                await("24 snapshots", e -> count(e, Type.SNAPSHOT) >= 24);
+                GuardEvents.await(events, "24 snapshots", e -> GuardEvents.count(e, Type.SNAPSHOT) >= 24);
                 int fds = dev.hostkit.core.ProcFs.openFdCount();
                 for (int round = 0; round < 3; round++) {
-                    int repairedBefore = (int) count(events, Type.REPAIRED);
+                    int repairedBefore = (int) GuardEvents.count(events, Type.REPAIRED);
                     parent.unload();
                     parent.load();
-                    await("24 repairs", e -> count(e, Type.REPAIRED) >= repairedBefore + 24);
+                    GuardEvents.await(
+                            events, "24 repairs", e -> GuardEvents.count(e, Type.REPAIRED) >= repairedBefore + 24);
                 }
                 for (int i = 0; i < paths.length; i++) {
                     assertThat(GuardTestNet.state(paths[i], "eth1") + GuardTestNet.state(paths[i], "eth2"))
@@ -270,7 +257,7 @@ class MacvlanGuardianNetnsIT {
                         .isEmpty();
                 assertThat(g.metrics().interfacesGuarded()).isEqualTo(24);
                 // Flat while running: once the debounced re-snapshots are done, every repair's fds are closed again.
-                await("fds back to " + fds, e -> dev.hostkit.core.ProcFs.openFdCount() <= fds);
+                GuardEvents.await(events, "fds back to " + fds, e -> dev.hostkit.core.ProcFs.openFdCount() <= fds);
             }
         } finally {
             namespaces.forEach(TestNetns::close);
@@ -284,22 +271,22 @@ class MacvlanGuardianNetnsIT {
             GuardTestNet.giveMacvlan(b.path(), parent.name(), 3, 1500);
             try (MacvlanGuardian g = guardian(parent, a, b)) {
                 g.start();
-                await("two snapshots", e -> count(e, Type.SNAPSHOT) >= 2);
+                GuardEvents.await(events, "two snapshots", e -> GuardEvents.count(e, Type.SNAPSHOT) >= 2);
                 a.exec("ip", "link", "del", "eth1"); // what a CNI DEL does before the pod's namespace goes
-                await("the deletion noticed", e -> count(e, Type.DROPPED) >= 1);
+                GuardEvents.await(events, "the deletion noticed", e -> GuardEvents.count(e, Type.DROPPED) >= 1);
                 assertThat(events)
                         .filteredOn(e -> e.type() == Type.DROPPED)
                         .singleElement()
                         .satisfies(e -> assertThat(e.reason()).contains("on purpose"));
                 parent.unload();
                 parent.load();
-                await("b repaired", e -> count(e, Type.REPAIRED) >= 1);
+                GuardEvents.await(events, "b repaired", e -> GuardEvents.count(e, Type.REPAIRED) >= 1);
                 Thread.sleep(500); // a resync period: still nothing for a
                 assertThat(Sh.exec("ip", "netns", "exec", a.name(), "ip", "link", "show", "eth1")
                                 .ok())
                         .isFalse();
                 assertThat(g.snapshots()).extracting(InterfaceSnapshot::name).containsExactly("eth1");
-                assertThat(count(events, Type.REPAIRED)).isEqualTo(1);
+                assertThat(GuardEvents.count(events, Type.REPAIRED)).isEqualTo(1);
             }
         }
     }
@@ -314,14 +301,15 @@ class MacvlanGuardianNetnsIT {
             String beforeB = GuardTestNet.state(b.path(), "eth1");
             try (MacvlanGuardian g = guardian(parent, a, b)) {
                 g.start();
-                await("two snapshots", e -> count(e, Type.SNAPSHOT) >= 2);
+                GuardEvents.await(events, "two snapshots", e -> GuardEvents.count(e, Type.SNAPSHOT) >= 2);
                 // New links in a get IPv6 disabled: the recreated eth1 refuses its IPv6 address.
                 a.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
                 parent.unload();
                 parent.load();
-                await(
+                GuardEvents.await(
+                        events,
                         "b repaired and a failed",
-                        e -> count(e, Type.REPAIRED) >= 1 && count(e, Type.REPAIR_FAILED) >= 1);
+                        e -> GuardEvents.count(e, Type.REPAIRED) >= 1 && GuardEvents.count(e, Type.REPAIR_FAILED) >= 1);
                 assertThat(events)
                         .filteredOn(e -> e.type() == Type.REPAIRED)
                         .singleElement()
@@ -332,6 +320,12 @@ class MacvlanGuardianNetnsIT {
                         .first()
                         .satisfies(e -> assertThat(e.reason()).contains("fd00:77::2"));
                 assertThat(GuardTestNet.state(b.path(), "eth1")).isEqualTo(beforeB);
+                // Retried with a pause, not on every echo of its own attempt (34 in 3 s before the pause).
+                long failedBefore = GuardEvents.count(events, Type.REPAIR_FAILED);
+                Thread.sleep(3000);
+                assertThat(GuardEvents.count(events, Type.REPAIR_FAILED) - failedBefore)
+                        .isPositive()
+                        .isLessThanOrEqualTo(8);
                 // Rolled back: no half-made eth1, no temporary link stays (a retry every pass may be in flight at any
                 // one look, so look until a moment between attempts).
                 long deadline = System.nanoTime() + 3_000_000_000L;
@@ -341,7 +335,7 @@ class MacvlanGuardianNetnsIT {
                 assertThat(a.exec("ip", "-o", "link").lines()).hasSize(1);
 
                 a.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=0");
-                await("a repaired on a later pass", e -> count(e, Type.REPAIRED) >= 2);
+                GuardEvents.await(events, "a repaired on a later pass", e -> GuardEvents.count(e, Type.REPAIRED) >= 2);
                 assertThat(g.metrics().repairsFailed()).isPositive();
             }
             GuardTestNet.awaitDad(a.path());

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,20 +29,6 @@ class NamedNamespaceLookIT {
 
     private final List<GuardEvent> events = new CopyOnWriteArrayList<>();
 
-    private void await(String what, Predicate<List<GuardEvent>> until) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L; // a third of the full look's interval
-        while (!until.test(events)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "; events: " + events);
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    private static long count(List<GuardEvent> events, Type type) {
-        return events.stream().filter(e -> e.type() == type).count();
-    }
-
     @Test
     void aNamespaceNamedAfterTheStartIsGuardedAndOneDeletedIsDroppedAtTheNextPasses(TestNetns first) throws Exception {
         String name = TestNames.next("nl");
@@ -58,18 +43,20 @@ class NamedNamespaceLookIT {
                     .listener(events::add)
                     .build()) {
                 g.start();
-                await("the first snapshot", e -> count(e, Type.SNAPSHOT) >= 1);
+                GuardEvents.await(events, "the first snapshot", e -> GuardEvents.count(e, Type.SNAPSHOT) >= 1);
                 Thread.sleep(600); // passes that find nothing new: the look is the kept one
 
                 Sh.run("ip", "netns", "add", name);
                 long inode = NamespaceSource.stat(later).inode();
                 GuardTestNet.giveMacvlan(later, parent.name(), 3, 1500);
-                await(
+                GuardEvents.await(
+                        events,
                         "the later namespace's snapshot",
                         e -> e.stream().anyMatch(ev -> ev.type() == Type.SNAPSHOT && ev.netnsInode() == inode));
 
                 Sh.run("ip", "netns", "del", name);
-                await(
+                GuardEvents.await(
+                        events,
                         "the deleted namespace dropped",
                         e -> e.stream().anyMatch(ev -> ev.type() == Type.DROPPED && ev.netnsInode() == inode));
                 long deadline = System.nanoTime() + 5_000_000_000L; // the event goes out as the snapshot is dropped
@@ -96,13 +83,14 @@ class NamedNamespaceLookIT {
                     .listener(events::add)
                     .build()) {
                 g.start();
-                await("the first snapshot", e -> count(e, Type.SNAPSHOT) >= 1);
+                GuardEvents.await(events, "the first snapshot", e -> GuardEvents.count(e, Type.SNAPSHOT) >= 1);
                 Thread.sleep(1_000); // the empty namespace is judged so; the kept looks since have read nothing
 
                 // The host's event on the parent (a new upper device) is what makes the next pass open it again.
                 GuardTestNet.giveMacvlan(empty.path(), parent.name(), 3, 1500);
                 long inode = NamespaceSource.stat(empty.path()).inode();
-                await(
+                GuardEvents.await(
+                        events,
                         "the snapshot in the namespace judged empty",
                         e -> e.stream().anyMatch(ev -> ev.type() == Type.SNAPSHOT && ev.netnsInode() == inode));
             }

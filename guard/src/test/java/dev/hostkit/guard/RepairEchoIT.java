@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,25 +36,11 @@ class RepairEchoIT {
                 .build();
     }
 
-    private void await(String what, Predicate<List<GuardEvent>> until) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!until.test(events)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "; events: " + events);
-            }
-            Thread.sleep(5);
-        }
-    }
-
-    private static long count(List<GuardEvent> events, Type type) {
-        return events.stream().filter(e -> e.type() == type).count();
-    }
-
     private void bounce(GuardTestNet.Parent parent, int n) throws InterruptedException {
         parent.unload();
-        await("loss " + n, e -> count(e, Type.LOST) >= n);
+        GuardEvents.await(events, "loss " + n, e -> GuardEvents.count(e, Type.LOST) >= n);
         parent.load();
-        await("repair " + n, e -> count(e, Type.REPAIRED) >= n);
+        GuardEvents.await(events, "repair " + n, e -> GuardEvents.count(e, Type.REPAIRED) >= n);
     }
 
     @Test
@@ -65,15 +50,15 @@ class RepairEchoIT {
             GuardTestNet.awaitDad(a.path());
             try (MacvlanGuardian g = guardian(parent, a)) {
                 g.start();
-                await("the snapshot", e -> count(e, Type.SNAPSHOT) >= 1);
+                GuardEvents.await(events, "the snapshot", e -> GuardEvents.count(e, Type.SNAPSHOT) >= 1);
                 // The first repair may teach the snapshot what the kernel reports of restored addresses (a look).
                 bounce(parent, 1);
                 Thread.sleep(500);
-                long snapshots = count(events, Type.SNAPSHOT);
+                long snapshots = GuardEvents.count(events, Type.SNAPSHOT);
 
                 bounce(parent, 2);
                 Thread.sleep(500); // the watcher's debounce (100 ms) and a look, had there been one
-                assertThat(count(events, Type.SNAPSHOT))
+                assertThat(GuardEvents.count(events, Type.SNAPSHOT))
                         .as("no look after the repair's own events: nothing new to snapshot")
                         .isEqualTo(snapshots);
                 assertThat(g.snapshots().get(0).addresses())
@@ -83,13 +68,14 @@ class RepairEchoIT {
                 // A change right after the repair, inside the same burst of events as the repair's own.
                 bounce(parent, 3);
                 a.exec("ip", "addr", "add", "10.77.0.99/24", "dev", "eth1");
-                await(
+                GuardEvents.await(
+                        events,
                         "the new address in the snapshot",
                         e -> g.snapshots().get(0).addresses().stream()
                                 .anyMatch(
                                         addr -> addr.address().getHostAddress().equals("10.77.0.99")));
-                assertThat(count(events, Type.SNAPSHOT)).isEqualTo(snapshots + 1);
-                assertThat(count(events, Type.REPAIR_FAILED)).isZero();
+                assertThat(GuardEvents.count(events, Type.SNAPSHOT)).isEqualTo(snapshots + 1);
+                assertThat(GuardEvents.count(events, Type.REPAIR_FAILED)).isZero();
             }
         }
     }

@@ -134,18 +134,7 @@ public final class GuardFootprintBenchmark {
             int idle)
             throws Exception {
         Path state = Files.createTempDirectory("hkbench-footprint");
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, "java"));
-        cmd.addAll(flags);
-        cmd.addAll(List.of(
-                "-jar",
-                jar.toString(),
-                "guard",
-                "--state-dir",
-                state.toString(),
-                "--parent",
-                GuardRepairBenchmark.PARENT,
-                "--resync-seconds",
-                String.valueOf(RESYNC_SECONDS)));
+        List<String> cmd = UnitFile.guardCommand(home, flags, jar, state, RESYNC_SECONDS);
         if (Boolean.getBoolean("hk.netns")) {
             namespaces.forEach(ns -> cmd.addAll(List.of("--netns", ns.toString())));
         }

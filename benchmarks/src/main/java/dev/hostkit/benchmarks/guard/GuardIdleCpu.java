@@ -130,18 +130,7 @@ public final class GuardIdleCpu {
             int window)
             throws Exception {
         Path state = Files.createTempDirectory("hkbench-idle");
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, "java"));
-        cmd.addAll(flags);
-        cmd.addAll(List.of(
-                "-jar",
-                jar.toString(),
-                "guard",
-                "--state-dir",
-                state.toString(),
-                "--parent",
-                GuardRepairBenchmark.PARENT,
-                "--resync-seconds",
-                String.valueOf(RESYNC_SECONDS)));
+        List<String> cmd = UnitFile.guardCommand(home, flags, jar, state, RESYNC_SECONDS);
         if (!deployed) {
             namespaces.forEach(ns -> cmd.addAll(List.of("--netns", ns.toString())));
         }

@@ -66,4 +66,24 @@ final class UnitFile {
         }
         return env;
     }
+
+    /**
+     * {@code ip netns exec HOME java FLAGS -jar JAR guard --state-dir STATE --parent (the benchmarks' parent)
+     * --resync-seconds N}: the daemon as the benchmarks start it; the caller adds {@code --netns} paths or other options.
+     */
+    static List<String> guardCommand(String home, List<String> flags, Path jar, Path state, int resyncSeconds) {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, "java"));
+        cmd.addAll(flags);
+        cmd.addAll(List.of(
+                "-jar",
+                jar.toString(),
+                "guard",
+                "--state-dir",
+                state.toString(),
+                "--parent",
+                GuardRepairBenchmark.PARENT,
+                "--resync-seconds",
+                String.valueOf(resyncSeconds)));
+        return cmd;
+    }
 }
