@@ -104,6 +104,18 @@ for c in MacvlanLost MemcgIdPressure DockerEngineDown DockerSocketLeak; do
 done
 kill $engine 2>/dev/null || true
 wait $engine 2>/dev/null || true
+# On a node with a running guardian, MacvlanLost reads the status the guardian publishes while it holds its directory's
+# flock: trained here with deploy/cds-training/status.json and flock(1) holding the lock, as the daemon would.
+if command -v flock >/dev/null 2>&1 && [ -f "$here/cds-training/status.json" ]; then
+    mkdir -m 700 "$work/running"
+    install -m 600 "$here/cds-training/status.json" "$work/running/status.json"
+    install -m 600 /dev/null "$work/running/guardian.lock"
+    env -u DOCKER_HOST -u HOSTKIT_ROOT flock "$work/running/guardian.lock" "$java" $flags -Xlog:disable \
+        -XX:DumpLoadedClassList="$work/MacvlanLost-running.classlist" -jar "$prefix/hostkit.jar" \
+        doctor --check MacvlanLost --npd --root / --state-dir "$work/running" >/dev/null || true
+else
+    echo "install-hostkit.sh: no flock(1): MacvlanLost beside a running guardian loads its status reader from the jar" >&2
+fi
 DOCKER_HOST=$nosocket "$java" $flags -Xlog:disable -XX:DumpLoadedClassList="$work/doctor.classlist" \
     -jar "$prefix/hostkit.jar" doctor --json --state-dir "$work/state" >/dev/null 2>&1 || true
 cat "$work"/*.classlist > "$work/hostkit.classlist"

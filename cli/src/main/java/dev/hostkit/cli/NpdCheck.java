@@ -11,13 +11,16 @@ import dev.hostkit.docker.Ping;
 import dev.hostkit.doctor.DockerSocketClients;
 import dev.hostkit.doctor.Doctor;
 import dev.hostkit.doctor.DoctorReport;
+import dev.hostkit.guard.GuardianStatus;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -115,9 +118,40 @@ final class NpdCheck {
                 v.message());
     }
 
+    /**
+     * A running guardian's own word ({@link GuardianStatus}: no native code, no namespace entered); without one (or
+     * when its status cannot be read), the guardian's snapshots against the host now, judged as the doctor's guardian
+     * section does.
+     */
+    static Answer macvlanLost(Path stateDir) {
+        try {
+            Optional<GuardianStatus> said = GuardianStatus.ofRunningGuardian(stateDir);
+            if (said.isPresent()) {
+                return fromStatus(said.get());
+            }
+        } catch (IOException | RuntimeException e) {
+            // An unreadable status is no answer: look for ourselves.
+        }
+        return macvlanLostByLooking(stateDir);
+    }
+
+    static Answer fromStatus(GuardianStatus s) {
+        String who = " (guardian pid " + s.pid() + ")";
+        if (s.missing().isEmpty()) {
+            return new Answer(OK, s.guarded() + " guarded macvlan(s) present" + who);
+        }
+        GuardianStatus.Missing m = s.missing().get(0);
+        String first = m.waitsForParent()
+                ? m.name() + " in net:[" + m.namespaceInode() + "] waits for parent " + m.parent()
+                : m.name() + " missing in net:[" + m.namespaceInode() + "] (parent " + m.parent()
+                        + " present, not recreated)";
+        return new Answer(
+                PROBLEM, s.missing().size() == 1 ? first : (s.missing().size() + " lost: " + first));
+    }
+
     /** The guardian's snapshots against the host now, judged as the doctor's guardian section does. */
     @SuppressWarnings("unchecked")
-    static Answer macvlanLost(Path stateDir) {
+    static Answer macvlanLostByLooking(Path stateDir) {
         DoctorReport r = Doctor.examine(List.of(Doctor.guardianCheck(stateDir)));
         if (!r.cannotSee().isEmpty()) {
             return new Answer(UNKNOWN, r.cannotSee().get(0));

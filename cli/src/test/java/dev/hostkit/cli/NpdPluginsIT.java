@@ -1,5 +1,6 @@
 package dev.hostkit.cli;
 
+import dev.hostkit.guard.GuardianStatus;
 import dev.hostkit.guard.MacvlanGuardian;
 import dev.hostkit.guard.NamespaceSource;
 import dev.hostkit.testkit.HostTest;
@@ -163,6 +164,60 @@ class NpdPluginsIT {
                 .startsWith(name + " missing in net:[")
                 .endsWith("(parent " + parent.hostName() + " present)");
         assertThat(lost.get("MemcgIdPressure").status()).isZero();
+    }
+
+    @Test
+    void besideARunningGuardianMacvlanLostSaysWhatTheGuardianPublishes(TestNetns ns, VethPair parent) throws Exception {
+        Path root = hostRoot(null);
+        String name = TestNames.next("m");
+        Sh.run("ip", "link", "add", name, "link", parent.hostName(), "type", "macvlan", "mode", "bridge");
+        Sh.run("ip", "link", "set", name, "netns", ns.name());
+        ns.exec("ip", "link", "set", name, "up");
+        Path state = root.resolve(NpdCheck.GUARD_STATE_DIR);
+        try (MacvlanGuardian g = MacvlanGuardian.builder()
+                .stateDir(state)
+                .parents(Set.of(parent.hostName()))
+                .namespaces(NamespaceSource.of(List.of(ns.path())))
+                .warmUp(0)
+                .build()) {
+            g.start();
+            awaitFile(state.resolve(GuardianStatus.FILE));
+
+            Run healthy = runAll(Map.of(HostRoot.ENV, root.toString())).get("MacvlanLost");
+            assertThat(healthy)
+                    .extracting(Run::status, Run::line)
+                    .containsExactly(
+                            0,
+                            "1 guarded macvlan(s) present (guardian pid "
+                                    + ProcessHandle.current().pid() + ")");
+
+            // The parent's driver unloads: the kernel takes the macvlan with it; the guardian waits for the parent.
+            Sh.run("ip", "link", "del", parent.hostName());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (GuardianStatus.ofRunningGuardian(state)
+                    .orElseThrow()
+                    .missing()
+                    .isEmpty()) {
+                assertThat(System.nanoTime())
+                        .as("the status shows the loss within 10 s")
+                        .isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            Run waiting = runAll(Map.of(HostRoot.ENV, root.toString())).get("MacvlanLost");
+            assertThat(waiting.status()).isEqualTo(1);
+            assertThat(waiting.line())
+                    .isEqualTo(name + " in net:["
+                            + Files.readAttributes(ns.path(), "unix:ino").get("ino") + "] waits for parent "
+                            + parent.hostName());
+        }
+    }
+
+    private static void awaitFile(Path f) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!Files.exists(f)) {
+            assertThat(System.nanoTime()).as("%s within 10 s", f).isLessThan(deadline);
+            Thread.sleep(10);
+        }
     }
 
     @Test

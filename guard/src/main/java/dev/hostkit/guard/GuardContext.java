@@ -114,6 +114,7 @@ final class GuardContext {
         unwatch(g.ref.id());
         g.closeSession();
         writer.delete(g.ref.id());
+        writer.statusChanged();
     }
 
     /**
@@ -165,6 +166,7 @@ final class GuardContext {
         g.ifaces.values().forEach(t -> snaps.add(t.snap));
         NamespaceState state = new NamespaceState(g.ref, snaps);
         writer.write(state, () -> guarded.get(state.namespace().id()) == g, () -> g.onDisk = true);
+        writer.statusChanged();
     }
 
     void emit(List<GuardEvent> events, Type type, NamespaceRef ref, InterfaceSnapshot s, double millis, String reason) {
@@ -195,6 +197,7 @@ final class GuardContext {
 
     /** Adds {@code e} to the pass's events (when a pass runs) and hands it to the listener. */
     void deliver(List<GuardEvent> events, GuardEvent e) {
+        writer.statusChanged(); // every event is a change of what the status may say
         if (events != null) {
             events.add(e);
         }

@@ -44,6 +44,9 @@ final class Guarded {
     static final class Tracked {
         InterfaceSnapshot snap;
         boolean missing;
+        /** Missing with its parent gone (set by the verdict, cleared by a repair attempt or its return). */
+        boolean waitingForParent;
+
         boolean conflict;
         boolean downSeen;
         /** Repairs failed in a row under {@link #failedParentIndex}; 0 after a success. */

@@ -74,7 +74,14 @@ final class HostLinkFastPath {
         for (Guarded g : ctx.guarded.values()) {
             g.withLock(() -> {
                 for (Tracked t : g.ifaces.values()) {
-                    if (t.snap.parent().name().equals(parent) && !t.missing && !t.conflict) {
+                    if (!t.snap.parent().name().equals(parent) || t.conflict) {
+                        continue;
+                    }
+                    if (!t.waitingForParent) {
+                        t.waitingForParent = true;
+                        ctx.writer.statusChanged(); // one whose repair was failing now waits for its parent
+                    }
+                    if (!t.missing) {
                         t.missing = true;
                         ctx.counters.lost.incrementAndGet();
                         ctx.emit(null, Type.LOST, g.ref, t.snap, 0, "parent " + parent + " was removed");

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +64,8 @@ public final class MacvlanGuardian implements AutoCloseable {
     private static final Duration WORKER_KEEP_ALIVE = Duration.ofSeconds(1);
 
     private static final Duration WATCH_DEBOUNCE = Duration.ofMillis(100);
+    /** The longest the status waits for one namespace's lock before it is taken again later. */
+    private static final Duration STATUS_LOCK_WAIT = Duration.ofMillis(20);
 
     private final Path stateDir;
     private final Duration resync;
@@ -92,6 +95,13 @@ public final class MacvlanGuardian implements AutoCloseable {
         this.source = b.source;
         this.warmUpRounds = b.warmUpRounds;
         this.store = new SnapshotStore(stateDir);
+        try {
+            // A status left by a guardian that died is not this one's word: none is published before the first pass.
+            Files.deleteIfExists(store.dir().resolve(GuardianStatus.FILE));
+        } catch (IOException e) {
+            store.close();
+            throw new IOException("cannot remove the previous guardian's status in " + store.dir() + ": " + e, e);
+        }
         GuardCounters counters = new GuardCounters();
         // Threads on demand, gone after a second idle: an idle daemon holds none between passes.
         ThreadPoolExecutor workers = new ThreadPoolExecutor(
@@ -251,9 +261,14 @@ public final class MacvlanGuardian implements AutoCloseable {
 
     private void runLoop() {
         boolean asked = true; // the first pass looks at everything
+        boolean publishing = false;
         while (!ctx.closed) {
             try {
                 pass(asked);
+                if (!publishing) {
+                    publishing = true; // after a whole pass: the status then says what the host shows
+                    ctx.writer.publishStatus(this::statusNow);
+                }
             } catch (RuntimeException e) {
                 if (!ctx.closed) {
                     log.warn("guardian pass failed; next try in {}", resync, e);
@@ -443,6 +458,43 @@ public final class MacvlanGuardian implements AutoCloseable {
                 c.lastRepairMillis,
                 c.stateFileErrors.get(),
                 c.lookErrors());
+    }
+
+    /**
+     * What {@link GuardianStatus} says now, taken on the state writer's thread; null when a namespace's lock is held
+     * longer than {@link #STATUS_LOCK_WAIT} (a repair holding it may be waiting for that thread's flush).
+     */
+    private GuardianStatus statusNow() {
+        int total = 0;
+        List<GuardianStatus.Missing> missing = new ArrayList<>();
+        for (Guarded g : ctx.guarded.values()) {
+            try {
+                if (!g.lock.tryLock(STATUS_LOCK_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return null;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            try {
+                total += g.ifaces.size();
+                for (Tracked t : g.ifaces.values()) {
+                    if (t.missing) {
+                        missing.add(new GuardianStatus.Missing(
+                                t.snap.name(),
+                                g.ref.inode(),
+                                g.ref.pid(),
+                                t.snap.parent().name(),
+                                t.waitingForParent));
+                    }
+                }
+            } finally {
+                g.lock.unlock();
+            }
+        }
+        missing.sort(Comparator.comparingLong(GuardianStatus.Missing::namespaceInode)
+                .thenComparing(GuardianStatus.Missing::name));
+        return new GuardianStatus(ProcessHandle.current().pid(), total, missing);
     }
 
     /** The current snapshots, one per guarded interface. */

@@ -459,6 +459,10 @@ final class Reconciler {
                 return true;
             }
             case WAITING_FOR_PARENT -> {
+                if (!t.waitingForParent) {
+                    t.waitingForParent = true;
+                    ctx.writer.statusChanged(); // a failing interface whose parent left again says so too
+                }
                 if (!t.missing) {
                     t.missing = true;
                     ctx.counters.lost.incrementAndGet();
@@ -489,6 +493,7 @@ final class Reconciler {
                 return false;
             }
             case PRESENT -> {
+                t.waitingForParent = false;
                 t.conflict = false;
                 t.downSeen = false;
                 boolean wasMissing = t.missing;
@@ -518,6 +523,7 @@ final class Reconciler {
             ctx.counters.lost.incrementAndGet();
             ctx.emit(events, Type.LOST, g.ref, t.snap, 0, "interface is missing");
         }
+        t.waitingForParent = false; // its parent is there: what follows is emitted, and the status follows that
         long start = System.nanoTime();
         if (t.failures > 0 && t.failedParentIndex == parentIndex && start - t.retryAt < 0) {
             // A failed attempt's own link events bring the namespace straight back here: without a pause a repair the

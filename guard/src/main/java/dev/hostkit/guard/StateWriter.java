@@ -1,11 +1,14 @@
 package dev.hostkit.guard;
 
+import dev.hostkit.core.AtomicFiles;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.guard.SnapshotCodec.NamespaceState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,6 +39,21 @@ final class StateWriter implements AutoCloseable {
     private final Map<NsId, Pending> pending = new LinkedHashMap<>();
     /** Whether a batch task is queued that has not yet taken {@link #pending}. Guarded by {@link #pending}. */
     private boolean batchQueued;
+    /** Whether the status may have changed since a batch last took this. Guarded by {@link #pending}. */
+    private boolean statusAsked;
+    /** The guardian's status now (null until {@link #publishStatus}); called on the writer thread, after the batch. */
+    private volatile StatusSource status;
+    /** The status last written (writer thread only). */
+    private GuardianStatus statusWritten;
+
+    /**
+     * The guardian's status as {@link GuardianStatus}, or null when it cannot be taken now without waiting on a
+     * namespace's lock (a repair holding it may be waiting for this very thread: the status is asked again).
+     */
+    @FunctionalInterface
+    interface StatusSource {
+        GuardianStatus now();
+    }
 
     /** One namespace's latest change: its state (null: remove the file), and what to check and run around it. */
     private record Pending(NsId id, NamespaceState state, BooleanSupplier stillCurrent, Runnable written) {
@@ -89,6 +107,31 @@ final class StateWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes the guardian's status in the state directory ({@link GuardianStatus#FILE}) from now on: written now,
+     * then after any batch that follows {@link #statusChanged()} when it differs from what was written; removed by
+     * {@link #close()}.
+     */
+    void publishStatus(StatusSource source) {
+        status = source;
+        statusChanged();
+    }
+
+    /** What the status says may have changed: a batch (the next, or one of its own) writes it again if it differs. */
+    void statusChanged() {
+        if (status == null) {
+            return; // not published (yet): nothing to keep up to date
+        }
+        synchronized (pending) {
+            statusAsked = true;
+            if (batchQueued) {
+                return;
+            }
+            batchQueued = true;
+        }
+        queueBatch();
+    }
+
     private void ask(Pending p) {
         synchronized (pending) {
             pending.put(p.id(), p); // replaces an older change of the same namespace in its place
@@ -97,6 +140,10 @@ final class StateWriter implements AutoCloseable {
             }
             batchQueued = true;
         }
+        queueBatch();
+    }
+
+    private void queueBatch() {
         try {
             writer.execute(this::writeBatch);
         } catch (RejectedExecutionException e) {
@@ -113,11 +160,53 @@ final class StateWriter implements AutoCloseable {
     // On the writer thread: takes every change asked so far and writes them as one batch.
     private void writeBatch() {
         List<Pending> batch;
+        boolean statusToo;
         synchronized (pending) {
             batch = new ArrayList<>(pending.values());
             pending.clear();
             batchQueued = false;
+            statusToo = statusAsked;
+            statusAsked = false;
         }
+        try {
+            writeStates(batch);
+        } finally {
+            if (statusToo) {
+                writeStatus();
+            }
+        }
+    }
+
+    // After the batch's state files: the status never names an interface whose snapshot is not on disk yet.
+    private void writeStatus() {
+        StatusSource source = status;
+        GuardianStatus now;
+        try {
+            now = source.now();
+        } catch (RuntimeException | Error e) {
+            failed("take the guardian's status", e);
+            return;
+        }
+        if (now == null) {
+            statusChanged(); // a namespace was busy: asked again behind what is queued (a flush among it)
+            return;
+        }
+        if (now.equals(statusWritten)) {
+            return;
+        }
+        try {
+            AtomicFiles.write(statusFile(), StatusFile.encode(now), AtomicFiles.OWNER_ONLY);
+            statusWritten = now;
+        } catch (IOException | RuntimeException e) {
+            failed("write the guardian's status " + statusFile(), e);
+        }
+    }
+
+    private Path statusFile() {
+        return store.dir().resolve(GuardianStatus.FILE);
+    }
+
+    private void writeStates(List<Pending> batch) {
         List<SnapshotStore.Change> changes = new ArrayList<>();
         List<Pending> asked = new ArrayList<>();
         for (Pending p : batch) {
@@ -156,7 +245,10 @@ final class StateWriter implements AutoCloseable {
         log.warn("guardian: cannot {}: {}", what, e.toString(), e);
     }
 
-    /** Waits (up to 30 s) for the writes asked so far, then stops the thread. */
+    /**
+     * Waits (up to 30 s) for the writes asked so far, then stops the thread and removes the status file, if one was
+     * published: a stopped guardian says nothing.
+     */
     @Override
     public void close() {
         writer.shutdown();
@@ -168,6 +260,13 @@ final class StateWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             writer.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+        if (status != null) {
+            try {
+                Files.deleteIfExists(statusFile());
+            } catch (IOException e) {
+                log.warn("guardian: cannot remove its status file {}: {}", statusFile(), e.toString());
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.hostkit.benchmarks.doctor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hostkit.guard.GuardianStatus;
 import dev.hostkit.guard.MacvlanGuardian;
 import dev.hostkit.guard.NamespaceSource;
 import dev.hostkit.testkit.Sh;
@@ -26,8 +27,9 @@ import java.util.stream.Stream;
  * (deploy/node-problem-detector/*.json: its path and args, exactly), run as NPD runs it (a fresh process, stdin
  * closed, {@code HOSTKIT_ROOT} set as the DaemonSet sets it, no {@code DOCKER_HOST}) against one or more installs made
  * by deploy/install-hostkit.sh, whose {@code /opt/hostkit} prefix is the only thing replaced. Beside them: the bare JVM
- * and the doctor's own full survey ({@code hostkit doctor --json}). {@code MacvlanLost} runs twice: on an empty guardian
- * state and on a host whose guardian keeps one macvlan (in a test namespace, on a test veth). Wall time (median, min) and CPU time of the child
+ * and the doctor's own full survey ({@code hostkit doctor --json}). {@code MacvlanLost} runs three times: on an empty
+ * guardian state, and on a host whose guardian keeps one macvlan (in a test namespace, on a test veth), stopped (the
+ * plugin looks into the namespace) and running (the plugin reads the guardian's published status). Wall time (median, min) and CPU time of the child
  * (user+sys from this process's cutime/cstime), every command of every install interleaved round by round.
  *
  * <p>Usage: {@code NpdPluginBenchmark CONFIG_DIR ROUNDS LABEL=PREFIX...}; {@code DOCKER_HOST} must name a private
@@ -62,20 +64,28 @@ public final class NpdPluginBenchmark {
         Path engine = Path.of(host.substring("unix://".length()));
         Path root = hostRoot("hk-npd-" + ProcessHandle.current().pid(), engine);
         Path guardedRoot = hostRoot("hk-npdg-" + ProcessHandle.current().pid(), engine);
+        Path runningRoot = hostRoot("hk-npdr-" + ProcessHandle.current().pid(), engine);
         try {
-            GuardedMacvlan guarded = new GuardedMacvlan(guardedRoot.resolve(GUARD_STATE_DIR));
+            GuardedMacvlan guarded = new GuardedMacvlan(guardedRoot.resolve(GUARD_STATE_DIR), false);
+            GuardedMacvlan running = null;
             try {
-                run(configDir, rounds, installs, root, guardedRoot);
+                running = new GuardedMacvlan(runningRoot.resolve(GUARD_STATE_DIR), true);
+                run(configDir, rounds, installs, root, guardedRoot, runningRoot);
             } finally {
+                if (running != null) {
+                    running.close();
+                }
                 guarded.close();
             }
         } finally {
             deleteTree(root);
             deleteTree(guardedRoot);
+            deleteTree(runningRoot);
         }
     }
 
-    private static void run(Path configDir, int rounds, Map<String, Path> installs, Path root, Path guardedRoot)
+    private static void run(
+            Path configDir, int rounds, Map<String, Path> installs, Path root, Path guardedRoot, Path runningRoot)
             throws Exception {
         String host = System.getenv("DOCKER_HOST");
         List<Command> commands = new ArrayList<>();
@@ -87,13 +97,18 @@ public final class NpdPluginBenchmark {
             npdEnv.put("DOCKER_HOST", null); // NPD's DaemonSet sets none: the checks use the socket under the root
             Map<String, String> guardedEnv = new LinkedHashMap<>(npdEnv);
             guardedEnv.put("HOSTKIT_ROOT", guardedRoot.toString());
+            Map<String, String> runningEnv = new LinkedHashMap<>(npdEnv);
+            runningEnv.put("HOSTKIT_ROOT", runningRoot.toString());
             for (List<String> rule : npdCommandLines(configDir)) {
                 List<String> argv = new ArrayList<>(rule);
                 argv.set(0, deployed(argv.get(0), prefix));
                 String check = rule.get(rule.indexOf("--check") + 1);
                 if (check.equals("MacvlanLost")) {
                     commands.add(new Command(label + ": MacvlanLost, empty guardian state", argv, npdEnv));
-                    commands.add(new Command(label + ": MacvlanLost, 1 guarded macvlan", argv, guardedEnv));
+                    commands.add(new Command(
+                            label + ": MacvlanLost, 1 guarded macvlan, guardian stopped", argv, guardedEnv));
+                    commands.add(new Command(
+                            label + ": MacvlanLost, 1 guarded macvlan, guardian running", argv, runningEnv));
                 } else {
                     commands.add(new Command(label + ": " + check, argv, npdEnv));
                 }
@@ -214,14 +229,17 @@ public final class NpdPluginBenchmark {
 
     /**
      * One guarded macvlan, as on a node the guardian serves: a test namespace, a test veth in this namespace as the
-     * parent, a macvlan on it moved into the namespace, and the guardian's state of it from one reconcile pass.
+     * parent, a macvlan on it moved into the namespace, and the guardian's state of it from one reconcile pass; with
+     * {@code running}, a guardian (this process's build) keeps guarding it, holding the directory's lock and
+     * publishing its status, as the node's daemon does.
      */
     private static final class GuardedMacvlan implements AutoCloseable {
         private final String ns = TestNames.next("ns");
         private final String parent = TestNames.next("v");
         private final String macvlan = TestNames.next("m");
+        private MacvlanGuardian daemon;
 
-        GuardedMacvlan(Path stateDir) throws IOException {
+        GuardedMacvlan(Path stateDir, boolean running) throws IOException {
             try {
                 Sh.run("ip", "netns", "add", ns);
                 Sh.run("ip", "link", "add", parent, "type", "veth", "peer", "name", TestNames.next("p"));
@@ -239,14 +257,42 @@ public final class NpdPluginBenchmark {
                         throw new IllegalStateException("the guardian keeps " + g.snapshots() + ", not " + macvlan);
                     }
                 }
+                if (running) {
+                    daemon = MacvlanGuardian.builder()
+                            .stateDir(stateDir)
+                            .parents(Set.of(parent))
+                            .namespaces(NamespaceSource.of(List.of(Path.of("/run/netns", ns))))
+                            .warmUp(0)
+                            .build();
+                    daemon.start();
+                    awaitStatus(stateDir);
+                }
             } catch (IOException | RuntimeException e) {
                 close();
                 throw e;
             }
         }
 
+        private static void awaitStatus(Path stateDir) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!Files.exists(stateDir.resolve(GuardianStatus.FILE))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the running guardian published no status in 10 s");
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+
         @Override
         public void close() {
+            if (daemon != null) {
+                daemon.close();
+            }
             Sh.exec("ip", "link", "del", parent); // and its peer
             Sh.exec("ip", "netns", "del", ns); // and the macvlan in it
         }
