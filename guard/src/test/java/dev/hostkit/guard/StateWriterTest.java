@@ -1,5 +1,6 @@
 package dev.hostkit.guard;
 
+import dev.hostkit.core.AtomicFiles;
 import dev.hostkit.guard.SnapshotCodec.NamespaceState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -80,5 +83,46 @@ class StateWriterTest {
         assertThat(GuardNet.isTemporaryOf(GuardNet.tagFor(dir.resolve("other")), mine))
                 .isFalse();
         assertThat(GuardNet.isTemporaryOf(tag, "eth1")).isFalse();
+    }
+
+    @Test
+    void theStatusIsWrittenOnlyWhenItChangesAskedAgainWhenBusyAndRemovedAtClose() throws Exception {
+        Path state = dir.resolve("state");
+        Path file = state.resolve(GuardianStatus.FILE);
+        AtomicInteger asked = new AtomicInteger();
+        AtomicReference<GuardianStatus> now = new AtomicReference<>(new GuardianStatus(1, 0, List.of()));
+        try (SnapshotStore store = new SnapshotStore(state);
+                StateWriter w = new StateWriter(store, new GuardCounters())) {
+            w.statusChanged();
+            assertThat(w.flush(Duration.ofSeconds(30))).isTrue();
+            assertThat(file).as("not published yet").doesNotExist();
+
+            // The first take finds a namespace busy (null): the status is asked again, not dropped.
+            w.publishStatus(() -> asked.incrementAndGet() == 1 ? null : now.get());
+            awaitContent(file, "\"guarded\":0");
+            long firstWrite = Files.getLastModifiedTime(file).toMillis();
+            int takes = asked.get();
+
+            w.statusChanged(); // nothing changed: taken again, not written again
+            assertThat(w.flush(Duration.ofSeconds(30))).isTrue();
+            assertThat(asked.get()).isEqualTo(takes + 1);
+            assertThat(Files.getLastModifiedTime(file).toMillis()).isEqualTo(firstWrite);
+
+            now.set(new GuardianStatus(1, 1, List.of(new GuardianStatus.Missing("eth1", 5, 0, "p", true))));
+            w.statusChanged();
+            awaitContent(file, "\"waitsForParent\":true");
+            assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrderElementsOf(AtomicFiles.OWNER_ONLY);
+        }
+        assertThat(file).as("a stopped guardian says nothing").doesNotExist();
+    }
+
+    private static void awaitContent(Path file, String part) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!(Files.exists(file) && Files.readString(file).contains(part))) {
+            assertThat(System.nanoTime())
+                    .as("%s holds %s within 10 s", file, part)
+                    .isLessThan(deadline);
+            Thread.sleep(5);
+        }
     }
 }
