@@ -62,6 +62,7 @@ while [ -z "$(ls "$work/state" | grep '^netns-')" ]; do
     sleep 0.1
 done
 ip -n "$home" link del "${tag}p"
+sleep 1 # a driver reload takes seconds: the guardian looks while the parent is gone (waiting), as on a node
 ip -n "$home" link add "${tag}p" type veth peer name "${tag}q"
 ip -n "$home" link set "${tag}p" up
 i=0
