@@ -3,6 +3,7 @@ package dev.hostkit.doctor;
 import dev.hostkit.core.NetNamespace.NsId;
 import dev.hostkit.doctor.DoctorReport.Severity;
 import dev.hostkit.guard.GuardianState;
+import dev.hostkit.guard.GuardianStatus;
 import dev.hostkit.guard.HostParent;
 import dev.hostkit.guard.InterfaceSnapshot;
 import dev.hostkit.guard.MacvlanGuardian;
@@ -116,8 +117,19 @@ final class GuardianStateCheck implements Doctor.Check {
                             + (Doctor.isRoot() ? "" : " (not root; the guardian keeps it 0700)"));
             return;
         }
+        Boolean running = guardianRunning(stateDir);
+        section.put("guardianRunning", running);
         List<Judged> verdicts = judgeAll(state.snapshots(), report);
-        report(report, section, verdicts, state.problems());
+        report(report, section, verdicts, state.problems(), running);
+    }
+
+    /** Whether a guardian holds the directory now; null when that cannot be read. */
+    private static Boolean guardianRunning(Path stateDir) {
+        try {
+            return GuardianStatus.guardianRunning(stateDir);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**
@@ -338,7 +350,16 @@ final class GuardianStateCheck implements Doctor.Check {
     }
 
     private void report(
-            DoctorReport report, Map<String, Object> section, List<Judged> verdicts, List<Problem> problems) {
+            DoctorReport report,
+            Map<String, Object> section,
+            List<Judged> verdicts,
+            List<Problem> problems,
+            Boolean running) {
+        String who = running == null
+                ? "the guardian is not running or is failing"
+                : running
+                        ? "the guardian holding " + stateDir + " is running but has not recreated it"
+                        : "no guardian is running on " + stateDir;
         Map<Status, Integer> counts = new TreeMap<>();
         for (Status st : Status.values()) {
             counts.put(st, 0);
@@ -391,7 +412,7 @@ final class GuardianStateCheck implements Doctor.Check {
                         Severity.CRITICAL,
                         AREA,
                         where + " is missing while its parent " + s.parent().name() + " is present (" + v.detail()
-                                + "): the guardian is not running or is failing",
+                                + "): " + who,
                         parentStayed
                                 ? "start the guardian (hostkit guard --state-dir " + stateDir
                                         + ") and read its log; an interface deleted while its parent "

@@ -84,13 +84,14 @@ class DoctorGuardianIT {
                 .containsEntry("parentPresent", true)
                 .containsEntry("status", "missing");
         assertThat(broken.exitStatus()).isEqualTo(2);
+        assertThat(broken.sections().get("guardian")).containsEntry("guardianRunning", false);
         assertThat(broken.findings()).singleElement().satisfies(f -> {
             assertThat(f.severity()).isEqualTo(Severity.CRITICAL);
             assertThat(f.summary())
                     .contains(
                             name,
                             "is missing while its parent " + parent.hostName() + " is present",
-                            "the guardian is not running or is failing");
+                            "no guardian is running on " + state.toAbsolutePath());
             assertThat(f.remedy()).contains("start the guardian");
         });
         // The whole survey: critical, and the same verdict in the metrics text.
@@ -159,7 +160,7 @@ class DoctorGuardianIT {
                     .contains(
                             "came back",
                             "but the interface was not recreated",
-                            "the guardian is not running or is failing");
+                            "no guardian is running on " + state.toAbsolutePath());
             assertThat(f.remedy()).contains("it recreates " + name);
         });
 

@@ -50,4 +50,15 @@ public record GuardianStatus(long pid, int guarded, List<Missing> missing) {
     public static Optional<GuardianStatus> ofRunningGuardian(Path stateDir) throws IOException {
         return StatusFile.ofRunningGuardian(stateDir.toAbsolutePath().normalize(), Path.of("/proc/locks"));
     }
+
+    /**
+     * Whether a guardian holds {@code stateDir} now (its {@code guardian.lock} flock, as {@code /proc/locks} lists it),
+     * published status or not.
+     *
+     * @throws IOException when the lock file or {@code /proc/locks} cannot be read
+     */
+    public static boolean guardianRunning(Path stateDir) throws IOException {
+        return StatusFile.lockHeld(
+                stateDir.toAbsolutePath().normalize().resolve(StateDirectory.LOCK_FILE), Path.of("/proc/locks"));
+    }
 }
