@@ -123,9 +123,9 @@ final class Announcer implements AutoCloseable {
     private static final ThreadLocal<Batch> CURRENT = new ThreadLocal<>();
 
     /**
-     * Repairs started together whose announcements start when the last of them is done (or after
-     * {@link #MAX_HOLD}, whatever holds up a repair: the first rounds are never later than that). Use: {@link #around} for each task before it is submitted, then
-     * {@link #seal()} once all are.
+     * Repairs started together whose announcements start when the last of them is done, or after {@link #MAX_HOLD}
+     * whatever holds up a repair. Use: {@link #around} for each task before it is submitted, then {@link #seal()}
+     * once all are.
      */
     static final class Batch {
         /** The longest a first round waits for the rest of its batch. */
