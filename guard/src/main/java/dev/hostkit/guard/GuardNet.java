@@ -339,6 +339,36 @@ final class GuardNet {
         }
 
         /**
+         * Adds addresses, brings the link at {@code upIndex} up (none when 0), then adds routes: one batch, one round
+         * trip, which the kernel takes in order (the routes find their link up and addressed). Throws the first real
+         * address or link error; a route that failed is handled as by {@link #addRoutes}.
+         */
+        void addAddressesUpAndRoutes(List<Address> addrs, int upIndex, List<Route> routes) {
+            Batch b = nl.batch();
+            addrs.forEach(b::addAddress);
+            if (upIndex > 0) {
+                b.setUp(upIndex, true);
+            }
+            routes.forEach(b::addRoute);
+            List<Batch.Result> results = b.execute();
+            int head = results.size() - routes.size();
+            throwFirstReal(results.subList(0, head));
+            List<Route> again = new ArrayList<>();
+            for (int i = 0; i < routes.size(); i++) {
+                NetlinkException e = results.get(head + i).error();
+                if (e == null || e.errno() == Errno.EEXIST) {
+                    continue;
+                }
+                if (e.errno() == Errno.ENETUNREACH || e.errno() == Errno.EHOSTUNREACH || e.errno() == Errno.ESRCH) {
+                    again.add(routes.get(i));
+                } else {
+                    throw e;
+                }
+            }
+            addRoutes(again);
+        }
+
+        /**
          * Adds routes pipelined; a route whose gateway is reachable only through another route of the list is retried
          * after the others (the dump's order need not respect such dependencies).
          */

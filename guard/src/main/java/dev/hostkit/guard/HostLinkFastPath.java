@@ -50,13 +50,16 @@ final class HostLinkFastPath {
         }
         Integer before = parentIndexSeen.put(link.name(), link.index());
         if (before == null || before != link.index()) {
+            // One batch: the children's announcements wait for the last repair (no broadcast fan-out beside them).
+            Announcer.Batch batch = new Announcer.Batch();
             for (Guarded g : ctx.guarded.values()) {
                 if (g.any(s -> s.parent().name().equals(link.name()))) {
                     ctx.submit(
                             "repairs in " + g.ref + " after parent " + link.name() + " returned",
-                            () -> reconciler.repairChildren(g, link.name(), link.index()));
+                            batch.around(() -> reconciler.repairChildren(g, link.name(), link.index())));
                 }
             }
+            batch.seal();
         }
     }
 

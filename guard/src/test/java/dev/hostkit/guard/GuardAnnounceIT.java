@@ -2,9 +2,12 @@ package dev.hostkit.guard;
 
 import dev.hostkit.core.NetNamespace;
 import dev.hostkit.guard.GuardEvent.Type;
+import dev.hostkit.netlink.Address;
 import dev.hostkit.netlink.Announcement;
 import dev.hostkit.netlink.Cidr;
+import dev.hostkit.netlink.Link;
 import dev.hostkit.netlink.MacAddress;
+import dev.hostkit.netlink.RtNetlink;
 import dev.hostkit.netlink.internal.PacketSocket;
 import dev.hostkit.testkit.HostTest;
 import dev.hostkit.testkit.Sh;
@@ -125,5 +128,56 @@ class GuardAnnounceIT {
         assertThat(repairAndCapture(a, new Announcement(5, Duration.ofSeconds(1)), repaired, true))
                 .containsExactlyInAnyOrder("arp 10.77.0.2", "na fd00:77::2");
         assertThat(repaired.get(0).announced()).isEqualTo(2);
+    }
+
+    @Test
+    void aBatchHoldsItsFirstRoundsUntilItsLastRepairIsDoneAndTheCountIsKnownAtOnce(TestNetns a) throws Exception {
+        // Two repairs in one batch (as a parent's return starts them): the first one's announcements wait for the
+        // second (the hold is long enough never to end the wait here), then every round goes, spaced as planned.
+        List<String> seen = announceInBatch(a, Duration.ofMinutes(1), true);
+        assertThat(seen).containsExactlyInAnyOrder("arp 10.77.0.2", "arp 10.77.0.2", "na fd00:77::2", "na fd00:77::2");
+    }
+
+    @Test
+    void aBatchWhoseLastRepairNeverEndsReleasesItsAnnouncementsAfterTheHold(TestNetns a) throws Exception {
+        List<String> seen = announceInBatch(a, Duration.ofMillis(100), false);
+        assertThat(seen).containsExactlyInAnyOrder("arp 10.77.0.2", "arp 10.77.0.2", "na fd00:77::2", "na fd00:77::2");
+    }
+
+    private List<String> announceInBatch(TestNetns a, Duration maxHold, boolean finishSecond) throws Exception {
+        try (GuardTestNet.Parent parent = GuardTestNet.Parent.create()) {
+            GuardTestNet.giveMacvlan(a.path(), parent.name(), 2, 1500);
+            GuardTestNet.awaitDad(a.path());
+            int peer = Integer.parseInt(Sh.run("cat", "/sys/class/net/" + parent.peer() + "/ifindex")
+                    .strip());
+            try (NetNamespace ns = NetNamespace.open(a.path());
+                    RtNetlink nl = RtNetlink.open(ns);
+                    NetNamespace host = NetNamespace.open(Path.of("/proc/self/ns/net"));
+                    PacketSocket capture = PacketSocket.openCapture(host, peer);
+                    Announcer announcer = new Announcer(new Announcement(2, Duration.ofMillis(50)))) {
+                Link eth1 = nl.link("eth1").orElseThrow();
+                List<Address> addrs = nl.addresses(eth1.index());
+                Announcer.Batch batch = new Announcer.Batch(maxHold);
+                int[] announced = new int[1];
+                Runnable first = batch.around(() -> announced[0] = announcer.announce(ns, eth1, addrs));
+                Runnable second = batch.around(() -> {});
+                batch.seal();
+                first.run();
+                assertThat(announced[0])
+                        .as("announced, counted before anything is sent")
+                        .isEqualTo(2);
+                if (finishSecond) {
+                    assertThat(batch.held()).isEqualTo(1);
+                    assertThat(announcer.inFlight()).isEqualTo(1);
+                    second.run(); // the batch's last repair: the held rounds start
+                    assertThat(batch.held()).isZero();
+                }
+                List<String> seen = announcements(capture, eth1.mac(), Duration.ofMillis(600));
+                assertThat(announcer.inFlight())
+                        .as("every round sent, socket closed")
+                        .isZero();
+                return seen;
+            }
+        }
     }
 }

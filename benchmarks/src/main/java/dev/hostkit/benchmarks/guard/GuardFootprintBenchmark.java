@@ -44,7 +44,7 @@ public final class GuardFootprintBenchmark {
     private static final long CLK_TCK =
             Long.parseLong(Sh.run("getconf", "CLK_TCK").strip());
     private static final int RESYNC_SECONDS = 3;
-    private static final int BOUNCES = 10;
+    private static final int BOUNCES = Integer.getInteger("hk.bounces", 10); // parent bounces after idling
 
     private GuardFootprintBenchmark() {}
 
@@ -175,6 +175,9 @@ public final class GuardFootprintBenchmark {
                 endToEnd.add(last - t0);
                 inDaemon.add(median);
                 maxThreads = Math.max(maxThreads, Sample.of(pid).threads.size());
+                // -Dhk.afterBounceMillis: wait before the next bounce so every announcement round of this one is sent
+                // (else the next parent removal cuts the later rounds short, and builds that announce later send less).
+                Thread.sleep(Long.getLong("hk.afterBounceMillis", 0));
             }
             Sample d = Sample.of(pid);
             List<Double> steady = new ArrayList<>(endToEnd.subList(1, endToEnd.size()));
@@ -184,12 +187,14 @@ public final class GuardFootprintBenchmark {
             String repairText = String.format(
                     Locale.ROOT,
                     "first after idling: %.1f ms end to end (daemon's median repair %.1f ms); later: median %.1f ms (daemon's %.1f ms); "
-                            + "kernel (system time) share %.0f%%; max threads %d",
+                            + "kernel (system time) share %.0f%%; CPU per bounce user %.0f / system %.0f ms; max threads %d",
                     endToEnd.get(0),
                     inDaemon.get(0),
                     steady.get(steady.size() / 2),
                     steadyIn.get(steadyIn.size() / 2),
                     100.0 * (d.stime - c.stime) / Math.max(1, d.utime + d.stime - c.utime - c.stime),
+                    1000.0 * (d.utime - c.utime) / CLK_TCK / BOUNCES,
+                    1000.0 * (d.stime - c.stime) / CLK_TCK / BOUNCES,
                     maxThreads);
             rows.add(row(label, n, BOUNCES + " bounces", c, d, repairText));
             System.out.println("threads at the end: " + d.threads);
