@@ -28,8 +28,13 @@ import java.util.Objects;
  * Every running process's network namespace ({@code /proc/PID/ns/net}), kept between looks. Each look lists
  * {@code /proc} ({@code getdents64}: the pids, and each pid directory's inode) and reads the namespace link
  * ({@code readlinkat}) only of a process new since the last look, of one seen first at the last look (a process
- * caught between its fork and its {@code setns}/{@code unshare} is read again a pass later), of one whose read failed,
- * and of each known one at least every {@link #RECHECK_NANOS} (spread by pid). A reused pid is a new process: the
+ * caught between its fork and its {@code setns}/{@code unshare} is read again a pass later), of one whose read failed
+ * until it fails the same way twice in a row, and of each known one at least every {@link #RECHECK_NANOS} (spread by
+ * pid). A failure that repeats is kept like a found namespace (same process, same error: the look is unchanged):
+ * such failures are permission denials that last as long as the process (a sandbox's pid 1, a process of another
+ * user namespace under an LSM), and reading them at every pass made every look a new one, so the guardian derived
+ * its findings and the errors' keys again at every pass (most of the loop thread's idle time in deployed mode on a
+ * host with one such process). A reused pid is a new process: the
  * kernel makes a new {@code /proc/PID} inode for it (the old one is flushed when its process is reaped, and inode
  * numbers are not handed out again), so its link is read at once. A look that changes nothing answers the previous
  * {@link Look} itself. One caller at a time (synchronized).
@@ -76,6 +81,7 @@ final class ProcessNamespaces {
         LookError[] errors;
         long[] readAt;
         long[] firstLook;
+        boolean[] failedAgain; // the read failed at two looks in a row, the same way
 
         Known(int capacity) {
             pids = new int[capacity];
@@ -85,6 +91,7 @@ final class ProcessNamespaces {
             errors = new LookError[capacity];
             readAt = new long[capacity];
             firstLook = new long[capacity];
+            failedAgain = new boolean[capacity];
         }
 
         void grow() {
@@ -96,6 +103,7 @@ final class ProcessNamespaces {
             errors = Arrays.copyOf(errors, n);
             readAt = Arrays.copyOf(readAt, n);
             firstLook = Arrays.copyOf(firstLook, n);
+            failedAgain = Arrays.copyOf(failedAgain, n);
         }
     }
 
@@ -136,20 +144,22 @@ final class ProcessNamespaces {
                 boolean known = j < was.size && was.pids[j] == pid && was.inodes[j] == is.inodes[i];
                 boolean read = !known
                         || afresh
-                        || was.ids[j] == null
+                        || (was.ids[j] == null && !was.failedAgain[j])
                         || was.firstLook[j] == look - 1
                         || nanos - was.readAt[j] >= RECHECK_NANOS * (75 + pid % 51) / 100;
                 if (read) {
                     readOne(dirfd, pid, is, i, nanos);
                     is.firstLook[i] = known ? was.firstLook[j] : look;
+                    boolean sameError = known && is.errors[i] != null && is.errors[i].equals(was.errors[j]);
+                    is.failedAgain[i] = sameError;
                     changed |= !known
                             || !Objects.equals(is.ids[i], was.ids[j])
-                            || is.errors[i] != null
-                            || was.errors[j] != null;
+                            || !Objects.equals(is.errors[i], was.errors[j]);
                 } else {
                     is.ids[i] = was.ids[j];
                     is.candidates[i] = was.candidates[j];
-                    is.errors[i] = null;
+                    is.errors[i] = was.errors[j]; // null, or a failure that repeated: kept until the recheck
+                    is.failedAgain[i] = was.failedAgain[j];
                     is.readAt[i] = was.readAt[j];
                     is.firstLook[i] = was.firstLook[j];
                 }
