@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -40,8 +41,11 @@ import java.util.Objects;
  * {@link Look} itself. One caller at a time (synchronized).
  */
 final class ProcessNamespaces {
-    /** The longest a process's namespace is trusted without reading its link again (75..125% of it, by pid). */
-    static final long RECHECK_NANOS = NamespaceCensus.RECHECK.toNanos();
+    /**
+     * The longest a process's namespace is trusted without reading its link again (75..125% of it, by pid): the bound
+     * for a process that moves to another namespace after its first two looks. A read is one {@code readlinkat}.
+     */
+    static final long RECHECK_NANOS = Duration.ofSeconds(60).toNanos();
 
     private static final int DIRENT_BUFFER = 32 * 1024;
     private static final int LINK_BUFFER = 64;
