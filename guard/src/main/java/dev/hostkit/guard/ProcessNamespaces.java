@@ -35,7 +35,8 @@ import java.util.Objects;
  * such failures are permission denials that last as long as the process (a sandbox's pid 1, a process of another
  * user namespace under an LSM), and reading them at every pass made every look a new one, so the guardian derived
  * its findings and the errors' keys again at every pass (most of the loop thread's idle time in deployed mode on a
- * host with one such process). A reused pid is a new process: the
+ * host with one such process). Processes that start or end in namespaces already found, the lowest pid of each
+ * staying the same, change nothing either. A reused pid is a new process: the
  * kernel makes a new {@code /proc/PID} inode for it (the old one is flushed when its process is reaped, and inode
  * numbers are not handed out again), so its link is read at once. A look that changes nothing answers the previous
  * {@link Look} itself. One caller at a time (synchronized).
@@ -128,7 +129,10 @@ final class ProcessNamespaces {
         Known was = now;
         Known is = next;
         is.size = 0;
-        boolean changed = last == null || afresh;
+        // A changed row that holds or held an error makes a new look (an error's process is part of its meaning);
+        // other changed rows make one only when the namespaces found, or the pid each is reached by, differ.
+        boolean errorsChanged = last == null || afresh;
+        boolean rowsChanged = false;
         int dirfd;
         try {
             dirfd = LibC.open(proc.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC | O_DIRECTORY);
@@ -142,8 +146,9 @@ final class ProcessNamespaces {
             for (int i = 0; i < is.size; i++) {
                 int pid = is.pids[i];
                 while (j < was.size && was.pids[j] < pid) {
+                    errorsChanged |= was.errors[j] != null; // exited
+                    rowsChanged = true;
                     j++;
-                    changed = true; // exited
                 }
                 boolean known = j < was.size && was.pids[j] == pid && was.inodes[j] == is.inodes[i];
                 boolean read = !known
@@ -156,9 +161,13 @@ final class ProcessNamespaces {
                     is.firstLook[i] = known ? was.firstLook[j] : look;
                     boolean sameError = known && is.errors[i] != null && is.errors[i].equals(was.errors[j]);
                     is.failedAgain[i] = sameError;
-                    changed |= !known
+                    if (!known
                             || !Objects.equals(is.ids[i], was.ids[j])
-                            || !Objects.equals(is.errors[i], was.errors[j]);
+                            || !Objects.equals(is.errors[i], was.errors[j])) {
+                        rowsChanged = true;
+                        errorsChanged |=
+                                is.errors[i] != null || (j < was.size && was.pids[j] == pid && was.errors[j] != null);
+                    }
                 } else {
                     is.ids[i] = was.ids[j];
                     is.candidates[i] = was.candidates[j];
@@ -171,7 +180,10 @@ final class ProcessNamespaces {
                     j++;
                 }
             }
-            changed |= j < was.size;
+            for (; j < was.size; j++) {
+                errorsChanged |= was.errors[j] != null; // exited
+                rowsChanged = true;
+            }
         } finally {
             LibC.closeQuietly(dirfd);
         }
@@ -180,8 +192,14 @@ final class ProcessNamespaces {
         Arrays.fill(next.candidates, 0, next.size, null);
         Arrays.fill(next.ids, 0, next.size, null);
         Arrays.fill(next.errors, 0, next.size, null);
-        if (changed) {
+        if (errorsChanged) {
             last = lookOf(is);
+        } else if (rowsChanged) {
+            // Processes started or ended in namespaces already found (most of a busy host's churn): the same look.
+            Look l = lookOf(is);
+            if (!l.found().equals(last.found())) {
+                last = l;
+            }
         }
         return last;
     }

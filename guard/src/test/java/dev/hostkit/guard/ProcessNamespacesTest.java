@@ -116,4 +116,32 @@ class ProcessNamespacesTest {
         assertThat(afresh.found()).extracting(Candidate::pid).containsExactly(10, 11);
         assertThat(afresh.errors()).isEmpty();
     }
+
+    @Test
+    void processesComingAndGoingInANamespaceAlreadyFoundChangeNothingUnlessItsLowestPidGoes() throws Exception {
+        process(10, 4026531840L);
+        process(20, 4026532001L);
+        ProcessNamespaces p = new ProcessNamespaces(proc, DEVICE);
+        Look first = p.look(false);
+        assertThat(p.look(false)).isSameAs(first);
+
+        process(30, 4026532001L); // another process of the container
+        assertThat(p.look(false)).isSameAs(first);
+        assertThat(p.look(false)).isSameAs(first);
+        delete(30);
+        assertThat(p.look(false)).isSameAs(first);
+
+        process(40, 4026532001L);
+        p.look(false);
+        delete(20); // the container's first process: it is reached by pid 40 now
+        Look moved = p.look(false);
+        assertThat(moved).isNotSameAs(first);
+        assertThat(moved.found()).extracting(Candidate::pid).containsExactly(10, 40);
+    }
+
+    private void delete(int pid) throws Exception {
+        Files.delete(proc.resolve(pid + "/ns/net"));
+        Files.delete(proc.resolve(pid + "/ns"));
+        Files.delete(proc.resolve(Integer.toString(pid)));
+    }
 }
