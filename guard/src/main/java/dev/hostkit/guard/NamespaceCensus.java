@@ -22,10 +22,19 @@ final class NamespaceCensus {
     /**
      * The longest a namespace judged empty goes without another look. The guardian's delay in finding a macvlan made
      * in a namespace it has already looked into is one resync period after the host's event on the macvlan's parent,
-     * and at most this (plus one resync period) should that event be missed. Each entry's deadline is spread over
+     * and at most this (plus one resync period) should no such event come. Each entry's deadline is spread over
      * 75..125% of it, so that namespaces first seen together are not all opened again in the same pass.
+     *
+     * <p>Five minutes, as for a settled guarded namespace ({@code Reconciler.SETTLED_MAX_AGE}): the host's event is
+     * what finds a new child, and events the kernel dropped are noticed (ENOBUFS) and make every namespace due
+     * again. Creating a macvlan or ipvlan on a host parent, in any namespace, tells the host ({@code RTM_NEWLINK} on
+     * the parent, whose upper devices changed), and so does moving one out of the host. What only this bound finds:
+     * a macvlan moved from one other namespace into an empty one (no host event), up to 6.25 minutes later instead of
+     * 1.25. The price of a shorter bound is one open, {@code setns} hop and link dump per namespace with nothing to
+     * guard per period: with 100 such namespaces (pods without a macvlan) the idle loop thread spent 95 ms a minute
+     * at 60 s, against 40 ms between rechecks (benchmarks/results/guard-footprint.md, session 7).
      */
-    static final Duration RECHECK = Duration.ofSeconds(60);
+    static final Duration RECHECK = Duration.ofMinutes(5);
 
     private record Judged(long generation, long deadline) {}
 

@@ -11,6 +11,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -30,7 +31,7 @@ import java.util.TreeMap;
  */
 final class NamespaceFiles {
     /** The longest a file's identity is trusted without a stat: the safety net under the directory's events. */
-    static final long FULL_LOOK_NANOS = NamespaceCensus.RECHECK.toNanos();
+    static final long FULL_LOOK_NANOS = Duration.ofSeconds(60).toNanos();
 
     private static final Path PROC = Path.of("/proc");
 

@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -28,15 +29,24 @@ import java.util.Objects;
  * Every running process's network namespace ({@code /proc/PID/ns/net}), kept between looks. Each look lists
  * {@code /proc} ({@code getdents64}: the pids, and each pid directory's inode) and reads the namespace link
  * ({@code readlinkat}) only of a process new since the last look, of one seen first at the last look (a process
- * caught between its fork and its {@code setns}/{@code unshare} is read again a pass later), of one whose read failed,
- * and of each known one at least every {@link #RECHECK_NANOS} (spread by pid). A reused pid is a new process: the
+ * caught between its fork and its {@code setns}/{@code unshare} is read again a pass later), of one whose read failed
+ * until it fails the same way twice in a row, and of each known one at least every {@link #RECHECK_NANOS} (spread by
+ * pid). A failure that repeats is kept like a found namespace (same process, same error: the look is unchanged):
+ * such failures are permission denials that last as long as the process (a sandbox's pid 1, a process of another
+ * user namespace under an LSM), and reading them at every pass made every look a new one, so the guardian derived
+ * its findings and the errors' keys again at every pass (most of the loop thread's idle time in deployed mode on a
+ * host with one such process). Processes that start or end in namespaces already found, the lowest pid of each
+ * staying the same, change nothing either. A reused pid is a new process: the
  * kernel makes a new {@code /proc/PID} inode for it (the old one is flushed when its process is reaped, and inode
  * numbers are not handed out again), so its link is read at once. A look that changes nothing answers the previous
  * {@link Look} itself. One caller at a time (synchronized).
  */
 final class ProcessNamespaces {
-    /** The longest a process's namespace is trusted without reading its link again (75..125% of it, by pid). */
-    static final long RECHECK_NANOS = NamespaceCensus.RECHECK.toNanos();
+    /**
+     * The longest a process's namespace is trusted without reading its link again (75..125% of it, by pid): the bound
+     * for a process that moves to another namespace after its first two looks. A read is one {@code readlinkat}.
+     */
+    static final long RECHECK_NANOS = Duration.ofSeconds(60).toNanos();
 
     private static final int DIRENT_BUFFER = 32 * 1024;
     private static final int LINK_BUFFER = 64;
@@ -76,6 +86,7 @@ final class ProcessNamespaces {
         LookError[] errors;
         long[] readAt;
         long[] firstLook;
+        boolean[] failedAgain; // the read failed at two looks in a row, the same way
 
         Known(int capacity) {
             pids = new int[capacity];
@@ -85,6 +96,7 @@ final class ProcessNamespaces {
             errors = new LookError[capacity];
             readAt = new long[capacity];
             firstLook = new long[capacity];
+            failedAgain = new boolean[capacity];
         }
 
         void grow() {
@@ -96,6 +108,7 @@ final class ProcessNamespaces {
             errors = Arrays.copyOf(errors, n);
             readAt = Arrays.copyOf(readAt, n);
             firstLook = Arrays.copyOf(firstLook, n);
+            failedAgain = Arrays.copyOf(failedAgain, n);
         }
     }
 
@@ -116,7 +129,10 @@ final class ProcessNamespaces {
         Known was = now;
         Known is = next;
         is.size = 0;
-        boolean changed = last == null || afresh;
+        // A changed row that holds or held an error makes a new look (an error's process is part of its meaning);
+        // other changed rows make one only when the namespaces found, or the pid each is reached by, differ.
+        boolean errorsChanged = last == null || afresh;
+        boolean rowsChanged = false;
         int dirfd;
         try {
             dirfd = LibC.open(proc.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC | O_DIRECTORY);
@@ -130,26 +146,33 @@ final class ProcessNamespaces {
             for (int i = 0; i < is.size; i++) {
                 int pid = is.pids[i];
                 while (j < was.size && was.pids[j] < pid) {
+                    errorsChanged |= was.errors[j] != null; // exited
+                    rowsChanged = true;
                     j++;
-                    changed = true; // exited
                 }
                 boolean known = j < was.size && was.pids[j] == pid && was.inodes[j] == is.inodes[i];
                 boolean read = !known
                         || afresh
-                        || was.ids[j] == null
+                        || (was.ids[j] == null && !was.failedAgain[j])
                         || was.firstLook[j] == look - 1
                         || nanos - was.readAt[j] >= RECHECK_NANOS * (75 + pid % 51) / 100;
                 if (read) {
                     readOne(dirfd, pid, is, i, nanos);
                     is.firstLook[i] = known ? was.firstLook[j] : look;
-                    changed |= !known
+                    boolean sameError = known && is.errors[i] != null && is.errors[i].equals(was.errors[j]);
+                    is.failedAgain[i] = sameError;
+                    if (!known
                             || !Objects.equals(is.ids[i], was.ids[j])
-                            || is.errors[i] != null
-                            || was.errors[j] != null;
+                            || !Objects.equals(is.errors[i], was.errors[j])) {
+                        rowsChanged = true;
+                        errorsChanged |=
+                                is.errors[i] != null || (j < was.size && was.pids[j] == pid && was.errors[j] != null);
+                    }
                 } else {
                     is.ids[i] = was.ids[j];
                     is.candidates[i] = was.candidates[j];
-                    is.errors[i] = null;
+                    is.errors[i] = was.errors[j]; // null, or a failure that repeated: kept until the recheck
+                    is.failedAgain[i] = was.failedAgain[j];
                     is.readAt[i] = was.readAt[j];
                     is.firstLook[i] = was.firstLook[j];
                 }
@@ -157,7 +180,10 @@ final class ProcessNamespaces {
                     j++;
                 }
             }
-            changed |= j < was.size;
+            for (; j < was.size; j++) {
+                errorsChanged |= was.errors[j] != null; // exited
+                rowsChanged = true;
+            }
         } finally {
             LibC.closeQuietly(dirfd);
         }
@@ -166,8 +192,14 @@ final class ProcessNamespaces {
         Arrays.fill(next.candidates, 0, next.size, null);
         Arrays.fill(next.ids, 0, next.size, null);
         Arrays.fill(next.errors, 0, next.size, null);
-        if (changed) {
+        if (errorsChanged) {
             last = lookOf(is);
+        } else if (rowsChanged) {
+            // Processes started or ended in namespaces already found (most of a busy host's churn): the same look.
+            Look l = lookOf(is);
+            if (!l.found().equals(last.found())) {
+                last = l;
+            }
         }
         return last;
     }

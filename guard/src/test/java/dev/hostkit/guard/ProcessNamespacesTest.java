@@ -87,4 +87,61 @@ class ProcessNamespacesTest {
         assertThat(l.found()).extracting(Candidate::pid).containsExactly(10);
         assertThat(l.errors()).isEmpty(); // a dangling link is gone, as stat says
     }
+
+    @Test
+    void aFailureThatRepeatsIsKeptUntilTheRecheckAndTheLookStaysTheSame() throws Exception {
+        process(10, 4026531840L);
+        Files.createDirectories(proc.resolve("11/ns"));
+        // A link to itself: not net:[N], and its stat fails (ELOOP) at every read, as a denied read does for the
+        // root the tests run as.
+        Files.createSymbolicLink(proc.resolve("11/ns/net"), Path.of("net"));
+        ProcessNamespaces p = new ProcessNamespaces(proc, DEVICE);
+        Look first = p.look(false);
+        assertThat(first.found()).extracting(Candidate::pid).containsExactly(10);
+        assertThat(first.errors())
+                .singleElement()
+                .satisfies(e -> assertThat(e.path()).isEqualTo(proc.resolve("11/ns/net")));
+        assertThat(p.reads()).isEqualTo(2);
+
+        assertThat(p.look(false)).isSameAs(first); // both read once more (first seen at the last look), same result
+        assertThat(p.reads()).isEqualTo(4);
+        assertThat(p.look(false)).isSameAs(first); // the same failure twice: not read again before the recheck
+        assertThat(p.reads()).isEqualTo(4);
+
+        // Readable now: found at the recheck, or at once by a thorough look.
+        Files.delete(proc.resolve("11/ns/net"));
+        Files.createSymbolicLink(proc.resolve("11/ns/net"), Path.of("net:[4026532123]"));
+        assertThat(p.look(false)).isSameAs(first);
+        Look afresh = p.look(true);
+        assertThat(afresh.found()).extracting(Candidate::pid).containsExactly(10, 11);
+        assertThat(afresh.errors()).isEmpty();
+    }
+
+    @Test
+    void processesComingAndGoingInANamespaceAlreadyFoundChangeNothingUnlessItsLowestPidGoes() throws Exception {
+        process(10, 4026531840L);
+        process(20, 4026532001L);
+        ProcessNamespaces p = new ProcessNamespaces(proc, DEVICE);
+        Look first = p.look(false);
+        assertThat(p.look(false)).isSameAs(first);
+
+        process(30, 4026532001L); // another process of the container
+        assertThat(p.look(false)).isSameAs(first);
+        assertThat(p.look(false)).isSameAs(first);
+        delete(30);
+        assertThat(p.look(false)).isSameAs(first);
+
+        process(40, 4026532001L);
+        p.look(false);
+        delete(20); // the container's first process: it is reached by pid 40 now
+        Look moved = p.look(false);
+        assertThat(moved).isNotSameAs(first);
+        assertThat(moved.found()).extracting(Candidate::pid).containsExactly(10, 40);
+    }
+
+    private void delete(int pid) throws Exception {
+        Files.delete(proc.resolve(pid + "/ns/net"));
+        Files.delete(proc.resolve(pid + "/ns"));
+        Files.delete(proc.resolve(Integer.toString(pid)));
+    }
 }

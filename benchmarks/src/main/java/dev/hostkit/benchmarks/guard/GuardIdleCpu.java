@@ -29,7 +29,12 @@ import java.util.stream.Stream;
  * {@code java -cp ... dev.hostkit.benchmarks.guard.GuardIdleCpu [windowSeconds] [sizes...]} with
  * {@code -Dhk.jars=base=/tmp/base.jar,this=cli/target/hostkit.jar} (default: this build alone);
  * {@code -Dhk.extraFlags="..."} adds JVM flags after the unit's, {@code -Dhk.modes=netns} (or {@code deployed}) runs
- * one mode only, {@code -Dhk.settle=S} waits S seconds after the start (default 20), and {@code -Dhk.out=DIR} keeps each daemon's output in {@code DIR/build-mode-N.out}.
+ * one mode only, {@code -Dhk.settle=S} waits S seconds after the start (default 20), and {@code -Dhk.out=DIR} keeps
+ * each daemon's output in {@code DIR/build-mode-N.out}. Builds whose units differ: {@code -Dhk.unit.NAME=PATH} runs
+ * build NAME with that unit's flags and environment (default: this tree's unit), and {@code -Dhk.extraFlags.NAME="..."}
+ * adds flags to that build alone. The RSS column is the daemon's resident set at the end of the window.
+ * {@code -Dhk.empty=N} also makes N named namespaces with nothing to guard (pods without a macvlan), which the
+ * deployed daemon finds, judges empty and looks into again now and then ({@code NamespaceCensus.RECHECK}).
  */
 public final class GuardIdleCpu {
     private static final int RESYNC_SECONDS = 3;
@@ -51,20 +56,33 @@ public final class GuardIdleCpu {
             jars.put(kv[0], Path.of(kv[1]).toAbsolutePath());
         }
         Path unit = Path.of("deploy/systemd/hostkit-guard.service");
-        List<String> flags = new ArrayList<>(UnitFile.flags(unit));
-        String extra = System.getProperty("hk.extraFlags", "").trim();
-        if (!extra.isEmpty()) {
-            flags.addAll(
-                    List.of(extra.split("\\s+"))); // e.g. -Xlog:gc*:file=/tmp/gc.log to see what the VM thread does
+        Map<String, List<String>> flagsOf = new LinkedHashMap<>();
+        Map<String, Map<String, String>> envOf = new LinkedHashMap<>();
+        for (String label : jars.keySet()) {
+            Path u = Path.of(System.getProperty("hk.unit." + label, unit.toString()));
+            List<String> flags = new ArrayList<>(UnitFile.flags(u));
+            // e.g. -Xlog:gc*:file=/tmp/gc.log to see what the VM thread does
+            for (String extra : new String[] {
+                System.getProperty("hk.extraFlags", ""), System.getProperty("hk.extraFlags." + label, "")
+            }) {
+                if (!extra.isBlank()) {
+                    flags.addAll(List.of(extra.trim().split("\\s+")));
+                }
+            }
+            flagsOf.put(label, flags);
+            envOf.put(label, UnitFile.environment(u));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s: JVM flags %s; environment %s%n",
+                    label,
+                    String.join(" ", flags),
+                    envOf.get(label));
         }
-        Map<String, String> env = UnitFile.environment(unit);
         System.out.printf(
                 Locale.ROOT,
-                "kernel %s, %d CPUs; JVM flags: %s; environment %s; jars %s; window %d s after %d s, resync %d s%n",
+                "kernel %s, %d CPUs; jars %s; window %d s after %d s, resync %d s%n",
                 Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
                 Runtime.getRuntime().availableProcessors(),
-                String.join(" ", flags),
-                env,
                 jars,
                 window,
                 SETTLE_SECONDS,
@@ -78,6 +96,11 @@ public final class GuardIdleCpu {
         try (NetNamespace homeNs = NetNamespace.open(NetNamespace.NAMED_DIR.resolve(home));
                 RtNetlink host = RtNetlink.open(homeNs)) {
             GuardRepairBenchmark.loadParent(host);
+            for (int i = 0; i < Integer.getInteger("hk.empty", 0); i++) {
+                String name = GuardRepairBenchmark.PARENT + "e" + i;
+                Sh.run("ip", "netns", "add", name);
+                made.add(name);
+            }
             for (int n : sizes) {
                 List<Path> namespaces = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
@@ -93,8 +116,8 @@ public final class GuardIdleCpu {
                                 home,
                                 j.getKey(),
                                 j.getValue(),
-                                UnitFile.asInstalled(flags, j.getValue()),
-                                env,
+                                UnitFile.asInstalled(flagsOf.get(j.getKey()), j.getValue()),
+                                envOf.get(j.getKey()),
                                 namespaces,
                                 deployed,
                                 window);
@@ -113,9 +136,9 @@ public final class GuardIdleCpu {
         }
         System.out.println();
         System.out.println(
-                "| build | mode | interfaces | load avg | CPU ms per minute (% of a core) | hostkit-guard-loop | "
+                "| build | mode | interfaces | load avg | RSS (MB) | CPU ms per minute (% of a core) | hostkit-guard-loop | "
                         + "VM Thread | C1 | other threads |");
-        System.out.println("|---|---|---:|---|---:|---:|---:|---:|---|");
+        System.out.println("|---|---|---:|---|---:|---:|---:|---:|---:|---|");
         rows.forEach(System.out::println);
     }
 
@@ -149,6 +172,7 @@ public final class GuardIdleCpu {
             Map<String, Long> a = runTimes(pid);
             Thread.sleep(window * 1000L);
             Map<String, Long> b = runTimes(pid);
+            double rssMb = rssKb(pid) / 1024.0;
             String load = String.join(
                     " ",
                     Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).split(" "), 3));
@@ -169,11 +193,12 @@ public final class GuardIdleCpu {
                     .forEach(e -> others.add(String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue())));
             return String.format(
                     Locale.ROOT,
-                    "| %s | %s | %d | %s | %.1f (%.3f%%) | %.1f | %.1f | %.1f | %s |",
+                    "| %s | %s | %d | %s | %.1f | %.1f (%.3f%%) | %.1f | %.1f | %.1f | %s |",
                     label,
                     deployed ? "deployed" : "netns",
                     namespaces.size(),
                     load,
+                    rssMb,
                     total,
                     total / 600.0,
                     loop,
@@ -197,6 +222,16 @@ public final class GuardIdleCpu {
         boolean netns = m.contains("netns");
         boolean deployed = m.contains("deployed");
         return netns && deployed ? new boolean[] {false, true} : new boolean[] {deployed};
+    }
+
+    // VmRSS of /proc/PID/status, in KB; 0 when unreadable.
+    private static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
     }
 
     private static double take(Map<String, Double> byName, String name) {
