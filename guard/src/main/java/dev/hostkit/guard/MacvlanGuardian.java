@@ -231,8 +231,9 @@ public final class MacvlanGuardian implements AutoCloseable {
                 dirChanges.drain();
             }
             NamespaceSource.Look look = NamespaceScan.lookAt(source, dirChanges, thorough);
-            // Error keys hold processes' start times, read again at every look that has errors.
-            if (lastSeen != null && lastSeen.look == look && look.errors().isEmpty()) {
+            // The same Look means the same processes (a reused pid is a new /proc/PID inode, so a new Look): the
+            // error keys' start times are the same too, and nothing is derived again.
+            if (lastSeen != null && lastSeen.look == look) {
                 return lastSeen;
             }
             Map<NsId, NamespaceSource.Candidate> found = new LinkedHashMap<>();

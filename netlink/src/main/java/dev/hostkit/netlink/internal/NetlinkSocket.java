@@ -28,11 +28,14 @@ import static dev.hostkit.netlink.internal.RtnlConstants.SOL_NETLINK;
  * Sending and receiving are not synchronised here; callers serialise them.
  */
 public final class NetlinkSocket implements AutoCloseable {
-    // Small at first: a guardian keeps one socket per guarded namespace for months, mostly for single replies and
-    // events (16 KB holds two of the kernel's default 8 KB dump datagrams). A socket whose datagrams come more than
-    // half full (a dump) gets 32 KB, the most the kernel puts in one dump datagram (it sizes them by the largest
-    // buffer recvmsg was given); anything larger still grows to fit, learned by MSG_PEEK | MSG_TRUNC.
-    private static final int INITIAL_RECEIVE = 16 * 1024;
+    // Small at first: a guardian keeps two sockets per guarded namespace for months, for events, single replies and
+    // the dump of a container's two or three links (one datagram): 4 KB each, touched, is 2.4 MB less resident than
+    // 16 KB at 100 namespaces (benchmarks/results/guard-footprint.md, session 7). A socket that gets several datagrams
+    // more than half full in a row (a long dump: the kernel fills each up to the buffer recvmsg was given) gets 32 KB,
+    // the most the kernel puts in one dump datagram, and so fewer recvmsg calls; anything larger still grows to fit,
+    // learned by MSG_PEEK | MSG_TRUNC.
+    private static final int INITIAL_RECEIVE = 4 * 1024;
+    private static final int FULL_IN_A_ROW_FOR_DUMP_SIZE = 3;
     private static final int DUMP_RECEIVE = 32 * 1024;
     // sockaddr_nl of the kernel: family AF_NETLINK, pid 0, groups 0.
     private static final byte[] KERNEL = sockaddrNl(0);
@@ -42,6 +45,7 @@ public final class NetlinkSocket implements AutoCloseable {
     private final boolean strictCheck;
     private ByteBuffer receive = ByteBuffer.allocateDirect(INITIAL_RECEIVE).order(ByteOrder.nativeOrder());
     private boolean dumpSized;
+    private int fullInARow;
     // Holds the wake-up eventfd, -1 when none; an object of its own so the leak release can close it.
     private final AtomicInteger eventFd = new AtomicInteger(-1);
     private final LeakWatch.Watch leakWatch;
@@ -275,7 +279,8 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             receive.clear().limit((int) size);
             receivedBytes += size;
-            dumpSized |= size > receive.capacity() / 2; // the bigger buffer from the next datagram on
+            fullInARow = size > receive.capacity() / 2 ? fullInARow + 1 : 0;
+            dumpSized |= fullInARow >= FULL_IN_A_ROW_FOR_DUMP_SIZE; // the bigger buffer from the next datagram on
             return receive;
         }
     }
