@@ -114,7 +114,6 @@ final class GuardContext {
         unwatch(g.ref.id());
         g.closeSession();
         writer.delete(g.ref.id());
-        writer.statusChanged();
     }
 
     /**
@@ -166,7 +165,6 @@ final class GuardContext {
         g.ifaces.values().forEach(t -> snaps.add(t.snap));
         NamespaceState state = new NamespaceState(g.ref, snaps);
         writer.write(state, () -> guarded.get(state.namespace().id()) == g, () -> g.onDisk = true);
-        writer.statusChanged();
     }
 
     void emit(List<GuardEvent> events, Type type, NamespaceRef ref, InterfaceSnapshot s, double millis, String reason) {

@@ -47,8 +47,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * namespace. {@link #close()} stops every thread and closes every socket.
  * <p>This class is the lifecycle and the loop; the parts are {@link Reconciler} (one namespace, by
  * {@link Verdicts#judge}), {@link Repairer}, {@link VlanParentKeeper}, {@link HostLinkFastPath} and {@link StateWriter}.
- * (About 620 lines: the public {@link Builder}, nested because it is API, is 110 of them; the periodic pass's choice
- * of what to open ({@code pass}) is the next part to move out, beside {@link Reconciler}.)
+ * (About 730 lines, one job, the guardian's lifecycle and loop: the public {@link Builder}, nested because it is API,
+ * is 110 of them; the status it publishes ({@code statusNow}) is taken here because it reads every namespace under its
+ * lock; the periodic pass's choice of what to open ({@code pass}) is the next part to move out, beside
+ * {@link Reconciler}.)
  *
  * <pre>{@code
  * try (MacvlanGuardian g = MacvlanGuardian.builder().stateDir(Path.of("/var/lib/hostkit/guard"))

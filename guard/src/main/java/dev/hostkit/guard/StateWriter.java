@@ -135,6 +135,7 @@ final class StateWriter implements AutoCloseable {
     private void ask(Pending p) {
         synchronized (pending) {
             pending.put(p.id(), p); // replaces an older change of the same namespace in its place
+            statusAsked |= status != null; // a state written or removed may change what the status says
             if (batchQueued) {
                 return; // the queued batch has not taken the changes yet: it takes this one too
             }
@@ -199,6 +200,13 @@ final class StateWriter implements AutoCloseable {
             statusWritten = now;
         } catch (IOException | RuntimeException e) {
             failed("write the guardian's status " + statusFile(), e);
+            // A status that is no longer true must not stay: without it, readers look for themselves.
+            statusWritten = null;
+            try {
+                Files.deleteIfExists(statusFile());
+            } catch (IOException again) {
+                log.warn("guardian: cannot remove its stale status file {}: {}", statusFile(), again.toString());
+            }
         }
     }
 
