@@ -288,6 +288,8 @@ public final class EventSubscription implements AutoCloseable, Iterable<NetlinkE
             // One bad datagram must not end the subscription; the subscriber re-reads state instead.
             LOG.warn("dropping malformed notification in {}: {}", where, e.getMessage());
             pending.add(new NetlinkEvent.ResyncNeeded(-1));
+        } finally {
+            socket.releaseReceiveBuffer(); // decoded into records: a quiet subscription holds no buffer
         }
     }
 

@@ -6,7 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -73,7 +73,7 @@ public final class LeakWatch {
                 } catch (RuntimeException e) {
                     LOG.warn("hostkit: releasing a leaked {} failed", w.what, e);
                 }
-                String frames = w.openedAt.stream().map(LeakWatch::frameText).collect(Collectors.joining("\n\t"));
+                String frames = Arrays.stream(w.openedAt).map(Frame::toString).collect(Collectors.joining("\n\t"));
                 if (WARNED_SITES.size() < MAX_WARNED_SITES && WARNED_SITES.add(w.what + "\n" + frames)) {
                     LOG.warn(
                             "hostkit: {} was never closed; its fds are now closed.{} Opened at (reported once per place):\n\t{}",
@@ -91,28 +91,33 @@ public final class LeakWatch {
         return REPORTED.get();
     }
 
-    // Frames are kept as they are and only turned into text for a warning.
-    private static List<StackWalker.StackFrame> openedAt(Predicate<String> libraryClass) {
+    // Kept for as long as the owner lives (a guardian's sockets and namespaces: months), so small: the walker's
+    // StackFrames hold a MemberName each, 80 bytes a frame against 32 here, whose strings the JVM shares (class
+    // names cached, method and file names interned); 0.2 MB at 100 guarded namespaces (guard-footprint.md, session 8).
+    private static Frame[] openedAt(Predicate<String> libraryClass) {
         return WALKER.walk(s -> s.dropWhile(f -> f.getClassName().equals(LeakWatch.class.getName()))
                 .dropWhile(f -> libraryClass.test(f.getClassName()))
                 .limit(SITE_FRAMES)
-                .collect(Collectors.toList()));
+                .map(f -> new Frame(f.getClassName(), f.getMethodName(), f.getFileName(), f.getLineNumber()))
+                .toArray(Frame[]::new));
     }
 
-    // class.method(File.java:line), without the module prefix StackTraceElement adds on the module path.
-    private static String frameText(StackWalker.StackFrame f) {
-        return f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")";
+    // Prints as class.method(File.java:line), without the module prefix StackTraceElement adds on the module path.
+    private record Frame(String className, String method, String file, int line) {
+        @Override
+        public String toString() {
+            return className + "." + method + "(" + file + ":" + line + ")";
+        }
     }
 
     /** One watched object; call {@link #closed()} from its {@code close()}. */
     public static final class Watch extends PhantomReference<Object> {
         private final String what;
         private final String advice;
-        private final List<StackWalker.StackFrame> openedAt;
+        private final Frame[] openedAt;
         private final Runnable release;
 
-        private Watch(
-                Object owner, String what, String advice, List<StackWalker.StackFrame> openedAt, Runnable release) {
+        private Watch(Object owner, String what, String advice, Frame[] openedAt, Runnable release) {
             super(owner, QUEUE);
             this.what = what;
             this.advice = advice;
@@ -122,7 +127,7 @@ public final class LeakWatch {
 
         /** Where the owner was opened: the first frame outside the library, as {@code class.method(File.java:line)}. */
         public String site() {
-            return openedAt.isEmpty() ? "unknown" : frameText(openedAt.get(0));
+            return openedAt.length == 0 ? "unknown" : openedAt[0].toString();
         }
 
         /** The owner was closed by its user: stop watching. Idempotent. */

@@ -15,18 +15,52 @@ import static dev.hostkit.netlink.internal.RtnlConstants.NLMSG_HDRLEN;
  */
 public final class MessageBuilder {
     private ByteBuffer buf;
+    private final boolean lent;
     private int messageStart = -1;
 
     /** A builder with an initial capacity; it grows as needed. */
     public MessageBuilder(int capacity) {
         buf = ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
+        lent = false;
     }
 
-    /** Forgets everything written. */
+    private MessageBuilder() {
+        lent = true;
+    }
+
+    /**
+     * A builder whose buffer is borrowed from a shared pool at {@link #clear()} and given back by {@link #release()}:
+     * for long-lived channels that send rarely (a guardian's session per namespace).
+     */
+    public static MessageBuilder lent() {
+        return new MessageBuilder();
+    }
+
+    /** Forgets everything written (and borrows a buffer if this builder gave its own back). */
     public MessageBuilder clear() {
+        if (buf == null) {
+            buf = ScratchBuffers.take();
+        }
         buf.clear();
         messageStart = -1;
         return this;
+    }
+
+    /**
+     * Gives a lent builder's buffer back to the pool (a grown one is dropped); {@link #clear()} borrows again.
+     * Nothing written before may be sent afterwards. Does nothing for a builder that owns its buffer.
+     */
+    public void release() {
+        if (lent && buf != null) {
+            ScratchBuffers.give(buf);
+            buf = null;
+            messageStart = -1;
+        }
+    }
+
+    // For tests: whether a buffer is held.
+    boolean holdsBuffer() {
+        return buf != null;
     }
 
     /** Bytes written so far (all messages). */

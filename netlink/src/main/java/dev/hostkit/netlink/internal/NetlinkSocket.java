@@ -29,12 +29,12 @@ import static dev.hostkit.netlink.internal.RtnlConstants.SOL_NETLINK;
  */
 public final class NetlinkSocket implements AutoCloseable {
     // Small at first: a guardian keeps two sockets per guarded namespace for months, for events, single replies and
-    // the dump of a container's two or three links (one datagram): 4 KB each, touched, is 2.4 MB less resident than
-    // 16 KB at 100 namespaces (benchmarks/results/guard-footprint.md, session 7). A socket that gets several datagrams
-    // more than half full in a row (a long dump: the kernel fills each up to the buffer recvmsg was given) gets 32 KB,
-    // the most the kernel puts in one dump datagram, and so fewer recvmsg calls; anything larger still grows to fit,
-    // learned by MSG_PEEK | MSG_TRUNC.
-    private static final int INITIAL_RECEIVE = 4 * 1024;
+    // the dump of a container's two or three links (one datagram). Their 4 KB buffers are lent by ScratchBuffers for
+    // one exchange at a time when the owner calls releaseReceiveBuffer() after it (RtnlChannel, EventSubscription):
+    // 100 idle namespaces then hold none (benchmarks/results/guard-footprint.md, sessions 7 and 8). A socket that gets
+    // several datagrams more than half full in a row (a long dump: the kernel fills each up to the buffer recvmsg was
+    // given) gets its own 32 KB, the most the kernel puts in one dump datagram, and so fewer recvmsg calls; anything
+    // larger still grows to fit, learned by MSG_PEEK | MSG_TRUNC.
     private static final int FULL_IN_A_ROW_FOR_DUMP_SIZE = 3;
     private static final int DUMP_RECEIVE = 32 * 1024;
     // sockaddr_nl of the kernel: family AF_NETLINK, pid 0, groups 0.
@@ -43,7 +43,8 @@ public final class NetlinkSocket implements AutoCloseable {
     private final AtomicInteger fd;
     private final int portId;
     private final boolean strictCheck;
-    private ByteBuffer receive = ByteBuffer.allocateDirect(INITIAL_RECEIVE).order(ByteOrder.nativeOrder());
+    // null while lent back (releaseReceiveBuffer); borrowed again by the next receive.
+    private ByteBuffer receive;
     private boolean dumpSized;
     private int fullInARow;
     // Holds the wake-up eventfd, -1 when none; an object of its own so the leak release can close it.
@@ -260,11 +261,15 @@ public final class NetlinkSocket implements AutoCloseable {
         while (true) {
             long size;
             try {
-                if (dumpSized && receive.capacity() < DUMP_RECEIVE) {
+                if (dumpSized && (receive == null || receive.capacity() < DUMP_RECEIVE)) {
+                    ScratchBuffers.give(receive);
                     receive = ByteBuffer.allocateDirect(DUMP_RECEIVE).order(ByteOrder.nativeOrder());
+                } else if (receive == null) {
+                    receive = ScratchBuffers.take();
                 }
                 size = LibC.recvfrom(f, receive, 0, LibC.MSG_PEEK | LibC.MSG_TRUNC, null, null);
                 if (size > receive.capacity()) {
+                    ScratchBuffers.give(receive);
                     receive = ByteBuffer.allocateDirect(Integer.highestOneBit((int) size) * 2)
                             .order(ByteOrder.nativeOrder());
                 }
@@ -283,6 +288,23 @@ public final class NetlinkSocket implements AutoCloseable {
             dumpSized |= fullInARow >= FULL_IN_A_ROW_FOR_DUMP_SIZE; // the bigger buffer from the next datagram on
             return receive;
         }
+    }
+
+    /**
+     * Gives the receive buffer back to the shared pool when it is the small lent one (a grown buffer stays): call it
+     * when an exchange is over and nothing read from the last {@link #receive()} is looked at again. The next receive
+     * borrows one again. Only the thread that receives may call it.
+     */
+    public void releaseReceiveBuffer() {
+        if (receive != null && receive.capacity() == ScratchBuffers.SIZE) {
+            ScratchBuffers.give(receive);
+            receive = null;
+        }
+    }
+
+    // For tests: whether a receive buffer is held (lent or grown).
+    boolean holdsReceiveBuffer() {
+        return receive != null;
     }
 
     // struct msghdr / iovec / cmsghdr on x86-64 and aarch64 (LP64): pointers and size_t are 8 bytes.

@@ -28,8 +28,9 @@ public final class RtnlChannel implements AutoCloseable {
     private static final AtomicLong INTERRUPTED_DUMPS = new AtomicLong();
 
     private final NetlinkSocket socket;
-    // Grows when a batch needs more; most requests are a few hundred bytes.
-    private final MessageBuilder out = new MessageBuilder(4 * 1024);
+    // Borrowed for each exchange (most requests are a few hundred bytes; grows when a batch needs more) and given back
+    // with the receive buffer when the exchange is over: see unlock().
+    private final MessageBuilder out = MessageBuilder.lent();
     private final MessageParser parser = new MessageParser();
     private final ReentrantLock lock = new ReentrantLock();
     private int seq = (int) (System.nanoTime() & 0x3fff_ffff);
@@ -76,7 +77,7 @@ public final class RtnlChannel implements AutoCloseable {
         try {
             return socket.receivedBytes();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -117,7 +118,7 @@ public final class RtnlChannel implements AutoCloseable {
             send(r.operation(), r.target());
             awaitAck(s, r.operation(), r.target());
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -149,7 +150,7 @@ public final class RtnlChannel implements AutoCloseable {
             });
             return result.get(0);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -206,7 +207,7 @@ public final class RtnlChannel implements AutoCloseable {
                 restart.run();
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -272,7 +273,7 @@ public final class RtnlChannel implements AutoCloseable {
             }
             return results;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -328,6 +329,23 @@ public final class RtnlChannel implements AutoCloseable {
             return socket.receive();
         } catch (LastErrorException e) {
             throw new NetlinkException(operation, target, LibC.errno(e), "receiving the reply failed");
+        }
+    }
+
+    // For tests: whether this channel holds a buffer between exchanges.
+    boolean holdsBuffers() {
+        return out.holdsBuffer() || socket.holdsReceiveBuffer();
+    }
+
+    // Ends an exchange: the outermost holder (a dump's sink may call this channel again) gives the buffers back.
+    private void unlock() {
+        try {
+            if (lock.getHoldCount() == 1) {
+                out.release();
+                socket.releaseReceiveBuffer();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
