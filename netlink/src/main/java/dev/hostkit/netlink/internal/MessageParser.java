@@ -25,8 +25,7 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
 /**
  * Decodes link, address and route messages from a received datagram into hostkit's records. Every read
  * is bounds-checked against the enclosing message or attribute: malformed input gives a
- * {@link NetlinkParseException}, never an index error or a loop. Keeps a scratch array for strings, so one
- * parser serves one reader thread.
+ * {@link NetlinkParseException}, never an index error or a loop. Holds no state, so any thread may use it.
  */
 public final class MessageParser {
     private static final byte[] KIND_MACVLAN = "macvlan".getBytes(StandardCharsets.US_ASCII);
@@ -34,8 +33,6 @@ public final class MessageParser {
     private static final byte[] KIND_VLAN = "vlan".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KIND_VETH = "veth".getBytes(StandardCharsets.US_ASCII);
     private static final LinkKind.Veth VETH = new LinkKind.Veth(null, null);
-
-    private final byte[] scratch = new byte[256];
 
     /** Aligns to 4 bytes as {@code NLMSG_ALIGN}/{@code RTA_ALIGN} do. */
     public static int align(int n) {
@@ -430,9 +427,11 @@ public final class MessageParser {
 
     private String string(ByteBuffer b, int p, int plen) {
         int n = cStringLength(b, p, plen);
-        byte[] tmp = n <= scratch.length ? scratch : new byte[n];
+        // A fresh array rather than a scratch field: names are a few bytes, and a parser lives as long as its socket
+        // (a guardian keeps two per namespace).
+        byte[] tmp = new byte[n];
         b.get(p, tmp, 0, n);
-        return new String(tmp, 0, n, StandardCharsets.UTF_8);
+        return new String(tmp, StandardCharsets.UTF_8);
     }
 
     private static boolean equalsAscii(ByteBuffer b, int p, int n, byte[] expected) {
