@@ -61,6 +61,14 @@ class InstallHostkitIT {
                 .contains("-XX:SharedArchiveFile=\"" + prefix.resolve("hostkit.jsa") + "\"")
                 .contains("-Djna.boot.library.path=" + prefix.resolve("lib"));
         assertThat(prefix.resolve("lib/libjnidispatch.so")).isRegularFile();
+        // From a JDK: a runtime of its own with the modules hostkit uses, not the whole JDK.
+        assertThat(Files.isSymbolicLink(prefix.resolve("jre"))).isFalse();
+        String modules = Files.readAllLines(prefix.resolve("jre/release")).stream()
+                .filter(l -> l.startsWith("MODULES="))
+                .findFirst()
+                .orElseThrow();
+        assertThat(modules).contains("java.base", "jdk.unsupported", "jdk.httpserver", "jdk.crypto.ec");
+        assertThat(modules).doesNotContain("java.compiler", "jdk.jshell");
 
         // The guardian's archive maps (-Xshare:on refuses to start otherwise) with the unit's collector.
         Run guardArchive = run(
@@ -148,5 +156,27 @@ class InstallHostkitIT {
         } finally {
             engine.destroyForcibly();
         }
+    }
+
+    @Test
+    void fromAJreWithoutJlinkTheRuntimeIsThatJreWhole() throws Exception {
+        // A JRE: a java launcher (it finds its home from its own path) and no jlink or jmods beside it.
+        Path jre = Files.createDirectories(dir.resolve("jre-only/bin"));
+        Files.createSymbolicLink(jre.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
+        Path prefix = dir.resolve("opt");
+        Run install = run(
+                List.of(
+                        "sh",
+                        SCRIPT.toString(),
+                        "target",
+                        prefix.toString(),
+                        jre.getParent().toString()),
+                Map.of());
+        assertThat(install.status()).as(install.out()).isZero();
+        assertThat(install.out())
+                .contains("has no jlink and jmods (a JRE): " + prefix.resolve("jre") + " is all of it");
+        assertThat(Files.readSymbolicLink(prefix.resolve("jre"))).isEqualTo(jre.getParent());
+        assertThat(prefix.resolve("bin/hostkit")).isExecutable();
+        assertThat(Files.size(prefix.resolve("hostkit-guard.jsa"))).isPositive();
     }
 }
