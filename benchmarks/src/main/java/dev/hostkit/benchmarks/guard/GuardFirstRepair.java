@@ -116,7 +116,7 @@ final class GuardFirstRepair {
             RtNetlink host, String home, Path jar, List<String> flags, List<String> opts, int n, int idle, int bounces)
             throws Exception {
         Path state = Files.createTempDirectory("hkbench-first");
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, "java"));
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, UnitFile.java(jar)));
         cmd.addAll(flags);
         // A configuration's -XX: words are JVM flags, the rest daemon options; "cds" is the class-data sharing archive
         // of a daemon that warmed up (made once, as the deploy instructions make it).
@@ -234,7 +234,7 @@ final class GuardFirstRepair {
             return jsa;
         }
         Path state = Files.createTempDirectory("hkbench-cds");
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, "java"));
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", home, UnitFile.java(jar)));
         cmd.addAll(flags);
         cmd.addAll(List.of(
                 "-XX:ArchiveClassesAtExit=" + jsa,

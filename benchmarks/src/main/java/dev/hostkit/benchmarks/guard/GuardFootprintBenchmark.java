@@ -36,7 +36,9 @@ import java.util.stream.Stream;
  * {@code -Dhk.jars=before=/tmp/base/hostkit.jar,after=cli/target/hostkit.jar} (each size runs each jar in turn);
  * {@code -Dhk.flags="..."} replaces the unit's flags (to try others); {@code -Dhk.netns=true} hands the daemon its
  * namespaces with {@code --netns} instead of letting it look at every process and named namespace (on a machine
- * where other programs make namespaces all the time, the only way to see what "nothing changes" costs).
+ * where other programs make namespaces all the time, the only way to see what "nothing changes" costs);
+ * {@code -Dhk.coldCache=true} drops the page cache before each daemon starts (builds with different runtime files
+ * then compare fairly: see {@link UnitFile#coldCacheIfAsked}). An install's own {@code jre/bin/java} runs its daemon.
  */
 public final class GuardFootprintBenchmark {
     private static final Pattern EVENT =
@@ -140,6 +142,7 @@ public final class GuardFootprintBenchmark {
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().putAll(env); // ip netns exec passes the environment on
+        UnitFile.coldCacheIfAsked();
         Process p = pb.start();
         Map<String, AtomicInteger> counts = new TreeMap<>();
         ConcurrentLinkedQueue<double[]> repairs = new ConcurrentLinkedQueue<>(); // {daemon's millis, at epoch millis}

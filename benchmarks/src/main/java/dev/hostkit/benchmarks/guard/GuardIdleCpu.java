@@ -165,6 +165,7 @@ public final class GuardIdleCpu {
                                 .toFile());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(to);
         pb.environment().putAll(env); // ip netns exec passes the environment on
+        UnitFile.coldCacheIfAsked();
         Process p = pb.start();
         try {
             long pid = p.pid(); // ip netns exec execs java: same pid
