@@ -160,7 +160,8 @@ final class GuardNet {
                             .withMtu(s.mtu())
                             .inNamespace(ns.namespace());
             try {
-                return nl.createLink(spec, temporaryName);
+                // The steps inside run on the session the guardian keeps there: no socket opened per repair.
+                return nl.createLink(spec, temporaryName, ns.nl);
             } catch (NetlinkException e) {
                 if (e.errno() == Errno.EEXIST && e.operation().startsWith("rename")) {
                     throw new NameTakenException(

@@ -17,21 +17,34 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
 final class LinkCreation {
     private LinkCreation() {}
 
-    static Link create(RtNetlink here, LinkSpec spec, String temporaryName, CreateStep.Hook faults) {
+    static Link create(RtNetlink here, LinkSpec spec, String temporaryName, RtNetlink inside, CreateStep.Hook faults) {
         LinkNames.check(temporaryName);
         if (spec.namespace() == null) {
+            if (inside != null) {
+                throw new IllegalArgumentException(
+                        "'" + spec.name() + "' has no target namespace: a handle inside one is for links made there");
+            }
             return createHere(here.channel(), here.where(), spec, faults);
         }
         NetNamespace target = spec.namespace();
         if (target.isClosed()) {
             throw new IllegalArgumentException("target namespace of '" + spec.name() + "' is closed: " + target.path());
         }
+        if (inside != null) {
+            NetNamespace in = inside.namespace();
+            if (in.isClosed() || !in.id().equals(target.id())) {
+                throw new IllegalArgumentException("the handle given for the steps inside " + target.path() + " ("
+                        + target.id() + ") is " + (in.isClosed() ? "closed" : "in another namespace, " + in.id()));
+            }
+        }
         String temp = temporaryName;
         // The socket inside is opened first: when it cannot be, nothing has been made yet.
-        try (RtNetlink inside = RtNetlink.open(target)) {
+        RtNetlink opened = inside == null ? RtNetlink.open(target) : null;
+        try {
+            RtNetlink in = inside == null ? opened : inside;
             faults.after(CreateStep.OPEN_TARGET_SOCKET);
             here.channel().ack(Requests.createLink(spec, temp, target.fd(), false));
-            RtnlChannel channel = inside.channel();
+            RtnlChannel channel = in.channel();
             int index = 0;
             try {
                 faults.after(CreateStep.CREATE);
@@ -58,6 +71,9 @@ final class LinkCreation {
                 throw rollBack(channel, e, index, temp, "namespace " + target.path(), faults);
             }
         } finally {
+            if (opened != null) {
+                opened.close();
+            }
             Reference.reachabilityFence(target); // its fd travels in the create request
         }
     }

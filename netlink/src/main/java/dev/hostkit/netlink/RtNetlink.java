@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -198,6 +199,23 @@ public final class RtNetlink implements AutoCloseable {
         return createLink(spec, temporaryName, CreateStep.NO_FAULTS);
     }
 
+    /**
+     * Like {@link #createLink(LinkSpec, String)}, with the steps inside the target namespace (find, rename, read back,
+     * rollback) done on {@code inside}, a handle the caller keeps open there, instead of on one opened for this call: a
+     * daemon that keeps a handle per namespace saves a socket and a trip into the namespace per link.
+     *
+     * @param spec what to create; {@link LinkSpec#namespace()} must be set
+     * @param temporaryName the name the link has inside the target namespace until it is renamed
+     * @param inside an open handle in {@code spec}'s namespace (the same namespace, by identity); not closed here
+     * @return the new link
+     * @throws IllegalArgumentException when {@code spec} has no target namespace or {@code inside} is elsewhere or
+     *     closed; nothing is made then
+     */
+    public Link createLink(LinkSpec spec, String temporaryName, RtNetlink inside) {
+        return LinkCreation.create(
+                this, spec, temporaryName, Objects.requireNonNull(inside, "inside"), CreateStep.NO_FAULTS);
+    }
+
     /** The steps of {@link #createLink}; tests inject a failure after any of them to prove the rollback. */
     enum CreateStep {
         OPEN_TARGET_SOCKET,
@@ -220,7 +238,11 @@ public final class RtNetlink implements AutoCloseable {
     }
 
     Link createLink(LinkSpec spec, String temporaryName, CreateStep.Hook faults) {
-        return LinkCreation.create(this, spec, temporaryName, faults);
+        return LinkCreation.create(this, spec, temporaryName, null, faults);
+    }
+
+    Link createLink(LinkSpec spec, RtNetlink inside, CreateStep.Hook faults) {
+        return LinkCreation.create(this, spec, LinkCreation.temporaryName(), inside, faults);
     }
 
     /**

@@ -73,6 +73,69 @@ class CreateLinkRollbackIT {
     @ParameterizedTest
     @EnumSource(
             value = RtNetlink.CreateStep.class,
+            names = {"OPEN_TARGET_SOCKET", "CREATE", "FIND", "RENAME", "READ_BACK"})
+    void withAHandleKeptInsideAFailureAfterAnyStepLeavesNoLinkAndTheHandleOpen(
+            RtNetlink.CreateStep failAt, TestNetns host, TestNetns container) {
+        host.exec("ip", "link", "add", "hkp0", "type", "veth", "peer", "name", "hkp1");
+        host.exec("ip", "link", "set", "hkp0", "up");
+        String name = TestNames.next("mv");
+        try (NetNamespace target = container.open();
+                RtNetlink rt = LinksIT.rtIn(host);
+                RtNetlink inside = RtNetlink.open(target)) {
+            Set<String> hostBefore = links(rt);
+            Set<String> containerBefore = links(inside);
+            int parent = rt.link("hkp0").orElseThrow().index();
+            LinkSpec spec =
+                    LinkSpec.macvlan(name, parent, MacvlanMode.BRIDGE).up().inNamespace(target);
+            assertThatThrownBy(() -> rt.createLink(spec, inside, step -> {
+                        if (step == failAt) {
+                            throw new Injected(step);
+                        }
+                    }))
+                    .isInstanceOf(Injected.class);
+            assertThat(links(rt)).isEqualTo(hostBefore);
+            assertThat(links(inside)).as("the kept handle still answers").isEqualTo(containerBefore);
+            Link made = rt.createLink(spec, "hktabc123abc123", inside);
+            assertThat(made.name()).isEqualTo(name);
+            assertThat(made.isUp()).isTrue();
+            assertThat(inside.link(name)).map(Link::index).contains(made.index());
+        }
+    }
+
+    @Test
+    void aHandleInAnotherNamespaceOrClosedIsRefusedBeforeAnythingIsMade(
+            TestNetns host, TestNetns container, TestNetns other) {
+        host.exec("ip", "link", "add", "hkp0", "type", "veth", "peer", "name", "hkp1");
+        String name = TestNames.next("mv");
+        try (NetNamespace target = container.open();
+                NetNamespace elsewhere = other.open();
+                RtNetlink rt = LinksIT.rtIn(host);
+                RtNetlink wrong = RtNetlink.open(elsewhere)) {
+            Set<String> hostBefore = links(rt);
+            int parent = rt.link("hkp0").orElseThrow().index();
+            LinkSpec spec = LinkSpec.macvlan(name, parent, MacvlanMode.BRIDGE).inNamespace(target);
+            assertThatThrownBy(() -> rt.createLink(spec, "hktabc123abc123", wrong))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("in another namespace, " + elsewhere.id());
+            RtNetlink closed = RtNetlink.open(target);
+            closed.close();
+            assertThatThrownBy(() -> rt.createLink(spec, "hktabc123abc123", closed))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is closed");
+            assertThatThrownBy(() ->
+                            rt.createLink(LinkSpec.macvlan(name, parent, MacvlanMode.BRIDGE), "hktabc123abc123", wrong))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("has no target namespace");
+            assertThat(links(rt)).isEqualTo(hostBefore);
+            try (RtNetlink inside = RtNetlink.open(target)) {
+                assertThat(inside.link(name)).isEmpty();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = RtNetlink.CreateStep.class,
             names = {"CREATE", "READ_BACK"})
     void failureAfterCreatingInTheHandlesOwnNamespaceLeavesNoLink(RtNetlink.CreateStep failAt, TestNetns host) {
         host.exec("ip", "link", "add", "hkp0", "type", "veth", "peer", "name", "hkp1");
