@@ -28,8 +28,8 @@ cp -p "$src/hostkit.jar" "$prefix/hostkit.jar"
 
 # The runtime: from a JDK (jlink and jmods), one with only the modules hostkit.jar uses (jdeps), plus jdk.crypto.ec
 # (a provider TLS finds by service lookup, which jdeps cannot see). The module graph every start builds, the runtime
-# image's index the JVM reads and the archives dumped below are then smaller: a guardian of 100 interfaces holds
-# 2.4 MB less resident (benchmarks/results/guard-footprint.md, session 8). From a JRE (no jlink), PREFIX/jre links to
+# image's index the JVM reads and the archives dumped below are then smaller: a guardian holds 0.7 MB less
+# resident, with 1 or 100 interfaces (benchmarks/results/guard-footprint.md, session 8). From a JRE (no jlink), PREFIX/jre links to
 # it whole. HOSTKIT_JLINK=0 links to JAVA_HOME whole even from a JDK.
 rm -rf "$prefix/jre"
 if [ "${HOSTKIT_JLINK:-1}" != 0 ] && [ -x "$jhome/bin/jlink" ] && [ -x "$jhome/bin/jdeps" ] && [ -d "$jhome/jmods" ]; then

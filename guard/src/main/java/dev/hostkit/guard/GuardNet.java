@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
 
 /**
  * The guardian's few kernel operations on top of {@link RtNetlink}: the host side (parents, creating a macvlan directly
- * inside a namespace, link events) and a verified session inside one guarded namespace.
+ * inside a namespace, link events) and a verified session inside one guarded namespace. (Over 400 lines: every
+ * netlink call the guardian makes is here, so the rest of it can be read, and tested, without the kernel's details.)
  */
 final class GuardNet {
     /** Names {@link RtNetlink#createLink} gives a link before renaming it inside the target namespace. */

@@ -20,7 +20,8 @@ import static dev.hostkit.netlink.internal.RtnlConstants.*;
 /**
  * A typed rtnetlink handle bound to one network namespace: links, addresses, routes, pipelined batches
  * and change subscriptions. Thread-safe (requests are serialised on one socket); {@link #close()} releases
- * the socket and the handle's own namespace fd.
+ * the socket and the handle's own namespace fd. (Over 400 lines: it is the module's one entry point, a thin
+ * documented method per operation; the work is in the package-private classes it calls.)
  *
  * <pre>{@code
  * try (NetNamespace ns = NetNamespace.named("blue"); RtNetlink host = RtNetlink.open()) {

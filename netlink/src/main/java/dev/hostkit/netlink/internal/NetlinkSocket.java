@@ -23,9 +23,11 @@ import static dev.hostkit.netlink.internal.RtnlConstants.SOL_NETLINK;
 /**
  * One netlink socket of a given protocol ({@code NETLINK_ROUTE}, {@code NETLINK_SOCK_DIAG}): opened in the
  * calling thread's network namespace, usable from any
- * thread afterwards. It owns a reusable direct receive buffer that grows when a datagram would not fit
- * ({@code MSG_PEEK | MSG_TRUNC} learns the size first), so nothing is ever silently cut.
- * Sending and receiving are not synchronised here; callers serialise them.
+ * thread afterwards. Its direct receive buffer is borrowed from {@link ScratchBuffers} for an exchange and given
+ * back by {@link #releaseReceiveBuffer()}; it grows when a datagram would not fit ({@code MSG_PEEK | MSG_TRUNC}
+ * learns the size first), so nothing is ever silently cut. Sending and receiving are not synchronised here; callers
+ * serialise them. (Over 400 lines: the socket's options, its three receive paths (plain, with the sender's nsid,
+ * with a wake-up fd) and their buffer lending share the same fields and are kept together.)
  */
 public final class NetlinkSocket implements AutoCloseable {
     // Small at first: a guardian keeps two sockets per guarded namespace for months, for events, single replies and
