@@ -23,22 +23,44 @@ case "$prefix" in
     *) echo "install-hostkit.sh: PREFIX must be an absolute path, got $prefix" >&2; exit 64 ;;
 esac
 
-mkdir -p "$prefix/bin" "$prefix/lib"
-cp -p "$src/hostkit.jar" "$prefix/hostkit.jar"
+# A reinstall over a running install (the guardian's unit runs from PREFIX) replaces nothing until every new piece is
+# made: the runtime, jar, JNA library and launcher are made in a stage directory inside PREFIX (the same file system),
+# then each goes into place by rename(2). A running JVM keeps reading the jar it opened (cp over it would rewrite the
+# file under it, and a class it loads later would come from the new bytes at the old offsets), and a failed jdeps,
+# jlink or copy leaves the previous install whole. The archives are dumped last, for the new jar at its final path.
+# A stage left by an install killed outright (PREFIX/.install.*) holds nothing in use: remove it by hand.
+mkdir -p "$prefix"
+stage=$(mktemp -d "$prefix/.install.XXXXXX")
+engine=
+phase="making the new install in $stage ($prefix is unchanged)"
+finish() {
+    status=$?
+    [ -z "$engine" ] || kill "$engine" 2>/dev/null || true
+    rm -rf "$stage"
+    [ "$status" = 0 ] || echo "install-hostkit.sh: failed while $phase" >&2
+    exit "$status"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+mkdir -p "$stage/bin" "$stage/lib"
+cp -p "$src/hostkit.jar" "$stage/hostkit.jar"
 
 # The runtime: from a JDK (jlink and jmods), one with only the modules hostkit.jar uses (jdeps), plus jdk.crypto.ec
 # (a provider TLS finds by service lookup, which jdeps cannot see). The module graph every start builds, the runtime
 # image's index the JVM reads and the archives dumped below are then smaller: a guardian holds 0.7 MB less
-# resident, with 1 or 100 interfaces (benchmarks/results/guard-footprint.md, session 8). From a JRE (no jlink), PREFIX/jre links to
-# it whole. HOSTKIT_JLINK=0 links to JAVA_HOME whole even from a JDK.
-rm -rf "$prefix/jre"
+# resident, with 1 or 100 interfaces (benchmarks/results/guard-footprint.md, session 8). From a JRE (no jlink),
+# PREFIX/jre links to it whole. HOSTKIT_JLINK=0 links to JAVA_HOME whole even from a JDK.
 if [ "${HOSTKIT_JLINK:-1}" != 0 ] && [ -x "$jhome/bin/jlink" ] && [ -x "$jhome/bin/jdeps" ] && [ -d "$jhome/jmods" ]; then
-    modules=$("$jhome/bin/jdeps" --ignore-missing-deps --multi-release 17 --print-module-deps "$prefix/hostkit.jar")
+    phase="listing the modules hostkit.jar uses ($jhome/bin/jdeps; $prefix is unchanged)"
+    modules=$("$jhome/bin/jdeps" --ignore-missing-deps --multi-release 17 --print-module-deps "$stage/hostkit.jar")
+    phase="linking the runtime ($jhome/bin/jlink; $prefix is unchanged)"
     "$jhome/bin/jlink" --add-modules "$modules,jdk.crypto.ec" --no-header-files --no-man-pages \
-        --output "$prefix/jre"
+        --output "$stage/jre"
+    phase="making the new install in $stage ($prefix is unchanged)"
 else
     [ "${HOSTKIT_JLINK:-1}" = 0 ] || echo "install-hostkit.sh: $jhome has no jlink and jmods (a JRE): $prefix/jre is all of it" >&2
-    ln -sfn "$jhome" "$prefix/jre"
+    ln -s "$jhome" "$stage/jre"
 fi
 java="$prefix/jre/bin/java"
 
@@ -50,7 +72,7 @@ case $(uname -m) in
     *) jna= ;;
 esac
 if [ -n "$jna" ] && [ -f "$src/jna/com/sun/jna/$jna/libjnidispatch.so" ]; then
-    cp -p "$src/jna/com/sun/jna/$jna/libjnidispatch.so" "$prefix/lib/libjnidispatch.so"
+    cp -p "$src/jna/com/sun/jna/$jna/libjnidispatch.so" "$stage/lib/libjnidispatch.so"
 else
     echo "install-hostkit.sh: no JNA library for $(uname -m) in $src/jna: JNA extracts it on every start" >&2
 fi
@@ -78,20 +100,33 @@ done
 flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Djna.boot.library.path=$prefix/lib"
 flags="$flags -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0"
 flags="$flags -Djna.platform.library.path=$libpath"
-cat > "$prefix/bin/hostkit" <<EOF
+cat > "$stage/bin/hostkit" <<EOF
 #!/bin/sh
 # hostkit with the JRE, JNA library and CDS archive installed beside it by deploy/install-hostkit.sh.
 exec "$java" $flags -Xshare:auto -XX:SharedArchiveFile="$prefix/hostkit.jsa" \\
   -Xlog:disable -Xlog:all=error:stderr -jar "$prefix/hostkit.jar" "\$@"
 EOF
-chmod 755 "$prefix/bin/hostkit"
+chmod 755 "$stage/bin/hostkit"
+
+# Into place. The old archives go first: they were dumped for the old jar (a JVM would notice and ignore them). The
+# old runtime moves into the stage (removed with it) just before the new one takes its name.
+phase="putting the new install in place in $prefix (re-run the install)"
+mkdir -p "$prefix/bin" "$prefix/lib"
+rm -f "$prefix/hostkit.jsa" "$prefix/hostkit-guard.jsa"
+mv -f "$stage/hostkit.jar" "$prefix/hostkit.jar"
+[ ! -f "$stage/lib/libjnidispatch.so" ] || mv -f "$stage/lib/libjnidispatch.so" "$prefix/lib/libjnidispatch.so"
+if [ -e "$prefix/jre" ] || [ -L "$prefix/jre" ]; then
+    mv "$prefix/jre" "$stage/jre.old"
+fi
+mv "$stage/jre" "$prefix/jre"
+mv -f "$stage/bin/hostkit" "$prefix/bin/hostkit"
+phase="dumping the class-data archives: $prefix runs without them until the install is re-run"
 
 # The archive: the classes each plugin and the doctor's survey load, listed by a run of each, dumped into one static
 # archive. The runs look at an empty host root (no Docker socket), as an image build does, so the result does not
 # depend on the machine that installs; the memcg check reads this host's cgroups, the guardian checks read the
 # training state of deploy/cds-training (one snapshot of a namespace that does not exist).
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+work="$stage/work"
 mkdir -p "$work/root"
 mkdir -m 700 "$work/state"
 for f in "$here"/cds-training/netns-*.json; do
@@ -106,7 +141,6 @@ nosocket="unix://$work/root/var/run/docker.sock"
 mkdir -p "$work/root/var/run"
 "$java" -cp "$prefix/hostkit.jar" dev.hostkit.cli.CdsTrainingEngine "$work/root/var/run/docker.sock" &
 engine=$!
-trap 'kill $engine 2>/dev/null || true; rm -rf "$work"' EXIT
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
     [ -S "$work/root/var/run/docker.sock" ] && break
     sleep 0.2
@@ -119,6 +153,7 @@ for c in MacvlanLost MemcgIdPressure DockerEngineDown DockerSocketLeak; do
 done
 kill $engine 2>/dev/null || true
 wait $engine 2>/dev/null || true
+engine=
 # On a node with a running guardian, MacvlanLost reads the status the guardian publishes while it holds its directory's
 # flock: trained here with deploy/cds-training/status.json and flock(1) holding the lock, as the daemon would.
 if command -v flock >/dev/null 2>&1 && [ -f "$here/cds-training/status.json" ]; then
@@ -134,19 +169,20 @@ fi
 DOCKER_HOST=$nosocket "$java" $flags -Xlog:disable -XX:DumpLoadedClassList="$work/doctor.classlist" \
     -jar "$prefix/hostkit.jar" doctor --json --state-dir "$work/state" >/dev/null 2>&1 || true
 cat "$work"/*.classlist > "$work/hostkit.classlist"
-rm -f "$prefix/hostkit.jsa"
 "$java" -XX:+UseSerialGC -Xshare:dump -XX:SharedClassListFile="$work/hostkit.classlist" \
-    -XX:SharedArchiveFile="$prefix/hostkit.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$prefix/hostkit.jar" >/dev/null
+    -XX:SharedArchiveFile="$stage/hostkit.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$prefix/hostkit.jar" >/dev/null
+mv -f "$stage/hostkit.jsa" "$prefix/hostkit.jsa"
 # The guardian's own archive, from the class list of a real guardian run kept in deploy/cds-training (an image build
 # cannot run one): only the classes the daemon uses, its own included, so it holds about 2.6 MB less resident than
 # with the JDK's default archive (benchmarks/results/guard-footprint.md). The collector must be the unit's.
-rm -f "$prefix/hostkit-guard.jsa"
 if [ -f "$here/cds-training/guard.classlist" ]; then
     "$java" -XX:+UseSerialGC -Xshare:dump -XX:SharedClassListFile="$here/cds-training/guard.classlist" \
-        -XX:SharedArchiveFile="$prefix/hostkit-guard.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off \
+        -XX:SharedArchiveFile="$stage/hostkit-guard.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off \
         -cp "$prefix/hostkit.jar" >/dev/null
+    mv -f "$stage/hostkit-guard.jsa" "$prefix/hostkit-guard.jsa"
 else
     echo "install-hostkit.sh: no $here/cds-training/guard.classlist: the guardian runs with the JDK's archive" >&2
 fi
+phase="running one plugin through the new launcher (the install is in place)"
 # One plugin through the launcher, for the build log (its exit status is the host's memcg headroom, not the install's).
 "$prefix/bin/hostkit" doctor --check MemcgIdPressure --npd || true

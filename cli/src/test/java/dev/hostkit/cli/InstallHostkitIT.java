@@ -5,14 +5,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -178,5 +182,90 @@ class InstallHostkitIT {
         assertThat(Files.readSymbolicLink(prefix.resolve("jre"))).isEqualTo(jre.getParent());
         assertThat(prefix.resolve("bin/hostkit")).isExecutable();
         assertThat(Files.size(prefix.resolve("hostkit-guard.jsa"))).isPositive();
+    }
+
+    @Test
+    void aFailedReinstallLeavesThePreviousInstallWholeAndADoneOneReplacesTheJarARunningJvmHolds() throws Exception {
+        Path jre = Files.createDirectories(dir.resolve("jre-only/bin"));
+        Files.createSymbolicLink(jre.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
+        Path prefix = dir.resolve("opt");
+        List<String> fromJre = List.of(
+                "sh",
+                SCRIPT.toString(),
+                "target",
+                prefix.toString(),
+                jre.getParent().toString());
+        Run first = run(fromJre, Map.of());
+        assertThat(first.status()).as(first.out()).isZero();
+        Map<String, String> before = contents(prefix);
+
+        // A JDK whose jlink fails: the runtime cannot be made, so nothing in the install may change.
+        Path jdk = Files.createDirectories(dir.resolve("broken-jdk/bin"));
+        Files.createDirectory(jdk.resolveSibling("jmods"));
+        Files.createSymbolicLink(jdk.resolve("java"), Path.of(System.getProperty("java.home"), "bin", "java"));
+        Files.createSymbolicLink(jdk.resolve("jdeps"), Path.of(System.getProperty("java.home"), "bin", "jdeps"));
+        Files.writeString(jdk.resolve("jlink"), "#!/bin/sh\necho 'Error: no space left on device' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(jdk.resolve("jlink"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Run broken = run(
+                List.of(
+                        "sh",
+                        SCRIPT.toString(),
+                        "target",
+                        prefix.toString(),
+                        jdk.getParent().toString()),
+                Map.of());
+        assertThat(broken.status()).isNotZero();
+        assertThat(broken.out())
+                .endsWith("install-hostkit.sh: failed while linking the runtime (" + jdk.resolve("jlink") + "; "
+                        + prefix + " is unchanged)\n");
+        assertThat(contents(prefix)).isEqualTo(before);
+
+        // A running JVM holds the jar open: a reinstall puts a new file in its place instead of writing over the one
+        // it reads (its later class loads would read new bytes at old offsets).
+        Path jar = prefix.resolve("hostkit.jar");
+        Object inode = Files.getAttribute(jar, "unix:ino");
+        try (FileChannel held = FileChannel.open(jar)) {
+            Run again = run(fromJre, Map.of());
+            assertThat(again.status()).as(again.out()).isZero();
+            assertThat(Files.getAttribute(jar, "unix:ino")).isNotEqualTo(inode);
+            assertThat(heldFiles())
+                    .as("the jar this process holds open was replaced by a new file, not written over")
+                    .contains(jar + " (deleted)");
+            assertThat(held.size())
+                    .isEqualTo(Long.parseLong(before.get("hostkit.jar").split(" ")[1]));
+        }
+        assertThat(contents(prefix).keySet()).isEqualTo(before.keySet());
+        Run version = run(List.of(prefix.resolve("bin/hostkit").toString(), "--version"), Map.of());
+        assertThat(version.out()).startsWith("hostkit ");
+    }
+
+    // Every entry below the install (the runtime link by its target), with its inode and size: what a failed install
+    // must leave as it was. Stage directories would show up here as new entries.
+    private static Map<String, String> contents(Path prefix) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(prefix)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                String what = Files.isSymbolicLink(p)
+                        ? "-> " + Files.readSymbolicLink(p)
+                        : Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS) + " "
+                                + (Files.isDirectory(p) ? "dir" : Files.size(p));
+                out.put(prefix.relativize(p).toString(), what);
+            }
+        }
+        return out;
+    }
+
+    // What this process's open fds name (a file removed or replaced while open ends in " (deleted)").
+    private static List<String> heldFiles() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.map(fd -> {
+                        try {
+                            return Files.readSymbolicLink(fd).toString();
+                        } catch (IOException e) {
+                            return ""; // closed meanwhile (the listing's own fd)
+                        }
+                    })
+                    .toList();
+        }
     }
 }
