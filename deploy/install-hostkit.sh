@@ -118,7 +118,13 @@ mv -f "$stage/hostkit.jar" "$prefix/hostkit.jar"
 if [ -e "$prefix/jre" ] || [ -L "$prefix/jre" ]; then
     mv "$prefix/jre" "$stage/jre.old"
 fi
-mv "$stage/jre" "$prefix/jre"
+# Should the new one not get there, the old one goes back rather than out with the stage.
+if ! mv "$stage/jre" "$prefix/jre"; then
+    if [ -e "$stage/jre.old" ] || [ -L "$stage/jre.old" ]; then
+        mv "$stage/jre.old" "$prefix/jre"
+    fi
+    exit 1
+fi
 mv -f "$stage/bin/hostkit" "$prefix/bin/hostkit"
 phase="dumping the class-data archives: $prefix runs without them until the install is re-run"
 

@@ -38,7 +38,8 @@ final class LinkCreation {
             }
         }
         String temp = temporaryName;
-        // The socket inside is opened first: when it cannot be, nothing has been made yet.
+        // The socket inside (unless the caller keeps one there) is opened first: when it cannot be, nothing has been
+        // made yet.
         RtNetlink opened = inside == null ? RtNetlink.open(target) : null;
         try {
             RtNetlink in = inside == null ? opened : inside;
